@@ -1,0 +1,313 @@
+// Shared pieces of the browser end-to-end tests: start a real mixmeet server on a free port,
+// launch Debian's headless Chromium with fake camera and microphone, poll with deadlines,
+// and clean everything up however the test ends.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.MIXMEET_CHROMIUM || '/usr/bin/chromium';
+
+// Flags from docs "Browser tests on this machine" (/work/shared/design.md).
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--use-fake-device-for-media-stream=fps=30',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const started = Date.now();
+export function log(message) {
+  const t = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
+  console.log(`[${t}s] ${message}`);
+}
+
+export class TestFailure extends Error {}
+
+export function fail(message) {
+  throw new TestFailure(message);
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Calls `probe` until it returns a truthy value or `timeoutMs` passes. `describe(last)`
+// explains the last observed value in the failure message.
+export async function waitFor(what, probe, { timeoutMs = 20000, intervalMs = 100, describe } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last && last.ok !== false) return last;
+    if (Date.now() > deadline) {
+      const detail = describe ? describe(last) : JSON.stringify(last);
+      fail(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${detail}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+// Keeps the last `max` lines of a stream for the failure report.
+class Tail {
+  constructor(max = 200) {
+    this.max = max;
+    this.lines = [];
+    this.partial = '';
+  }
+
+  push(chunk) {
+    const text = this.partial + chunk.toString();
+    const parts = text.split('\n');
+    this.partial = parts.pop();
+    for (const line of parts) {
+      this.lines.push(line);
+      if (this.lines.length > this.max) this.lines.shift();
+    }
+    return parts;
+  }
+
+  text() {
+    return [...this.lines, this.partial].filter((l) => l !== '').join('\n');
+  }
+}
+
+// Everything the test created, released in reverse order by cleanup().
+export class Resources {
+  constructor() {
+    this.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mixmeet-e2e-'));
+    this.server = null; // {child, stdout: Tail, stderr: Tail}
+    this.contexts = [];
+    this.consoleLogs = []; // [label, line]
+    this.cleaned = false;
+  }
+
+  async cleanup() {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    for (const context of this.contexts.reverse()) {
+      await Promise.race([context.close().catch(() => {}), sleep(5000)]);
+    }
+    if (this.server) await stopServer(this.server);
+    if (!process.env.MIXMEET_KEEP_TMP) {
+      fs.rmSync(this.tmpDir, { recursive: true, force: true });
+    }
+  }
+
+  printDiagnostics() {
+    if (this.consoleLogs.length) {
+      console.log('\n---- browser console (last 150 lines) ----');
+      for (const [label, line] of this.consoleLogs.slice(-150)) console.log(`${label}: ${line}`);
+    }
+    if (this.server) {
+      console.log('\n---- server stdout (tail) ----');
+      console.log(this.server.stdout.text() || '(empty)');
+      console.log('\n---- server stderr (tail) ----');
+      console.log(this.server.stderr.text() || '(empty)');
+    }
+  }
+}
+
+export function sourceRoot() {
+  const root = process.env.MIXMEET_SOURCE_ROOT
+    ? path.resolve(process.env.MIXMEET_SOURCE_ROOT)
+    : path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+  if (!fs.existsSync(path.join(root, 'web', 'room.html'))) {
+    fail(`MIXMEET_SOURCE_ROOT=${root} does not hold web/room.html`);
+  }
+  return root;
+}
+
+export function serverBinary(root) {
+  const bin = path.resolve(process.env.MIXMEET_BIN || path.join(root, 'build', 'src', 'mixmeet'));
+  if (!fs.existsSync(bin)) {
+    fail(`server binary ${bin} not found: build it (ninja -C build) or set MIXMEET_BIN`);
+  }
+  return bin;
+}
+
+// Starts `bin serve --config TMP` and resolves with the base URL it prints once ready.
+export async function startServer(resources, { bin, root, timeoutMs = 15000, extraConfig = '' }) {
+  const dataDir = path.join(resources.tmpDir, 'data');
+  fs.mkdirSync(dataDir);
+  const configPath = path.join(resources.tmpDir, 'mixmeet.ini');
+  fs.writeFileSync(
+    configPath,
+    [
+      '[server]',
+      'address=127.0.0.1',
+      'port=0',
+      `web_dir=${path.join(root, 'web')}`,
+      `pipelines_dir=${path.join(root, 'pipelines')}`,
+      `data_dir=${dataDir}`,
+      '[video]',
+      'width=640',
+      'height=360',
+      'framerate=30',
+      '[ice]',
+      'addresses=127.0.0.1',
+      extraConfig,
+      '',
+    ].join('\n'),
+  );
+
+  const child = spawn(bin, ['serve', '--config', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
+  });
+  const server = { child, stdout: new Tail(), stderr: new Tail(), exited: null };
+  resources.server = server;
+  child.stderr.on('data', (chunk) => server.stderr.push(chunk));
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new TestFailure(`server did not print "listening on" within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.stdout.on('data', (chunk) => {
+      for (const line of server.stdout.push(chunk)) {
+        const match = /mixmeet: listening on (https?:\/\/[^\s/]+:(\d+))\/?/.exec(line);
+        if (match) {
+          clearTimeout(timer);
+          resolve({ baseUrl: match[1], port: Number(match[2]) });
+        }
+      }
+    });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new TestFailure(`could not start ${bin}: ${err.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      server.exited = { code, signal };
+      clearTimeout(timer);
+      reject(new TestFailure(`server exited early (code ${code}, signal ${signal})`));
+    });
+  });
+}
+
+async function stopServer(server) {
+  const { child } = server;
+  if (server.exited || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const done = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
+  if (!done) {
+    log('server ignored SIGTERM for 5 s: SIGKILL');
+    child.kill('SIGKILL');
+    await Promise.race([exited, sleep(2000)]);
+  }
+}
+
+// One Chromium per participant, each with its own fresh profile directory.
+export async function launchBrowser(resources, label, extraArgs = []) {
+  const profile = path.join(resources.tmpDir, `profile-${label}`);
+  fs.mkdirSync(profile);
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    viewport: { width: 1280, height: 800 },
+  });
+  resources.contexts.push(context);
+  context.on('page', (page) => watchPage(resources, label, page));
+  for (const page of context.pages()) watchPage(resources, label, page);
+  return context;
+}
+
+function watchPage(resources, label, page) {
+  page.on('console', (msg) => resources.consoleLogs.push([label, `[${msg.type()}] ${msg.text()}`]));
+  page.on('pageerror', (err) => resources.consoleLogs.push([label, `[pageerror] ${err.message}`]));
+}
+
+// Runs `body(resources)` with an overall deadline, SIGINT/SIGTERM handling, diagnostics on
+// failure, cleanup in every case, and the process exit code (0 pass, 1 fail).
+export async function runTest(name, body, { timeoutMs = 90000 } = {}) {
+  const resources = new Resources();
+  let finished = false;
+
+  const finish = async (ok, error) => {
+    if (finished) return;
+    finished = true;
+    if (!ok) {
+      console.log(`\nFAIL ${name}: ${error instanceof TestFailure ? error.message : error?.stack || error}`);
+      resources.printDiagnostics();
+    }
+    try {
+      await Promise.race([resources.cleanup(), sleep(15000)]);
+    } catch (err) {
+      console.log(`cleanup failed: ${err.message}`);
+    }
+    if (ok) console.log(`\nPASS ${name}`);
+    process.exit(ok ? 0 : 1);
+  };
+
+  const timer = setTimeout(
+    () => finish(false, new TestFailure(`overall timeout of ${timeoutMs / 1000} s exceeded`)),
+    timeoutMs,
+  );
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => finish(false, new TestFailure(`interrupted by ${signal}`)));
+  }
+
+  try {
+    await body(resources);
+    clearTimeout(timer);
+    await finish(true);
+  } catch (err) {
+    clearTimeout(timer);
+    await finish(false, err);
+  }
+}
+
+// ---------------------------------------------------------------- shared steps
+
+// The start page shows the join form and refuses an invalid room name in the page.
+export async function checkIndexPage(context, baseUrl) {
+  const page = await context.newPage();
+  try {
+    // Do not really join from here: answer the room page with a stub.
+    await page.route('**/room.html*', (route) =>
+      route.fulfill({ status: 200, contentType: 'text/html', body: '<p>stub</p>' }),
+    );
+    const response = await page.goto(`${baseUrl}/`);
+    if (!response || !response.ok()) fail(`GET / answered ${response && response.status()}`);
+    for (const selector of ['#join-form', '#name', '#room', '#join-button']) {
+      if (!(await page.locator(selector).isVisible())) fail(`index page: ${selector} not visible`);
+    }
+    await page.fill('#name', 'Eve');
+    await page.fill('#room', 'not a valid room!');
+    await page.click('#join-button');
+    const error = page.locator('#form-error');
+    await error.waitFor({ state: 'visible', timeout: 3000 });
+    const text = await error.textContent();
+    if (!/may only contain/.test(text)) fail(`index page: unexpected validation message "${text}"`);
+    if (!page.url().startsWith(`${baseUrl}/`) || page.url().includes('room.html')) {
+      fail(`index page navigated despite an invalid room: ${page.url()}`);
+    }
+    log(`index page: form shown, invalid room refused with "${text}"`);
+
+    await page.fill('#room', '');
+    await page.click('#join-button');
+    const empty = await error.textContent();
+    if (!/enter a room/.test(empty)) fail(`index page: empty room gave "${empty}"`);
+
+    await page.fill('#room', 'e2e-index.room_1');
+    await Promise.all([page.waitForURL(/room\.html/, { timeout: 5000 }), page.click('#join-button')]);
+    const url = new URL(page.url());
+    if (url.searchParams.get('room') !== 'e2e-index.room_1' || url.searchParams.get('name') !== 'Eve') {
+      fail(`index page: valid form led to ${page.url()}`);
+    }
+    const stored = await page.evaluate(() => localStorage.getItem('mixmeet.name'));
+    if (stored !== 'Eve') fail(`index page: name not remembered (localStorage has ${stored})`);
+    log('index page: valid form opens room.html?room=…&name=… and remembers the name');
+  } finally {
+    await page.close();
+  }
+}

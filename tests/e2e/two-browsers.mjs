@@ -1,0 +1,164 @@
+// Two real browsers meet through a real mixmeet server.
+//
+//   MIXMEET_BIN=build/src/mixmeet MIXMEET_SOURCE_ROOT=$PWD node tests/e2e/two-browsers.mjs
+//
+// 1. start the server on a free port with a 640x360 composite;
+// 2. the start page shows its form and refuses an invalid room name;
+// 3. Alice and Bob (two headless Chromiums with fake camera and microphone) open the room
+//    page and each must receive the composite: frames decoded at 640 px wide, audio packets
+//    arriving, and both names in the roster;
+// 4. Alice clicks Leave: Bob's roster drops to one and his video keeps decoding.
+//
+// Exit code 0 on success, 1 on failure (with browser console and server stderr printed).
+
+import {
+  checkIndexPage,
+  fail,
+  launchBrowser,
+  log,
+  runTest,
+  serverBinary,
+  sourceRoot,
+  startServer,
+  waitFor,
+} from './harness.mjs';
+
+const ROOM = 'e2e-room';
+const WIDTH = 640;
+const HEIGHT = 360;
+
+function describeStats(s) {
+  if (!s) return 'no stats';
+  if (s.error) return s.error;
+  return (
+    `pc=${s.connectionState} ice=${s.iceConnectionState} signaling=${s.signaling} ` +
+    `frames=${s.framesDecoded} (${s.frameWidth}x${s.frameHeight}, element ${s.videoWidth}x${s.videoHeight}) ` +
+    `videoPackets=${s.videoPacketsReceived} audioPackets=${s.audioPacketsReceived} ` +
+    `roster=[${(s.participants || []).join(', ')}]` +
+    (s.errors && s.errors.length ? ` errors=${JSON.stringify(s.errors)}` : '')
+  );
+}
+
+async function pageStats(page) {
+  try {
+    return await page.evaluate(async () => {
+      if (!window.mixmeet) return { error: 'window.mixmeet not defined (page script failed?)' };
+      const stats = await window.mixmeet.stats();
+      const state = window.mixmeet.state();
+      const domRoster = [...document.querySelectorAll('#roster li')].map((li) => li.textContent);
+      return { ...stats, now: performance.now(), errors: state.errors, domRoster };
+    });
+  } catch (err) {
+    return { error: `evaluate failed: ${err.message}` };
+  }
+}
+
+async function openRoom(context, baseUrl, name) {
+  const page = context.pages()[0] || (await context.newPage());
+  const url = `${baseUrl}/room.html?room=${ROOM}&name=${encodeURIComponent(name)}`;
+  const response = await page.goto(url);
+  if (!response || !response.ok()) fail(`GET ${url} answered ${response && response.status()}`);
+  log(`${name}: opened ${url}`);
+  return { name, page, firstFrameSeenMs: null };
+}
+
+// Waits until `who` shows the composite, hears audio and lists everyone in `names`.
+async function waitForMedia(who, names) {
+  const stats = await waitFor(
+    `${who.name} to receive the ${WIDTH}x${HEIGHT} composite, audio and roster [${names}]`,
+    async () => {
+      const s = await pageStats(who.page);
+      if (s.framesDecoded > 0 && who.firstFrameSeenMs === null) {
+        who.firstFrameSeenMs = Math.round(s.now);
+        log(`${who.name}: first frame decoded (${describeStats(s)})`);
+      }
+      const rosterOk =
+        names.every((n) => (s.participants || []).includes(n)) &&
+        names.every((n) => (s.domRoster || []).some((text) => text.startsWith(n)));
+      const ok =
+        s.framesDecoded > 0 &&
+        s.videoWidth === WIDTH &&
+        s.videoHeight === HEIGHT &&
+        s.audioPacketsReceived > 0 &&
+        rosterOk;
+      return { ...s, ok };
+    },
+    { timeoutMs: 30000, describe: describeStats },
+  );
+  log(`${who.name}: receiving — ${describeStats(stats)}`);
+  return stats;
+}
+
+function reportTimings(who, stats) {
+  const t = stats.timings || {};
+  log(
+    `${who.name}: time to first frame ${who.firstFrameSeenMs} ms after page load ` +
+      `(polled getStats; first frame painted at ${t.firstFrame ?? '?'} ms; ` +
+      `socket open ${t.socketOpen ?? '?'}, welcome ${t.welcome ?? '?'}, offer ${t.offer ?? '?'}, ` +
+      `answer sent ${t.answerSent ?? '?'}, ICE connected ${t.iceConnected ?? '?'} ms)`,
+  );
+}
+
+await runTest('two-browsers', async (resources) => {
+  const root = sourceRoot();
+  const bin = serverBinary(root);
+
+  log(`starting ${bin}`);
+  const { baseUrl } = await startServer(resources, { bin, root });
+  log(`server listening at ${baseUrl}`);
+
+  const aliceBrowser = await launchBrowser(resources, 'alice');
+  const bobBrowser = await launchBrowser(resources, 'bob');
+  log('launched two headless Chromiums');
+
+  await checkIndexPage(aliceBrowser, baseUrl);
+
+  const alice = await openRoom(aliceBrowser, baseUrl, 'Alice');
+  const bob = await openRoom(bobBrowser, baseUrl, 'Bob');
+
+  const [aliceStats, bobStats] = await Promise.all([
+    waitForMedia(alice, ['Alice', 'Bob']),
+    waitForMedia(bob, ['Alice', 'Bob']),
+  ]);
+  reportTimings(alice, aliceStats);
+  reportTimings(bob, bobStats);
+
+  log('Alice: clicking Leave');
+  await Promise.all([
+    alice.page.waitForURL(/index\.html/, { timeout: 10000 }),
+    alice.page.click('#leave-button'),
+  ]);
+  log(`Alice: back on ${alice.page.url()}`);
+
+  const afterLeave = await waitFor(
+    "Bob's roster to drop to one participant",
+    async () => {
+      const s = await pageStats(bob.page);
+      const ok =
+        s.participants &&
+        s.participants.length === 1 &&
+        s.participants[0] === 'Bob' &&
+        s.domRoster.length === 1;
+      return { ...s, ok };
+    },
+    { timeoutMs: 10000, describe: describeStats },
+  );
+  log(`Bob: roster is now [${afterLeave.participants}]`);
+
+  const base = afterLeave.framesDecoded;
+  const still = await waitFor(
+    'Bob to keep decoding frames after Alice left',
+    async () => {
+      const s = await pageStats(bob.page);
+      return { ...s, ok: s.framesDecoded >= base + 30 && s.connectionState === 'connected' };
+    },
+    { timeoutMs: 10000, describe: (s) => `${describeStats(s)} (was ${base} when Alice left)` },
+  );
+  log(`Bob: still decoding (${base} → ${still.framesDecoded} frames), ${describeStats(still)}`);
+  if (still.videoWidth !== WIDTH) fail(`Bob's video is ${still.videoWidth} wide after the leave`);
+
+  if (process.env.MIXMEET_SCREENSHOT) {
+    await bob.page.screenshot({ path: process.env.MIXMEET_SCREENSHOT });
+    log(`screenshot of Bob's page: ${process.env.MIXMEET_SCREENSHOT}`);
+  }
+});

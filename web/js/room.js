@@ -1,0 +1,579 @@
+// The room page: camera and microphone in, the room's composite video and mix-minus audio
+// out, over one RTCPeerConnection that the server offers (docs/protocol.md).
+//
+// Order of events: getUserMedia (failure → receive-only) → WebSocket → join → welcome
+// (ICE servers) → roster → offer → answer → trickle ICE both ways → media.
+// Everything the user typed or the server sent is shown with textContent only.
+
+import { SignalingClient } from './signaling.js';
+import { nameError, roomError } from './validate.js';
+
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  roomName: $('room-name'),
+  pill: $('status-pill'),
+  banner: $('error-banner'),
+  bannerText: $('error-text'),
+  bannerBack: $('error-back'),
+  remoteVideo: $('remote-video'),
+  placeholder: $('stage-placeholder'),
+  unmute: $('unmute-button'),
+  localVideo: $('local-video'),
+  localNote: $('local-note'),
+  roster: $('roster'),
+  rosterCount: $('roster-count'),
+  signalingState: $('signaling-state'),
+  peerState: $('peer-state'),
+  iceState: $('ice-state'),
+  mic: $('mic-button'),
+  cam: $('cam-button'),
+  leave: $('leave-button'),
+};
+
+const params = new URLSearchParams(window.location.search);
+
+// Everything the page knows, in one place; window.mixmeet.state() returns a copy.
+const state = {
+  room: params.get('room') || '',
+  name: (params.get('name') || '').trim(),
+  signaling: 'idle', // idle | connecting | open | joined | closed
+  participantId: null,
+  video: null, // {width, height, framerate} from welcome
+  iceServers: [],
+  roster: [], // [{id, name}] in tile order
+  errors: [], // human-readable messages, oldest first
+  mediaError: null, // why getUserMedia failed, if it did
+  sending: { audio: false, video: false },
+  micMuted: false,
+  cameraOff: false,
+  leaving: false,
+  ended: false, // the session is over (bye, socket closed or left)
+  byeReason: null,
+  closeCode: null,
+  autoplayBlocked: false,
+  // performance.now() values: milliseconds since this page started loading.
+  timings: {},
+};
+
+let signaling = null;
+let pc = null;
+let localStream = null;
+let remoteStream = null;
+let answerSent = false;
+const pendingLocalIce = []; // gathered before the answer went out
+const pendingRemoteIce = []; // arrived before the offer was applied
+let work = Promise.resolve(); // offer and remote ICE are applied in arrival order
+
+function mark(event) {
+  if (state.timings[event] === undefined) {
+    state.timings[event] = Math.round(performance.now());
+  }
+}
+
+// ---------------------------------------------------------------- status and errors
+
+const PEER_STATE_TEXT = {
+  new: 'starting',
+  connecting: 'connecting…',
+  connected: 'connected',
+  disconnected: 'interrupted, reconnecting…',
+  failed: 'failed',
+  closed: 'closed',
+};
+
+const ICE_STATE_TEXT = {
+  new: 'waiting',
+  checking: 'checking routes…',
+  connected: 'connected',
+  completed: 'connected',
+  disconnected: 'interrupted',
+  failed: 'no route to the server',
+  closed: 'closed',
+};
+
+const BYE_TEXT = {
+  left: 'You left the meeting.',
+  'bad-sdp': 'The server could not use this browser’s media description.',
+  'ice-failed': 'The media connection to the server failed.',
+  'too-many-errors': 'The server ended the session after too many errors.',
+  internal: 'The server could not set up media for you.',
+  shutdown: 'The server is shutting down.',
+};
+
+function showError(message, { fatal = false } = {}) {
+  state.errors.push(message);
+  console.warn(`mixmeet: ${message}`);
+  ui.bannerText.textContent = message;
+  ui.banner.hidden = false;
+  ui.bannerBack.hidden = !fatal;
+  renderStatus();
+}
+
+function renderStatus() {
+  const signalingText = {
+    idle: 'not connected',
+    connecting: 'connecting…',
+    open: 'connected, joining…',
+    joined: state.participantId ? `joined (you are ${state.participantId})` : 'joined',
+    closed: state.closeCode ? `closed (code ${state.closeCode})` : 'closed',
+  }[state.signaling];
+  ui.signalingState.textContent = signalingText;
+
+  const peer = pc ? pc.connectionState : null;
+  const ice = pc ? pc.iceConnectionState : null;
+  ui.peerState.textContent = peer ? PEER_STATE_TEXT[peer] || peer : 'not started';
+  ui.iceState.textContent = ice ? ICE_STATE_TEXT[ice] || ice : 'not started';
+
+  let tone = 'pending';
+  let text = 'Connecting…';
+  if (state.ended) {
+    tone = state.leaving ? 'neutral' : 'bad';
+    text = state.leaving ? 'Left' : 'Disconnected';
+  } else if (peer === 'connected') {
+    tone = 'ok';
+    text = 'Live';
+  } else if (peer === 'failed') {
+    tone = 'bad';
+    text = 'Media failed';
+  } else if (peer === 'disconnected') {
+    text = 'Reconnecting…';
+  } else if (state.signaling === 'joined') {
+    text = 'Setting up media…';
+  }
+  ui.pill.dataset.tone = tone;
+  ui.pill.textContent = text;
+}
+
+function renderRoster() {
+  ui.roster.replaceChildren();
+  for (const participant of state.roster) {
+    const item = document.createElement('li');
+    item.textContent = participant.name;
+    if (participant.id === state.participantId) {
+      const you = document.createElement('span');
+      you.className = 'you';
+      you.textContent = ' (you)';
+      item.append(you);
+    }
+    item.dataset.participantId = participant.id;
+    ui.roster.append(item);
+  }
+  ui.rosterCount.textContent = String(state.roster.length);
+}
+
+function renderControls() {
+  const audio = localStream && localStream.getAudioTracks()[0];
+  const video = localStream && localStream.getVideoTracks()[0];
+  ui.mic.disabled = !audio || state.ended;
+  ui.cam.disabled = !video || state.ended;
+  ui.mic.setAttribute('aria-pressed', String(state.micMuted));
+  ui.cam.setAttribute('aria-pressed', String(state.cameraOff));
+  ui.mic.querySelector('.label').textContent = state.micMuted ? 'Unmute' : 'Mute';
+  ui.cam.querySelector('.label').textContent = state.cameraOff ? 'Camera on' : 'Camera off';
+  if (!audio) ui.mic.title = 'No microphone';
+  if (!video) ui.cam.title = 'No camera';
+
+  let note = null;
+  if (!video) {
+    note = state.mediaError ? 'No camera: others see a black tile.' : 'No camera.';
+  } else if (state.cameraOff) {
+    note = 'Your camera is off.';
+  }
+  ui.localNote.hidden = note === null;
+  ui.localNote.textContent = note || '';
+  ui.localVideo.hidden = !video || state.cameraOff;
+}
+
+// ---------------------------------------------------------------- local media
+
+async function openLocalMedia() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    state.mediaError = 'this browser (or a page not served over HTTPS) has no camera access';
+    showError(`Camera and microphone unavailable: ${state.mediaError}. Joining to watch and listen only.`);
+    return null;
+  }
+  try {
+    return await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+  } catch (err) {
+    state.mediaError = `${err.name}: ${err.message}`;
+  }
+  // The commonest partial failure is a machine without a camera: still let people talk.
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    showError(`Camera unavailable (${state.mediaError}). Joining with the microphone only.`);
+    return stream;
+  } catch {
+    showError(
+      `Camera and microphone unavailable (${state.mediaError}). Joining to watch and listen only.`,
+    );
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- peer connection
+
+function createPeerConnection() {
+  const connection = new RTCPeerConnection({
+    iceServers: state.iceServers,
+    bundlePolicy: 'max-bundle',
+    rtcpMuxPolicy: 'require',
+  });
+
+  connection.addEventListener('icecandidate', (event) => {
+    const c = event.candidate;
+    // null (or an empty candidate string) means gathering is done: end-of-candidates.
+    const message =
+      c && c.candidate
+        ? { candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0 }
+        : { candidate: '', sdpMLineIndex: (c && c.sdpMLineIndex) ?? 0 };
+    if (answerSent) {
+      signaling.ice(message.candidate, message.sdpMLineIndex);
+    } else {
+      pendingLocalIce.push(message);
+    }
+  });
+
+  connection.addEventListener('track', () => attachRemoteStream());
+
+  connection.addEventListener('connectionstatechange', () => {
+    if (connection.connectionState === 'connected') mark('peerConnected');
+    if (connection.connectionState === 'failed' && !state.ended) {
+      showError('The media connection failed: no network route to the server.');
+    }
+    renderStatus();
+  });
+  connection.addEventListener('iceconnectionstatechange', () => {
+    if (connection.iceConnectionState === 'connected') mark('iceConnected');
+    renderStatus();
+  });
+  return connection;
+}
+
+// One MediaStream holding both received tracks, built once the receivers exist; the
+// <video> element plays the composite picture and the mix-minus sound together.
+function attachRemoteStream() {
+  if (!pc) return;
+  const tracks = pc.getReceivers().map((r) => r.track).filter(Boolean);
+  const current = remoteStream ? remoteStream.getTracks() : [];
+  if (tracks.length === current.length && tracks.every((t) => current.includes(t))) return;
+  remoteStream = new MediaStream(tracks);
+  ui.remoteVideo.srcObject = remoteStream;
+  startPlayback();
+}
+
+async function startPlayback() {
+  const video = ui.remoteVideo;
+  video.muted = false;
+  try {
+    await video.play();
+    state.autoplayBlocked = false;
+    ui.unmute.hidden = true;
+  } catch (err) {
+    if (err.name !== 'NotAllowedError') {
+      // AbortError: a newer srcObject replaced this one; that load calls play() again.
+      return;
+    }
+    // Sound needs a click first in this browser: play the picture muted meanwhile.
+    state.autoplayBlocked = true;
+    ui.unmute.hidden = false;
+    video.muted = true;
+    try {
+      await video.play();
+    } catch (mutedErr) {
+      console.warn('mixmeet: muted playback failed too', mutedErr);
+    }
+  }
+}
+
+async function enableSound() {
+  ui.remoteVideo.muted = false;
+  try {
+    await ui.remoteVideo.play();
+    state.autoplayBlocked = false;
+    ui.unmute.hidden = true;
+  } catch (err) {
+    showError(`Could not start the sound: ${err.message}`);
+  }
+}
+
+async function handleOffer(message) {
+  mark('offer');
+  if (!pc) pc = createPeerConnection(); // offer before welcome: not per protocol, but harmless
+  await pc.setRemoteDescription({ type: 'offer', sdp: message.sdp });
+
+  for (const transceiver of pc.getTransceivers()) {
+    const kind = transceiver.receiver.track.kind;
+    const track = localStream
+      ? kind === 'audio'
+        ? localStream.getAudioTracks()[0]
+        : localStream.getVideoTracks()[0]
+      : null;
+    if (track) {
+      await transceiver.sender.replaceTrack(track);
+      transceiver.direction = 'sendrecv';
+      state.sending[kind] = true;
+    } else {
+      transceiver.direction = 'recvonly';
+    }
+  }
+  attachRemoteStream();
+
+  const answer = await pc.createAnswer();
+  await pc.setLocalDescription(answer);
+  signaling.answer(pc.localDescription.sdp);
+  answerSent = true;
+  mark('answerSent');
+  for (const queued of pendingLocalIce.splice(0)) {
+    signaling.ice(queued.candidate, queued.sdpMLineIndex);
+  }
+  for (const queued of pendingRemoteIce.splice(0)) {
+    await addRemoteIce(queued);
+  }
+  renderStatus();
+}
+
+async function addRemoteIce(message) {
+  if (!pc || !pc.remoteDescription) {
+    pendingRemoteIce.push(message);
+    return;
+  }
+  let candidate = typeof message.candidate === 'string' ? message.candidate : '';
+  if (candidate.startsWith('a=')) candidate = candidate.slice(2);
+  try {
+    if (candidate === '') {
+      await pc.addIceCandidate(); // end-of-candidates
+    } else {
+      await pc.addIceCandidate({ candidate, sdpMLineIndex: message.sdpMLineIndex ?? 0 });
+    }
+  } catch (err) {
+    // One unusable candidate (an unresolvable .local name, say) is not fatal.
+    console.warn('mixmeet: ignoring remote candidate', candidate, err);
+  }
+}
+
+// Runs `task` after everything queued before it; a failure is shown, not thrown.
+function enqueue(task) {
+  work = work.then(task).catch((err) => {
+    console.error('mixmeet:', err);
+    showError(`Could not set up the call: ${err.message}`);
+  });
+}
+
+// ---------------------------------------------------------------- session
+
+function endSession() {
+  if (state.ended) return;
+  state.ended = true;
+  if (pc) pc.close();
+  renderStatus();
+  renderControls();
+}
+
+function wireSignaling() {
+  signaling = new SignalingClient();
+
+  signaling.on('welcome', (message) => {
+    mark('welcome');
+    state.signaling = 'joined';
+    state.participantId = message.participantId;
+    state.video = message.video || null;
+    state.iceServers = Array.isArray(message.iceServers) ? message.iceServers : [];
+    if (!pc) pc = createPeerConnection();
+    renderStatus();
+    renderRoster();
+  });
+
+  signaling.on('roster', (message) => {
+    state.roster = Array.isArray(message.participants) ? message.participants : [];
+    renderRoster();
+  });
+
+  signaling.on('offer', (message) => enqueue(() => handleOffer(message)));
+  signaling.on('ice', (message) => enqueue(() => addRemoteIce(message)));
+
+  signaling.on('error', (message) => {
+    const code = message.code || 'unknown';
+    const fatal = ['unsupported-version', 'room-full', 'bad-sdp', 'internal'].includes(code);
+    showError(`Server error (${code}): ${message.message || 'no details'}`, { fatal });
+  });
+
+  signaling.on('bye', (message) => {
+    state.byeReason = message.reason || 'unknown';
+    if (!state.leaving) {
+      const text = BYE_TEXT[state.byeReason] || `The server ended the session (${state.byeReason}).`;
+      showError(text, { fatal: true });
+    }
+    endSession();
+  });
+
+  signaling.on('protocol-error', (problem) => showError(`Protocol error: ${problem.message}`));
+
+  signaling.on('close', (event) => {
+    state.signaling = 'closed';
+    state.closeCode = event.code;
+    if (!state.leaving && !state.byeReason) {
+      const why = event.reason ? `: ${event.reason}` : '';
+      showError(`The connection to the server closed (code ${event.code}${why}).`, { fatal: true });
+    }
+    endSession();
+  });
+}
+
+async function leave() {
+  if (state.leaving) return;
+  state.leaving = true;
+  ui.leave.disabled = true;
+  if (signaling && signaling.readyState === WebSocket.OPEN) {
+    const closed = new Promise((resolve) => signaling.on('close', resolve));
+    signaling.leave();
+    // The server answers bye and closes; do not wait long for it.
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    signaling.close();
+  }
+  endSession();
+  if (localStream) localStream.getTracks().forEach((t) => t.stop());
+  window.location.assign(`index.html?${new URLSearchParams({ room: state.room })}`);
+}
+
+function toggleMic() {
+  const track = localStream && localStream.getAudioTracks()[0];
+  if (!track) return;
+  state.micMuted = !state.micMuted;
+  track.enabled = !state.micMuted;
+  renderControls();
+}
+
+function toggleCamera() {
+  const track = localStream && localStream.getVideoTracks()[0];
+  if (!track) return;
+  state.cameraOff = !state.cameraOff;
+  track.enabled = !state.cameraOff;
+  renderControls();
+}
+
+// ---------------------------------------------------------------- test hooks
+
+function snapshot() {
+  return JSON.parse(
+    JSON.stringify({
+      ...state,
+      peerConnectionState: pc ? pc.connectionState : null,
+      iceConnectionState: pc ? pc.iceConnectionState : null,
+      iceGatheringState: pc ? pc.iceGatheringState : null,
+    }),
+  );
+}
+
+// Receive-side figures for tests and for debugging by hand (call it in the console).
+async function stats() {
+  const video = ui.remoteVideo;
+  const result = {
+    connectionState: pc ? pc.connectionState : 'none',
+    iceConnectionState: pc ? pc.iceConnectionState : 'none',
+    signaling: state.signaling,
+    framesDecoded: 0,
+    framesReceived: 0,
+    framesDropped: 0,
+    frameWidth: 0,
+    frameHeight: 0,
+    videoPacketsReceived: 0,
+    videoBytesReceived: 0,
+    videoCodec: null,
+    audioPacketsReceived: 0,
+    audioBytesReceived: 0,
+    audioCodec: null,
+    audioPacketsSent: 0,
+    videoFramesEncoded: 0,
+    videoWidth: video.videoWidth,
+    videoHeight: video.videoHeight,
+    videoPaused: video.paused,
+    videoMuted: video.muted,
+    videoCurrentTime: video.currentTime,
+    participants: state.roster.map((p) => p.name),
+    timings: { ...state.timings },
+  };
+  if (!pc) return result;
+  const report = await pc.getStats();
+  const codecs = new Map();
+  report.forEach((entry) => {
+    if (entry.type === 'codec') codecs.set(entry.id, entry.mimeType);
+  });
+  report.forEach((entry) => {
+    if (entry.type === 'inbound-rtp' && entry.kind === 'video') {
+      result.framesDecoded += entry.framesDecoded || 0;
+      result.framesReceived += entry.framesReceived || 0;
+      result.framesDropped += entry.framesDropped || 0;
+      result.frameWidth = entry.frameWidth || result.frameWidth;
+      result.frameHeight = entry.frameHeight || result.frameHeight;
+      result.videoPacketsReceived += entry.packetsReceived || 0;
+      result.videoBytesReceived += entry.bytesReceived || 0;
+      result.videoCodec = codecs.get(entry.codecId) || result.videoCodec;
+    } else if (entry.type === 'inbound-rtp' && entry.kind === 'audio') {
+      result.audioPacketsReceived += entry.packetsReceived || 0;
+      result.audioBytesReceived += entry.bytesReceived || 0;
+      result.audioCodec = codecs.get(entry.codecId) || result.audioCodec;
+    } else if (entry.type === 'outbound-rtp' && entry.kind === 'audio') {
+      result.audioPacketsSent += entry.packetsSent || 0;
+    } else if (entry.type === 'outbound-rtp' && entry.kind === 'video') {
+      result.videoFramesEncoded += entry.framesEncoded || 0;
+    }
+  });
+  return result;
+}
+
+window.mixmeet = { state: snapshot, stats, leave };
+
+// ---------------------------------------------------------------- start
+
+async function main() {
+  ui.roomName.textContent = state.room;
+  document.title = `${state.room || 'Room'} – mixmeet`;
+  ui.unmute.addEventListener('click', enableSound);
+  ui.mic.addEventListener('click', toggleMic);
+  ui.cam.addEventListener('click', toggleCamera);
+  ui.leave.addEventListener('click', leave);
+  ui.remoteVideo.addEventListener('playing', () => {
+    mark('playing');
+    ui.placeholder.hidden = true;
+  });
+  if ('requestVideoFrameCallback' in HTMLVideoElement.prototype) {
+    ui.remoteVideo.requestVideoFrameCallback((now) => {
+      state.timings.firstFrame ??= Math.round(now);
+    });
+  }
+  renderStatus();
+  renderControls();
+
+  const problem = roomError(state.room) || nameError(state.name);
+  if (problem) {
+    state.ended = true;
+    showError(`Cannot join: ${problem}`, { fatal: true });
+    return;
+  }
+
+  localStream = await openLocalMedia();
+  mark('localMedia');
+  if (localStream) {
+    ui.localVideo.srcObject = new MediaStream(localStream.getVideoTracks());
+  }
+  renderControls();
+
+  wireSignaling();
+  state.signaling = 'connecting';
+  renderStatus();
+  try {
+    await signaling.connect();
+  } catch (err) {
+    // the 'close' handler has already shown the failure
+    console.warn('mixmeet:', err);
+    return;
+  }
+  state.signaling = 'open';
+  mark('socketOpen');
+  renderStatus();
+  signaling.join(state.room, state.name);
+  mark('joinSent');
+}
+
+main();
