@@ -194,7 +194,7 @@ function peerScript({ width, height, framerate }) {
   canvas.height = height;
   const g = canvas.getContext('2d');
   let frame = 0;
-  window.rosterNames = [];
+  window.rosterNames ??= [];
   setInterval(() => {
     frame++;
     g.fillStyle = '#203040';

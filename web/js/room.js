@@ -43,6 +43,7 @@ const state = {
   iceServers: [],
   roster: [], // [{id, name}] in tile order
   errors: [], // human-readable messages, oldest first
+  mediaTried: false,
   mediaError: null, // why getUserMedia failed, if it did
   sending: { audio: false, video: false },
   micMuted: false,
@@ -129,7 +130,7 @@ function renderStatus() {
   let text = 'Connecting…';
   if (state.ended) {
     tone = state.leaving ? 'neutral' : 'bad';
-    text = state.leaving ? 'Left' : 'Disconnected';
+    text = state.leaving ? 'Left' : state.participantId ? 'Disconnected' : 'Not joined';
   } else if (peer === 'connected') {
     tone = 'ok';
     text = 'Live';
@@ -175,7 +176,9 @@ function renderControls() {
   if (!video) ui.cam.title = 'No camera';
 
   let note = null;
-  if (!video) {
+  if (!state.mediaTried) {
+    note = null;
+  } else if (!video) {
     note = state.mediaError ? 'No camera: others see a black tile.' : 'No camera.';
   } else if (state.cameraOff) {
     note = 'Your camera is off.';
@@ -366,6 +369,7 @@ function endSession() {
   if (state.ended) return;
   state.ended = true;
   if (pc) pc.close();
+  ui.placeholder.textContent = state.leaving ? 'You left the meeting.' : 'Not connected.';
   renderStatus();
   renderControls();
 }
@@ -548,11 +552,13 @@ async function main() {
   const problem = roomError(state.room) || nameError(state.name);
   if (problem) {
     state.ended = true;
+    ui.placeholder.textContent = 'Not connected.';
     showError(`Cannot join: ${problem}`, { fatal: true });
     return;
   }
 
   localStream = await openLocalMedia();
+  state.mediaTried = true;
   mark('localMedia');
   if (localStream) {
     ui.localVideo.srcObject = new MediaStream(localStream.getVideoTracks());
