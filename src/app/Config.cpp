@@ -1,0 +1,137 @@
+#include "app/Config.h"
+
+#include <glib.h>
+
+#include <memory>
+
+#include "mixmeet-config.h"
+
+namespace mixmeet::app {
+
+using core::makeError;
+
+namespace {
+struct KeyFileDeleter {
+    void operator()(GKeyFile* k) const { g_key_file_unref(k); }
+};
+using KeyFilePtr = std::unique_ptr<GKeyFile, KeyFileDeleter>;
+
+/// Reads typed keys, keeping defaults for absent ones and recording the first bad value.
+class Reader {
+public:
+    Reader(GKeyFile* kf, std::string origin) : kf_(kf), origin_(std::move(origin)) {}
+
+    void str(const char* group, const char* key, std::string& out) {
+        if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
+        gchar* v = g_key_file_get_string(kf_, group, key, nullptr);
+        std::string value = v ? v : "";
+        g_free(v);
+        if (!value.empty()) out = value;
+    }
+    void integer(const char* group, const char* key, int& out, int min, int max) {
+        if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
+        GError* err = nullptr;
+        gint v = g_key_file_get_integer(kf_, group, key, &err);
+        if (err) {
+            g_error_free(err);
+            fail(group, key, "must be an integer");
+            return;
+        }
+        if (v < min || v > max) {
+            fail(group, key,
+                 "must be between " + std::to_string(min) + " and " + std::to_string(max));
+            return;
+        }
+        out = v;
+    }
+    void list(const char* group, const char* key, std::vector<std::string>& out) {
+        if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
+        gsize n = 0;
+        gchar** items = g_key_file_get_string_list(kf_, group, key, &n, nullptr);
+        out.clear();
+        for (gsize i = 0; i < n; ++i) {
+            std::string item = g_strstrip(items[i]);
+            if (!item.empty()) out.push_back(item);
+        }
+        g_strfreev(items);
+    }
+    void fail(const char* group, const char* key, const std::string& why) {
+        if (error_.empty())
+            error_ = origin_ + ": [" + group + "] " + key + " " + why;
+    }
+    const std::string& error() const { return error_; }
+
+private:
+    GKeyFile* kf_;
+    std::string origin_;
+    std::string error_;
+};
+}  // namespace
+
+Config defaultConfig() {
+    Config c;
+    c.webDir = std::string(MIXMEET_SOURCE_DIR) + "/web";
+    c.pipelinesDir = std::string(MIXMEET_SOURCE_DIR) + "/pipelines";
+    return c;
+}
+
+core::Result<Config> parseConfig(const std::string& text, const std::string& origin) {
+    KeyFilePtr kf(g_key_file_new());
+    g_key_file_set_list_separator(kf.get(), ',');
+    GError* err = nullptr;
+    if (!g_key_file_load_from_data(kf.get(), text.data(), text.size(), G_KEY_FILE_NONE, &err)) {
+        std::string why = err->message;
+        g_error_free(err);
+        return makeError("config", origin + ": " + why);
+    }
+    Config c = defaultConfig();
+    media::MediaConfig& m = c.media;
+    Reader r(kf.get(), origin);
+    r.str("server", "address", c.address);
+    r.integer("server", "port", c.port, 0, 65535);
+    r.str("server", "web_dir", c.webDir);
+    r.str("server", "pipelines_dir", c.pipelinesDir);
+    r.str("server", "data_dir", c.dataDir);
+    r.integer("room", "max_participants", m.maxParticipants, 1, 100);
+    r.integer("video", "width", m.width, 64, 3840);
+    r.integer("video", "height", m.height, 64, 2160);
+    r.integer("video", "framerate", m.framerate, 1, 60);
+    r.integer("video", "bitrate", m.videoBitrate, 50000, 20000000);
+    r.integer("video", "keyframe_min_interval_ms", m.keyframeMinIntervalMs, 0, 10000);
+    r.integer("audio", "bitrate", m.audioBitrate, 6000, 510000);
+    r.integer("webrtc", "jitter_buffer_ms", m.jitterBufferMs, 0, 2000);
+    r.integer("webrtc", "mixer_latency_ms", m.mixerLatencyMs, 0, 2000);
+    r.integer("webrtc", "disconnect_timeout_ms", m.disconnectTimeoutMs, 100, 60000);
+    r.list("ice", "addresses", m.iceAddresses);
+    r.integer("ice", "min_port", m.iceMinPort, 0, 65535);
+    r.integer("ice", "max_port", m.iceMaxPort, 0, 65535);
+    r.list("ice", "stun_servers", m.stunServers);
+    r.list("ice", "turn_servers", m.turnServers);
+    if (!r.error().empty()) return makeError("config", r.error());
+    if (m.width % 2 || m.height % 2)
+        return makeError("config", origin + ": [video] width and height must be even");
+    for (const auto& s : m.stunServers)
+        if (s.rfind("stun:", 0) != 0)
+            return makeError("config", origin + ": [ice] stun_servers entries start with stun:");
+    for (const auto& t : m.turnServers)
+        if (t.rfind("turn://", 0) != 0 && t.rfind("turns://", 0) != 0)
+            return makeError("config",
+                             origin + ": [ice] turn_servers entries are turn://user:pass@host:port");
+    return c;
+}
+
+core::Result<Config> loadConfig(const std::string& path) {
+    gchar* text = nullptr;
+    gsize len = 0;
+    GError* err = nullptr;
+    if (!g_file_get_contents(path.c_str(), &text, &len, &err)) {
+        std::string why = err->message;
+        g_error_free(err);
+        return makeError("config", "cannot read config: " + why);
+    }
+    std::string content(text, len);
+    g_free(text);
+    return parseConfig(content, path);
+}
+
+}  // namespace mixmeet::app

@@ -1,0 +1,28 @@
+// Server configuration: a GKeyFile INI (config/mixmeet.ini documents every key).
+#pragma once
+
+#include <string>
+
+#include "core/Result.h"
+#include "media/MediaConfig.h"
+
+namespace mixmeet::app {
+
+struct Config {
+    std::string address = "127.0.0.1";  ///< [server] address
+    int port = 8080;                    ///< [server] port; 0 picks a free one.
+    std::string webDir;                 ///< [server] web_dir
+    std::string pipelinesDir;           ///< [server] pipelines_dir
+    std::string dataDir = "data";       ///< [server] data_dir
+    media::MediaConfig media;
+};
+
+/// Built-in defaults: web/ and pipelines/ from the source tree.
+Config defaultConfig();
+/// Reads `path` over the defaults. Error "config" naming the file, group and key on a missing
+/// file, bad syntax or an out-of-range value.
+core::Result<Config> loadConfig(const std::string& path);
+/// Same, from INI text (for tests).
+core::Result<Config> parseConfig(const std::string& text, const std::string& origin);
+
+}  // namespace mixmeet::app

@@ -1,0 +1,83 @@
+// mixmeet: the MCU meeting server. Usage: mixmeet serve [--config FILE]
+#include <glib-unix.h>
+#include <gst/gst.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "app/Config.h"
+#include "app/Server.h"
+#include "core/Log.h"
+#include "core/MainContext.h"
+#include "mixmeet-config.h"
+
+namespace {
+
+int usage(FILE* out) {
+    std::fprintf(out,
+                 "usage: mixmeet serve [--config FILE]\n"
+                 "       mixmeet --version\n\n"
+                 "Without --config, config/mixmeet.ini from the source tree is used if present.\n");
+    return out == stdout ? 0 : 2;
+}
+
+gboolean onSignal(gpointer loop) {
+    g_main_loop_quit(static_cast<GMainLoop*>(loop));
+    return G_SOURCE_REMOVE;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) return usage(stderr);
+    std::string command = argv[1];
+    if (command == "--version") {
+        std::printf("mixmeet %s\n", MIXMEET_VERSION);
+        return 0;
+    }
+    if (command == "--help" || command == "help") return usage(stdout);
+    if (command != "serve") return usage(stderr);
+    std::string configPath;
+    for (int i = 2; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            configPath = argv[++i];
+        else
+            return usage(stderr);
+    }
+    if (configPath.empty()) {
+        std::string fallback = std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini";
+        if (g_file_test(fallback.c_str(), G_FILE_TEST_EXISTS)) configPath = fallback;
+    }
+
+    gst_init(&argc, &argv);
+    mixmeet::core::initLogging();
+    auto config = configPath.empty() ? mixmeet::core::Result<mixmeet::app::Config>(
+                                           mixmeet::app::defaultConfig())
+                                     : mixmeet::app::loadConfig(configPath);
+    if (!config) {
+        std::fprintf(stderr, "mixmeet: %s\n", config.error().message.c_str());
+        return 1;
+    }
+    mixmeet::core::setMainContext(g_main_context_default());
+    GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
+    int status = 0;
+    {
+        mixmeet::app::Server server(std::move(config).value());
+        auto started = server.start();
+        if (!started) {
+            std::fprintf(stderr, "mixmeet: %s\n", started.error().message.c_str());
+            status = 1;
+        } else {
+            std::printf("mixmeet: listening on %s\n", server.url().c_str());
+            std::fflush(stdout);
+            g_unix_signal_add(SIGINT, onSignal, loop);
+            g_unix_signal_add(SIGTERM, onSignal, loop);
+            g_main_loop_run(loop);
+            std::printf("mixmeet: shutting down\n");
+        }
+    }
+    g_main_loop_unref(loop);
+    gst_deinit();
+    return status;
+}

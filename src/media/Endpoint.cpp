@@ -1,0 +1,462 @@
+#include "media/Endpoint.h"
+
+#include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+
+#include <mutex>
+
+#include "core/Log.h"
+#include "core/MainContext.h"
+#include "media/AudioMixer.h"
+
+#define GST_CAT_DEFAULT mixmeet_media_debug
+
+namespace mixmeet::media {
+
+using core::ElementPtr;
+using core::makeError;
+using core::PadPtr;
+
+namespace {
+// Payload types the server offers (docs/protocol.md). Dynamic range, RFC 3551 section 6.
+constexpr int kOpusPt = 111;
+constexpr int kVp8Pt = 96;
+constexpr int kH264Pt = 102;
+
+constexpr const char* kAudioCaps =
+    "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,"
+    "encoding-params=(string)2";
+constexpr const char* kVideoSendCaps =
+    "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96";
+// What we offer on the video m-line: VP8 both ways, H.264 constrained baseline as a receive
+// fallback. rtcp-fb: PLI/FIR so viewers can ask the shared encoder for keyframes and we can
+// ask senders; NACK for retransmission (video only: on audio Chrome rejects the RTX group).
+constexpr const char* kVideoPrefCaps =
+    "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96,"
+    "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,rtcp-fb-nack=(boolean)true;"
+    "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102,"
+    "packetization-mode=(string)1,profile-level-id=(string)42e01f,"
+    "level-asymmetry-allowed=(string)1,"
+    "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,rtcp-fb-nack=(boolean)true";
+static_assert(kOpusPt == 111 && kVp8Pt == 96 && kH264Pt == 102, "see the caps strings");
+
+ElementPtr make(const char* factory, const char* name) {
+    return ElementPtr::refSink(gst_element_factory_make(factory, name));
+}
+
+core::CapsPtr caps(const char* text) { return core::CapsPtr(gst_caps_from_string(text)); }
+
+IceState toIceState(GstWebRTCICEConnectionState s) {
+    switch (s) {
+        case GST_WEBRTC_ICE_CONNECTION_STATE_CHECKING:
+            return IceState::Checking;
+        case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
+            return IceState::Connected;
+        case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
+            return IceState::Completed;
+        case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
+            return IceState::Failed;
+        case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
+            return IceState::Disconnected;
+        case GST_WEBRTC_ICE_CONNECTION_STATE_CLOSED:
+            return IceState::Closed;
+        default:
+            return IceState::New;
+    }
+}
+}  // namespace
+
+/// What streaming-thread callbacks may touch. The raw element pointers stay valid while any
+/// callback can run: the Endpoint holds references until its bin is in NULL state.
+struct Endpoint::Shared {
+    std::weak_ptr<Endpoint*> owner;
+    std::string id;
+    GstElement* bin = nullptr;
+    GstElement* webrtc = nullptr;
+    const Fragments* fragments = nullptr;
+    PadPtr tileQueueSink;
+    PadPtr audioInSink;
+    std::mutex lock;
+    bool videoLinked = false;
+    bool audioLinked = false;
+    unsigned decoderSerial = 0;
+};
+
+/// C trampolines; all noexcept (no exception crosses a C frame).
+struct Callbacks {
+    using SharedRef = std::shared_ptr<Endpoint::Shared>;
+
+    static gpointer wrap(const SharedRef& s) { return new SharedRef(s); }
+    static void unwrap(gpointer data, GClosure*) noexcept { delete static_cast<SharedRef*>(data); }
+    static void unwrapPlain(gpointer data) noexcept { delete static_cast<SharedRef*>(data); }
+    static Endpoint::Shared& get(gpointer data) { return **static_cast<SharedRef*>(data); }
+
+    static void onNegotiationNeeded(GstElement* webrtc, gpointer data) noexcept {
+        GST_DEBUG("[%s] negotiation needed", get(data).id.c_str());
+        GstPromise* promise =
+            gst_promise_new_with_change_func(onOfferCreated, wrap(*static_cast<SharedRef*>(data)),
+                                             unwrapPlain);
+        g_signal_emit_by_name(webrtc, "create-offer", nullptr, promise);
+    }
+
+    static void onOfferCreated(GstPromise* promise, gpointer data) noexcept {
+        core::PromisePtr owned(promise);  // The reference handed to create-offer's caller.
+        auto& s = get(data);
+        if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return;
+        const GstStructure* reply = gst_promise_get_reply(promise);
+        GstWebRTCSessionDescription* offer = nullptr;
+        if (!reply || !gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+                                         &offer, nullptr)) {
+            GST_ERROR("[%s] create-offer failed", s.id.c_str());
+            core::postToMain([owner = s.owner] {
+                if (auto* e = core::resolve(owner))
+                    e->listener_.onEndpointFailed("internal", "could not create the SDP offer");
+            });
+            return;
+        }
+        g_signal_emit_by_name(s.webrtc, "set-local-description", offer, nullptr);
+        core::CharsPtr text(gst_sdp_message_as_text(offer->sdp));
+        gst_webrtc_session_description_free(offer);
+        core::postToMain([owner = s.owner, sdp = std::string(text.get())]() mutable {
+            if (auto* e = core::resolve(owner)) e->listener_.onEndpointOffer(std::move(sdp));
+        });
+    }
+
+    static void onAnswerSet(GstPromise* promise, gpointer data) noexcept {
+        core::PromisePtr owned(promise);
+        auto& s = get(data);
+        std::string error;
+        if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return;
+        const GstStructure* reply = gst_promise_get_reply(promise);
+        if (reply && gst_structure_has_field(reply, "error")) {
+            GError* err = nullptr;
+            gst_structure_get(reply, "error", G_TYPE_ERROR, &err, nullptr);
+            error = err ? err->message : "rejected";
+            if (err) g_error_free(err);
+        }
+        if (error.empty()) return;
+        GST_WARNING("[%s] answer rejected: %s", s.id.c_str(), error.c_str());
+        core::postToMain([owner = s.owner, error] {
+            if (auto* e = core::resolve(owner))
+                e->listener_.onEndpointFailed("bad-sdp", "the SDP answer was rejected: " + error);
+        });
+    }
+
+    static void onIceCandidate(GstElement*, guint mline, gchar* candidate, gpointer data) noexcept {
+        auto& s = get(data);
+        core::postToMain([owner = s.owner, mline, c = std::string(candidate)]() mutable {
+            if (auto* e = core::resolve(owner))
+                e->listener_.onEndpointCandidate(static_cast<int>(mline), std::move(c));
+        });
+    }
+
+    static void onIceStateNotify(GstElement* webrtc, GParamSpec*, gpointer data) noexcept {
+        auto& s = get(data);
+        GstWebRTCICEConnectionState state;
+        g_object_get(webrtc, "ice-connection-state", &state, nullptr);
+        GST_INFO("[%s] ICE connection state %d", s.id.c_str(), state);
+        core::postToMain([owner = s.owner, st = toIceState(state)] {
+            if (auto* e = core::resolve(owner)) e->listener_.onEndpointIceState(st);
+        });
+    }
+
+    /// Streaming thread: a stream from the participant appeared. Decode it into the tile or
+    /// the mixer input; anything unexpected goes to a fakesink (an unlinked src pad would
+    /// error the transport).
+    static void onPadAdded(GstElement*, GstPad* pad, gpointer data) noexcept {
+        if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+        auto& s = get(data);
+        core::CapsPtr c(gst_pad_get_current_caps(pad));
+        if (!c) c.reset(gst_pad_query_caps(pad, nullptr));
+        const GstStructure* st = c && !gst_caps_is_empty(c.get())
+                                     ? gst_caps_get_structure(c.get(), 0)
+                                     : nullptr;
+        const char* media = st ? gst_structure_get_string(st, "media") : nullptr;
+        const char* encoding = st ? gst_structure_get_string(st, "encoding-name") : nullptr;
+        std::string m = media ? media : "", enc = encoding ? encoding : "";
+        GST_INFO("[%s] incoming %s stream %s", s.id.c_str(), m.c_str(), enc.c_str());
+
+        std::lock_guard g(s.lock);
+        const char* fragmentName = nullptr;
+        GstPad* target = nullptr;
+        bool video = false;
+        if (m == "video" && !s.videoLinked && (enc == "VP8" || enc == "H264")) {
+            fragmentName = enc == "VP8" ? fragment::kVideoDecodeVp8 : fragment::kVideoDecodeH264;
+            target = s.tileQueueSink.get();
+            video = true;
+        } else if (m == "audio" && !s.audioLinked && enc == "OPUS") {
+            fragmentName = fragment::kAudioDecodeOpus;
+            target = s.audioInSink.get();
+        }
+        if (fragmentName && linkDecoder(s, pad, fragmentName, target, video)) {
+            (video ? s.videoLinked : s.audioLinked) = true;
+            return;
+        }
+        GST_WARNING("[%s] discarding incoming %s/%s stream", s.id.c_str(), m.c_str(),
+                    enc.c_str());
+        ElementPtr sink = make("fakesink", nullptr);
+        g_object_set(sink.get(), "async", FALSE, "sync", FALSE, nullptr);
+        gst_bin_add(GST_BIN(s.bin), sink.get());
+        gst_element_sync_state_with_parent(sink.get());
+        PadPtr sinkPad = PadPtr::adopt(gst_element_get_static_pad(sink.get(), "sink"));
+        gst_pad_link(pad, sinkPad.get());
+    }
+
+    static bool linkDecoder(Endpoint::Shared& s, GstPad* pad, const char* fragmentName,
+                            GstPad* target, bool video) {
+        std::string name = std::string("decode_") + (video ? "video_" : "audio_") +
+                           std::to_string(s.decoderSerial++);
+        auto decoder = s.fragments->makeBin(fragmentName, name);
+        if (!decoder) {
+            GST_ERROR("[%s] %s", s.id.c_str(), decoder.error().message.c_str());
+            return false;
+        }
+        GstElement* d = decoder.value().get();
+        gst_bin_add(GST_BIN(s.bin), d);
+        // Running before linking (design.md: linking a branch that is not yet running into a
+        // live aggregator can stop it).
+        gst_element_sync_state_with_parent(d);
+        PadPtr in = PadPtr::adopt(gst_element_get_static_pad(d, "sink"));
+        PadPtr out = PadPtr::adopt(gst_element_get_static_pad(d, "src"));
+        if (!in || !out || GST_PAD_LINK_FAILED(gst_pad_link(out.get(), target)) ||
+            GST_PAD_LINK_FAILED(gst_pad_link(pad, in.get()))) {
+            GST_ERROR("[%s] cannot link decoder %s", s.id.c_str(), fragmentName);
+            gst_element_set_state(d, GST_STATE_NULL);
+            gst_bin_remove(GST_BIN(s.bin), d);
+            return false;
+        }
+        if (video) {
+            // Ask the sender for a keyframe now (PLI) so the tile starts without waiting for
+            // the sender's next periodic one.
+            gst_pad_push_event(in.get(), gst_video_event_new_upstream_force_key_unit(
+                                             GST_CLOCK_TIME_NONE, TRUE, 0));
+        }
+        return true;
+    }
+};
+
+Endpoint::Endpoint(std::string id, Listener& listener)
+    : id_(std::move(id)), listener_(listener), shared_(std::make_shared<Shared>()) {}
+
+core::Result<std::unique_ptr<Endpoint>> Endpoint::create(GstBin* pipeline, std::string id,
+                                                         const std::string& label,
+                                                         const MediaConfig& config,
+                                                         const Fragments& fragments,
+                                                         Listener& listener) {
+    std::unique_ptr<Endpoint> e(new Endpoint(std::move(id), listener));
+    auto built = e->build(pipeline, label, config, fragments);
+    if (!built) return built.error();
+    return e;
+}
+
+core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
+                             const MediaConfig& config, const Fragments& fragments) {
+    pipeline_ = pipeline;
+    bin_ = ElementPtr::refSink(gst_bin_new(("p-" + id_).c_str()));
+    GstBin* bin = GST_BIN(bin_.get());
+
+    webrtc_ = make("webrtcbin", "webrtc");
+    if (!webrtc_) return makeError("internal", "webrtcbin is not installed");
+    g_object_set(webrtc_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+                 static_cast<guint>(config.jitterBufferMs), nullptr);
+    gst_bin_add(bin, webrtc_.get());
+    configureIce(config);
+
+    // Receive side: the tile and the mixer input exist from the start; decoders are added
+    // when the participant's streams appear.
+    ElementPtr tileQueue = make("queue", "tile_queue");
+    g_object_set(tileQueue.get(), "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time",
+                 guint64{0}, "leaky", 2 /* downstream */, nullptr);
+    ElementPtr convert = make("videoconvert", "tile_convert");
+    ElementPtr scale = make("videoscale", "tile_scale");
+    tileCaps_ = make("capsfilter", "tile_caps");
+    ElementPtr labelEl = make("textoverlay", "label");
+    if (!labelEl) return makeError("internal", "textoverlay (pango) is not installed");
+    g_object_set(labelEl.get(), "text", label.c_str(), "valignment", 1 /* bottom */,
+                 "halignment", 0 /* left */, "shaded-background", TRUE, "font-desc",
+                 "Sans Bold 16", nullptr);
+    gst_bin_add_many(bin, tileQueue.get(), convert.get(), scale.get(), tileCaps_.get(),
+                     labelEl.get(), nullptr);
+    if (!gst_element_link_many(tileQueue.get(), convert.get(), scale.get(), tileCaps_.get(),
+                               labelEl.get(), nullptr))
+        return makeError("internal", "cannot link the tile chain");
+    setTileSize(config.width, config.height);
+    PadPtr labelSrc = PadPtr::adopt(gst_element_get_static_pad(labelEl.get(), "src"));
+    tileSrc_ = PadPtr::refSink(gst_ghost_pad_new("tile_src", labelSrc.get()));
+    gst_element_add_pad(bin_.get(), tileSrc_.get());
+
+    ElementPtr aconvert = make("audioconvert", "in_audioconvert");
+    ElementPtr aresample = make("audioresample", "in_audioresample");
+    ElementPtr acaps = make("capsfilter", "in_audiocaps");
+    g_object_set(acaps.get(), "caps", caps(AudioMixer::kCaps).get(), nullptr);
+    audioSink_ = make("appsink", "audio_sink");
+    g_object_set(audioSink_.get(), "sync", FALSE, "async", FALSE, "drop", TRUE, "max-buffers",
+                 50, nullptr);
+    gst_bin_add_many(bin, aconvert.get(), aresample.get(), acaps.get(), audioSink_.get(),
+                     nullptr);
+    if (!gst_element_link_many(aconvert.get(), aresample.get(), acaps.get(), audioSink_.get(),
+                               nullptr))
+        return makeError("internal", "cannot link the audio input chain");
+
+    // Send side, audio first: m-line 0.
+    audioSrc_ = make("appsrc", "audio_src");
+    g_object_set(audioSrc_.get(), "caps", caps(AudioMixer::kCaps).get(), "is-live", TRUE,
+                 "format", GST_FORMAT_TIME, "block", FALSE, "max-bytes",
+                 guint64{AudioMixer::kRate * 2 / 5} /* 200 ms */, "leaky-type",
+                 2 /* downstream: drop old */, nullptr);
+    auto opus = fragments.makeBin(fragment::kAudioEncodeOpus, "audio_encode");
+    if (!opus) return opus.error();
+    if (ElementPtr enc =
+            ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(opus.value().get()), "encoder")))
+        g_object_set(enc.get(), "bitrate", config.audioBitrate, nullptr);
+    ElementPtr opusPay = make("rtpopuspay", "audio_pay");
+    g_object_set(opusPay.get(), "pt", kOpusPt, "mtu", 1200, nullptr);
+    gst_bin_add_many(bin, audioSrc_.get(), opus.value().get(), opusPay.get(), nullptr);
+    if (!gst_element_link_many(audioSrc_.get(), opus.value().get(), opusPay.get(), nullptr))
+        return makeError("internal", "cannot link the audio send chain");
+
+    ElementPtr sendQueue = make("queue", "video_send_queue");
+    // Leaky: a viewer that cannot keep up loses frames, never stalls the shared tee.
+    g_object_set(sendQueue.get(), "max-size-buffers", 8, "max-size-bytes", 0, "max-size-time",
+                 guint64{0}, "leaky", 2 /* downstream */, nullptr);
+    valve_ = make("valve", "video_valve");
+    g_object_set(valve_.get(), "drop", TRUE, nullptr);
+    ElementPtr vp8Pay = make("rtpvp8pay", "video_pay");
+    g_object_set(vp8Pay.get(), "pt", kVp8Pt, "mtu", 1200, "picture-id-mode", 2 /* 15-bit */,
+                 nullptr);
+    gst_bin_add_many(bin, sendQueue.get(), valve_.get(), vp8Pay.get(), nullptr);
+    if (!gst_element_link_many(sendQueue.get(), valve_.get(), vp8Pay.get(), nullptr))
+        return makeError("internal", "cannot link the video send chain");
+    PadPtr queueSink = PadPtr::adopt(gst_element_get_static_pad(sendQueue.get(), "sink"));
+    videoSink_ = PadPtr::refSink(gst_ghost_pad_new("video_sink", queueSink.get()));
+    gst_element_add_pad(bin_.get(), videoSink_.get());
+
+    // Two sendrecv transceivers with codec preferences, so the offer can be made before any
+    // media flows.
+    struct Mline {
+        GstElement* payloader;
+        const char* padName;
+        const char* sendCaps;
+        const char* prefCaps;
+        bool nack;
+    };
+    for (const Mline& ml : {Mline{opusPay.get(), "sink_0", kAudioCaps, kAudioCaps, false},
+                            Mline{vp8Pay.get(), "sink_1", kVideoSendCaps, kVideoPrefCaps, true}}) {
+        core::CapsPtr send = caps(ml.sendCaps);
+        GstPadTemplate* templ =
+            gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(webrtc_.get()), "sink_%u");
+        PadPtr sink = PadPtr::adopt(
+            gst_element_request_pad(webrtc_.get(), templ, ml.padName, send.get()));
+        if (!sink) return makeError("internal", "webrtcbin refused a sink pad");
+        GstWebRTCRTPTransceiver* trans = nullptr;
+        g_object_get(sink.get(), "transceiver", &trans, nullptr);
+        core::GPtr<GstWebRTCRTPTransceiver> transceiver =
+            core::GPtr<GstWebRTCRTPTransceiver>::adopt(trans);
+        if (transceiver)
+            g_object_set(transceiver.get(), "direction",
+                         GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, "codec-preferences",
+                         caps(ml.prefCaps).get(), "do-nack", ml.nack, nullptr);
+        PadPtr src = PadPtr::adopt(gst_element_get_static_pad(ml.payloader, "src"));
+        if (GST_PAD_LINK_FAILED(gst_pad_link(src.get(), sink.get())))
+            return makeError("internal", "cannot link a payloader to webrtcbin");
+    }
+
+    // Callbacks.
+    shared_->owner = anchor_.weak();
+    shared_->id = id_;
+    shared_->bin = bin_.get();
+    shared_->webrtc = webrtc_.get();
+    shared_->fragments = &fragments;
+    shared_->tileQueueSink = PadPtr::adopt(gst_element_get_static_pad(tileQueue.get(), "sink"));
+    shared_->audioInSink = PadPtr::adopt(gst_element_get_static_pad(aconvert.get(), "sink"));
+    auto connect = [this](const char* signal, GCallback cb) {
+        handlers_.push_back(g_signal_connect_data(webrtc_.get(), signal, cb,
+                                                  Callbacks::wrap(shared_), Callbacks::unwrap,
+                                                  GConnectFlags{}));
+    };
+    connect("on-negotiation-needed", G_CALLBACK(Callbacks::onNegotiationNeeded));
+    connect("on-ice-candidate", G_CALLBACK(Callbacks::onIceCandidate));
+    connect("notify::ice-connection-state", G_CALLBACK(Callbacks::onIceStateNotify));
+    connect("pad-added", G_CALLBACK(Callbacks::onPadAdded));
+
+    gst_bin_add(pipeline, bin_.get());
+    if (!gst_element_sync_state_with_parent(bin_.get()))
+        return makeError("internal", "cannot start the participant's media");
+    return core::Ok{};
+}
+
+void Endpoint::configureIce(const MediaConfig& config) {
+    GstObject* ice = nullptr;
+    g_object_get(webrtc_.get(), "ice-agent", &ice, nullptr);
+    core::GPtr<GstObject> agent = core::GPtr<GstObject>::adopt(ice);
+    if (agent) {
+        // libnice skips loopback when it enumerates addresses; adding any address turns
+        // enumeration off (design.md, "Browser tests").
+        for (const auto& addr : config.iceAddresses) {
+            gboolean ok = FALSE;
+            g_signal_emit_by_name(agent.get(), "add-local-ip-address", addr.c_str(), &ok);
+            if (!ok) GST_WARNING("[%s] cannot use ICE address %s", id_.c_str(), addr.c_str());
+        }
+        if (config.iceMinPort > 0 && config.iceMaxPort >= config.iceMinPort)
+            g_object_set(agent.get(), "min-rtp-port", static_cast<guint>(config.iceMinPort),
+                         "max-rtp-port", static_cast<guint>(config.iceMaxPort), nullptr);
+    }
+    for (const auto& stun : config.stunServers) {
+        // webrtcbin wants stun://host:port; browsers and our config say stun:host:port.
+        std::string url = stun.rfind("stun://", 0) == 0 ? stun : "stun://" + stun.substr(5);
+        g_object_set(webrtc_.get(), "stun-server", url.c_str(), nullptr);
+        break;  // webrtcbin takes one STUN server.
+    }
+    for (const auto& turn : config.turnServers) {
+        gboolean ok = FALSE;
+        g_signal_emit_by_name(webrtc_.get(), "add-turn-server", turn.c_str(), &ok);
+    }
+}
+
+Endpoint::~Endpoint() {
+    for (gulong h : handlers_) g_signal_handler_disconnect(webrtc_.get(), h);
+    handlers_.clear();
+    if (bin_ && pipeline_) {
+        // Order verified on 1.22 (design.md): remove (unlinks the ghost pads from the room's
+        // tee and compositor), then NULL; never from a webrtcbin thread.
+        gst_bin_remove(pipeline_, bin_.get());
+        gst_element_set_state(bin_.get(), GST_STATE_NULL);
+    }
+}
+
+core::Status Endpoint::applyAnswer(const std::string& sdp) {
+    GstSDPMessage* msg = nullptr;
+    if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK || !msg)
+        return makeError("bad-sdp", "the answer is not valid SDP");
+    if (gst_sdp_message_medias_len(msg) != 2 || !gst_sdp_message_get_version(msg)) {
+        gst_sdp_message_free(msg);
+        return makeError("bad-sdp", "the answer must have the offer's two m-lines");
+    }
+    GstWebRTCSessionDescription* desc =
+        gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+    GstPromise* promise =
+        gst_promise_new_with_change_func(Callbacks::onAnswerSet, Callbacks::wrap(shared_),
+                                         Callbacks::unwrapPlain);
+    g_signal_emit_by_name(webrtc_.get(), "set-remote-description", desc, promise);
+    gst_webrtc_session_description_free(desc);
+    return core::Ok{};
+}
+
+void Endpoint::addRemoteCandidate(int mlineIndex, const std::string& candidate) {
+    if (candidate.empty()) return;
+    g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", static_cast<guint>(mlineIndex),
+                          candidate.c_str());
+}
+
+void Endpoint::openVideoSend() { g_object_set(valve_.get(), "drop", FALSE, nullptr); }
+
+void Endpoint::setTileSize(int width, int height) {
+    core::CapsPtr c(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
+                                        G_TYPE_INT, width, "height", G_TYPE_INT, height,
+                                        "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
+    g_object_set(tileCaps_.get(), "caps", c.get(), nullptr);
+}
+
+}  // namespace mixmeet::media

@@ -1,0 +1,111 @@
+// One participant's media inside a room pipeline: a bin "p-<id>" holding its webrtcbin, the
+// decoders for what it sends (added when its streams appear), its tile (scale + name label)
+// and its send branches (the shared composite, payloaded for this viewer; its own mix-minus,
+// Opus-encoded).
+//
+//   tile_src (ghost, to a compositor pad) <- label <- tile_caps <- scale <- convert <- queue
+//       <- [video-decode-*] <- webrtcbin src (pad-added)
+//   audio_sink (appsink, mixer input) <- caps <- resample <- convert <- [audio-decode-opus]
+//       <- webrtcbin src (pad-added)
+//   video_sink (ghost, from the composite tee) -> queue (leaky) -> valve -> rtpvp8pay
+//       -> webrtcbin sink_1
+//   audio_src (appsrc, mixer output) -> [audio-encode-opus] -> rtpopuspay -> webrtcbin sink_0
+//
+// The server always makes the SDP offer: m-line 0 audio (Opus), m-line 1 video (VP8, H.264
+// as a receive fallback), both sendrecv, max-bundle. Never renegotiated.
+//
+// Threads: created, driven and destroyed on the main thread. webrtcbin signals and promise
+// replies arrive on webrtcbin's threads and are posted to the main thread guarded by an Anchor;
+// pad-added builds decoders on the streaming thread (only touching this bin's elements).
+#pragma once
+
+#include <gst/gst.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/Anchor.h"
+#include "core/GstPtr.h"
+#include "core/Result.h"
+#include "media/Fragments.h"
+#include "media/MediaConfig.h"
+
+namespace mixmeet::media {
+
+/// ICE connection state as webrtcbin reports it (GstWebRTCICEConnectionState).
+enum class IceState { New, Checking, Connected, Completed, Failed, Disconnected, Closed };
+
+class Endpoint {
+public:
+    /// Events, delivered on the main thread. The endpoint may be destroyed from inside any of
+    /// them.
+    class Listener {
+    public:
+        virtual ~Listener() = default;
+        virtual void onEndpointOffer(std::string sdp) = 0;
+        virtual void onEndpointCandidate(int mlineIndex, std::string candidate) = 0;
+        virtual void onEndpointIceState(IceState state) = 0;
+        /// Unrecoverable: the answer was rejected by webrtcbin ("bad-sdp").
+        virtual void onEndpointFailed(std::string code, std::string message) = 0;
+    };
+
+    /// Builds the participant's bin in `pipeline` and starts it; the SDP offer follows
+    /// through Listener::onEndpointOffer. Error "internal" if an element is missing.
+    /// `fragments` must outlive the endpoint.
+    static core::Result<std::unique_ptr<Endpoint>> create(GstBin* pipeline, std::string id,
+                                                          const std::string& label,
+                                                          const MediaConfig& config,
+                                                          const Fragments& fragments,
+                                                          Listener& listener);
+    /// Disconnects signals, removes the bin from the pipeline and sets it to NULL.
+    ~Endpoint();
+    Endpoint(const Endpoint&) = delete;
+    Endpoint& operator=(const Endpoint&) = delete;
+
+    /// Applies the client's SDP answer. Error "bad-sdp" if it does not parse as SDP or has
+    /// the wrong m-lines; webrtcbin's later rejection arrives as onEndpointFailed.
+    core::Status applyAnswer(const std::string& sdp);
+    /// Adds a trickled remote candidate (empty = end-of-candidates, ignored).
+    void addRemoteCandidate(int mlineIndex, const std::string& candidate);
+
+    /// Lets the composite reach this viewer (call once ICE is connected; design.md: media
+    /// reaching webrtcbin before that can stall a shared tee).
+    void openVideoSend();
+    /// Sets the size of this participant's tile in the composite, pixels.
+    void setTileSize(int width, int height);
+
+    const std::string& id() const { return id_; }
+    GstPad* tileSrc() const { return tileSrc_.get(); }      ///< To a compositor sink pad.
+    GstPad* videoSink() const { return videoSink_.get(); }  ///< From a composite tee pad.
+    GstElement* audioSink() const { return audioSink_.get(); }  ///< Mixer input (appsink).
+    GstElement* audioSrc() const { return audioSrc_.get(); }    ///< Mixer output (appsrc).
+    GstElement* bin() const { return bin_.get(); }
+
+private:
+    friend struct Callbacks;
+    struct Shared;  // State shared with streaming-thread callbacks.
+    Endpoint(std::string id, Listener& listener);
+    core::Status build(GstBin* pipeline, const std::string& label, const MediaConfig& config,
+                       const Fragments& fragments);
+    void configureIce(const MediaConfig& config);
+
+    std::string id_;
+    // Passed by argument.
+    Listener& listener_;
+    GstBin* pipeline_ = nullptr;
+    // Allocated by this (the bin owns the elements; these are extra references).
+    core::ElementPtr bin_;
+    core::ElementPtr webrtc_;
+    core::ElementPtr valve_;
+    core::ElementPtr tileCaps_;
+    core::ElementPtr audioSink_;
+    core::ElementPtr audioSrc_;
+    core::PadPtr tileSrc_;
+    core::PadPtr videoSink_;
+    std::vector<gulong> handlers_;  ///< Signal handlers on webrtc_, disconnected first.
+    std::shared_ptr<Shared> shared_;
+    core::Anchor<Endpoint> anchor_{this};
+};
+
+}  // namespace mixmeet::media

@@ -1,0 +1,28 @@
+// Settings of the media side, read from the [video], [audio], [webrtc] and [ice] groups of
+// the config file (config/mixmeet.ini documents each key).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace mixmeet::media {
+
+struct MediaConfig {
+    int width = 1280;          ///< Composite width, pixels.
+    int height = 720;          ///< Composite height, pixels.
+    int framerate = 30;        ///< Composite frames per second.
+    int videoBitrate = 1500000;  ///< VP8 target bitrate, bps.
+    int audioBitrate = 32000;    ///< Opus bitrate, bps.
+    int jitterBufferMs = 50;     ///< webrtcbin (rtpjitterbuffer) latency, ms.
+    int mixerLatencyMs = 40;     ///< compositor aggregator latency on top of upstream, ms.
+    int keyframeMinIntervalMs = 500;  ///< Shared encoder's minimum gap between forced keyframes.
+    int maxParticipants = 25;         ///< Per room.
+    int disconnectTimeoutMs = 5000;   ///< ICE "disconnected" for this long removes a peer.
+    std::vector<std::string> iceAddresses;  ///< Local addresses to gather on; empty = all.
+    int iceMinPort = 0;                     ///< UDP port range for ICE; 0 = any.
+    int iceMaxPort = 0;
+    std::vector<std::string> stunServers;  ///< Browser form: "stun:host:port".
+    std::vector<std::string> turnServers;  ///< "turn://user:password@host:port".
+};
+
+}  // namespace mixmeet::media

@@ -1,0 +1,99 @@
+// Typed signaling messages of protocol version 1 (docs/protocol.md) and their JSON form.
+// Pure: no I/O, no GStreamer. Safe to call from any thread.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/Result.h"
+
+namespace mixmeet::protocol {
+
+/// Protocol version this code speaks (docs/protocol.md).
+constexpr int kVersion = 1;
+/// Largest accepted message, in bytes; longer ones get error "too-large".
+constexpr std::size_t kMaxMessageBytes = 65536;
+/// Longest room name and display name, in characters.
+constexpr std::size_t kMaxRoomChars = 64;
+constexpr std::size_t kMaxNameChars = 64;
+
+/// Stable error codes sent in `error` messages (docs/protocol.md, "error").
+namespace errc {
+inline constexpr const char* kBadJson = "bad-json";
+inline constexpr const char* kTooLarge = "too-large";
+inline constexpr const char* kBadMessage = "bad-message";
+inline constexpr const char* kUnknownType = "unknown-type";
+inline constexpr const char* kBadState = "bad-state";
+inline constexpr const char* kUnsupportedVersion = "unsupported-version";
+inline constexpr const char* kBadSdp = "bad-sdp";
+inline constexpr const char* kRoomFull = "room-full";
+inline constexpr const char* kInternal = "internal";
+}  // namespace errc
+
+// Client -> server.
+struct Join {
+    int version = kVersion;
+    std::string room;
+    std::string name;  ///< Display name, trimmed.
+};
+struct Answer {
+    std::string sdp;
+};
+/// Trickle ICE candidate, both directions. Empty candidate = end-of-candidates.
+struct IceCandidate {
+    std::string candidate;
+    int sdpMLineIndex = 0;
+};
+struct Leave {};
+using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave>;
+
+// Server -> client.
+struct IceServer {
+    std::vector<std::string> urls;
+    std::string username;    ///< Empty: omitted.
+    std::string credential;  ///< Empty: omitted.
+};
+struct Welcome {
+    std::string participantId;
+    std::string room;
+    std::vector<IceServer> iceServers;
+    int width = 0;  ///< Composite size in pixels.
+    int height = 0;
+    int framerate = 0;  ///< Frames per second.
+};
+struct RosterEntry {
+    std::string id;
+    std::string name;
+};
+struct Roster {
+    std::vector<RosterEntry> participants;  ///< In tile order.
+};
+struct Offer {
+    std::string sdp;
+};
+struct ErrorReply {
+    std::string code;  ///< One of errc.
+    std::string message;
+};
+struct Bye {
+    std::string reason;
+};
+using ServerMessage = std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye>;
+
+/// Parses and validates one client message. Errors: bad-json, too-large, bad-message,
+/// unknown-type (Error::code), with a human-readable message naming the field.
+core::Result<ClientMessage> parseClientMessage(std::string_view text);
+/// Parses a server message (used by clients and tests). Same error codes.
+core::Result<ServerMessage> parseServerMessage(std::string_view text);
+
+/// JSON text of a message (one compact object).
+std::string toJson(const ServerMessage& message);
+std::string toJson(const ClientMessage& message);
+
+/// True if name is a valid room name: 1-64 of A-Z a-z 0-9 - _ .
+bool isValidRoomName(std::string_view name);
+
+}  // namespace mixmeet::protocol

@@ -1,0 +1,22 @@
+// How a room talks to whoever represents a participant (the signaling connection).
+#pragma once
+
+#include <string>
+
+#include "protocol/Messages.h"
+
+namespace mixmeet::room {
+
+/// Events for one participant, on the main thread.
+class ParticipantListener {
+public:
+    virtual ~ParticipantListener() = default;
+    virtual void onOffer(std::string sdp) = 0;
+    virtual void onLocalCandidate(protocol::IceCandidate candidate) = 0;
+    virtual void onRoster(protocol::Roster roster) = 0;
+    /// The room dropped this participant (reason: "ice-failed", "bad-sdp", "internal"); it is
+    /// already out of the room when this is called.
+    virtual void onRemoved(std::string reason, std::string code, std::string message) = 0;
+};
+
+}  // namespace mixmeet::room

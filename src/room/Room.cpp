@@ -1,0 +1,314 @@
+#include "room/Room.h"
+
+#include <algorithm>
+
+#include "core/Log.h"
+#include "core/MainContext.h"
+#include "media/Layout.h"
+
+#define GST_CAT_DEFAULT mixmeet_room_debug
+
+namespace mixmeet::room {
+
+using core::makeError;
+
+struct Room::Member {
+    std::string id;
+    std::string name;
+    ParticipantListener* listener = nullptr;
+    std::unique_ptr<MemberEvents> events;
+    std::unique_ptr<media::Endpoint> endpoint;
+    core::PadPtr compositorPad;  ///< Our tile's compositor sink pad.
+    core::PadPtr teePad;         ///< The composite tee's src pad feeding this viewer.
+    bool connected = false;
+    guint disconnectTimer = 0;
+};
+
+/// Routes one endpoint's events to the room, tagged with the participant id.
+class Room::MemberEvents : public media::Endpoint::Listener {
+public:
+    MemberEvents(Room& room, std::string id) : room_(room), id_(std::move(id)) {}
+
+    void onEndpointOffer(std::string sdp) override {
+        if (Member* m = room_.find(id_)) m->listener->onOffer(std::move(sdp));
+    }
+    void onEndpointCandidate(int mline, std::string candidate) override {
+        if (Member* m = room_.find(id_))
+            m->listener->onLocalCandidate(protocol::IceCandidate{std::move(candidate), mline});
+    }
+    void onEndpointIceState(media::IceState state) override { room_.onIceState(id_, state); }
+    void onEndpointFailed(std::string code, std::string message) override {
+        // Destroys this object: nothing may touch members after the call.
+        room_.remove(id_, code == "bad-sdp" ? "bad-sdp" : "internal", code, message);
+    }
+
+private:
+    Room& room_;
+    std::string id_;
+};
+
+Room::Room(std::string name, const media::MediaConfig& config,
+           const media::Fragments& fragments, Listener& listener)
+    : name_(std::move(name)), config_(config), fragments_(fragments), listener_(listener) {}
+
+core::Result<std::unique_ptr<Room>> Room::create(std::string name,
+                                                 const media::MediaConfig& config,
+                                                 const media::Fragments& fragments,
+                                                 Listener& listener) {
+    std::unique_ptr<Room> room(new Room(std::move(name), config, fragments, listener));
+    auto built = room->build();
+    if (!built) return built.error();
+    return room;
+}
+
+core::Status Room::build() {
+    pipeline_ = core::ElementPtr::refSink(gst_pipeline_new(("room-" + name_).c_str()));
+    auto video = media::VideoMixer::create(GST_BIN(pipeline_.get()), config_, fragments_);
+    if (!video) return makeError("internal", video.error().message);
+    video_ = std::move(video).value();
+    audio_ = std::make_unique<media::AudioMixer>(name_);
+
+    core::GPtr<GstBus> bus = core::GPtr<GstBus>::adopt(gst_element_get_bus(pipeline_.get()));
+    busWatch_.reset(gst_bus_create_watch(bus.get()));
+    g_source_set_callback(busWatch_.get(), reinterpret_cast<GSourceFunc>(onBusMessage),
+                          new std::weak_ptr<Room*>(anchor_.weak()), [](gpointer d) {
+                              delete static_cast<std::weak_ptr<Room*>*>(d);
+                          });
+    g_source_attach(busWatch_.get(), core::mainContext());
+
+    if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+        return makeError("internal", "the room pipeline did not start");
+    // Live pipeline: returns as soon as PLAYING (NO_PREROLL); the bound is a safety net.
+    gst_element_get_state(pipeline_.get(), nullptr, nullptr, GST_SECOND);
+    audio_->start(pipeline_.get());
+    g_message("room %s: created", name_.c_str());
+    return core::Ok{};
+}
+
+Room::~Room() {
+    audio_->stop();
+    while (!members_.empty()) remove(members_.back()->id, {}, {}, {});
+    busWatch_.reset();
+    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+    g_message("room %s: closed", name_.c_str());
+}
+
+core::Result<std::string> Room::join(const std::string& displayName,
+                                     ParticipantListener& listener) {
+    if (static_cast<int>(members_.size()) >= config_.maxParticipants)
+        return makeError("room-full", "the room already has " +
+                                          std::to_string(config_.maxParticipants) +
+                                          " participants");
+    auto member = std::make_unique<Member>();
+    member->id = "p" + std::to_string(nextId_++);
+    member->name = displayName;
+    member->listener = &listener;
+    member->events = std::make_unique<MemberEvents>(*this, member->id);
+    auto endpoint = media::Endpoint::create(GST_BIN(pipeline_.get()), member->id, displayName,
+                                            config_, fragments_, *member->events);
+    if (!endpoint) {
+        GST_ERROR("[%s] cannot create participant: %s", name_.c_str(),
+                  endpoint.error().message.c_str());
+        return makeError("internal", "could not set up media: " + endpoint.error().message);
+    }
+    member->endpoint = std::move(endpoint).value();
+    media::Endpoint& ep = *member->endpoint;
+
+    member->compositorPad = video_->requestInput();
+    member->teePad = video_->requestOutput();
+    if (!member->compositorPad || !member->teePad ||
+        GST_PAD_LINK_FAILED(gst_pad_link(ep.tileSrc(), member->compositorPad.get())) ||
+        GST_PAD_LINK_FAILED(gst_pad_link(member->teePad.get(), ep.videoSink()))) {
+        video_->releaseInput(member->compositorPad);
+        video_->releaseOutput(member->teePad);
+        return makeError("internal", "could not link the participant into the room");
+    }
+    audio_->addInput(member->id, ep.audioSink());
+    std::string id = member->id;
+    members_.push_back(std::move(member));
+    g_message("room %s: %s (%s) joined, %zu in room", name_.c_str(), id.c_str(),
+              displayName.c_str(), members_.size());
+    relayout();
+    broadcastRoster();
+    return id;
+}
+
+void Room::leave(const std::string& id) { remove(id, {}, {}, {}); }
+
+void Room::remove(const std::string& id, const std::string& reason, const std::string& code,
+                  const std::string& message) {
+    auto it = std::find_if(members_.begin(), members_.end(),
+                           [&](const auto& m) { return m->id == id; });
+    if (it == members_.end()) return;
+    std::unique_ptr<Member> member = std::move(*it);
+    members_.erase(it);
+    if (member->disconnectTimer) g_source_remove(member->disconnectTimer);
+    audio_->removeOutput(id);
+    audio_->removeInput(id);
+    member->endpoint.reset();  // Unlinks from tee and compositor, then NULL.
+    video_->releaseInput(member->compositorPad);
+    video_->releaseOutput(member->teePad);
+    g_message("room %s: %s (%s) left%s%s, %zu in room", name_.c_str(), id.c_str(),
+              member->name.c_str(), reason.empty() ? "" : ": ", reason.c_str(), members_.size());
+    bool empty = members_.empty();
+    if (!empty) {
+        relayout();
+        broadcastRoster();
+    }
+    if (!reason.empty()) member->listener->onRemoved(reason, code, message);
+    if (empty) listener_.onRoomEmpty(name_);
+}
+
+core::Status Room::applyAnswer(const std::string& id, const std::string& sdp) {
+    Member* m = find(id);
+    if (!m) return makeError("bad-state", "not in the room");
+    return m->endpoint->applyAnswer(sdp);
+}
+
+void Room::addRemoteCandidate(const std::string& id, const protocol::IceCandidate& candidate) {
+    if (Member* m = find(id))
+        m->endpoint->addRemoteCandidate(candidate.sdpMLineIndex, candidate.candidate);
+}
+
+Room::Member* Room::find(const std::string& id) {
+    for (auto& m : members_)
+        if (m->id == id) return m.get();
+    return nullptr;
+}
+
+void Room::relayout() {
+    auto tiles = media::gridLayout(static_cast<int>(members_.size()), config_.width,
+                                   config_.height);
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+        video_->setTile(members_[i]->compositorPad, tiles[i], static_cast<int>(i));
+        members_[i]->endpoint->setTileSize(tiles[i].width, tiles[i].height);
+    }
+}
+
+protocol::Roster Room::roster() const {
+    protocol::Roster r;
+    for (const auto& m : members_) r.participants.push_back({m->id, m->name});
+    return r;
+}
+
+void Room::broadcastRoster() {
+    protocol::Roster r = roster();
+    for (const auto& m : members_) m->listener->onRoster(r);
+}
+
+void Room::onIceState(const std::string& id, media::IceState state) {
+    Member* m = find(id);
+    if (!m) return;
+    switch (state) {
+        case media::IceState::Connected:
+        case media::IceState::Completed:
+            if (m->disconnectTimer) {
+                g_source_remove(m->disconnectTimer);
+                m->disconnectTimer = 0;
+            }
+            if (!m->connected) {
+                m->connected = true;
+                m->endpoint->openVideoSend();
+                audio_->addOutput(id, m->endpoint->audioSrc());
+                // A new viewer needs a keyframe to start decoding the shared stream.
+                video_->forceKeyframe();
+                g_message("room %s: %s connected", name_.c_str(), id.c_str());
+            }
+            break;
+        case media::IceState::Failed:
+            remove(id, "ice-failed", {}, {});
+            break;
+        case media::IceState::Disconnected:
+            if (!m->disconnectTimer)
+                m->disconnectTimer = core::postToMainDelayed(
+                    static_cast<unsigned>(config_.disconnectTimeoutMs),
+                    [weak = anchor_.weak(), id] {
+                        Room* room = core::resolve(weak);
+                        if (!room) return;
+                        if (Member* mm = room->find(id)) {
+                            mm->disconnectTimer = 0;  // This source is finishing.
+                            room->remove(id, "ice-failed", {}, {});
+                        }
+                    });
+            break;
+        default:
+            break;
+    }
+}
+
+std::size_t Room::elementCount() const {
+    std::size_t count = 0;
+    GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline_.get()));
+    GValue item = G_VALUE_INIT;
+    bool done = false;
+    while (!done) {
+        switch (gst_iterator_next(it, &item)) {
+            case GST_ITERATOR_OK:
+                ++count;
+                g_value_reset(&item);
+                break;
+            case GST_ITERATOR_RESYNC:
+                count = 0;
+                gst_iterator_resync(it);
+                break;
+            default:
+                done = true;
+                break;
+        }
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    return count;
+}
+
+gboolean Room::onBusMessage(GstBus*, GstMessage* message, gpointer data) noexcept {
+    if (Room* room = core::resolve(*static_cast<std::weak_ptr<Room*>*>(data)))
+        room->handleBusMessage(message);
+    return G_SOURCE_CONTINUE;
+}
+
+void Room::handleBusMessage(GstMessage* message) {
+    switch (GST_MESSAGE_TYPE(message)) {
+        case GST_MESSAGE_LATENCY:
+            gst_bin_recalculate_latency(GST_BIN(pipeline_.get()));
+            break;
+        case GST_MESSAGE_ERROR:
+        case GST_MESSAGE_WARNING: {
+            bool error = GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR;
+            GError* err = nullptr;
+            gchar* debug = nullptr;
+            if (error)
+                gst_message_parse_error(message, &err, &debug);
+            else
+                gst_message_parse_warning(message, &err, &debug);
+            core::ErrorPtr errOwned(err);
+            core::CharsPtr debugOwned(debug);
+            // Trace the message to the participant bin it came from ("p-<id>" directly in
+            // the pipeline): a participant's failure drops that participant, not the room.
+            std::string participant;
+            for (GstObject* o = GST_MESSAGE_SRC(message); o; o = GST_OBJECT_PARENT(o)) {
+                if (GST_OBJECT_PARENT(o) == GST_OBJECT(pipeline_.get())) {
+                    const char* n = GST_OBJECT_NAME(o);
+                    if (n && g_str_has_prefix(n, "p-")) participant = n + 2;
+                    break;
+                }
+            }
+            GST_WARNING("[%s] %s from %s (%s): %s", name_.c_str(), error ? "error" : "warning",
+                        GST_MESSAGE_SRC_NAME(message), participant.c_str(),
+                        err ? err->message : "");
+            if (!error) break;
+            if (!participant.empty()) {
+                remove(participant, "internal", "internal",
+                       std::string("media error: ") + (err ? err->message : ""));
+            } else {
+                g_warning("room %s: pipeline error from %s: %s", name_.c_str(),
+                          GST_MESSAGE_SRC_NAME(message), err ? err->message : "");
+            }
+            break;
+        }
+        default:
+            break;
+    }
+}
+
+}  // namespace mixmeet::room

@@ -1,0 +1,91 @@
+// A meeting room: one GStreamer pipeline with one Endpoint per participant, one composite
+// (VideoMixer) and one mix-minus mixer (AudioMixer). Created when the first participant joins,
+// destroyed (all elements freed) by the RoomRegistry when the last leaves.
+// Main thread only; owns its pipeline, mixers and endpoints.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/Anchor.h"
+#include "core/GstPtr.h"
+#include "core/Result.h"
+#include "media/AudioMixer.h"
+#include "media/Endpoint.h"
+#include "media/Fragments.h"
+#include "media/MediaConfig.h"
+#include "media/VideoMixer.h"
+#include "room/ParticipantListener.h"
+
+namespace mixmeet::room {
+
+class Room {
+public:
+    /// Tells the registry when the room became empty (after a leave or a removal).
+    class Listener {
+    public:
+        virtual ~Listener() = default;
+        virtual void onRoomEmpty(const std::string& roomName) = 0;
+    };
+
+    /// Builds and starts the pipeline. Error "internal" if it cannot be built or started.
+    static core::Result<std::unique_ptr<Room>> create(std::string name,
+                                                      const media::MediaConfig& config,
+                                                      const media::Fragments& fragments,
+                                                      Listener& listener);
+    ~Room();
+    Room(const Room&) = delete;
+    Room& operator=(const Room&) = delete;
+
+    /// Adds a participant; returns its id. Errors: "room-full", "internal".
+    core::Result<std::string> join(const std::string& displayName,
+                                   ParticipantListener& listener);
+    /// Removes a participant (idempotent; unknown ids are ignored).
+    void leave(const std::string& id);
+    /// Errors: "bad-sdp"; unknown ids give "bad-state".
+    core::Status applyAnswer(const std::string& id, const std::string& sdp);
+    void addRemoteCandidate(const std::string& id, const protocol::IceCandidate& candidate);
+
+    const std::string& name() const { return name_; }
+    std::size_t participantCount() const { return members_.size(); }
+    /// Every element in the pipeline, recursively (for tests and diagnostics).
+    std::size_t elementCount() const;
+    GstElement* pipeline() const { return pipeline_.get(); }
+    const media::AudioMixer& audioMixer() const { return *audio_; }
+    protocol::Roster roster() const;
+
+private:
+    struct Member;
+    class MemberEvents;
+
+    Room(std::string name, const media::MediaConfig& config, const media::Fragments& fragments,
+         Listener& listener);
+    core::Status build();
+    Member* find(const std::string& id);
+    void remove(const std::string& id, const std::string& reason, const std::string& code,
+                const std::string& message);
+    void relayout();
+    void broadcastRoster();
+    void onIceState(const std::string& id, media::IceState state);
+    static gboolean onBusMessage(GstBus* bus, GstMessage* message, gpointer data) noexcept;
+    void handleBusMessage(GstMessage* message);
+
+    std::string name_;
+    media::MediaConfig config_;
+    // Passed by argument.
+    const media::Fragments& fragments_;
+    Listener& listener_;
+    // Allocated by this. Declared first so it is destroyed last.
+    core::ElementPtr pipeline_;
+    core::SourcePtr busWatch_;
+    std::unique_ptr<media::VideoMixer> video_;
+    std::unique_ptr<media::AudioMixer> audio_;
+    std::vector<std::unique_ptr<Member>> members_;  ///< In join (= tile) order.
+    unsigned nextId_ = 1;
+    core::Anchor<Room> anchor_{this};
+};
+
+}  // namespace mixmeet::room

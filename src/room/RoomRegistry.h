@@ -1,0 +1,46 @@
+// All rooms of the server, by name. Creates a room on its first join and destroys it (the
+// whole pipeline) once it is empty. Main thread only; owns the rooms.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/Anchor.h"
+#include "core/Result.h"
+#include "media/Fragments.h"
+#include "media/MediaConfig.h"
+#include "room/ParticipantListener.h"
+#include "room/Room.h"
+
+namespace mixmeet::room {
+
+class RoomRegistry : public Room::Listener {
+public:
+    /// `fragments` must outlive the registry.
+    RoomRegistry(media::MediaConfig config, const media::Fragments& fragments);
+    ~RoomRegistry() override;
+
+    struct Joined {
+        std::string participantId;
+    };
+    /// Joins (creating if needed) room `roomName`. Errors as Room::join and Room::create.
+    core::Result<Joined> join(const std::string& roomName, const std::string& displayName,
+                              ParticipantListener& listener);
+    /// Leaves; the room goes away at the next main-loop iteration if it is then empty.
+    void leave(const std::string& roomName, const std::string& participantId);
+    Room* find(const std::string& roomName);
+    std::size_t roomCount() const { return rooms_.size(); }
+    const media::MediaConfig& config() const { return config_; }
+
+    void onRoomEmpty(const std::string& roomName) override;
+
+private:
+    media::MediaConfig config_;
+    // Passed by argument.
+    const media::Fragments& fragments_;
+    std::map<std::string, std::unique_ptr<Room>> rooms_;
+    core::Anchor<RoomRegistry> anchor_{this};
+};
+
+}  // namespace mixmeet::room

@@ -1,0 +1,146 @@
+#include "signaling/Session.h"
+
+#include <variant>
+
+#include "core/Log.h"
+
+#define GST_CAT_DEFAULT mixmeet_signaling_debug
+
+namespace mixmeet::signaling {
+
+namespace errc = protocol::errc;
+
+namespace {
+constexpr unsigned short kCloseNormal = 1000;
+constexpr unsigned short kClosePolicy = 1008;
+}  // namespace
+
+void Session::onText(std::string_view text) {
+    if (state_ == State::Ended) return;
+    auto parsed = protocol::parseClientMessage(text);
+    if (!parsed) {
+        replyError(parsed.error().code, parsed.error().message);
+        return;
+    }
+    std::visit([this](const auto& m) { handle(m); }, parsed.value());
+}
+
+void Session::onBinary() {
+    if (state_ == State::Ended) return;
+    replyError(errc::kBadJson, "binary frames are not part of the protocol; send JSON text");
+}
+
+void Session::handle(const protocol::Join& m) {
+    if (state_ != State::AwaitingJoin) {
+        replyError(errc::kBadState, "already joined");
+        return;
+    }
+    if (m.version != protocol::kVersion) {
+        listener_.sendMessage(protocol::ErrorReply{
+            errc::kUnsupportedVersion, "this server speaks protocol version 1"});
+        end("unsupported-version", kClosePolicy);
+        return;
+    }
+    state_ = State::Joining;
+    auto welcome = listener_.joinRoom(m);
+    if (!welcome) {
+        listener_.sendMessage(
+            protocol::ErrorReply{welcome.error().code, welcome.error().message});
+        state_ = State::Ended;
+        listener_.closeConnection(kClosePolicy, welcome.error().code);
+        return;
+    }
+    if (state_ != State::Joining) return;  // Failed inside joinRoom.
+    state_ = State::AwaitingOffer;
+    listener_.sendMessage(welcome.value());
+    if (pendingRoster_) {
+        listener_.sendMessage(*pendingRoster_);
+        pendingRoster_.reset();
+    }
+}
+
+void Session::handle(const protocol::Answer& m) {
+    if (state_ != State::AwaitingAnswer) {
+        replyError(errc::kBadState, "no offer is waiting for an answer");
+        return;
+    }
+    auto applied = listener_.applyAnswer(m.sdp);
+    if (!applied) {
+        fail("bad-sdp", errc::kBadSdp, applied.error().message);
+        return;
+    }
+    state_ = State::Active;
+}
+
+void Session::handle(const protocol::IceCandidate& m) {
+    if (state_ != State::AwaitingAnswer && state_ != State::Active) {
+        replyError(errc::kBadState, "ICE candidates are accepted only after the offer");
+        return;
+    }
+    listener_.addRemoteCandidate(m);
+}
+
+void Session::handle(const protocol::Leave&) { end("left", kCloseNormal); }
+
+void Session::onLocalOffer(std::string sdp) {
+    if (state_ != State::AwaitingOffer) return;
+    listener_.sendMessage(protocol::Offer{std::move(sdp)});
+    state_ = State::AwaitingAnswer;
+    for (auto& c : pendingCandidates_) listener_.sendMessage(c);
+    pendingCandidates_.clear();
+}
+
+void Session::onLocalCandidate(protocol::IceCandidate candidate) {
+    if (state_ == State::AwaitingOffer) {
+        pendingCandidates_.push_back(std::move(candidate));
+        return;
+    }
+    if (state_ == State::AwaitingAnswer || state_ == State::Active)
+        listener_.sendMessage(candidate);
+}
+
+void Session::onRoster(protocol::Roster roster) {
+    switch (state_) {
+        case State::Joining:
+            pendingRoster_ = std::move(roster);
+            break;
+        case State::AwaitingOffer:
+        case State::AwaitingAnswer:
+        case State::Active:
+            listener_.sendMessage(roster);
+            break;
+        default:
+            break;
+    }
+}
+
+void Session::fail(const std::string& byeReason, const std::string& errorCode,
+                   const std::string& errorMessage) {
+    if (state_ == State::Ended) return;
+    if (!errorCode.empty()) listener_.sendMessage(protocol::ErrorReply{errorCode, errorMessage});
+    end(byeReason, byeReason == "left" ? kCloseNormal : kClosePolicy);
+}
+
+void Session::onSocketClosed() {
+    if (state_ == State::Ended) return;
+    bool joined = state_ != State::AwaitingJoin;
+    state_ = State::Ended;
+    if (joined) listener_.leaveRoom();
+}
+
+void Session::replyError(const std::string& code, const std::string& message) {
+    GST_DEBUG("protocol error %s: %s", code.c_str(), message.c_str());
+    listener_.sendMessage(protocol::ErrorReply{code, message});
+    if (++errors_ >= kMaxErrors) end("too-many-errors", kClosePolicy);
+}
+
+void Session::end(const std::string& reason, unsigned short closeCode) {
+    if (state_ == State::Ended) return;
+    bool joined = state_ != State::AwaitingJoin;
+    state_ = State::Ended;
+    listener_.sendMessage(protocol::Bye{reason});
+    if (joined) listener_.leaveRoom();
+    listener_.closeConnection(closeCode, reason);
+}
+
+}  // namespace mixmeet::signaling

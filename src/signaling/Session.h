@@ -1,0 +1,86 @@
+// Per-connection signaling state machine (docs/protocol.md). No I/O: text comes in through
+// onText(), everything the session wants done goes out through its Listener, so tests drive
+// it without sockets or GStreamer. Main thread only.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/Result.h"
+#include "protocol/Messages.h"
+
+namespace mixmeet::signaling {
+
+/// Where a session is in the join -> offer -> answer flow.
+enum class State {
+    AwaitingJoin,    ///< Socket open, nothing accepted but `join`.
+    Joining,         ///< In Listener::joinRoom.
+    AwaitingOffer,   ///< Joined; the media side is preparing the SDP offer.
+    AwaitingAnswer,  ///< Offer sent.
+    Active,          ///< Answer applied; ICE and media running.
+    Ended,           ///< bye sent or socket closed; ignores everything.
+};
+
+/// Maximum protocol errors a client may cause before it is disconnected.
+constexpr int kMaxErrors = 10;
+
+class Session {
+public:
+    /// What a session needs from its connection and room. Called synchronously.
+    class Listener {
+    public:
+        virtual ~Listener() = default;
+        virtual void sendMessage(const protocol::ServerMessage& message) = 0;
+        /// Closes the socket with a WebSocket close code (RFC 6455 section 7.4).
+        virtual void closeConnection(unsigned short code, const std::string& reason) = 0;
+        /// Adds the participant to the room. Returns the welcome to send, or an Error whose code
+        /// is room-full or internal.
+        virtual core::Result<protocol::Welcome> joinRoom(const protocol::Join& join) = 0;
+        /// Starts applying the SDP answer. Returns bad-sdp if it cannot be parsed; failures found
+        /// later are reported through Session::fail().
+        virtual core::Status applyAnswer(const std::string& sdp) = 0;
+        virtual void addRemoteCandidate(const protocol::IceCandidate& candidate) = 0;
+        /// Removes the participant from its room (idempotent).
+        virtual void leaveRoom() = 0;
+    };
+
+    explicit Session(Listener& listener) : listener_(listener) {}
+
+    /// A text frame from the client.
+    void onText(std::string_view text);
+    /// A binary frame from the client (not part of the protocol).
+    void onBinary();
+    /// The media side created the SDP offer for this participant.
+    void onLocalOffer(std::string sdp);
+    /// The media side gathered a local ICE candidate.
+    void onLocalCandidate(protocol::IceCandidate candidate);
+    /// The room's participant list changed.
+    void onRoster(protocol::Roster roster);
+    /// Ends the session from the server side: optional error, then bye, leave, close.
+    void fail(const std::string& byeReason, const std::string& errorCode = {},
+              const std::string& errorMessage = {});
+    /// The socket closed (either side): leaves the room.
+    void onSocketClosed();
+
+    State state() const { return state_; }
+    int errorCount() const { return errors_; }
+
+private:
+    void handle(const protocol::Join& m);
+    void handle(const protocol::Answer& m);
+    void handle(const protocol::IceCandidate& m);
+    void handle(const protocol::Leave& m);
+    void replyError(const std::string& code, const std::string& message);
+    void end(const std::string& reason, unsigned short closeCode);
+
+    // Passed by argument.
+    Listener& listener_;
+    State state_ = State::AwaitingJoin;
+    int errors_ = 0;
+    std::optional<protocol::Roster> pendingRoster_;  ///< Roster that arrived while Joining.
+    std::vector<protocol::IceCandidate> pendingCandidates_;  ///< Gathered before the offer.
+};
+
+}  // namespace mixmeet::signaling
