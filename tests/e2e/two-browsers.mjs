@@ -26,6 +26,8 @@ import {
 const ROOM = 'e2e-room';
 const WIDTH = 640;
 const HEIGHT = 360;
+// The fake cameras show a bright green picture; an all-black composite stays near 0.
+const MIN_LUMA = 10;
 
 function describeStats(s) {
   if (!s) return 'no stats';
@@ -34,7 +36,7 @@ function describeStats(s) {
     `pc=${s.connectionState} ice=${s.iceConnectionState} signaling=${s.signaling} ` +
     `frames=${s.framesDecoded} (${s.frameWidth}x${s.frameHeight}, element ${s.videoWidth}x${s.videoHeight}) ` +
     `videoPackets=${s.videoPacketsReceived} audioPackets=${s.audioPacketsReceived} ` +
-    `roster=[${(s.participants || []).join(', ')}]` +
+    `luma=${s.pictureLuma} roster=[${(s.participants || []).join(', ')}]` +
     (s.errors && s.errors.length ? ` errors=${JSON.stringify(s.errors)}` : '')
   );
 }
@@ -59,18 +61,22 @@ async function openRoom(context, baseUrl, name) {
   const response = await page.goto(url);
   if (!response || !response.ok()) fail(`GET ${url} answered ${response && response.status()}`);
   log(`${name}: opened ${url}`);
-  return { name, page, firstFrameSeenMs: null };
+  return { name, page, firstFrameSeenMs: null, firstPictureSeenMs: null };
 }
 
 // Waits until `who` shows the composite, hears audio and lists everyone in `names`.
 async function waitForMedia(who, names) {
   const stats = await waitFor(
-    `${who.name} to receive the ${WIDTH}x${HEIGHT} composite, audio and roster [${names}]`,
+    `${who.name} to receive a non-black ${WIDTH}x${HEIGHT} composite, audio and roster [${names}]`,
     async () => {
       const s = await pageStats(who.page);
       if (s.framesDecoded > 0 && who.firstFrameSeenMs === null) {
         who.firstFrameSeenMs = Math.round(s.now);
         log(`${who.name}: first frame decoded (${describeStats(s)})`);
+      }
+      if (s.pictureLuma > MIN_LUMA && who.firstPictureSeenMs === null) {
+        who.firstPictureSeenMs = Math.round(s.now);
+        log(`${who.name}: composite shows a picture, mean luma ${s.pictureLuma}`);
       }
       const rosterOk =
         names.every((n) => (s.participants || []).includes(n)) &&
@@ -80,6 +86,7 @@ async function waitForMedia(who, names) {
         s.videoWidth === WIDTH &&
         s.videoHeight === HEIGHT &&
         s.audioPacketsReceived > 0 &&
+        s.pictureLuma > MIN_LUMA &&
         rosterOk;
       return { ...s, ok };
     },
@@ -89,10 +96,13 @@ async function waitForMedia(who, names) {
   return stats;
 }
 
-function reportTimings(who, stats) {
-  const t = stats.timings || {};
+async function reportTimings(who) {
+  // Read the page's own timings again: the paint callback may fire after the poll that
+  // first saw a decoded frame.
+  const t = (await pageStats(who.page)).timings || {};
   log(
-    `${who.name}: time to first frame ${who.firstFrameSeenMs} ms after page load ` +
+    `${who.name}: time to first frame ${who.firstFrameSeenMs} ms after page load, ` +
+      `first non-black picture ${who.firstPictureSeenMs} ms ` +
       `(polled getStats; first frame painted at ${t.firstFrame ?? '?'} ms; ` +
       `socket open ${t.socketOpen ?? '?'}, welcome ${t.welcome ?? '?'}, offer ${t.offer ?? '?'}, ` +
       `answer sent ${t.answerSent ?? '?'}, ICE connected ${t.iceConnected ?? '?'} ms)`,
@@ -120,8 +130,16 @@ await runTest('two-browsers', async (resources) => {
     waitForMedia(alice, ['Alice', 'Bob']),
     waitForMedia(bob, ['Alice', 'Bob']),
   ]);
-  reportTimings(alice, aliceStats);
-  reportTimings(bob, bobStats);
+  await reportTimings(alice);
+  await reportTimings(bob);
+  if (aliceStats.videoCodec || bobStats.videoCodec) {
+    log(`codecs: ${aliceStats.videoCodec} / ${aliceStats.audioCodec}`);
+  }
+  if (process.env.MIXMEET_SCREENSHOT) {
+    const both = process.env.MIXMEET_SCREENSHOT.replace(/(\.png)?$/, '-both.png');
+    await alice.page.screenshot({ path: both });
+    log(`screenshot of Alice's page with both present: ${both}`);
+  }
 
   log('Alice: clicking Leave');
   await Promise.all([
@@ -153,6 +171,11 @@ await runTest('two-browsers', async (resources) => {
       return { ...s, ok: s.framesDecoded >= base + 30 && s.connectionState === 'connected' };
     },
     { timeoutMs: 10000, describe: (s) => `${describeStats(s)} (was ${base} when Alice left)` },
+  );
+  log(
+    `time to first frame: Alice ${alice.firstFrameSeenMs} ms, Bob ${bob.firstFrameSeenMs} ms ` +
+      '(from page load to framesDecoded > 0); first non-black picture: ' +
+      `Alice ${alice.firstPictureSeenMs} ms, Bob ${bob.firstPictureSeenMs} ms`,
   );
   log(`Bob: still decoding (${base} → ${still.framesDecoded} frames), ${describeStats(still)}`);
   if (still.videoWidth !== WIDTH) fail(`Bob's video is ${still.videoWidth} wide after the leave`);

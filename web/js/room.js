@@ -469,6 +469,23 @@ function snapshot() {
   );
 }
 
+// Mean luma (0–255) of the picture the <video> element shows now, from a 64x36 sample;
+// null before the first frame. Lets a test tell a real composite from a black one.
+let lumaCanvas = null;
+function pictureLuma() {
+  const video = ui.remoteVideo;
+  if (!video.videoWidth || video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return null;
+  lumaCanvas ??= Object.assign(document.createElement('canvas'), { width: 64, height: 36 });
+  const g = lumaCanvas.getContext('2d', { willReadFrequently: true });
+  g.drawImage(video, 0, 0, lumaCanvas.width, lumaCanvas.height);
+  const { data } = g.getImageData(0, 0, lumaCanvas.width, lumaCanvas.height);
+  let sum = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    sum += 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+  }
+  return Math.round((sum / (data.length / 4)) * 10) / 10;
+}
+
 // Receive-side figures for tests and for debugging by hand (call it in the console).
 async function stats() {
   const video = ui.remoteVideo;
@@ -487,6 +504,8 @@ async function stats() {
     audioPacketsReceived: 0,
     audioBytesReceived: 0,
     audioCodec: null,
+    audioLevel: null, // 0..1, the last received sample's level
+    totalAudioEnergy: 0,
     audioPacketsSent: 0,
     videoFramesEncoded: 0,
     videoWidth: video.videoWidth,
@@ -494,6 +513,7 @@ async function stats() {
     videoPaused: video.paused,
     videoMuted: video.muted,
     videoCurrentTime: video.currentTime,
+    pictureLuma: pictureLuma(),
     participants: state.roster.map((p) => p.name),
     timings: { ...state.timings },
   };
@@ -516,6 +536,8 @@ async function stats() {
     } else if (entry.type === 'inbound-rtp' && entry.kind === 'audio') {
       result.audioPacketsReceived += entry.packetsReceived || 0;
       result.audioBytesReceived += entry.bytesReceived || 0;
+      result.audioLevel = entry.audioLevel ?? result.audioLevel;
+      result.totalAudioEnergy += entry.totalAudioEnergy || 0;
       result.audioCodec = codecs.get(entry.codecId) || result.audioCodec;
     } else if (entry.type === 'outbound-rtp' && entry.kind === 'audio') {
       result.audioPacketsSent += entry.packetsSent || 0;
