@@ -1,0 +1,1085 @@
+#include "SyntheticPeer.h"
+
+#define GST_USE_UNSTABLE_API  // gst/webrtc is "unstable API" in 1.22
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
+#include <gst/webrtc/webrtc.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "Goertzel.h"
+#include "core/GstPtr.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <span>
+#include <utility>
+
+namespace mixmeet::testing {
+
+using core::CharsPtr;
+using core::ElementPtr;
+using core::ErrorOut;
+using core::FnDeleter;
+using core::GPtr;
+using core::PadPtr;
+using core::SamplePtr;
+using core::SourcePtr;
+
+namespace {
+
+// RAII owners for types GstPtr.h does not cover (yet).
+void freeSdp(GstSDPMessage* m) {
+    gst_sdp_message_free(m);
+}
+using SdpPtr = std::unique_ptr<GstSDPMessage, FnDeleter<GstSDPMessage, freeSdp>>;
+using DescriptionPtr =
+    std::unique_ptr<GstWebRTCSessionDescription,
+                    FnDeleter<GstWebRTCSessionDescription, gst_webrtc_session_description_free>>;
+using JsonNodePtr = std::unique_ptr<JsonNode, FnDeleter<JsonNode, json_node_unref>>;
+using ContextPtr = std::unique_ptr<GMainContext, FnDeleter<GMainContext, g_main_context_unref>>;
+/// Drops our reference to a GSource without destroying it (it stays attached).
+using SourceRef = std::unique_ptr<GSource, FnDeleter<GSource, g_source_unref>>;
+using CapsPtr = core::CapsPtr;
+
+constexpr int kAudioRate = 48000;
+constexpr std::size_t kAudioRing = 2 * kAudioRate;  // 2 s of mono samples
+
+/// What the receive branches record; written on streaming threads, read on the main thread.
+/// Shared (std::shared_ptr) between the peer and the appsink callbacks, so it outlives both.
+struct ReceiveStats {
+    mutable std::mutex mutex;
+    std::uint64_t videoFrames = 0;
+    int width = 0;
+    int height = 0;
+    std::vector<std::uint8_t> rgbx;  // last frame, stride width * 4
+    std::uint64_t audioSamples = 0;
+    std::vector<float> ring = std::vector<float>(kAudioRing);
+    std::size_t ringPos = 0;  // next write position
+};
+
+using StatsBox = std::shared_ptr<ReceiveStats>;
+
+void deleteStatsBox(gpointer p) noexcept {
+    delete static_cast<StatsBox*>(p);
+}
+
+GstFlowReturn onVideoSample(GstAppSink* sink, gpointer data) noexcept {
+    ReceiveStats& stats = **static_cast<StatsBox*>(data);
+    SamplePtr sample(gst_app_sink_pull_sample(sink));
+    if (!sample) return GST_FLOW_EOS;
+    GstVideoInfo info;
+    if (!gst_video_info_from_caps(&info, gst_sample_get_caps(sample.get()))) return GST_FLOW_OK;
+    GstVideoFrame frame;
+    if (!gst_video_frame_map(&frame, &info, gst_sample_get_buffer(sample.get()), GST_MAP_READ))
+        return GST_FLOW_OK;
+    const int w = GST_VIDEO_FRAME_WIDTH(&frame);
+    const int h = GST_VIDEO_FRAME_HEIGHT(&frame);
+    const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+    const auto* src = static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+    {
+        std::lock_guard lock(stats.mutex);
+        stats.rgbx.resize(std::size_t(w) * std::size_t(h) * 4);
+        for (int y = 0; y < h; ++y)
+            std::copy_n(src + std::ptrdiff_t(y) * stride, std::size_t(w) * 4,
+                        stats.rgbx.begin() + std::ptrdiff_t(y) * w * 4);
+        stats.width = w;
+        stats.height = h;
+        ++stats.videoFrames;
+    }
+    gst_video_frame_unmap(&frame);
+    return GST_FLOW_OK;
+}
+
+GstFlowReturn onAudioSample(GstAppSink* sink, gpointer data) noexcept {
+    ReceiveStats& stats = **static_cast<StatsBox*>(data);
+    SamplePtr sample(gst_app_sink_pull_sample(sink));
+    if (!sample) return GST_FLOW_EOS;
+    GstMapInfo map;
+    GstBuffer* buffer = gst_sample_get_buffer(sample.get());
+    if (!buffer || !gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_FLOW_OK;
+    const auto* samples = reinterpret_cast<const std::int16_t*>(map.data);
+    const std::size_t n = map.size / sizeof(std::int16_t);
+    {
+        std::lock_guard lock(stats.mutex);
+        for (std::size_t i = 0; i < n; ++i) {
+            stats.ring[stats.ringPos] = float(samples[i]) / 32768.0f;
+            stats.ringPos = (stats.ringPos + 1) % kAudioRing;
+        }
+        stats.audioSamples += n;
+    }
+    gst_buffer_unmap(buffer, &map);
+    return GST_FLOW_OK;
+}
+
+/// Decode branches for webrtcbin's src pads; the appsink is named "sink".
+constexpr const char* kVideoReceive =
+    "queue ! rtpvp8depay request-keyframe=true wait-for-keyframe=true ! vp8dec ! videoconvert ! "
+    "video/x-raw,format=RGBx ! appsink name=sink sync=false max-buffers=4 drop=true";
+constexpr const char* kAudioReceive =
+    "queue ! rtpopusdepay ! opusdec plc=true ! audioconvert ! audioresample ! "
+    "audio/x-raw,format=S16LE,rate=48000,channels=1 ! appsink name=sink sync=false";
+
+/// Runs on a streaming thread. Adding and starting a new branch here (rather than posting to
+/// the main context) is deliberate: the pad must be linked before its first buffer, or the
+/// pipeline errors with not-linked.
+void onPadAdded(GstElement* webrtc, GstPad* pad, gpointer data) noexcept {
+    if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+    const StatsBox& stats = *static_cast<StatsBox*>(data);
+    GPtr<GstObject> parent = GPtr<GstObject>::adopt(gst_object_get_parent(GST_OBJECT(webrtc)));
+    if (!parent) return;
+
+    CapsPtr caps(gst_pad_get_current_caps(pad));
+    if (!caps) caps.reset(gst_pad_query_caps(pad, nullptr));
+    std::string media, encoding;
+    if (caps && gst_caps_get_size(caps.get()) > 0) {
+        const GstStructure* s = gst_caps_get_structure(caps.get(), 0);
+        if (const char* m = gst_structure_get_string(s, "media")) media = m;
+        if (const char* e = gst_structure_get_string(s, "encoding-name")) encoding = e;
+    }
+    const char* description = "fakesink sync=false async=false";
+    bool video = false, audio = false;
+    if (media == "video" && g_ascii_strcasecmp(encoding.c_str(), "VP8") == 0) {
+        description = kVideoReceive;
+        video = true;
+    } else if (media == "audio" && g_ascii_strcasecmp(encoding.c_str(), "OPUS") == 0) {
+        description = kAudioReceive;
+        audio = true;
+    }
+
+    ErrorOut err;
+    ElementPtr bin = ElementPtr::refSink(gst_parse_bin_from_description_full(
+        description, TRUE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, err.out()));
+    if (!bin) {
+        g_printerr("SyntheticPeer: cannot build receive branch: %s\n", err.message());
+        return;
+    }
+    if (video || audio) {
+        ElementPtr sink = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "sink"));
+        GstAppSinkCallbacks callbacks{};
+        callbacks.new_sample = video ? onVideoSample : onAudioSample;
+        gst_app_sink_set_callbacks(GST_APP_SINK(sink.get()), &callbacks, new StatsBox(stats),
+                                   deleteStatsBox);
+    }
+    gst_bin_add(GST_BIN(parent.get()), bin.get());
+    gst_element_sync_state_with_parent(bin.get());
+    PadPtr sinkPad = PadPtr::adopt(gst_element_get_static_pad(bin.get(), "sink"));
+    if (gst_pad_link(pad, sinkPad.get()) != GST_PAD_LINK_OK)
+        g_printerr("SyntheticPeer: cannot link %s receive branch\n", GST_PAD_NAME(pad));
+}
+
+const char* iceStateName(int state) {
+    switch (state) {
+        case GST_WEBRTC_ICE_CONNECTION_STATE_NEW:
+            return "new";
+        case GST_WEBRTC_ICE_CONNECTION_STATE_CHECKING:
+            return "checking";
+        case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
+            return "connected";
+        case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
+            return "completed";
+        case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
+            return "failed";
+        case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
+            return "disconnected";
+        case GST_WEBRTC_ICE_CONNECTION_STATE_CLOSED:
+            return "closed";
+        default:
+            return "unknown";
+    }
+}
+
+const char* peerStateName(int state) {
+    switch (state) {
+        case GST_WEBRTC_PEER_CONNECTION_STATE_NEW:
+            return "new";
+        case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING:
+            return "connecting";
+        case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED:
+            return "connected";
+        case GST_WEBRTC_PEER_CONNECTION_STATE_DISCONNECTED:
+            return "disconnected";
+        case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
+            return "failed";
+        case GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED:
+            return "closed";
+        default:
+            return "unknown";
+    }
+}
+
+// ---- JSON helpers --------------------------------------------------------------------------
+
+std::string toJson(JsonBuilder* builder) {
+    JsonNodePtr root(json_builder_get_root(builder));
+    GPtr<JsonGenerator> gen = GPtr<JsonGenerator>::adopt(json_generator_new());
+    json_generator_set_root(gen.get(), root.get());
+    CharsPtr text(json_generator_to_data(gen.get(), nullptr));
+    return text.get();
+}
+
+/// Builds {"type": type, ...} with `members` adding the rest.
+std::string message(const char* type, const std::function<void(JsonBuilder*)>& members = {}) {
+    GPtr<JsonBuilder> b = GPtr<JsonBuilder>::adopt(json_builder_new());
+    json_builder_begin_object(b.get());
+    json_builder_set_member_name(b.get(), "type");
+    json_builder_add_string_value(b.get(), type);
+    if (members) members(b.get());
+    json_builder_end_object(b.get());
+    return toJson(b.get());
+}
+
+std::string stringMember(JsonObject* o, const char* name) {
+    if (!o || !json_object_has_member(o, name)) return {};
+    JsonNode* n = json_object_get_member(o, name);
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) return {};
+    return json_node_get_string(n);
+}
+
+std::int64_t intMember(JsonObject* o, const char* name, std::int64_t fallback = 0) {
+    if (!o || !json_object_has_member(o, name)) return fallback;
+    JsonNode* n = json_object_get_member(o, name);
+    if (!JSON_NODE_HOLDS_VALUE(n)) return fallback;
+    const GType t = json_node_get_value_type(n);
+    if (t == G_TYPE_INT64) return json_node_get_int(n);
+    if (t == G_TYPE_DOUBLE) return std::int64_t(json_node_get_double(n));
+    return fallback;
+}
+
+JsonObject* objectMember(JsonObject* o, const char* name) {
+    if (!o || !json_object_has_member(o, name)) return nullptr;
+    JsonNode* n = json_object_get_member(o, name);
+    return JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : nullptr;
+}
+
+/// Payload type of the first `a=rtpmap:<pt> <encoding>/...` of `media`, or -1.
+int findPayloadType(const GstSDPMedia* media, const char* encoding) {
+    const std::size_t encLen = std::char_traits<char>::length(encoding);
+    for (guint i = 0;; ++i) {
+        const char* rtpmap = gst_sdp_media_get_attribute_val_n(media, "rtpmap", i);
+        if (!rtpmap) return -1;
+        char* end = nullptr;
+        const long pt = std::strtol(rtpmap, &end, 10);
+        if (end == rtpmap || *end != ' ') continue;
+        ++end;
+        if (g_ascii_strncasecmp(end, encoding, encLen) == 0 && end[encLen] == '/') return int(pt);
+    }
+}
+
+}  // namespace
+
+// ---- Frame ---------------------------------------------------------------------------------
+
+std::array<std::uint8_t, 3> Frame::at(int x, int y) const {
+    if (x < 0 || y < 0 || x >= width || y >= height) return {0, 0, 0};
+    const std::size_t i = (std::size_t(y) * std::size_t(width) + std::size_t(x)) * 3;
+    return {rgb[i], rgb[i + 1], rgb[i + 2]};
+}
+
+std::array<double, 3> Frame::mean(int x, int y, int w, int h) const {
+    const int x0 = std::max(x, 0), y0 = std::max(y, 0);
+    const int x1 = std::min(x + w, width), y1 = std::min(y + h, height);
+    std::array<double, 3> sum{0, 0, 0};
+    if (x1 <= x0 || y1 <= y0) return sum;
+    for (int yy = y0; yy < y1; ++yy)
+        for (int xx = x0; xx < x1; ++xx) {
+            const auto p = at(xx, yy);
+            for (int c = 0; c < 3; ++c) sum[c] += p[c];
+        }
+    const double n = double(x1 - x0) * double(y1 - y0);
+    for (auto& v : sum) v /= n;
+    return sum;
+}
+
+// ---- Impl ----------------------------------------------------------------------------------
+
+struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
+    explicit Impl(PeerOptions o) : opts(std::move(o)), ctx(g_main_context_ref_thread_default()) {}
+
+    /// Lets callbacks on other threads reach the peer on its main context, if it still exists.
+    /// Immutable after construction, hence usable from any thread.
+    struct Guard {
+        std::weak_ptr<Impl> self;
+        ContextPtr ctx;
+
+        /// Runs fn(peer) on the main context later (always deferred, even when called on the
+        /// main thread), unless the peer is gone by then.
+        void post(std::function<void(Impl&)> fn) const {
+            struct Call {
+                std::weak_ptr<Impl> self;
+                std::function<void(Impl&)> fn;
+            };
+            SourceRef src(g_idle_source_new());
+            g_source_set_priority(src.get(), G_PRIORITY_DEFAULT);
+            g_source_set_callback(
+                src.get(),
+                [](gpointer p) noexcept -> gboolean {
+                    auto* call = static_cast<Call*>(p);
+                    if (auto impl = call->self.lock()) call->fn(*impl);
+                    return G_SOURCE_REMOVE;
+                },
+                new Call{self, std::move(fn)},
+                [](gpointer p) noexcept { delete static_cast<Call*>(p); });
+            g_source_attach(src.get(), ctx.get());
+        }
+    };
+    using GuardBox = std::shared_ptr<const Guard>;
+    static void deleteGuardBox(gpointer p, GClosure*) noexcept { delete static_cast<GuardBox*>(p); }
+    static void deleteGuardBoxPlain(gpointer p) noexcept { delete static_cast<GuardBox*>(p); }
+
+    GuardBox makeGuard() {
+        auto g = std::make_shared<Guard>();
+        g->self = weak_from_this();
+        g->ctx.reset(g_main_context_ref(ctx.get()));
+        return g;
+    }
+
+    // Passed by argument.
+    PeerOptions opts;
+    ContextPtr ctx;
+
+    // Shared with the appsink callbacks.
+    StatsBox stats = std::make_shared<ReceiveStats>();
+
+    // Allocated by this (main thread only).
+    GPtr<SoupSession> session;
+    GPtr<GCancellable> connectCancel;
+    GPtr<SoupWebsocketConnection> ws;
+    std::vector<gulong> wsHandlers;
+    SourcePtr closeTimer;
+    std::vector<std::string> pendingOut;  // sendRaw before the socket opened
+
+    ElementPtr pipeline;
+    ElementPtr webrtc;
+    std::vector<gulong> webrtcHandlers;
+    SourcePtr busWatch;
+    std::vector<ElementPtr> encoders;  // send branch encoders (keyframe requests)
+    std::vector<ElementPtr> valves;    // send gates, opened when ICE connects
+    bool sendingStopped = false;
+    bool offerHandled = false;
+
+    // Model (main thread only).
+    bool opened = false;
+    bool closed = false;
+    int closeCode = 0;
+    bool joined = false;
+    std::string participantId;
+    VideoFormat video;
+    std::vector<RosterEntry> roster;
+    int rosterCount = 0;
+    std::vector<ProtocolError> errors;
+    std::string byeReason;
+    std::vector<std::string> receivedTypes;
+    std::string offerSdp;
+    std::string answerSdp;
+    bool answerSent = false;
+    std::vector<std::pair<unsigned, std::string>> pendingCandidates;
+    int localCandidatesSent = 0;
+    int remoteCandidatesReceived = 0;
+    std::vector<std::string> localErrors;
+    int iceState = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
+    int pcState = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+
+    // ---- lifecycle -----------------------------------------------------------------------
+
+    void start() {
+        if (session) return;
+        // libsoup binds the connection to the thread-default context at connect time.
+        g_main_context_push_thread_default(ctx.get());
+        buildPipeline();
+        connectSocket();
+        g_main_context_pop_thread_default(ctx.get());
+    }
+
+    void shutdown() {
+        closeTimer.reset();
+        stopPipeline();
+        dropSocket(true);
+    }
+
+    // ---- WebSocket -----------------------------------------------------------------------
+
+    void connectSocket() {
+        session = GPtr<SoupSession>::adopt(soup_session_new());
+        GPtr<SoupMessage> msg = GPtr<SoupMessage>::adopt(soup_message_new("GET", opts.url.c_str()));
+        if (!msg) {
+            localErrors.push_back("invalid url " + opts.url);
+            closed = true;
+            return;
+        }
+        connectCancel = GPtr<GCancellable>::adopt(g_cancellable_new());
+        soup_session_websocket_connect_async(
+            session.get(), msg.get(), nullptr, nullptr, G_PRIORITY_DEFAULT, connectCancel.get(),
+            &Impl::onConnected, new std::weak_ptr<Impl>(weak_from_this()));
+    }
+
+    static void onConnected(GObject* source, GAsyncResult* result, gpointer data) noexcept {
+        std::unique_ptr<std::weak_ptr<Impl>> box(static_cast<std::weak_ptr<Impl>*>(data));
+        ErrorOut err;
+        auto conn = GPtr<SoupWebsocketConnection>::adopt(
+            soup_session_websocket_connect_finish(SOUP_SESSION(source), result, err.out()));
+        auto self = box->lock();
+        if (!self) return;  // peer destroyed meanwhile; `conn` (if any) is dropped
+        if (!conn) {
+            self->localErrors.push_back(std::string("websocket connect: ") + err.message());
+            self->closed = true;
+            return;
+        }
+        self->onOpen(std::move(conn));
+    }
+
+    void onOpen(GPtr<SoupWebsocketConnection> conn) {
+        ws = std::move(conn);
+        opened = true;
+        // Server offers are far below libsoup's 128 KiB default, but tests may echo big frames.
+        soup_websocket_connection_set_max_incoming_payload_size(ws.get(), 4 * 1024 * 1024);
+        wsHandlers.push_back(
+            g_signal_connect(ws.get(), "message", G_CALLBACK(&Impl::onWsMessage), this));
+        wsHandlers.push_back(
+            g_signal_connect(ws.get(), "closed", G_CALLBACK(&Impl::onWsClosed), this));
+        wsHandlers.push_back(
+            g_signal_connect(ws.get(), "error", G_CALLBACK(&Impl::onWsError), this));
+        if (opts.sendJoin) {
+            sendText(message("join", [this](JsonBuilder* b) {
+                json_builder_set_member_name(b, "version");
+                json_builder_add_int_value(b, 1);
+                json_builder_set_member_name(b, "room");
+                json_builder_add_string_value(b, opts.room.c_str());
+                json_builder_set_member_name(b, "name");
+                json_builder_add_string_value(b, opts.name.c_str());
+            }));
+        }
+        auto queued = std::exchange(pendingOut, {});
+        for (auto& text : queued) sendText(text);
+    }
+
+    void sendText(const std::string& text) {
+        if (!ws) {
+            if (!closed) pendingOut.push_back(text);
+            return;
+        }
+        if (soup_websocket_connection_get_state(ws.get()) != SOUP_WEBSOCKET_STATE_OPEN) return;
+        soup_websocket_connection_send_text(ws.get(), text.c_str());
+    }
+
+    void disconnectSocketHandlers() {
+        if (!ws) return;
+        for (gulong id : wsHandlers) g_signal_handler_disconnect(ws.get(), id);
+        wsHandlers.clear();
+    }
+
+    void dropSocket(bool graceful) {
+        if (connectCancel) g_cancellable_cancel(connectCancel.get());
+        if (ws) {
+            if (soup_websocket_connection_get_state(ws.get()) == SOUP_WEBSOCKET_STATE_OPEN) {
+                if (graceful) {
+                    soup_websocket_connection_close(ws.get(), SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+                    closeCode = SOUP_WEBSOCKET_CLOSE_NORMAL;
+                } else {
+                    // No close frame: shut the TCP connection down under libsoup's feet.
+                    GIOStream* io = soup_websocket_connection_get_io_stream(ws.get());
+                    g_io_stream_close(io, nullptr, nullptr);
+                }
+            }
+            disconnectSocketHandlers();
+            ws.reset();
+        }
+        closed = true;
+    }
+
+    static void onWsMessage(SoupWebsocketConnection*, gint type, GBytes* bytes,
+                            gpointer data) noexcept {
+        auto* self = static_cast<Impl*>(data);
+        if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+            self->localErrors.push_back("binary frame received");
+            return;
+        }
+        gsize size = 0;
+        const auto* text = static_cast<const char*>(g_bytes_get_data(bytes, &size));
+        self->onMessage(text ? std::string_view(text, size) : std::string_view());
+    }
+
+    static void onWsClosed(SoupWebsocketConnection* conn, gpointer data) noexcept {
+        auto* self = static_cast<Impl*>(data);
+        self->closed = true;
+        self->closeCode = soup_websocket_connection_get_close_code(conn);
+        self->closeTimer.reset();
+    }
+
+    static void onWsError(SoupWebsocketConnection*, GError* error, gpointer data) noexcept {
+        auto* self = static_cast<Impl*>(data);
+        self->localErrors.push_back(std::string("websocket: ") + error->message);
+    }
+
+    // ---- protocol ------------------------------------------------------------------------
+
+    void onMessage(std::string_view text) {
+        GPtr<JsonParser> parser = GPtr<JsonParser>::adopt(json_parser_new());
+        ErrorOut err;
+        if (!json_parser_load_from_data(parser.get(), text.data(), gssize(text.size()),
+                                        err.out())) {
+            localErrors.push_back(std::string("bad json from server: ") + err.message());
+            return;
+        }
+        JsonNode* root = json_parser_get_root(parser.get());
+        if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+            localErrors.push_back("server message is not an object");
+            return;
+        }
+        JsonObject* o = json_node_get_object(root);
+        const std::string type = stringMember(o, "type");
+        receivedTypes.push_back(type);
+        if (type == "welcome") {
+            joined = true;
+            participantId = stringMember(o, "participantId");
+            JsonObject* v = objectMember(o, "video");
+            video = {int(intMember(v, "width")), int(intMember(v, "height")),
+                     int(intMember(v, "framerate"))};
+        } else if (type == "roster") {
+            ++rosterCount;
+            roster.clear();
+            if (json_object_has_member(o, "participants")) {
+                JsonNode* n = json_object_get_member(o, "participants");
+                if (JSON_NODE_HOLDS_ARRAY(n)) {
+                    JsonArray* a = json_node_get_array(n);
+                    for (guint i = 0; i < json_array_get_length(a); ++i) {
+                        JsonNode* e = json_array_get_element(a, i);
+                        if (!JSON_NODE_HOLDS_OBJECT(e)) continue;
+                        JsonObject* p = json_node_get_object(e);
+                        roster.push_back({stringMember(p, "id"), stringMember(p, "name")});
+                    }
+                }
+            }
+        } else if (type == "offer") {
+            offerSdp = stringMember(o, "sdp");
+            if (opts.answer) handleOffer();
+        } else if (type == "ice") {
+            ++remoteCandidatesReceived;
+            const std::string candidate = stringMember(o, "candidate");
+            const auto mline = intMember(o, "sdpMLineIndex", 0);
+            // "" is end-of-candidates; all-host loopback ICE does not need it.
+            if (webrtc && !candidate.empty())
+                g_signal_emit_by_name(webrtc.get(), "add-ice-candidate", guint(mline),
+                                      candidate.c_str());
+        } else if (type == "error") {
+            errors.push_back({stringMember(o, "code"), stringMember(o, "message")});
+        } else if (type == "bye") {
+            byeReason = stringMember(o, "reason");
+        }
+    }
+
+    // ---- media ---------------------------------------------------------------------------
+
+    void buildPipeline() {
+        pipeline = ElementPtr::refSink(gst_pipeline_new(("peer-" + opts.name).c_str()));
+        webrtc = ElementPtr::refSink(gst_element_factory_make("webrtcbin", "webrtc"));
+        if (!webrtc) {
+            localErrors.push_back("no webrtcbin");
+            return;
+        }
+        g_object_set(webrtc.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+                     guint(opts.latencyMs), nullptr);
+        gst_bin_add(GST_BIN(pipeline.get()), webrtc.get());
+
+        GPtr<GObject> ice;
+        g_object_get(webrtc.get(), "ice-agent", ice.out(), nullptr);
+        if (ice) {
+            if (!opts.iceAddress.empty()) {
+                gboolean ok = FALSE;
+                g_signal_emit_by_name(ice.get(), "add-local-ip-address", opts.iceAddress.c_str(),
+                                      &ok);
+                if (!ok) localErrors.push_back("add-local-ip-address failed");
+            }
+            if (opts.maxRtpPort) g_object_set(ice.get(), "max-rtp-port", opts.maxRtpPort, nullptr);
+            if (opts.minRtpPort) g_object_set(ice.get(), "min-rtp-port", opts.minRtpPort, nullptr);
+        }
+
+        auto connectGuarded = [this](const char* signal, GCallback cb) {
+            webrtcHandlers.push_back(
+                g_signal_connect_data(webrtc.get(), signal, cb, new GuardBox(makeGuard()),
+                                      &Impl::deleteGuardBox, GConnectFlags(0)));
+        };
+        connectGuarded("on-ice-candidate", G_CALLBACK(&Impl::onIceCandidate));
+        connectGuarded("notify::ice-connection-state", G_CALLBACK(&Impl::onIceStateNotify));
+        connectGuarded("notify::connection-state", G_CALLBACK(&Impl::onPeerStateNotify));
+        webrtcHandlers.push_back(g_signal_connect_data(
+            webrtc.get(), "pad-added", G_CALLBACK(onPadAdded), new StatsBox(stats),
+            [](gpointer p, GClosure*) noexcept { deleteStatsBox(p); }, GConnectFlags(0)));
+
+        GPtr<GstBus> bus = GPtr<GstBus>::adopt(gst_element_get_bus(pipeline.get()));
+        busWatch.reset(gst_bus_create_watch(bus.get()));
+        g_source_set_callback(busWatch.get(), G_SOURCE_FUNC(&Impl::onBusMessage), this, nullptr);
+        g_source_attach(busWatch.get(), ctx.get());
+
+        if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+            localErrors.push_back("pipeline failed to start");
+    }
+
+    static gboolean onBusMessage(GstBus*, GstMessage* msg, gpointer data) noexcept {
+        auto* self = static_cast<Impl*>(data);
+        switch (GST_MESSAGE_TYPE(msg)) {
+            case GST_MESSAGE_ERROR: {
+                GError* err = nullptr;
+                gchar* debug = nullptr;
+                gst_message_parse_error(msg, &err, &debug);
+                core::ErrorPtr errPtr(err);
+                CharsPtr debugPtr(debug);
+                self->localErrors.push_back(std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(msg))) +
+                                            ": " + err->message + " (" + (debug ? debug : "") +
+                                            ")");
+                break;
+            }
+            case GST_MESSAGE_LATENCY:
+                if (self->pipeline) gst_bin_recalculate_latency(GST_BIN(self->pipeline.get()));
+                break;
+            default:
+                break;
+        }
+        return G_SOURCE_CONTINUE;
+    }
+
+    void stopPipeline() {
+        if (!pipeline) return;
+        // Order (WebKit's): signal handlers, bus watch, NULL state, references.
+        if (webrtc) {
+            for (gulong id : webrtcHandlers) g_signal_handler_disconnect(webrtc.get(), id);
+        }
+        webrtcHandlers.clear();
+        busWatch.reset();
+        gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+        valves.clear();
+        encoders.clear();
+        webrtc.reset();
+        pipeline.reset();
+    }
+
+    /// Adds a send branch for m-line kind `kind` to a new webrtcbin sink pad whose transceiver
+    /// prefers exactly the offered payload type.
+    bool addSendBranch(bool isVideo, int pt, GstCaps* prefs) {
+        char desc[1024];
+        if (isVideo) {
+            std::snprintf(desc, sizeof desc,
+                          "videotestsrc is-live=true pattern=%d ! "
+                          "video/x-raw,width=%d,height=%d,framerate=%d/1 ! videoconvert ! "
+                          "vp8enc name=enc deadline=1 cpu-used=-16 lag-in-frames=0 "
+                          "end-usage=cbr target-bitrate=300000 keyframe-max-dist=60 ! "
+                          "valve name=gate drop=true ! "
+                          "rtpvp8pay pt=%d mtu=1200 picture-id-mode=15-bit",
+                          opts.pattern, opts.width, opts.height, opts.fps, pt);
+        } else {
+            std::snprintf(desc, sizeof desc,
+                          "audiotestsrc is-live=true wave=sine freq=%.3f volume=0.3 ! "
+                          "audioconvert ! audioresample ! opusenc name=enc ! "
+                          "valve name=gate drop=true ! rtpopuspay pt=%d",
+                          opts.toneHz, pt);
+        }
+        ErrorOut err;
+        ElementPtr bin = ElementPtr::refSink(gst_parse_bin_from_description_full(
+            desc, TRUE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, err.out()));
+        if (!bin) {
+            localErrors.push_back(std::string("send branch: ") + err.message());
+            return false;
+        }
+        PadPtr sinkPad = PadPtr::adopt(gst_element_request_pad_simple(webrtc.get(), "sink_%u"));
+        GPtr<GstWebRTCRTPTransceiver> trans;
+        g_object_get(sinkPad.get(), "transceiver", trans.out(), nullptr);
+        if (!trans) {
+            localErrors.push_back("sink pad without transceiver");
+            return false;
+        }
+        g_object_set(trans.get(), "codec-preferences", prefs, "direction",
+                     GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, nullptr);
+
+        gst_bin_add(GST_BIN(pipeline.get()), bin.get());
+        PadPtr src = PadPtr::adopt(gst_element_get_static_pad(bin.get(), "src"));
+        if (gst_pad_link(src.get(), sinkPad.get()) != GST_PAD_LINK_OK) {
+            localErrors.push_back("cannot link send branch");
+            return false;
+        }
+        gst_element_sync_state_with_parent(bin.get());
+        encoders.push_back(ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "enc")));
+        valves.push_back(ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "gate")));
+        return true;
+    }
+
+    void handleOffer() {
+        if (offerHandled || !webrtc) return;
+        offerHandled = true;
+        GstSDPMessage* raw = nullptr;
+        if (gst_sdp_message_new_from_text(offerSdp.c_str(), &raw) != GST_SDP_OK || !raw) {
+            localErrors.push_back("cannot parse offer");
+            return;
+        }
+        SdpPtr sdp(raw);
+        // One transceiver per m-line, created in m-line order: webrtcbin 1.22 pairs
+        // unassociated transceivers with the offer's m-lines in creation order.
+        for (guint i = 0; i < gst_sdp_message_medias_len(sdp.get()); ++i) {
+            const GstSDPMedia* media = gst_sdp_message_get_media(sdp.get(), i);
+            const std::string kind = gst_sdp_media_get_media(media);
+            const bool isVideo = kind == "video";
+            if (!isVideo && kind != "audio") continue;
+            const char* encoding = isVideo ? "VP8" : "OPUS";
+            const int pt = findPayloadType(media, encoding);
+            if (pt < 0) {
+                localErrors.push_back("offer m-line " + std::to_string(i) + " has no " + encoding);
+                continue;
+            }
+            CapsPtr prefs(gst_caps_new_simple(
+                "application/x-rtp", "media", G_TYPE_STRING, kind.c_str(), "encoding-name",
+                G_TYPE_STRING, encoding, "clock-rate", G_TYPE_INT, isVideo ? 90000 : 48000,
+                "payload", G_TYPE_INT, pt, nullptr));
+            const bool send = isVideo ? opts.sendVideo : opts.sendAudio;
+            if (send) {
+                addSendBranch(isVideo, pt, prefs.get());
+            } else {
+                GstWebRTCRTPTransceiver* trans = nullptr;
+                g_signal_emit_by_name(webrtc.get(), "add-transceiver",
+                                      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, prefs.get(),
+                                      &trans);
+                GPtr<GstWebRTCRTPTransceiver>::adopt(trans);  // returned transfer full
+            }
+        }
+
+        DescriptionPtr offer(
+            gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp.release()));
+        GstPromise* setRemote = gst_promise_new_with_change_func(
+            &Impl::onRemoteDescriptionSet, new GuardBox(makeGuard()), &Impl::deleteGuardBoxPlain);
+        g_signal_emit_by_name(webrtc.get(), "set-remote-description", offer.get(), setRemote);
+        core::PromisePtr ownPromise(setRemote);
+    }
+
+    /// webrtcbin thread.
+    static void onRemoteDescriptionSet(GstPromise* promise, gpointer data) noexcept {
+        const Guard& guard = **static_cast<GuardBox*>(data);
+        std::string error = promiseError(promise);
+        guard.post([error](Impl& self) {
+            if (!error.empty()) {
+                self.localErrors.push_back("set-remote-description: " + error);
+                return;
+            }
+            if (!self.webrtc) return;
+            GstPromise* p = gst_promise_new_with_change_func(
+                &Impl::onAnswerCreated, new GuardBox(self.makeGuard()), &Impl::deleteGuardBoxPlain);
+            g_signal_emit_by_name(self.webrtc.get(), "create-answer", nullptr, p);
+            core::PromisePtr own(p);
+        });
+    }
+
+    /// Called from a promise's change func, where the promise is already replied or
+    /// interrupted, so gst_promise_wait() returns at once (it never blocks webrtcbin's thread).
+    static std::string promiseError(GstPromise* promise) {
+        if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return "interrupted";
+        const GstStructure* reply = gst_promise_get_reply(promise);
+        if (reply && gst_structure_has_field(reply, "error")) {
+            GError* err = nullptr;
+            gst_structure_get(reply, "error", G_TYPE_ERROR, &err, nullptr);
+            core::ErrorPtr own(err);
+            return err ? err->message : "error";
+        }
+        return {};
+    }
+
+    /// webrtcbin thread.
+    static void onAnswerCreated(GstPromise* promise, gpointer data) noexcept {
+        const Guard& guard = **static_cast<GuardBox*>(data);
+        std::string error = promiseError(promise);
+        std::string text;
+        if (error.empty()) {
+            GstWebRTCSessionDescription* answer = nullptr;
+            const GstStructure* reply = gst_promise_get_reply(promise);
+            if (reply)
+                gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer,
+                                  nullptr);
+            DescriptionPtr own(answer);
+            if (answer) {
+                CharsPtr sdp(gst_sdp_message_as_text(answer->sdp));
+                text = sdp.get();
+            } else {
+                error = "no answer in reply";
+            }
+        }
+        guard.post([error, text](Impl& self) {
+            if (!error.empty()) {
+                self.localErrors.push_back("create-answer: " + error);
+                return;
+            }
+            self.applyAnswer(text);
+        });
+    }
+
+    void applyAnswer(const std::string& text) {
+        if (!webrtc) return;
+        GstSDPMessage* raw = nullptr;
+        if (gst_sdp_message_new_from_text(text.c_str(), &raw) != GST_SDP_OK || !raw) {
+            localErrors.push_back("cannot parse own answer");
+            return;
+        }
+        DescriptionPtr answer(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, raw));
+        GstPromise* p = gst_promise_new_with_change_func(
+            [](GstPromise* promise, gpointer data) noexcept {
+                const Guard& guard = **static_cast<GuardBox*>(data);
+                std::string error = promiseError(promise);
+                if (!error.empty())
+                    guard.post([error](Impl& self) {
+                        self.localErrors.push_back("set-local-description: " + error);
+                    });
+            },
+            new GuardBox(makeGuard()), &Impl::deleteGuardBoxPlain);
+        g_signal_emit_by_name(webrtc.get(), "set-local-description", answer.get(), p);
+        core::PromisePtr own(p);
+
+        answerSdp = text;
+        sendText(message("answer", [&text](JsonBuilder* b) {
+            json_builder_set_member_name(b, "sdp");
+            json_builder_add_string_value(b, text.c_str());
+        }));
+        answerSent = true;
+        auto queued = std::exchange(pendingCandidates, {});
+        for (auto& [mline, candidate] : queued) sendCandidate(mline, candidate);
+    }
+
+    void sendCandidate(unsigned mline, const std::string& candidate) {
+        if (!answerSent) {
+            pendingCandidates.emplace_back(mline, candidate);
+            return;
+        }
+        ++localCandidatesSent;
+        sendText(message("ice", [&](JsonBuilder* b) {
+            json_builder_set_member_name(b, "candidate");
+            json_builder_add_string_value(b, candidate.c_str());
+            json_builder_set_member_name(b, "sdpMLineIndex");
+            json_builder_add_int_value(b, mline);
+        }));
+    }
+
+    /// webrtcbin thread.
+    static void onIceCandidate(GstElement*, guint mline, gchar* candidate, gpointer data) noexcept {
+        const Guard& guard = **static_cast<GuardBox*>(data);
+        guard.post([mline, c = std::string(candidate ? candidate : "")](Impl& self) {
+            self.sendCandidate(mline, c);
+        });
+    }
+
+    /// webrtcbin thread.
+    static void onIceStateNotify(GstElement* webrtc, GParamSpec*, gpointer data) noexcept {
+        const Guard& guard = **static_cast<GuardBox*>(data);
+        GstWebRTCICEConnectionState state{};
+        g_object_get(webrtc, "ice-connection-state", &state, nullptr);
+        guard.post([state](Impl& self) {
+            self.iceState = state;
+            if (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
+                state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED)
+                self.openGates();
+        });
+    }
+
+    /// webrtcbin thread.
+    static void onPeerStateNotify(GstElement* webrtc, GParamSpec*, gpointer data) noexcept {
+        const Guard& guard = **static_cast<GuardBox*>(data);
+        GstWebRTCPeerConnectionState state{};
+        g_object_get(webrtc, "connection-state", &state, nullptr);
+        guard.post([state](Impl& self) {
+            self.pcState = state;
+            // DTLS is up now: frames sent between ICE and DTLS connecting were lost, so start
+            // the picture again with a keyframe.
+            if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) self.openGates();
+        });
+    }
+
+    /// Lets media flow (once connected, unless stopped) and asks the encoders for a keyframe.
+    void openGates() {
+        if (sendingStopped) return;
+        for (auto& v : valves) g_object_set(v.get(), "drop", FALSE, nullptr);
+        requestKeyframes();
+    }
+
+    void requestKeyframes() {
+        for (auto& e : encoders)
+            gst_element_send_event(
+                e.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+    }
+};
+
+// ---- SyntheticPeer -------------------------------------------------------------------------
+
+SyntheticPeer::SyntheticPeer(PeerOptions options)
+    : impl_(std::make_shared<Impl>(std::move(options))) {}
+
+SyntheticPeer::~SyntheticPeer() {
+    impl_->shutdown();
+}
+
+void SyntheticPeer::start() {
+    impl_->start();
+}
+
+void SyntheticPeer::leave() {
+    Impl& d = *impl_;
+    d.sendText(message("leave"));
+    d.stopPipeline();
+    if (d.ws && !d.closeTimer) {
+        // The server answers bye and closes; close ourselves if it does not within 2 s.
+        d.closeTimer.reset(g_timeout_source_new(2000));
+        g_source_set_callback(
+            d.closeTimer.get(),
+            [](gpointer p) noexcept -> gboolean {
+                auto* self = static_cast<Impl*>(p);
+                if (self->ws && soup_websocket_connection_get_state(self->ws.get()) ==
+                                    SOUP_WEBSOCKET_STATE_OPEN)
+                    soup_websocket_connection_close(self->ws.get(), SOUP_WEBSOCKET_CLOSE_NORMAL,
+                                                    nullptr);
+                return G_SOURCE_REMOVE;
+            },
+            &d, nullptr);
+        g_source_attach(d.closeTimer.get(), d.ctx.get());
+    }
+}
+
+void SyntheticPeer::sendRaw(std::string text) {
+    impl_->sendText(text);
+}
+
+void SyntheticPeer::closeAbruptly() {
+    impl_->closeTimer.reset();
+    impl_->dropSocket(false);
+    impl_->stopPipeline();
+}
+
+void SyntheticPeer::stopSendingMedia() {
+    impl_->sendingStopped = true;
+    for (auto& v : impl_->valves) g_object_set(v.get(), "drop", TRUE, nullptr);
+}
+
+void SyntheticPeer::resumeSendingMedia() {
+    impl_->sendingStopped = false;
+    if (connected()) impl_->openGates();
+}
+
+void SyntheticPeer::dropMedia() {
+    impl_->stopPipeline();
+}
+
+const PeerOptions& SyntheticPeer::options() const {
+    return impl_->opts;
+}
+bool SyntheticPeer::socketOpen() const {
+    return impl_->opened && !impl_->closed;
+}
+bool SyntheticPeer::socketClosed() const {
+    return impl_->closed;
+}
+int SyntheticPeer::closeCode() const {
+    return impl_->closeCode;
+}
+bool SyntheticPeer::joined() const {
+    return impl_->joined;
+}
+const std::string& SyntheticPeer::participantId() const {
+    return impl_->participantId;
+}
+VideoFormat SyntheticPeer::announcedVideo() const {
+    return impl_->video;
+}
+const std::vector<RosterEntry>& SyntheticPeer::roster() const {
+    return impl_->roster;
+}
+int SyntheticPeer::rosterCount() const {
+    return impl_->rosterCount;
+}
+const std::vector<ProtocolError>& SyntheticPeer::errors() const {
+    return impl_->errors;
+}
+bool SyntheticPeer::hasError(const std::string& code) const {
+    return std::any_of(impl_->errors.begin(), impl_->errors.end(),
+                       [&](const ProtocolError& e) { return e.code == code; });
+}
+const std::string& SyntheticPeer::byeReason() const {
+    return impl_->byeReason;
+}
+const std::vector<std::string>& SyntheticPeer::receivedTypes() const {
+    return impl_->receivedTypes;
+}
+const std::string& SyntheticPeer::offerSdp() const {
+    return impl_->offerSdp;
+}
+const std::string& SyntheticPeer::answerSdp() const {
+    return impl_->answerSdp;
+}
+bool SyntheticPeer::answerSent() const {
+    return impl_->answerSent;
+}
+int SyntheticPeer::localCandidatesSent() const {
+    return impl_->localCandidatesSent;
+}
+int SyntheticPeer::remoteCandidatesReceived() const {
+    return impl_->remoteCandidatesReceived;
+}
+const std::vector<std::string>& SyntheticPeer::localErrors() const {
+    return impl_->localErrors;
+}
+
+std::string SyntheticPeer::iceConnectionState() const {
+    return iceStateName(impl_->iceState);
+}
+std::string SyntheticPeer::connectionState() const {
+    return peerStateName(impl_->pcState);
+}
+bool SyntheticPeer::connected() const {
+    return impl_->iceState == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
+           impl_->iceState == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED;
+}
+
+std::uint64_t SyntheticPeer::videoFramesDecoded() const {
+    std::lock_guard lock(impl_->stats->mutex);
+    return impl_->stats->videoFrames;
+}
+
+std::array<int, 2> SyntheticPeer::lastVideoSize() const {
+    std::lock_guard lock(impl_->stats->mutex);
+    return {impl_->stats->width, impl_->stats->height};
+}
+
+Frame SyntheticPeer::lastFrameRGB() const {
+    Frame f;
+    std::vector<std::uint8_t> rgbx;
+    {
+        std::lock_guard lock(impl_->stats->mutex);
+        f.width = impl_->stats->width;
+        f.height = impl_->stats->height;
+        rgbx = impl_->stats->rgbx;
+    }
+    const std::size_t pixels = rgbx.size() / 4;
+    f.rgb.resize(pixels * 3);
+    for (std::size_t i = 0; i < pixels; ++i) {
+        f.rgb[i * 3] = rgbx[i * 4];
+        f.rgb[i * 3 + 1] = rgbx[i * 4 + 1];
+        f.rgb[i * 3 + 2] = rgbx[i * 4 + 2];
+    }
+    return f;
+}
+
+std::uint64_t SyntheticPeer::audioSamplesReceived() const {
+    std::lock_guard lock(impl_->stats->mutex);
+    return impl_->stats->audioSamples;
+}
+
+double SyntheticPeer::toneLevel(double hz, int windowMs) const {
+    const std::size_t n =
+        std::min<std::size_t>(kAudioRing, std::size_t(std::max(windowMs, 1)) * kAudioRate / 1000);
+    std::vector<float> window(n);
+    {
+        const ReceiveStats& s = *impl_->stats;
+        std::lock_guard lock(s.mutex);
+        if (s.audioSamples < n) return 0.0;
+        // The newest n samples, oldest first.
+        const std::size_t start = (s.ringPos + kAudioRing - n) % kAudioRing;
+        for (std::size_t i = 0; i < n; ++i) window[i] = s.ring[(start + i) % kAudioRing];
+    }
+    return goertzelAmplitude(std::span<const float>(window), kAudioRate, hz);
+}
+
+}  // namespace mixmeet::testing

@@ -1,0 +1,165 @@
+// A synthetic meeting participant for integration tests and benchmarks.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mixmeet::testing {
+
+struct PeerOptions {
+    /// Signaling endpoint, e.g. "ws://127.0.0.1:8080/ws".
+    std::string url = "ws://127.0.0.1:8080/ws";
+    std::string room = "test";
+    std::string name = "peer";
+    /// videotestsrc `pattern` (0 smpte, 1 snow, 2 black, 3 white, 4 red, 5 green, 6 blue, ...).
+    int pattern = 0;
+    /// Frequency of the sine tone sent as audio (audiotestsrc volume 0.3).
+    double toneHz = 440.0;
+    int width = 320;
+    int height = 240;
+    int fps = 15;
+    /// The only local address ICE gathers on (libnice's `add-local-ip-address`; it skips
+    /// loopback otherwise). Empty: every interface.
+    std::string iceAddress = "127.0.0.1";
+    /// UDP port range for ICE (0: libnice's default), for tests that police one peer's port.
+    unsigned minRtpPort = 0;
+    unsigned maxRtpPort = 0;
+    /// webrtcbin jitterbuffer latency in ms.
+    unsigned latencyMs = 50;
+    bool sendVideo = true;
+    bool sendAudio = true;
+    /// Send `join` as soon as the socket opens (false: the test sends its own with sendRaw).
+    bool sendJoin = true;
+    /// Answer the server's offer (false: the offer is recorded and ignored).
+    bool answer = true;
+};
+
+/// `video` of the `welcome` message: the composite the server will send.
+struct VideoFormat {
+    int width = 0;
+    int height = 0;
+    int framerate = 0;
+};
+
+struct RosterEntry {
+    std::string id;
+    std::string name;
+    bool operator==(const RosterEntry&) const = default;
+};
+
+/// An `error` message received from the server.
+struct ProtocolError {
+    std::string code;
+    std::string message;
+};
+
+/// A decoded frame of the received composite, packed RGB (3 bytes per pixel, no padding).
+struct Frame {
+    int width = 0;
+    int height = 0;
+    std::vector<std::uint8_t> rgb;
+
+    bool empty() const { return width <= 0 || height <= 0; }
+    /// {r, g, b} at (x, y); {0, 0, 0} outside the frame.
+    std::array<std::uint8_t, 3> at(int x, int y) const;
+    /// Mean {r, g, b} over the rectangle [x, x+w) x [y, y+h), clipped to the frame.
+    std::array<double, 3> mean(int x, int y, int w, int h) const;
+};
+
+/// One meeting participant: a libsoup 3 WebSocket client speaking protocol v1
+/// (docs/protocol.md) and a webrtcbin pipeline that answers the server's offer, sends a
+/// videotestsrc pattern (VP8) and a sine tone (Opus), and decodes what it receives into
+/// appsinks whose frames and samples the queries below expose.
+///
+/// Threads: construct, drive and query it on one thread, whose thread-default main context
+/// (at construction) must be iterated (see Wait.h) for anything to happen. webrtcbin and
+/// appsink callbacks run on streaming threads; they only update thread-safe receive counters
+/// or post work to that main context with a weak guard, so a callback arriving after
+/// destruction is harmless.
+///
+/// Owns: the SoupSession and WebSocket connection, the GstPipeline (webrtcbin, send branches,
+/// receive branches). The destructor sets the pipeline to NULL on the calling (main) thread
+/// and frees every element, so `GST_TRACERS=leaks` stays quiet.
+class SyntheticPeer {
+public:
+    explicit SyntheticPeer(PeerOptions options);
+    ~SyntheticPeer();
+    SyntheticPeer(const SyntheticPeer&) = delete;
+    SyntheticPeer& operator=(const SyntheticPeer&) = delete;
+
+    // ---- Actions --------------------------------------------------------------------------
+    /// Builds the pipeline and connects the socket; `join` follows when it opens.
+    void start();
+    /// Sends `leave`, tears the media down; the socket closes when the server closes it after
+    /// its `bye` (or after 2 s at the latest).
+    void leave();
+    /// Sends a text frame as is (queued until the socket is open).
+    void sendRaw(std::string text);
+    /// Drops the TCP connection without a WebSocket close frame and the pipeline without
+    /// `leave`: a vanished tab / crashed client.
+    void closeAbruptly();
+    /// Stops sending audio and video (buffers dropped before the payloaders); the connection
+    /// stays up and received media keeps being decoded.
+    void stopSendingMedia();
+    /// Resumes sending after stopSendingMedia() (with a keyframe).
+    void resumeSendingMedia();
+    /// Sets the whole pipeline to NULL and frees it while the socket stays open: ICE goes
+    /// silent, as when a client's network disappears but its signaling survives.
+    void dropMedia();
+
+    // ---- Queries --------------------------------------------------------------------------
+    const PeerOptions& options() const;
+    bool socketOpen() const;
+    /// The socket was closed (by either side) or failed to connect.
+    bool socketClosed() const;
+    /// WebSocket close code received/sent (0 while open or if none).
+    int closeCode() const;
+    /// `welcome` received.
+    bool joined() const;
+    const std::string& participantId() const;
+    VideoFormat announcedVideo() const;
+    /// Participants of the last `roster` (empty before one arrived).
+    const std::vector<RosterEntry>& roster() const;
+    int rosterCount() const;  ///< number of `roster` messages received
+    const std::vector<ProtocolError>& errors() const;
+    bool hasError(const std::string& code) const;
+    /// `reason` of the `bye` received; empty if none.
+    const std::string& byeReason() const;
+    /// `type` of every message received, in order.
+    const std::vector<std::string>& receivedTypes() const;
+    const std::string& offerSdp() const;
+    const std::string& answerSdp() const;  ///< empty until sent
+    bool answerSent() const;
+    int localCandidatesSent() const;
+    int remoteCandidatesReceived() const;
+    /// Problems seen on this side, as text: bus errors, failed webrtcbin operations, WebSocket
+    /// errors, unparseable server messages.
+    const std::vector<std::string>& localErrors() const;
+
+    /// GstWebRTCICEConnectionState / GstWebRTCPeerConnectionState as their nick
+    /// ("new", "checking", "connected", "completed", "failed", "disconnected", "closed").
+    std::string iceConnectionState() const;
+    std::string connectionState() const;
+    /// ICE state is connected or completed.
+    bool connected() const;
+
+    // Receive side; safe to call at any time (the counters are updated on streaming threads).
+    std::uint64_t videoFramesDecoded() const;
+    /// {width, height} of the last decoded frame; {0, 0} before the first.
+    std::array<int, 2> lastVideoSize() const;
+    Frame lastFrameRGB() const;
+    std::uint64_t audioSamplesReceived() const;  ///< mono samples at 48 kHz
+    /// Goertzel amplitude (Goertzel.h) at `hz` over the most recent `windowMs` of received
+    /// audio (at most 2 s are kept): ~1.0 for a full-scale tone, ~0.3 for another peer's tone
+    /// passed through at unity gain, ~0 when absent. 0 while less than the window was received.
+    double toneLevel(double hz, int windowMs = 500) const;
+
+private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace mixmeet::testing
