@@ -237,8 +237,8 @@ export async function runTest(name, body, { timeoutMs = 90000 } = {}) {
     finished = true;
     if (!ok) {
       console.log(`\nFAIL ${name}: ${error instanceof TestFailure ? error.message : error?.stack || error}`);
-      resources.printDiagnostics();
     }
+    if (!ok || process.env.MIXMEET_E2E_VERBOSE) resources.printDiagnostics();
     try {
       await Promise.race([resources.cleanup(), sleep(15000)]);
     } catch (err) {

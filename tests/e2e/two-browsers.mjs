@@ -141,6 +141,32 @@ await runTest('two-browsers', async (resources) => {
     log(`screenshot of Alice's page with both present: ${both}`);
   }
 
+  // The mute and camera toggles flip the local tracks and the buttons' pressed state.
+  const toggles = await bob.page.evaluate(async () => {
+    const read = () => ({
+      mic: document.getElementById('mic-button').getAttribute('aria-pressed'),
+      cam: document.getElementById('cam-button').getAttribute('aria-pressed'),
+      state: window.mixmeet.state(),
+    });
+    document.getElementById('mic-button').click();
+    document.getElementById('cam-button').click();
+    const off = read();
+    document.getElementById('mic-button').click();
+    document.getElementById('cam-button').click();
+    return { off, on: read() };
+  });
+  if (
+    toggles.off.mic !== 'true' ||
+    toggles.off.cam !== 'true' ||
+    !toggles.off.state.micMuted ||
+    !toggles.off.state.cameraOff ||
+    toggles.on.mic !== 'false' ||
+    toggles.on.state.cameraOff
+  ) {
+    fail(`mute/camera toggles misbehave: ${JSON.stringify(toggles)}`);
+  }
+  log('Bob: mute and camera-off toggles flip and flip back');
+
   log('Alice: clicking Leave');
   await Promise.all([
     alice.page.waitForURL(/index\.html/, { timeout: 10000 }),
@@ -164,6 +190,7 @@ await runTest('two-browsers', async (resources) => {
   log(`Bob: roster is now [${afterLeave.participants}]`);
 
   const base = afterLeave.framesDecoded;
+  const baseAt = afterLeave.now;
   const still = await waitFor(
     'Bob to keep decoding frames after Alice left',
     async () => {
@@ -177,11 +204,32 @@ await runTest('two-browsers', async (resources) => {
       '(from page load to framesDecoded > 0); first non-black picture: ' +
       `Alice ${alice.firstPictureSeenMs} ms, Bob ${bob.firstPictureSeenMs} ms`,
   );
-  log(`Bob: still decoding (${base} → ${still.framesDecoded} frames), ${describeStats(still)}`);
+  const fps = ((still.framesDecoded - base) * 1000) / (still.now - baseAt);
+  log(
+    `Bob: still decoding (${base} → ${still.framesDecoded} frames, ${fps.toFixed(1)} fps), ` +
+      describeStats(still),
+  );
   if (still.videoWidth !== WIDTH) fail(`Bob's video is ${still.videoWidth} wide after the leave`);
 
   if (process.env.MIXMEET_SCREENSHOT) {
     await bob.page.screenshot({ path: process.env.MIXMEET_SCREENSHOT });
     log(`screenshot of Bob's page: ${process.env.MIXMEET_SCREENSHOT}`);
+  }
+
+  // Stopping the server ends Bob's session visibly (bye "shutdown" or a closed socket).
+  log('stopping the server with SIGTERM');
+  resources.server.child.kill('SIGTERM');
+  const ended = await waitFor(
+    "Bob's page to report the end of the session",
+    async () => {
+      const state = await bob.page.evaluate(() => window.mixmeet.state());
+      const banner = await bob.page.locator('#error-banner').isVisible();
+      return { ...state, ok: state.ended && banner };
+    },
+    { timeoutMs: 10000, describe: (s) => JSON.stringify({ ended: s.ended, errors: s.errors }) },
+  );
+  log(`Bob: session ended (bye ${ended.byeReason}, close code ${ended.closeCode}): "${ended.errors.at(-1)}"`);
+  if (ended.byeReason !== 'shutdown') {
+    log('note: docs/protocol.md has the server send bye "shutdown" before closing; none arrived');
   }
 });

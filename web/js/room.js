@@ -418,7 +418,11 @@ function wireSignaling() {
     state.closeCode = event.code;
     if (!state.leaving && !state.byeReason) {
       const why = event.reason ? `: ${event.reason}` : '';
-      showError(`The connection to the server closed (code ${event.code}${why}).`, { fatal: true });
+      const text =
+        event.code === 1001
+          ? `The server went away (${event.reason || 'shutting down'}).`
+          : `The connection to the server closed (code ${event.code}${why}).`;
+      showError(text, { fatal: true });
     }
     endSession();
   });
