@@ -165,6 +165,10 @@ export async function startServer(resources, { bin, root, timeoutMs = 15000, ext
   });
   const server = { child, stdout: new Tail(), stderr: new Tail(), exited: null };
   resources.server = server;
+  // Last resort if the test process dies without running cleanup().
+  process.on('exit', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   child.stderr.on('data', (chunk) => server.stderr.push(chunk));
 
   return new Promise((resolve, reject) => {
@@ -214,6 +218,11 @@ export async function launchBrowser(resources, label, extraArgs = []) {
     headless: true,
     args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport: { width: 1280, height: 800 },
+    // Our own handlers clean up (and print diagnostics) on signals; Playwright's would exit
+    // with 130 first.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
   resources.contexts.push(context);
   context.on('page', (page) => watchPage(resources, label, page));
@@ -229,6 +238,7 @@ function watchPage(resources, label, page) {
 // Runs `body(resources)` with an overall deadline, SIGINT/SIGTERM handling, diagnostics on
 // failure, cleanup in every case, and the process exit code (0 pass, 1 fail).
 export async function runTest(name, body, { timeoutMs = 90000 } = {}) {
+  timeoutMs = Number(process.env.MIXMEET_E2E_TIMEOUT_MS) || timeoutMs;
   const resources = new Resources();
   let finished = false;
 
