@@ -358,6 +358,7 @@ async function addRemoteIce(message) {
 // Runs `task` after everything queued before it; a failure is shown, not thrown.
 function enqueue(task) {
   work = work.then(task).catch((err) => {
+    if (state.ended) return; // the connection was closed under the task: nothing to report
     console.error('mixmeet:', err);
     showError(`Could not set up the call: ${err.message}`);
   });
