@@ -1,0 +1,39 @@
+// Catch2 runner for the integration tests. Runs the real server in this process on the
+// default main context. With GST_TRACERS=leaks (set by meson), GStreamer objects still alive at
+// gst_deinit() make the leaks tracer warn; that fails the run.
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+#include <gst/gst.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "core/Log.h"
+
+namespace {
+bool g_leaks = false;
+
+void logHandler(const gchar* domain, GLogLevelFlags level, const gchar* message,
+                gpointer) noexcept {
+    if (message && std::strstr(message, "Leaks detected")) g_leaks = true;
+    g_log_default_handler(domain, level, message, nullptr);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    gst_init(nullptr, nullptr);
+    mixmeet::core::initLogging();
+    g_log_set_default_handler(logHandler, nullptr);
+    g_log_set_handler("GStreamer", static_cast<GLogLevelFlags>(G_LOG_LEVEL_MASK), logHandler,
+                      nullptr);
+    int failed = Catch::Session().run(argc, argv);
+    // Let idle teardown work (deferred room/connection destruction) finish.
+    while (g_main_context_iteration(nullptr, FALSE)) {
+    }
+    gst_deinit();
+    if (g_leaks) {
+        std::fprintf(stderr, "GStreamer objects leaked (GST_DEBUG=GST_TRACER:7 lists them)\n");
+        return failed ? failed : 1;
+    }
+    return failed;
+}

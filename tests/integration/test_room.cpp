@@ -1,0 +1,297 @@
+// The MCU end to end, in one process: the real server (HTTP + WebSocket + room pipelines) and
+// real webrtcbin peers talking protocol v1 over loopback.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "SyntheticPeer.h"
+#include "Wait.h"
+#include "app/Server.h"
+#include "media/Layout.h"
+
+using namespace mixmeet;
+using namespace std::chrono_literals;
+using testing::PeerOptions;
+using testing::SyntheticPeer;
+using testing::waitUntil;
+
+namespace {
+
+constexpr int kWidth = 640;
+constexpr int kHeight = 360;
+
+/// The real server on a free loopback port.
+struct TestServer {
+    std::unique_ptr<app::Server> server;
+
+    TestServer() {
+        app::Config c = app::defaultConfig();
+        c.port = 0;
+        c.media.width = kWidth;
+        c.media.height = kHeight;
+        c.media.framerate = 30;
+        c.media.videoBitrate = 800000;
+        c.media.iceAddresses = {"127.0.0.1"};
+        c.media.disconnectTimeoutMs = 1500;
+        server = std::make_unique<app::Server>(c);
+        auto started = server->start();
+        INFO((started.ok() ? std::string() : started.error().message));
+        REQUIRE(started.ok());
+    }
+    std::string wsUrl() const { return "ws://127.0.0.1:" + std::to_string(server->port()) + "/ws"; }
+    room::Room* room(const std::string& name) { return server->rooms().find(name); }
+};
+
+struct PeerSpec {
+    const char* name;
+    int pattern;  // videotestsrc: 4 red, 5 green, 6 blue
+    double tone;  // Hz
+};
+
+std::unique_ptr<SyntheticPeer> makePeer(const TestServer& s, const std::string& room,
+                                        const PeerSpec& spec) {
+    PeerOptions o;
+    o.url = s.wsUrl();
+    o.room = room;
+    o.name = spec.name;
+    o.pattern = spec.pattern;
+    o.toneHz = spec.tone;
+    auto p = std::make_unique<SyntheticPeer>(o);
+    p->start();
+    return p;
+}
+
+bool receiving(const SyntheticPeer& p, uint64_t minFrames) {
+    auto size = p.lastVideoSize();
+    return p.connected() && p.videoFramesDecoded() >= minFrames && size[0] == kWidth &&
+           size[1] == kHeight && p.audioSamplesReceived() > 48000 / 2;
+}
+
+/// Frames decoded during the next `ms`, with the main loop running.
+uint64_t framesDuring(const SyntheticPeer& p, std::chrono::milliseconds ms) {
+    uint64_t before = p.videoFramesDecoded();
+    testing::runFor(ms);
+    return p.videoFramesDecoded() - before;
+}
+
+/// Colour of the tile's centre region (away from the name label at the bottom).
+std::array<double, 3> tileColour(const testing::Frame& f, const media::Rect& r) {
+    return f.mean(r.x + r.width / 4, r.y + r.height / 8, r.width / 2, r.height / 2);
+}
+
+}  // namespace
+
+TEST_CASE("three participants get the composite and a mix-minus of the others", "[room]") {
+    TestServer s;
+    const std::vector<PeerSpec> specs{{"Red", 4, 440.0}, {"Green", 5, 660.0}, {"Blue", 6, 880.0}};
+    std::vector<std::unique_ptr<SyntheticPeer>> peers;
+    peers.push_back(makePeer(s, "trio", specs[0]));
+    peers.push_back(makePeer(s, "trio", specs[1]));
+    REQUIRE(waitUntil([&] { return receiving(*peers[0], 10) && receiving(*peers[1], 10); }, 20s));
+    REQUIRE(s.room("trio"));
+    GstElement* pipeline = s.room("trio")->pipeline();
+    g_object_add_weak_pointer(G_OBJECT(pipeline), reinterpret_cast<gpointer*>(&pipeline));
+    const std::size_t elementsWithTwo = s.room("trio")->elementCount();
+
+    peers.push_back(makePeer(s, "trio", specs[2]));
+    REQUIRE(waitUntil(
+        [&] {
+            for (auto& p : peers)
+                if (!receiving(*p, 20) || p->roster().size() != 3) return false;
+            return true;
+        },
+        20s));
+
+    SECTION("each receives the composite at the configured size, at a steady rate") {
+        for (auto& p : peers) {
+            CHECK(p->announcedVideo().width == kWidth);
+            CHECK(p->announcedVideo().framerate == 30);
+            CHECK(framesDuring(*p, 1000ms) >= 10);
+        }
+    }
+
+    SECTION("tiles show each participant's picture in join order") {
+        // Roster order is tile order; peers joined in order, so tile i is peer i's colour.
+        auto tiles = media::gridLayout(3, kWidth, kHeight);
+        REQUIRE(waitUntil(
+            [&] {
+                testing::Frame f = peers[0]->lastFrameRGB();
+                if (f.empty()) return false;
+                for (int i = 0; i < 3; ++i) {
+                    auto c = tileColour(f, tiles[i]);
+                    int want = i;  // 0 red, 1 green, 2 blue
+                    for (int ch = 0; ch < 3; ++ch)
+                        if ((ch == want) != (c[ch] > 128)) return false;
+                }
+                return true;
+            },
+            10s));
+        CHECK(peers[0]->roster()[0].name == "Red");
+        CHECK(peers[0]->roster()[2].name == "Blue");
+    }
+
+    SECTION("everyone hears the others' tones and not their own") {
+        CHECK(waitUntil(
+            [&] {
+                for (std::size_t i = 0; i < peers.size(); ++i)
+                    for (std::size_t j = 0; j < specs.size(); ++j) {
+                        double level = peers[i]->toneLevel(specs[j].tone);
+                        if (i == j ? level > 0.03 : level < 0.15) return false;
+                    }
+                return true;
+            },
+            10s));
+        for (std::size_t i = 0; i < peers.size(); ++i)
+            for (std::size_t j = 0; j < specs.size(); ++j) {
+                INFO("listener " << specs[i].name << ", tone " << specs[j].tone);
+                double level = peers[i]->toneLevel(specs[j].tone);
+                if (i == j)
+                    CHECK(level < 0.03);
+                else
+                    CHECK(level > 0.15);
+            }
+    }
+
+    SECTION("one leaves: the others keep flowing, the grid and the pipeline shrink back") {
+        peers[2]->leave();
+        REQUIRE(waitUntil(
+            [&] {
+                return peers[0]->roster().size() == 2 && peers[1]->roster().size() == 2 &&
+                       s.room("trio")->participantCount() == 2;
+            },
+            5s));
+        CHECK(peers[2]->byeReason() == "left");
+        CHECK(waitUntil([&] { return s.room("trio")->elementCount() == elementsWithTwo; }, 5s));
+        CHECK(framesDuring(*peers[0], 1000ms) >= 10);
+        CHECK(framesDuring(*peers[1], 1000ms) >= 10);
+        // The leaver's tone fades out of the others' mix.
+        CHECK(waitUntil([&] { return peers[0]->toneLevel(880.0) < 0.03; }, 5s));
+        CHECK(peers[0]->toneLevel(660.0) > 0.15);
+    }
+
+    SECTION("all leave: the room and its pipeline are gone") {
+        for (auto& p : peers) p->leave();
+        CHECK(waitUntil([&] { return s.server->rooms().roomCount() == 0 && !pipeline; }, 10s));
+    }
+
+    peers.clear();
+    CHECK(waitUntil([&] { return s.server->rooms().roomCount() == 0; }, 10s));
+    if (pipeline)
+        g_object_remove_weak_pointer(G_OBJECT(pipeline), reinterpret_cast<gpointer*>(&pipeline));
+    CHECK(waitUntil([&] { return s.server->connectionCount() == 0; }, 5s));
+}
+
+TEST_CASE("a participant that vanishes is removed and the others keep flowing", "[room]") {
+    TestServer s;
+    auto a = makePeer(s, "vanish", {"A", 4, 440.0});
+    auto b = makePeer(s, "vanish", {"B", 5, 660.0});
+    REQUIRE(waitUntil([&] { return receiving(*a, 10) && receiving(*b, 10); }, 20s));
+
+    SECTION("tab closed: the socket drops without leave") {
+        b->closeAbruptly();
+    }
+    SECTION("network lost: media stops, the socket stays open") {
+        b->dropMedia();
+    }
+    REQUIRE(waitUntil([&] { return a->roster().size() == 1; }, 15s));
+    CHECK(s.room("vanish")->participantCount() == 1);
+    CHECK(framesDuring(*a, 1000ms) >= 10);
+    b.reset();
+    a.reset();
+    CHECK(waitUntil([&] { return s.server->rooms().roomCount() == 0; }, 10s));
+}
+
+TEST_CASE("bad input over the real socket gets errors, never a crash", "[room][protocol]") {
+    TestServer s;
+    auto good = makePeer(s, "errors", {"Good", 4, 440.0});
+    REQUIRE(waitUntil([&] { return receiving(*good, 5); }, 20s));
+
+    PeerOptions o;
+    o.url = s.wsUrl();
+    o.room = "errors";
+    o.sendJoin = false;
+    SyntheticPeer bad(o);
+    bad.start();
+    REQUIRE(waitUntil([&] { return bad.socketOpen(); }, 5s));
+    bad.sendRaw("{this is not json");
+    bad.sendRaw(R"({"type":"fly"})");
+    bad.sendRaw(R"({"type":"answer","sdp":"v=0"})");
+    bad.sendRaw(R"({"type":"join","version":1,"room":"../etc","name":"x"})");
+    bad.sendRaw(R"({"type":"answer","sdp":")" + std::string(70000, 'x') + "\"}");
+    CHECK(waitUntil(
+        [&] {
+            return bad.hasError("bad-json") && bad.hasError("unknown-type") &&
+                   bad.hasError("bad-state") && bad.hasError("bad-message") &&
+                   bad.hasError("too-large");
+        },
+        5s));
+    CHECK(bad.socketOpen());
+    CHECK(framesDuring(*good, 1000ms) >= 10);
+    CHECK(s.room("errors")->participantCount() == 1);
+}
+
+TEST_CASE("a bad SDP answer ends that session only", "[room][protocol]") {
+    TestServer s;
+    auto good = makePeer(s, "sdp", {"Good", 4, 440.0});
+    REQUIRE(waitUntil([&] { return receiving(*good, 5); }, 20s));
+
+    PeerOptions o;
+    o.url = s.wsUrl();
+    o.room = "sdp";
+    o.name = "Broken";
+    o.answer = false;
+    SyntheticPeer bad(o);
+    bad.start();
+    REQUIRE(waitUntil([&] { return !bad.offerSdp().empty(); }, 10s));
+    bad.sendRaw(R"({"type":"answer","sdp":"this is not sdp"})");
+    CHECK(waitUntil([&] { return bad.byeReason() == "bad-sdp"; }, 5s));
+    CHECK(bad.hasError("bad-sdp"));
+    CHECK(waitUntil([&] { return good->roster().size() == 1; }, 5s));
+    CHECK(framesDuring(*good, 1000ms) >= 10);
+}
+
+TEST_CASE("the web pages are served over HTTP", "[http]") {
+    TestServer s;
+    core::GPtr<SoupSession> session = core::GPtr<SoupSession>::adopt(soup_session_new());
+    auto fetch = [&](const std::string& path, guint& status, std::string& type) {
+        std::string url = "http://127.0.0.1:" + std::to_string(s.server->port()) + path;
+        core::GPtr<SoupMessage> msg =
+            core::GPtr<SoupMessage>::adopt(soup_message_new("GET", url.c_str()));
+        GBytes* body = nullptr;
+        bool done = false;
+        soup_session_send_and_read_async(
+            session.get(), msg.get(), G_PRIORITY_DEFAULT, nullptr,
+            [](GObject* src, GAsyncResult* res, gpointer data) {
+                std::unique_ptr<std::pair<GBytes**, bool*>> out(
+                    static_cast<std::pair<GBytes**, bool*>*>(data));
+                *out->first = soup_session_send_and_read_finish(SOUP_SESSION(src), res, nullptr);
+                *out->second = true;
+            },
+            new std::pair<GBytes**, bool*>(&body, &done));
+        REQUIRE(waitUntil([&] { return done; }, 5s));
+        status = soup_message_get_status(msg.get());
+        const char* ct =
+            soup_message_headers_get_one(soup_message_get_response_headers(msg.get()), "Content-Type");
+        type = ct ? ct : "";
+        gsize size = 0;
+        std::string text = body ? std::string(static_cast<const char*>(g_bytes_get_data(body, &size)), size)
+                                : std::string();
+        if (body) g_bytes_unref(body);
+        return text;
+    };
+    guint status = 0;
+    std::string type;
+    std::string index = fetch("/", status, type);
+    CHECK(status == 200);
+    CHECK(type.find("text/html") == 0);
+    CHECK(index.find("<form") != std::string::npos);
+    fetch("/room.html", status, type);
+    CHECK(status == 200);
+    fetch("/../meson.build", status, type);
+    CHECK(status == 404);
+    fetch("/no-such-page.html", status, type);
+    CHECK(status == 404);
+}

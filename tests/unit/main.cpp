@@ -1,0 +1,12 @@
+// Catch2 2.13 runner for the unit tests (Debian's Catch2 has no catch2-with-main).
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+#include <gst/gst.h>
+
+#include "core/Log.h"
+
+int main(int argc, char** argv) {
+    gst_init(nullptr, nullptr);
+    mixmeet::core::initLogging();
+    return Catch::Session().run(argc, argv);
+}

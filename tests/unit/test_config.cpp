@@ -1,0 +1,50 @@
+#include <catch2/catch.hpp>
+
+#include "app/Config.h"
+#include "mixmeet-config.h"
+
+using namespace mixmeet::app;
+
+TEST_CASE("an empty config gives the documented defaults", "[config]") {
+    auto c = parseConfig("", "test.ini");
+    REQUIRE(c.ok());
+    CHECK(c.value().address == "127.0.0.1");
+    CHECK(c.value().port == 8080);
+    CHECK(c.value().media.width == 1280);
+    CHECK(c.value().media.height == 720);
+    CHECK(c.value().media.iceAddresses.empty());
+}
+
+TEST_CASE("the shipped config/mixmeet.ini loads and matches the defaults", "[config]") {
+    auto c = loadConfig(std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini");
+    REQUIRE(c.ok());
+    Config d = defaultConfig();
+    CHECK(c.value().port == d.port);
+    CHECK(c.value().media.width == d.media.width);
+    CHECK(c.value().media.framerate == d.media.framerate);
+    CHECK(c.value().media.jitterBufferMs == d.media.jitterBufferMs);
+    CHECK(c.value().webDir == d.webDir);
+}
+
+TEST_CASE("keys override defaults; lists split on commas", "[config]") {
+    auto c = parseConfig(
+        "[server]\nport=0\n[video]\nwidth=640\nheight=360\n"
+        "[ice]\naddresses=127.0.0.1, ::1\nstun_servers=stun:example.org:3478\n",
+        "t.ini");
+    REQUIRE(c.ok());
+    CHECK(c.value().port == 0);
+    CHECK(c.value().media.width == 640);
+    CHECK(c.value().media.iceAddresses == std::vector<std::string>{"127.0.0.1", "::1"});
+    CHECK(c.value().media.stunServers.size() == 1);
+}
+
+TEST_CASE("bad values are refused with the group and key named", "[config]") {
+    auto bad = parseConfig("[video]\nwidth=abc\n", "t.ini");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message.find("[video] width") != std::string::npos);
+    CHECK_FALSE(parseConfig("[server]\nport=70000\n", "t.ini").ok());
+    CHECK_FALSE(parseConfig("[video]\nwidth=641\n", "t.ini").ok());
+    CHECK_FALSE(parseConfig("[ice]\nstun_servers=example.org\n", "t.ini").ok());
+    CHECK_FALSE(parseConfig("not an ini [", "t.ini").ok());
+    CHECK_FALSE(loadConfig("/nonexistent/mixmeet.ini").ok());
+}

@@ -1,0 +1,113 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "protocol/Messages.h"
+
+using namespace mixmeet::protocol;
+
+namespace {
+std::string codeOf(const std::string& text) {
+    auto r = parseClientMessage(text);
+    REQUIRE_FALSE(r.ok());
+    return r.error().code;
+}
+}  // namespace
+
+TEST_CASE("join parses and trims the display name", "[protocol]") {
+    auto r = parseClientMessage(R"({"type":"join","version":1,"room":"team-1.a_b","name":"  Ada  "})");
+    REQUIRE(r.ok());
+    auto j = std::get<Join>(r.value());
+    CHECK(j.version == 1);
+    CHECK(j.room == "team-1.a_b");
+    CHECK(j.name == "Ada");
+}
+
+TEST_CASE("malformed JSON is bad-json", "[protocol]") {
+    CHECK(codeOf("{not json") == errc::kBadJson);
+    CHECK(codeOf("") == errc::kBadJson);
+    CHECK(codeOf("[1,2]") == errc::kBadJson);
+    CHECK(codeOf("\"join\"") == errc::kBadJson);
+}
+
+TEST_CASE("missing or mistyped fields are bad-message", "[protocol]") {
+    CHECK(codeOf(R"({"version":1})") == errc::kBadMessage);
+    CHECK(codeOf(R"({"type":5})") == errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"join","room":"a","name":"b"})") == errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"join","version":"1","room":"a","name":"b"})") == errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"join","version":1,"room":"a"})") == errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"answer"})") == errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"answer","sdp":42})") == errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"ice","candidate":"x"})") == errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"ice","candidate":"x","sdpMLineIndex":-1})") == errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"ice","candidate":"x","sdpMLineIndex":1.5})") == errc::kBadMessage);
+}
+
+TEST_CASE("room and display names are validated", "[protocol]") {
+    CHECK(codeOf(R"({"type":"join","version":1,"room":"","name":"b"})") == errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"join","version":1,"room":"a/b","name":"b"})") == errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"join","version":1,"room":"a b","name":"b"})") == errc::kBadMessage);
+    std::string longRoom(65, 'r');
+    CHECK(codeOf(R"({"type":"join","version":1,"room":")" + longRoom + R"(","name":"b"})") ==
+          errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"join","version":1,"room":"a","name":"   "})") == errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"join","version":1,"room":"a","name":"x\u0007y"})") ==
+          errc::kBadMessage);
+    std::string longName(65, 'n');
+    CHECK(codeOf(R"({"type":"join","version":1,"room":"a","name":")" + longName + R"("})") ==
+          errc::kBadMessage);
+    // 64 characters of multi-byte UTF-8 are fine.
+    std::string utf8;
+    for (int i = 0; i < 64; ++i) utf8 += "\xc3\xa9";
+    CHECK(parseClientMessage(R"({"type":"join","version":1,"room":"a","name":")" + utf8 + R"("})")
+              .ok());
+    CHECK(isValidRoomName("A-z_0.9"));
+    CHECK_FALSE(isValidRoomName("caf\xc3\xa9"));
+}
+
+TEST_CASE("unknown types are unknown-type", "[protocol]") {
+    CHECK(codeOf(R"({"type":"dance"})") == errc::kUnknownType);
+    CHECK(codeOf(R"({"type":"welcome"})") == errc::kUnknownType);  // server->client only
+}
+
+TEST_CASE("oversized messages are too-large", "[protocol]") {
+    std::string big = R"({"type":"answer","sdp":")" + std::string(kMaxMessageBytes, 'a') + "\"}";
+    CHECK(codeOf(big) == errc::kTooLarge);
+}
+
+TEST_CASE("client messages round-trip through JSON", "[protocol]") {
+    for (const ClientMessage& m :
+         {ClientMessage{Join{1, "room", "Grace"}}, ClientMessage{Answer{"v=0\r\n"}},
+          ClientMessage{IceCandidate{"candidate:1 1 UDP 1 127.0.0.1 5000 typ host", 1}},
+          ClientMessage{IceCandidate{"", 0}}, ClientMessage{Leave{}}}) {
+        auto back = parseClientMessage(toJson(m));
+        REQUIRE(back.ok());
+        CHECK(back.value().index() == m.index());
+        CHECK(toJson(back.value()) == toJson(m));
+    }
+}
+
+TEST_CASE("server messages round-trip through JSON", "[protocol]") {
+    Welcome w{"p1", "room", {{{"stun:s:3478"}, "", ""}, {{"turn:t:3478"}, "u", "p"}}, 1280, 720,
+              30};
+    for (const ServerMessage& m :
+         {ServerMessage{w}, ServerMessage{Roster{{{"p1", "Ada"}, {"p2", "<b>Bob</b>"}}}},
+          ServerMessage{Offer{"v=0\r\n"}}, ServerMessage{IceCandidate{"candidate:x", 0}},
+          ServerMessage{ErrorReply{errc::kBadJson, "nope"}}, ServerMessage{Bye{"left"}}}) {
+        auto back = parseServerMessage(toJson(m));
+        REQUIRE(back.ok());
+        CHECK(back.value().index() == m.index());
+        CHECK(toJson(back.value()) == toJson(m));
+    }
+    auto parsed = std::get<Welcome>(parseServerMessage(toJson(ServerMessage{w})).value());
+    CHECK(parsed.iceServers.size() == 2);
+    CHECK(parsed.iceServers[1].credential == "p");
+    CHECK(parsed.width == 1280);
+}
+
+TEST_CASE("JSON output escapes text safely", "[protocol]") {
+    std::string json = toJson(ServerMessage{ErrorReply{"x", "quote \" and \\ and \n"}});
+    auto back = parseServerMessage(json);
+    REQUIRE(back.ok());
+    CHECK(std::get<ErrorReply>(back.value()).message == "quote \" and \\ and \n");
+}

@@ -1,0 +1,199 @@
+// The signaling state machine, driven without sockets or GStreamer. The fake listener records
+// every call; anything unexpected shows up in the assertions.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "signaling/Session.h"
+
+using namespace mixmeet;
+using namespace mixmeet::protocol;
+using signaling::Session;
+using signaling::State;
+
+namespace {
+struct FakeListener : Session::Listener {
+    std::vector<ServerMessage> sent;
+    std::vector<std::string> calls;
+    int closeCode = 0;
+    bool joinFails = false;
+    bool answerFails = false;
+    Session* session = nullptr;
+    bool rosterDuringJoin = true;
+
+    void sendMessage(const ServerMessage& m) override { sent.push_back(m); }
+    void closeConnection(unsigned short code, const std::string&) override {
+        closeCode = code;
+        calls.push_back("close");
+    }
+    core::Result<Welcome> joinRoom(const Join& j) override {
+        calls.push_back("join:" + j.room + ":" + j.name);
+        if (joinFails) return core::makeError(errc::kRoomFull, "full");
+        // A real room broadcasts the roster from inside join.
+        if (rosterDuringJoin) session->onRoster(Roster{{{"p1", j.name}}});
+        return Welcome{"p1", j.room, {}, 640, 360, 30};
+    }
+    core::Status applyAnswer(const std::string& sdp) override {
+        calls.push_back("answer:" + sdp);
+        if (answerFails) return core::makeError(errc::kBadSdp, "bad");
+        return core::Ok{};
+    }
+    void addRemoteCandidate(const IceCandidate& c) override {
+        calls.push_back("ice:" + c.candidate);
+    }
+    void leaveRoom() override { calls.push_back("leave"); }
+
+    std::vector<std::string> types() const {
+        std::vector<std::string> t;
+        for (const auto& m : sent) {
+            std::string json = toJson(m);
+            auto p = json.find("\"type\":\"");
+            t.push_back(json.substr(p + 8, json.find('"', p + 8) - p - 8));
+        }
+        return t;
+    }
+    std::string lastErrorCode() const {
+        for (auto it = sent.rbegin(); it != sent.rend(); ++it)
+            if (auto* e = std::get_if<ErrorReply>(&*it)) return e->code;
+        return {};
+    }
+};
+
+const char* kJoin = R"({"type":"join","version":1,"room":"r","name":"Ada"})";
+}  // namespace
+
+TEST_CASE("join -> welcome, roster, offer, answer, ice", "[signaling]") {
+    FakeListener l;
+    Session s(l);
+    l.session = &s;
+    s.onText(kJoin);
+    CHECK(s.state() == State::AwaitingOffer);
+    // Roster broadcast during join is delivered after the welcome.
+    CHECK(l.types() == std::vector<std::string>{"welcome", "roster"});
+    s.onLocalCandidate({"candidate:early", 0});  // gathered before the offer text arrived
+    s.onLocalOffer("v=0 offer");
+    CHECK(s.state() == State::AwaitingAnswer);
+    CHECK(l.types() == std::vector<std::string>{"welcome", "roster", "offer", "ice"});
+    s.onText(R"({"type":"ice","candidate":"candidate:c1","sdpMLineIndex":0})");
+    s.onText(R"({"type":"answer","sdp":"v=0 answer"})");
+    CHECK(s.state() == State::Active);
+    s.onLocalCandidate({"candidate:late", 1});
+    CHECK(l.types().back() == "ice");
+    CHECK(l.calls == std::vector<std::string>{"join:r:Ada", "ice:candidate:c1",
+                                              "answer:v=0 answer"});
+}
+
+TEST_CASE("messages before join are refused with bad-state", "[signaling]") {
+    FakeListener l;
+    Session s(l);
+    l.session = &s;
+    s.onText(R"({"type":"answer","sdp":"x"})");
+    CHECK(l.lastErrorCode() == errc::kBadState);
+    s.onText(R"({"type":"ice","candidate":"x","sdpMLineIndex":0})");
+    CHECK(l.lastErrorCode() == errc::kBadState);
+    CHECK(s.state() == State::AwaitingJoin);
+    CHECK(l.calls.empty());
+}
+
+TEST_CASE("a second join and an early answer are bad-state", "[signaling]") {
+    FakeListener l;
+    Session s(l);
+    l.session = &s;
+    s.onText(kJoin);
+    s.onText(R"({"type":"answer","sdp":"x"})");  // no offer yet
+    CHECK(l.lastErrorCode() == errc::kBadState);
+    s.onText(kJoin);
+    CHECK(l.lastErrorCode() == errc::kBadState);
+    CHECK(l.calls.size() == 1);
+}
+
+TEST_CASE("garbage gets error replies, never a crash, and too many end the session",
+          "[signaling]") {
+    FakeListener l;
+    Session s(l);
+    l.session = &s;
+    s.onText("{oops");
+    CHECK(l.lastErrorCode() == errc::kBadJson);
+    s.onBinary();
+    CHECK(l.lastErrorCode() == errc::kBadJson);
+    s.onText(R"({"type":"teleport"})");
+    CHECK(l.lastErrorCode() == errc::kUnknownType);
+    s.onText(std::string(70000, ' '));
+    CHECK(l.lastErrorCode() == errc::kTooLarge);
+    for (int i = 0; i < 10; ++i) s.onText("nope");
+    CHECK(s.state() == State::Ended);
+    CHECK(l.types().back() == "bye");
+    CHECK(std::get<Bye>(l.sent.back()).reason == "too-many-errors");
+    CHECK(l.closeCode == 1008);
+    auto before = l.sent.size();
+    s.onText("more garbage");  // ended: ignored
+    CHECK(l.sent.size() == before);
+}
+
+TEST_CASE("an unsupported version is refused and closed", "[signaling]") {
+    FakeListener l;
+    Session s(l);
+    l.session = &s;
+    s.onText(R"({"type":"join","version":2,"room":"r","name":"Ada"})");
+    CHECK(l.lastErrorCode() == errc::kUnsupportedVersion);
+    CHECK(s.state() == State::Ended);
+    CHECK(l.closeCode == 1008);
+    CHECK(std::find(l.calls.begin(), l.calls.end(), "leave") == l.calls.end());
+}
+
+TEST_CASE("a full room is reported and closed", "[signaling]") {
+    FakeListener l;
+    l.joinFails = true;
+    Session s(l);
+    l.session = &s;
+    s.onText(kJoin);
+    CHECK(l.lastErrorCode() == errc::kRoomFull);
+    CHECK(s.state() == State::Ended);
+    CHECK(l.closeCode == 1008);
+}
+
+TEST_CASE("a bad SDP answer ends the session with bad-sdp", "[signaling]") {
+    FakeListener l;
+    l.answerFails = true;
+    Session s(l);
+    l.session = &s;
+    s.onText(kJoin);
+    s.onLocalOffer("offer");
+    s.onText(R"({"type":"answer","sdp":"garbage"})");
+    CHECK(l.lastErrorCode() == errc::kBadSdp);
+    CHECK(std::get<Bye>(l.sent.back()).reason == "bad-sdp");
+    CHECK(l.calls.back() == "close");
+    CHECK(std::count(l.calls.begin(), l.calls.end(), "leave") == 1);
+}
+
+TEST_CASE("leave sends bye and leaves once; a closed socket leaves once", "[signaling]") {
+    FakeListener l;
+    Session s(l);
+    l.session = &s;
+    s.onText(kJoin);
+    s.onText(R"({"type":"leave"})");
+    CHECK(std::get<Bye>(l.sent.back()).reason == "left");
+    CHECK(l.closeCode == 1000);
+    s.onSocketClosed();
+    CHECK(std::count(l.calls.begin(), l.calls.end(), "leave") == 1);
+
+    FakeListener l2;
+    Session s2(l2);
+    l2.session = &s2;
+    s2.onText(kJoin);
+    s2.onSocketClosed();
+    s2.onSocketClosed();
+    CHECK(std::count(l2.calls.begin(), l2.calls.end(), "leave") == 1);
+}
+
+TEST_CASE("server-side failure sends error then bye", "[signaling]") {
+    FakeListener l;
+    Session s(l);
+    l.session = &s;
+    s.onText(kJoin);
+    s.fail("ice-failed");
+    CHECK(l.types().back() == "bye");
+    CHECK(std::get<Bye>(l.sent.back()).reason == "ice-failed");
+    CHECK(s.state() == State::Ended);
+}
