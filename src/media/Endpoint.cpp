@@ -5,6 +5,8 @@
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
+#include <atomic>
+#include <cstring>
 #include <mutex>
 
 #include "core/Log.h"
@@ -82,6 +84,7 @@ struct Endpoint::Shared {
     bool videoLinked = false;
     bool audioLinked = false;
     unsigned decoderSerial = 0;
+    std::atomic<gint64> lastPacketUs{0};  ///< g_get_monotonic_time() of the last packet in.
 };
 
 /// C trampolines; all noexcept (no exception crosses a C frame).
@@ -160,6 +163,25 @@ struct Callbacks {
         core::postToMain([owner = s.owner, st = toIceState(state)] {
             if (auto* e = core::resolve(owner)) e->listener_.onEndpointIceState(st);
         });
+    }
+
+    /// Any thread: an element was added somewhere in the participant's bin. Watches the ICE
+    /// transport's nicesrc so the room can tell a peer that went silent (network gone, tab
+    /// frozen) long before ICE itself gives up.
+    static void onDeepElementAdded(GstBin*, GstBin*, GstElement* element, gpointer data) noexcept {
+        GstElementFactory* f = gst_element_get_factory(element);
+        if (!f || std::strcmp(GST_OBJECT_NAME(f), "nicesrc") != 0) return;
+        PadPtr src = PadPtr::adopt(gst_element_get_static_pad(element, "src"));
+        if (!src) return;
+        gst_pad_add_probe(src.get(),
+                          static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                                       GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                          onPacket, wrap(*static_cast<SharedRef*>(data)), unwrapPlain);
+    }
+
+    static GstPadProbeReturn onPacket(GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
+        get(data).lastPacketUs.store(g_get_monotonic_time(), std::memory_order_relaxed);
+        return GST_PAD_PROBE_OK;
     }
 
     /// Streaming thread: a stream from the participant appeared. Decode it into the tile or
@@ -381,6 +403,13 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
     connect("notify::ice-connection-state", G_CALLBACK(Callbacks::onIceStateNotify));
     connect("pad-added", G_CALLBACK(Callbacks::onPadAdded));
 
+    binHandler_ = g_signal_connect_data(bin_.get(), "deep-element-added",
+                                        G_CALLBACK(Callbacks::onDeepElementAdded),
+                                        Callbacks::wrap(shared_), Callbacks::unwrap,
+                                        GConnectFlags{});
+    // Nothing has arrived yet: count silence from now.
+    shared_->lastPacketUs.store(g_get_monotonic_time());
+
     gst_bin_add(pipeline, bin_.get());
     if (!gst_element_sync_state_with_parent(bin_.get()))
         return makeError("internal", "cannot start the participant's media");
@@ -418,6 +447,7 @@ void Endpoint::configureIce(const MediaConfig& config) {
 Endpoint::~Endpoint() {
     for (gulong h : handlers_) g_signal_handler_disconnect(webrtc_.get(), h);
     handlers_.clear();
+    if (binHandler_) g_signal_handler_disconnect(bin_.get(), binHandler_);
     if (bin_ && pipeline_) {
         // Order verified on 1.22 (design.md): remove (unlinks the ghost pads from the room's
         // tee and compositor), then NULL; never from a webrtcbin thread.
@@ -448,6 +478,11 @@ void Endpoint::addRemoteCandidate(int mlineIndex, const std::string& candidate) 
     if (candidate.empty()) return;
     g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", static_cast<guint>(mlineIndex),
                           candidate.c_str());
+}
+
+gint64 Endpoint::millisecondsSinceLastPacket() const {
+    return (g_get_monotonic_time() - shared_->lastPacketUs.load(std::memory_order_relaxed)) /
+           1000;
 }
 
 void Endpoint::openVideoSend() { g_object_set(valve_.get(), "drop", FALSE, nullptr); }

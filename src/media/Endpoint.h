@@ -72,6 +72,9 @@ public:
     /// Lets the composite reach this viewer (call once ICE is connected; design.md: media
     /// reaching webrtcbin before that can stall a shared tee).
     void openVideoSend();
+    /// Time since the last packet (RTP, RTCP or DTLS) arrived from this participant, ms.
+    /// Browsers send RTCP at least every few seconds even when they send no media.
+    gint64 millisecondsSinceLastPacket() const;
     /// Sets the size of this participant's tile in the composite, pixels.
     void setTileSize(int width, int height);
 
@@ -104,6 +107,7 @@ private:
     core::PadPtr tileSrc_;
     core::PadPtr videoSink_;
     std::vector<gulong> handlers_;  ///< Signal handlers on webrtc_, disconnected first.
+    gulong binHandler_ = 0;         ///< deep-element-added on bin_.
     std::shared_ptr<Shared> shared_;
     core::Anchor<Endpoint> anchor_{this};
 };

@@ -76,6 +76,18 @@ core::Status Room::build() {
                           });
     g_source_attach(busWatch_.get(), core::mainContext());
 
+    livenessTimer_.reset(g_timeout_source_new(1000));
+    g_source_set_callback(
+        livenessTimer_.get(),
+        [](gpointer d) -> gboolean {
+            if (Room* room = core::resolve(*static_cast<std::weak_ptr<Room*>*>(d)))
+                room->checkLiveness();
+            return G_SOURCE_CONTINUE;
+        },
+        new std::weak_ptr<Room*>(anchor_.weak()),
+        [](gpointer d) { delete static_cast<std::weak_ptr<Room*>*>(d); });
+    g_source_attach(livenessTimer_.get(), core::mainContext());
+
     if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
         return makeError("internal", "the room pipeline did not start");
     // Live pipeline: returns as soon as PLAYING (NO_PREROLL); the bound is a safety net.
@@ -86,6 +98,7 @@ core::Status Room::build() {
 }
 
 Room::~Room() {
+    livenessTimer_.reset();
     audio_->stop();
     while (!members_.empty()) remove(members_.back()->id, {}, {}, {});
     busWatch_.reset();
@@ -233,6 +246,19 @@ void Room::onIceState(const std::string& id, media::IceState state) {
             break;
         default:
             break;
+    }
+}
+
+void Room::checkLiveness() {
+    std::vector<std::string> silent;
+    for (const auto& m : members_)
+        if (m->connected &&
+            m->endpoint->millisecondsSinceLastPacket() > config_.disconnectTimeoutMs)
+            silent.push_back(m->id);
+    for (const auto& id : silent) {
+        GST_WARNING("[%s] %s silent for over %d ms", name_.c_str(), id.c_str(),
+                    config_.disconnectTimeoutMs);
+        remove(id, "ice-failed", {}, {});
     }
 }
 

@@ -70,6 +70,8 @@ private:
     void relayout();
     void broadcastRoster();
     void onIceState(const std::string& id, media::IceState state);
+    /// Once a second: removes connected participants silent for disconnectTimeoutMs.
+    void checkLiveness();
     static gboolean onBusMessage(GstBus* bus, GstMessage* message, gpointer data) noexcept;
     void handleBusMessage(GstMessage* message);
 
@@ -81,6 +83,7 @@ private:
     // Allocated by this. Declared first so it is destroyed last.
     core::ElementPtr pipeline_;
     core::SourcePtr busWatch_;
+    core::SourcePtr livenessTimer_;
     std::unique_ptr<media::VideoMixer> video_;
     std::unique_ptr<media::AudioMixer> audio_;
     std::vector<std::unique_ptr<Member>> members_;  ///< In join (= tile) order.
