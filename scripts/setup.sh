@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs what mixmeet needs from Debian (only what is missing), then configures and builds.
+#   scripts/setup.sh          server build dependencies
+#   scripts/setup.sh --tests  also what the test suites need (Chromium, Node.js, playwright-core)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_PACKAGES=(
+  meson ninja-build pkg-config g++ python3
+  libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  libgstreamer-plugins-bad1.0-dev libsoup-3.0-dev libjson-glib-dev catch2
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav gstreamer1.0-x
+  gstreamer1.0-tools glib-networking fonts-dejavu-core
+)
+TEST_PACKAGES=(chromium)
+
+packages=("${BUILD_PACKAGES[@]}")
+with_tests=0
+if [[ "${1:-}" == "--tests" ]]; then
+  with_tests=1
+  packages+=("${TEST_PACKAGES[@]}")
+  # Node.js: Debian's, unless a node is already installed (it may come from elsewhere and
+  # conflict with Debian's npm package).
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ((with_tests)); then
+  lock=tests/e2e/package-lock.json
+  stamp=tests/e2e/node_modules/.mixmeet-lock
+  if [[ ! -f "$stamp" ]] || ! cmp -s "$lock" "$stamp"; then
+    echo "setup: npm ci (tests/e2e)"
+    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$lock" "$stamp"
+  fi
+fi
+
+if [[ ! -f build/build.ninja ]]; then
+  meson setup build --buildtype=debugoptimized >/dev/null
+fi
+ninja -C build
