@@ -18,6 +18,7 @@ ClientConnection::ClientConnection(SoupWebsocketConnection* connection,
 ClientConnection::~ClientConnection() {
     g_signal_handler_disconnect(connection_.get(), messageHandler_);
     g_signal_handler_disconnect(connection_.get(), closedHandler_);
+    shutdown();  // No-op if the socket already closed and ended the session.
     leaveRoom();
     if (soup_websocket_connection_get_state(connection_.get()) == SOUP_WEBSOCKET_STATE_OPEN)
         soup_websocket_connection_close(connection_.get(), SOUP_WEBSOCKET_CLOSE_GOING_AWAY,

@@ -25,6 +25,9 @@ public:
     ClientConnection(const ClientConnection&) = delete;
     ClientConnection& operator=(const ClientConnection&) = delete;
 
+    /// Ends the session for a server shutdown: bye "shutdown", leave the room, close (1001).
+    void shutdown() { session_.fail("shutdown"); }
+
     // signaling::Session::Listener
     void sendMessage(const protocol::ServerMessage& message) override;
     void closeConnection(unsigned short code, const std::string& reason) override;

@@ -26,6 +26,10 @@ core::Status Server::start() {
     return http_->listen();
 }
 
+void Server::shutdown() {
+    for (auto& [key, connection] : connections_) connection->shutdown();
+}
+
 void Server::accept(SoupWebsocketConnection* connection) {
     auto c = std::make_unique<ClientConnection>(connection, *rooms_,
                                                 [this](ClientConnection* cc) { closed(cc); });

@@ -27,6 +27,9 @@ public:
 
     /// Loads the pipeline fragments and starts listening. Errors "config", "listen".
     core::Status start();
+    /// Says bye to every client and closes their sockets; they disappear from
+    /// connectionCount() as the close handshakes finish (keep iterating the main context).
+    void shutdown();
     int port() const { return http_ ? http_->port() : 0; }
     std::string url() const { return http_ ? http_->url() : std::string(); }
     room::RoomRegistry& rooms() { return *rooms_; }

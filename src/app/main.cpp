@@ -75,6 +75,12 @@ int main(int argc, char** argv) {
             g_unix_signal_add(SIGTERM, onSignal, loop);
             g_main_loop_run(loop);
             std::printf("mixmeet: shutting down\n");
+            // Let the bye messages and close handshakes go out (bounded: 2 s).
+            server.shutdown();
+            gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+            while (server.connectionCount() > 0 && g_get_monotonic_time() < deadline) {
+                if (!g_main_context_iteration(nullptr, FALSE)) g_usleep(10000);
+            }
         }
     }
     g_main_loop_unref(loop);

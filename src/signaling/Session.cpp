@@ -11,8 +11,16 @@ namespace mixmeet::signaling {
 namespace errc = protocol::errc;
 
 namespace {
+// WebSocket close codes, RFC 6455 section 7.4.1.
 constexpr unsigned short kCloseNormal = 1000;
+constexpr unsigned short kCloseGoingAway = 1001;
 constexpr unsigned short kClosePolicy = 1008;
+
+unsigned short closeCodeFor(const std::string& byeReason) {
+    if (byeReason == "left") return kCloseNormal;
+    if (byeReason == "shutdown") return kCloseGoingAway;
+    return kClosePolicy;
+}
 }  // namespace
 
 void Session::onText(std::string_view text) {
@@ -118,7 +126,7 @@ void Session::fail(const std::string& byeReason, const std::string& errorCode,
                    const std::string& errorMessage) {
     if (state_ == State::Ended) return;
     if (!errorCode.empty()) listener_.sendMessage(protocol::ErrorReply{errorCode, errorMessage});
-    end(byeReason, byeReason == "left" ? kCloseNormal : kClosePolicy);
+    end(byeReason, closeCodeFor(byeReason));
 }
 
 void Session::onSocketClosed() {
