@@ -4,8 +4,14 @@
 // Order of events: getUserMedia (failure → receive-only) → WebSocket → join → welcome
 // (ICE servers) → roster → offer → answer → trickle ICE both ways → media.
 // Everything the user typed or the server sent is shown with textContent only.
+//
+// Two ways in: /m/<meetingId> (a meeting from docs/api.md: the title comes from the REST
+// API, signed-in users join with their account's name, guests type one first), and the
+// development form room.html?room=X&name=Y (open rooms, `[auth] open_rooms=true`).
 
+import { ApiError, api, currentUser } from './api.js';
 import { SignalingClient } from './signaling.js';
+import { el, formatTime, meetingUrl, parseMeetingId } from './ui.js';
 import { nameError, roomError } from './validate.js';
 
 const $ = (id) => document.getElementById(id);
@@ -29,14 +35,37 @@ const ui = {
   mic: $('mic-button'),
   cam: $('cam-button'),
   leave: $('leave-button'),
+  meetingId: $('meeting-id'),
+  copyLink: $('copy-link-button'),
+  roomMain: $('room-main'),
+  controls: $('controls'),
+  notice: $('notice'),
+  prejoin: $('prejoin'),
+  chatOlder: $('chat-older'),
+  chatList: $('chat-list'),
+  chatEmpty: $('chat-empty'),
+  chatForm: $('chat-form'),
+  chatInput: $('chat-input'),
+  chatSend: $('chat-send'),
 };
 
 const params = new URLSearchParams(window.location.search);
+const meetingPath = /^\/m\/([^/]+)\/?$/.exec(window.location.pathname);
+
+export const CHAT_MAX = 2000;
 
 // Everything the page knows, in one place; window.mixmeet.state() returns a copy.
 const state = {
-  room: params.get('room') || '',
-  name: (params.get('name') || '').trim(),
+  mode: meetingPath ? 'meeting' : 'room', // meeting: /m/<id>; room: room.html?room=&name=
+  room: meetingPath ? decodeURIComponent(meetingPath[1]) : params.get('room') || '',
+  name: meetingPath ? '' : (params.get('name') || '').trim(),
+  meeting: null, // the Meeting from GET /api/meetings/<id>
+  user: null, // the signed-in User, if any
+  notice: null, // {title, text} when the page shows a notice instead of the room
+  chat: [], // [{id, userId?, name, text, sentAt}] by id, oldest first
+  chatHasMore: false,
+  chatLoadingOlder: false,
+  chatPending: false, // a chat message went out and has not come back yet
   signaling: 'idle', // idle | connecting | open | joined | closed
   participantId: null,
   video: null, // {width, height, framerate} from welcome
@@ -370,6 +399,7 @@ function endSession() {
   if (state.ended) return;
   state.ended = true;
   if (pc) pc.close();
+  renderChatControls();
   ui.placeholder.textContent = state.leaving ? 'You left the meeting.' : 'Not connected.';
   renderStatus();
   renderControls();
@@ -387,6 +417,19 @@ function wireSignaling() {
     if (!pc) pc = createPeerConnection();
     renderStatus();
     renderRoster();
+    renderChatControls();
+  });
+
+  signaling.on('chat', (message) => {
+    if (message.message) addChat([message.message], { fromHistory: false });
+  });
+
+  signaling.on('chat-history', (message) => {
+    const messages = Array.isArray(message.messages) ? message.messages : [];
+    const older = state.chatLoadingOlder;
+    state.chatLoadingOlder = false;
+    state.chatHasMore = !!message.hasMore;
+    addChat(messages, { fromHistory: true, older });
   });
 
   signaling.on('roster', (message) => {
@@ -399,8 +442,25 @@ function wireSignaling() {
 
   signaling.on('error', (message) => {
     const code = message.code || 'unknown';
-    const fatal = ['unsupported-version', 'room-full', 'bad-sdp', 'internal'].includes(code);
-    showError(`Server error (${code}): ${message.message || 'no details'}`, { fatal });
+    const fatal = [
+      'unsupported-version',
+      'room-full',
+      'bad-sdp',
+      'internal',
+      'unauthenticated',
+      'no-such-meeting',
+    ].includes(code);
+    const friendly = {
+      unauthenticated: 'This meeting is for signed-in users only: sign in to join.',
+      'no-such-meeting': 'There is no such meeting.',
+      'room-full': 'The meeting is full.',
+    }[code];
+    if (code === 'bad-message' && state.chatPending) {
+      state.chatPending = false;
+      showError(`Message not sent: ${message.message || 'rejected by the server'}`);
+      return;
+    }
+    showError(friendly || `Server error (${code}): ${message.message || 'no details'}`, { fatal });
   });
 
   signaling.on('bye', (message) => {
@@ -442,7 +502,7 @@ async function leave() {
   }
   endSession();
   if (localStream) localStream.getTracks().forEach((t) => t.stop());
-  window.location.assign(`index.html?${new URLSearchParams({ room: state.room })}`);
+  window.location.assign('/');
 }
 
 function toggleMic() {
@@ -520,6 +580,11 @@ async function stats() {
     videoCurrentTime: video.currentTime,
     pictureLuma: pictureLuma(),
     participants: state.roster.map((p) => p.name),
+    chatMessages: [...ui.chatList.querySelectorAll('.chat-message')].map((li) => ({
+      id: Number(li.dataset.id),
+      name: li.querySelector('.chat-name').textContent,
+      text: li.querySelector('.chat-text').textContent,
+    })),
     timings: { ...state.timings },
   };
   if (!pc) return result;
@@ -553,7 +618,234 @@ async function stats() {
   return result;
 }
 
-window.mixmeet = { state: snapshot, stats, leave };
+window.mixmeet = { state: snapshot, stats, leave, sendChat };
+
+// ---------------------------------------------------------------- start
+
+
+// ---------------------------------------------------------------- chat
+
+function chatAuthorIsMe(message) {
+  if (state.user && message.userId !== undefined && message.userId !== null) {
+    return message.userId === state.user.id;
+  }
+  return !state.user && message.name === state.name && message.userId == null;
+}
+
+function chatItem(message) {
+  const sentAt = Number(message.sentAt) || Date.now();
+  return el(
+    'li',
+    {
+      className: chatAuthorIsMe(message) ? 'chat-message mine' : 'chat-message',
+      dataset: { id: String(message.id) },
+    },
+    el(
+      'div',
+      { className: 'chat-meta' },
+      el('span', { className: 'chat-name' }, message.name || '?'),
+      el(
+        'time',
+        { className: 'chat-time', dateTime: new Date(sentAt).toISOString(), title: new Date(sentAt).toLocaleString() },
+        formatTime(sentAt),
+      ),
+    ),
+    el('p', { className: 'chat-text' }, message.text ?? ''),
+  );
+}
+
+// Merges `messages` into the list (by id; duplicates are ignored) and renders. New messages
+// keep the list pinned to the bottom if it was there; older ones keep the view where it was.
+function addChat(messages, { older = false } = {}) {
+  const known = new Set(state.chat.map((m) => m.id));
+  const fresh = messages.filter((m) => m && typeof m === 'object' && !known.has(m.id));
+  const list = ui.chatList;
+  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  const heightBefore = list.scrollHeight;
+  if (fresh.length) {
+    state.chat = [...state.chat, ...fresh].sort((a, b) => a.id - b.id);
+    list.replaceChildren(...state.chat.map(chatItem));
+  }
+  if (older) {
+    list.scrollTop += list.scrollHeight - heightBefore;
+  } else if (nearBottom || fresh.some(chatAuthorIsMe) || heightBefore === 0) {
+    list.scrollTop = list.scrollHeight;
+  }
+  if (fresh.some(chatAuthorIsMe)) state.chatPending = false;
+  renderChatControls();
+}
+
+function renderChatControls() {
+  const live = state.signaling === 'joined' && !state.ended;
+  ui.chatInput.disabled = !live;
+  ui.chatSend.disabled = !live;
+  ui.chatOlder.hidden = !state.chatHasMore;
+  ui.chatOlder.disabled = state.chatLoadingOlder || !live;
+  ui.chatEmpty.hidden = state.chat.length > 0;
+  ui.chatList.hidden = state.chat.length === 0;
+}
+
+// Sends one chat message; returns an error text, or null when it went out.
+function sendChat(text) {
+  const trimmed = String(text ?? '').trim();
+  if (!trimmed) return 'The message is empty.';
+  if ([...trimmed].length > CHAT_MAX) return `The message is too long: at most ${CHAT_MAX} characters.`;
+  if (!signaling || state.signaling !== 'joined' || state.ended) return 'Not connected to the meeting.';
+  if (!signaling.send({ type: 'chat', text: trimmed })) return 'Not connected to the meeting.';
+  state.chatPending = true;
+  return null;
+}
+
+function wireChat() {
+  ui.chatForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const problem = sendChat(ui.chatInput.value);
+    if (problem) {
+      ui.chatInput.setCustomValidity(problem);
+      ui.chatInput.reportValidity();
+      return;
+    }
+    ui.chatInput.value = '';
+    autoGrow();
+  });
+  ui.chatInput.addEventListener('input', () => {
+    ui.chatInput.setCustomValidity('');
+    autoGrow();
+  });
+  // Enter sends, Shift+Enter starts a new line.
+  ui.chatInput.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      ui.chatForm.requestSubmit();
+    }
+  });
+  ui.chatOlder.addEventListener('click', () => {
+    if (!state.chat.length || state.chatLoadingOlder) return;
+    state.chatLoadingOlder = true;
+    signaling.send({ type: 'chat-history', before: state.chat[0].id });
+    renderChatControls();
+  });
+  renderChatControls();
+}
+
+function autoGrow() {
+  const input = ui.chatInput;
+  input.style.height = 'auto';
+  input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
+}
+
+// ---------------------------------------------------------------- notices and the name form
+
+// Replaces the room with a notice (no such meeting, sign-in needed, ...).
+function showNotice(title, text, action = null) {
+  state.notice = { title, text };
+  state.ended = true;
+  ui.roomMain.hidden = true;
+  ui.controls.hidden = true;
+  ui.pill.hidden = true;
+  ui.notice.hidden = false;
+  $('notice-title').textContent = title;
+  $('notice-text').textContent = text;
+  const link = $('notice-action');
+  link.hidden = !action;
+  if (action) {
+    link.textContent = action.label;
+    link.href = action.href;
+  }
+  document.title = `${title} – mixmeet`;
+}
+
+// Guests type a name first. Resolves with the name.
+function askGuestName() {
+  ui.roomMain.hidden = true;
+  ui.controls.hidden = true;
+  ui.prejoin.hidden = false;
+  $('prejoin-title').textContent = `Join “${state.meeting.title}”`;
+  $('prejoin-login').href = `/login.html?${new URLSearchParams({ next: location.pathname })}`;
+  const input = $('guest-name');
+  const errorBox = ui.prejoin.querySelector('.form-error');
+  try {
+    input.value = localStorage.getItem('mixmeet.name') || '';
+  } catch {
+    // storage disabled
+  }
+  input.focus();
+  return new Promise((resolve) => {
+    $('prejoin-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const name = input.value.trim();
+      const problem = nameError(name);
+      if (problem) {
+        errorBox.textContent = problem;
+        errorBox.hidden = false;
+        input.setAttribute('aria-invalid', 'true');
+        input.focus();
+        return;
+      }
+      try {
+        localStorage.setItem('mixmeet.name', name);
+      } catch {
+        // not fatal
+      }
+      ui.prejoin.hidden = true;
+      ui.roomMain.hidden = false;
+      ui.controls.hidden = false;
+      resolve(name);
+    });
+  });
+}
+
+// For /m/<id>: who we are, what the meeting is, and the name to join with. Returns false
+// when the page shows a notice instead.
+async function prepareMeeting() {
+  const id = parseMeetingId(state.room);
+  if (!id) {
+    showNotice('No such meeting', `“${state.room}” is not a meeting ID. Meeting IDs look like abc-defg-hij.`);
+    return false;
+  }
+  state.room = id;
+  ui.roomName.textContent = id;
+  try {
+    state.user = await currentUser();
+  } catch (err) {
+    showError(`Cannot reach the server: ${err.message}`, { fatal: true });
+    return false;
+  }
+  try {
+    state.meeting = (await api.get(`/api/meetings/${encodeURIComponent(id)}`)).meeting;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      showNotice('No such meeting', `There is no meeting with the ID ${id}. Check the link you were given.`, {
+        label: state.user ? 'Back to the dashboard' : 'Sign in',
+        href: state.user ? '/' : '/login.html',
+      });
+    } else if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      showNotice('Sign in to join', 'This meeting is for people with an account. Sign in (or create an account) to join.', {
+        label: 'Sign in',
+        href: `/login.html?${new URLSearchParams({ next: location.pathname })}`,
+      });
+    } else {
+      showError(`Could not load the meeting: ${err.message}`, { fatal: true });
+    }
+    return false;
+  }
+  const title = state.meeting.title || id;
+  ui.roomName.textContent = title;
+  ui.meetingId.textContent = id;
+  ui.meetingId.hidden = false;
+  ui.copyLink.hidden = false;
+  ui.copyLink.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(meetingUrl(id));
+      ui.copyLink.textContent = 'Copied';
+    } catch {
+      window.prompt('Copy the meeting link:', meetingUrl(id));
+    }
+  });
+  document.title = `${title} – mixmeet`;
+  state.name = state.user ? state.user.displayName : await askGuestName();
+  return true;
+}
 
 // ---------------------------------------------------------------- start
 
@@ -573,15 +865,25 @@ async function main() {
       state.timings.firstFrame ??= Math.round(now);
     });
   }
+  wireChat();
   renderStatus();
   renderControls();
 
-  const problem = roomError(state.room) || nameError(state.name);
-  if (problem) {
-    state.ended = true;
-    ui.placeholder.textContent = 'Not connected.';
-    showError(`Cannot join: ${problem}`, { fatal: true });
-    return;
+  if (state.mode === 'meeting') {
+    if (!(await prepareMeeting())) {
+      state.ended = true;
+      renderStatus();
+      renderControls();
+      return;
+    }
+  } else {
+    const problem = roomError(state.room) || nameError(state.name);
+    if (problem) {
+      state.ended = true;
+      ui.placeholder.textContent = 'Not connected.';
+      showError(`Cannot join: ${problem}`, { fatal: true });
+      return;
+    }
   }
 
   localStream = await openLocalMedia();
