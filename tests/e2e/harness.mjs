@@ -163,20 +163,26 @@ export async function startServer(resources, { bin, root, timeoutMs = 15000, ext
     stdio: ['ignore', 'pipe', 'pipe'],
     env: process.env,
   });
-  const server = { child, stdout: new Tail(), stderr: new Tail(), exited: null };
+  // lineListeners: called with every complete output line (stdout and stderr).
+  const server = { child, stdout: new Tail(), stderr: new Tail(), exited: null, lineListeners: [] };
   resources.server = server;
+  const toListeners = (lines) => {
+    for (const line of lines) for (const listener of server.lineListeners) listener(line);
+  };
   // Last resort if the test process dies without running cleanup().
   process.on('exit', () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  child.stderr.on('data', (chunk) => server.stderr.push(chunk));
+  child.stderr.on('data', (chunk) => toListeners(server.stderr.push(chunk)));
 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new TestFailure(`server did not print "listening on" within ${timeoutMs} ms`));
     }, timeoutMs);
     child.stdout.on('data', (chunk) => {
-      for (const line of server.stdout.push(chunk)) {
+      const lines = server.stdout.push(chunk);
+      toListeners(lines);
+      for (const line of lines) {
         const match = /mixmeet: listening on (https?:\/\/[^\s/]+:(\d+))\/?/.exec(line);
         if (match) {
           clearTimeout(timer);
@@ -278,45 +284,83 @@ export async function runTest(name, body, { timeoutMs = 90000 } = {}) {
 
 // ---------------------------------------------------------------- shared steps
 
-// The start page shows the join form and refuses an invalid room name in the page.
-export async function checkIndexPage(context, baseUrl) {
+// Resolves with the first server output line (stdout or stderr) matching `regex`, printed
+// from now on or already among the lines kept for the report.
+export function serverLine(resources, regex, { timeoutMs = 10000, what = `a server line matching ${regex}` } = {}) {
+  const server = resources.server;
+  const seen = [...server.stdout.lines, ...server.stderr.lines].find((line) => regex.test(line));
+  if (seen) return Promise.resolve(seen);
+  return new Promise((resolve, reject) => {
+    const listener = (line) => {
+      if (!regex.test(line)) return;
+      clearTimeout(timer);
+      server.lineListeners.splice(server.lineListeners.indexOf(listener), 1);
+      resolve(line);
+    };
+    const timer = setTimeout(() => {
+      server.lineListeners.splice(server.lineListeners.indexOf(listener), 1);
+      reject(new TestFailure(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    server.lineListeners.push(listener);
+  });
+}
+
+// The room page's own view of itself: window.mixmeet.stats() and state(), plus the DOM roster.
+export async function roomStats(page) {
+  try {
+    return await page.evaluate(async () => {
+      if (!window.mixmeet) return { error: 'window.mixmeet not defined (page script failed?)' };
+      const stats = await window.mixmeet.stats();
+      const state = window.mixmeet.state();
+      const domRoster = [...document.querySelectorAll('#roster li')].map((li) => li.textContent);
+      return { ...stats, now: performance.now(), errors: state.errors, domRoster, state };
+    });
+  } catch (err) {
+    return { error: `evaluate failed: ${err.message}` };
+  }
+}
+
+export function describeRoom(s) {
+  if (!s) return 'no stats';
+  if (s.error) return s.error;
+  return (
+    `pc=${s.connectionState} ice=${s.iceConnectionState} signaling=${s.signaling} ` +
+    `frames=${s.framesDecoded} (${s.frameWidth}x${s.frameHeight}, element ${s.videoWidth}x${s.videoHeight}) ` +
+    `videoPackets=${s.videoPacketsReceived} audioPackets=${s.audioPacketsReceived} ` +
+    `luma=${s.pictureLuma} roster=[${(s.participants || []).join(', ')}]` +
+    ` chat=${(s.chatMessages || []).length}` +
+    (s.errors && s.errors.length ? ` errors=${JSON.stringify(s.errors)}` : '')
+  );
+}
+
+// ---------------------------------------------------------------- shared steps
+
+// Signed out, the start page (the dashboard) sends the browser to the login page, which
+// refuses a wrong password in the page.
+export async function checkStartPage(context, baseUrl) {
   const page = await context.newPage();
   try {
-    // Do not really join from here: answer the room page with a stub.
-    await page.route('**/room.html*', (route) =>
-      route.fulfill({ status: 200, contentType: 'text/html', body: '<p>stub</p>' }),
-    );
     const response = await page.goto(`${baseUrl}/`);
     if (!response || !response.ok()) fail(`GET / answered ${response && response.status()}`);
-    for (const selector of ['#join-form', '#name', '#room', '#join-button']) {
-      if (!(await page.locator(selector).isVisible())) fail(`index page: ${selector} not visible`);
+    await page.waitForURL(/\/login\.html\?next=%2F$/, { timeout: 10000 });
+    log(`start page: signed out, redirected to ${page.url().slice(baseUrl.length)}`);
+    for (const selector of ['#login-form', '#login', '#password', '#login-button']) {
+      if (!(await page.locator(selector).isVisible())) fail(`login page: ${selector} not visible`);
     }
-    await page.fill('#name', 'Eve');
-    await page.fill('#room', 'not a valid room!');
-    await page.click('#join-button');
-    const error = page.locator('#form-error');
+    await page.click('#login-button');
+    const error = page.locator('.form-error');
     await error.waitFor({ state: 'visible', timeout: 3000 });
-    const text = await error.textContent();
-    if (!/may only contain/.test(text)) fail(`index page: unexpected validation message "${text}"`);
-    if (!page.url().startsWith(`${baseUrl}/`) || page.url().includes('room.html')) {
-      fail(`index page navigated despite an invalid room: ${page.url()}`);
-    }
-    log(`index page: form shown, invalid room refused with "${text}"`);
-
-    await page.fill('#room', '');
-    await page.click('#join-button');
-    const empty = await error.textContent();
-    if (!/enter a room/.test(empty)) fail(`index page: empty room gave "${empty}"`);
-
-    await page.fill('#room', 'e2e-index.room_1');
-    await Promise.all([page.waitForURL(/room\.html/, { timeout: 5000 }), page.click('#join-button')]);
-    const url = new URL(page.url());
-    if (url.searchParams.get('room') !== 'e2e-index.room_1' || url.searchParams.get('name') !== 'Eve') {
-      fail(`index page: valid form led to ${page.url()}`);
-    }
-    const stored = await page.evaluate(() => localStorage.getItem('mixmeet.name'));
-    if (stored !== 'Eve') fail(`index page: name not remembered (localStorage has ${stored})`);
-    log('index page: valid form opens room.html?room=…&name=… and remembers the name');
+    log(`login page: empty form refused with "${await error.textContent()}"`);
+    await page.fill('#login', 'nobody-here');
+    await page.fill('#password', 'not-the-password');
+    await page.click('#login-button');
+    await waitFor(
+      'the login page to show the server’s bad-credentials message',
+      async () => /wrong|invalid|incorrect/i.test((await error.textContent()) || ''),
+      { timeoutMs: 10000, describe: () => 'no such message' },
+    );
+    if (!page.url().includes('/login.html')) fail(`login page navigated after a failed login: ${page.url()}`);
+    log(`login page: unknown account refused with "${await error.textContent()}"`);
   } finally {
     await page.close();
   }

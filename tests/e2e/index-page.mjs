@@ -1,10 +1,10 @@
-// The start page alone: the join form is shown, invalid rooms are refused in the page, a
-// valid form opens the room page and the name is remembered. Cheap; no media involved.
+// The start page alone: signed out, / leads to the login page, which refuses an empty form
+// and an unknown account. Cheap; no media involved.
 //
 //   MIXMEET_BIN=build/src/mixmeet MIXMEET_SOURCE_ROOT=$PWD node tests/e2e/index-page.mjs
 
 import {
-  checkIndexPage,
+  checkStartPage,
   launchBrowser,
   log,
   runTest,
@@ -19,7 +19,7 @@ await runTest(
     const root = sourceRoot();
     const { baseUrl } = await startServer(resources, { bin: serverBinary(root), root });
     log(`server listening at ${baseUrl}`);
-    await checkIndexPage(await launchBrowser(resources, 'index'), baseUrl);
+    await checkStartPage(await launchBrowser(resources, 'index'), baseUrl);
   },
   { timeoutMs: 30000 },
 );

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './harness.mjs';
+import { admit, findMeeting, handleApi, initialChat, olderChat, presenceSession, recordJoin, saveChat } from './mock-api.mjs';
 
 // ---------------------------------------------------------------- config
 
@@ -64,11 +65,20 @@ const TYPES = {
   '.ico': 'image/x-icon',
 };
 
-const server = http.createServer((req, res) => {
+const openRooms = config['auth.open_rooms'] === 'true';
+
+const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname === '/__mock_peer.html') {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end('<!doctype html><title>mock peer</title>');
+    return;
+  }
+  if (await handleApi(req, res)) return;
+  const meetingPage = /^\/m\/([^/]+)$/.exec(url.pathname);
+  if (meetingPage) {
+    res.writeHead(findMeeting(meetingPage[1]) ? 200 : 404, { 'content-type': TYPES['.html'] });
+    fs.createReadStream(path.join(webDir, 'room.html')).pipe(res);
     return;
   }
   const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).slice(1);
@@ -264,15 +274,43 @@ async function removeParticipant(p) {
 
 const ROOM_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
-function onConnection(socket) {
+function onConnection(socket, req) {
   let participant = null;
-  socket.onclose = () => participant && removeParticipant(participant);
+  let presence = null;
+  socket.onclose = () => {
+    presence?.onClose();
+    if (participant) {
+      participant.recordLeave();
+      removeParticipant(participant);
+    }
+  };
   socket.onmessage = async (text) => {
     let msg;
     try {
       msg = JSON.parse(text);
     } catch {
       socket.send({ type: 'error', code: 'bad-json', message: 'not JSON' });
+      return;
+    }
+    if (presence) {
+      presence.onMessage(msg);
+      return;
+    }
+    if (msg.type === 'presence' && !participant) {
+      presence = presenceSession(req, socket);
+      return;
+    }
+    if (msg.type === 'chat' && participant?.meeting) {
+      const saved = saveChat(participant.meeting, participant.user, participant.name, msg.text);
+      if (!saved) {
+        socket.send({ type: 'error', code: 'bad-message', message: 'chat text must be 1–2000 characters' });
+        return;
+      }
+      for (const p of rooms.get(participant.room)?.values() || []) p.socket.send({ type: 'chat', message: saved });
+      return;
+    }
+    if (msg.type === 'chat-history' && participant?.meeting) {
+      socket.send(olderChat(participant.meeting, msg.before));
       return;
     }
     if (msg.type === 'join') {
@@ -284,11 +322,29 @@ function onConnection(socket) {
         socket.send({ type: 'error', code: 'bad-message', message: 'bad room or name' });
         return;
       }
+      const admission = admit(req, msg.room, msg.name.trim(), { openRooms });
+      if (admission.error) {
+        socket.send({ type: 'error', code: admission.error, message: admission.message });
+        socket.close(1008);
+        return;
+      }
       const id = `p${nextId++}`;
-      participant = { id, room: msg.room, name: msg.name.trim(), socket, page: null, answered: false, queued: [] };
+      participant = {
+        id,
+        room: msg.room,
+        name: admission.name,
+        meeting: admission.meeting,
+        user: admission.user,
+        recordLeave: recordJoin(admission.meeting, admission.user),
+        socket,
+        page: null,
+        answered: false,
+        queued: [],
+      };
       if (!rooms.has(msg.room)) rooms.set(msg.room, new Map());
       rooms.get(msg.room).set(id, participant);
       socket.send({ type: 'welcome', version: 1, participantId: id, room: msg.room, iceServers: [], video });
+      if (participant.meeting) socket.send(initialChat(participant.meeting));
       broadcastRoster(msg.room);
       const context = await browser.newContext();
       const page = await context.newPage();
@@ -306,6 +362,7 @@ function onConnection(socket) {
       if (participant.answered) await addIce(participant, msg);
       else participant.queued.push(msg);
     } else if (msg.type === 'leave' && participant) {
+      participant.recordLeave();
       socket.send({ type: 'bye', reason: 'left' });
       socket.close(1000);
       await removeParticipant(participant);
@@ -337,7 +394,7 @@ server.on('upgrade', (req, netSocket) => {
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
       `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
   );
-  onConnection(new Socket(netSocket));
+  onConnection(new Socket(netSocket), req);
 });
 
 async function shutdown() {

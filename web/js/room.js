@@ -815,10 +815,11 @@ async function prepareMeeting() {
     state.meeting = (await api.get(`/api/meetings/${encodeURIComponent(id)}`)).meeting;
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
-      showNotice('No such meeting', `There is no meeting with the ID ${id}. Check the link you were given.`, {
-        label: state.user ? 'Back to the dashboard' : 'Sign in',
-        href: state.user ? '/' : '/login.html',
-      });
+      showNotice(
+        'No such meeting',
+        `There is no meeting with the ID ${id}. Check the link you were given.`,
+        state.user ? null : { label: 'Sign in', href: '/login.html' },
+      );
     } else if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
       showNotice('Sign in to join', 'This meeting is for people with an account. Sign in (or create an account) to join.', {
         label: 'Sign in',

@@ -1,0 +1,279 @@
+// Accounts, meetings, chat, history and password reset, end to end in two real browsers.
+//
+//   MIXMEET_BIN=build/src/mixmeet MIXMEET_SOURCE_ROOT=$PWD node tests/e2e/accounts.mjs
+//
+//  1. signed out, / leads to the login page, which refuses bad logins;
+//  2. Alice registers in browser A and lands on the dashboard; creates the meeting "Standup"
+//     and reads its link; Bob registers in browser B and opens the link;
+//  3. both see each other's names in the roster and decode a non-black composite;
+//  4. Alice chats, Bob sees it (as text, not HTML); Bob replies, Alice sees it;
+//  5. both leave; Alice's profile lists "Standup" with join time, leave time and total time;
+//  6. an unknown meeting link shows "No such meeting" (HTTP 404);
+//  7. Alice signs out, asks for a reset link, which the server prints (no SMTP configured);
+//     she sets a new password through it; the old password fails, the new one works.
+//
+// Exit code 0 on success, 1 on failure (with browser consoles and server output printed).
+
+import {
+  checkStartPage,
+  describeRoom,
+  fail,
+  launchBrowser,
+  log,
+  roomStats,
+  runTest,
+  serverBinary,
+  serverLine,
+  sourceRoot,
+  startServer,
+  waitFor,
+} from './harness.mjs';
+
+const WIDTH = 640;
+const HEIGHT = 360;
+const MIN_LUMA = 10; // the fake cameras' green picture; a black composite stays near 0
+const TITLE = 'Standup';
+const stamp = Date.now().toString(36);
+const ALICE = {
+  email: `alice.${stamp}@example.org`,
+  username: `alice_${stamp}`,
+  displayName: 'Alice Example',
+  password: 'correct horse battery',
+  newPassword: 'staple-new-horse-42',
+};
+const BOB = {
+  email: `bob.${stamp}@example.org`,
+  username: `bob_${stamp}`,
+  displayName: 'Bob Example',
+  password: 'bobs secret phrase',
+};
+
+async function register(page, baseUrl, who) {
+  await page.goto(`${baseUrl}/register.html`);
+  await page.fill('#email', who.email);
+  await page.fill('#username', who.username);
+  await page.fill('#display-name', who.displayName);
+  await page.fill('#password', who.password);
+  await page.fill('#password2', who.password);
+  await Promise.all([
+    page.waitForURL(`${baseUrl}/`, { timeout: 10000 }).catch(async () => {
+      const error = await page.locator('.form-error').textContent().catch(() => '');
+      fail(`${who.displayName}: registration did not reach the dashboard (at ${page.url()}; page says "${error}")`);
+    }),
+    page.click('#register-button'),
+  ]);
+  await waitFor(`${who.displayName}'s dashboard to greet them`, async () => {
+    const shown = await page.locator('#user-name').textContent();
+    return shown === who.displayName ? shown : { ok: false, shown };
+  });
+  log(`${who.displayName}: registered as @${who.username}, dashboard says "Signed in as ${who.displayName}"`);
+}
+
+async function waitForMeeting(who, names) {
+  const stats = await waitFor(
+    `${who.name} to list [${names}] and receive a non-black ${WIDTH}x${HEIGHT} composite with audio`,
+    async () => {
+      const s = await roomStats(who.page);
+      const ok =
+        names.every((n) => (s.participants || []).includes(n)) &&
+        names.every((n) => (s.domRoster || []).some((text) => text.startsWith(n))) &&
+        s.framesDecoded > 0 &&
+        s.videoWidth === WIDTH &&
+        s.videoHeight === HEIGHT &&
+        s.audioPacketsReceived > 0 &&
+        s.pictureLuma > MIN_LUMA;
+      return { ...s, ok };
+    },
+    { timeoutMs: 30000, describe: describeRoom },
+  );
+  log(`${who.name}: in the meeting — ${describeRoom(stats)}`);
+  return stats;
+}
+
+async function sendChat(from, text) {
+  await from.page.fill('#chat-input', text);
+  await from.page.press('#chat-input', 'Enter');
+  log(`${from.name}: sent chat "${text}"`);
+}
+
+async function waitForChat(who, sender, text) {
+  const s = await waitFor(
+    `${who.name} to see ${sender}'s chat message "${text}"`,
+    async () => {
+      const st = await roomStats(who.page);
+      const ok = (st.chatMessages || []).some((m) => m.text === text && m.name === sender);
+      return { ...st, ok };
+    },
+    { timeoutMs: 10000, describe: (st) => JSON.stringify(st.chatMessages || st.error) },
+  );
+  log(`${who.name}: sees "${text}" from ${sender} (${s.chatMessages.length} message(s) shown)`);
+}
+
+async function leaveMeeting(who, baseUrl) {
+  await Promise.all([who.page.waitForURL(`${baseUrl}/`, { timeout: 10000 }), who.page.click('#leave-button')]);
+  log(`${who.name}: left, back on the dashboard`);
+}
+
+await runTest(
+  'accounts',
+  async (resources) => {
+    const root = sourceRoot();
+    const bin = serverBinary(root);
+    const problems = []; // contract deviations that do not stop the flow; reported at the end
+
+    log(`starting ${bin}`);
+    const { baseUrl } = await startServer(resources, { bin, root });
+    log(`server listening at ${baseUrl}`);
+    const [browserA, browserB] = await Promise.all([launchBrowser(resources, 'alice'), launchBrowser(resources, 'bob')]);
+    log('launched two headless Chromiums');
+
+    // ---- 1. signed out
+    await checkStartPage(browserA, baseUrl);
+
+    // ---- 2. register, create a meeting, open its link
+    const alicePage = browserA.pages()[0] || (await browserA.newPage());
+    const bobPage = browserB.pages()[0] || (await browserB.newPage());
+    await register(alicePage, baseUrl, ALICE);
+
+    await alicePage.fill('#new-title-input', TITLE);
+    await alicePage.click('#new-button');
+    await alicePage.locator('#new-result').waitFor({ state: 'visible', timeout: 10000 });
+    const link = await alicePage.inputValue('#new-meeting-link');
+    const meetingId = (await alicePage.locator('#new-meeting-id').textContent()).trim();
+    if (!/^[a-z]{3}-[a-z]{4}-[a-z]{3}$/.test(meetingId)) fail(`meeting ID "${meetingId}" is not abc-defg-hij`);
+    if (link !== `${baseUrl}/m/${meetingId}`) fail(`meeting link "${link}" is not ${baseUrl}/m/${meetingId}`);
+    log(`Alice: created "${TITLE}", ID ${meetingId}, link ${link}`);
+    await waitFor('"My meetings" to list the new meeting', async () =>
+      (await alicePage.locator(`#meetings li[data-meeting-id="${meetingId}"]`).count()) === 1,
+    );
+    const listed = await alicePage.locator(`#meetings li[data-meeting-id="${meetingId}"]`).textContent();
+    if (!listed.includes(TITLE)) fail(`"My meetings" entry lacks the title: "${listed}"`);
+    log('Alice: "My meetings" lists it');
+
+    await register(bobPage, baseUrl, BOB);
+
+    const alice = { name: ALICE.displayName, page: alicePage };
+    const bob = { name: BOB.displayName, page: bobPage };
+    await Promise.all([
+      alicePage.waitForURL(`${baseUrl}/m/${meetingId}`, { timeout: 10000 }),
+      alicePage.click('#start-button'),
+    ]);
+    log('Alice: clicked Start');
+    const response = await bobPage.goto(link);
+    if (!response || !response.ok()) fail(`GET ${link} answered ${response && response.status()}`);
+    log('Bob: opened the link');
+
+    // ---- 3. media and roster
+    const names = [ALICE.displayName, BOB.displayName];
+    await Promise.all([waitForMeeting(alice, names), waitForMeeting(bob, names)]);
+    const shownTitle = await bobPage.locator('#room-name').textContent();
+    if (shownTitle !== TITLE) fail(`Bob's room page shows the title "${shownTitle}", not "${TITLE}"`);
+
+    // ---- 4. chat both ways; markup stays text
+    const hello = `Hello Bob <b>not bold</b> ${stamp}`;
+    await sendChat(alice, hello);
+    await waitForChat(bob, ALICE.displayName, hello);
+    if ((await bobPage.locator('#chat-list b').count()) > 0) fail('chat text was rendered as HTML');
+    const reply = `Hi Alice, ${stamp}!`;
+    await sendChat(bob, reply);
+    await waitForChat(alice, BOB.displayName, reply);
+    await waitForChat(alice, ALICE.displayName, hello);
+
+    // ---- 5. leave, then the history
+    await leaveMeeting(alice, baseUrl);
+    await leaveMeeting(bob, baseUrl);
+    const row = await waitFor(
+      `Alice's profile to list "${TITLE}" with join, leave and total time`,
+      async () => {
+        await alicePage.goto(`${baseUrl}/profile.html`);
+        await alicePage.locator('#history-body tr, #history-empty:not([hidden])').first().waitFor({ timeout: 5000 }).catch(() => {});
+        const rows = await alicePage.evaluate(() =>
+          [...document.querySelectorAll('#history-body tr')].map((tr) => [...tr.cells].map((td) => td.textContent.trim())),
+        );
+        const found = rows.find((cells) => cells[0] === TITLE);
+        const ok = !!found && found.length === 5 && found[2] && found[3] && found[3] !== 'in progress' && /^\d+:\d\d:\d\d$/.test(found[4]);
+        return { ok, rows, found };
+      },
+      { timeoutMs: 15000, intervalMs: 500, describe: (r) => JSON.stringify(r.rows) },
+    );
+    log(`Alice: profile history row: ${JSON.stringify(row.found)}`);
+    const top = await alicePage.locator('.profile-head').textContent();
+    if (!top.includes(ALICE.email) || !top.includes(ALICE.username)) fail(`profile head lacks email or username: "${top}"`);
+
+    // ---- 6. unknown meeting
+    const unknown = await alicePage.goto(`${baseUrl}/m/zzz-zzzz-zzz`);
+    await waitFor(
+      'the unknown meeting link to show "No such meeting"',
+      async () => /no such meeting/i.test(await alicePage.locator('body').innerText()),
+      { timeoutMs: 10000, describe: () => 'text not shown' },
+    );
+    log(`unknown meeting: page says "No such meeting" (HTTP ${unknown && unknown.status()})`);
+    if (!unknown || unknown.status() !== 404) problems.push(`GET /m/zzz-zzzz-zzz answered ${unknown && unknown.status()}, docs/api.md says 404`);
+
+    // ---- 7. sign out, forgot password, reset, log in again
+    await alicePage.goto(`${baseUrl}/`);
+    await Promise.all([alicePage.waitForURL(/\/login\.html/, { timeout: 10000 }), alicePage.click('#signout-button')]);
+    log('Alice: signed out');
+    const stillIn = await alicePage.evaluate(async () => (await fetch('/api/me')).status);
+    if (stillIn !== 401) fail(`after signing out GET /api/me answered ${stillIn}, not 401`);
+
+    await alicePage.goto(`${baseUrl}/forgot.html`);
+    const resetLine = serverLine(resources, /\/reset\.html\?token=/, { timeoutMs: 10000, what: 'the server to print the reset link' });
+    await alicePage.fill('#email', ALICE.email);
+    await alicePage.click('#forgot-button');
+    await alicePage.locator('#forgot-done').waitFor({ state: 'visible', timeout: 10000 });
+    log('Alice: asked for a reset link; page says it was sent if the account exists');
+    const line = await resetLine;
+    const match = /(?:https?:\/\/[^\s"'<>]*)?\/reset\.html\?token=([^\s"'<>&]+)/.exec(line);
+    if (!match) fail(`cannot find the token in the server line "${line}"`);
+    const resetUrl = `${baseUrl}/reset.html?token=${match[1]}`;
+    log(`server printed the reset link (token ${match[1].length} chars)`);
+
+    await alicePage.goto(resetUrl);
+    await alicePage.fill('#password', ALICE.newPassword);
+    await alicePage.fill('#password2', ALICE.newPassword);
+    await alicePage.click('#reset-button');
+    await waitFor(
+      'the reset page to confirm the new password',
+      async () => {
+        if (await alicePage.locator('#reset-done').isVisible()) return true;
+        const error = await alicePage.locator('#reset-form .form-error').textContent();
+        return { ok: false, error };
+      },
+      { timeoutMs: 10000 },
+    );
+    log('Alice: new password set through the link');
+
+    const reused = await alicePage.evaluate(async (token) => {
+      const r = await fetch('/api/password/reset', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token, password: 'yet-another-password-1' }),
+      });
+      return { status: r.status, body: await r.text() };
+    }, match[1]);
+    if (reused.status !== 400 || !reused.body.includes('bad-token')) problems.push(`reusing the reset token gave ${reused.status} ${reused.body}, expected 400 bad-token`);
+    else log('the reset token cannot be used twice (400 bad-token)');
+
+    await alicePage.goto(`${baseUrl}/login.html`);
+    await alicePage.fill('#login', ALICE.email);
+    await alicePage.fill('#password', ALICE.password);
+    await alicePage.click('#login-button');
+    await waitFor(
+      'the old password to be refused',
+      async () => /wrong|invalid|incorrect/i.test((await alicePage.locator('.form-error').textContent()) || ''),
+      { timeoutMs: 10000, describe: () => alicePage.url() },
+    );
+    log(`Alice: old password refused ("${await alicePage.locator('.form-error').textContent()}")`);
+    await alicePage.fill('#login', ALICE.username);
+    await alicePage.fill('#password', ALICE.newPassword);
+    await Promise.all([alicePage.waitForURL(`${baseUrl}/`, { timeout: 10000 }), alicePage.click('#login-button')]);
+    await waitFor('the dashboard after logging in with the new password', async () =>
+      (await alicePage.locator('#user-name').textContent()) === ALICE.displayName,
+    );
+    log('Alice: logged in with the new password (by username)');
+
+    if (problems.length) fail(`contract deviations:\n  - ${problems.join('\n  - ')}`);
+  },
+  { timeoutMs: 120000 },
+);
