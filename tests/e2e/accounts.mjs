@@ -10,7 +10,9 @@
 //  5. both leave; Alice's profile lists "Standup" with join time, leave time and total time;
 //  6. an unknown meeting link shows "No such meeting" (HTTP 404);
 //  7. Alice signs out, asks for a reset link, which the server prints (no SMTP configured);
-//     she sets a new password through it; the old password fails, the new one works.
+//     she sets a new password through it; the old password fails, the new one works;
+//  8. from the dashboards: Alice finds Bob online and calls; Bob declines, Alice is told;
+//     she calls again, Bob accepts, both pages open the same new meeting and see each other.
 //
 // Exit code 0 on success, 1 on failure (with browser consoles and server output printed).
 
@@ -272,6 +274,40 @@ await runTest(
       (await alicePage.locator('#user-name').textContent()) === ALICE.displayName,
     );
     log('Alice: logged in with the new password (by username)');
+
+    // ---- 8. calls: Bob (still on his dashboard) declines, then accepts a call from Alice
+    for (const [who, page] of [['Alice', alicePage], ['Bob', bobPage]]) {
+      await waitFor(`${who}'s dashboard presence socket to be online`, async () =>
+        (await page.evaluate(() => document.body.dataset.presence)) === 'online',
+      );
+    }
+    await alicePage.fill('#user-search', BOB.username.slice(0, 8));
+    const bobEntry = alicePage.locator(`#user-results li[data-username="${BOB.username}"]`);
+    await waitFor('Alice to find Bob online in the user search', async () =>
+      (await bobEntry.count()) === 1 && (await bobEntry.locator('.dot').getAttribute('data-online')) === 'true',
+    );
+    log('Alice: user search lists Bob, online');
+    await bobEntry.locator('.call-button').click();
+    await bobPage.locator('#call-panel[data-kind="incoming"]').waitFor({ state: 'visible', timeout: 10000 });
+    log(`Bob: ringing panel says "${await bobPage.locator('#call-text').textContent()}"`);
+    await bobPage.click('#call-decline');
+    await alicePage.locator('#call-panel[data-kind="ended"]').waitFor({ state: 'visible', timeout: 10000 });
+    log(`Alice: after Bob declined: "${await alicePage.locator('#call-text').textContent()}"`);
+    await alicePage.click('#call-dismiss');
+    await bobEntry.locator('.call-button').click();
+    await bobPage.locator('#call-panel[data-kind="incoming"]').waitFor({ state: 'visible', timeout: 10000 });
+    await Promise.all([
+      alicePage.waitForURL(/\/m\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/, { timeout: 10000 }),
+      bobPage.waitForURL(/\/m\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/, { timeout: 10000 }),
+      bobPage.click('#call-accept'),
+    ]);
+    if (alicePage.url() !== bobPage.url()) fail(`after the accepted call Alice is on ${alicePage.url()}, Bob on ${bobPage.url()}`);
+    if (alicePage.url() === link) fail('the accepted call reused the Standup meeting instead of a new one');
+    log(`Bob accepted the second call: both on ${alicePage.url().slice(baseUrl.length)}`);
+    await Promise.all([
+      waitForMeeting(alice, names).catch((err) => problems.push(`call meeting: ${err.message}`)),
+      waitForMeeting(bob, names).catch((err) => problems.push(`call meeting: ${err.message}`)),
+    ]);
 
     if (problems.length) fail(`contract deviations:\n  - ${problems.join('\n  - ')}`);
   },

@@ -340,6 +340,14 @@ $('user-search').addEventListener('input', () => {
 });
 
 window.addEventListener('pagehide', stopPresence);
+// Back/forward cache: the page comes back without its socket.
+window.addEventListener('pageshow', (event) => {
+  if (!event.persisted) return;
+  presence.stopped = false;
+  presence.retryMs = 1000;
+  startPresence();
+  loadMeetings();
+});
 setPresence(false);
 startPresence();
 
