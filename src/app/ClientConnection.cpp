@@ -1,15 +1,35 @@
 #include "app/ClientConnection.h"
 
+#include "auth/MeetingId.h"
 #include "core/Log.h"
 
 #define GST_CAT_DEFAULT mixmeet_http_debug
 
 namespace mixmeet::app {
 
+namespace errc = protocol::errc;
+
+namespace {
+/// Chat lines kept for late joiners of a meeting.
+constexpr int kChatHistoryPage = 50;
+
+protocol::ChatLine toLine(const store::ChatMessage& m) {
+    protocol::ChatLine line;
+    line.id = m.id;
+    if (m.userId) line.userId = *m.userId;
+    line.name = m.displayName;
+    line.text = m.text;
+    line.sentAt = m.sentAt;
+    return line;
+}
+}  // namespace
+
 ClientConnection::ClientConnection(SoupWebsocketConnection* connection,
-                                   room::RoomRegistry& registry, ClosedHandler onClosed)
+                                   std::optional<api::Identity> identity,
+                                   ConnectionServices& services, ClosedHandler onClosed)
     : connection_(core::GPtr<SoupWebsocketConnection>::ref(connection)),
-      registry_(registry),
+      identity_(std::move(identity)),
+      services_(services),
       onClosed_(std::move(onClosed)) {
     messageHandler_ = g_signal_connect(connection, "message", G_CALLBACK(onMessage), this);
     closedHandler_ = g_signal_connect(connection, "closed", G_CALLBACK(onClosedSignal), this);
@@ -55,12 +75,43 @@ void ClientConnection::closeConnection(unsigned short code, const std::string& r
         soup_websocket_connection_close(connection_.get(), code, reason.c_str());
 }
 
+room::Room* ClientConnection::room() { return services_.rooms.find(room_); }
+
 core::Result<protocol::Welcome> ClientConnection::joinRoom(const protocol::Join& join) {
-    auto joined = registry_.join(join.room, join.name, *this);
+    // A meeting ID names a stored meeting; other names are plain rooms, allowed only when the
+    // admin opened them ([auth] open_rooms) for development and load tests.
+    std::string roomName = join.room;
+    bool meeting = false;
+    std::optional<store::Meeting> stored;
+    if (auto m = services_.api.meeting(join.room)) {
+        stored = m.value();
+        roomName = stored->id;
+        meeting = true;
+    } else if (!services_.openRooms) {
+        return core::makeError(errc::kNoSuchMeeting, "There is no meeting " + join.room + ".");
+    }
+    if (meeting && !identity_ && !stored->allowGuests)
+        return core::makeError(errc::kUnauthenticated, "Please sign in to join this meeting.");
+    std::string name = identity_ ? identity_->user.displayName : join.name;
+
+    auto joined = services_.rooms.join(roomName, name, *this);
     if (!joined) return joined.error();
-    room_ = join.room;
+    room_ = roomName;
     participantId_ = joined.value().participantId;
-    const media::MediaConfig& m = registry_.config();
+    displayName_ = name;
+    meeting_ = meeting;
+    if (meeting) {
+        std::optional<int64_t> userId;
+        if (identity_) userId = identity_->user.id;
+        auto row = services_.store.openParticipation(roomName, userId, name, services_.nowMs());
+        if (row)
+            participationId_ = row.value();
+        else
+            g_warning("cannot record the join of %s: %s", name.c_str(),
+                      row.error().message.c_str());
+    }
+
+    const media::MediaConfig& m = services_.rooms.config();
     protocol::Welcome w;
     w.participantId = participantId_;
     w.room = room_;
@@ -87,21 +138,91 @@ core::Result<protocol::Welcome> ClientConnection::joinRoom(const protocol::Join&
     return w;
 }
 
+void ClientConnection::onJoined() {
+    if (meeting_) requestChatHistory(std::nullopt);
+}
+
 core::Status ClientConnection::applyAnswer(const std::string& sdp) {
-    room::Room* r = registry_.find(room_);
-    if (!r) return core::makeError("bad-state", "not in a room");
+    room::Room* r = room();
+    if (!r) return core::makeError(errc::kBadState, "not in a room");
     return r->applyAnswer(participantId_, sdp);
 }
 
 void ClientConnection::addRemoteCandidate(const protocol::IceCandidate& candidate) {
-    if (room::Room* r = registry_.find(room_)) r->addRemoteCandidate(participantId_, candidate);
+    if (room::Room* r = room()) r->addRemoteCandidate(participantId_, candidate);
 }
 
 void ClientConnection::leaveRoom() {
+    if (online_) {
+        online_ = false;
+        services_.presence.remove(this);
+    }
+    if (participationId_) {
+        services_.store.closeParticipation(*participationId_, services_.nowMs());
+        participationId_.reset();
+    }
     if (participantId_.empty()) return;
     std::string room = std::exchange(room_, {});
     std::string id = std::exchange(participantId_, {});
-    registry_.leave(room, id);
+    services_.rooms.leave(room, id);
+}
+
+core::Status ClientConnection::sendChat(const std::string& text) {
+    room::Room* r = room();
+    if (!r) return core::makeError(errc::kBadState, "not in a room");
+    protocol::ChatLine line;
+    line.name = displayName_;
+    line.text = text;
+    line.sentAt = services_.nowMs();
+    if (identity_) line.userId = identity_->user.id;
+    if (meeting_) {
+        store::ChatMessage m;
+        m.meetingId = room_;
+        if (identity_) m.userId = identity_->user.id;
+        m.displayName = displayName_;
+        m.text = text;
+        m.sentAt = line.sentAt;
+        auto id = services_.store.addChatMessage(m);
+        if (!id) return core::makeError(errc::kInternal, "could not save the message");
+        line.id = id.value();
+    } else {
+        static long long ephemeralId = 0;  // Plain rooms keep no chat.
+        line.id = ++ephemeralId;
+    }
+    r->broadcastChat(line);
+    return core::Ok{};
+}
+
+core::Status ClientConnection::requestChatHistory(std::optional<long long> before) {
+    protocol::ChatHistory history;
+    if (meeting_) {
+        std::optional<int64_t> beforeId;
+        if (before) beforeId = *before;
+        auto page = services_.store.chatMessages(room_, beforeId, kChatHistoryPage);
+        if (!page) return core::makeError(errc::kInternal, "could not read the chat");
+        const auto& msgs = page.value().messages;
+        for (auto it = msgs.rbegin(); it != msgs.rend(); ++it) history.messages.push_back(toLine(*it));
+        history.hasMore = page.value().nextBeforeId.has_value();
+    }
+    sendMessage(history);
+    return core::Ok{};
+}
+
+core::Status ClientConnection::goOnline() {
+    if (!identity_) return core::makeError(errc::kUnauthenticated, "Please sign in.");
+    services_.presence.add(identity_->user.id, this);
+    online_ = true;
+    return core::Ok{};
+}
+
+core::Status ClientConnection::placeCall(const std::string& username) {
+    if (!identity_) return core::makeError(errc::kUnauthenticated, "Please sign in.");
+    return services_.presence.call(identity_->user, this, username);
+}
+
+core::Status ClientConnection::answerCall(const std::string& callId, bool accept) {
+    if (!identity_) return core::makeError(errc::kUnauthenticated, "Please sign in.");
+    return services_.presence.answer(identity_->user.id, callId, accept);
 }
 
 void ClientConnection::onOffer(std::string sdp) { session_.onLocalOffer(std::move(sdp)); }
@@ -112,9 +233,20 @@ void ClientConnection::onLocalCandidate(protocol::IceCandidate candidate) {
 
 void ClientConnection::onRoster(protocol::Roster roster) { session_.onRoster(std::move(roster)); }
 
+void ClientConnection::onChat(const protocol::ChatLine& line) {
+    if (session_.state() == signaling::State::AwaitingOffer ||
+        session_.state() == signaling::State::AwaitingAnswer ||
+        session_.state() == signaling::State::Active)
+        sendMessage(protocol::ChatEvent{line});
+}
+
 void ClientConnection::onRemoved(std::string reason, std::string code, std::string message) {
     participantId_.clear();  // Already out of the room.
     room_.clear();
+    if (participationId_) {
+        services_.store.closeParticipation(*participationId_, services_.nowMs());
+        participationId_.reset();
+    }
     session_.fail(reason, code, message);
 }
 

@@ -1,26 +1,44 @@
-// One signaling WebSocket: glues the libsoup connection, the protocol Session and the
-// participant's place in a room. Main thread only. Owned by the Server; reports its end
-// through the onClosed callback (the Server then destroys it at the next iteration).
+// One signaling WebSocket: glues the libsoup connection, the protocol Session, the
+// participant's place in a room (or the user's presence on the dashboard), the meeting's
+// history row and chat. Main thread only. Owned by the Server; reports its end through the
+// onClosed callback (the Server then destroys it at the next iteration).
 #pragma once
 
 #include <libsoup/soup.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "api/Api.h"
+#include "app/Presence.h"
 #include "core/GstPtr.h"
 #include "room/ParticipantListener.h"
 #include "room/RoomRegistry.h"
 #include "signaling/Session.h"
+#include "store/Store.h"
 
 namespace mixmeet::app {
 
-class ClientConnection : public signaling::Session::Listener, public room::ParticipantListener {
+/// What connections share; owned by the Server.
+struct ConnectionServices {
+    room::RoomRegistry& rooms;
+    store::Store& store;
+    api::Api& api;
+    Presence& presence;
+    bool openRooms = false;  ///< [auth] open_rooms: plain room names without accounts.
+    std::function<int64_t()> nowMs;
+};
+
+class ClientConnection : public signaling::Session::Listener,
+                         public room::ParticipantListener,
+                         public MessageSink {
 public:
     using ClosedHandler = std::function<void(ClientConnection*)>;
 
-    ClientConnection(SoupWebsocketConnection* connection, room::RoomRegistry& registry,
-                     ClosedHandler onClosed);
+    /// `identity`: the signed-in user of the handshake, if any.
+    ClientConnection(SoupWebsocketConnection* connection, std::optional<api::Identity> identity,
+                     ConnectionServices& services, ClosedHandler onClosed);
     ~ClientConnection() override;
     ClientConnection(const ClientConnection&) = delete;
     ClientConnection& operator=(const ClientConnection&) = delete;
@@ -28,32 +46,45 @@ public:
     /// Ends the session for a server shutdown: bye "shutdown", leave the room, close (1001).
     void shutdown() { session_.fail("shutdown"); }
 
-    // signaling::Session::Listener
+    // signaling::Session::Listener (sendMessage also serves MessageSink)
     void sendMessage(const protocol::ServerMessage& message) override;
     void closeConnection(unsigned short code, const std::string& reason) override;
     core::Result<protocol::Welcome> joinRoom(const protocol::Join& join) override;
+    void onJoined() override;
     core::Status applyAnswer(const std::string& sdp) override;
     void addRemoteCandidate(const protocol::IceCandidate& candidate) override;
     void leaveRoom() override;
+    core::Status sendChat(const std::string& text) override;
+    core::Status requestChatHistory(std::optional<long long> before) override;
+    core::Status goOnline() override;
+    core::Status placeCall(const std::string& username) override;
+    core::Status answerCall(const std::string& callId, bool accept) override;
 
     // room::ParticipantListener
     void onOffer(std::string sdp) override;
     void onLocalCandidate(protocol::IceCandidate candidate) override;
     void onRoster(protocol::Roster roster) override;
+    void onChat(const protocol::ChatLine& line) override;
     void onRemoved(std::string reason, std::string code, std::string message) override;
 
 private:
     static void onMessage(SoupWebsocketConnection*, gint type, GBytes* message,
                           gpointer self) noexcept;
     static void onClosedSignal(SoupWebsocketConnection*, gpointer self) noexcept;
+    room::Room* room();
 
     core::GPtr<SoupWebsocketConnection> connection_;
+    std::optional<api::Identity> identity_;
     // Passed by argument.
-    room::RoomRegistry& registry_;
+    ConnectionServices& services_;
     ClosedHandler onClosed_;
     signaling::Session session_{*this};
-    std::string room_;
-    std::string participantId_;
+    std::string room_;           ///< Room joined ("" when none).
+    std::string participantId_;  ///< Our id in that room.
+    std::string displayName_;
+    bool meeting_ = false;  ///< The room is a stored meeting (history, persisted chat).
+    std::optional<int64_t> participationId_;
+    bool online_ = false;
     gulong messageHandler_ = 0;
     gulong closedHandler_ = 0;
 };

@@ -44,6 +44,17 @@ public:
         }
         out = v;
     }
+    void boolean(const char* group, const char* key, bool& out) {
+        if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
+        GError* err = nullptr;
+        gboolean v = g_key_file_get_boolean(kf_, group, key, &err);
+        if (err) {
+            g_error_free(err);
+            fail(group, key, "must be true or false");
+            return;
+        }
+        out = v != FALSE;
+    }
     void list(const char* group, const char* key, std::vector<std::string>& out) {
         if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
         gsize n = 0;
@@ -92,6 +103,13 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
     r.str("server", "web_dir", c.webDir);
     r.str("server", "pipelines_dir", c.pipelinesDir);
     r.str("server", "data_dir", c.dataDir);
+    r.str("server", "public_url", c.publicUrl);
+    r.boolean("auth", "open_rooms", c.openRooms);
+    r.str("auth", "password_hash", c.passwordHash);
+    r.str("mail", "url", c.mail.url);
+    r.str("mail", "from", c.mail.from);
+    r.str("mail", "username", c.mail.username);
+    r.str("mail", "password", c.mail.password);
     r.integer("room", "max_participants", m.maxParticipants, 1, 100);
     r.integer("video", "width", m.width, 64, 3840);
     r.integer("video", "height", m.height, 64, 2160);
@@ -108,6 +126,10 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
     r.list("ice", "stun_servers", m.stunServers);
     r.list("ice", "turn_servers", m.turnServers);
     if (!r.error().empty()) return makeError("config", r.error());
+    if (c.passwordHash != "interactive" && c.passwordHash != "minimum")
+        return makeError("config", origin + ": [auth] password_hash is interactive or minimum");
+    if (!c.mail.url.empty() && c.mail.from.empty())
+        return makeError("config", origin + ": [mail] from is required with [mail] url");
     if (m.width % 2 || m.height % 2)
         return makeError("config", origin + ": [video] width and height must be even");
     for (const auto& s : m.stunServers)

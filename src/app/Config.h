@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/Result.h"
+#include "mail/Mailer.h"
 #include "media/MediaConfig.h"
 
 namespace mixmeet::app {
@@ -14,6 +15,15 @@ struct Config {
     std::string webDir;                 ///< [server] web_dir
     std::string pipelinesDir;           ///< [server] pipelines_dir
     std::string dataDir = "data";       ///< [server] data_dir
+    /// [server] public_url: origin used in mailed links; empty = http://address:port.
+    std::string publicUrl;
+    /// [auth] open_rooms: any room name may be joined without an account (development, load
+    /// tests); such rooms are not recorded.
+    bool openRooms = false;
+    /// [auth] password_hash: "interactive" (libsodium's Argon2id INTERACTIVE limits) or
+    /// "minimum" (tests only).
+    std::string passwordHash = "interactive";
+    mail::MailConfig mail;
     media::MediaConfig media;
 };
 

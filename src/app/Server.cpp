@@ -1,11 +1,29 @@
 #include "app/Server.h"
 
+#include <glib/gstdio.h>
+
+#include "auth/MeetingId.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
+#include "store/SqliteStore.h"
 
 #define GST_CAT_DEFAULT mixmeet_app_debug
 
 namespace mixmeet::app {
+
+namespace {
+int64_t nowMs() { return g_get_real_time() / 1000; }
+/// How often open participations get a liveness mark (bounds crash-recovery error), ms.
+constexpr guint kTouchIntervalMs = 60000;
+
+http::Response htmlPage(int status, const std::string& html) {
+    http::Response r;
+    r.status = status;
+    r.contentType = "text/html; charset=utf-8";
+    r.body = html;
+    return r;
+}
+}  // namespace
 
 Server::Server(Config config) : config_(std::move(config)) {}
 
@@ -13,25 +31,126 @@ Server::~Server() {
     connections_.clear();
     http_.reset();
     rooms_.reset();
+    touchTimer_.reset();
+    presence_.reset();
 }
 
 core::Status Server::start() {
+    if (g_mkdir_with_parents(config_.dataDir.c_str(), 0700) != 0)
+        return core::makeError("db", "cannot create data directory " + config_.dataDir);
+    auto store = store::SqliteStore::open(config_.dataDir + "/mixmeet.sqlite");
+    if (!store) return store.error();
+    store_ = std::move(store).value();
+    // History rows a crash or kill left open are closed at their last liveness mark.
+    if (auto closed = store_->closeOpenParticipations(nowMs()); closed && closed.value() > 0)
+        g_message("closed %d meeting history rows left open by the previous run",
+                  closed.value());
+    store_->deleteExpiredSessions(nowMs());
+
+    hasher_ = std::make_unique<auth::PasswordHasher>(config_.passwordHash == "minimum"
+                                                         ? auth::HashCost::Minimum
+                                                         : auth::HashCost::Interactive);
+    mailer_ = mail::makeMailer(config_.mail);
+    presence_ = std::make_unique<Presence>(
+        *store_, [this](const store::User& caller, const store::User& callee)
+                     -> core::Result<std::string> {
+            // The dashboard's call flow: a new meeting hosted by the caller.
+            for (int attempt = 0; attempt < 5; ++attempt) {
+                store::Meeting m{auth::generateMeetingId(),
+                                 "Call: " + caller.displayName + " and " + callee.displayName,
+                                 caller.id, false, nowMs()};
+                auto ok = store_->createMeeting(m);
+                if (ok) return m.id;
+                if (ok.error().code != store::errc::kConflictMeetingId) return ok.error();
+            }
+            return core::makeError("internal", "no meeting id");
+        });
+
+    fragments_.reset();
     auto fragments = media::Fragments::load(config_.pipelinesDir);
     if (!fragments) return fragments.error();
     fragments_ = std::move(fragments).value();
     rooms_ = std::make_unique<room::RoomRegistry>(config_.media, *fragments_);
+
     http::HttpServer::Options options{config_.address, config_.port, config_.webDir};
     http_ = std::make_unique<http::HttpServer>(
-        options, [this](SoupWebsocketConnection* c) { accept(c); });
-    return http_->listen();
+        options,
+        [this](SoupWebsocketConnection* c, const http::Request& handshake) {
+            accept(c, handshake);
+        },
+        [this](const http::Request& r) { return dynamic(r); });
+    auto listening = http_->listen();
+    if (!listening) return listening;
+
+    std::string publicUrl = config_.publicUrl;
+    if (publicUrl.empty()) {
+        publicUrl = http_->url();
+        publicUrl.pop_back();  // No trailing slash.
+    }
+    api_ = std::make_unique<api::Api>(api::Api::Deps{
+        *store_, *hasher_, loginLimiter_, *mailer_, nowMs,
+        [this](int64_t userId) { return presence_->online(userId); }, publicUrl});
+    services_ = std::make_unique<ConnectionServices>(
+        ConnectionServices{*rooms_, *store_, *api_, *presence_, config_.openRooms, nowMs});
+
+    touchTimer_.reset(g_timeout_source_new(kTouchIntervalMs));
+    g_source_set_callback(
+        touchTimer_.get(),
+        [](gpointer d) -> gboolean {
+            static_cast<store::Store*>(d)->touchOpenParticipations(nowMs());
+            return G_SOURCE_CONTINUE;
+        },
+        store_.get(), nullptr);
+    g_source_attach(touchTimer_.get(), core::mainContext());
+    return core::Ok{};
+}
+
+std::optional<http::Response> Server::dynamic(const http::Request& request) {
+    if (!api_) return std::nullopt;
+    if (request.path.rfind("/api/", 0) == 0) return api_->handle(request);
+    if (request.path.rfind("/m/", 0) == 0) return meetingPage(request);
+    return std::nullopt;
+}
+
+http::Response Server::meetingPage(const http::Request& request) {
+    std::string id = request.path.substr(3);
+    if (auto meeting = api_->meeting(id)) {
+        gchar* contents = nullptr;
+        gsize length = 0;
+        std::string file = config_.webDir + "/room.html";
+        if (g_file_get_contents(file.c_str(), &contents, &length, nullptr)) {
+            http::Response r = htmlPage(200, std::string(contents, length));
+            g_free(contents);
+            return r;
+        }
+        return htmlPage(500, "<!doctype html><title>mixmeet</title><p>The room page is missing.");
+    }
+    // Nothing from the request is echoed back (no injection).
+    return htmlPage(404,
+                    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                    "<title>No such meeting - mixmeet</title>"
+                    "<link rel=\"stylesheet\" href=\"/css/style.css\"></head><body>"
+                    "<main class=\"page\"><h1>No such meeting</h1>"
+                    "<p id=\"no-such-meeting\">There is no meeting with this ID. Check the link "
+                    "or ask the host for a new one.</p><p><a href=\"/\">Back to the dashboard"
+                    "</a></p></main></body></html>");
 }
 
 void Server::shutdown() {
     for (auto& [key, connection] : connections_) connection->shutdown();
 }
 
-void Server::accept(SoupWebsocketConnection* connection) {
-    auto c = std::make_unique<ClientConnection>(connection, *rooms_,
+void Server::accept(SoupWebsocketConnection* connection, const http::Request& handshake) {
+    if (!api::Api::sameOrigin(handshake)) {
+        // Cross-site WebSocket hijacking guard: a page from another origin may not ride on
+        // the user's cookie.
+        soup_websocket_connection_close(connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                        "cross-origin");
+        return;
+    }
+    auto c = std::make_unique<ClientConnection>(connection, api_->authenticate(handshake),
+                                                *services_,
                                                 [this](ClientConnection* cc) { closed(cc); });
     ClientConnection* key = c.get();
     connections_.emplace(key, std::move(c));

@@ -1,6 +1,6 @@
-// The whole server: config, pipeline fragments, rooms, HTTP/WebSocket front end and the live
-// client connections. Main thread only. Used by main() and, in-process, by the integration
-// tests and the benchmark.
+// The whole server: config, store, auth, pipeline fragments, rooms, HTTP/WebSocket front end
+// and the live client connections. Main thread only. Used by main() and, in-process, by the
+// integration tests and the benchmark.
 #pragma once
 
 #include <map>
@@ -8,13 +8,19 @@
 #include <optional>
 #include <string>
 
+#include "api/Api.h"
 #include "app/ClientConnection.h"
 #include "app/Config.h"
+#include "app/Presence.h"
+#include "auth/PasswordHasher.h"
+#include "auth/RateLimiter.h"
 #include "core/Anchor.h"
 #include "core/Result.h"
 #include "http/HttpServer.h"
+#include "mail/Mailer.h"
 #include "media/Fragments.h"
 #include "room/RoomRegistry.h"
+#include "store/Store.h"
 
 namespace mixmeet::app {
 
@@ -25,7 +31,8 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    /// Loads the pipeline fragments and starts listening. Errors "config", "listen".
+    /// Opens the store (repairing history rows a crash left open), loads the pipeline
+    /// fragments and starts listening. Errors "config", "db", "listen".
     core::Status start();
     /// Says bye to every client and closes their sockets; they disappear from
     /// connectionCount() as the close handshakes finish (keep iterating the main context).
@@ -33,16 +40,27 @@ public:
     int port() const { return http_ ? http_->port() : 0; }
     std::string url() const { return http_ ? http_->url() : std::string(); }
     room::RoomRegistry& rooms() { return *rooms_; }
+    store::Store& store() { return *store_; }
     std::size_t connectionCount() const { return connections_.size(); }
 
 private:
-    void accept(SoupWebsocketConnection* connection);
+    std::optional<http::Response> dynamic(const http::Request& request);
+    http::Response meetingPage(const http::Request& request);
+    void accept(SoupWebsocketConnection* connection, const http::Request& handshake);
     void closed(ClientConnection* connection);
 
     Config config_;
+    std::unique_ptr<store::Store> store_;
+    std::unique_ptr<auth::PasswordHasher> hasher_;
+    auth::RateLimiter loginLimiter_;
+    std::unique_ptr<mail::Mailer> mailer_;
+    std::unique_ptr<api::Api> api_;
+    std::unique_ptr<Presence> presence_;
     std::optional<media::Fragments> fragments_;
     std::unique_ptr<room::RoomRegistry> rooms_;
+    std::unique_ptr<ConnectionServices> services_;
     std::unique_ptr<http::HttpServer> http_;
+    core::SourcePtr touchTimer_;
     // Destroyed first (declared last): connections leave their rooms.
     std::map<ClientConnection*, std::unique_ptr<ClientConnection>> connections_;
     core::Anchor<Server> anchor_{this};

@@ -46,8 +46,10 @@ bool isSafePath(const std::string& path) {
     return true;
 }
 
-HttpServer::HttpServer(Options options, WebSocketHandler onWebSocket)
-    : options_(std::move(options)), onWebSocket_(std::move(onWebSocket)) {
+HttpServer::HttpServer(Options options, WebSocketHandler onWebSocket, DynamicHandler dynamic)
+    : options_(std::move(options)),
+      onWebSocket_(std::move(onWebSocket)),
+      dynamic_(std::move(dynamic)) {
     server_ = core::GPtr<SoupServer>::adopt(
         static_cast<SoupServer*>(g_object_new(SOUP_TYPE_SERVER, "server-header", "mixmeet",
                                               nullptr)));
@@ -83,18 +85,74 @@ std::string HttpServer::url() const {
            std::to_string(port_) + "/";
 }
 
-void HttpServer::onRequest(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
-                           gpointer self) noexcept {
-    static_cast<HttpServer*>(self)->serveFile(msg, path);
+Request HttpServer::toRequest(SoupServerMessage* msg, const char* path, GHashTable* query) {
+    Request r;
+    r.method = soup_server_message_get_method(msg);
+    r.path = path ? path : "/";
+    if (query) {
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init(&it, query);
+        while (g_hash_table_iter_next(&it, &k, &v))
+            r.query[static_cast<const char*>(k)] = v ? static_cast<const char*>(v) : "";
+    }
+    soup_message_headers_foreach(
+        soup_server_message_get_request_headers(msg),
+        [](const char* name, const char* value, gpointer data) {
+            std::string key = name;
+            for (char& c : key) c = g_ascii_tolower(c);
+            auto& headers = *static_cast<std::map<std::string, std::string>*>(data);
+            // Repeated headers are joined as RFC 9110 section 5.3 allows (Cookie uses "; ").
+            auto& slot = headers[key];
+            slot = slot.empty() ? value : slot + (key == "cookie" ? "; " : ", ") + value;
+        },
+        &r.headers);
+    SoupMessageBody* body = soup_server_message_get_request_body(msg);
+    if (body && body->length > 0) {
+        GBytes* bytes = soup_message_body_flatten(body);
+        gsize size = 0;
+        const char* data = static_cast<const char*>(g_bytes_get_data(bytes, &size));
+        r.body.assign(data, size);
+        g_bytes_unref(bytes);
+    }
+    const char* host = soup_server_message_get_remote_host(msg);
+    r.clientAddress = host ? host : "";
+    GUri* uri = soup_server_message_get_uri(msg);
+    r.tls = uri && g_strcmp0(g_uri_get_scheme(uri), "https") == 0;
+    return r;
 }
 
-void HttpServer::serveFile(SoupServerMessage* msg, const char* rawPath) {
+void HttpServer::send(SoupServerMessage* msg, const Response& response) {
+    SoupMessageHeaders* headers = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+    soup_message_headers_replace(headers, "Cache-Control", "no-store");
+    for (const auto& [name, value] : response.headers)
+        soup_message_headers_append(headers, name.c_str(), value.c_str());
+    soup_server_message_set_status(msg, static_cast<guint>(response.status), nullptr);
+    if (!response.contentType.empty())
+        soup_server_message_set_response(msg, response.contentType.c_str(), SOUP_MEMORY_COPY,
+                                         response.body.data(), response.body.size());
+}
+
+void HttpServer::onRequest(SoupServer*, SoupServerMessage* msg, const char* path,
+                           GHashTable* query, gpointer self) noexcept {
+    auto* server = static_cast<HttpServer*>(self);
+    if (server->dynamic_) {
+        if (auto response = server->dynamic_(toRequest(msg, path, query))) {
+            send(msg, *response);
+            return;
+        }
+    }
+    server->serveFile(msg, path ? path : "/");
+}
+
+void HttpServer::serveFile(SoupServerMessage* msg, const std::string& rawPath) {
     const char* method = soup_server_message_get_method(msg);
     if (std::strcmp(method, "GET") != 0 && std::strcmp(method, "HEAD") != 0) {
         soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
         return;
     }
-    std::string path = rawPath ? rawPath : "/";
+    std::string path = rawPath;
     if (!path.empty() && path.back() == '/') path += "index.html";
     SoupMessageHeaders* headers = soup_server_message_get_response_headers(msg);
     soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
@@ -119,11 +177,11 @@ void HttpServer::serveFile(SoupServerMessage* msg, const char* rawPath) {
                                      contents, length);
 }
 
-void HttpServer::onWebSocketAccepted(SoupServer*, SoupServerMessage*, const char*,
-                             SoupWebsocketConnection* conn, gpointer self) noexcept {
+void HttpServer::onWebSocketAccepted(SoupServer*, SoupServerMessage* msg, const char* path,
+                                     SoupWebsocketConnection* conn, gpointer self) noexcept {
     g_object_set(conn, "max-incoming-payload-size", kMaxWebSocketPayload, "keepalive-interval",
                  kKeepaliveSeconds, nullptr);
-    static_cast<HttpServer*>(self)->onWebSocket_(conn);
+    static_cast<HttpServer*>(self)->onWebSocket_(conn, toRequest(msg, path, nullptr));
 }
 
 }  // namespace mixmeet::http

@@ -10,6 +10,7 @@
 
 #include "core/GstPtr.h"
 #include "core/Result.h"
+#include "http/Request.h"
 
 namespace mixmeet::http {
 
@@ -20,10 +21,14 @@ public:
         int port = 8080;                    ///< 0 picks a free port.
         std::string webDir;                 ///< Root of the static files.
     };
-    /// Called for each accepted WebSocket on /ws (transfer none: take a reference to keep it).
-    using WebSocketHandler = std::function<void(SoupWebsocketConnection*)>;
+    /// Called for each accepted WebSocket on /ws (transfer none: take a reference to keep it),
+    /// with the handshake request (cookies, Origin).
+    using WebSocketHandler = std::function<void(SoupWebsocketConnection*, const Request&)>;
+    /// Answers requests under /api/ and other dynamic paths; nullopt falls through to the
+    /// static files.
+    using DynamicHandler = std::function<std::optional<Response>(const Request&)>;
 
-    HttpServer(Options options, WebSocketHandler onWebSocket);
+    HttpServer(Options options, WebSocketHandler onWebSocket, DynamicHandler dynamic);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
@@ -40,10 +45,13 @@ private:
                           gpointer self) noexcept;
     static void onWebSocketAccepted(SoupServer*, SoupServerMessage*, const char*,
                             SoupWebsocketConnection* conn, gpointer self) noexcept;
-    void serveFile(SoupServerMessage* msg, const char* path);
+    void serveFile(SoupServerMessage* msg, const std::string& path);
+    static Request toRequest(SoupServerMessage* msg, const char* path, GHashTable* query);
+    static void send(SoupServerMessage* msg, const Response& response);
 
     Options options_;
     WebSocketHandler onWebSocket_;
+    DynamicHandler dynamic_;
     core::GPtr<SoupServer> server_;
     int port_ = 0;
 };

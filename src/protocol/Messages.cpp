@@ -1,165 +1,89 @@
 #include "protocol/Messages.h"
 
-#include <json-glib/json-glib.h>
+#include <glib.h>
 
-#include <memory>
-
-#include "core/GstPtr.h"
+#include "core/Json.h"
 
 namespace mixmeet::protocol {
 
 using core::Error;
-using core::GPtr;
+using core::JsonReader;
+using core::JsonWriter;
 using core::makeError;
 using core::Result;
 
 namespace {
 
-/// Reads typed members of a JSON object, recording the first problem as an Error.
-class Reader {
-public:
-    explicit Reader(JsonObject* obj) : obj_(obj) {}
-
-    std::string string(const char* name, std::size_t maxBytes = kMaxMessageBytes) {
-        JsonNode* node = member(name);
-        if (!node) return {};
-        if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING) {
-            fail(std::string("field '") + name + "' must be a string");
-            return {};
-        }
-        std::string value = json_node_get_string(node);
-        if (value.size() > maxBytes) fail(std::string("field '") + name + "' is too long");
-        return value;
-    }
-
-    int integer(const char* name, int min, int max) {
-        JsonNode* node = member(name);
-        if (!node) return 0;
-        if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64) {
-            fail(std::string("field '") + name + "' must be an integer");
-            return 0;
-        }
-        gint64 v = json_node_get_int(node);
-        if (v < min || v > max) {
-            fail(std::string("field '") + name + "' is out of range");
-            return 0;
-        }
-        return static_cast<int>(v);
-    }
-
-    JsonArray* array(const char* name) {
-        JsonNode* node = member(name);
-        if (!node) return nullptr;
-        if (!JSON_NODE_HOLDS_ARRAY(node)) {
-            fail(std::string("field '") + name + "' must be an array");
-            return nullptr;
-        }
-        return json_node_get_array(node);
-    }
-
-    JsonObject* object(const char* name) {
-        JsonNode* node = member(name);
-        if (!node) return nullptr;
-        if (!JSON_NODE_HOLDS_OBJECT(node)) {
-            fail(std::string("field '") + name + "' must be an object");
-            return nullptr;
-        }
-        return json_node_get_object(node);
-    }
-
-    bool has(const char* name) const { return obj_ && json_object_has_member(obj_, name); }
-    bool ok() const { return error_.empty(); }
-    Error error() const { return makeError(errc::kBadMessage, error_); }
-    void fail(std::string why) {
-        if (error_.empty()) error_ = std::move(why);
-    }
-
-private:
-    JsonNode* member(const char* name) {
-        if (!obj_ || !json_object_has_member(obj_, name)) {
-            fail(std::string("missing field '") + name + "'");
-            return nullptr;
-        }
-        return json_object_get_member(obj_, name);
-    }
-
-    JsonObject* obj_;
-    std::string error_;
-};
-
-/// Parses text into a JSON object and returns its "type". Keeps the parser alive in out.
-Result<std::string> parseEnvelope(std::string_view text, GPtr<JsonParser>& parser,
-                                  JsonObject*& obj) {
+/// Parses the envelope: size limit, JSON object, string "type".
+Result<std::string> parseEnvelope(std::string_view text, core::JsonDocument& doc) {
     if (text.size() > kMaxMessageBytes)
         return makeError(errc::kTooLarge, "message is larger than 65536 bytes");
-    parser = GPtr<JsonParser>::adopt(json_parser_new());
-    core::ErrorOut err;
-    if (!json_parser_load_from_data(parser.get(), text.data(), static_cast<gssize>(text.size()),
-                                    err.out()))
-        return makeError(errc::kBadJson, std::string("not valid JSON: ") + err.message());
-    JsonNode* root = json_parser_get_root(parser.get());
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root))
-        return makeError(errc::kBadJson, "message must be a JSON object");
-    obj = json_node_get_object(root);
-    Reader r(obj);
+    auto parsed = core::JsonDocument::parseObject(text);
+    if (!parsed) return makeError(errc::kBadJson, parsed.error().message);
+    doc = std::move(parsed).value();
+    JsonReader r(doc.root());
     std::string type = r.string("type", 64);
-    if (!r.ok()) return r.error();
+    if (!r.ok()) return makeError(errc::kBadMessage, r.error());
     return type;
 }
 
+Error badMessage(const JsonReader& r) { return makeError(errc::kBadMessage, r.error()); }
+
 std::string trim(std::string_view s) {
-    auto b = s.find_first_not_of(" \t");
+    auto b = s.find_first_not_of(" \t\r\n");
     if (b == std::string_view::npos) return {};
-    auto e = s.find_last_not_of(" \t");
+    auto e = s.find_last_not_of(" \t\r\n");
     return std::string(s.substr(b, e - b + 1));
 }
 
-bool validDisplayName(const std::string& name) {
-    if (name.empty() || !g_utf8_validate(name.data(), static_cast<gssize>(name.size()), nullptr))
+/// UTF-8, 1..maxChars characters, no control characters (except newline/tab if allowed).
+bool validText(const std::string& text, std::size_t maxChars, bool allowNewlines) {
+    if (text.empty() || !g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr))
         return false;
-    if (g_utf8_strlen(name.c_str(), -1) > static_cast<glong>(kMaxNameChars)) return false;
-    for (const char* p = name.c_str(); *p; p = g_utf8_next_char(p))
-        if (g_unichar_iscntrl(g_utf8_get_char(p))) return false;
+    if (g_utf8_strlen(text.c_str(), -1) > static_cast<glong>(maxChars)) return false;
+    for (const char* p = text.c_str(); *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (allowNewlines && (c == '\n' || c == '\t')) continue;
+        if (g_unichar_iscntrl(c)) return false;
+    }
     return true;
 }
 
-IceCandidate readCandidate(Reader& r) {
+IceCandidate readCandidate(JsonReader& r) {
     IceCandidate c;
     c.candidate = r.string("candidate", 4096);
-    c.sdpMLineIndex = r.integer("sdpMLineIndex", 0, 63);
+    c.sdpMLineIndex = static_cast<int>(r.integer("sdpMLineIndex", 0, 63));
     return c;
 }
 
-// JSON writing helpers around JsonBuilder.
-class Writer {
-public:
-    Writer() : b_(GPtr<JsonBuilder>::adopt(json_builder_new())) {
-        json_builder_begin_object(b_.get());
-    }
-    Writer& str(const char* k, const std::string& v) {
-        json_builder_set_member_name(b_.get(), k);
-        json_builder_add_string_value(b_.get(), v.c_str());
-        return *this;
-    }
-    Writer& num(const char* k, gint64 v) {
-        json_builder_set_member_name(b_.get(), k);
-        json_builder_add_int_value(b_.get(), v);
-        return *this;
-    }
-    JsonBuilder* raw() { return b_.get(); }
-    std::string finish() {
-        json_builder_end_object(b_.get());
-        JsonNode* root = json_builder_get_root(b_.get());
-        char* text = json_to_string(root, FALSE);
-        std::string out(text);
-        g_free(text);
-        json_node_unref(root);
-        return out;
-    }
+UserRef readUser(JsonReader& r, const char* name) {
+    JsonReader u(r.object(name));
+    UserRef ref{u.string("username", 256), u.string("displayName", 1024)};
+    if (!u.ok()) r.fail(u.error());
+    return ref;
+}
 
-private:
-    GPtr<JsonBuilder> b_;
-};
+ChatLine readChatLine(JsonObject* obj, JsonReader& parent) {
+    JsonReader r(obj);
+    ChatLine line;
+    line.id = r.integer("id", 0, INT64_MAX);
+    line.userId = r.optInteger("userId", 0, INT64_MAX);
+    line.name = r.string("name", 1024);
+    line.text = r.string("text", 16384);
+    line.sentAt = r.integer("sentAt", 0, INT64_MAX);
+    if (!r.ok()) parent.fail(r.error());
+    return line;
+}
+
+void writeChatLine(JsonWriter& w, const char* key, const ChatLine& m) {
+    w.beginObject(key).num("id", m.id);
+    if (m.userId) w.num("userId", *m.userId);
+    w.str("name", m.name).str("text", m.text).num("sentAt", m.sentAt).endObject();
+}
+
+void writeUser(JsonWriter& w, const char* key, const UserRef& u) {
+    w.beginObject(key).str("username", u.username).str("displayName", u.displayName).endObject();
+}
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -178,49 +102,79 @@ bool isValidRoomName(std::string_view name) {
 }
 
 Result<ClientMessage> parseClientMessage(std::string_view text) {
-    GPtr<JsonParser> parser;
-    JsonObject* obj = nullptr;
-    auto type = parseEnvelope(text, parser, obj);
+    core::JsonDocument doc;
+    auto type = parseEnvelope(text, doc);
     if (!type) return type.error();
-    Reader r(obj);
+    JsonReader r(doc.root());
     const std::string& t = type.value();
     if (t == "join") {
         Join j;
-        j.version = r.integer("version", 0, 1000000);
+        j.version = static_cast<int>(r.integer("version", 0, 1000000));
         std::string room = r.string("room", 1024);
         std::string name = r.string("name", 1024);
-        if (!r.ok()) return r.error();
+        if (!r.ok()) return badMessage(r);
         if (!isValidRoomName(room))
             return makeError(errc::kBadMessage,
                              "field 'room' must be 1-64 characters of A-Z a-z 0-9 - _ .");
         j.room = room;
         j.name = trim(name);
-        if (!validDisplayName(j.name))
+        if (!validText(j.name, kMaxNameChars, false))
             return makeError(errc::kBadMessage,
                              "field 'name' must be 1-64 characters without control characters");
         return ClientMessage{j};
     }
     if (t == "answer") {
-        Answer a{r.string("sdp")};
-        if (!r.ok()) return r.error();
+        Answer a{r.string("sdp", kMaxMessageBytes)};
+        if (!r.ok()) return badMessage(r);
         return ClientMessage{a};
     }
     if (t == "ice") {
         IceCandidate c = readCandidate(r);
-        if (!r.ok()) return r.error();
+        if (!r.ok()) return badMessage(r);
         return ClientMessage{c};
     }
     if (t == "leave") return ClientMessage{Leave{}};
+    if (t == "chat") {
+        std::string text = trim(r.string("text", kMaxMessageBytes));
+        if (!r.ok()) return badMessage(r);
+        if (!validText(text, kMaxChatChars, true))
+            return makeError(errc::kBadMessage,
+                             "field 'text' must be 1-2000 characters of plain text");
+        return ClientMessage{ChatSend{text}};
+    }
+    if (t == "chat-history") {
+        ChatHistoryRequest h{r.optInteger("before", 0, INT64_MAX)};
+        if (!r.ok()) return badMessage(r);
+        return ClientMessage{h};
+    }
+    if (t == "presence") return ClientMessage{Presence{}};
+    if (t == "call") {
+        Call c{r.string("username", 256)};
+        if (!r.ok()) return badMessage(r);
+        return ClientMessage{c};
+    }
+    if (t == "call-answer") {
+        CallAnswer a;
+        a.callId = r.string("callId", 256);
+        auto accept = r.optBoolean("accept");
+        if (!accept) r.fail("missing field 'accept'");
+        if (!r.ok()) return badMessage(r);
+        a.accept = *accept;
+        return ClientMessage{a};
+    }
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
 }
 
 Result<ServerMessage> parseServerMessage(std::string_view text) {
-    GPtr<JsonParser> parser;
-    JsonObject* obj = nullptr;
-    auto type = parseEnvelope(text, parser, obj);
+    core::JsonDocument doc;
+    auto type = parseEnvelope(text, doc);
     if (!type) return type.error();
-    Reader r(obj);
+    JsonReader r(doc.root());
     const std::string& t = type.value();
+    auto done = [&](ServerMessage m) -> Result<ServerMessage> {
+        if (!r.ok()) return badMessage(r);
+        return m;
+    };
     if (t == "welcome") {
         Welcome w;
         r.integer("version", kVersion, kVersion);
@@ -233,66 +187,61 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
                     r.fail("iceServers entries must be objects");
                     break;
                 }
-                Reader sr(json_node_get_object(n));
+                JsonReader sr(json_node_get_object(n));
                 IceServer s;
                 if (JsonArray* urls = sr.array("urls"))
                     for (guint k = 0; k < json_array_get_length(urls); ++k)
                         if (const char* u = json_array_get_string_element(urls, k))
                             s.urls.emplace_back(u);
-                if (sr.has("username")) s.username = sr.string("username", 1024);
-                if (sr.has("credential")) s.credential = sr.string("credential", 1024);
-                if (!sr.ok()) r.fail("bad iceServers entry");
+                s.username = sr.optString("username", 1024).value_or("");
+                s.credential = sr.optString("credential", 1024).value_or("");
+                if (!sr.ok()) r.fail("bad iceServers entry: " + sr.error());
                 w.iceServers.push_back(std::move(s));
             }
         }
-        if (JsonObject* video = r.object("video")) {
-            Reader vr(video);
-            w.width = vr.integer("width", 1, 16384);
-            w.height = vr.integer("height", 1, 16384);
-            w.framerate = vr.integer("framerate", 1, 1000);
-            if (!vr.ok()) r.fail("bad 'video' object");
-        }
-        if (!r.ok()) return r.error();
-        return ServerMessage{w};
+        JsonReader vr(r.object("video"));
+        w.width = static_cast<int>(vr.integer("width", 1, 16384));
+        w.height = static_cast<int>(vr.integer("height", 1, 16384));
+        w.framerate = static_cast<int>(vr.integer("framerate", 1, 1000));
+        if (!vr.ok()) r.fail("bad 'video' object: " + vr.error());
+        return done(w);
     }
     if (t == "roster") {
         Roster ro;
         if (JsonArray* list = r.array("participants")) {
             for (guint i = 0; i < json_array_get_length(list); ++i) {
                 JsonNode* n = json_array_get_element(list, i);
-                if (!JSON_NODE_HOLDS_OBJECT(n)) {
-                    r.fail("participants entries must be objects");
-                    break;
-                }
-                Reader pr(json_node_get_object(n));
+                JsonReader pr(JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : nullptr);
                 RosterEntry e{pr.string("id", 256), pr.string("name", 1024)};
-                if (!pr.ok()) r.fail("bad participants entry");
+                if (!pr.ok()) r.fail("bad participants entry: " + pr.error());
                 ro.participants.push_back(std::move(e));
             }
         }
-        if (!r.ok()) return r.error();
-        return ServerMessage{ro};
+        return done(ro);
     }
-    if (t == "offer") {
-        Offer o{r.string("sdp")};
-        if (!r.ok()) return r.error();
-        return ServerMessage{o};
+    if (t == "offer") return done(Offer{r.string("sdp", kMaxMessageBytes)});
+    if (t == "ice") return done(readCandidate(r));
+    if (t == "error") return done(ErrorReply{r.string("code", 256), r.string("message", 4096)});
+    if (t == "bye") return done(Bye{r.string("reason", 256)});
+    if (t == "chat") return done(ChatEvent{readChatLine(r.object("message"), r)});
+    if (t == "chat-history") {
+        ChatHistory h;
+        if (JsonArray* list = r.array("messages"))
+            for (guint i = 0; i < json_array_get_length(list); ++i) {
+                JsonNode* n = json_array_get_element(list, i);
+                h.messages.push_back(
+                    readChatLine(JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : nullptr, r));
+            }
+        h.hasMore = r.optBoolean("hasMore").value_or(false);
+        return done(h);
     }
-    if (t == "ice") {
-        IceCandidate c = readCandidate(r);
-        if (!r.ok()) return r.error();
-        return ServerMessage{c};
-    }
-    if (t == "error") {
-        ErrorReply e{r.string("code", 256), r.string("message", 4096)};
-        if (!r.ok()) return r.error();
-        return ServerMessage{e};
-    }
-    if (t == "bye") {
-        Bye b{r.string("reason", 256)};
-        if (!r.ok()) return r.error();
-        return ServerMessage{b};
-    }
+    if (t == "presence") return done(PresenceAck{});
+    if (t == "call-ringing") return done(CallRinging{r.string("callId", 256), readUser(r, "to")});
+    if (t == "incoming-call")
+        return done(IncomingCall{r.string("callId", 256), readUser(r, "from")});
+    if (t == "call-accepted")
+        return done(CallAccepted{r.string("callId", 256), r.string("meetingId", 256)});
+    if (t == "call-declined") return done(CallDeclined{r.string("callId", 256)});
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
 }
 
@@ -300,75 +249,92 @@ std::string toJson(const ServerMessage& message) {
     return std::visit(
         Overloaded{
             [](const Welcome& m) {
-                Writer w;
+                JsonWriter w;
                 w.str("type", "welcome")
                     .num("version", kVersion)
                     .str("participantId", m.participantId)
-                    .str("room", m.room);
-                JsonBuilder* b = w.raw();
-                json_builder_set_member_name(b, "iceServers");
-                json_builder_begin_array(b);
+                    .str("room", m.room)
+                    .beginArray("iceServers");
                 for (const auto& s : m.iceServers) {
-                    json_builder_begin_object(b);
-                    json_builder_set_member_name(b, "urls");
-                    json_builder_begin_array(b);
-                    for (const auto& u : s.urls) json_builder_add_string_value(b, u.c_str());
-                    json_builder_end_array(b);
-                    if (!s.username.empty()) {
-                        json_builder_set_member_name(b, "username");
-                        json_builder_add_string_value(b, s.username.c_str());
-                    }
-                    if (!s.credential.empty()) {
-                        json_builder_set_member_name(b, "credential");
-                        json_builder_add_string_value(b, s.credential.c_str());
-                    }
-                    json_builder_end_object(b);
+                    w.beginObject(nullptr).beginArray("urls");
+                    for (const auto& u : s.urls) w.value(u);
+                    w.endArray();
+                    if (!s.username.empty()) w.str("username", s.username);
+                    if (!s.credential.empty()) w.str("credential", s.credential);
+                    w.endObject();
                 }
-                json_builder_end_array(b);
-                json_builder_set_member_name(b, "video");
-                json_builder_begin_object(b);
-                json_builder_set_member_name(b, "width");
-                json_builder_add_int_value(b, m.width);
-                json_builder_set_member_name(b, "height");
-                json_builder_add_int_value(b, m.height);
-                json_builder_set_member_name(b, "framerate");
-                json_builder_add_int_value(b, m.framerate);
-                json_builder_end_object(b);
+                w.endArray()
+                    .beginObject("video")
+                    .num("width", m.width)
+                    .num("height", m.height)
+                    .num("framerate", m.framerate)
+                    .endObject();
                 return w.finish();
             },
             [](const Roster& m) {
-                Writer w;
-                w.str("type", "roster");
-                JsonBuilder* b = w.raw();
-                json_builder_set_member_name(b, "participants");
-                json_builder_begin_array(b);
-                for (const auto& p : m.participants) {
-                    json_builder_begin_object(b);
-                    json_builder_set_member_name(b, "id");
-                    json_builder_add_string_value(b, p.id.c_str());
-                    json_builder_set_member_name(b, "name");
-                    json_builder_add_string_value(b, p.name.c_str());
-                    json_builder_end_object(b);
-                }
-                json_builder_end_array(b);
-                return w.finish();
+                JsonWriter w;
+                w.str("type", "roster").beginArray("participants");
+                for (const auto& p : m.participants)
+                    w.beginObject(nullptr).str("id", p.id).str("name", p.name).endObject();
+                return w.endArray().finish();
             },
-            [](const Offer& m) { return Writer().str("type", "offer").str("sdp", m.sdp).finish(); },
+            [](const Offer& m) {
+                return JsonWriter().str("type", "offer").str("sdp", m.sdp).finish();
+            },
             [](const IceCandidate& m) {
-                return Writer()
+                return JsonWriter()
                     .str("type", "ice")
                     .str("candidate", m.candidate)
                     .num("sdpMLineIndex", m.sdpMLineIndex)
                     .finish();
             },
             [](const ErrorReply& m) {
-                return Writer()
+                return JsonWriter()
                     .str("type", "error")
                     .str("code", m.code)
                     .str("message", m.message)
                     .finish();
             },
-            [](const Bye& m) { return Writer().str("type", "bye").str("reason", m.reason).finish(); },
+            [](const Bye& m) {
+                return JsonWriter().str("type", "bye").str("reason", m.reason).finish();
+            },
+            [](const ChatEvent& m) {
+                JsonWriter w;
+                w.str("type", "chat");
+                writeChatLine(w, "message", m.message);
+                return w.finish();
+            },
+            [](const ChatHistory& m) {
+                JsonWriter w;
+                w.str("type", "chat-history").beginArray("messages");
+                for (const auto& line : m.messages) writeChatLine(w, nullptr, line);
+                return w.endArray().boolean("hasMore", m.hasMore).finish();
+            },
+            [](const PresenceAck&) {
+                return JsonWriter().str("type", "presence").boolean("online", true).finish();
+            },
+            [](const CallRinging& m) {
+                JsonWriter w;
+                w.str("type", "call-ringing").str("callId", m.callId);
+                writeUser(w, "to", m.to);
+                return w.finish();
+            },
+            [](const IncomingCall& m) {
+                JsonWriter w;
+                w.str("type", "incoming-call").str("callId", m.callId);
+                writeUser(w, "from", m.from);
+                return w.finish();
+            },
+            [](const CallAccepted& m) {
+                return JsonWriter()
+                    .str("type", "call-accepted")
+                    .str("callId", m.callId)
+                    .str("meetingId", m.meetingId)
+                    .finish();
+            },
+            [](const CallDeclined& m) {
+                return JsonWriter().str("type", "call-declined").str("callId", m.callId).finish();
+            },
         },
         message);
 }
@@ -377,7 +343,7 @@ std::string toJson(const ClientMessage& message) {
     return std::visit(
         Overloaded{
             [](const Join& m) {
-                return Writer()
+                return JsonWriter()
                     .str("type", "join")
                     .num("version", m.version)
                     .str("room", m.room)
@@ -385,16 +351,36 @@ std::string toJson(const ClientMessage& message) {
                     .finish();
             },
             [](const Answer& m) {
-                return Writer().str("type", "answer").str("sdp", m.sdp).finish();
+                return JsonWriter().str("type", "answer").str("sdp", m.sdp).finish();
             },
             [](const IceCandidate& m) {
-                return Writer()
+                return JsonWriter()
                     .str("type", "ice")
                     .str("candidate", m.candidate)
                     .num("sdpMLineIndex", m.sdpMLineIndex)
                     .finish();
             },
-            [](const Leave&) { return Writer().str("type", "leave").finish(); },
+            [](const Leave&) { return JsonWriter().str("type", "leave").finish(); },
+            [](const ChatSend& m) {
+                return JsonWriter().str("type", "chat").str("text", m.text).finish();
+            },
+            [](const ChatHistoryRequest& m) {
+                JsonWriter w;
+                w.str("type", "chat-history");
+                if (m.before) w.num("before", *m.before);
+                return w.finish();
+            },
+            [](const Presence&) { return JsonWriter().str("type", "presence").finish(); },
+            [](const Call& m) {
+                return JsonWriter().str("type", "call").str("username", m.username).finish();
+            },
+            [](const CallAnswer& m) {
+                return JsonWriter()
+                    .str("type", "call-answer")
+                    .str("callId", m.callId)
+                    .boolean("accept", m.accept)
+                    .finish();
+            },
         },
         message);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -19,6 +20,8 @@ constexpr std::size_t kMaxMessageBytes = 65536;
 /// Longest room name and display name, in characters.
 constexpr std::size_t kMaxRoomChars = 64;
 constexpr std::size_t kMaxNameChars = 64;
+/// Longest chat message, in characters (after trimming).
+constexpr std::size_t kMaxChatChars = 2000;
 
 /// Stable error codes sent in `error` messages (docs/protocol.md, "error").
 namespace errc {
@@ -31,6 +34,10 @@ inline constexpr const char* kUnsupportedVersion = "unsupported-version";
 inline constexpr const char* kBadSdp = "bad-sdp";
 inline constexpr const char* kRoomFull = "room-full";
 inline constexpr const char* kInternal = "internal";
+inline constexpr const char* kUnauthenticated = "unauthenticated";
+inline constexpr const char* kNoSuchMeeting = "no-such-meeting";
+inline constexpr const char* kNoSuchUser = "no-such-user";
+inline constexpr const char* kOffline = "offline";
 }  // namespace errc
 
 // Client -> server.
@@ -48,7 +55,25 @@ struct IceCandidate {
     int sdpMLineIndex = 0;
 };
 struct Leave {};
-using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave>;
+/// A chat line to send to the meeting (trimmed, 1-2000 characters, plain text).
+struct ChatSend {
+    std::string text;
+};
+/// Asks for chat older than message id `before` (absent: the newest).
+struct ChatHistoryRequest {
+    std::optional<long long> before;
+};
+/// Registers a dashboard as online to receive calls.
+struct Presence {};
+struct Call {
+    std::string username;
+};
+struct CallAnswer {
+    std::string callId;
+    bool accept = false;
+};
+using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend,
+                                   ChatHistoryRequest, Presence, Call, CallAnswer>;
 
 // Server -> client.
 struct IceServer {
@@ -81,7 +106,44 @@ struct ErrorReply {
 struct Bye {
     std::string reason;
 };
-using ServerMessage = std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye>;
+/// One saved chat message.
+struct ChatLine {
+    long long id = 0;
+    std::optional<long long> userId;  ///< Absent for guests.
+    std::string name;
+    std::string text;
+    long long sentAt = 0;  ///< Unix ms, UTC.
+};
+struct ChatEvent {
+    ChatLine message;
+};
+struct ChatHistory {
+    std::vector<ChatLine> messages;  ///< Oldest first.
+    bool hasMore = false;
+};
+struct PresenceAck {};
+struct UserRef {
+    std::string username;
+    std::string displayName;
+};
+struct CallRinging {
+    std::string callId;
+    UserRef to;
+};
+struct IncomingCall {
+    std::string callId;
+    UserRef from;
+};
+struct CallAccepted {
+    std::string callId;
+    std::string meetingId;
+};
+struct CallDeclined {
+    std::string callId;
+};
+using ServerMessage =
+    std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent, ChatHistory,
+                 PresenceAck, CallRinging, IncomingCall, CallAccepted, CallDeclined>;
 
 /// Parses and validates one client message. Errors: bad-json, too-large, bad-message,
 /// unknown-type (Error::code), with a human-readable message naming the field.

@@ -14,6 +14,8 @@ public:
     virtual void onOffer(std::string sdp) = 0;
     virtual void onLocalCandidate(protocol::IceCandidate candidate) = 0;
     virtual void onRoster(protocol::Roster roster) = 0;
+    /// A chat line was posted in the room (by anyone, this participant included).
+    virtual void onChat(const protocol::ChatLine& line) = 0;
     /// The room dropped this participant (reason: "ice-failed", "bad-sdp", "internal"); it is
     /// already out of the room when this is called.
     virtual void onRemoved(std::string reason, std::string code, std::string message) = 0;

@@ -204,6 +204,10 @@ protocol::Roster Room::roster() const {
     return r;
 }
 
+void Room::broadcastChat(const protocol::ChatLine& line) {
+    for (const auto& m : members_) m->listener->onChat(line);
+}
+
 void Room::broadcastRoster() {
     protocol::Roster r = roster();
     for (const auto& m : members_) m->listener->onRoster(r);

@@ -48,6 +48,8 @@ public:
     /// Errors: "bad-sdp"; unknown ids give "bad-state".
     core::Status applyAnswer(const std::string& id, const std::string& sdp);
     void addRemoteCandidate(const std::string& id, const protocol::IceCandidate& candidate);
+    /// Delivers a chat line to every participant.
+    void broadcastChat(const protocol::ChatLine& line);
 
     const std::string& name() const { return name_; }
     std::size_t participantCount() const { return members_.size(); }

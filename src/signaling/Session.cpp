@@ -65,6 +65,7 @@ void Session::handle(const protocol::Join& m) {
         listener_.sendMessage(*pendingRoster_);
         pendingRoster_.reset();
     }
+    listener_.onJoined();
 }
 
 void Session::handle(const protocol::Answer& m) {
@@ -89,6 +90,63 @@ void Session::handle(const protocol::IceCandidate& m) {
 }
 
 void Session::handle(const protocol::Leave&) { end("left", kCloseNormal); }
+
+bool Session::inRoom() const {
+    return state_ == State::AwaitingOffer || state_ == State::AwaitingAnswer ||
+           state_ == State::Active;
+}
+
+void Session::replyIfError(const core::Status& status) {
+    if (!status) replyError(status.error().code, status.error().message);
+}
+
+void Session::handle(const protocol::ChatSend& m) {
+    if (!inRoom()) {
+        replyError(errc::kBadState, "chat is available after joining a meeting");
+        return;
+    }
+    replyIfError(listener_.sendChat(m.text));
+}
+
+void Session::handle(const protocol::ChatHistoryRequest& m) {
+    if (!inRoom()) {
+        replyError(errc::kBadState, "chat is available after joining a meeting");
+        return;
+    }
+    replyIfError(listener_.requestChatHistory(m.before));
+}
+
+void Session::handle(const protocol::Presence&) {
+    if (state_ != State::AwaitingJoin) {
+        replyError(errc::kBadState, "presence must be the first message");
+        return;
+    }
+    auto online = listener_.goOnline();
+    if (!online) {
+        listener_.sendMessage(protocol::ErrorReply{online.error().code, online.error().message});
+        state_ = State::Ended;
+        listener_.closeConnection(kClosePolicy, online.error().code);
+        return;
+    }
+    state_ = State::Presence;
+    listener_.sendMessage(protocol::PresenceAck{});
+}
+
+void Session::handle(const protocol::Call& m) {
+    if (state_ != State::Presence) {
+        replyError(errc::kBadState, "send presence before calling");
+        return;
+    }
+    replyIfError(listener_.placeCall(m.username));
+}
+
+void Session::handle(const protocol::CallAnswer& m) {
+    if (state_ != State::Presence) {
+        replyError(errc::kBadState, "send presence before answering calls");
+        return;
+    }
+    replyIfError(listener_.answerCall(m.callId, m.accept));
+}
 
 void Session::onLocalOffer(std::string sdp) {
     if (state_ != State::AwaitingOffer) return;
@@ -131,7 +189,7 @@ void Session::fail(const std::string& byeReason, const std::string& errorCode,
 
 void Session::onSocketClosed() {
     if (state_ == State::Ended) return;
-    bool joined = state_ != State::AwaitingJoin;
+    bool joined = state_ != State::AwaitingJoin;  // In a room, or online (presence).
     state_ = State::Ended;
     if (joined) listener_.leaveRoom();
 }

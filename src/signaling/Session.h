@@ -20,6 +20,7 @@ enum class State {
     AwaitingOffer,   ///< Joined; the media side is preparing the SDP offer.
     AwaitingAnswer,  ///< Offer sent.
     Active,          ///< Answer applied; ICE and media running.
+    Presence,        ///< A dashboard registered as online (no media); may place/answer calls.
     Ended,           ///< bye sent or socket closed; ignores everything.
 };
 
@@ -42,8 +43,20 @@ public:
         /// later are reported through Session::fail().
         virtual core::Status applyAnswer(const std::string& sdp) = 0;
         virtual void addRemoteCandidate(const protocol::IceCandidate& candidate) = 0;
+        /// Called once welcome (and the pending roster) went out after a successful join.
+        virtual void onJoined() {}
         /// Removes the participant from its room (idempotent).
         virtual void leaveRoom() = 0;
+        /// Saves and broadcasts a chat line. Errors are replied as `error` messages.
+        virtual core::Status sendChat(const std::string& text) = 0;
+        /// Replies (through sendMessage) with a chat-history page older than `before`.
+        virtual core::Status requestChatHistory(std::optional<long long> before) = 0;
+        /// Marks the signed-in user online for calls. Error "unauthenticated".
+        virtual core::Status goOnline() = 0;
+        /// Calls a user. Errors: no-such-user, offline, bad-state.
+        virtual core::Status placeCall(const std::string& username) = 0;
+        /// Accepts or declines a ringing call. Error bad-state for unknown calls.
+        virtual core::Status answerCall(const std::string& callId, bool accept) = 0;
     };
 
     explicit Session(Listener& listener) : listener_(listener) {}
@@ -72,6 +85,13 @@ private:
     void handle(const protocol::Answer& m);
     void handle(const protocol::IceCandidate& m);
     void handle(const protocol::Leave& m);
+    void handle(const protocol::ChatSend& m);
+    void handle(const protocol::ChatHistoryRequest& m);
+    void handle(const protocol::Presence& m);
+    void handle(const protocol::Call& m);
+    void handle(const protocol::CallAnswer& m);
+    bool inRoom() const;
+    void replyIfError(const core::Status& status);
     void replyError(const std::string& code, const std::string& message);
     void end(const std::string& reason, unsigned short closeCode);
 

@@ -1,6 +1,7 @@
 // The MCU end to end, in one process: the real server (HTTP + WebSocket + room pipelines) and
 // real webrtcbin peers talking protocol v1 over loopback.
 #include <catch2/catch.hpp>
+#include <glib/gstdio.h>
 
 #include <array>
 #include <memory>
@@ -26,10 +27,17 @@ constexpr int kHeight = 360;
 /// The real server on a free loopback port.
 struct TestServer {
     std::unique_ptr<app::Server> server;
+    std::string dataDir;
 
     TestServer() {
+        gchar* dir = g_dir_make_tmp("mixmeet-test-XXXXXX", nullptr);
+        dataDir = dir;
+        g_free(dir);
         app::Config c = app::defaultConfig();
         c.port = 0;
+        c.dataDir = dataDir;
+        c.openRooms = true;  // Media tests join plain rooms without accounts.
+        c.passwordHash = "minimum";
         c.media.width = kWidth;
         c.media.height = kHeight;
         c.media.framerate = 30;
@@ -40,6 +48,12 @@ struct TestServer {
         auto started = server->start();
         INFO((started.ok() ? std::string() : started.error().message));
         REQUIRE(started.ok());
+    }
+    ~TestServer() {
+        server.reset();
+        for (const char* f : {"/mixmeet.sqlite", "/mixmeet.sqlite-wal", "/mixmeet.sqlite-shm"})
+            g_remove((dataDir + f).c_str());
+        g_rmdir(dataDir.c_str());
     }
     std::string wsUrl() const { return "ws://127.0.0.1:" + std::to_string(server->port()) + "/ws"; }
     room::Room* room(const std::string& name) { return server->rooms().find(name); }

@@ -43,6 +43,30 @@ struct FakeListener : Session::Listener {
         calls.push_back("ice:" + c.candidate);
     }
     void leaveRoom() override { calls.push_back("leave"); }
+    core::Status sendChat(const std::string& text) override {
+        calls.push_back("chat:" + text);
+        return core::Ok{};
+    }
+    core::Status requestChatHistory(std::optional<long long> before) override {
+        calls.push_back("history:" + std::to_string(before.value_or(-1)));
+        return core::Ok{};
+    }
+    core::Status goOnline() override {
+        calls.push_back("online");
+        if (offline) return core::makeError(errc::kUnauthenticated, "sign in");
+        return core::Ok{};
+    }
+    core::Status placeCall(const std::string& username) override {
+        calls.push_back("call:" + username);
+        if (username == "ghost") return core::makeError(errc::kNoSuchUser, "no");
+        return core::Ok{};
+    }
+    core::Status answerCall(const std::string& callId, bool accept) override {
+        calls.push_back("answer-call:" + callId + (accept ? ":yes" : ":no"));
+        return core::Ok{};
+    }
+    void onJoined() override { calls.push_back("joined"); }
+    bool offline = false;
 
     std::vector<std::string> types() const {
         std::vector<std::string> t;
@@ -80,7 +104,7 @@ TEST_CASE("join -> welcome, roster, offer, answer, ice", "[signaling]") {
     CHECK(s.state() == State::Active);
     s.onLocalCandidate({"candidate:late", 1});
     CHECK(l.types().back() == "ice");
-    CHECK(l.calls == std::vector<std::string>{"join:r:Ada", "ice:candidate:c1",
+    CHECK(l.calls == std::vector<std::string>{"join:r:Ada", "joined", "ice:candidate:c1",
                                               "answer:v=0 answer"});
 }
 
@@ -105,7 +129,7 @@ TEST_CASE("a second join and an early answer are bad-state", "[signaling]") {
     CHECK(l.lastErrorCode() == errc::kBadState);
     s.onText(kJoin);
     CHECK(l.lastErrorCode() == errc::kBadState);
-    CHECK(l.calls.size() == 1);
+    CHECK(l.calls.size() == 2);  // join, joined
 }
 
 TEST_CASE("garbage gets error replies, never a crash, and too many end the session",
@@ -195,5 +219,49 @@ TEST_CASE("server-side failure sends error then bye", "[signaling]") {
     s.fail("ice-failed");
     CHECK(l.types().back() == "bye");
     CHECK(std::get<Bye>(l.sent.back()).reason == "ice-failed");
+    CHECK(s.state() == State::Ended);
+}
+
+TEST_CASE("chat is routed only after joining", "[signaling]") {
+    FakeListener l;
+    Session s(l);
+    l.session = &s;
+    s.onText(R"({"type":"chat","text":"hi"})");
+    CHECK(l.lastErrorCode() == errc::kBadState);
+    s.onText(kJoin);
+    s.onText(R"({"type":"chat","text":"  hello  "})");
+    s.onText(R"({"type":"chat-history","before":42})");
+    s.onText(R"({"type":"chat","text":""})");
+    CHECK(l.lastErrorCode() == errc::kBadMessage);
+    CHECK(std::find(l.calls.begin(), l.calls.end(), "chat:hello") != l.calls.end());
+    CHECK(std::find(l.calls.begin(), l.calls.end(), "history:42") != l.calls.end());
+}
+
+TEST_CASE("presence, calls and answers", "[signaling]") {
+    FakeListener l;
+    Session s(l);
+    l.session = &s;
+    s.onText(R"({"type":"call","username":"bob"})");
+    CHECK(l.lastErrorCode() == errc::kBadState);  // presence first
+    s.onText(R"({"type":"presence"})");
+    CHECK(s.state() == State::Presence);
+    CHECK(l.types().back() == "presence");
+    s.onText(R"({"type":"call","username":"ghost"})");
+    CHECK(l.lastErrorCode() == errc::kNoSuchUser);
+    s.onText(R"({"type":"call-answer","callId":"c1","accept":true})");
+    CHECK(l.calls.back() == "answer-call:c1:yes");
+    s.onText(kJoin);  // a presence socket cannot join a room
+    CHECK(l.lastErrorCode() == errc::kBadState);
+    s.onSocketClosed();
+    CHECK(l.calls.back() == "leave");  // goes offline
+}
+
+TEST_CASE("presence without an account is refused", "[signaling]") {
+    FakeListener l;
+    l.offline = true;
+    Session s(l);
+    l.session = &s;
+    s.onText(R"({"type":"presence"})");
+    CHECK(l.lastErrorCode() == errc::kUnauthenticated);
     CHECK(s.state() == State::Ended);
 }
