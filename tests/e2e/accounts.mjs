@@ -137,6 +137,15 @@ await runTest(
     const bobPage = browserB.pages()[0] || (await browserB.newPage());
     await register(alicePage, baseUrl, ALICE);
 
+    // First a meeting open to guests (used by the guest step), then Standup.
+    await alicePage.fill('#new-title-input', 'Open house');
+    await alicePage.check('#new-guests');
+    await alicePage.click('#new-button');
+    await alicePage.locator('#new-result').waitFor({ state: 'visible', timeout: 10000 });
+    const guestLink = await alicePage.inputValue('#new-meeting-link');
+    log(`Alice: created "Open house" (guests allowed): ${guestLink}`);
+    await alicePage.click('#another-button');
+
     await alicePage.fill('#new-title-input', TITLE);
     await alicePage.click('#new-button');
     await alicePage.locator('#new-result').waitFor({ state: 'visible', timeout: 10000 });
@@ -180,6 +189,58 @@ await runTest(
     await sendChat(bob, reply);
     await waitForChat(alice, BOB.displayName, reply);
     await waitForChat(alice, ALICE.displayName, hello);
+
+    // ---- 4b. a guest: refused by Standup, admitted to Open house after typing a name; chat
+    //      history paging (55 messages, 50 on join, "load older" fetches the rest)
+    const guestBrowser = await launchBrowser(resources, 'guest');
+    const guestPage = guestBrowser.pages()[0] || (await guestBrowser.newPage());
+    await guestPage.goto(link);
+    await waitFor('the guest to be told Standup needs an account', async () =>
+      /sign in/i.test((await guestPage.locator('#notice-title').textContent()) || ''),
+    );
+    log(`guest: Standup says "${await guestPage.locator('#notice-title').textContent()}"`);
+    await guestPage.goto(guestLink);
+    await guestPage.locator('#prejoin-form').waitFor({ state: 'visible', timeout: 10000 });
+    await guestPage.fill('#guest-name', 'Grace Guest');
+    await guestPage.click('#prejoin-button');
+    const guest = { name: 'Grace Guest', page: guestPage };
+    await waitFor('the guest to join Open house', async () => {
+      const st = await roomStats(guestPage);
+      return { ...st, ok: st.signaling === 'joined' && (st.participants || []).includes('Grace Guest') };
+    }, { describe: describeRoom });
+    log('guest: joined "Open house" as Grace Guest');
+    const sent = await guestPage.evaluate(() => {
+      const problems = [];
+      for (let i = 1; i <= 55; i++) {
+        const problem = window.mixmeet.sendChat(`line ${i}`);
+        if (problem) problems.push(problem);
+      }
+      return problems;
+    });
+    if (sent.length) fail(`guest could not send chat: ${sent[0]}`);
+    await waitForChat(guest, 'Grace Guest', 'line 55');
+    await guestPage.reload();
+    await guestPage.locator('#prejoin-form').waitFor({ state: 'visible', timeout: 10000 });
+    if ((await guestPage.inputValue('#guest-name')) !== 'Grace Guest') fail('the guest name was not remembered');
+    await guestPage.click('#prejoin-button');
+    const first = await waitFor('the rejoined guest to get the last 50 chat messages and a "load older" button', async () => {
+      const st = await roomStats(guestPage);
+      const older = await guestPage.locator('#chat-older').isVisible();
+      return { ...st, ok: (st.chatMessages || []).length === 50 && older };
+    }, { describe: (st) => `${(st.chatMessages || []).length} messages` });
+    if (first.chatMessages[0].text !== 'line 6' || first.chatMessages[49].text !== 'line 55') {
+      fail(`history on join is ${first.chatMessages[0].text} … ${first.chatMessages[49].text}, expected line 6 … line 55`);
+    }
+    await guestPage.click('#chat-older');
+    await waitFor('"load older" to prepend lines 1–5', async () => {
+      const st = await roomStats(guestPage);
+      const texts = (st.chatMessages || []).map((m) => m.text);
+      return { ok: texts.length === 55 && texts[0] === 'line 1' && texts[54] === 'line 55', n: texts.length };
+    });
+    if (await guestPage.locator('#chat-older').isVisible()) problems.push('"load older" still shown after the whole chat was loaded (hasMore true)');
+    log('guest: 50 messages on rejoin, "load older" prepended the other 5');
+    await leaveMeeting(guest, baseUrl).catch(() => {}); // a guest lands on the login page
+    await guestBrowser.close();
 
     // ---- 5. leave, then the history
     await leaveMeeting(alice, baseUrl);
