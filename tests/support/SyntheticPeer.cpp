@@ -672,10 +672,10 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                           opts.pattern, opts.width, opts.height, opts.fps, pt);
         } else {
             std::snprintf(desc, sizeof desc,
-                          "audiotestsrc is-live=true wave=sine freq=%.3f volume=0.3 ! "
+                          "audiotestsrc is-live=true wave=sine freq=%.3f volume=%.3f ! "
                           "audioconvert ! audioresample ! opusenc name=enc ! "
                           "valve name=gate drop=true ! rtpopuspay pt=%d",
-                          opts.toneHz, pt);
+                          opts.toneHz, opts.toneVolume, pt);
         }
         ErrorOut err;
         ElementPtr bin = ElementPtr::refSink(gst_parse_bin_from_description_full(
@@ -706,6 +706,13 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         return true;
     }
 
+    void addRecvOnlyTransceiver(GstCaps* prefs) {
+        GstWebRTCRTPTransceiver* trans = nullptr;
+        g_signal_emit_by_name(webrtc.get(), "add-transceiver",
+                              GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, prefs, &trans);
+        GPtr<GstWebRTCRTPTransceiver>::adopt(trans);  // returned transfer full
+    }
+
     void handleOffer() {
         if (offerHandled || !webrtc) return;
         offerHandled = true;
@@ -725,7 +732,10 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             const char* encoding = isVideo ? "VP8" : "OPUS";
             const int pt = findPayloadType(media, encoding);
             if (pt < 0) {
+                // Keep the transceiver order aligned with the m-lines: receive whatever is
+                // offered there (it ends in a fakesink) and send nothing.
                 localErrors.push_back("offer m-line " + std::to_string(i) + " has no " + encoding);
+                addRecvOnlyTransceiver(nullptr);
                 continue;
             }
             CapsPtr prefs(gst_caps_new_simple(
@@ -736,11 +746,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             if (send) {
                 addSendBranch(isVideo, pt, prefs.get());
             } else {
-                GstWebRTCRTPTransceiver* trans = nullptr;
-                g_signal_emit_by_name(webrtc.get(), "add-transceiver",
-                                      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, prefs.get(),
-                                      &trans);
-                GPtr<GstWebRTCRTPTransceiver>::adopt(trans);  // returned transfer full
+                addRecvOnlyTransceiver(prefs.get());
             }
         }
 

@@ -16,8 +16,12 @@ struct PeerOptions {
     std::string name = "peer";
     /// videotestsrc `pattern` (0 smpte, 1 snow, 2 black, 3 white, 4 red, 5 green, 6 blue, ...).
     int pattern = 0;
-    /// Frequency of the sine tone sent as audio (audiotestsrc volume 0.3).
+    /// Frequency and amplitude (full scale 1.0) of the sine tone sent as audio. Several 0.3
+    /// tones summed by the server clip above 3 speakers, and clipping puts intermodulation
+    /// products on harmonically related frequencies (440/660/880...): lower the volume for
+    /// big rooms.
     double toneHz = 440.0;
+    double toneVolume = 0.3;
     int width = 320;
     int height = 240;
     int fps = 15;

@@ -26,7 +26,8 @@ void usage() {
     std::fprintf(stderr,
                  "usage: mixmeet-peer [--url ws://127.0.0.1:8080/ws] [--room R] [--count N]\n"
                  "                    [--duration S] [--width W --height H --fps F]\n"
-                 "                    [--ice-address A] [--name-prefix P] [--recvonly]\n");
+                 "                    [--ice-address A] [--name-prefix P] [--volume V]\n"
+                 "                    [--recvonly]\n");
 }
 
 // Distinct-looking videotestsrc patterns: smpte, red, green, blue, ball, pinwheel, spokes,
@@ -68,6 +69,8 @@ int main(int argc, char** argv) {
             base.iceAddress = next();
         else if (a == "--name-prefix")
             prefix = next();
+        else if (a == "--volume")
+            base.toneVolume = std::atof(next());
         else if (a == "--recvonly")
             base.sendAudio = base.sendVideo = false;
         else {
