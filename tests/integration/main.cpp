@@ -7,18 +7,25 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "core/Log.h"
 
 namespace {
 bool g_leaks = false;
+std::vector<std::string> g_lines;
 
 void logHandler(const gchar* domain, GLogLevelFlags level, const gchar* message,
                 gpointer) noexcept {
     if (message && std::strstr(message, "Leaks detected")) g_leaks = true;
+    if (message) g_lines.emplace_back(message);
     g_log_default_handler(domain, level, message, nullptr);
 }
 }  // namespace
+
+/// Every log line written so far (tests read the password-reset links from it).
+const std::vector<std::string>& capturedLogLines() { return g_lines; }
 
 int main(int argc, char** argv) {
     gst_init(nullptr, nullptr);

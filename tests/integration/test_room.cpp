@@ -10,6 +10,7 @@
 
 #include "SyntheticPeer.h"
 #include "Wait.h"
+#include "TestServer.h"
 #include "app/Server.h"
 #include "media/Layout.h"
 
@@ -21,43 +22,9 @@ using testing::waitUntil;
 
 namespace {
 
-constexpr int kWidth = 640;
-constexpr int kHeight = 360;
-
-/// The real server on a free loopback port.
-struct TestServer {
-    std::unique_ptr<app::Server> server;
-    std::string dataDir;
-
-    TestServer() {
-        gchar* dir = g_dir_make_tmp("mixmeet-test-XXXXXX", nullptr);
-        dataDir = dir;
-        g_free(dir);
-        app::Config c = app::defaultConfig();
-        c.port = 0;
-        c.dataDir = dataDir;
-        c.openRooms = true;  // Media tests join plain rooms without accounts.
-        c.passwordHash = "minimum";
-        c.media.width = kWidth;
-        c.media.height = kHeight;
-        c.media.framerate = 30;
-        c.media.videoBitrate = 800000;
-        c.media.iceAddresses = {"127.0.0.1"};
-        c.media.disconnectTimeoutMs = 1500;
-        server = std::make_unique<app::Server>(c);
-        auto started = server->start();
-        INFO((started.ok() ? std::string() : started.error().message));
-        REQUIRE(started.ok());
-    }
-    ~TestServer() {
-        server.reset();
-        for (const char* f : {"/mixmeet.sqlite", "/mixmeet.sqlite-wal", "/mixmeet.sqlite-shm"})
-            g_remove((dataDir + f).c_str());
-        g_rmdir(dataDir.c_str());
-    }
-    std::string wsUrl() const { return "ws://127.0.0.1:" + std::to_string(server->port()) + "/ws"; }
-    room::Room* room(const std::string& name) { return server->rooms().find(name); }
-};
+using testing::kHeight;
+using testing::kWidth;
+using testing::TestServer;
 
 struct PeerSpec {
     const char* name;

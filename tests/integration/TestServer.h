@@ -1,0 +1,54 @@
+// The real server, in-process, on a free loopback port with a temporary data directory.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <glib/gstdio.h>
+
+#include <memory>
+#include <string>
+
+#include "app/Server.h"
+
+namespace mixmeet::testing {
+
+constexpr int kWidth = 640;
+constexpr int kHeight = 360;
+
+/// The real server on a free loopback port.
+struct TestServer {
+    std::unique_ptr<app::Server> server;
+    std::string dataDir;
+
+    /// openRooms: plain room names without accounts (the media tests use them).
+    explicit TestServer(bool openRooms = true) {
+        gchar* dir = g_dir_make_tmp("mixmeet-test-XXXXXX", nullptr);
+        dataDir = dir;
+        g_free(dir);
+        app::Config c = app::defaultConfig();
+        c.port = 0;
+        c.dataDir = dataDir;
+        c.openRooms = openRooms;
+        c.passwordHash = "minimum";
+        c.media.width = kWidth;
+        c.media.height = kHeight;
+        c.media.framerate = 30;
+        c.media.videoBitrate = 800000;
+        c.media.iceAddresses = {"127.0.0.1"};
+        c.media.disconnectTimeoutMs = 1500;
+        server = std::make_unique<app::Server>(c);
+        auto started = server->start();
+        INFO((started.ok() ? std::string() : started.error().message));
+        REQUIRE(started.ok());
+    }
+    ~TestServer() {
+        server.reset();
+        for (const char* f : {"/mixmeet.sqlite", "/mixmeet.sqlite-wal", "/mixmeet.sqlite-shm"})
+            g_remove((dataDir + f).c_str());
+        g_rmdir(dataDir.c_str());
+    }
+    std::string wsUrl() const { return "ws://127.0.0.1:" + std::to_string(server->port()) + "/ws"; }
+    room::Room* room(const std::string& name) { return server->rooms().find(name); }
+};
+
+
+}  // namespace mixmeet::testing
