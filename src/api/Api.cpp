@@ -162,11 +162,17 @@ Response Api::handle(const Request& r) {
         return std::nullopt;
     };
 
-    if (p == "/api/register" && m == "POST") return registerUser(r);
-    if (p == "/api/login" && m == "POST") return login(r);
-    if (p == "/api/logout" && m == "POST") return logout(r, who);
-    if (p == "/api/password/forgot" && m == "POST") return forgotPassword(r);
-    if (p == "/api/password/reset" && m == "POST") return resetPassword(r);
+    auto postOnly = [&](const char* path) { return p == path && m != "POST"; };
+    for (const char* path : {"/api/register", "/api/login", "/api/logout", "/api/password/forgot",
+                             "/api/password/reset", "/api/me/password"})
+        if (postOnly(path)) return errorResponse(405, "method-not-allowed", "Use POST.");
+    if ((p == "/api/users" || p == "/api/history") && m != "GET")
+        return errorResponse(405, "method-not-allowed", "Use GET.");
+    if (p == "/api/register") return registerUser(r);
+    if (p == "/api/login") return login(r);
+    if (p == "/api/logout") return logout(r, who);
+    if (p == "/api/password/forgot") return forgotPassword(r);
+    if (p == "/api/password/reset") return resetPassword(r);
     if (p == "/api/me") {
         if (auto e = requireUser()) return *e;
         if (m == "GET") return me(*who);
@@ -269,6 +275,7 @@ Response Api::login(const Request& r) {
         w.beginObject("error")
             .str("code", "rate-limited")
             .str("message", "Too many failed sign-ins. Try again later.")
+            .num("retryAfterMs", wait)
             .endObject()
             .num("retryAfterMs", wait);
         resp.body = w.finish();
@@ -468,10 +475,12 @@ Response Api::listMeetings(const Identity& who) {
     JsonWriter w;
     w.beginArray("meetings");
     for (const auto& m : meetings.value()) {
+        auto host = d_.store.userById(m.hostUserId);
         w.beginObject(nullptr)
             .str("id", m.id)
             .str("title", m.title)
             .num("hostUserId", m.hostUserId)
+            .str("hostName", host ? host.value().displayName : "")
             .boolean("allowGuests", m.allowGuests)
             .num("createdAt", m.createdAt)
             .str("link", "/m/" + m.id)

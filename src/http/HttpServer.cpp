@@ -128,7 +128,9 @@ void HttpServer::send(SoupServerMessage* msg, const Response& response) {
     soup_message_headers_replace(headers, "Cache-Control", "no-store");
     for (const auto& [name, value] : response.headers)
         soup_message_headers_append(headers, name.c_str(), value.c_str());
-    soup_server_message_set_status(msg, static_cast<guint>(response.status), nullptr);
+    // libsoup 3.2 has no reason phrase for 429 (RFC 6585 section 4).
+    soup_server_message_set_status(msg, static_cast<guint>(response.status),
+                                   response.status == 429 ? "Too Many Requests" : nullptr);
     if (!response.contentType.empty())
         soup_server_message_set_response(msg, response.contentType.c_str(), SOUP_MEMORY_COPY,
                                          response.body.data(), response.body.size());

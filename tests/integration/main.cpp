@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -14,18 +15,26 @@
 
 namespace {
 bool g_leaks = false;
+// Log handlers run on whichever thread logs (streaming threads too).
+std::mutex g_linesLock;
 std::vector<std::string> g_lines;
 
 void logHandler(const gchar* domain, GLogLevelFlags level, const gchar* message,
                 gpointer) noexcept {
     if (message && std::strstr(message, "Leaks detected")) g_leaks = true;
-    if (message) g_lines.emplace_back(message);
+    if (message && std::strstr(message, "/reset.html?token=")) {
+        std::lock_guard g(g_linesLock);
+        g_lines.emplace_back(message);
+    }
     g_log_default_handler(domain, level, message, nullptr);
 }
 }  // namespace
 
-/// Every log line written so far (tests read the password-reset links from it).
-const std::vector<std::string>& capturedLogLines() { return g_lines; }
+/// Log lines with password-reset links written so far (a copy; thread-safe).
+std::vector<std::string> capturedLogLines() {
+    std::lock_guard g(g_linesLock);
+    return g_lines;
+}
 
 int main(int argc, char** argv) {
     gst_init(nullptr, nullptr);

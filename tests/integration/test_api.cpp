@@ -13,8 +13,8 @@ using namespace mixmeet;
 using namespace mixmeet::testing;
 using namespace std::chrono_literals;
 
-/// Log lines the server wrote (main.cpp captures them), e.g. reset links.
-const std::vector<std::string>& capturedLogLines();
+/// Log lines with password-reset links the server wrote (main.cpp captures them).
+std::vector<std::string> capturedLogLines();
 
 namespace {
 std::string registration(const std::string& email, const std::string& username,
