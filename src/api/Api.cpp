@@ -531,7 +531,7 @@ Response Api::chatPage(const Request& r, const std::string& id,
 }
 
 Response Api::history(const Identity& who) {
-    auto rows = d_.store.historyForUser(who.user.id, d_.nowMs(), 200);
+    auto rows = d_.store.participationHistory(who.user.id, d_.nowMs(), 200);
     if (!rows) return storeError(rows.error());
     JsonWriter w;
     w.beginArray("history");
@@ -539,9 +539,9 @@ Response Api::history(const Identity& who) {
         w.beginObject(nullptr)
             .str("meetingId", h.meetingId)
             .str("title", h.meetingTitle)
-            .num("joinedAt", h.firstJoinedAt);
-        if (h.lastLeftAt) w.num("leftAt", *h.lastLeftAt);
-        w.num("durationMs", h.totalMs).num("joins", h.joinCount).endObject();
+            .num("joinedAt", h.joinedAt);
+        if (h.leftAt) w.num("leftAt", *h.leftAt);
+        w.num("durationMs", h.durationMs).endObject();
     }
     return json(200, w.endArray().finish());
 }

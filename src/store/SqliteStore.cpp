@@ -444,6 +444,21 @@ Result<std::vector<HistoryEntry>> SqliteStore::historyForUser(int64_t userId, in
     return out;
 }
 
+Result<std::vector<HistoryRow>> SqliteStore::participationHistory(int64_t userId, int64_t nowMs,
+                                                                  int limit) {
+    if (auto ok = checkLimit(limit, 1000); !ok) return ok.error();
+    auto stmt = prepare(
+        "SELECT p.id, m.id, m.title, p.joined_at, p.left_at "
+        "FROM participations p JOIN meetings m ON m.id = p.meeting_id "
+        "WHERE p.user_id = ? ORDER BY p.joined_at DESC, p.id DESC LIMIT ?");
+    if (stmt) stmt.value().bind(userId, limit);
+    return all<HistoryRow>(stmt, [nowMs](const Statement& s) {
+        HistoryRow r{s.int64(0), s.text(1), s.text(2), s.int64(3), s.optionalInt64(4), 0};
+        r.durationMs = std::max<int64_t>(0, r.leftAt.value_or(nowMs) - r.joinedAt);
+        return r;
+    });
+}
+
 // ---- Chat ----
 
 Result<int64_t> SqliteStore::addChatMessage(const ChatMessage& message) {

@@ -59,6 +59,8 @@ public:
     core::Result<int> closeOpenParticipations(int64_t nowMs) override;
     core::Result<std::vector<Participation>> participationsForMeeting(
         const std::string& meetingId) override;
+    core::Result<std::vector<HistoryRow>> participationHistory(int64_t userId, int64_t nowMs,
+                                                               int limit) override;
     core::Result<std::vector<HistoryEntry>> historyForUser(int64_t userId, int64_t nowMs,
                                                            int limit) override;
 

@@ -121,6 +121,17 @@ struct HistoryEntry {
     int joinCount = 0;  ///< Number of participations (joins) merged into this entry.
 };
 
+/// One participation (one join-to-leave stay) with its meeting's title: a row of the
+/// profile's meeting history.
+struct HistoryRow {
+    int64_t participationId = 0;
+    std::string meetingId;
+    std::string meetingTitle;
+    int64_t joinedAt = 0;           ///< Unix ms, UTC.
+    std::optional<int64_t> leftAt;  ///< Unix ms, UTC; empty while still in the meeting.
+    int64_t durationMs = 0;         ///< leftAt (or nowMs while open) - joinedAt, >= 0.
+};
+
 /// A chat line, persisted so late joiners and the history page can read it.
 struct ChatMessage {
     int64_t id = 0;  ///< Assigned by the store; strictly increasing in insertion order.
@@ -233,6 +244,12 @@ public:
     /// Errors: kInvalid (bad limit), kDb.
     virtual core::Result<std::vector<HistoryEntry>> historyForUser(int64_t userId, int64_t nowMs,
                                                                    int limit) = 0;
+
+    /// The user's participations, one row per stay, most recent join first, at most `limit`
+    /// (1..1000). Errors: kInvalid (bad limit), kDb.
+    virtual core::Result<std::vector<HistoryRow>> participationHistory(int64_t userId,
+                                                                       int64_t nowMs,
+                                                                       int limit) = 0;
 
     // ---- Chat ----
 

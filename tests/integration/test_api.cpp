@@ -6,6 +6,7 @@
 
 #include "ApiClient.h"
 #include "SignalClient.h"
+#include "SyntheticPeer.h"
 #include "TestServer.h"
 #include "Wait.h"
 
@@ -261,4 +262,41 @@ TEST_CASE("forgot and reset password with the logged link", "[api]") {
     CHECK(anon.post("/api/password/reset",
                     R"({"token":")" + token + R"(","password":"another new secret"})")
               .errorCode() == "bad-token");
+}
+
+TEST_CASE("history rows come from a real webrtcbin client's media session", "[api][history]") {
+    TestServer s(false);
+    ApiClient a(s.server->port());
+    REQUIRE(a.post("/api/register", registration("joy@example.org", "joy")).status == 201);
+    std::string id = a.post("/api/meetings", R"({"title":"Design review"})").str("meeting.id");
+    for (int stay = 0; stay < 2; ++stay) {
+        PeerOptions o;
+        o.url = s.wsUrl();
+        o.room = id;
+        o.name = "ignored";
+        o.cookie = a.cookieHeader();
+        SyntheticPeer peer(o);
+        peer.start();
+        REQUIRE(waitUntil([&] { return peer.connected() && peer.videoFramesDecoded() > 5; }, 20s));
+        CHECK(peer.roster().at(0).name == "User joy");
+        peer.leave();
+        REQUIRE(waitUntil([&] { return peer.byeReason() == "left"; }, 5s));
+    }
+    auto history = a.get("/api/history");
+    auto doc = core::JsonDocument::parseObject(history.body);
+    REQUIRE(doc.ok());
+    JsonArray* rows = json_object_get_array_member(doc.value().root(), "history");
+    REQUIRE(json_array_get_length(rows) == 2);  // one row per stay
+    for (guint i = 0; i < 2; ++i) {
+        JsonObject* row = json_array_get_object_element(rows, i);
+        CHECK(std::string(json_object_get_string_member(row, "title")) == "Design review");
+        REQUIRE(json_object_has_member(row, "leftAt"));
+        gint64 joined = json_object_get_int_member(row, "joinedAt");
+        gint64 left = json_object_get_int_member(row, "leftAt");
+        CHECK(left > joined);  // media flowed for a while in between
+        CHECK(json_object_get_int_member(row, "durationMs") == left - joined);
+    }
+    // Newest first.
+    CHECK(json_object_get_int_member(json_array_get_object_element(rows, 0), "joinedAt") >=
+          json_object_get_int_member(json_array_get_object_element(rows, 1), "leftAt"));
 }

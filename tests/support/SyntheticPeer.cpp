@@ -406,6 +406,9 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     void connectSocket() {
         session = GPtr<SoupSession>::adopt(soup_session_new());
         GPtr<SoupMessage> msg = GPtr<SoupMessage>::adopt(soup_message_new("GET", opts.url.c_str()));
+        if (msg && !opts.cookie.empty())
+            soup_message_headers_replace(soup_message_get_request_headers(msg.get()), "Cookie",
+                                         opts.cookie.c_str());
         if (!msg) {
             localErrors.push_back("invalid url " + opts.url);
             closed = true;

@@ -39,6 +39,9 @@ struct PeerOptions {
     bool sendJoin = true;
     /// Answer the server's offer (false: the offer is recorded and ignored).
     bool answer = true;
+    /// Cookie header for the WebSocket handshake (a signed-in user's "mm_session=..."); empty:
+    /// none (a guest, or open rooms).
+    std::string cookie;
 };
 
 /// `video` of the `welcome` message: the composite the server will send.

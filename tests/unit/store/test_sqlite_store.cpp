@@ -571,3 +571,34 @@ TEST_CASE("two stores on one file see each other's writes (WAL)", "[store]") {
     CHECK(b->createUser(NewUser{"alice@example.org", "x", "X", "$h", T0}).error().code ==
           errc::kConflictEmail);
 }
+
+TEST_CASE("participation history has one row per stay, newest first", "[store]") {
+    TempDir dir;
+    auto s = openStore(dir.file("h.sqlite"));
+    User alice = addUser(*s, "alice");
+    User bob = addUser(*s, "bob");
+    addMeeting(*s, "aaa-aaaa-aaa", alice.id, T0, "Standup");
+    addMeeting(*s, "bbb-bbbb-bbb", bob.id, T0, "Review");
+    auto p1 = s->openParticipation("aaa-aaaa-aaa", alice.id, "Alice", T0);
+    REQUIRE(s->closeParticipation(p1.value(), T0 + 5 * kMin).ok());
+    auto p2 = s->openParticipation("aaa-aaaa-aaa", alice.id, "Alice", T0 + 10 * kMin);
+    REQUIRE(s->closeParticipation(p2.value(), T0 + 12 * kMin).ok());
+    s->openParticipation("bbb-bbbb-bbb", alice.id, "Alice", T0 + 20 * kMin);  // still in
+    s->openParticipation("bbb-bbbb-bbb", bob.id, "Bob", T0 + 20 * kMin);     // someone else
+
+    auto rows = s->participationHistory(alice.id, T0 + 21 * kMin, 10);
+    REQUIRE(rows.ok());
+    REQUIRE(rows.value().size() == 3);
+    const auto& r = rows.value();
+    CHECK(r[0].meetingTitle == "Review");
+    CHECK_FALSE(r[0].leftAt);
+    CHECK(r[0].durationMs == 1 * kMin);  // open: counts up to now
+    CHECK(r[1].meetingTitle == "Standup");
+    CHECK(r[1].joinedAt == T0 + 10 * kMin);
+    CHECK(r[1].leftAt == T0 + 12 * kMin);
+    CHECK(r[1].durationMs == 2 * kMin);
+    CHECK(r[2].durationMs == 5 * kMin);
+    CHECK(s->participationHistory(alice.id, T0, 1).value().size() == 1);
+    CHECK(s->participationHistory(alice.id, T0, 0).error().code == errc::kInvalid);
+    CHECK(s->participationHistory(bob.id, T0 + 21 * kMin, 10).value().size() == 1);
+}
