@@ -3,6 +3,7 @@
 #include <glib/gstdio.h>
 
 #include "auth/MeetingId.h"
+#include "core/Json.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "store/SqliteStore.h"
@@ -107,6 +108,7 @@ core::Status Server::start() {
 
 std::optional<http::Response> Server::dynamic(const http::Request& request) {
     if (!api_) return std::nullopt;
+    if (request.path == "/api/stats") return stats(request);
     if (request.path.rfind("/api/", 0) == 0) return api_->handle(request);
     if (request.path.rfind("/m/", 0) == 0) return meetingPage(request);
     return std::nullopt;
@@ -135,6 +137,28 @@ http::Response Server::meetingPage(const http::Request& request) {
                     "<p id=\"no-such-meeting\">There is no meeting with this ID. Check the link "
                     "or ask the host for a new one.</p><p><a href=\"/\">Back to the dashboard"
                     "</a></p></main></body></html>");
+}
+
+http::Response Server::stats(const http::Request& request) {
+    // Diagnostics for admins and the benchmark: from this machine only.
+    if (request.clientAddress != "127.0.0.1" && request.clientAddress != "::1")
+        return api::errorResponse(403, "forbidden", "Stats are only served to localhost.");
+    auto only = request.query.find("room");
+    core::JsonWriter w;
+    w.beginArray("rooms");
+    rooms_->forEach([&](const room::Room& r) {
+        if (only != request.query.end() && only->second != r.name()) return;
+        w.beginObject(nullptr)
+            .str("name", r.name())
+            .num("participants", static_cast<long long>(r.participantCount()))
+            .num("vp8Encoders", static_cast<long long>(r.elementCount("vp8enc")))
+            .num("opusEncoders", static_cast<long long>(r.elementCount("opusenc")))
+            .num("elements", static_cast<long long>(r.elementCount()))
+            .endObject();
+    });
+    http::Response resp;
+    resp.body = w.endArray().num("connections", static_cast<long long>(connections_.size())).finish();
+    return resp;
 }
 
 void Server::shutdown() {

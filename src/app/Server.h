@@ -46,6 +46,7 @@ public:
 private:
     std::optional<http::Response> dynamic(const http::Request& request);
     http::Response meetingPage(const http::Request& request);
+    http::Response stats(const http::Request& request);
     void accept(SoupWebsocketConnection* connection, const http::Request& handshake);
     void closed(ClientConnection* connection);
 

@@ -266,17 +266,22 @@ void Room::checkLiveness() {
     }
 }
 
-std::size_t Room::elementCount() const {
+std::size_t Room::elementCount() const { return elementCount(nullptr); }
+
+std::size_t Room::elementCount(const char* factory) const {
     std::size_t count = 0;
     GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline_.get()));
     GValue item = G_VALUE_INIT;
     bool done = false;
     while (!done) {
         switch (gst_iterator_next(it, &item)) {
-            case GST_ITERATOR_OK:
-                ++count;
+            case GST_ITERATOR_OK: {
+                auto* element = GST_ELEMENT(g_value_get_object(&item));
+                GstElementFactory* f = gst_element_get_factory(element);
+                if (!factory || (f && g_strcmp0(GST_OBJECT_NAME(f), factory) == 0)) ++count;
                 g_value_reset(&item);
                 break;
+            }
             case GST_ITERATOR_RESYNC:
                 count = 0;
                 gst_iterator_resync(it);

@@ -55,6 +55,8 @@ public:
     std::size_t participantCount() const { return members_.size(); }
     /// Every element in the pipeline, recursively (for tests and diagnostics).
     std::size_t elementCount() const;
+    /// Elements made by `factory` (e.g. "vp8enc", "opusenc"), recursively.
+    std::size_t elementCount(const char* factory) const;
     GstElement* pipeline() const { return pipeline_.get(); }
     const media::AudioMixer& audioMixer() const { return *audio_; }
     protocol::Roster roster() const;

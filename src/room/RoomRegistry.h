@@ -31,6 +31,11 @@ public:
     void leave(const std::string& roomName, const std::string& participantId);
     Room* find(const std::string& roomName);
     std::size_t roomCount() const { return rooms_.size(); }
+    /// Calls fn for every room, in name order.
+    template <typename Fn>
+    void forEach(Fn&& fn) const {
+        for (const auto& [name, room] : rooms_) fn(*room);
+    }
     const media::MediaConfig& config() const { return config_; }
 
     void onRoomEmpty(const std::string& roomName) override;
