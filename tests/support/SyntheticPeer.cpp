@@ -9,12 +9,16 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "FrameStamp.h"
 #include "Goertzel.h"
 #include "core/GstPtr.h"
+#include "media/Layout.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <span>
 #include <utility>
@@ -52,7 +56,25 @@ constexpr std::size_t kAudioRing = 2 * kAudioRate;  // 2 s of mono samples
 /// What the receive branches record; written on streaming threads, read on the main thread.
 /// Shared (std::shared_ptr) between the peer and the appsink callbacks, so it outlives both.
 struct ReceiveStats {
+    // Set before the pipeline starts, read-only afterwards.
+    bool keepFrames = true;
+    bool receiveVideo = true;
+    bool stampFrames = false;
+    int senderWidth = 0;  // stamped content is assumed to have this aspect ratio
+    int senderHeight = 0;
+
+    std::atomic<std::uint64_t> videoBytes{0};
+    std::atomic<std::uint64_t> audioBytes{0};
+
     mutable std::mutex mutex;
+    // Latency probe.
+    int tileCount = 0;                     // roster size, from the main thread
+    std::vector<std::uint32_t> lastStamp;  // per tile; kNoStamp before one was read
+    std::vector<double> latencyMs;
+    std::uint64_t stampsRead = 0;
+    std::uint64_t stampMisses = 0;
+    std::int64_t firstFrameUs = 0;
+
     std::uint64_t videoFrames = 0;
     int width = 0;
     int height = 0;
@@ -64,11 +86,51 @@ struct ReceiveStats {
 
 using StatsBox = std::shared_ptr<ReceiveStats>;
 
+constexpr std::uint32_t kNoStamp = std::numeric_limits<std::uint32_t>::max();
+/// Bounds memory on long runs: 25 tiles at 30 fps for 10 minutes.
+constexpr std::size_t kMaxLatencySamples = 500000;
+
+/// Reads the stamp of every tile of a received composite; records a latency sample for each
+/// tile whose stamp changed. Streaming thread.
+void readStamps(ReceiveStats& stats, const LumaView& luma, std::int64_t nowUs) {
+    int tiles = 0;
+    {
+        std::lock_guard lock(stats.mutex);
+        tiles = stats.tileCount;
+    }
+    if (tiles <= 0) return;
+    const auto layout = media::gridLayout(tiles, luma.width, luma.height);
+    std::vector<std::optional<std::uint32_t>> read(layout.size());
+    for (std::size_t i = 0; i < layout.size(); ++i) {
+        const auto& t = layout[i];
+        read[i] = readStamp(luma, contentRect({t.x, t.y, t.width, t.height}, stats.senderWidth,
+                                              stats.senderHeight));
+    }
+    const auto nowMs = std::uint64_t(nowUs / 1000);
+    std::lock_guard lock(stats.mutex);
+    if (stats.tileCount != tiles) return;  // the roster changed meanwhile
+    if (stats.lastStamp.size() != std::size_t(tiles)) stats.lastStamp.assign(tiles, kNoStamp);
+    for (std::size_t i = 0; i < read.size(); ++i) {
+        if (!read[i]) {
+            ++stats.stampMisses;
+            continue;
+        }
+        ++stats.stampsRead;
+        if (stats.lastStamp[i] == *read[i]) continue;  // the same sender frame, repeated
+        const bool first = stats.lastStamp[i] == kNoStamp;
+        stats.lastStamp[i] = *read[i];
+        // The first stamp seen in a tile may be a frame repeated since long before we joined.
+        if (!first && stats.latencyMs.size() < kMaxLatencySamples)
+            stats.latencyMs.push_back(double(stampAgeMs(*read[i], nowMs)));
+    }
+}
+
 void deleteStatsBox(gpointer p) noexcept {
     delete static_cast<StatsBox*>(p);
 }
 
 GstFlowReturn onVideoSample(GstAppSink* sink, gpointer data) noexcept {
+    const std::int64_t nowUs = g_get_monotonic_time();
     ReceiveStats& stats = **static_cast<StatsBox*>(data);
     SamplePtr sample(gst_app_sink_pull_sample(sink));
     if (!sample) return GST_FLOW_EOS;
@@ -80,16 +142,26 @@ GstFlowReturn onVideoSample(GstAppSink* sink, gpointer data) noexcept {
     const int w = GST_VIDEO_FRAME_WIDTH(&frame);
     const int h = GST_VIDEO_FRAME_HEIGHT(&frame);
     const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
-    const auto* src = static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+    auto* src = static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+    const bool packed = GST_VIDEO_FRAME_N_PLANES(&frame) == 1;  // RGBx, else I420
     {
         std::lock_guard lock(stats.mutex);
-        stats.rgbx.resize(std::size_t(w) * std::size_t(h) * 4);
-        for (int y = 0; y < h; ++y)
-            std::copy_n(src + std::ptrdiff_t(y) * stride, std::size_t(w) * 4,
-                        stats.rgbx.begin() + std::ptrdiff_t(y) * w * 4);
+        if (stats.keepFrames && packed) {
+            stats.rgbx.resize(std::size_t(w) * std::size_t(h) * 4);
+            for (int y = 0; y < h; ++y)
+                std::copy_n(src + std::ptrdiff_t(y) * stride, std::size_t(w) * 4,
+                            stats.rgbx.begin() + std::ptrdiff_t(y) * w * 4);
+        }
         stats.width = w;
         stats.height = h;
         ++stats.videoFrames;
+        if (stats.firstFrameUs == 0) stats.firstFrameUs = nowUs;
+    }
+    if (stats.stampFrames) {
+        // RGBx: the G byte stands in for luma (the stamp is grey).
+        const LumaView luma =
+            packed ? LumaView{src + 1, w, h, stride, 4} : LumaView{src, w, h, stride, 1};
+        readStamps(stats, luma, nowUs);
     }
     gst_video_frame_unmap(&frame);
     return GST_FLOW_OK;
@@ -116,10 +188,24 @@ GstFlowReturn onAudioSample(GstAppSink* sink, gpointer data) noexcept {
     return GST_FLOW_OK;
 }
 
+/// Pad probe adding the size of every buffer to a counter of ReceiveStats.
+template <std::atomic<std::uint64_t> ReceiveStats::*counter>
+GstPadProbeReturn countBytes(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+    ReceiveStats& stats = **static_cast<StatsBox*>(data);
+    if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+        stats.*counter += gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info));
+    else if (GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info))
+        stats.*counter += gst_buffer_list_calculate_size(list);
+    return GST_PAD_PROBE_OK;
+}
+
 /// Decode branches for webrtcbin's src pads; the appsink is named "sink".
 constexpr const char* kVideoReceive =
     "queue ! rtpvp8depay request-keyframe=true wait-for-keyframe=true ! vp8dec ! videoconvert ! "
     "video/x-raw,format=RGBx ! appsink name=sink sync=false max-buffers=4 drop=true";
+constexpr const char* kVideoReceiveI420 =
+    "queue ! rtpvp8depay request-keyframe=true wait-for-keyframe=true ! vp8dec ! "
+    "video/x-raw,format=I420 ! appsink name=sink sync=false max-buffers=4 drop=true";
 constexpr const char* kAudioReceive =
     "queue ! rtpopusdepay ! opusdec plc=true ! audioconvert ! audioresample ! "
     "audio/x-raw,format=S16LE,rate=48000,channels=1 ! appsink name=sink sync=false";
@@ -143,8 +229,16 @@ void onPadAdded(GstElement* webrtc, GstPad* pad, gpointer data) noexcept {
     }
     const char* description = "fakesink sync=false async=false";
     bool video = false, audio = false;
-    if (media == "video" && g_ascii_strcasecmp(encoding.c_str(), "VP8") == 0) {
-        description = kVideoReceive;
+    // Receive counters: RTP after SRTP, before the jitter buffer.
+    if (media == "video" || media == "audio")
+        gst_pad_add_probe(
+            pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+            media == "video" ? countBytes<&ReceiveStats::videoBytes>
+                             : countBytes<&ReceiveStats::audioBytes>,
+            new StatsBox(stats), deleteStatsBox);
+    if (media == "video" && g_ascii_strcasecmp(encoding.c_str(), "VP8") == 0 &&
+        stats->receiveVideo) {
+        description = stats->keepFrames ? kVideoReceive : kVideoReceiveI420;
         video = true;
     } else if (media == "audio" && g_ascii_strcasecmp(encoding.c_str(), "OPUS") == 0) {
         description = kAudioReceive;
@@ -298,7 +392,15 @@ std::array<double, 3> Frame::mean(int x, int y, int w, int h) const {
 // ---- Impl ----------------------------------------------------------------------------------
 
 struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
-    explicit Impl(PeerOptions o) : opts(std::move(o)), ctx(g_main_context_ref_thread_default()) {}
+    explicit Impl(PeerOptions o) : opts(std::move(o)), ctx(g_main_context_ref_thread_default()) {
+        stats->keepFrames = opts.keepFrames;
+        stats->receiveVideo = opts.receiveVideo;
+        stats->stampFrames = opts.stampFrames;
+        // Every peer of a benchmark sends the same size; a different aspect ratio would only
+        // shift where the stamp is looked for.
+        stats->senderWidth = opts.width;
+        stats->senderHeight = opts.height;
+    }
 
     /// Lets callbacks on other threads reach the peer on its main context, if it still exists.
     /// Immutable after construction, hence usable from any thread.
@@ -382,6 +484,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     int remoteCandidatesReceived = 0;
     std::vector<std::string> localErrors;
     int iceState = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
+    std::int64_t iceConnectedUs = 0;
     int pcState = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
 
     // ---- lifecycle -----------------------------------------------------------------------
@@ -557,6 +660,11 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                     }
                 }
             }
+            std::lock_guard lock(stats->mutex);
+            if (stats->tileCount != int(roster.size())) {
+                stats->tileCount = int(roster.size());
+                stats->lastStamp.assign(roster.size(), kNoStamp);
+            }
         } else if (type == "offer") {
             offerSdp = stringMember(o, "sdp");
             if (opts.answer) handleOffer();
@@ -665,14 +773,17 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     bool addSendBranch(bool isVideo, int pt, GstCaps* prefs) {
         char desc[1024];
         if (isVideo) {
+            // Stamped frames are I420 from the source on, so the probe on the source's pad
+            // draws into the planes the encoder reads.
             std::snprintf(desc, sizeof desc,
-                          "videotestsrc is-live=true pattern=%d ! "
-                          "video/x-raw,width=%d,height=%d,framerate=%d/1 ! videoconvert ! "
-                          "vp8enc name=enc deadline=1 cpu-used=-16 lag-in-frames=0 "
-                          "end-usage=cbr target-bitrate=300000 keyframe-max-dist=60 ! "
+                          "videotestsrc name=src is-live=true pattern=%d horizontal-speed=%d ! "
+                          "video/x-raw,%swidth=%d,height=%d,framerate=%d/1 ! videoconvert ! "
+                          "%s name=enc target-bitrate=%d ! "
                           "valve name=gate drop=true ! "
                           "rtpvp8pay pt=%d mtu=1200 picture-id-mode=15-bit",
-                          opts.pattern, opts.width, opts.height, opts.fps, pt);
+                          opts.pattern, opts.horizontalSpeed,
+                          opts.stampFrames ? "format=I420," : "", opts.width, opts.height, opts.fps,
+                          kPeerVp8Encoder, opts.videoBitrate, pt);
         } else {
             std::snprintf(desc, sizeof desc,
                           "audiotestsrc is-live=true wave=sine freq=%.3f volume=%.3f ! "
@@ -703,10 +814,44 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             localErrors.push_back("cannot link send branch");
             return false;
         }
+        if (isVideo && opts.stampFrames) {
+            ElementPtr source = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "src"));
+            PadPtr pad = PadPtr::adopt(gst_element_get_static_pad(source.get(), "src"));
+            gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_BUFFER, &stampProbe, nullptr, nullptr);
+        }
         gst_element_sync_state_with_parent(bin.get());
         encoders.push_back(ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "enc")));
         valves.push_back(ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "gate")));
         return true;
+    }
+
+    /// Streaming thread: draws the capture time into the raw frame leaving videotestsrc.
+    static GstPadProbeReturn stampProbe(GstPad* pad, GstPadProbeInfo* info, gpointer) noexcept {
+        const std::int64_t nowUs = g_get_monotonic_time();
+        CapsPtr caps(gst_pad_get_current_caps(pad));
+        GstVideoInfo vinfo;
+        if (!caps || !gst_video_info_from_caps(&vinfo, caps.get()) ||
+            GST_VIDEO_INFO_FORMAT(&vinfo) != GST_VIDEO_FORMAT_I420)
+            return GST_PAD_PROBE_OK;
+        GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+        GST_PAD_PROBE_INFO_DATA(info) = buffer;
+        GstVideoFrame frame;
+        if (!gst_video_frame_map(&frame, &vinfo, buffer, GST_MAP_WRITE)) return GST_PAD_PROBE_OK;
+        const int w = GST_VIDEO_FRAME_WIDTH(&frame), h = GST_VIDEO_FRAME_HEIGHT(&frame);
+        drawStamp({static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)), w, h,
+                   GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0), 1},
+                  std::uint64_t(nowUs / 1000));
+        // Grey chroma under the band, so the blocks stay black and white after conversion.
+        const int band = (stampBandHeight(h) + 1) / 2;
+        for (int plane = 1; plane <= 2; ++plane) {
+            auto* data = static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, plane));
+            const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, plane);
+            const int cw = GST_VIDEO_FRAME_COMP_WIDTH(&frame, plane);
+            for (int y = 0; y < std::min(band, GST_VIDEO_FRAME_COMP_HEIGHT(&frame, plane)); ++y)
+                std::fill_n(data + std::ptrdiff_t(y) * stride, cw, std::uint8_t{128});
+        }
+        gst_video_frame_unmap(&frame);
+        return GST_PAD_PROBE_OK;
     }
 
     void addRecvOnlyTransceiver(GstCaps* prefs) {
@@ -878,11 +1023,14 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         const Guard& guard = **static_cast<GuardBox*>(data);
         GstWebRTCICEConnectionState state{};
         g_object_get(webrtc, "ice-connection-state", &state, nullptr);
-        guard.post([state](Impl& self) {
+        const std::int64_t now = g_get_monotonic_time();
+        guard.post([state, now](Impl& self) {
             self.iceState = state;
             if (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
-                state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED)
+                state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED) {
+                if (self.iceConnectedUs == 0) self.iceConnectedUs = now;
                 self.openGates();
+            }
         });
     }
 
@@ -1089,6 +1237,49 @@ double SyntheticPeer::toneLevel(double hz, int windowMs) const {
         for (std::size_t i = 0; i < n; ++i) window[i] = s.ring[(start + i) % kAudioRing];
     }
     return goertzelAmplitude(std::span<const float>(window), kAudioRate, hz);
+}
+
+std::vector<double> SyntheticPeer::latencySamplesMs() const {
+    std::lock_guard lock(impl_->stats->mutex);
+    return impl_->stats->latencyMs;
+}
+
+void SyntheticPeer::clearLatencySamples() {
+    std::lock_guard lock(impl_->stats->mutex);
+    impl_->stats->latencyMs.clear();
+}
+
+std::uint64_t SyntheticPeer::stampsRead() const {
+    std::lock_guard lock(impl_->stats->mutex);
+    return impl_->stats->stampsRead;
+}
+
+std::uint64_t SyntheticPeer::stampMisses() const {
+    std::lock_guard lock(impl_->stats->mutex);
+    return impl_->stats->stampMisses;
+}
+
+int SyntheticPeer::tilesWithStamp() const {
+    std::lock_guard lock(impl_->stats->mutex);
+    return int(std::count_if(impl_->stats->lastStamp.begin(), impl_->stats->lastStamp.end(),
+                             [](std::uint32_t s) { return s != kNoStamp; }));
+}
+
+std::uint64_t SyntheticPeer::videoBytesReceived() const {
+    return impl_->stats->videoBytes.load();
+}
+
+std::uint64_t SyntheticPeer::audioBytesReceived() const {
+    return impl_->stats->audioBytes.load();
+}
+
+std::int64_t SyntheticPeer::iceConnectedAtUs() const {
+    return impl_->iceConnectedUs;
+}
+
+std::int64_t SyntheticPeer::firstFrameAtUs() const {
+    std::lock_guard lock(impl_->stats->mutex);
+    return impl_->stats->firstFrameUs;
 }
 
 }  // namespace mixmeet::testing

@@ -42,7 +42,29 @@ struct PeerOptions {
     /// Cookie header for the WebSocket handshake (a signed-in user's "mm_session=..."); empty:
     /// none (a guest, or open rooms).
     std::string cookie;
+
+    // ---- Benchmarking ------------------------------------------------------------------------
+    /// Latency probe: draw the capture time (monotonic clock, ms) into the top band of every
+    /// sent frame (FrameStamp.h) and read the stamps back from every tile of the received
+    /// composite (latencySamplesMs()).
+    bool stampFrames = false;
+    /// Keep the last received frame as RGB for lastFrameRGB(). false: received frames stay
+    /// I420 and are not copied (much cheaper with many peers in one process); stamps are
+    /// still read and frames counted.
+    bool keepFrames = true;
+    /// Decode the received video. false: it is only counted (videoBytesReceived()) and
+    /// dropped, for audio-only runs.
+    bool receiveVideo = true;
+    /// videotestsrc `horizontal-speed` (pixels per frame): moving content for the encoders.
+    int horizontalSpeed = 0;
+    /// VP8 target bitrate of the sent video, bps.
+    int videoBitrate = 300000;
 };
+
+/// The send encoder SyntheticPeer uses (for a direct encode/decode loop that compares with
+/// it); `target-bitrate` is appended.
+constexpr const char* kPeerVp8Encoder =
+    "vp8enc deadline=1 cpu-used=-16 lag-in-frames=0 end-usage=cbr keyframe-max-dist=60";
 
 /// `video` of the `welcome` message: the composite the server will send.
 struct VideoFormat {
@@ -163,6 +185,26 @@ public:
     /// audio (at most 2 s are kept): ~1.0 for a full-scale tone, ~0.3 for another peer's tone
     /// passed through at unity gain, ~0 when absent. 0 while less than the window was received.
     double toneLevel(double hz, int windowMs = 500) const;
+
+    // Latency probe (PeerOptions::stampFrames) and receive counters; safe at any time.
+    /// Glass-to-glass latency samples in ms since start() or the last clearLatencySamples():
+    /// for each tile of the received composite, each time its stamp changes, the time the
+    /// decoded composite reached the appsink minus the stamp (the sender's capture time).
+    std::vector<double> latencySamplesMs() const;
+    void clearLatencySamples();
+    /// Tiles whose stamp could be read / could not be read, summed over frames since start().
+    std::uint64_t stampsRead() const;
+    std::uint64_t stampMisses() const;
+    /// Tiles of the current grid (roster size) from which a stamp has been read since the
+    /// roster last changed.
+    int tilesWithStamp() const;
+    /// RTP bytes (headers and payload, after SRTP) received since start().
+    std::uint64_t videoBytesReceived() const;
+    std::uint64_t audioBytesReceived() const;
+    /// g_get_monotonic_time() (us) when ICE first connected / when the first received video
+    /// frame was decoded; 0 before.
+    std::int64_t iceConnectedAtUs() const;
+    std::int64_t firstFrameAtUs() const;
 
 private:
     struct Impl;
