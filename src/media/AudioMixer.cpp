@@ -57,42 +57,77 @@ void AudioMixer::run(GstClock* clock, GstClockTime baseTime) {
     clockId_ = nullptr;
 }
 
+namespace {
+/// A 20 ms buffer of S16 samples stamped with the tick's running time.
+GstBuffer* makeBuffer(GstClockTime runningTime, std::span<const int32_t> sum,
+                      std::span<const int16_t> own) {
+    GstBuffer* buf = gst_buffer_new_allocate(nullptr, AudioMixer::kFrameSamples * sizeof(int16_t),
+                                             nullptr);
+    GstMapInfo map;
+    gst_buffer_map(buf, &map, GST_MAP_WRITE);
+    mixMinus(sum, own,
+             std::span<int16_t>(reinterpret_cast<int16_t*>(map.data), AudioMixer::kFrameSamples));
+    gst_buffer_unmap(buf, &map);
+    GST_BUFFER_PTS(buf) = runningTime;
+    GST_BUFFER_DURATION(buf) = AudioMixer::kFrameMs * GST_MSECOND;
+    return buf;
+}
+}  // namespace
+
+uint64_t SendGate::tickOf(uint64_t pts) {
+    const uint64_t frame = AudioMixer::kFrameMs * GST_MSECOND;
+    return (pts + frame / 2) / frame;
+}
+
+bool SendGate::passShared(uint64_t pts) const {
+    if (!open.load(std::memory_order_acquire)) return false;
+    return !(privateTicks.load(std::memory_order_acquire) >> (tickOf(pts) % 64) & 1);
+}
+
 void AudioMixer::tick(GstClockTime runningTime) {
     std::lock_guard g(lock_);
-    if (outputs_.empty()) {
-        // Nobody listens: keep the input queues from growing stale.
-        for (auto& [id, in] : inputs_) {
-            std::lock_guard ig(in->lock);
-            std::vector<int16_t> scratch(kFrameSamples);
-            in->fifo.pop(scratch);
-        }
-        return;
-    }
     std::vector<int32_t> sum(kFrameSamples, 0);
     std::map<std::string, std::vector<int16_t>> frames;
+    std::vector<SpeakerSelector::Level> levels;
     for (auto& [id, in] : inputs_) {
         auto& frame = frames[id];
         frame.resize(kFrameSamples);
-        std::lock_guard ig(in->lock);
-        in->fifo.pop(frame);
+        {
+            std::lock_guard ig(in->lock);
+            in->fifo.pop(frame);
+        }
         accumulate(sum, frame);
+        levels.push_back({id, rmsDbfs(frame)});
     }
+    speakers_ = selector_.update(levels, static_cast<int64_t>(runningTime / GST_MSECOND));
+    if (outputs_.empty()) {
+        activeEncodes_ = 0;
+        return;
+    }
+    const uint64_t bit = uint64_t{1} << (SendGate::tickOf(runningTime) % 64);
+    std::size_t encodes = 0;
+    // Private mixes first, so each gate says "private" for this tick before the shared
+    // buffer of the same tick can reach the listener's probe.
     for (auto& [id, out] : outputs_) {
-        GstBuffer* buf = gst_buffer_new_allocate(nullptr, kFrameSamples * sizeof(int16_t), nullptr);
-        GstMapInfo map;
-        gst_buffer_map(buf, &map, GST_MAP_WRITE);
-        std::span<int16_t> dst(reinterpret_cast<int16_t*>(map.data), kFrameSamples);
-        auto own = frames.find(id);
-        if (own != frames.end())
-            mixMinus(sum, own->second, dst);
-        else
-            mixMinus(sum, {}, dst);
-        gst_buffer_unmap(buf, &map);
-        GST_BUFFER_PTS(buf) = runningTime;
-        GST_BUFFER_DURATION(buf) = kFrameMs * GST_MSECOND;
-        // Takes ownership of buf. Fails (FLUSHING) only while the output is shutting down.
-        gst_app_src_push_buffer(GST_APP_SRC(out.appsrc.get()), buf);
+        if (speakers_.count(id)) {
+            out.gate->privateTicks.fetch_or(bit, std::memory_order_acq_rel);
+            auto own = frames.find(id);
+            gst_app_src_push_buffer(
+                GST_APP_SRC(out.appsrc.get()),
+                makeBuffer(runningTime, sum,
+                           own != frames.end() ? std::span<const int16_t>(own->second)
+                                               : std::span<const int16_t>()));
+            ++encodes;
+        } else {
+            out.gate->privateTicks.fetch_and(~bit, std::memory_order_acq_rel);
+        }
     }
+    if (shared_ && encodes < outputs_.size()) {
+        // Takes ownership of the buffer; fails (FLUSHING) only while shutting down.
+        gst_app_src_push_buffer(GST_APP_SRC(shared_.get()), makeBuffer(runningTime, sum, {}));
+        ++encodes;
+    }
+    activeEncodes_ = encodes;
 }
 
 void AudioMixer::addInput(const std::string& id, GstElement* appsink) {
@@ -116,9 +151,20 @@ void AudioMixer::removeInput(const std::string& id) {
     inputs_.erase(id);
 }
 
-void AudioMixer::addOutput(const std::string& id, GstElement* appsrc) {
+void AudioMixer::setSharedOutput(GstElement* appsrc) {
     std::lock_guard g(lock_);
-    outputs_[id] = Output{core::ElementPtr::ref(appsrc)};
+    shared_ = core::ElementPtr::ref(appsrc);
+}
+
+void AudioMixer::addOutput(const std::string& id, GstElement* appsrc,
+                           std::shared_ptr<SendGate> gate) {
+    std::lock_guard g(lock_);
+    outputs_[id] = Output{core::ElementPtr::ref(appsrc), std::move(gate)};
+}
+
+std::set<std::string> AudioMixer::speakers() const {
+    std::lock_guard g(lock_);
+    return speakers_;
 }
 
 void AudioMixer::removeOutput(const std::string& id) {

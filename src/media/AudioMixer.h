@@ -1,7 +1,12 @@
 // The room's audio mixer: our own code instead of audiomixer (whose pad release races in
 // GStreamer 1.22.0, fixed upstream in 1.22.7; see docs/architecture.md). Every 20 ms tick of
-// the pipeline clock it pulls 960 samples (48 kHz mono S16) from each input, sums them once
-// and pushes each output its mix-minus (sum minus its own input) into an appsrc.
+// the pipeline clock it pulls 960 samples (48 kHz mono S16) from each input and sums them
+// once. The full mix goes to one shared appsrc (one Opus encode for every listener who is not
+// speaking: their mix-minus is the full mix minus silence); only the current speakers
+// (SpeakerSelector) get their private mix-minus (sum minus own input) pushed to their own
+// appsrc. A per-listener SendGate tells the listener's send branch, tick by tick, which of the
+// two streams to pass, so exactly one reaches its payloader (same SSRC, continuous
+// timestamps).
 //
 // Threads: addInput/removeInput/addOutput/removeOutput on the main thread; appsink callbacks
 // on streaming threads; the tick on the mixer's own thread. One mutex guards the maps.
@@ -12,6 +17,7 @@
 
 #include <atomic>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,8 +25,23 @@
 
 #include "core/GstPtr.h"
 #include "media/MixMinus.h"
+#include "media/SpeakerSelector.h"
 
 namespace mixmeet::media {
+
+/// Per-listener switch between the shared full-mix stream and the private mix-minus stream,
+/// written by the mixer thread, read by a pad probe on the listener's shared branch.
+struct SendGate {
+    /// Closed until the listener's ICE connects: nothing reaches its webrtcbin before.
+    std::atomic<bool> open{false};
+    /// Bit (n % 64) set: tick n was sent privately, so the shared buffer of tick n is dropped.
+    std::atomic<uint64_t> privateTicks{0};
+
+    /// Tick number of a buffer timestamp (running time, ns), rounding to the nearest tick.
+    static uint64_t tickOf(uint64_t pts);
+    /// Should the shared-mix buffer with this timestamp pass?
+    bool passShared(uint64_t pts) const;
+};
 
 class AudioMixer {
 public:
@@ -44,12 +65,19 @@ public:
     /// Feeds the decoded audio of participant `id` from `appsink` (caps kCaps).
     void addInput(const std::string& id, GstElement* appsink);
     void removeInput(const std::string& id);
-    /// Sends the mix-minus for participant `id` (everyone but id) into `appsrc`.
-    void addOutput(const std::string& id, GstElement* appsrc);
+    /// The appsrc of the shared full-mix encode.
+    void setSharedOutput(GstElement* appsrc);
+    /// Listener `id`: its private mix-minus (everyone but id) goes into `appsrc` while it is a
+    /// speaker; `gate` switches its send branch between that and the shared stream.
+    void addOutput(const std::string& id, GstElement* appsrc, std::shared_ptr<SendGate> gate);
     void removeOutput(const std::string& id);
 
     std::size_t inputCount() const;
     std::size_t outputCount() const;
+    /// Opus encodes fed on the last tick: the shared one plus one per speaking listener.
+    std::size_t activeEncodes() const { return activeEncodes_.load(); }
+    /// The current speakers (participant ids).
+    std::set<std::string> speakers() const;
 
 private:
     struct Input {
@@ -58,6 +86,7 @@ private:
     };
     struct Output {
         core::ElementPtr appsrc;
+        std::shared_ptr<SendGate> gate;
     };
 
     static GstFlowReturn onNewSample(GstAppSink* sink, gpointer data) noexcept;
@@ -68,6 +97,10 @@ private:
     mutable std::mutex lock_;
     std::map<std::string, std::shared_ptr<Input>> inputs_;
     std::map<std::string, Output> outputs_;
+    core::ElementPtr shared_;
+    SpeakerSelector selector_;
+    std::set<std::string> speakers_;  ///< Guarded by lock_.
+    std::atomic<std::size_t> activeEncodes_{0};
     std::thread thread_;
     std::atomic<bool> running_{false};
     std::mutex clockLock_;

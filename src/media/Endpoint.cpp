@@ -260,7 +260,10 @@ struct Callbacks {
 };
 
 Endpoint::Endpoint(std::string id, Listener& listener)
-    : id_(std::move(id)), listener_(listener), shared_(std::make_shared<Shared>()) {}
+    : id_(std::move(id)),
+      listener_(listener),
+      gate_(std::make_shared<SendGate>()),
+      shared_(std::make_shared<Shared>()) {}
 
 core::Result<std::unique_ptr<Endpoint>> Endpoint::create(GstBin* pipeline, std::string id,
                                                          const std::string& label,
@@ -322,7 +325,9 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
                                nullptr))
         return makeError("internal", "cannot link the audio input chain");
 
-    // Send side, audio first: m-line 0.
+    // Send side, audio first: m-line 0. Two sources feed one payloader (one SSRC, one
+    // sequence): this participant's private mix-minus encode (while speaking) and the room's
+    // shared full-mix encode (otherwise); the SendGate picks one per 20 ms tick.
     audioSrc_ = make("appsrc", "audio_src");
     g_object_set(audioSrc_.get(), "caps", caps(AudioMixer::kCaps).get(), "is-live", TRUE,
                  "format", GST_FORMAT_TIME, "block", FALSE, "max-bytes",
@@ -333,11 +338,31 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
     if (ElementPtr enc =
             ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(opus.value().get()), "encoder")))
         g_object_set(enc.get(), "bitrate", config.audioBitrate, nullptr);
+    ElementPtr sharedQueue = make("queue", "audio_shared_queue");
+    g_object_set(sharedQueue.get(), "max-size-buffers", 10, "max-size-bytes", 0,
+                 "max-size-time", guint64{0}, "leaky", 2 /* downstream */, nullptr);
+    ElementPtr funnel = make("funnel", "audio_funnel");
     ElementPtr opusPay = make("rtpopuspay", "audio_pay");
     g_object_set(opusPay.get(), "pt", kOpusPt, "mtu", 1200, nullptr);
-    gst_bin_add_many(bin, audioSrc_.get(), opus.value().get(), opusPay.get(), nullptr);
-    if (!gst_element_link_many(audioSrc_.get(), opus.value().get(), opusPay.get(), nullptr))
+    gst_bin_add_many(bin, audioSrc_.get(), opus.value().get(), sharedQueue.get(), funnel.get(),
+                     opusPay.get(), nullptr);
+    if (!gst_element_link_many(audioSrc_.get(), opus.value().get(), funnel.get(), opusPay.get(),
+                               nullptr) ||
+        !gst_element_link(sharedQueue.get(), funnel.get()))
         return makeError("internal", "cannot link the audio send chain");
+    PadPtr sharedIn = PadPtr::adopt(gst_element_get_static_pad(sharedQueue.get(), "sink"));
+    sharedAudioSink_ = PadPtr::refSink(gst_ghost_pad_new("audio_shared_sink", sharedIn.get()));
+    gst_element_add_pad(bin_.get(), sharedAudioSink_.get());
+    PadPtr sharedOut = PadPtr::adopt(gst_element_get_static_pad(sharedQueue.get(), "src"));
+    gst_pad_add_probe(
+        sharedOut.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+            const auto& gate = *static_cast<std::shared_ptr<SendGate>*>(data);
+            GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+            return gate->passShared(GST_BUFFER_PTS(b)) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+        },
+        new std::shared_ptr<SendGate>(gate_),
+        [](gpointer d) { delete static_cast<std::shared_ptr<SendGate>*>(d); });
 
     ElementPtr sendQueue = make("queue", "video_send_queue");
     // Leaky: a viewer that cannot keep up loses frames, never stalls the shared tee.
@@ -485,7 +510,10 @@ gint64 Endpoint::millisecondsSinceLastPacket() const {
            1000;
 }
 
-void Endpoint::openVideoSend() { g_object_set(valve_.get(), "drop", FALSE, nullptr); }
+void Endpoint::openSend() {
+    g_object_set(valve_.get(), "drop", FALSE, nullptr);
+    gate_->open.store(true, std::memory_order_release);
+}
 
 void Endpoint::setTileSize(int width, int height) {
     core::CapsPtr c(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",

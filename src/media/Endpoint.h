@@ -9,7 +9,8 @@
 //       <- webrtcbin src (pad-added)
 //   video_sink (ghost, from the composite tee) -> queue (leaky) -> valve -> rtpvp8pay
 //       -> webrtcbin sink_1
-//   audio_src (appsrc, mixer output) -> [audio-encode-opus] -> rtpopuspay -> webrtcbin sink_0
+//   audio_src (appsrc, private mix-minus) -> [audio-encode-opus] -> funnel -> rtpopuspay
+//   audio_shared_sink (ghost, from the full-mix tee) -> queue -> gate probe -^    -> webrtcbin sink_0
 //
 // The server always makes the SDP offer: m-line 0 audio (Opus), m-line 1 video (VP8, H.264
 // as a receive fallback), both sendrecv, max-bundle. Never renegotiated.
@@ -29,6 +30,7 @@
 #include "core/GstPtr.h"
 #include "core/Result.h"
 #include "media/Fragments.h"
+#include "media/AudioMixer.h"
 #include "media/MediaConfig.h"
 
 namespace mixmeet::media {
@@ -69,9 +71,9 @@ public:
     /// Adds a trickled remote candidate (empty = end-of-candidates, ignored).
     void addRemoteCandidate(int mlineIndex, const std::string& candidate);
 
-    /// Lets the composite reach this viewer (call once ICE is connected; design.md: media
-    /// reaching webrtcbin before that can stall a shared tee).
-    void openVideoSend();
+    /// Lets the composite and the shared audio reach this viewer (call once ICE is connected;
+    /// design.md: media reaching webrtcbin before that can stall a shared tee).
+    void openSend();
     /// Time since the last packet (RTP, RTCP or DTLS) arrived from this participant, ms.
     /// Browsers send RTCP at least every few seconds even when they send no media.
     gint64 millisecondsSinceLastPacket() const;
@@ -82,7 +84,9 @@ public:
     GstPad* tileSrc() const { return tileSrc_.get(); }      ///< To a compositor sink pad.
     GstPad* videoSink() const { return videoSink_.get(); }  ///< From a composite tee pad.
     GstElement* audioSink() const { return audioSink_.get(); }  ///< Mixer input (appsink).
-    GstElement* audioSrc() const { return audioSrc_.get(); }    ///< Mixer output (appsrc).
+    GstElement* audioSrc() const { return audioSrc_.get(); }    ///< Private mix (appsrc).
+    GstPad* sharedAudioSink() const { return sharedAudioSink_.get(); }  ///< From the full-mix tee.
+    const std::shared_ptr<SendGate>& sendGate() const { return gate_; }
     GstElement* bin() const { return bin_.get(); }
 
 private:
@@ -106,6 +110,8 @@ private:
     core::ElementPtr audioSrc_;
     core::PadPtr tileSrc_;
     core::PadPtr videoSink_;
+    core::PadPtr sharedAudioSink_;
+    std::shared_ptr<SendGate> gate_;
     std::vector<gulong> handlers_;  ///< Signal handlers on webrtc_, disconnected first.
     gulong binHandler_ = 0;         ///< deep-element-added on bin_.
     std::shared_ptr<Shared> shared_;

@@ -20,6 +20,7 @@ struct Room::Member {
     std::unique_ptr<media::Endpoint> endpoint;
     core::PadPtr compositorPad;  ///< Our tile's compositor sink pad.
     core::PadPtr teePad;         ///< The composite tee's src pad feeding this viewer.
+    core::PadPtr audioTeePad;    ///< The full-mix tee's src pad feeding this listener.
     bool connected = false;
     guint disconnectTimer = 0;
 };
@@ -67,6 +68,26 @@ core::Status Room::build() {
     if (!video) return makeError("internal", video.error().message);
     video_ = std::move(video).value();
     audio_ = std::make_unique<media::AudioMixer>(name_);
+
+    // The shared full-mix encode: appsrc -> [audio-encode-opus] -> tee.
+    core::ElementPtr mixSrc = core::ElementPtr::refSink(gst_element_factory_make("appsrc", "mix_all"));
+    core::CapsPtr mixCaps(gst_caps_from_string(media::AudioMixer::kCaps));
+    g_object_set(mixSrc.get(), "caps", mixCaps.get(), "is-live", TRUE, "format", GST_FORMAT_TIME,
+                 "block", FALSE, "max-bytes", guint64{media::AudioMixer::kRate * 2 / 5},
+                 "leaky-type", 2 /* downstream */, nullptr);
+    auto mixEncode = fragments_.makeBin(media::fragment::kAudioEncodeOpus, "mix_all_encode");
+    if (!mixEncode) return makeError("internal", mixEncode.error().message);
+    if (core::ElementPtr enc = core::ElementPtr::adopt(
+            gst_bin_get_by_name(GST_BIN(mixEncode.value().get()), "encoder")))
+        g_object_set(enc.get(), "bitrate", config_.audioBitrate, nullptr);
+    sharedAudioTee_ = core::ElementPtr::refSink(gst_element_factory_make("tee", "audio_tee"));
+    g_object_set(sharedAudioTee_.get(), "allow-not-linked", TRUE, nullptr);
+    gst_bin_add_many(GST_BIN(pipeline_.get()), mixSrc.get(), mixEncode.value().get(),
+                     sharedAudioTee_.get(), nullptr);
+    if (!gst_element_link_many(mixSrc.get(), mixEncode.value().get(), sharedAudioTee_.get(),
+                               nullptr))
+        return makeError("internal", "cannot link the shared audio encode");
+    audio_->setSharedOutput(mixSrc.get());
 
     core::GPtr<GstBus> bus = core::GPtr<GstBus>::adopt(gst_element_get_bus(pipeline_.get()));
     busWatch_.reset(gst_bus_create_watch(bus.get()));
@@ -129,11 +150,16 @@ core::Result<std::string> Room::join(const std::string& displayName,
 
     member->compositorPad = video_->requestInput();
     member->teePad = video_->requestOutput();
-    if (!member->compositorPad || !member->teePad ||
+    member->audioTeePad =
+        core::PadPtr::adopt(gst_element_request_pad_simple(sharedAudioTee_.get(), "src_%u"));
+    if (!member->compositorPad || !member->teePad || !member->audioTeePad ||
         GST_PAD_LINK_FAILED(gst_pad_link(ep.tileSrc(), member->compositorPad.get())) ||
-        GST_PAD_LINK_FAILED(gst_pad_link(member->teePad.get(), ep.videoSink()))) {
+        GST_PAD_LINK_FAILED(gst_pad_link(member->teePad.get(), ep.videoSink())) ||
+        GST_PAD_LINK_FAILED(gst_pad_link(member->audioTeePad.get(), ep.sharedAudioSink()))) {
         video_->releaseInput(member->compositorPad);
         video_->releaseOutput(member->teePad);
+        if (member->audioTeePad)
+            gst_element_release_request_pad(sharedAudioTee_.get(), member->audioTeePad.get());
         return makeError("internal", "could not link the participant into the room");
     }
     audio_->addInput(member->id, ep.audioSink());
@@ -161,6 +187,7 @@ void Room::remove(const std::string& id, const std::string& reason, const std::s
     member->endpoint.reset();  // Unlinks from tee and compositor, then NULL.
     video_->releaseInput(member->compositorPad);
     video_->releaseOutput(member->teePad);
+    gst_element_release_request_pad(sharedAudioTee_.get(), member->audioTeePad.get());
     g_message("room %s: %s (%s) left%s%s, %zu in room", name_.c_str(), id.c_str(),
               member->name.c_str(), reason.empty() ? "" : ": ", reason.c_str(), members_.size());
     bool empty = members_.empty();
@@ -225,8 +252,8 @@ void Room::onIceState(const std::string& id, media::IceState state) {
             }
             if (!m->connected) {
                 m->connected = true;
-                m->endpoint->openVideoSend();
-                audio_->addOutput(id, m->endpoint->audioSrc());
+                m->endpoint->openSend();
+                audio_->addOutput(id, m->endpoint->audioSrc(), m->endpoint->sendGate());
                 // A new viewer needs a keyframe to start decoding the shared stream.
                 video_->forceKeyframe();
                 g_message("room %s: %s connected", name_.c_str(), id.c_str());

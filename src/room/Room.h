@@ -90,6 +90,7 @@ private:
     core::SourcePtr livenessTimer_;
     std::unique_ptr<media::VideoMixer> video_;
     std::unique_ptr<media::AudioMixer> audio_;
+    core::ElementPtr sharedAudioTee_;  ///< The full-mix Opus encode's tee.
     std::vector<std::unique_ptr<Member>> members_;  ///< In join (= tile) order.
     unsigned nextId_ = 1;
     core::Anchor<Room> anchor_{this};

@@ -297,3 +297,54 @@ TEST_CASE("the web pages are served over HTTP", "[http]") {
     fetch("/no-such-page.html", status, type);
     CHECK(status == 404);
 }
+
+TEST_CASE("silent listeners share one audio encode; speakers get a private mix-minus",
+          "[room][audio]") {
+    TestServer s;
+    PeerOptions talker;
+    talker.url = s.wsUrl();
+    talker.room = "speakers";
+    talker.name = "Talker";
+    talker.pattern = 4;
+    talker.toneHz = 520.0;
+    auto speaker = std::make_unique<SyntheticPeer>(talker);
+    speaker->start();
+    std::vector<std::unique_ptr<SyntheticPeer>> silent;
+    for (int i = 0; i < 3; ++i) {
+        PeerOptions o = talker;
+        o.name = "Quiet" + std::to_string(i);
+        o.pattern = 5 + i;
+        o.sendAudio = false;
+        silent.push_back(std::make_unique<SyntheticPeer>(o));
+        silent.back()->start();
+    }
+    REQUIRE(waitUntil(
+        [&] {
+            if (!receiving(*speaker, 5)) return false;
+            for (auto& p : silent)
+                if (!receiving(*p, 5)) return false;
+            return true;
+        },
+        30s));
+    room::Room* room = s.room("speakers");
+    REQUIRE(room);
+    // One private mix-minus encode (the talker's) plus one shared full-mix encode, however many
+    // silent listeners there are.
+    CHECK(waitUntil([&] { return room->audioMixer().speakers().size() == 1; }, 5s));
+    CHECK(waitUntil([&] { return room->audioMixer().activeEncodes() == 2; }, 5s));
+    // The silent ones hear the talker through the shared encode; the talker does not hear
+    // itself through its private one.
+    CHECK(waitUntil(
+        [&] {
+            for (auto& p : silent)
+                if (p->toneLevel(520.0) < 0.15) return false;
+            return speaker->toneLevel(520.0) < 0.03;
+        },
+        10s));
+    for (auto& p : silent) CHECK(p->toneLevel(520.0) > 0.15);
+    CHECK(speaker->toneLevel(520.0) < 0.03);
+    // When the talker stops, nobody speaks: only the shared encode keeps running.
+    speaker->stopSendingMedia();
+    CHECK(waitUntil([&] { return room->audioMixer().speakers().empty(); }, 5s));
+    CHECK(waitUntil([&] { return room->audioMixer().activeEncodes() == 1; }, 5s));
+}
