@@ -1,0 +1,76 @@
+// The mixmeet server as a child process of the benchmark, so its CPU time and memory can be
+// read from /proc apart from the synthetic peers'.
+#pragma once
+
+#include <gio/gio.h>
+#include <sys/types.h>
+
+#include "core/GstPtr.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace mixmeet::bench {
+
+struct ServerSettings {
+    std::string binary;  ///< path of the `mixmeet` executable
+    int width = 640;     ///< composite size and rate ([video])
+    int height = 360;
+    int framerate = 30;
+    int videoBitrate = 800000;
+    int maxParticipants = 25;
+};
+
+/// Counts from GET /api/stats?room=NAME.
+struct RoomStats {
+    long participants = 0;
+    long vp8Encoders = 0;
+    long opusEncoders = 0;
+    long elements = 0;
+};
+
+/// Owns: a temporary directory (config file, data directory, the server's stderr as
+/// server.log), the child process. Main thread only; waits iterate the thread-default main
+/// context (Wait.h), with timeouts.
+class ServerProcess {
+public:
+    explicit ServerProcess(ServerSettings settings);
+    /// Stops the server (SIGTERM, then SIGKILL after 10 s) and removes the temporary directory
+    /// unless keepFiles().
+    ~ServerProcess();
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
+
+    /// Writes the config, starts `mixmeet serve --config FILE` and waits (at most 20 s) for
+    /// its "mixmeet: listening on http://127.0.0.1:PORT/" line. false with `error` set when
+    /// it does not come.
+    bool start(std::string& error);
+    /// Asks the server to stop and waits for it (bounded).
+    void stop();
+
+    pid_t pid() const { return pid_; }
+    int port() const { return port_; }
+    std::string wsUrl() const;
+    /// The server's stderr, kept after the run when keepFiles() was called.
+    std::string logPath() const { return dir_ + "/server.log"; }
+    void keepFiles() { keep_ = true; }
+    /// GET /api/stats?room=`room` (waits at most 5 s); nothing when the server does not
+    /// serve it or the room does not exist.
+    std::optional<RoomStats> roomStats(const std::string& room);
+
+private:
+    struct Reader;
+
+    // Passed by argument.
+    ServerSettings settings_;
+    // Allocated by this.
+    std::string dir_;
+    core::GPtr<GSubprocess> process_;
+    std::shared_ptr<Reader> reader_;  // stdout lines, shared with the pending async read
+    pid_t pid_ = 0;
+    int port_ = 0;
+    bool keep_ = false;
+};
+
+}  // namespace mixmeet::bench

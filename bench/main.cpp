@@ -1,0 +1,326 @@
+// mixmeet-bench: the real server (a child process) and N synthetic participants in one room on
+// loopback; measures server CPU and memory, delivered frame rate and bitrate, encoder counts
+// and glass-to-glass latency, and prints one table row per room size. docs/performance.md
+// explains the columns and the method.
+#include <gst/gst.h>
+#include <unistd.h>
+
+#include "DirectLoop.h"
+#include "FrameStamp.h"
+#include "ProcStat.h"
+#include "ServerProcess.h"
+#include "SyntheticPeer.h"
+#include "Wait.h"
+#include "mixmeet-bench-config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using mixmeet::testing::PeerOptions;
+using mixmeet::testing::percentile;
+using mixmeet::testing::SyntheticPeer;
+
+namespace {
+
+struct Options {
+    std::vector<int> participants{3};
+    int duration = 20;  // seconds of measurement
+    int width = 640, height = 360, fps = 30;
+    int sendWidth = 320, sendHeight = 180, sendFps = 15;
+    int videoBitrate = 800000;
+    bool audioOnly = false;
+    std::string layout = "grid";
+    std::string server = MIXMEET_BENCH_SERVER;
+    bool keep = false;
+};
+
+int usage(FILE* out) {
+    std::fprintf(out,
+                 "usage: mixmeet-bench [--participants N[,N...]] [--duration S]\n"
+                 "                     [--width W --height H --fps F]   composite (server)\n"
+                 "                     [--send-width W --send-height H --send-fps F]  peers\n"
+                 "                     [--bitrate BPS] [--audio-only] [--layout grid]\n"
+                 "                     [--server PATH] [--keep]\n"
+                 "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers send 320x180 at\n"
+                 "15 fps, server %s\n",
+                 MIXMEET_BENCH_SERVER);
+    return out == stdout ? 0 : 2;
+}
+
+std::vector<int> parseList(const std::string& text) {
+    std::vector<int> out;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ','))
+        if (int n = std::atoi(item.c_str()); n > 0) out.push_back(n);
+    return out;
+}
+
+double median(std::vector<double> v) {
+    return percentile(std::move(v), 0.5);
+}
+
+struct Row {
+    int n = 0;
+    bool complete = true;  // every peer connected and received from everyone before measuring
+    double serverCpu = 0, peersCpu = 0;
+    long serverRssKiB = 0;
+    double fpsMin = 0, fpsMedian = 0;
+    double kbpsMin = 0, kbpsMedian = 0;
+    std::optional<mixmeet::bench::RoomStats> stats;
+    double g2gP50 = 0, g2gP95 = 0, directP50 = 0, directP95 = 0;
+    std::size_t latencySamples = 0;
+    double firstFrameMedian = 0, firstFrameMax = 0;
+    double stampReadPct = 0;
+};
+
+std::string fmt(const char* f, double a, double b) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, a, b);
+    return buf;
+}
+
+void printHeader(const Options& o) {
+    char send[64] = "audio only";
+    if (!o.audioOnly)
+        std::snprintf(send, sizeof send, "%dx%d@%d VP8", o.sendWidth, o.sendHeight, o.sendFps);
+    std::printf("\nmixmeet-bench: %s, composite %dx%d@%d, peers send %s, %d s per row, %ld cores\n",
+                o.audioOnly ? "audio only" : "audio+video", o.width, o.height, o.fps, send,
+                o.duration, sysconf(_SC_NPROCESSORS_ONLN));
+    std::printf(
+        "| N | server CPU %% | per participant %% | peers CPU %% | fps min/med | down kbps "
+        "min/med | VP8 enc | Opus enc | elements | server RSS MB | g2g p50/p95 ms | direct "
+        "p50/p95 ms | server-added p50/p95 ms | first frame ms med/max | stamps read %% |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    std::fflush(stdout);
+}
+
+void printRow(const Options& o, const Row& r) {
+    auto count = [&](long mixmeet::bench::RoomStats::*field) {
+        return r.stats ? std::to_string(r.stats.value().*field) : std::string("n/a");
+    };
+    const bool video = !o.audioOnly && r.latencySamples > 0;
+    std::printf(
+        "| %d%s | %.0f | %.1f | %.0f | %s | %s | %s | %s | %s | %.0f | %s | %s | %s | %s | %s |\n",
+        r.n, r.complete ? "" : "*", r.serverCpu, r.serverCpu / r.n, r.peersCpu,
+        o.audioOnly ? "-" : fmt("%.1f / %.1f", r.fpsMin, r.fpsMedian).c_str(),
+        fmt("%.0f / %.0f", r.kbpsMin, r.kbpsMedian).c_str(),
+        count(&mixmeet::bench::RoomStats::vp8Encoders).c_str(),
+        count(&mixmeet::bench::RoomStats::opusEncoders).c_str(),
+        count(&mixmeet::bench::RoomStats::elements).c_str(), double(r.serverRssKiB) / 1024.0,
+        video ? fmt("%.0f / %.0f", r.g2gP50, r.g2gP95).c_str() : "-",
+        video ? fmt("%.0f / %.0f", r.directP50, r.directP95).c_str() : "-",
+        video ? fmt("%.0f / %.0f", r.g2gP50 - r.directP50, r.g2gP95 - r.directP95).c_str() : "-",
+        o.audioOnly ? "-" : fmt("%.0f / %.0f", r.firstFrameMedian, r.firstFrameMax).c_str(),
+        o.audioOnly ? "-" : fmt("%.1f", r.stampReadPct, 0.0).c_str());
+    std::fflush(stdout);
+}
+
+/// One room of `n` participants: start the server, join, settle, measure, tear down.
+std::optional<Row> runOnce(const Options& o, int n) {
+    Row row;
+    row.n = n;
+    mixmeet::bench::ServerProcess server(
+        {o.server, o.width, o.height, o.fps, o.videoBitrate, std::max(n, 2)});
+    if (o.keep) server.keepFiles();
+    std::string error;
+    if (!server.start(error)) {
+        std::fprintf(stderr, "mixmeet-bench: %s\n", error.c_str());
+        return std::nullopt;
+    }
+    std::fprintf(stderr, "N=%d: server pid %d on port %d, joining...\n", n, int(server.pid()),
+                 server.port());
+
+    std::unique_ptr<mixmeet::bench::DirectLoop> loop;
+    if (!o.audioOnly) {
+        loop = std::make_unique<mixmeet::bench::DirectLoop>(
+            mixmeet::bench::DirectLoopSettings{o.sendWidth, o.sendHeight, o.sendFps, 300000, 50});
+        if (!loop->start(error)) {
+            std::fprintf(stderr, "mixmeet-bench: %s\n", error.c_str());
+            return std::nullopt;
+        }
+    }
+
+    const std::string room = "bench";
+    std::vector<std::unique_ptr<SyntheticPeer>> peers;
+    for (int i = 0; i < n; ++i) {
+        PeerOptions p;
+        p.url = server.wsUrl();
+        p.room = room;
+        p.name = "p" + std::to_string(i + 1);
+        p.pattern = 0;                  // SMPTE bars...
+        p.horizontalSpeed = 1 + i % 4;  // ...moving, at different speeds
+        // Distinct, not harmonically related; low enough that n of them summed do not clip.
+        p.toneHz = 311.0 + 53.7 * i;
+        p.toneVolume = std::min(0.1, 0.8 / n);
+        p.width = o.sendWidth;
+        p.height = o.sendHeight;
+        p.fps = o.sendFps;
+        p.sendVideo = !o.audioOnly;
+        p.receiveVideo = !o.audioOnly;
+        p.stampFrames = !o.audioOnly;
+        p.keepFrames = false;
+        peers.push_back(std::make_unique<SyntheticPeer>(p));
+        peers.back()->start();
+        // One at a time: tiles then follow the start order, and the server is not measured on
+        // a burst of simultaneous negotiations.
+        if (!mixmeet::testing::waitUntil([&] { return peers.back()->joined(); }, 10s)) {
+            std::fprintf(stderr, "mixmeet-bench: %s did not join\n", p.name.c_str());
+            row.complete = false;
+        }
+    }
+
+    auto everyone = [&](auto pred) {
+        return std::all_of(peers.begin(), peers.end(), [&](auto& p) { return pred(*p); });
+    };
+    auto settled = [&](const SyntheticPeer& p) {
+        if (!p.connected() || int(p.roster().size()) != n || p.audioSamplesReceived() == 0)
+            return false;
+        return o.audioOnly || (p.videoFramesDecoded() > 0 && p.tilesWithStamp() == n);
+    };
+    if (!mixmeet::testing::waitUntil([&] { return everyone(settled); }, 30s + 2s * n)) {
+        row.complete = false;
+        for (auto& p : peers)
+            if (!settled(*p))
+                std::fprintf(
+                    stderr, "  %s not settled: ice=%s roster=%zu frames=%llu tiles=%d audio=%llu\n",
+                    p->options().name.c_str(), p->iceConnectionState().c_str(), p->roster().size(),
+                    (unsigned long long)p->videoFramesDecoded(), p->tilesWithStamp(),
+                    (unsigned long long)p->audioSamplesReceived());
+    }
+
+    // ---- measurement window ----
+    std::vector<std::uint64_t> frames0, bytes0, read0, miss0;
+    for (auto& p : peers) {
+        p->clearLatencySamples();
+        frames0.push_back(p->videoFramesDecoded());
+        bytes0.push_back(p->videoBytesReceived() + p->audioBytesReceived());
+        read0.push_back(p->stampsRead());
+        miss0.push_back(p->stampMisses());
+    }
+    if (loop) loop->clear();
+    mixmeet::bench::CpuMeter serverCpu(server.pid()), selfCpu(getpid());
+    serverCpu.start();
+    selfCpu.start();
+    const std::int64_t t0 = g_get_monotonic_time();
+    for (int s = 1; s <= o.duration; ++s) {
+        mixmeet::testing::runFor(std::chrono::milliseconds(
+            std::max<std::int64_t>(0, (t0 + s * G_USEC_PER_SEC - g_get_monotonic_time()) / 1000)));
+        row.serverRssKiB = std::max(row.serverRssKiB, mixmeet::bench::rssKiB(server.pid()));
+    }
+    const double seconds = double(g_get_monotonic_time() - t0) / 1e6;
+    row.serverCpu = serverCpu.percentOfOneCore();
+    row.peersCpu = selfCpu.percentOfOneCore();
+
+    std::vector<double> fps, kbps, latency, firstFrame;
+    std::uint64_t read = 0, missed = 0;
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+        SyntheticPeer& p = *peers[i];
+        fps.push_back(double(p.videoFramesDecoded() - frames0[i]) / seconds);
+        kbps.push_back(double(p.videoBytesReceived() + p.audioBytesReceived() - bytes0[i]) * 8 /
+                       1000 / seconds);
+        auto samples = p.latencySamplesMs();
+        latency.insert(latency.end(), samples.begin(), samples.end());
+        if (p.firstFrameAtUs() > 0 && p.iceConnectedAtUs() > 0)
+            firstFrame.push_back(double(p.firstFrameAtUs() - p.iceConnectedAtUs()) / 1000);
+        read += p.stampsRead() - read0[i];
+        missed += p.stampMisses() - miss0[i];
+    }
+    row.stats = server.roomStats(room);
+    row.fpsMin = *std::min_element(fps.begin(), fps.end());
+    row.fpsMedian = median(fps);
+    row.kbpsMin = *std::min_element(kbps.begin(), kbps.end());
+    row.kbpsMedian = median(kbps);
+    row.latencySamples = latency.size();
+    row.g2gP50 = percentile(latency, 0.5);
+    row.g2gP95 = percentile(latency, 0.95);
+    if (loop) {
+        auto direct = loop->samplesMs();
+        row.directP50 = percentile(direct, 0.5);
+        row.directP95 = percentile(direct, 0.95);
+    }
+    row.firstFrameMedian = median(firstFrame);
+    row.firstFrameMax =
+        firstFrame.empty() ? 0 : *std::max_element(firstFrame.begin(), firstFrame.end());
+    row.stampReadPct = read + missed ? 100.0 * double(read) / double(read + missed) : 0;
+
+    // ---- teardown ----
+    for (auto& p : peers) p->leave();
+    mixmeet::testing::waitUntil([&] { return everyone([](auto& p) { return p.socketClosed(); }); },
+                                10s);
+    peers.clear();
+    loop.reset();
+    server.stop();
+    return row;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    gst_init(&argc, &argv);
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) std::exit(usage(stderr));
+            return argv[++i];
+        };
+        if (a == "--participants")
+            o.participants = parseList(next());
+        else if (a == "--duration")
+            o.duration = std::max(1, std::atoi(next().c_str()));
+        else if (a == "--width")
+            o.width = std::atoi(next().c_str());
+        else if (a == "--height")
+            o.height = std::atoi(next().c_str());
+        else if (a == "--fps")
+            o.fps = std::atoi(next().c_str());
+        else if (a == "--send-width")
+            o.sendWidth = std::atoi(next().c_str());
+        else if (a == "--send-height")
+            o.sendHeight = std::atoi(next().c_str());
+        else if (a == "--send-fps")
+            o.sendFps = std::atoi(next().c_str());
+        else if (a == "--bitrate")
+            o.videoBitrate = std::atoi(next().c_str());
+        else if (a == "--audio-only")
+            o.audioOnly = true;
+        else if (a == "--layout")
+            o.layout = next();
+        else if (a == "--server")
+            o.server = next();
+        else if (a == "--keep")
+            o.keep = true;
+        else
+            return usage(a == "--help" || a == "-h" ? stdout : stderr);
+    }
+    if (o.layout != "grid") {
+        std::fprintf(stderr, "mixmeet-bench: only --layout grid exists\n");
+        return 2;
+    }
+    if (o.participants.empty()) return usage(stderr);
+
+    printHeader(o);
+    int status = 0;
+    for (int n : o.participants) {
+        auto row = runOnce(o, n);
+        if (!row) {
+            status = 1;
+            continue;
+        }
+        printRow(o, *row);
+    }
+    std::printf(
+        "(* = not every peer was connected and receiving from everyone before the "
+        "window; stats n/a = the server has no /api/stats)\n");
+    gst_deinit();
+    return status;
+}
