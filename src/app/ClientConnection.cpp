@@ -225,6 +225,14 @@ core::Status ClientConnection::answerCall(const std::string& callId, bool accept
     return services_.presence.answer(identity_->user.id, callId, accept);
 }
 
+core::Status ClientConnection::setQuality(const std::string& tier) {
+    room::Room* r = room();
+    if (!r) return core::makeError(errc::kBadState, "not in a room");
+    return r->setQuality(participantId_, tier);
+}
+
+void ClientConnection::onQuality(const protocol::Quality& quality) { sendMessage(quality); }
+
 void ClientConnection::onOffer(std::string sdp) { session_.onLocalOffer(std::move(sdp)); }
 
 void ClientConnection::onLocalCandidate(protocol::IceCandidate candidate) {

@@ -59,12 +59,14 @@ public:
     core::Status goOnline() override;
     core::Status placeCall(const std::string& username) override;
     core::Status answerCall(const std::string& callId, bool accept) override;
+    core::Status setQuality(const std::string& tier) override;
 
     // room::ParticipantListener
     void onOffer(std::string sdp) override;
     void onLocalCandidate(protocol::IceCandidate candidate) override;
     void onRoster(protocol::Roster roster) override;
     void onChat(const protocol::ChatLine& line) override;
+    void onQuality(const protocol::Quality& quality) override;
     void onRemoved(std::string reason, std::string code, std::string message) override;
 
 private:

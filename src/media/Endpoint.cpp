@@ -85,6 +85,7 @@ struct Endpoint::Shared {
     bool audioLinked = false;
     unsigned decoderSerial = 0;
     std::atomic<gint64> lastPacketUs{0};  ///< g_get_monotonic_time() of the last packet in.
+    guint videoSsrc = 0;  ///< SSRC of our video to this viewer (set on the payloader).
 };
 
 /// C trampolines; all noexcept (no exception crosses a C frame).
@@ -182,6 +183,45 @@ struct Callbacks {
     static GstPadProbeReturn onPacket(GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
         get(data).lastPacketUs.store(g_get_monotonic_time(), std::memory_order_relaxed);
         return GST_PAD_PROBE_OK;
+    }
+
+    /// webrtcbin thread: get-stats answered. Finds the viewer's receiver report about our
+    /// video ("remote-inbound-rtp" with our SSRC: with max-bundle the stats' kind is unreliable,
+    /// design.md) and posts loss and RTT to the main thread.
+    static void onStats(GstPromise* promise, gpointer data) noexcept {
+        core::PromisePtr owned(promise);
+        auto& s = get(data);
+        if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return;
+        const GstStructure* reply = gst_promise_get_reply(promise);
+        if (!reply) return;
+        struct Found {
+            guint ssrc;
+            bool ok = false;
+            double loss = 0, rtt = 0;
+        } found{s.videoSsrc};
+        gst_structure_foreach(
+            reply,
+            [](GQuark, const GValue* value, gpointer user) -> gboolean {
+                auto* f = static_cast<Found*>(user);
+                if (!GST_VALUE_HOLDS_STRUCTURE(value)) return TRUE;
+                const GstStructure* st = gst_value_get_structure(value);
+                GstWebRTCStatsType type;
+                guint ssrc = 0;
+                if (!gst_structure_get(st, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr) ||
+                    type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP ||
+                    !gst_structure_get_uint(st, "ssrc", &ssrc) || ssrc != f->ssrc)
+                    return TRUE;
+                gst_structure_get_double(st, "fraction-lost", &f->loss);
+                double rtt = 0;
+                if (gst_structure_get_double(st, "round-trip-time", &rtt)) f->rtt = rtt * 1000.0;
+                f->ok = true;
+                return FALSE;
+            },
+            &found);
+        if (!found.ok) return;
+        core::postToMain([owner = s.owner, loss = found.loss, rtt = found.rtt] {
+            if (auto* e = core::resolve(owner)) e->listener_.onEndpointFeedback(loss, rtt);
+        });
     }
 
     /// Streaming thread: a stream from the participant appeared. Decode it into the tile or
@@ -371,8 +411,10 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
     valve_ = make("valve", "video_valve");
     g_object_set(valve_.get(), "drop", TRUE, nullptr);
     ElementPtr vp8Pay = make("rtpvp8pay", "video_pay");
+    // A known SSRC, to find this viewer's receiver reports in get-stats.
+    shared_->videoSsrc = g_random_int_range(1, G_MAXINT32);
     g_object_set(vp8Pay.get(), "pt", kVp8Pt, "mtu", 1200, "picture-id-mode", 2 /* 15-bit */,
-                 nullptr);
+                 "ssrc", shared_->videoSsrc, nullptr);
     gst_bin_add_many(bin, sendQueue.get(), valve_.get(), vp8Pay.get(), nullptr);
     if (!gst_element_link_many(sendQueue.get(), valve_.get(), vp8Pay.get(), nullptr))
         return makeError("internal", "cannot link the video send chain");
@@ -503,6 +545,12 @@ void Endpoint::addRemoteCandidate(int mlineIndex, const std::string& candidate) 
     if (candidate.empty()) return;
     g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", static_cast<guint>(mlineIndex),
                           candidate.c_str());
+}
+
+void Endpoint::requestFeedback() {
+    GstPromise* promise = gst_promise_new_with_change_func(
+        Callbacks::onStats, Callbacks::wrap(shared_), Callbacks::unwrapPlain);
+    g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise);
 }
 
 gint64 Endpoint::millisecondsSinceLastPacket() const {

@@ -50,6 +50,9 @@ public:
         virtual void onEndpointIceState(IceState state) = 0;
         /// Unrecoverable: the answer was rejected by webrtcbin ("bad-sdp").
         virtual void onEndpointFailed(std::string code, std::string message) = 0;
+        /// The viewer's latest receiver report for our video: fraction lost (0..1) and
+        /// round-trip time in ms (0 if unknown). Answers requestFeedback().
+        virtual void onEndpointFeedback(double lossFraction, double rttMs) = 0;
     };
 
     /// Builds the participant's bin in `pipeline` and starts it; the SDP offer follows
@@ -74,6 +77,9 @@ public:
     /// Lets the composite and the shared audio reach this viewer (call once ICE is connected;
     /// design.md: media reaching webrtcbin before that can stall a shared tee).
     void openSend();
+    /// Asks webrtcbin for stats; the viewer's receiver report for our video SSRC arrives
+    /// through Listener::onEndpointFeedback (nothing if the viewer has not reported yet).
+    void requestFeedback();
     /// Time since the last packet (RTP, RTCP or DTLS) arrived from this participant, ms.
     /// Browsers send RTCP at least every few seconds even when they send no media.
     gint64 millisecondsSinceLastPacket() const;

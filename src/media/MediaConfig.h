@@ -11,7 +11,10 @@ struct MediaConfig {
     int width = 1280;          ///< Composite width, pixels.
     int height = 720;          ///< Composite height, pixels.
     int framerate = 30;        ///< Composite frames per second.
-    int videoBitrate = 1500000;  ///< VP8 target bitrate, bps.
+    int videoBitrate = 1200000;  ///< VP8 target bitrate of the high tier, bps.
+    int mediumBitrate = 500000;  ///< Medium tier (half size), bps.
+    int lowBitrate = 150000;     ///< Low tier (quarter size), bps.
+    int lowFramerate = 15;       ///< Low tier frames per second.
     int audioBitrate = 32000;    ///< Opus bitrate, bps.
     int jitterBufferMs = 50;     ///< webrtcbin (rtpjitterbuffer) latency, ms.
     int mixerLatencyMs = 40;     ///< compositor aggregator latency on top of upstream, ms.

@@ -1,29 +1,38 @@
-// The room's one composite and its one shared encode:
-//   compositor (force-live) ! capsfilter (output size/rate, I420) ! queue ! [video-encode-vp8]
-//     ! tee allow-not-linked=true
-// Inputs are compositor request pads (one tile each); outputs are tee request pads (one per
-// viewer, each viewer payloads on its own). Main thread only.
+// The room's one composite, encoded once per bandwidth tier that has viewers:
+//   compositor (force-live) ! capsfilter (output size/rate, I420) ! tee
+//     -> VideoTier "high" / "medium" / "low" (each: scale, encode once, tee to its viewers)
+// Inputs are compositor request pads (one tile each); outputs are tier tee pads (one per
+// viewer; each viewer payloads on its own). Main thread only.
 #pragma once
 
 #include <gst/gst.h>
 
+#include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "core/GstPtr.h"
 #include "core/Result.h"
 #include "media/Fragments.h"
 #include "media/Layout.h"
 #include "media/MediaConfig.h"
+#include "media/VideoTier.h"
 
 namespace mixmeet::media {
 
+/// The tiers a config defines: high = the composite size and rate at [video] bitrate, medium =
+/// half the size at [tiers] medium_bitrate, low = a quarter of the size at
+/// [tiers] low_framerate and low_bitrate. Sizes are kept even.
+std::vector<TierSpec> tierSpecs(const MediaConfig& config);
+
 class VideoMixer {
 public:
-    /// Builds the elements into `pipeline`. Error "config" if the encoder fragment fails.
+    /// Builds the composite into `pipeline`. Error "config"/"internal".
     static core::Result<std::unique_ptr<VideoMixer>> create(GstBin* pipeline,
                                                             const MediaConfig& config,
                                                             const Fragments& fragments);
-    ~VideoMixer() = default;
+    ~VideoMixer();
 
     /// A new compositor sink pad (a tile). Release with releaseInput.
     core::PadPtr requestInput();
@@ -31,23 +40,35 @@ public:
     /// Places a tile: position and size in the composite, pixels.
     void setTile(const core::PadPtr& pad, const Rect& rect, int zorder);
 
-    /// A new tee src pad carrying the encoded composite (VP8). Release with releaseOutput.
-    core::PadPtr requestOutput();
-    void releaseOutput(const core::PadPtr& pad);
+    /// A pad carrying tier `tier`'s encoded composite (VP8); starts the tier's encoder if it
+    /// was idle. Empty pad on failure. Release with releaseOutput.
+    core::PadPtr requestOutput(int tier);
+    /// Stops the tier's encoder when its last viewer goes.
+    void releaseOutput(int tier, const core::PadPtr& pad);
 
-    /// Asks the shared encoder for a keyframe (rate-limited by the encoder's
+    /// Asks tier `tier`'s encoder for a keyframe (rate-limited by the encoder's
     /// min-force-key-unit-interval).
-    void forceKeyframe();
+    void forceKeyframe(int tier);
 
-    GstElement* encoder() const { return encoder_.get(); }
+    const std::vector<TierSpec>& tiers() const { return specs_; }
+    /// Tiers whose encoder is running.
+    std::size_t activeEncoders() const { return active_.size(); }
 
 private:
     VideoMixer() = default;
+    struct Active {
+        std::unique_ptr<VideoTier> tier;
+        int viewers = 0;
+    };
 
+    GstBin* pipeline_ = nullptr;
+    const Fragments* fragments_ = nullptr;
+    int keyframeMinIntervalMs_ = 500;
+    std::vector<TierSpec> specs_;
+    std::map<int, Active> active_;
     // Owned by the pipeline; these are extra references for our own use.
     core::ElementPtr compositor_;
-    core::ElementPtr encoder_;
-    core::ElementPtr tee_;
+    core::ElementPtr compositeTee_;
 };
 
 }  // namespace mixmeet::media

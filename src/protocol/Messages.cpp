@@ -162,6 +162,15 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
         a.accept = *accept;
         return ClientMessage{a};
     }
+    if (t == "set-quality") {
+        SetQuality q{r.string("tier", 16)};
+        if (!r.ok()) return badMessage(r);
+        if (q.tier != "auto" && q.tier != "high" && q.tier != "medium" && q.tier != "low" &&
+            q.tier != "audio")
+            return makeError(errc::kBadMessage,
+                             "field 'tier' must be auto, high, medium, low or audio");
+        return ClientMessage{q};
+    }
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
 }
 
@@ -242,6 +251,15 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
     if (t == "call-accepted")
         return done(CallAccepted{r.string("callId", 256), r.string("meetingId", 256)});
     if (t == "call-declined") return done(CallDeclined{r.string("callId", 256)});
+    if (t == "quality") {
+        Quality q;
+        q.tier = r.string("tier", 16);
+        q.choice = r.string("choice", 16);
+        q.width = static_cast<int>(r.integer("width", 0, 16384));
+        q.height = static_cast<int>(r.integer("height", 0, 16384));
+        q.framerate = static_cast<int>(r.integer("framerate", 0, 1000));
+        return done(q);
+    }
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
 }
 
@@ -335,6 +353,16 @@ std::string toJson(const ServerMessage& message) {
             [](const CallDeclined& m) {
                 return JsonWriter().str("type", "call-declined").str("callId", m.callId).finish();
             },
+            [](const Quality& m) {
+                return JsonWriter()
+                    .str("type", "quality")
+                    .str("tier", m.tier)
+                    .str("choice", m.choice)
+                    .num("width", m.width)
+                    .num("height", m.height)
+                    .num("framerate", m.framerate)
+                    .finish();
+            },
         },
         message);
 }
@@ -380,6 +408,9 @@ std::string toJson(const ClientMessage& message) {
                     .str("callId", m.callId)
                     .boolean("accept", m.accept)
                     .finish();
+            },
+            [](const SetQuality& m) {
+                return JsonWriter().str("type", "set-quality").str("tier", m.tier).finish();
             },
         },
         message);

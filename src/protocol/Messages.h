@@ -72,8 +72,12 @@ struct CallAnswer {
     std::string callId;
     bool accept = false;
 };
+/// The viewer's quality choice: "auto", "high", "medium", "low" or "audio" (no video).
+struct SetQuality {
+    std::string tier;
+};
 using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend,
-                                   ChatHistoryRequest, Presence, Call, CallAnswer>;
+                                   ChatHistoryRequest, Presence, Call, CallAnswer, SetQuality>;
 
 // Server -> client.
 struct IceServer {
@@ -141,9 +145,17 @@ struct CallAccepted {
 struct CallDeclined {
     std::string callId;
 };
+/// The tier a viewer now receives.
+struct Quality {
+    std::string tier;       ///< "high", "medium", "low" or "audio".
+    std::string choice;     ///< What the viewer asked for ("auto" by default).
+    int width = 0;          ///< Pixels; 0 for audio.
+    int height = 0;
+    int framerate = 0;
+};
 using ServerMessage =
     std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent, ChatHistory,
-                 PresenceAck, CallRinging, IncomingCall, CallAccepted, CallDeclined>;
+                 PresenceAck, CallRinging, IncomingCall, CallAccepted, CallDeclined, Quality>;
 
 /// Parses and validates one client message. Errors: bad-json, too-large, bad-message,
 /// unknown-type (Error::code), with a human-readable message naming the field.

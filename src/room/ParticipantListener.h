@@ -16,6 +16,8 @@ public:
     virtual void onRoster(protocol::Roster roster) = 0;
     /// A chat line was posted in the room (by anyone, this participant included).
     virtual void onChat(const protocol::ChatLine& line) = 0;
+    /// The viewer's tier changed (or was confirmed after a choice).
+    virtual void onQuality(const protocol::Quality& quality) = 0;
     /// The room dropped this participant (reason: "ice-failed", "bad-sdp", "internal"); it is
     /// already out of the room when this is called.
     virtual void onRemoved(std::string reason, std::string code, std::string message) = 0;

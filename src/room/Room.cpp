@@ -5,6 +5,7 @@
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "media/Layout.h"
+#include "media/TierController.h"
 
 #define GST_CAT_DEFAULT mixmeet_room_debug
 
@@ -23,6 +24,9 @@ struct Room::Member {
     core::PadPtr audioTeePad;    ///< The full-mix tee's src pad feeding this listener.
     bool connected = false;
     guint disconnectTimer = 0;
+    int tier = 0;                   ///< Video tier (Room::kAudioOnly: none).
+    std::string choice = "auto";    ///< The viewer's own quality choice.
+    media::TierController controller;
 };
 
 /// Routes one endpoint's events to the room, tagged with the participant id.
@@ -38,6 +42,7 @@ public:
             m->listener->onLocalCandidate(protocol::IceCandidate{std::move(candidate), mline});
     }
     void onEndpointIceState(media::IceState state) override { room_.onIceState(id_, state); }
+    void onEndpointFeedback(double loss, double rtt) override { room_.onFeedback(id_, loss, rtt); }
     void onEndpointFailed(std::string code, std::string message) override {
         // Destroys this object: nothing may touch members after the call.
         room_.remove(id_, code == "bad-sdp" ? "bad-sdp" : "internal", code, message);
@@ -149,7 +154,7 @@ core::Result<std::string> Room::join(const std::string& displayName,
     media::Endpoint& ep = *member->endpoint;
 
     member->compositorPad = video_->requestInput();
-    member->teePad = video_->requestOutput();
+    member->teePad = video_->requestOutput(member->tier);
     member->audioTeePad =
         core::PadPtr::adopt(gst_element_request_pad_simple(sharedAudioTee_.get(), "src_%u"));
     if (!member->compositorPad || !member->teePad || !member->audioTeePad ||
@@ -157,7 +162,7 @@ core::Result<std::string> Room::join(const std::string& displayName,
         GST_PAD_LINK_FAILED(gst_pad_link(member->teePad.get(), ep.videoSink())) ||
         GST_PAD_LINK_FAILED(gst_pad_link(member->audioTeePad.get(), ep.sharedAudioSink()))) {
         video_->releaseInput(member->compositorPad);
-        video_->releaseOutput(member->teePad);
+        video_->releaseOutput(member->tier, member->teePad);
         if (member->audioTeePad)
             gst_element_release_request_pad(sharedAudioTee_.get(), member->audioTeePad.get());
         return makeError("internal", "could not link the participant into the room");
@@ -186,7 +191,7 @@ void Room::remove(const std::string& id, const std::string& reason, const std::s
     audio_->removeInput(id);
     member->endpoint.reset();  // Unlinks from tee and compositor, then NULL.
     video_->releaseInput(member->compositorPad);
-    video_->releaseOutput(member->teePad);
+    if (member->teePad) video_->releaseOutput(member->tier, member->teePad);
     gst_element_release_request_pad(sharedAudioTee_.get(), member->audioTeePad.get());
     g_message("room %s: %s (%s) left%s%s, %zu in room", name_.c_str(), id.c_str(),
               member->name.c_str(), reason.empty() ? "" : ": ", reason.c_str(), members_.size());
@@ -255,7 +260,8 @@ void Room::onIceState(const std::string& id, media::IceState state) {
                 m->endpoint->openSend();
                 audio_->addOutput(id, m->endpoint->audioSrc(), m->endpoint->sendGate());
                 // A new viewer needs a keyframe to start decoding the shared stream.
-                video_->forceKeyframe();
+                video_->forceKeyframe(m->tier);
+                notifyQuality(*m);
                 g_message("room %s: %s connected", name_.c_str(), id.c_str());
             }
             break;
@@ -283,6 +289,8 @@ void Room::onIceState(const std::string& id, media::IceState state) {
 void Room::checkLiveness() {
     std::vector<std::string> silent;
     for (const auto& m : members_)
+        if (m->connected) m->endpoint->requestFeedback();
+    for (const auto& m : members_)
         if (m->connected &&
             m->endpoint->millisecondsSinceLastPacket() > config_.disconnectTimeoutMs)
             silent.push_back(m->id);
@@ -291,6 +299,82 @@ void Room::checkLiveness() {
                     config_.disconnectTimeoutMs);
         remove(id, "ice-failed", {}, {});
     }
+}
+
+namespace {
+int tierIndex(const std::string& choice) {
+    if (choice == "high" || choice == "auto") return 0;
+    if (choice == "medium") return 1;
+    if (choice == "low") return 2;
+    if (choice == "audio") return Room::kAudioOnly;
+    return -1;
+}
+}  // namespace
+
+core::Status Room::setQuality(const std::string& id, const std::string& choice) {
+    Member* m = find(id);
+    if (!m) return makeError("bad-state", "not in the room");
+    int ceiling = tierIndex(choice);
+    if (ceiling < 0) return makeError("bad-message", "unknown quality " + choice);
+    m->choice = choice;
+    m->controller.setCeiling(ceiling);
+    applyTier(*m, m->controller.tier());
+    notifyQuality(*m);
+    return core::Ok{};
+}
+
+int Room::tierOf(const std::string& id) const {
+    for (const auto& m : members_)
+        if (m->id == id) return m->tier;
+    return -1;
+}
+
+void Room::onFeedback(const std::string& id, double lossFraction, double rttMs) {
+    Member* m = find(id);
+    if (!m) return;
+    int before = m->tier;
+    int tier = m->controller.update({lossFraction, rttMs}, g_get_monotonic_time() / 1000);
+    GST_DEBUG("[%s] %s feedback loss %.3f rtt %.0f ms -> tier %d", name_.c_str(), id.c_str(),
+              lossFraction, rttMs, tier);
+    if (tier != before) {
+        applyTier(*m, tier);
+        notifyQuality(*m);
+    }
+}
+
+void Room::applyTier(Member& m, int tier) {
+    if (tier == m.tier) return;
+    media::Endpoint& ep = *m.endpoint;
+    if (m.teePad) {
+        gst_pad_unlink(m.teePad.get(), ep.videoSink());
+        video_->releaseOutput(m.tier, m.teePad);
+        m.teePad.reset();
+    }
+    m.tier = tier;
+    if (tier == kAudioOnly) return;
+    m.teePad = video_->requestOutput(tier);
+    if (!m.teePad || GST_PAD_LINK_FAILED(gst_pad_link(m.teePad.get(), ep.videoSink()))) {
+        GST_ERROR("[%s] cannot move %s to tier %d", name_.c_str(), m.id.c_str(), tier);
+        return;
+    }
+    video_->forceKeyframe(tier);
+    g_message("room %s: %s now receives the %s tier", name_.c_str(), m.id.c_str(),
+              video_->tiers()[static_cast<std::size_t>(tier)].name.c_str());
+}
+
+void Room::notifyQuality(Member& m) {
+    protocol::Quality q;
+    q.choice = m.choice;
+    if (m.tier == kAudioOnly) {
+        q.tier = "audio";
+    } else {
+        const auto& spec = video_->tiers()[static_cast<std::size_t>(m.tier)];
+        q.tier = spec.name;
+        q.width = spec.width;
+        q.height = spec.height;
+        q.framerate = spec.framerate;
+    }
+    m.listener->onQuality(q);
 }
 
 std::size_t Room::elementCount() const { return elementCount(nullptr); }

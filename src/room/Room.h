@@ -48,6 +48,13 @@ public:
     /// Errors: "bad-sdp"; unknown ids give "bad-state".
     core::Status applyAnswer(const std::string& id, const std::string& sdp);
     void addRemoteCandidate(const std::string& id, const protocol::IceCandidate& candidate);
+    /// The viewer's quality choice: "auto", "high", "medium", "low" or "audio". Error
+    /// "bad-message" for anything else.
+    core::Status setQuality(const std::string& id, const std::string& choice);
+    /// The tier a participant receives (index into videoMixer().tiers(); kAudioOnly for none).
+    int tierOf(const std::string& id) const;
+    static constexpr int kAudioOnly = 3;
+    const media::VideoMixer& videoMixer() const { return *video_; }
     /// Delivers a chat line to every participant.
     void broadcastChat(const protocol::ChatLine& line);
 
@@ -74,6 +81,10 @@ private:
     void relayout();
     void broadcastRoster();
     void onIceState(const std::string& id, media::IceState state);
+    void onFeedback(const std::string& id, double lossFraction, double rttMs);
+    /// Moves a viewer's video to `tier` (re-linking its send branch; keyframe on the new tier).
+    void applyTier(Member& m, int tier);
+    void notifyQuality(Member& m);
     /// Once a second: removes connected participants silent for disconnectTimeoutMs.
     void checkLiveness();
     static gboolean onBusMessage(GstBus* bus, GstMessage* message, gpointer data) noexcept;

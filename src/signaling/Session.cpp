@@ -148,6 +148,14 @@ void Session::handle(const protocol::CallAnswer& m) {
     replyIfError(listener_.answerCall(m.callId, m.accept));
 }
 
+void Session::handle(const protocol::SetQuality& m) {
+    if (!inRoom()) {
+        replyError(errc::kBadState, "quality can be chosen after joining");
+        return;
+    }
+    replyIfError(listener_.setQuality(m.tier));
+}
+
 void Session::onLocalOffer(std::string sdp) {
     if (state_ != State::AwaitingOffer) return;
     listener_.sendMessage(protocol::Offer{std::move(sdp)});

@@ -57,6 +57,8 @@ public:
         virtual core::Status placeCall(const std::string& username) = 0;
         /// Accepts or declines a ringing call. Error bad-state for unknown calls.
         virtual core::Status answerCall(const std::string& callId, bool accept) = 0;
+        /// The viewer's quality choice (protocol SetQuality::tier).
+        virtual core::Status setQuality(const std::string& tier) = 0;
     };
 
     explicit Session(Listener& listener) : listener_(listener) {}
@@ -90,6 +92,7 @@ private:
     void handle(const protocol::Presence& m);
     void handle(const protocol::Call& m);
     void handle(const protocol::CallAnswer& m);
+    void handle(const protocol::SetQuality& m);
     bool inRoom() const;
     void replyIfError(const core::Status& status);
     void replyError(const std::string& code, const std::string& message);

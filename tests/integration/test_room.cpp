@@ -51,6 +51,20 @@ bool receiving(const SyntheticPeer& p, uint64_t minFrames) {
            size[1] == kHeight && p.audioSamplesReceived() > 48000 / 2;
 }
 
+/// One line per peer for failure messages.
+std::string describe(const std::vector<std::unique_ptr<SyntheticPeer>>& peers) {
+    std::string out;
+    for (const auto& p : peers) {
+        auto size = p->lastVideoSize();
+        out += p->options().name + ": ice=" + p->iceConnectionState() +
+               " frames=" + std::to_string(p->videoFramesDecoded()) + " size=" +
+               std::to_string(size[0]) + "x" + std::to_string(size[1]) +
+               " audio=" + std::to_string(p->audioSamplesReceived()) +
+               " roster=" + std::to_string(p->roster().size()) + "\n";
+    }
+    return out;
+}
+
 /// Frames decoded during the next `ms`, with the main loop running.
 uint64_t framesDuring(const SyntheticPeer& p, std::chrono::milliseconds ms) {
     uint64_t before = p.videoFramesDecoded();
@@ -78,13 +92,15 @@ TEST_CASE("three participants get the composite and a mix-minus of the others", 
     const std::size_t elementsWithTwo = s.room("trio")->elementCount();
 
     peers.push_back(makePeer(s, "trio", specs[2]));
-    REQUIRE(waitUntil(
+    bool all = waitUntil(
         [&] {
             for (auto& p : peers)
                 if (!receiving(*p, 20) || p->roster().size() != 3) return false;
             return true;
         },
-        20s));
+        30s);
+    INFO(describe(peers));
+    REQUIRE(all);
 
     SECTION("each receives the composite at the configured size, at a steady rate") {
         for (auto& p : peers) {
@@ -347,4 +363,42 @@ TEST_CASE("silent listeners share one audio encode; speakers get a private mix-m
     speaker->stopSendingMedia();
     CHECK(waitUntil([&] { return room->audioMixer().speakers().empty(); }, 5s));
     CHECK(waitUntil([&] { return room->audioMixer().activeEncodes() == 1; }, 5s));
+}
+
+TEST_CASE("viewers in different tiers get different sizes from one composite", "[room][tiers]") {
+    TestServer s;
+    auto a = makePeer(s, "tiers", {"A", 4, 440.0});
+    auto b = makePeer(s, "tiers", {"B", 5, 660.0});
+    REQUIRE(waitUntil([&] { return receiving(*a, 5) && receiving(*b, 5); }, 20s));
+    room::Room* room = s.room("tiers");
+    CHECK(room->videoMixer().activeEncoders() == 1);
+
+    b->sendRaw(R"({"type":"set-quality","tier":"low"})");
+    // B now decodes the quarter-size tier; A keeps the full one; two encoders run.
+    CHECK(waitUntil([&] { return b->lastVideoSize() == std::array<int, 2>{160, 90}; }, 10s));
+    CHECK(a->lastVideoSize() == std::array<int, 2>{kWidth, kHeight});
+    CHECK(room->videoMixer().activeEncoders() == 2);
+    CHECK(framesDuring(*b, 1000ms) >= 5);   // low tier: 15 fps nominal
+    CHECK(framesDuring(*a, 1000ms) >= 10);  // unaffected (30 fps nominal)
+    // Both tiers show the same composite: B's own tile is green in B's small picture too.
+    auto small = media::gridLayout(2, 160, 90);
+    std::size_t bIndex = b->roster().at(0).name == "B" ? 0 : 1;
+    const media::Rect& tile = small[bIndex];
+    auto green = b->lastFrameRGB().mean(tile.x + tile.width / 4, tile.y + tile.height / 8,
+                                        tile.width / 2, tile.height / 2);
+    CHECK(green[1] > 128);
+    CHECK(green[0] < 100);
+
+    b->sendRaw(R"({"type":"set-quality","tier":"audio"})");
+    CHECK(waitUntil([&] { return room->videoMixer().activeEncoders() == 1; }, 5s));
+    uint64_t frames = b->videoFramesDecoded();
+    testing::runFor(1000ms);
+    CHECK(b->videoFramesDecoded() - frames <= 2);  // video stopped ...
+    CHECK(b->toneLevel(440.0) > 0.15);             // ... audio did not
+
+    b->sendRaw(R"({"type":"set-quality","tier":"auto"})");
+    CHECK(waitUntil([&] { return b->lastVideoSize() == std::array<int, 2>{kWidth, kHeight}; },
+                    10s));
+    CHECK(room->videoMixer().activeEncoders() == 1);
+    CHECK(framesDuring(*a, 1000ms) >= 10);
 }

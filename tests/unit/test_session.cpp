@@ -66,6 +66,10 @@ struct FakeListener : Session::Listener {
         return core::Ok{};
     }
     void onJoined() override { calls.push_back("joined"); }
+    core::Status setQuality(const std::string& tier) override {
+        calls.push_back("quality:" + tier);
+        return core::Ok{};
+    }
     bool offline = false;
 
     std::vector<std::string> types() const {
@@ -264,4 +268,17 @@ TEST_CASE("presence without an account is refused", "[signaling]") {
     s.onText(R"({"type":"presence"})");
     CHECK(l.lastErrorCode() == errc::kUnauthenticated);
     CHECK(s.state() == State::Ended);
+}
+
+TEST_CASE("quality choices are validated and routed", "[signaling]") {
+    FakeListener l;
+    Session s(l);
+    l.session = &s;
+    s.onText(R"({"type":"set-quality","tier":"low"})");
+    CHECK(l.lastErrorCode() == errc::kBadState);
+    s.onText(kJoin);
+    s.onText(R"({"type":"set-quality","tier":"low"})");
+    CHECK(l.calls.back() == "quality:low");
+    s.onText(R"({"type":"set-quality","tier":"ultra"})");
+    CHECK(l.lastErrorCode() == errc::kBadMessage);
 }

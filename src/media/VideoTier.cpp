@@ -1,0 +1,103 @@
+#include "media/VideoTier.h"
+
+#include <gst/video/video.h>
+
+#include "core/Log.h"
+
+#define GST_CAT_DEFAULT mixmeet_media_debug
+
+namespace mixmeet::media {
+
+using core::ElementPtr;
+using core::makeError;
+
+core::Result<std::unique_ptr<VideoTier>> VideoTier::create(GstBin* pipeline,
+                                                           GstElement* compositeTee,
+                                                           const TierSpec& spec,
+                                                           int keyframeMinIntervalMs,
+                                                           const Fragments& fragments) {
+    std::unique_ptr<VideoTier> t(new VideoTier());
+    t->spec_ = spec;
+    t->pipeline_ = pipeline;
+    t->compositeTee_ = ElementPtr::ref(compositeTee);
+    t->bin_ = ElementPtr::refSink(gst_bin_new(("tier-" + spec.name).c_str()));
+    GstBin* bin = GST_BIN(t->bin_.get());
+
+    auto make = [](const char* f, const char* n) {
+        return ElementPtr::refSink(gst_element_factory_make(f, n));
+    };
+    ElementPtr queue = make("queue", "queue");
+    g_object_set(queue.get(), "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time",
+                 guint64{0}, "leaky", 2 /* downstream */, nullptr);
+    ElementPtr scale = make("videoscale", "scale");
+    ElementPtr rate = make("videorate", "rate");
+    g_object_set(rate.get(), "drop-only", TRUE, nullptr);
+    ElementPtr caps = make("capsfilter", "caps");
+    core::CapsPtr c(gst_caps_new_simple(
+        "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, spec.width, "height",
+        G_TYPE_INT, spec.height, "framerate", GST_TYPE_FRACTION, spec.framerate, 1,
+        "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
+    g_object_set(caps.get(), "caps", c.get(), nullptr);
+    auto encode = fragments.makeBin(fragment::kVideoEncodeVp8, "encode");
+    if (!encode) return encode.error();
+    t->encoder_ = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(encode.value().get()), "encoder"));
+    if (!t->encoder_)
+        return makeError("config", "video-encode-vp8.pipeline has no element named 'encoder'");
+    g_object_set(t->encoder_.get(), "target-bitrate", spec.bitrate,
+                 "min-force-key-unit-interval",
+                 static_cast<guint64>(keyframeMinIntervalMs) * GST_MSECOND, nullptr);
+    t->tee_ = make("tee", "tee");
+    g_object_set(t->tee_.get(), "allow-not-linked", TRUE, nullptr);
+    gst_bin_add_many(bin, queue.get(), scale.get(), rate.get(), caps.get(), encode.value().get(),
+                     t->tee_.get(), nullptr);
+    if (!gst_element_link_many(queue.get(), scale.get(), rate.get(), caps.get(),
+                               encode.value().get(), t->tee_.get(), nullptr))
+        return makeError("internal", "cannot link the " + spec.name + " tier");
+    core::PadPtr in = core::PadPtr::adopt(gst_element_get_static_pad(queue.get(), "sink"));
+    gst_element_add_pad(t->bin_.get(), gst_ghost_pad_new("sink", in.get()));
+
+    gst_bin_add(pipeline, t->bin_.get());
+    // Running before linking into the live composite (design.md, "Live branches").
+    gst_element_sync_state_with_parent(t->bin_.get());
+    t->compositePad_ = core::PadPtr::adopt(gst_element_request_pad_simple(compositeTee, "src_%u"));
+    core::PadPtr sink = core::PadPtr::adopt(gst_element_get_static_pad(t->bin_.get(), "sink"));
+    if (!t->compositePad_ || GST_PAD_LINK_FAILED(gst_pad_link(t->compositePad_.get(), sink.get())))
+        return makeError("internal", "cannot feed the " + spec.name + " tier");
+    GST_INFO("tier %s started: %dx%d@%d %d bps", spec.name.c_str(), spec.width, spec.height,
+             spec.framerate, spec.bitrate);
+    return t;
+}
+
+VideoTier::~VideoTier() {
+    if (!bin_ || !pipeline_) return;
+    if (GST_OBJECT_PARENT(bin_.get()) == GST_OBJECT(pipeline_)) gst_bin_remove(pipeline_, bin_.get());
+    gst_element_set_state(bin_.get(), GST_STATE_NULL);
+    if (compositePad_) gst_element_release_request_pad(compositeTee_.get(), compositePad_.get());
+    GST_INFO("tier %s stopped", spec_.name.c_str());
+}
+
+core::PadPtr VideoTier::requestOutput() {
+    // Viewers' bins are siblings of ours, so they link to a ghost pad on our bin (pads link
+    // only between elements with the same parent).
+    core::PadPtr teePad = core::PadPtr::adopt(gst_element_request_pad_simple(tee_.get(), "src_%u"));
+    if (!teePad) return {};
+    core::PadPtr ghost = core::PadPtr::refSink(gst_ghost_pad_new(nullptr, teePad.get()));
+    gst_pad_set_active(ghost.get(), TRUE);
+    gst_element_add_pad(bin_.get(), ghost.get());
+    return ghost;
+}
+
+void VideoTier::releaseOutput(const core::PadPtr& pad) {
+    if (!pad) return;
+    core::PadPtr teePad = core::PadPtr::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(pad.get())));
+    gst_element_remove_pad(bin_.get(), pad.get());
+    if (teePad) gst_element_release_request_pad(tee_.get(), teePad.get());
+}
+
+void VideoTier::forceKeyframe() {
+    core::PadPtr src = core::PadPtr::adopt(gst_element_get_static_pad(encoder_.get(), "src"));
+    gst_pad_send_event(src.get(),
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+}  // namespace mixmeet::media
