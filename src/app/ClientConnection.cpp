@@ -139,6 +139,10 @@ core::Result<protocol::Welcome> ClientConnection::joinRoom(const protocol::Join&
 }
 
 void ClientConnection::onJoined() {
+    if (pendingHint_) {
+        sendMessage(*pendingHint_);
+        pendingHint_.reset();
+    }
     if (meeting_) requestChatHistory(std::nullopt);
 }
 
@@ -232,6 +236,15 @@ core::Status ClientConnection::setQuality(const std::string& tier) {
 }
 
 void ClientConnection::onQuality(const protocol::Quality& quality) { sendMessage(quality); }
+
+void ClientConnection::onSendHint(const protocol::SendHint& hint) {
+    // Only once joined (the first hint is part of the join; it follows the welcome).
+    if (session_.state() == signaling::State::Joining) {
+        pendingHint_ = hint;
+        return;
+    }
+    sendMessage(hint);
+}
 
 void ClientConnection::onOffer(std::string sdp) { session_.onLocalOffer(std::move(sdp)); }
 

@@ -67,6 +67,7 @@ public:
     void onRoster(protocol::Roster roster) override;
     void onChat(const protocol::ChatLine& line) override;
     void onQuality(const protocol::Quality& quality) override;
+    void onSendHint(const protocol::SendHint& hint) override;
     void onRemoved(std::string reason, std::string code, std::string message) override;
 
 private:
@@ -87,6 +88,7 @@ private:
     bool meeting_ = false;  ///< The room is a stored meeting (history, persisted chat).
     std::optional<int64_t> participationId_;
     bool online_ = false;
+    std::optional<protocol::SendHint> pendingHint_;  ///< Layout hint that came during join.
     gulong messageHandler_ = 0;
     gulong closedHandler_ = 0;
 };

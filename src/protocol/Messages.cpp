@@ -251,6 +251,13 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
     if (t == "call-accepted")
         return done(CallAccepted{r.string("callId", 256), r.string("meetingId", 256)});
     if (t == "call-declined") return done(CallDeclined{r.string("callId", 256)});
+    if (t == "send-hint") {
+        SendHint h;
+        h.width = static_cast<int>(r.integer("width", 0, 16384));
+        h.height = static_cast<int>(r.integer("height", 0, 16384));
+        h.maxBitrate = static_cast<int>(r.integer("maxBitrate", 0, 100000000));
+        return done(h);
+    }
     if (t == "quality") {
         Quality q;
         q.tier = r.string("tier", 16);
@@ -352,6 +359,14 @@ std::string toJson(const ServerMessage& message) {
             },
             [](const CallDeclined& m) {
                 return JsonWriter().str("type", "call-declined").str("callId", m.callId).finish();
+            },
+            [](const SendHint& m) {
+                return JsonWriter()
+                    .str("type", "send-hint")
+                    .num("width", m.width)
+                    .num("height", m.height)
+                    .num("maxBitrate", m.maxBitrate)
+                    .finish();
             },
             [](const Quality& m) {
                 return JsonWriter()

@@ -153,9 +153,17 @@ struct Quality {
     int height = 0;
     int framerate = 0;
 };
+/// What the server shows of this sender: its tile in the composite. Senders scale their
+/// camera down to it and cap their bitrate, saving uplink and server decode/scale work.
+struct SendHint {
+    int width = 0;   ///< Tile size in the largest tier, pixels.
+    int height = 0;
+    int maxBitrate = 0;  ///< bps.
+};
 using ServerMessage =
     std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent, ChatHistory,
-                 PresenceAck, CallRinging, IncomingCall, CallAccepted, CallDeclined, Quality>;
+                 PresenceAck, CallRinging, IncomingCall, CallAccepted, CallDeclined, Quality,
+                 SendHint>;
 
 /// Parses and validates one client message. Errors: bad-json, too-large, bad-message,
 /// unknown-type (Error::code), with a human-readable message naming the field.

@@ -227,6 +227,12 @@ void Room::relayout() {
     for (std::size_t i = 0; i < members_.size(); ++i) {
         video_->setTile(members_[i]->compositorPad, tiles[i], static_cast<int>(i));
         members_[i]->endpoint->setTileSize(tiles[i].width, tiles[i].height);
+        // Senders send what is shown: the tile size, and a bitrate in proportion to its area
+        // (1.5x the composite's bits per pixel, for the sender's own encode), 100 kbps-1.5 Mbps.
+        double share = static_cast<double>(tiles[i].width) * tiles[i].height /
+                       (static_cast<double>(config_.width) * config_.height);
+        int bps = std::clamp(static_cast<int>(share * config_.videoBitrate * 1.5), 100000, 1500000);
+        members_[i]->listener->onSendHint({tiles[i].width, tiles[i].height, bps});
     }
 }
 

@@ -165,6 +165,46 @@ await runTest('two-browsers', async (resources) => {
   }
   log('Bob: mute and camera-off toggles flip and flip back');
 
+  // Senders send what is shown: two tiles of 320x180 in the 640x360 composite, so the camera
+  // (640x480 fake device) must be scaled down to fit the hinted tile.
+  const hinted = await waitFor(
+    "Alice's camera to be sent at the hinted tile size",
+    async () => {
+      const s = await pageStats(alice.page);
+      const ok =
+        s.sendHint &&
+        s.sentFrameWidth > 0 &&
+        s.sentFrameWidth <= s.sendHint.width &&
+        s.sentFrameHeight <= s.sendHint.height;
+      return { ...s, ok };
+    },
+    { timeoutMs: 15000, describe: (s) => JSON.stringify({ hint: s && s.sendHint, w: s && s.sentFrameWidth, h: s && s.sentFrameHeight }) },
+  );
+  log(`Alice: sends ${hinted.sentFrameWidth}x${hinted.sentFrameHeight} for a ${hinted.sendHint.width}x${hinted.sendHint.height} tile`);
+
+  // Data saver: Bob picks the low tier and receives a quarter-size composite; Alice does not.
+  await bob.page.evaluate(() => window.mixmeet.setQuality('low'));
+  await waitFor(
+    'Bob to receive the low tier (160x90)',
+    async () => {
+      const s = await pageStats(bob.page);
+      return { ...s, ok: s.frameWidth === 160 && s.quality && s.quality.tier === 'low' };
+    },
+    { timeoutMs: 15000, describe: describeStats },
+  );
+  const aliceStill = await pageStats(alice.page);
+  if (aliceStill.frameWidth !== 640) fail(`Alice's picture changed: ${aliceStill.frameWidth}`);
+  await bob.page.evaluate(() => window.mixmeet.setQuality('auto'));
+  await waitFor(
+    'Bob to return to the full composite',
+    async () => {
+      const s = await pageStats(bob.page);
+      return { ...s, ok: s.frameWidth === 640 };
+    },
+    { timeoutMs: 15000, describe: describeStats },
+  );
+  log('Bob: data saver gave 160x90, auto gave 640x360 back');
+
   log('Alice: clicking Leave');
   await Promise.all([
     alice.page.waitForURL((url) => !url.pathname.endsWith('/room.html'), { timeout: 10000 }),

@@ -79,7 +79,11 @@ TEST_CASE("client messages round-trip through JSON", "[protocol]") {
     for (const ClientMessage& m :
          {ClientMessage{Join{1, "room", "Grace"}}, ClientMessage{Answer{"v=0\r\n"}},
           ClientMessage{IceCandidate{"candidate:1 1 UDP 1 127.0.0.1 5000 typ host", 1}},
-          ClientMessage{IceCandidate{"", 0}}, ClientMessage{Leave{}}}) {
+          ClientMessage{IceCandidate{"", 0}}, ClientMessage{Leave{}},
+          ClientMessage{ChatSend{"hello"}}, ClientMessage{ChatHistoryRequest{42}},
+          ClientMessage{ChatHistoryRequest{}}, ClientMessage{Presence{}},
+          ClientMessage{Call{"bob"}}, ClientMessage{CallAnswer{"c1", true}},
+          ClientMessage{SetQuality{"medium"}}}) {
         auto back = parseClientMessage(toJson(m));
         REQUIRE(back.ok());
         CHECK(back.value().index() == m.index());
@@ -93,7 +97,14 @@ TEST_CASE("server messages round-trip through JSON", "[protocol]") {
     for (const ServerMessage& m :
          {ServerMessage{w}, ServerMessage{Roster{{{"p1", "Ada"}, {"p2", "<b>Bob</b>"}}}},
           ServerMessage{Offer{"v=0\r\n"}}, ServerMessage{IceCandidate{"candidate:x", 0}},
-          ServerMessage{ErrorReply{errc::kBadJson, "nope"}}, ServerMessage{Bye{"left"}}}) {
+          ServerMessage{ErrorReply{errc::kBadJson, "nope"}}, ServerMessage{Bye{"left"}},
+          ServerMessage{ChatEvent{ChatLine{7, 3, "Ada", "hi <b>", 1700000000000}}},
+          ServerMessage{ChatHistory{{ChatLine{1, std::nullopt, "Guest", "x", 5}}, true}},
+          ServerMessage{PresenceAck{}}, ServerMessage{CallRinging{"c1", {"bob", "Bob"}}},
+          ServerMessage{IncomingCall{"c1", {"ada", "Ada"}}},
+          ServerMessage{CallAccepted{"c1", "abc-defg-hij"}}, ServerMessage{CallDeclined{"c1"}},
+          ServerMessage{Quality{"low", "auto", 320, 180, 15}},
+          ServerMessage{SendHint{640, 360, 500000}}}) {
         auto back = parseServerMessage(toJson(m));
         REQUIRE(back.ok());
         CHECK(back.value().index() == m.index());

@@ -35,6 +35,8 @@ const ui = {
   mic: $('mic-button'),
   cam: $('cam-button'),
   leave: $('leave-button'),
+  quality: $('quality-select'),
+  qualityNow: $('quality-now'),
   meetingId: $('meeting-id'),
   copyLink: $('copy-link-button'),
   roomMain: $('room-main'),
@@ -75,6 +77,8 @@ const state = {
   mediaTried: false,
   mediaError: null, // why getUserMedia failed, if it did
   sending: { audio: false, video: false },
+  quality: null, // {tier, choice, width, height, framerate} from the server
+  sendHint: null, // {width, height, maxBitrate}: what the server shows of our camera
   micMuted: false,
   cameraOff: false,
   leaving: false,
@@ -329,6 +333,31 @@ async function enableSound() {
   }
 }
 
+// Senders send what is shown (docs/protocol.md, send-hint): scale the camera down to the tile
+// we are shown at and cap the bitrate, saving uplink and the server's decode and scale work.
+async function applySendHint() {
+  if (!pc || !state.sendHint || !localStream) return;
+  const track = localStream.getVideoTracks()[0];
+  const transceiver = pc.getTransceivers().find((t) => t.sender.track === track);
+  if (!track || !transceiver) return;
+  const settings = track.getSettings();
+  const scale = Math.max(
+    1,
+    (settings.width || state.sendHint.width) / Math.max(1, state.sendHint.width),
+    (settings.height || state.sendHint.height) / Math.max(1, state.sendHint.height),
+  );
+  const parameters = transceiver.sender.getParameters();
+  if (!parameters.encodings || parameters.encodings.length === 0) parameters.encodings = [{}];
+  parameters.encodings[0].scaleResolutionDownBy = scale;
+  parameters.encodings[0].maxBitrate = state.sendHint.maxBitrate;
+  try {
+    await transceiver.sender.setParameters(parameters);
+    state.sendScale = scale;
+  } catch (err) {
+    console.warn('could not apply the send hint', err);
+  }
+}
+
 async function handleOffer(message) {
   mark('offer');
   if (!pc) pc = createPeerConnection(); // offer before welcome: not per protocol, but harmless
@@ -356,6 +385,7 @@ async function handleOffer(message) {
   signaling.answer(pc.localDescription.sdp);
   answerSent = true;
   mark('answerSent');
+  await applySendHint(); // a hint that came before the answer
   for (const queued of pendingLocalIce.splice(0)) {
     signaling.ice(queued.candidate, queued.sdpMLineIndex);
   }
@@ -432,6 +462,27 @@ function wireSignaling() {
     addChat(messages, { fromHistory: true, older });
   });
 
+  signaling.on('quality', (message) => {
+    state.quality = {
+      tier: message.tier,
+      choice: message.choice,
+      width: message.width,
+      height: message.height,
+      framerate: message.framerate,
+    };
+    ui.quality.disabled = false;
+    ui.quality.value = message.choice;
+    ui.qualityNow.textContent =
+      message.tier === 'audio' ? 'audio only' : `${message.width}×${message.height}`;
+  });
+  signaling.on('send-hint', (message) => {
+    state.sendHint = {
+      width: message.width,
+      height: message.height,
+      maxBitrate: message.maxBitrate,
+    };
+    enqueue(applySendHint);
+  });
   signaling.on('roster', (message) => {
     state.roster = Array.isArray(message.participants) ? message.participants : [];
     renderRoster();
@@ -573,6 +624,10 @@ async function stats() {
     totalAudioEnergy: 0,
     audioPacketsSent: 0,
     videoFramesEncoded: 0,
+    sentFrameWidth: 0, // what our camera is encoded at (after the server's send-hint)
+    sentFrameHeight: 0,
+    quality: state.quality,
+    sendHint: state.sendHint,
     videoWidth: video.videoWidth,
     videoHeight: video.videoHeight,
     videoPaused: video.paused,
@@ -613,12 +668,19 @@ async function stats() {
       result.audioPacketsSent += entry.packetsSent || 0;
     } else if (entry.type === 'outbound-rtp' && entry.kind === 'video') {
       result.videoFramesEncoded += entry.framesEncoded || 0;
+      result.sentFrameWidth = entry.frameWidth || 0;
+      result.sentFrameHeight = entry.frameHeight || 0;
     }
   });
   return result;
 }
 
-window.mixmeet = { state: snapshot, stats, leave, sendChat };
+function setQuality(tier) {
+  ui.quality.value = tier;
+  if (signaling) signaling.send({ type: 'set-quality', tier });
+}
+
+window.mixmeet = { state: snapshot, stats, leave, sendChat, setQuality };
 
 // ---------------------------------------------------------------- start
 
@@ -855,6 +917,9 @@ async function main() {
   document.title = `${state.room || 'Room'} – mixmeet`;
   ui.unmute.addEventListener('click', enableSound);
   ui.mic.addEventListener('click', toggleMic);
+  ui.quality.addEventListener('change', () => {
+    if (signaling) signaling.send({ type: 'set-quality', tier: ui.quality.value });
+  });
   ui.cam.addEventListener('click', toggleCamera);
   ui.leave.addEventListener('click', leave);
   ui.remoteVideo.addEventListener('playing', () => {
