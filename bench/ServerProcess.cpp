@@ -95,10 +95,12 @@ bool ServerProcess::start(std::string& error) {
                   "[server]\naddress=127.0.0.1\nport=0\ndata_dir=%s/data\n"
                   "[room]\nmax_participants=%d\n"
                   "[video]\nwidth=%d\nheight=%d\nframerate=%d\nbitrate=%d\n"
+                  "[webrtc]\njitter_buffer_ms=%d\nmixer_latency_ms=%d\n"
                   "[ice]\naddresses=127.0.0.1\n"
                   "[auth]\nopen_rooms=true\npassword_hash=minimum\n",
                   dir_.c_str(), settings_.maxParticipants, settings_.width, settings_.height,
-                  settings_.framerate, settings_.videoBitrate);
+                  settings_.framerate, settings_.videoBitrate, settings_.jitterBufferMs,
+                  settings_.mixerLatencyMs);
     ErrorOut err;
     if (!g_file_set_contents(config.c_str(), text, -1, err.out())) {
         error = std::string("cannot write config: ") + err.message();

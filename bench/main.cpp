@@ -36,7 +36,10 @@ struct Options {
     int width = 640, height = 360, fps = 30;
     int sendWidth = 320, sendHeight = 180, sendFps = 15;
     int videoBitrate = 800000;
+    int jitterBufferMs = 50;  // server and peers (webrtcbin latency)
+    int mixerLatencyMs = 40;
     bool audioOnly = false;
+    int decoders = -1;  // peers that decode the composite (the rest only count bytes); -1 all
     std::string layout = "grid";
     std::string server = MIXMEET_BENCH_SERVER;
     bool keep = false;
@@ -48,6 +51,7 @@ int usage(FILE* out) {
                  "                     [--width W --height H --fps F]   composite (server)\n"
                  "                     [--send-width W --send-height H --send-fps F]  peers\n"
                  "                     [--bitrate BPS] [--audio-only] [--layout grid]\n"
+                 "                     [--jitter-buffer MS] [--mixer-latency MS] [--decoders K]\n"
                  "                     [--server PATH] [--keep]\n"
                  "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers send 320x180 at\n"
                  "15 fps, server %s\n",
@@ -128,8 +132,8 @@ void printRow(const Options& o, const Row& r) {
 std::optional<Row> runOnce(const Options& o, int n) {
     Row row;
     row.n = n;
-    mixmeet::bench::ServerProcess server(
-        {o.server, o.width, o.height, o.fps, o.videoBitrate, std::max(n, 2)});
+    mixmeet::bench::ServerProcess server({o.server, o.width, o.height, o.fps, o.videoBitrate,
+                                          std::max(n, 2), o.jitterBufferMs, o.mixerLatencyMs});
     if (o.keep) server.keepFiles();
     std::string error;
     if (!server.start(error)) {
@@ -141,8 +145,8 @@ std::optional<Row> runOnce(const Options& o, int n) {
 
     std::unique_ptr<mixmeet::bench::DirectLoop> loop;
     if (!o.audioOnly) {
-        loop = std::make_unique<mixmeet::bench::DirectLoop>(
-            mixmeet::bench::DirectLoopSettings{o.sendWidth, o.sendHeight, o.sendFps, 300000, 50});
+        loop = std::make_unique<mixmeet::bench::DirectLoop>(mixmeet::bench::DirectLoopSettings{
+            o.sendWidth, o.sendHeight, o.sendFps, 300000, unsigned(o.jitterBufferMs)});
         if (!loop->start(error)) {
             std::fprintf(stderr, "mixmeet-bench: %s\n", error.c_str());
             return std::nullopt;
@@ -165,9 +169,10 @@ std::optional<Row> runOnce(const Options& o, int n) {
         p.height = o.sendHeight;
         p.fps = o.sendFps;
         p.sendVideo = !o.audioOnly;
-        p.receiveVideo = !o.audioOnly;
+        p.receiveVideo = !o.audioOnly && (o.decoders < 0 || i < o.decoders);
         p.stampFrames = !o.audioOnly;
         p.keepFrames = false;
+        p.latencyMs = unsigned(o.jitterBufferMs);
         peers.push_back(std::make_unique<SyntheticPeer>(p));
         peers.back()->start();
         // One at a time: tiles then follow the start order, and the server is not measured on
@@ -184,7 +189,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
     auto settled = [&](const SyntheticPeer& p) {
         if (!p.connected() || int(p.roster().size()) != n || p.audioSamplesReceived() == 0)
             return false;
-        return o.audioOnly || (p.videoFramesDecoded() > 0 && p.tilesWithStamp() == n);
+        return !p.options().receiveVideo || (p.videoFramesDecoded() > 0 && p.tilesWithStamp() == n);
     };
     if (!mixmeet::testing::waitUntil([&] { return everyone(settled); }, 30s + 2s * n)) {
         row.complete = false;
@@ -224,7 +229,8 @@ std::optional<Row> runOnce(const Options& o, int n) {
     std::uint64_t read = 0, missed = 0;
     for (std::size_t i = 0; i < peers.size(); ++i) {
         SyntheticPeer& p = *peers[i];
-        fps.push_back(double(p.videoFramesDecoded() - frames0[i]) / seconds);
+        if (p.options().receiveVideo)
+            fps.push_back(double(p.videoFramesDecoded() - frames0[i]) / seconds);
         kbps.push_back(double(p.videoBytesReceived() + p.audioBytesReceived() - bytes0[i]) * 8 /
                        1000 / seconds);
         auto samples = p.latencySamplesMs();
@@ -235,7 +241,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
         missed += p.stampMisses() - miss0[i];
     }
     row.stats = server.roomStats(room);
-    row.fpsMin = *std::min_element(fps.begin(), fps.end());
+    row.fpsMin = fps.empty() ? 0 : *std::min_element(fps.begin(), fps.end());
     row.fpsMedian = median(fps);
     row.kbpsMin = *std::min_element(kbps.begin(), kbps.end());
     row.kbpsMedian = median(kbps);
@@ -291,6 +297,12 @@ int main(int argc, char** argv) {
             o.sendFps = std::atoi(next().c_str());
         else if (a == "--bitrate")
             o.videoBitrate = std::atoi(next().c_str());
+        else if (a == "--jitter-buffer")
+            o.jitterBufferMs = std::atoi(next().c_str());
+        else if (a == "--mixer-latency")
+            o.mixerLatencyMs = std::atoi(next().c_str());
+        else if (a == "--decoders")
+            o.decoders = std::atoi(next().c_str());
         else if (a == "--audio-only")
             o.audioOnly = true;
         else if (a == "--layout")

@@ -5,6 +5,7 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 
+#include "FrameStamp.h"
 #include "SyntheticPeer.h"
 
 #include <csignal>
@@ -27,7 +28,9 @@ void usage() {
                  "usage: mixmeet-peer [--url ws://127.0.0.1:8080/ws] [--room R] [--count N]\n"
                  "                    [--duration S] [--width W --height H --fps F]\n"
                  "                    [--ice-address A] [--name-prefix P] [--volume V]\n"
-                 "                    [--recvonly]\n");
+                 "                    [--recvonly] [--stamp]\n"
+                 "--stamp: stamp sent frames with the capture time and print glass-to-glass\n"
+                 "         latency (p50/p95 ms) read from every tile of the composite\n");
 }
 
 // Distinct-looking videotestsrc patterns: smpte, red, green, blue, ball, pinwheel, spokes,
@@ -71,6 +74,8 @@ int main(int argc, char** argv) {
             prefix = next();
         else if (a == "--volume")
             base.toneVolume = std::atof(next());
+        else if (a == "--stamp")
+            base.stampFrames = true;
         else if (a == "--recvonly")
             base.sendAudio = base.sendVideo = false;
         else {
@@ -126,6 +131,13 @@ int main(int argc, char** argv) {
             lastFrames[i] = frames;
             for (double hz : tones)
                 std::printf(" %g=%.2f%s", hz, p.toneLevel(hz), hz == p.options().toneHz ? "*" : "");
+            if (base.stampFrames) {
+                const auto latency = p.latencySamplesMs();
+                p.clearLatencySamples();
+                std::printf(" latency p50=%.0f p95=%.0f ms (%zu)",
+                            mixmeet::testing::percentile(latency, 0.5),
+                            mixmeet::testing::percentile(latency, 0.95), latency.size());
+            }
             std::printf("\n");
             for (const auto& e : p.errors())
                 std::printf("         server error %s: %s\n", e.code.c_str(), e.message.c_str());
