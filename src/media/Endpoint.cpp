@@ -1,10 +1,12 @@
 #include "media/Endpoint.h"
 
+#include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <mutex>
@@ -86,6 +88,10 @@ struct Endpoint::Shared {
     unsigned decoderSerial = 0;
     std::atomic<gint64> lastPacketUs{0};  ///< g_get_monotonic_time() of the last packet in.
     guint videoSsrc = 0;  ///< SSRC of our video to this viewer (set on the payloader).
+    std::atomic<gint32> cumulativeLost{0};   ///< Last report block: cumulative packets lost.
+    std::atomic<guint32> highestSeq{0};      ///< Last report block: extended highest seq.
+    std::atomic<double> feedbackRttMs{0};  ///< Last report block: RTT, ms (0: unknown).
+    std::atomic<unsigned> feedbackSeq{0};  ///< Report blocks received.
 };
 
 /// C trampolines; all noexcept (no exception crosses a C frame).
@@ -185,43 +191,47 @@ struct Callbacks {
         return GST_PAD_PROBE_OK;
     }
 
-    /// webrtcbin thread: get-stats answered. Finds the viewer's receiver report about our
-    /// video ("remote-inbound-rtp" with our SSRC: with max-bundle the stats' kind is unreliable,
-    /// design.md) and posts loss and RTT to the main thread.
-    static void onStats(GstPromise* promise, gpointer data) noexcept {
-        core::PromisePtr owned(promise);
+    /// RTCP thread: an RTCP compound packet arrived from the viewer. Keeps its latest report
+    /// block about our video SSRC: fraction lost, and the round-trip time from LSR/DLSR
+    /// (RFC 3550 section 6.4.1: RTT = A - LSR - DLSR, in 1/65536 s of the NTP clock). We read
+    /// the reports ourselves because webrtcbin 1.22's stats keep one report block per remote
+    /// source, which with bundle is often the audio one.
+    static void onReceivingRtcp(GObject*, GstBuffer* buffer, gpointer data) noexcept {
         auto& s = get(data);
-        if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return;
-        const GstStructure* reply = gst_promise_get_reply(promise);
-        if (!reply) return;
-        struct Found {
-            guint ssrc;
-            bool ok = false;
-            double loss = 0, rtt = 0;
-        } found{s.videoSsrc};
-        gst_structure_foreach(
-            reply,
-            [](GQuark, const GValue* value, gpointer user) -> gboolean {
-                auto* f = static_cast<Found*>(user);
-                if (!GST_VALUE_HOLDS_STRUCTURE(value)) return TRUE;
-                const GstStructure* st = gst_value_get_structure(value);
-                GstWebRTCStatsType type;
-                guint ssrc = 0;
-                if (!gst_structure_get(st, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr) ||
-                    type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP ||
-                    !gst_structure_get_uint(st, "ssrc", &ssrc) || ssrc != f->ssrc)
-                    return TRUE;
-                gst_structure_get_double(st, "fraction-lost", &f->loss);
-                double rtt = 0;
-                if (gst_structure_get_double(st, "round-trip-time", &rtt)) f->rtt = rtt * 1000.0;
-                f->ok = true;
-                return FALSE;
-            },
-            &found);
-        if (!found.ok) return;
-        core::postToMain([owner = s.owner, loss = found.loss, rtt = found.rtt] {
-            if (auto* e = core::resolve(owner)) e->listener_.onEndpointFeedback(loss, rtt);
-        });
+        GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+        if (!gst_rtcp_buffer_map(buffer, GST_MAP_READ, &rtcp)) return;
+        GstRTCPPacket packet;
+        for (gboolean more = gst_rtcp_buffer_get_first_packet(&rtcp, &packet); more;
+             more = gst_rtcp_packet_move_to_next(&packet)) {
+            GstRTCPType type = gst_rtcp_packet_get_type(&packet);
+            if (type != GST_RTCP_TYPE_RR && type != GST_RTCP_TYPE_SR) continue;
+            for (guint i = 0; i < gst_rtcp_packet_get_rb_count(&packet); ++i) {
+                guint32 ssrc = 0, exthighest = 0, jitter = 0, lsr = 0, dlsr = 0;
+                guint8 fraction = 0;
+                gint32 lost = 0;
+                gst_rtcp_packet_get_rb(&packet, i, &ssrc, &fraction, &lost, &exthighest, &jitter,
+                                       &lsr, &dlsr);
+                if (ssrc != s.videoSsrc) continue;
+                double rttMs = 0;
+                if (lsr != 0) {
+                    // Middle 32 bits of the current NTP time (seconds since 1900).
+                    gint64 us = g_get_real_time();
+                    guint64 ntpSec = static_cast<guint64>(us / G_USEC_PER_SEC) + 2208988800ULL;
+                    guint64 frac = static_cast<guint64>(us % G_USEC_PER_SEC) * 65536 / G_USEC_PER_SEC;
+                    guint32 now = static_cast<guint32>(((ntpSec & 0xFFFF) << 16) | frac);
+                    guint32 rtt = now - lsr - dlsr;
+                    if (rtt < 65536 * 10) rttMs = rtt * 1000.0 / 65536.0;  // Ignore nonsense.
+                }
+                // Cumulative counters: the main thread computes loss over its own 1 s windows
+                // (RFC 3550 appendix A.3), steadier than each report's fraction, which early
+                // feedback packets (NACK, PLI) make noisy.
+                s.cumulativeLost.store(lost);
+                s.highestSeq.store(exthighest);
+                s.feedbackRttMs.store(rttMs);
+                s.feedbackSeq.fetch_add(1);
+            }
+        }
+        gst_rtcp_buffer_unmap(&rtcp);
     }
 
     /// Streaming thread: a stream from the participant appeared. Decode it into the tile or
@@ -515,6 +525,8 @@ Endpoint::~Endpoint() {
     for (gulong h : handlers_) g_signal_handler_disconnect(webrtc_.get(), h);
     handlers_.clear();
     if (binHandler_) g_signal_handler_disconnect(bin_.get(), binHandler_);
+    if (rtcpHandler_) g_signal_handler_disconnect(rtpSession_.get(), rtcpHandler_);
+    rtpSession_.reset();
     if (bin_ && pipeline_) {
         // Order verified on 1.22 (design.md): remove (unlinks the ghost pads from the room's
         // tee and compositor), then NULL; never from a webrtcbin thread.
@@ -548,9 +560,34 @@ void Endpoint::addRemoteCandidate(int mlineIndex, const std::string& candidate) 
 }
 
 void Endpoint::requestFeedback() {
-    GstPromise* promise = gst_promise_new_with_change_func(
-        Callbacks::onStats, Callbacks::wrap(shared_), Callbacks::unwrapPlain);
-    g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise);
+    if (!rtpSession_) {
+        // The RTP session exists once the transport is up; watch its incoming RTCP.
+        core::ElementPtr rtpbin =
+            core::ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(webrtc_.get()), "rtpbin"));
+        GObject* session = nullptr;
+        if (rtpbin) g_signal_emit_by_name(rtpbin.get(), "get-internal-session", 0u, &session);
+        if (!session) return;
+        rtpSession_ = core::GPtr<GObject>::adopt(session);
+        rtcpHandler_ = g_signal_connect_data(session, "on-receiving-rtcp",
+                                             G_CALLBACK(Callbacks::onReceivingRtcp),
+                                             Callbacks::wrap(shared_), Callbacks::unwrap,
+                                             GConnectFlags{});
+        return;
+    }
+    unsigned seq = shared_->feedbackSeq.load();
+    if (seq == lastFeedbackSeq_) return;  // No new report since the last call.
+    lastFeedbackSeq_ = seq;
+    gint32 lost = shared_->cumulativeLost.load();
+    guint32 highest = shared_->highestSeq.load();
+    bool first = !haveWindow_;
+    guint32 expected = highest - windowHighest_;
+    gint32 lostNow = lost - windowLost_;
+    windowLost_ = lost;
+    windowHighest_ = highest;
+    haveWindow_ = true;
+    if (first || expected == 0 || expected > 1u << 20) return;
+    double fraction = std::clamp(static_cast<double>(lostNow) / expected, 0.0, 1.0);
+    listener_.onEndpointFeedback(fraction, shared_->feedbackRttMs.load());
 }
 
 gint64 Endpoint::millisecondsSinceLastPacket() const {

@@ -77,8 +77,10 @@ public:
     /// Lets the composite and the shared audio reach this viewer (call once ICE is connected;
     /// design.md: media reaching webrtcbin before that can stall a shared tee).
     void openSend();
-    /// Asks webrtcbin for stats; the viewer's receiver report for our video SSRC arrives
-    /// through Listener::onEndpointFeedback (nothing if the viewer has not reported yet).
+    /// Delivers the viewer's loss on our video since the previous call (from the cumulative
+    /// counters of its RTCP receiver reports) and the latest RTT through
+    /// Listener::onEndpointFeedback, synchronously, if a new report arrived since the last
+    /// call. Call about once a second once ICE is connected.
     void requestFeedback();
     /// Time since the last packet (RTP, RTCP or DTLS) arrived from this participant, ms.
     /// Browsers send RTCP at least every few seconds even when they send no media.
@@ -120,6 +122,12 @@ private:
     std::shared_ptr<SendGate> gate_;
     std::vector<gulong> handlers_;  ///< Signal handlers on webrtc_, disconnected first.
     gulong binHandler_ = 0;         ///< deep-element-added on bin_.
+    core::GPtr<GObject> rtpSession_;  ///< webrtcbin's RTPSession 0 (bundle), once known.
+    gulong rtcpHandler_ = 0;          ///< on-receiving-rtcp on rtpSession_.
+    unsigned lastFeedbackSeq_ = 0;
+    bool haveWindow_ = false;  ///< Loss window start (cumulative counters at the last call).
+    gint32 windowLost_ = 0;
+    guint32 windowHighest_ = 0;
     std::shared_ptr<Shared> shared_;
     core::Anchor<Endpoint> anchor_{this};
 };

@@ -11,8 +11,12 @@ int TierController::update(const Feedback& f, int64_t nowMs) {
     if (congested) {
         cleanSince_ = -1;
         if (congestedSince_ < 0) congestedSince_ = nowMs;
-        if (nowMs - congestedSince_ >= config_.downAfterMs && tier_ < config_.tiers - 1) {
+        bool severe = f.lossFraction >= config_.severeLoss &&
+                      (lastStepDownMs_ < 0 || nowMs - lastStepDownMs_ >= config_.severeGapMs);
+        if ((severe || nowMs - congestedSince_ >= config_.downAfterMs) &&
+            tier_ < config_.tiers - 1) {
             ++tier_;
+            lastStepDownMs_ = nowMs;
             congestedSince_ = nowMs;  // Give the lower tier time to show its effect.
         }
     } else if (clean) {

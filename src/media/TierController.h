@@ -19,6 +19,8 @@ public:
     struct Config {
         int tiers = 3;                    ///< Video tiers, 0 = best.
         double downLoss = 0.08;           ///< Loss fraction that counts as congested.
+        double severeLoss = 0.20;         ///< Loss that steps down at once (one report).
+        int64_t severeGapMs = 1000;       ///< ... at most once per this interval.
         double upLoss = 0.02;             ///< Loss fraction that counts as clean.
         double downRttMs = 400;           ///< RTT that counts as congested (queueing).
         int64_t downAfterMs = 2000;       ///< Congested this long: one tier down.
@@ -43,6 +45,7 @@ private:
     int tier_ = 0;
     int ceiling_ = 0;
     int64_t congestedSince_ = -1;
+    int64_t lastStepDownMs_ = -1;
     int64_t cleanSince_ = -1;
 };
 

@@ -26,6 +26,7 @@ struct Room::Member {
     guint disconnectTimer = 0;
     int tier = 0;                   ///< Video tier (Room::kAudioOnly: none).
     std::string choice = "auto";    ///< The viewer's own quality choice.
+    std::pair<double, double> feedback{-1, -1};  ///< Last {loss, RTT ms}.
     media::TierController controller;
 };
 
@@ -335,9 +336,16 @@ int Room::tierOf(const std::string& id) const {
     return -1;
 }
 
+std::pair<double, double> Room::lastFeedback(const std::string& id) const {
+    for (const auto& m : members_)
+        if (m->id == id) return m->feedback;
+    return {-1, -1};
+}
+
 void Room::onFeedback(const std::string& id, double lossFraction, double rttMs) {
     Member* m = find(id);
     if (!m) return;
+    m->feedback = {lossFraction, rttMs};
     int before = m->tier;
     int tier = m->controller.update({lossFraction, rttMs}, g_get_monotonic_time() / 1000);
     GST_DEBUG("[%s] %s feedback loss %.3f rtt %.0f ms -> tier %d", name_.c_str(), id.c_str(),

@@ -53,6 +53,9 @@ public:
     core::Status setQuality(const std::string& id, const std::string& choice);
     /// The tier a participant receives (index into videoMixer().tiers(); kAudioOnly for none).
     int tierOf(const std::string& id) const;
+    /// The last receiver report of a viewer about our video: {loss fraction, RTT ms}; {-1, -1}
+    /// before the first.
+    std::pair<double, double> lastFeedback(const std::string& id) const;
     static constexpr int kAudioOnly = 3;
     const media::VideoMixer& videoMixer() const { return *video_; }
     /// Delivers a chat line to every participant.

@@ -40,11 +40,19 @@ TEST_CASE("a clean link stays in the top tier", "[tiers]") {
 TEST_CASE("sustained loss steps down one tier at a time; a blip does not", "[tiers]") {
     TierController c;
     int64_t now = 0;
-    CHECK(feed(c, 0.20, 30, 1, now) == 0);  // one bad report: hold
+    CHECK(feed(c, 0.10, 30, 1, now) == 0);  // one bad report: hold
     CHECK(feed(c, 0.0, 30, 1, now) == 0);
-    CHECK(feed(c, 0.20, 30, 3, now) == 1);  // 2 s congested: medium
-    CHECK(feed(c, 0.20, 30, 2, now) == 2);  // still congested: low
-    CHECK(feed(c, 0.20, 30, 10, now) == 2);  // never below the lowest video tier on its own
+    CHECK(feed(c, 0.10, 30, 3, now) == 1);  // 2 s congested: medium
+    CHECK(feed(c, 0.10, 30, 2, now) == 2);  // still congested: low
+    CHECK(feed(c, 0.10, 30, 10, now) == 2);  // never below the lowest video tier on its own
+}
+
+TEST_CASE("severe loss steps down at once, one tier per second", "[tiers]") {
+    TierController c;
+    int64_t now = 0;
+    CHECK(c.update({0.5, 30}, now) == 1);
+    CHECK(c.update({0.5, 30}, now + 500) == 1);  // not twice within a second
+    CHECK(c.update({0.5, 30}, now + 1000) == 2);
 }
 
 TEST_CASE("queueing delay counts as congestion", "[tiers]") {
