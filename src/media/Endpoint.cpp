@@ -177,6 +177,14 @@ struct Callbacks {
     /// frozen) long before ICE itself gives up.
     static void onDeepElementAdded(GstBin*, GstBin*, GstElement* element, gpointer data) noexcept {
         GstElementFactory* f = gst_element_get_factory(element);
+        if (f && std::strcmp(GST_OBJECT_NAME(f), "clocksync") == 0) {
+            // webrtcbin's transport send bin holds each outgoing packet until its running time
+            // plus the pipeline latency, which in a room includes the jitter buffers and the
+            // compositor: ~100-200 ms added to every stream for nothing (the composite is
+            // already late by then). Send as soon as encoded.
+            g_object_set(element, "sync", FALSE, nullptr);
+            return;
+        }
         if (!f || std::strcmp(GST_OBJECT_NAME(f), "nicesrc") != 0) return;
         PadPtr src = PadPtr::adopt(gst_element_get_static_pad(element, "src"));
         if (!src) return;
