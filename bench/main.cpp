@@ -181,6 +181,9 @@ std::optional<Row> runOnce(const Options& o, int n) {
             std::fprintf(stderr, "mixmeet-bench: %s did not join\n", p.name.c_str());
             row.complete = false;
         }
+        // Audio-only listeners tell the server, which then runs no video encode for them
+        // (protocol set-quality "audio").
+        if (o.audioOnly) peers.back()->sendRaw(R"({"type":"set-quality","tier":"audio"})");
     }
 
     auto everyone = [&](auto pred) {

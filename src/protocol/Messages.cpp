@@ -75,6 +75,15 @@ ChatLine readChatLine(JsonObject* obj, JsonReader& parent) {
     return line;
 }
 
+/// The `ice` message: the same shape in both directions.
+std::string candidateJson(const IceCandidate& m) {
+    return JsonWriter()
+        .str("type", "ice")
+        .str("candidate", m.candidate)
+        .num("sdpMLineIndex", m.sdpMLineIndex)
+        .finish();
+}
+
 void writeChatLine(JsonWriter& w, const char* key, const ChatLine& m) {
     w.beginObject(key).num("id", m.id);
     if (m.userId) w.num("userId", *m.userId);
@@ -306,13 +315,7 @@ std::string toJson(const ServerMessage& message) {
             [](const Offer& m) {
                 return JsonWriter().str("type", "offer").str("sdp", m.sdp).finish();
             },
-            [](const IceCandidate& m) {
-                return JsonWriter()
-                    .str("type", "ice")
-                    .str("candidate", m.candidate)
-                    .num("sdpMLineIndex", m.sdpMLineIndex)
-                    .finish();
-            },
+            [](const IceCandidate& m) { return candidateJson(m); },
             [](const ErrorReply& m) {
                 return JsonWriter()
                     .str("type", "error")
@@ -396,13 +399,7 @@ std::string toJson(const ClientMessage& message) {
             [](const Answer& m) {
                 return JsonWriter().str("type", "answer").str("sdp", m.sdp).finish();
             },
-            [](const IceCandidate& m) {
-                return JsonWriter()
-                    .str("type", "ice")
-                    .str("candidate", m.candidate)
-                    .num("sdpMLineIndex", m.sdpMLineIndex)
-                    .finish();
-            },
+            [](const IceCandidate& m) { return candidateJson(m); },
             [](const Leave&) { return JsonWriter().str("type", "leave").finish(); },
             [](const ChatSend& m) {
                 return JsonWriter().str("type", "chat").str("text", m.text).finish();
