@@ -8,18 +8,31 @@ scripts/setup.sh --tests || { echo "0 passed, 1 failed"; exit 1; }
 meson test -C build --print-errorlogs --num-processes 1 "$@"
 status=$?
 python3 - build/meson-logs/testlog.json <<'PY'
-import json, sys
+# Counts test cases: a Catch2 executable reports its own cases ("All tests passed (A assertions
+# in N test cases)" / "test cases: N | P passed | F failed"); any other meson test (e2e scripts)
+# counts as one. A crashed executable counts as one failure.
+import json, re, sys
 passed = failed = skipped = 0
 with open(sys.argv[1]) as f:
     for line in f:
         line = line.strip()
         if not line:
             continue
-        r = json.loads(line).get("result")
-        if r in ("OK", "EXPECTEDFAIL"):
-            passed += 1
-        elif r == "SKIP":
+        t = json.loads(line)
+        result, out = t.get("result"), t.get("stdout") or ""
+        if result == "SKIP":
             skipped += 1
+            continue
+        ok = result in ("OK", "EXPECTEDFAIL")
+        m = re.search(r"All tests passed \(\d+ assertions? in (\d+) test cases?\)", out)
+        n = re.search(r"test cases:\s+(\d+) \|\s+(\d+) passed \|\s+(\d+) failed", out)
+        if ok and m:
+            passed += int(m.group(1))
+        elif n:
+            passed += int(n.group(2))
+            failed += max(int(n.group(3)), 0 if ok else 1)
+        elif ok:
+            passed += 1
         else:
             failed += 1
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
