@@ -458,15 +458,24 @@ Response Api::createMeeting(const Request& r, const Identity& who) {
     bool allowGuests = in.optBoolean("allowGuests").value_or(false);
     if (!in.ok()) return badRequest(in.error());
     if (!validName(title, 100)) return badRequest("Meeting titles are 1-100 characters.");
-    store::Meeting m{"", title, who.user.id, allowGuests, d_.nowMs()};
+    auto m = createMeetingWithFreshId(d_.store, title, who.user.id, allowGuests, d_.nowMs());
+    if (!m) return storeError(m.error());
+    return json(201, meetingJson(m.value(), who));
+}
+
+core::Result<store::Meeting> Api::createMeetingWithFreshId(store::Store& store,
+                                                           const std::string& title,
+                                                           int64_t hostUserId, bool allowGuests,
+                                                           int64_t nowMs) {
+    store::Meeting m{"", title, hostUserId, allowGuests, nowMs};
     // ~47 bits per id: a collision is astronomically rare, but retry rather than fail.
     for (int attempt = 0; attempt < 5; ++attempt) {
         m.id = auth::generateMeetingId();
-        auto ok = d_.store.createMeeting(m);
-        if (ok) return json(201, meetingJson(m, who));
-        if (ok.error().code != store::errc::kConflictMeetingId) return storeError(ok.error());
+        auto ok = store.createMeeting(m);
+        if (ok) return m;
+        if (ok.error().code != store::errc::kConflictMeetingId) return ok.error();
     }
-    return errorResponse(500, "internal", "Could not allocate a meeting ID.");
+    return core::makeError(store::errc::kConflict, "could not allocate a meeting ID");
 }
 
 Response Api::listMeetings(const Identity& who) {

@@ -59,6 +59,13 @@ public:
     /// Meeting lookup for pages and signaling. Error code "no-such-meeting".
     core::Result<store::Meeting> meeting(const std::string& id);
 
+    /// Creates a meeting under a fresh random ID (retrying the astronomically rare collision
+    /// of ~47-bit IDs). Errors: the store's.
+    static core::Result<store::Meeting> createMeetingWithFreshId(store::Store& store,
+                                                                 const std::string& title,
+                                                                 int64_t hostUserId,
+                                                                 bool allowGuests, int64_t nowMs);
+
 private:
     http::Response registerUser(const http::Request& r);
     http::Response login(const http::Request& r);

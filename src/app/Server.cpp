@@ -2,7 +2,6 @@
 
 #include <glib/gstdio.h>
 
-#include "auth/MeetingId.h"
 #include "core/Json.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
@@ -56,15 +55,11 @@ core::Status Server::start() {
         *store_, [this](const store::User& caller, const store::User& callee)
                      -> core::Result<std::string> {
             // The dashboard's call flow: a new meeting hosted by the caller.
-            for (int attempt = 0; attempt < 5; ++attempt) {
-                store::Meeting m{auth::generateMeetingId(),
-                                 "Call: " + caller.displayName + " and " + callee.displayName,
-                                 caller.id, false, nowMs()};
-                auto ok = store_->createMeeting(m);
-                if (ok) return m.id;
-                if (ok.error().code != store::errc::kConflictMeetingId) return ok.error();
-            }
-            return core::makeError("internal", "no meeting id");
+            auto m = api::Api::createMeetingWithFreshId(
+                *store_, "Call: " + caller.displayName + " and " + callee.displayName, caller.id,
+                false, nowMs());
+            if (!m) return m.error();
+            return m.value().id;
         });
 
     fragments_.reset();
