@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 #include "core/Log.h"
 #include "core/MainContext.h"
@@ -92,6 +93,7 @@ struct Endpoint::Shared {
     std::atomic<guint32> highestSeq{0};      ///< Last report block: extended highest seq.
     std::atomic<double> feedbackRttMs{0};  ///< Last report block: RTT, ms (0: unknown).
     std::atomic<unsigned> feedbackSeq{0};  ///< Report blocks received.
+    std::atomic<unsigned> nackedPackets{0};  ///< Video packets the viewer NACKed, cumulative.
 };
 
 /// C trampolines; all noexcept (no exception crosses a C frame).
@@ -212,6 +214,22 @@ struct Callbacks {
         for (gboolean more = gst_rtcp_buffer_get_first_packet(&rtcp, &packet); more;
              more = gst_rtcp_packet_move_to_next(&packet)) {
             GstRTCPType type = gst_rtcp_packet_get_type(&packet);
+            if (type == GST_RTCP_TYPE_RTPFB &&
+                gst_rtcp_packet_fb_get_type(&packet) == GST_RTCP_RTPFB_TYPE_NACK &&
+                gst_rtcp_packet_fb_get_media_ssrc(&packet) == s.videoSsrc) {
+                // Generic NACKs (RFC 4585 section 6.2.1): each FCI names a lost packet (PID)
+                // and up to 16 more (BLP bitmask). Viewers send these at once, while their
+                // receiver reports may be held back by the early-feedback rules.
+                guint8* fci = gst_rtcp_packet_fb_get_fci(&packet);
+                guint words = gst_rtcp_packet_fb_get_fci_length(&packet);
+                unsigned count = 0;
+                for (guint w = 0; fci && w < words; ++w) {
+                    guint16 blp = GST_READ_UINT16_BE(fci + 4 * w + 2);
+                    count += 1 + static_cast<unsigned>(__builtin_popcount(blp));
+                }
+                s.nackedPackets.fetch_add(count);
+                continue;
+            }
             if (type != GST_RTCP_TYPE_RR && type != GST_RTCP_TYPE_SR) continue;
             for (guint i = 0; i < gst_rtcp_packet_get_rb_count(&packet); ++i) {
                 guint32 ssrc = 0, exthighest = 0, jitter = 0, lsr = 0, dlsr = 0;
@@ -433,6 +451,7 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
     shared_->videoSsrc = g_random_int_range(1, G_MAXINT32);
     g_object_set(vp8Pay.get(), "pt", kVp8Pt, "mtu", 1200, "picture-id-mode", 2 /* 15-bit */,
                  "ssrc", shared_->videoSsrc, nullptr);
+    videoPay_ = vp8Pay;
     gst_bin_add_many(bin, sendQueue.get(), valve_.get(), vp8Pay.get(), nullptr);
     if (!gst_element_link_many(sendQueue.get(), valve_.get(), vp8Pay.get(), nullptr))
         return makeError("internal", "cannot link the video send chain");
@@ -582,20 +601,38 @@ void Endpoint::requestFeedback() {
                                              GConnectFlags{});
         return;
     }
+    // Loss over this window, two ways: NACKed packets / packets we sent (prompt), and the
+    // receiver reports' cumulative counters (RFC 3550 A.3; may lag behind). The larger wins.
+    guint sentSeq = 0;
+    g_object_get(videoPay_.get(), "seqnum", &sentSeq, nullptr);
+    unsigned nacked = shared_->nackedPackets.load();
     unsigned seq = shared_->feedbackSeq.load();
-    if (seq == lastFeedbackSeq_) return;  // No new report since the last call.
-    lastFeedbackSeq_ = seq;
     gint32 lost = shared_->cumulativeLost.load();
     guint32 highest = shared_->highestSeq.load();
     bool first = !haveWindow_;
+    guint16 sent = static_cast<guint16>(sentSeq - windowSentSeq_);
+    unsigned nackedNow = nacked - windowNacked_;
+    bool newReport = seq != lastFeedbackSeq_;
     guint32 expected = highest - windowHighest_;
     gint32 lostNow = lost - windowLost_;
-    windowLost_ = lost;
-    windowHighest_ = highest;
+    windowSentSeq_ = static_cast<guint16>(sentSeq);
+    windowNacked_ = nacked;
+    lastFeedbackSeq_ = seq;
+    if (newReport) {
+        windowLost_ = lost;
+        windowHighest_ = highest;
+    }
     haveWindow_ = true;
-    if (first || expected == 0 || expected > 1u << 20) return;
-    double fraction = std::clamp(static_cast<double>(lostNow) / expected, 0.0, 1.0);
-    listener_.onEndpointFeedback(fraction, shared_->feedbackRttMs.load());
+    if (first) return;
+    std::optional<double> fraction;
+    if (sent > 0 && nackedNow > 0)
+        fraction = std::clamp(static_cast<double>(nackedNow) / sent, 0.0, 1.0);
+    if (newReport && expected > 0 && expected < (1u << 20)) {
+        double reported = std::clamp(static_cast<double>(lostNow) / expected, 0.0, 1.0);
+        fraction = std::max(fraction.value_or(0.0), reported);
+    }
+    if (!fraction) return;  // Nothing new from this viewer.
+    listener_.onEndpointFeedback(*fraction, shared_->feedbackRttMs.load());
 }
 
 gint64 Endpoint::millisecondsSinceLastPacket() const {

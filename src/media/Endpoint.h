@@ -77,10 +77,11 @@ public:
     /// Lets the composite and the shared audio reach this viewer (call once ICE is connected;
     /// design.md: media reaching webrtcbin before that can stall a shared tee).
     void openSend();
-    /// Delivers the viewer's loss on our video since the previous call (from the cumulative
-    /// counters of its RTCP receiver reports) and the latest RTT through
-    /// Listener::onEndpointFeedback, synchronously, if a new report arrived since the last
-    /// call. Call about once a second once ICE is connected.
+    /// Delivers the viewer's loss on our video since the previous call (the larger of its NACKs
+    /// per packet sent and the cumulative counters of its RTCP receiver reports) and the
+    /// latest RTT through
+    /// Listener::onEndpointFeedback, synchronously, if the viewer reported anything since the
+    /// last call. Call about once a second once ICE is connected.
     void requestFeedback();
     /// Time since the last packet (RTP, RTCP or DTLS) arrived from this participant, ms.
     /// Browsers send RTCP at least every few seconds even when they send no media.
@@ -113,6 +114,7 @@ private:
     core::ElementPtr bin_;
     core::ElementPtr webrtc_;
     core::ElementPtr valve_;
+    core::ElementPtr videoPay_;
     core::ElementPtr tileCaps_;
     core::ElementPtr audioSink_;
     core::ElementPtr audioSrc_;
@@ -128,6 +130,8 @@ private:
     bool haveWindow_ = false;  ///< Loss window start (cumulative counters at the last call).
     gint32 windowLost_ = 0;
     guint32 windowHighest_ = 0;
+    guint16 windowSentSeq_ = 0;
+    unsigned windowNacked_ = 0;
     std::shared_ptr<Shared> shared_;
     core::Anchor<Endpoint> anchor_{this};
 };
