@@ -70,6 +70,17 @@ core::Result<std::unique_ptr<VideoTier>> VideoTier::create(GstBin* pipeline,
 
 VideoTier::~VideoTier() {
     if (!bin_ || !pipeline_) return;
+    if (core::ElementPtr rate =
+            core::ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin_.get()), "rate"))) {
+        guint64 in = 0, out = 0, drop = 0;
+        g_object_get(rate.get(), "in", &in, "out", &out, "drop", &drop, nullptr);
+        core::PadPtr src = core::PadPtr::adopt(gst_element_get_static_pad(rate.get(), "src"));
+        core::CapsPtr caps(gst_pad_get_current_caps(src.get()));
+        core::CharsPtr text(caps ? gst_caps_to_string(caps.get()) : nullptr);
+        GST_INFO("tier %s: %" G_GUINT64_FORMAT " frames in, %" G_GUINT64_FORMAT
+                 " out, %" G_GUINT64_FORMAT " dropped; %s",
+                 spec_.name.c_str(), in, out, drop, text ? text.get() : "no caps");
+    }
     if (GST_OBJECT_PARENT(bin_.get()) == GST_OBJECT(pipeline_)) gst_bin_remove(pipeline_, bin_.get());
     gst_element_set_state(bin_.get(), GST_STATE_NULL);
     if (compositePad_) gst_element_release_request_pad(compositeTee_.get(), compositePad_.get());
