@@ -8,11 +8,13 @@
 #include "auth/PasswordPolicy.h"
 #include "auth/Tokens.h"
 #include "core/Json.h"
+#include "core/Text.h"
 
 namespace mixmeet::api {
 
 using core::JsonReader;
 using core::JsonWriter;
+using core::trim;
 using http::Request;
 using http::Response;
 
@@ -35,22 +37,6 @@ Response noContent() {
 std::string lower(std::string s) {
     for (char& c : s) c = g_ascii_tolower(c);
     return s;
-}
-
-std::string trim(const std::string& s) {
-    auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) return {};
-    auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
-bool validName(const std::string& s, std::size_t maxChars) {
-    if (s.empty() || !g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr))
-        return false;
-    if (g_utf8_strlen(s.c_str(), -1) > static_cast<glong>(maxChars)) return false;
-    for (const char* p = s.c_str(); *p; p = g_utf8_next_char(p))
-        if (g_unichar_iscntrl(g_utf8_get_char(p))) return false;
-    return true;
 }
 
 void writeUser(JsonWriter& w, const char* key, const store::User& u) {
@@ -149,8 +135,7 @@ Response Api::handle(const Request& r) {
         return errorResponse(413, "too-large", "The request body is over 16 KiB.");
     std::optional<Identity> who = authenticate(r);
     if (isStateChanging(r.method)) {
-        if (!sameOrigin(r))
-            return errorResponse(403, "csrf", "Cross-site request refused.");
+        if (!sameOrigin(r)) return errorResponse(403, "csrf", "Cross-site request refused.");
         // A request riding on a session must prove it comes from our page.
         if (who && !auth::constantTimeEquals(r.header("x-csrf-token"), who->session.csrfToken))
             return errorResponse(403, "csrf", "Missing or wrong X-CSRF-Token.");
@@ -219,9 +204,9 @@ Response Api::startSession(const Request& r, const store::User& user, int status
     JsonWriter w;
     writeUser(w, "user", user);
     Response resp = json(status, w.str("csrfToken", s.csrfToken).finish());
-    std::string cookie = std::string(kSessionCookie) + "=" + token +
-                         "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
-                         std::to_string(kSessionLifetimeMs / 1000);
+    std::string cookie =
+        std::string(kSessionCookie) + "=" + token +
+        "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(kSessionLifetimeMs / 1000);
     if (r.tls) cookie += "; Secure";
     resp.headers.emplace_back("Set-Cookie", cookie);
     return resp;
@@ -240,7 +225,8 @@ Response Api::registerUser(const Request& r) {
     if (!isPlausibleEmail(email)) return badRequest("Please enter a valid email address.");
     if (!isValidUsername(username))
         return badRequest("Usernames are 3-32 characters of a-z, 0-9, _ . and -.");
-    if (!validName(displayName, 64)) return badRequest("Display names are 1-64 characters.");
+    if (!core::isValidText(displayName, 64))
+        return badRequest("Display names are 1-64 characters.");
     if (auto strong = auth::checkPasswordStrength(password, email, username); !strong)
         return errorResponse(400, "weak-password", strong.error().message);
     if (d_.store.userByEmail(email))
@@ -269,8 +255,8 @@ Response Api::login(const Request& r) {
     int64_t wait = std::max(d_.loginLimiter.check(accountKey, now).retryAfterMs,
                             d_.loginLimiter.check(addressKey, now).retryAfterMs);
     if (wait > 0) {
-        Response resp = errorResponse(429, "rate-limited",
-                                      "Too many failed sign-ins. Try again later.");
+        Response resp =
+            errorResponse(429, "rate-limited", "Too many failed sign-ins. Try again later.");
         JsonWriter w;
         w.beginObject("error")
             .str("code", "rate-limited")
@@ -299,7 +285,8 @@ Response Api::login(const Request& r) {
 Response Api::logout(const Request& r, const std::optional<Identity>& who) {
     if (who) d_.store.deleteSession(who->session.tokenHash);
     Response resp = noContent();
-    std::string cookie = std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0";
+    std::string cookie =
+        std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0";
     if (r.tls) cookie += "; Secure";
     resp.headers.emplace_back("Set-Cookie", cookie);
     return resp;
@@ -323,7 +310,8 @@ Response Api::updateMe(const Request& r, const Identity& who) {
     if (!in.ok()) return badRequest(in.error());
     if (displayName) {
         u.displayName = trim(*displayName);
-        if (!validName(*u.displayName, 64)) return badRequest("Display names are 1-64 characters.");
+        if (!core::isValidText(*u.displayName, 64))
+            return badRequest("Display names are 1-64 characters.");
     }
     if (username) {
         u.username = lower(trim(*username));
@@ -351,8 +339,7 @@ Response Api::changePassword(const Request& r, const Identity& who) {
     if (!in.ok()) return badRequest(in.error());
     if (!d_.hasher.verify(current, who.user.passwordHash))
         return errorResponse(403, "forbidden", "The current password is wrong.");
-    if (auto strong = auth::checkPasswordStrength(next, who.user.email, who.user.username);
-        !strong)
+    if (auto strong = auth::checkPasswordStrength(next, who.user.email, who.user.username); !strong)
         return errorResponse(400, "weak-password", strong.error().message);
     auto hash = d_.hasher.hash(next);
     if (!hash) return errorResponse(500, "internal", "Could not secure the password.");
@@ -457,7 +444,7 @@ Response Api::createMeeting(const Request& r, const Identity& who) {
     std::string title = trim(in.string("title", 1024));
     bool allowGuests = in.optBoolean("allowGuests").value_or(false);
     if (!in.ok()) return badRequest(in.error());
-    if (!validName(title, 100)) return badRequest("Meeting titles are 1-100 characters.");
+    if (!core::isValidText(title, 100)) return badRequest("Meeting titles are 1-100 characters.");
     auto m = createMeetingWithFreshId(d_.store, title, who.user.id, allowGuests, d_.nowMs());
     if (!m) return storeError(m.error());
     return json(201, meetingJson(m.value(), who));

@@ -64,8 +64,7 @@ void ClientConnection::onClosedSignal(SoupWebsocketConnection*, gpointer self) n
 }
 
 void ClientConnection::sendMessage(const protocol::ServerMessage& message) {
-    if (soup_websocket_connection_get_state(connection_.get()) != SOUP_WEBSOCKET_STATE_OPEN)
-        return;
+    if (soup_websocket_connection_get_state(connection_.get()) != SOUP_WEBSOCKET_STATE_OPEN) return;
     std::string text = protocol::toJson(message);
     soup_websocket_connection_send_text(connection_.get(), text.c_str());
 }
@@ -75,7 +74,9 @@ void ClientConnection::closeConnection(unsigned short code, const std::string& r
         soup_websocket_connection_close(connection_.get(), code, reason.c_str());
 }
 
-room::Room* ClientConnection::room() { return services_.rooms.find(room_); }
+room::Room* ClientConnection::room() {
+    return services_.rooms.find(room_);
+}
 
 core::Result<protocol::Welcome> ClientConnection::joinRoom(const protocol::Join& join) {
     // A meeting ID names a stored meeting; other names are plain rooms, allowed only when the
@@ -205,7 +206,8 @@ core::Status ClientConnection::requestChatHistory(std::optional<long long> befor
         auto page = services_.store.chatMessages(room_, beforeId, kChatHistoryPage);
         if (!page) return core::makeError(errc::kInternal, "could not read the chat");
         const auto& msgs = page.value().messages;
-        for (auto it = msgs.rbegin(); it != msgs.rend(); ++it) history.messages.push_back(toLine(*it));
+        for (auto it = msgs.rbegin(); it != msgs.rend(); ++it)
+            history.messages.push_back(toLine(*it));
         history.hasMore = page.value().nextBeforeId.has_value();
     }
     sendMessage(history);
@@ -235,7 +237,9 @@ core::Status ClientConnection::setQuality(const std::string& tier) {
     return r->setQuality(participantId_, tier);
 }
 
-void ClientConnection::onQuality(const protocol::Quality& quality) { sendMessage(quality); }
+void ClientConnection::onQuality(const protocol::Quality& quality) {
+    sendMessage(quality);
+}
 
 void ClientConnection::onSendHint(const protocol::SendHint& hint) {
     // Only once joined (the first hint is part of the join; it follows the welcome).
@@ -246,13 +250,17 @@ void ClientConnection::onSendHint(const protocol::SendHint& hint) {
     sendMessage(hint);
 }
 
-void ClientConnection::onOffer(std::string sdp) { session_.onLocalOffer(std::move(sdp)); }
+void ClientConnection::onOffer(std::string sdp) {
+    session_.onLocalOffer(std::move(sdp));
+}
 
 void ClientConnection::onLocalCandidate(protocol::IceCandidate candidate) {
     session_.onLocalCandidate(std::move(candidate));
 }
 
-void ClientConnection::onRoster(protocol::Roster roster) { session_.onRoster(std::move(roster)); }
+void ClientConnection::onRoster(protocol::Roster roster) {
+    session_.onRoster(std::move(roster));
+}
 
 void ClientConnection::onChat(const protocol::ChatLine& line) {
     if (session_.state() == signaling::State::AwaitingOffer ||
@@ -264,10 +272,7 @@ void ClientConnection::onChat(const protocol::ChatLine& line) {
 void ClientConnection::onRemoved(std::string reason, std::string code, std::string message) {
     participantId_.clear();  // Already out of the room.
     room_.clear();
-    if (participationId_) {
-        services_.store.closeParticipation(*participationId_, services_.nowMs());
-        participationId_.reset();
-    }
+    // Ends the session; its leaveRoom() closes the history row.
     session_.fail(reason, code, message);
 }
 

@@ -3,6 +3,7 @@
 #include <glib.h>
 
 #include "core/Json.h"
+#include "core/Text.h"
 
 namespace mixmeet::protocol {
 
@@ -11,6 +12,7 @@ using core::JsonReader;
 using core::JsonWriter;
 using core::makeError;
 using core::Result;
+using core::trim;
 
 namespace {
 
@@ -27,26 +29,8 @@ Result<std::string> parseEnvelope(std::string_view text, core::JsonDocument& doc
     return type;
 }
 
-Error badMessage(const JsonReader& r) { return makeError(errc::kBadMessage, r.error()); }
-
-std::string trim(std::string_view s) {
-    auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string_view::npos) return {};
-    auto e = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(b, e - b + 1));
-}
-
-/// UTF-8, 1..maxChars characters, no control characters (except newline/tab if allowed).
-bool validText(const std::string& text, std::size_t maxChars, bool allowNewlines) {
-    if (text.empty() || !g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr))
-        return false;
-    if (g_utf8_strlen(text.c_str(), -1) > static_cast<glong>(maxChars)) return false;
-    for (const char* p = text.c_str(); *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (allowNewlines && (c == '\n' || c == '\t')) continue;
-        if (g_unichar_iscntrl(c)) return false;
-    }
-    return true;
+Error badMessage(const JsonReader& r) {
+    return makeError(errc::kBadMessage, r.error());
 }
 
 IceCandidate readCandidate(JsonReader& r) {
@@ -127,7 +111,7 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
                              "field 'room' must be 1-64 characters of A-Z a-z 0-9 - _ .");
         j.room = room;
         j.name = trim(name);
-        if (!validText(j.name, kMaxNameChars, false))
+        if (!core::isValidText(j.name, kMaxNameChars, false))
             return makeError(errc::kBadMessage,
                              "field 'name' must be 1-64 characters without control characters");
         return ClientMessage{j};
@@ -146,7 +130,7 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
     if (t == "chat") {
         std::string text = trim(r.string("text", kMaxMessageBytes));
         if (!r.ok()) return badMessage(r);
-        if (!validText(text, kMaxChatChars, true))
+        if (!core::isValidText(text, kMaxChatChars, true))
             return makeError(errc::kBadMessage,
                              "field 'text' must be 1-2000 characters of plain text");
         return ClientMessage{ChatSend{text}};
