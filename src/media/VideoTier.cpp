@@ -31,7 +31,9 @@ core::Result<std::unique_ptr<VideoTier>> VideoTier::create(GstBin* pipeline,
                  guint64{0}, "leaky", 2 /* downstream */, nullptr);
     ElementPtr scale = make("videoscale", "scale");
     ElementPtr rate = make("videorate", "rate");
-    g_object_set(rate.get(), "drop-only", TRUE, nullptr);
+    // skip-to-first: a tier started mid-stream would otherwise restamp its output from 0 and
+    // never drop (it only catches up with the live timestamps by passing every frame).
+    g_object_set(rate.get(), "drop-only", TRUE, "skip-to-first", TRUE, nullptr);
     ElementPtr caps = make("capsfilter", "caps");
     core::CapsPtr c(gst_caps_new_simple(
         "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, spec.width, "height",
