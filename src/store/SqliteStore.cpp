@@ -384,66 +384,6 @@ Result<std::vector<Participation>> SqliteStore::participationsForMeeting(
     });
 }
 
-Result<std::vector<HistoryEntry>> SqliteStore::historyForUser(int64_t userId, int64_t nowMs,
-                                                              int limit) {
-    if (auto ok = checkLimit(limit, 1000); !ok) return ok.error();
-    // The `limit` most recently joined meetings, then all of the user's rows in them, grouped
-    // by meeting and in join order so the intervals can be merged in one pass.
-    auto stmt = prepare(
-        "WITH recent AS ("
-        "  SELECT meeting_id, MAX(joined_at) AS last_join FROM participations "
-        "  WHERE user_id = ?1 GROUP BY meeting_id "
-        "  ORDER BY last_join DESC, meeting_id LIMIT ?2) "
-        "SELECT m.id, m.title, m.created_at, p.joined_at, p.left_at "
-        "FROM recent r JOIN meetings m ON m.id = r.meeting_id "
-        "JOIN participations p ON p.meeting_id = r.meeting_id AND p.user_id = ?1 "
-        "ORDER BY r.last_join DESC, r.meeting_id, p.joined_at, p.id");
-    if (!stmt) return stmt.error();
-    stmt.value().bind(userId, limit);
-
-    std::vector<HistoryEntry> out;
-    bool open = false;      // The current entry has a participation without leftAt.
-    int64_t spanStart = 0;  // The interval being merged.
-    int64_t spanEnd = 0;
-    auto finish = [&] {
-        if (out.empty()) return;
-        out.back().totalMs += spanEnd - spanStart;
-        if (open) out.back().lastLeftAt.reset();
-    };
-    for (;;) {
-        auto row = stmt.value().step();
-        if (!row) return row.error();
-        if (!row.value()) break;
-        const Statement& s = stmt.value();
-        std::string meetingId = s.text(0);
-        int64_t joined = s.int64(3);
-        std::optional<int64_t> left = s.optionalInt64(4);
-        int64_t end = std::max(joined, left.value_or(nowMs));
-        if (out.empty() || out.back().meetingId != meetingId) {
-            finish();
-            out.push_back(
-                HistoryEntry{meetingId, s.text(1), s.int64(2), joined, std::nullopt, 0, 0});
-            open = false;
-            spanStart = joined;
-            spanEnd = end;
-        } else if (joined > spanEnd) {
-            out.back().totalMs += spanEnd - spanStart;
-            spanStart = joined;
-            spanEnd = end;
-        } else {
-            spanEnd = std::max(spanEnd, end);
-        }
-        HistoryEntry& e = out.back();
-        ++e.joinCount;
-        if (left)
-            e.lastLeftAt = std::max(e.lastLeftAt.value_or(*left), *left);
-        else
-            open = true;
-    }
-    finish();
-    return out;
-}
-
 Result<std::vector<HistoryRow>> SqliteStore::participationHistory(int64_t userId, int64_t nowMs,
                                                                   int limit) {
     if (auto ok = checkLimit(limit, 1000); !ok) return ok.error();

@@ -61,8 +61,6 @@ public:
         const std::string& meetingId) override;
     core::Result<std::vector<HistoryRow>> participationHistory(int64_t userId, int64_t nowMs,
                                                                int limit) override;
-    core::Result<std::vector<HistoryEntry>> historyForUser(int64_t userId, int64_t nowMs,
-                                                           int limit) override;
 
     core::Result<int64_t> addChatMessage(const ChatMessage& message) override;
     core::Result<ChatPage> chatMessages(const std::string& meetingId,
