@@ -3,6 +3,7 @@
 #include <glib.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "auth/MeetingId.h"
 #include "auth/PasswordPolicy.h"
@@ -63,14 +64,14 @@ Response badRequest(const std::string& message) {
     return errorResponse(400, "bad-request", message);
 }
 
-/// Parses the body as a JSON object; on failure fills `error`.
-std::optional<core::JsonDocument> body(const Request& r, Response& error) {
+/// Parses the body as a JSON object and returns `handler(reader of it)`; a body that is not a
+/// JSON object is a 400 bad-request with the parser's message.
+template <typename Handler>
+Response withJsonBody(const Request& r, Handler&& handler) {
     auto doc = core::JsonDocument::parseObject(r.body);
-    if (!doc) {
-        error = badRequest(doc.error().message);
-        return std::nullopt;
-    }
-    return std::move(doc).value();
+    if (!doc) return badRequest(doc.error().message);
+    JsonReader in(doc.value().root());
+    return std::forward<Handler>(handler)(in);
 }
 
 bool isStateChanging(const std::string& method) {
@@ -213,73 +214,69 @@ Response Api::startSession(const Request& r, const store::User& user, int status
 }
 
 Response Api::registerUser(const Request& r) {
-    Response err;
-    auto doc = body(r, err);
-    if (!doc) return err;
-    JsonReader in(doc->root());
-    std::string email = lower(trim(in.string("email", 254)));
-    std::string username = lower(trim(in.string("username", 64)));
-    std::string displayName = trim(in.string("displayName", 1024));
-    std::string password = in.string("password", auth::PasswordHasher::kMaxPasswordBytes);
-    if (!in.ok()) return badRequest(in.error());
-    if (!isPlausibleEmail(email)) return badRequest("Please enter a valid email address.");
-    if (!isValidUsername(username))
-        return badRequest("Usernames are 3-32 characters of a-z, 0-9, _ . and -.");
-    if (!core::isValidText(displayName, 64))
-        return badRequest("Display names are 1-64 characters.");
-    if (auto strong = auth::checkPasswordStrength(password, email, username); !strong)
-        return errorResponse(400, "weak-password", strong.error().message);
-    if (d_.store.userByEmail(email))
-        return errorResponse(409, "email-taken", "An account with this email already exists.");
-    if (d_.store.userByUsername(username))
-        return errorResponse(409, "username-taken", "This username is taken.");
-    auto hash = d_.hasher.hash(password);
-    if (!hash) return errorResponse(500, "internal", "Could not secure the password.");
-    auto user = d_.store.createUser({email, username, displayName, hash.value(), d_.nowMs()});
-    if (!user) return storeError(user.error());
-    g_message("account %s registered", username.c_str());
-    return startSession(r, user.value(), 201);
+    return withJsonBody(r, [&](JsonReader& in) -> Response {
+        std::string email = lower(trim(in.string("email", 254)));
+        std::string username = lower(trim(in.string("username", 64)));
+        std::string displayName = trim(in.string("displayName", 1024));
+        std::string password = in.string("password", auth::PasswordHasher::kMaxPasswordBytes);
+        if (!in.ok()) return badRequest(in.error());
+        if (!isPlausibleEmail(email)) return badRequest("Please enter a valid email address.");
+        if (!isValidUsername(username))
+            return badRequest("Usernames are 3-32 characters of a-z, 0-9, _ . and -.");
+        if (!core::isValidText(displayName, 64))
+            return badRequest("Display names are 1-64 characters.");
+        if (auto strong = auth::checkPasswordStrength(password, email, username); !strong)
+            return errorResponse(400, "weak-password", strong.error().message);
+        if (d_.store.userByEmail(email))
+            return errorResponse(409, "email-taken", "An account with this email already exists.");
+        if (d_.store.userByUsername(username))
+            return errorResponse(409, "username-taken", "This username is taken.");
+        auto hash = d_.hasher.hash(password);
+        if (!hash) return errorResponse(500, "internal", "Could not secure the password.");
+        auto user = d_.store.createUser({email, username, displayName, hash.value(), d_.nowMs()});
+        if (!user) return storeError(user.error());
+        g_message("account %s registered", username.c_str());
+        return startSession(r, user.value(), 201);
+    });
 }
 
 Response Api::login(const Request& r) {
-    Response err;
-    auto doc = body(r, err);
-    if (!doc) return err;
-    JsonReader in(doc->root());
-    std::string login = lower(trim(in.string("login", 254)));
-    std::string password = in.string("password", auth::PasswordHasher::kMaxPasswordBytes);
-    if (!in.ok()) return badRequest(in.error());
-    const int64_t now = d_.nowMs();
-    const std::string accountKey = "account:" + login;
-    const std::string addressKey = "address:" + r.clientAddress;
-    int64_t wait = std::max(d_.loginLimiter.check(accountKey, now).retryAfterMs,
-                            d_.loginLimiter.check(addressKey, now).retryAfterMs);
-    if (wait > 0) {
-        Response resp =
-            errorResponse(429, "rate-limited", "Too many failed sign-ins. Try again later.");
-        JsonWriter w;
-        w.beginObject("error")
-            .str("code", "rate-limited")
-            .str("message", "Too many failed sign-ins. Try again later.")
-            .num("retryAfterMs", wait)
-            .endObject()
-            .num("retryAfterMs", wait);
-        resp.body = w.finish();
-        resp.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
-        return resp;
-    }
-    auto user = login.find('@') != std::string::npos ? d_.store.userByEmail(login)
-                                                     : d_.store.userByUsername(login);
-    // Verify against a real hash even for unknown accounts, so timing does not reveal them.
-    static const std::string dummy = d_.hasher.hash("not-a-real-password-0").value();
-    bool good = d_.hasher.verify(password, user ? user.value().passwordHash : dummy) && user;
-    if (!good) {
-        d_.loginLimiter.recordFailure(accountKey, now);
-        d_.loginLimiter.recordFailure(addressKey, now);
-        return errorResponse(401, "bad-credentials", "Wrong email/username or password.");
-    }
-    d_.loginLimiter.reset(accountKey);
-    return startSession(r, user.value(), 200);
+    return withJsonBody(r, [&](JsonReader& in) -> Response {
+        std::string login = lower(trim(in.string("login", 254)));
+        std::string password = in.string("password", auth::PasswordHasher::kMaxPasswordBytes);
+        if (!in.ok()) return badRequest(in.error());
+        const int64_t now = d_.nowMs();
+        const std::string accountKey = "account:" + login;
+        const std::string addressKey = "address:" + r.clientAddress;
+        int64_t wait = std::max(d_.loginLimiter.check(accountKey, now).retryAfterMs,
+                                d_.loginLimiter.check(addressKey, now).retryAfterMs);
+        if (wait > 0) {
+            Response resp =
+                errorResponse(429, "rate-limited", "Too many failed sign-ins. Try again later.");
+            JsonWriter w;
+            w.beginObject("error")
+                .str("code", "rate-limited")
+                .str("message", "Too many failed sign-ins. Try again later.")
+                .num("retryAfterMs", wait)
+                .endObject()
+                .num("retryAfterMs", wait);
+            resp.body = w.finish();
+            resp.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
+            return resp;
+        }
+        auto user = login.find('@') != std::string::npos ? d_.store.userByEmail(login)
+                                                         : d_.store.userByUsername(login);
+        // Verify against a real hash even for unknown accounts, so timing does not reveal them.
+        static const std::string dummy = d_.hasher.hash("not-a-real-password-0").value();
+        bool good = d_.hasher.verify(password, user ? user.value().passwordHash : dummy) && user;
+        if (!good) {
+            d_.loginLimiter.recordFailure(accountKey, now);
+            d_.loginLimiter.recordFailure(addressKey, now);
+            return errorResponse(401, "bad-credentials", "Wrong email/username or password.");
+        }
+        d_.loginLimiter.reset(accountKey);
+        return startSession(r, user.value(), 200);
+    });
 }
 
 Response Api::logout(const Request& r, const std::optional<Identity>& who) {
@@ -299,106 +296,101 @@ Response Api::me(const Identity& who) {
 }
 
 Response Api::updateMe(const Request& r, const Identity& who) {
-    Response err;
-    auto doc = body(r, err);
-    if (!doc) return err;
-    JsonReader in(doc->root());
-    store::ProfileUpdate u;
-    auto displayName = in.optString("displayName", 1024);
-    auto username = in.optString("username", 64);
-    auto email = in.optString("email", 254);
-    if (!in.ok()) return badRequest(in.error());
-    if (displayName) {
-        u.displayName = trim(*displayName);
-        if (!core::isValidText(*u.displayName, 64))
-            return badRequest("Display names are 1-64 characters.");
-    }
-    if (username) {
-        u.username = lower(trim(*username));
-        if (!isValidUsername(*u.username))
-            return badRequest("Usernames are 3-32 characters of a-z, 0-9, _ . and -.");
-    }
-    if (email) {
-        u.email = lower(trim(*email));
-        if (!isPlausibleEmail(*u.email)) return badRequest("Please enter a valid email address.");
-    }
-    auto user = d_.store.updateUserProfile(who.user.id, u);
-    if (!user) return storeError(user.error());
-    JsonWriter w;
-    writeUser(w, "user", user.value());
-    return json(200, w.finish());
+    return withJsonBody(r, [&](JsonReader& in) -> Response {
+        store::ProfileUpdate u;
+        auto displayName = in.optString("displayName", 1024);
+        auto username = in.optString("username", 64);
+        auto email = in.optString("email", 254);
+        if (!in.ok()) return badRequest(in.error());
+        if (displayName) {
+            u.displayName = trim(*displayName);
+            if (!core::isValidText(*u.displayName, 64))
+                return badRequest("Display names are 1-64 characters.");
+        }
+        if (username) {
+            u.username = lower(trim(*username));
+            if (!isValidUsername(*u.username))
+                return badRequest("Usernames are 3-32 characters of a-z, 0-9, _ . and -.");
+        }
+        if (email) {
+            u.email = lower(trim(*email));
+            if (!isPlausibleEmail(*u.email))
+                return badRequest("Please enter a valid email address.");
+        }
+        auto user = d_.store.updateUserProfile(who.user.id, u);
+        if (!user) return storeError(user.error());
+        JsonWriter w;
+        writeUser(w, "user", user.value());
+        return json(200, w.finish());
+    });
 }
 
 Response Api::changePassword(const Request& r, const Identity& who) {
-    Response err;
-    auto doc = body(r, err);
-    if (!doc) return err;
-    JsonReader in(doc->root());
-    std::string current = in.string("currentPassword", auth::PasswordHasher::kMaxPasswordBytes);
-    std::string next = in.string("newPassword", auth::PasswordHasher::kMaxPasswordBytes);
-    if (!in.ok()) return badRequest(in.error());
-    if (!d_.hasher.verify(current, who.user.passwordHash))
-        return errorResponse(403, "forbidden", "The current password is wrong.");
-    if (auto strong = auth::checkPasswordStrength(next, who.user.email, who.user.username); !strong)
-        return errorResponse(400, "weak-password", strong.error().message);
-    auto hash = d_.hasher.hash(next);
-    if (!hash) return errorResponse(500, "internal", "Could not secure the password.");
-    if (auto ok = d_.store.updatePassword(who.user.id, hash.value()); !ok)
-        return storeError(ok.error());
-    d_.store.deleteSessionsForUser(who.user.id, who.session.tokenHash);
-    return noContent();
+    return withJsonBody(r, [&](JsonReader& in) -> Response {
+        std::string current = in.string("currentPassword", auth::PasswordHasher::kMaxPasswordBytes);
+        std::string next = in.string("newPassword", auth::PasswordHasher::kMaxPasswordBytes);
+        if (!in.ok()) return badRequest(in.error());
+        if (!d_.hasher.verify(current, who.user.passwordHash))
+            return errorResponse(403, "forbidden", "The current password is wrong.");
+        if (auto strong = auth::checkPasswordStrength(next, who.user.email, who.user.username);
+            !strong)
+            return errorResponse(400, "weak-password", strong.error().message);
+        auto hash = d_.hasher.hash(next);
+        if (!hash) return errorResponse(500, "internal", "Could not secure the password.");
+        if (auto ok = d_.store.updatePassword(who.user.id, hash.value()); !ok)
+            return storeError(ok.error());
+        d_.store.deleteSessionsForUser(who.user.id, who.session.tokenHash);
+        return noContent();
+    });
 }
 
 Response Api::forgotPassword(const Request& r) {
-    Response err;
-    auto doc = body(r, err);
-    if (!doc) return err;
-    JsonReader in(doc->root());
-    std::string email = lower(trim(in.string("email", 254)));
-    if (!in.ok()) return badRequest(in.error());
-    // Same answer whether or not the account exists (no account enumeration).
-    Response accepted = json(202, "{}");
-    auto user = d_.store.userByEmail(email);
-    if (!user) return accepted;
-    std::string token = auth::generateToken();
-    store::ResetToken t{auth::hashToken(token), user.value().id, d_.nowMs() + kResetLifetimeMs, {}};
-    if (auto ok = d_.store.createResetToken(t); !ok) return storeError(ok.error());
-    std::string link = d_.publicUrl + "/reset.html?token=" + token;
-    if (auto sent = d_.mailer.sendPasswordReset(user.value().email, link); !sent)
-        g_warning("could not mail the reset link for %s: %s", user.value().email.c_str(),
-                  sent.error().message.c_str());
-    return accepted;
+    return withJsonBody(r, [&](JsonReader& in) -> Response {
+        std::string email = lower(trim(in.string("email", 254)));
+        if (!in.ok()) return badRequest(in.error());
+        // Same answer whether or not the account exists (no account enumeration).
+        Response accepted = json(202, "{}");
+        auto user = d_.store.userByEmail(email);
+        if (!user) return accepted;
+        std::string token = auth::generateToken();
+        store::ResetToken t{
+            auth::hashToken(token), user.value().id, d_.nowMs() + kResetLifetimeMs, {}};
+        if (auto ok = d_.store.createResetToken(t); !ok) return storeError(ok.error());
+        std::string link = d_.publicUrl + "/reset.html?token=" + token;
+        if (auto sent = d_.mailer.sendPasswordReset(user.value().email, link); !sent)
+            g_warning("could not mail the reset link for %s: %s", user.value().email.c_str(),
+                      sent.error().message.c_str());
+        return accepted;
+    });
 }
 
 Response Api::resetPassword(const Request& r) {
-    Response err;
-    auto doc = body(r, err);
-    if (!doc) return err;
-    JsonReader in(doc->root());
-    std::string token = in.string("token", 256);
-    std::string password = in.string("password", auth::PasswordHasher::kMaxPasswordBytes);
-    if (!in.ok()) return badRequest(in.error());
-    // Check what can be checked before using up the token, so a weak password can be retried
-    // with the same link (the account-specific rules follow once the token names the user).
-    if (auto strong = auth::checkPasswordStrength(password, "", ""); !strong)
-        return errorResponse(400, "weak-password", strong.error().message);
-    auto consumed = d_.store.consumeResetToken(auth::hashToken(token), d_.nowMs());
-    if (!consumed)
-        return errorResponse(400, "bad-token",
-                             "This reset link is invalid, used or expired. Ask for a new one.");
-    auto account = d_.store.userById(consumed.value());
-    if (!account) return storeError(account.error());
-    if (auto strong =
-            auth::checkPasswordStrength(password, account.value().email, account.value().username);
-        !strong)
-        return errorResponse(400, "weak-password", strong.error().message);
-    auto hash = d_.hasher.hash(password);
-    if (!hash) return errorResponse(500, "internal", "Could not secure the password.");
-    if (auto ok = d_.store.updatePassword(account.value().id, hash.value()); !ok)
-        return storeError(ok.error());
-    d_.store.deleteSessionsForUser(account.value().id, std::nullopt);
-    g_message("password reset for account %s", account.value().username.c_str());
-    return noContent();
+    return withJsonBody(r, [&](JsonReader& in) -> Response {
+        std::string token = in.string("token", 256);
+        std::string password = in.string("password", auth::PasswordHasher::kMaxPasswordBytes);
+        if (!in.ok()) return badRequest(in.error());
+        // Check what can be checked before using up the token, so a weak password can be retried
+        // with the same link (the account-specific rules follow once the token names the user).
+        if (auto strong = auth::checkPasswordStrength(password, "", ""); !strong)
+            return errorResponse(400, "weak-password", strong.error().message);
+        auto consumed = d_.store.consumeResetToken(auth::hashToken(token), d_.nowMs());
+        if (!consumed)
+            return errorResponse(400, "bad-token",
+                                 "This reset link is invalid, used or expired. Ask for a new one.");
+        auto account = d_.store.userById(consumed.value());
+        if (!account) return storeError(account.error());
+        if (auto strong = auth::checkPasswordStrength(password, account.value().email,
+                                                      account.value().username);
+            !strong)
+            return errorResponse(400, "weak-password", strong.error().message);
+        auto hash = d_.hasher.hash(password);
+        if (!hash) return errorResponse(500, "internal", "Could not secure the password.");
+        if (auto ok = d_.store.updatePassword(account.value().id, hash.value()); !ok)
+            return storeError(ok.error());
+        d_.store.deleteSessionsForUser(account.value().id, std::nullopt);
+        g_message("password reset for account %s", account.value().username.c_str());
+        return noContent();
+    });
 }
 
 Response Api::searchUsers(const Request& r, const Identity&) {
@@ -437,17 +429,16 @@ std::string Api::meetingJson(const store::Meeting& m, const std::optional<Identi
 }
 
 Response Api::createMeeting(const Request& r, const Identity& who) {
-    Response err;
-    auto doc = body(r, err);
-    if (!doc) return err;
-    JsonReader in(doc->root());
-    std::string title = trim(in.string("title", 1024));
-    bool allowGuests = in.optBoolean("allowGuests").value_or(false);
-    if (!in.ok()) return badRequest(in.error());
-    if (!core::isValidText(title, 100)) return badRequest("Meeting titles are 1-100 characters.");
-    auto m = createMeetingWithFreshId(d_.store, title, who.user.id, allowGuests, d_.nowMs());
-    if (!m) return storeError(m.error());
-    return json(201, meetingJson(m.value(), who));
+    return withJsonBody(r, [&](JsonReader& in) -> Response {
+        std::string title = trim(in.string("title", 1024));
+        bool allowGuests = in.optBoolean("allowGuests").value_or(false);
+        if (!in.ok()) return badRequest(in.error());
+        if (!core::isValidText(title, 100))
+            return badRequest("Meeting titles are 1-100 characters.");
+        auto m = createMeetingWithFreshId(d_.store, title, who.user.id, allowGuests, d_.nowMs());
+        if (!m) return storeError(m.error());
+        return json(201, meetingJson(m.value(), who));
+    });
 }
 
 core::Result<store::Meeting> Api::createMeetingWithFreshId(store::Store& store,

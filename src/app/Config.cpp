@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/GstPtr.h"
 #include "mixmeet-config.h"
 
 namespace mixmeet::app {
@@ -30,10 +31,9 @@ public:
     }
     void integer(const char* group, const char* key, int& out, int min, int max) {
         if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
-        GError* err = nullptr;
-        gint v = g_key_file_get_integer(kf_, group, key, &err);
+        core::ErrorOut err;
+        gint v = g_key_file_get_integer(kf_, group, key, err.out());
         if (err) {
-            g_error_free(err);
             fail(group, key, "must be an integer");
             return;
         }
@@ -46,10 +46,9 @@ public:
     }
     void boolean(const char* group, const char* key, bool& out) {
         if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
-        GError* err = nullptr;
-        gboolean v = g_key_file_get_boolean(kf_, group, key, &err);
+        core::ErrorOut err;
+        gboolean v = g_key_file_get_boolean(kf_, group, key, err.out());
         if (err) {
-            g_error_free(err);
             fail(group, key, "must be true or false");
             return;
         }
@@ -67,8 +66,7 @@ public:
         g_strfreev(items);
     }
     void fail(const char* group, const char* key, const std::string& why) {
-        if (error_.empty())
-            error_ = origin_ + ": [" + group + "] " + key + " " + why;
+        if (error_.empty()) error_ = origin_ + ": [" + group + "] " + key + " " + why;
     }
     const std::string& error() const { return error_; }
 
@@ -89,12 +87,9 @@ Config defaultConfig() {
 core::Result<Config> parseConfig(const std::string& text, const std::string& origin) {
     KeyFilePtr kf(g_key_file_new());
     g_key_file_set_list_separator(kf.get(), ',');
-    GError* err = nullptr;
-    if (!g_key_file_load_from_data(kf.get(), text.data(), text.size(), G_KEY_FILE_NONE, &err)) {
-        std::string why = err->message;
-        g_error_free(err);
-        return makeError("config", origin + ": " + why);
-    }
+    core::ErrorOut err;
+    if (!g_key_file_load_from_data(kf.get(), text.data(), text.size(), G_KEY_FILE_NONE, err.out()))
+        return makeError("config", origin + ": " + err.message());
     Config c = defaultConfig();
     media::MediaConfig& m = c.media;
     Reader r(kf.get(), origin);
@@ -140,20 +135,17 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
             return makeError("config", origin + ": [ice] stun_servers entries start with stun:");
     for (const auto& t : m.turnServers)
         if (t.rfind("turn://", 0) != 0 && t.rfind("turns://", 0) != 0)
-            return makeError("config",
-                             origin + ": [ice] turn_servers entries are turn://user:pass@host:port");
+            return makeError(
+                "config", origin + ": [ice] turn_servers entries are turn://user:pass@host:port");
     return c;
 }
 
 core::Result<Config> loadConfig(const std::string& path) {
     gchar* text = nullptr;
     gsize len = 0;
-    GError* err = nullptr;
-    if (!g_file_get_contents(path.c_str(), &text, &len, &err)) {
-        std::string why = err->message;
-        g_error_free(err);
-        return makeError("config", "cannot read config: " + why);
-    }
+    core::ErrorOut err;
+    if (!g_file_get_contents(path.c_str(), &text, &len, err.out()))
+        return makeError("config", "cannot read config: " + std::string(err.message()));
     std::string content(text, len);
     g_free(text);
     return parseConfig(content, path);

@@ -88,11 +88,6 @@ Result<std::vector<T>> all(Result<Statement>& stmt, Read read) {
     return out;
 }
 
-Result<int> changes(Result<Statement>& stmt) {
-    if (!stmt) return stmt.error();
-    return stmt.value().run();
-}
-
 /// A single-value PRAGMA read, e.g. to check that a setting took effect.
 Result<std::string> pragmaText(sqlite3* db, const char* sql) {
     auto stmt = Statement::prepare(db, sql);
@@ -132,24 +127,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
     return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db)));
 }
 
-Result<Statement> SqliteStore::prepare(std::string_view sql) {
-    // Prepared per call rather than cached: simpler, and compiling these small statements
-    // costs microseconds next to the disk write.
-    return Statement::prepare(db_.get(), sql);
-}
-
 // ---- Users ----
 
 Result<User> SqliteStore::createUser(const NewUser& user) {
     std::string email = normalizeEmail(user.email);
     if (email.empty() || user.username.empty() || user.passwordHash.empty())
         return makeError(errc::kInvalid, "email, username and password hash are required");
-    auto stmt = prepare(
+    auto done = exec(
         "INSERT INTO users (email, username, display_name, password_hash, created_at) "
-        "VALUES (?, ?, ?, ?, ?)");
-    if (!stmt) return stmt.error();
-    stmt.value().bind(email, user.username, user.displayName, user.passwordHash, user.createdAt);
-    auto done = stmt.value().run();
+        "VALUES (?, ?, ?, ?, ?)",
+        email, user.username, user.displayName, user.passwordHash, user.createdAt);
     if (!done) return userConflict(done.error());
     return User{sqlite3_last_insert_rowid(db_.get()),
                 email,
@@ -160,21 +147,18 @@ Result<User> SqliteStore::createUser(const NewUser& user) {
 }
 
 Result<User> SqliteStore::userById(int64_t id) {
-    auto stmt = prepare(std::string(kUserColumns) + "WHERE id = ?");
-    if (stmt) stmt.value().bind(id);
+    auto stmt = prepare(std::string(kUserColumns) + "WHERE id = ?", id);
     return one<User>(stmt, readUser, "user");
 }
 
 Result<User> SqliteStore::userByEmail(const std::string& email) {
-    auto stmt = prepare(std::string(kUserColumns) + "WHERE email = ?");
-    if (stmt) stmt.value().bind(normalizeEmail(email));
+    auto stmt = prepare(std::string(kUserColumns) + "WHERE email = ?", normalizeEmail(email));
     return one<User>(stmt, readUser, "user");
 }
 
 Result<User> SqliteStore::userByUsername(const std::string& username) {
     // The column's NOCASE collation applies to the comparison.
-    auto stmt = prepare(std::string(kUserColumns) + "WHERE username = ?");
-    if (stmt) stmt.value().bind(username);
+    auto stmt = prepare(std::string(kUserColumns) + "WHERE username = ?", username);
     return one<User>(stmt, readUser, "user");
 }
 
@@ -186,12 +170,10 @@ Result<User> SqliteStore::updateUserProfile(int64_t userId, const ProfileUpdate&
         return makeError(errc::kInvalid, "profile fields cannot be empty");
     auto tx = Transaction::begin(db_.get());
     if (!tx) return tx.error();
-    auto stmt = prepare(
+    auto n = exec(
         "UPDATE users SET display_name = COALESCE(?1, display_name), "
-        "username = COALESCE(?2, username), email = COALESCE(?3, email) WHERE id = ?4");
-    if (!stmt) return stmt.error();
-    stmt.value().bind(update.displayName, update.username, email, userId);
-    auto n = stmt.value().run();
+        "username = COALESCE(?2, username), email = COALESCE(?3, email) WHERE id = ?4",
+        update.displayName, update.username, email, userId);
     if (!n) return userConflict(n.error());
     if (n.value() == 0) return makeError(errc::kNotFound, "no such user");
     auto user = userById(userId);
@@ -203,9 +185,7 @@ Result<User> SqliteStore::updateUserProfile(int64_t userId, const ProfileUpdate&
 
 Status SqliteStore::updatePassword(int64_t userId, const std::string& passwordHash) {
     if (passwordHash.empty()) return makeError(errc::kInvalid, "empty password hash");
-    auto stmt = prepare("UPDATE users SET password_hash = ? WHERE id = ?");
-    if (stmt) stmt.value().bind(passwordHash, userId);
-    auto n = changes(stmt);
+    auto n = exec("UPDATE users SET password_hash = ? WHERE id = ?", passwordHash, userId);
     if (!n) return n.error();
     if (n.value() == 0) return makeError(errc::kNotFound, "no such user");
     return core::Ok{};
@@ -219,8 +199,8 @@ Result<std::vector<UserSummary>> SqliteStore::searchUsers(const std::string& pre
     auto stmt = prepare(
         "SELECT id, username, display_name FROM users "
         "WHERE username LIKE ?1 ESCAPE '\\' OR display_name LIKE ?1 ESCAPE '\\' "
-        "ORDER BY username LIMIT ?2");
-    if (stmt) stmt.value().bind(escapeLike(prefix) + "%", limit);
+        "ORDER BY username LIMIT ?2",
+        escapeLike(prefix) + "%", limit);
     return all<UserSummary>(stmt, [](const Statement& s) {
         return UserSummary{s.int64(0), s.text(1), s.text(2)};
     });
@@ -229,13 +209,10 @@ Result<std::vector<UserSummary>> SqliteStore::searchUsers(const std::string& pre
 // ---- Sessions ----
 
 Status SqliteStore::createSession(const Session& session) {
-    auto stmt = prepare(
+    auto n = exec(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) "
-        "VALUES (?, ?, ?, ?, ?)");
-    if (stmt)
-        stmt.value().bind(session.tokenHash, session.userId, session.csrfToken, session.createdAt,
-                          session.expiresAt);
-    auto n = changes(stmt);
+        "VALUES (?, ?, ?, ?, ?)",
+        session.tokenHash, session.userId, session.csrfToken, session.createdAt, session.expiresAt);
     if (!n) return n.error();
     return core::Ok{};
 }
@@ -243,8 +220,8 @@ Status SqliteStore::createSession(const Session& session) {
 Result<Session> SqliteStore::sessionByTokenHash(const std::string& tokenHash, int64_t nowMs) {
     auto stmt = prepare(
         "SELECT token_hash, user_id, csrf_token, created_at, expires_at FROM sessions "
-        "WHERE token_hash = ?");
-    if (stmt) stmt.value().bind(tokenHash);
+        "WHERE token_hash = ?",
+        tokenHash);
     auto session = one<Session>(
         stmt,
         [](const Statement& s) {
@@ -257,47 +234,36 @@ Result<Session> SqliteStore::sessionByTokenHash(const std::string& tokenHash, in
 }
 
 Status SqliteStore::extendSession(const std::string& tokenHash, int64_t expiresAt) {
-    auto stmt = prepare("UPDATE sessions SET expires_at = ? WHERE token_hash = ?");
-    if (stmt) stmt.value().bind(expiresAt, tokenHash);
-    auto n = changes(stmt);
+    auto n = exec("UPDATE sessions SET expires_at = ? WHERE token_hash = ?", expiresAt, tokenHash);
     if (!n) return n.error();
     if (n.value() == 0) return makeError(errc::kNotFound, "no such session");
     return core::Ok{};
 }
 
 Status SqliteStore::deleteSession(const std::string& tokenHash) {
-    auto stmt = prepare("DELETE FROM sessions WHERE token_hash = ?");
-    if (stmt) stmt.value().bind(tokenHash);
-    auto n = changes(stmt);
+    auto n = exec("DELETE FROM sessions WHERE token_hash = ?", tokenHash);
     if (!n) return n.error();
     return core::Ok{};
 }
 
 Result<int> SqliteStore::deleteSessionsForUser(int64_t userId,
                                                const std::optional<std::string>& keepTokenHash) {
-    auto stmt =
-        prepare("DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS NULL OR token_hash <> ?2)");
-    if (stmt) stmt.value().bind(userId, keepTokenHash);
-    return changes(stmt);
+    return exec("DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS NULL OR token_hash <> ?2)",
+                userId, keepTokenHash);
 }
 
 Result<int> SqliteStore::deleteExpiredSessions(int64_t nowMs) {
-    auto stmt = prepare("DELETE FROM sessions WHERE expires_at <= ?");
-    if (stmt) stmt.value().bind(nowMs);
-    return changes(stmt);
+    return exec("DELETE FROM sessions WHERE expires_at <= ?", nowMs);
 }
 
 // ---- Meetings ----
 
 Status SqliteStore::createMeeting(const Meeting& meeting) {
     if (meeting.id.empty()) return makeError(errc::kInvalid, "empty meeting id");
-    auto stmt = prepare(
+    auto n = exec(
         "INSERT INTO meetings (id, title, host_user_id, allow_guests, created_at) "
-        "VALUES (?, ?, ?, ?, ?)");
-    if (stmt)
-        stmt.value().bind(meeting.id, meeting.title, meeting.hostUserId, meeting.allowGuests,
-                          meeting.createdAt);
-    auto n = changes(stmt);
+        "VALUES (?, ?, ?, ?, ?)",
+        meeting.id, meeting.title, meeting.hostUserId, meeting.allowGuests, meeting.createdAt);
     if (!n) {
         if (n.error().code == "conflict")
             return makeError(errc::kConflictMeetingId, "meeting id in use");
@@ -309,8 +275,7 @@ Status SqliteStore::createMeeting(const Meeting& meeting) {
 
 Result<Meeting> SqliteStore::meetingById(const std::string& id) {
     auto stmt = prepare(
-        "SELECT id, title, host_user_id, allow_guests, created_at FROM meetings WHERE id = ?");
-    if (stmt) stmt.value().bind(id);
+        "SELECT id, title, host_user_id, allow_guests, created_at FROM meetings WHERE id = ?", id);
     return one<Meeting>(stmt, readMeeting, "meeting");
 }
 
@@ -320,8 +285,8 @@ Result<std::vector<Meeting>> SqliteStore::meetingsForUser(int64_t userId, int li
         "SELECT id, title, host_user_id, allow_guests, created_at FROM meetings "
         "WHERE host_user_id = ?1 "
         "   OR id IN (SELECT meeting_id FROM participations WHERE user_id = ?1) "
-        "ORDER BY created_at DESC, id LIMIT ?2");
-    if (stmt) stmt.value().bind(userId, limit);
+        "ORDER BY created_at DESC, id LIMIT ?2",
+        userId, limit);
     return all<Meeting>(stmt, readMeeting);
 }
 
@@ -330,11 +295,10 @@ Result<std::vector<Meeting>> SqliteStore::meetingsForUser(int64_t userId, int li
 Result<int64_t> SqliteStore::openParticipation(const std::string& meetingId,
                                                std::optional<int64_t> userId,
                                                const std::string& displayName, int64_t joinedAt) {
-    auto stmt = prepare(
+    auto n = exec(
         "INSERT INTO participations (meeting_id, user_id, display_name, joined_at, "
-        "last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4)");
-    if (stmt) stmt.value().bind(meetingId, userId, displayName, joinedAt);
-    auto n = changes(stmt);
+        "last_seen_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        meetingId, userId, displayName, joinedAt);
     if (!n) {
         if (n.error().code == errc::kNotFound)
             return makeError(errc::kNotFound, "no such meeting or user");
@@ -344,104 +308,40 @@ Result<int64_t> SqliteStore::openParticipation(const std::string& meetingId,
 }
 
 Status SqliteStore::closeParticipation(int64_t participationId, int64_t leftAt) {
-    auto stmt = prepare(
+    auto n = exec(
         "UPDATE participations SET left_at = MAX(?2, joined_at), "
-        "last_seen_at = MAX(?2, joined_at) WHERE id = ?1 AND left_at IS NULL");
-    if (stmt) stmt.value().bind(participationId, leftAt);
-    auto n = changes(stmt);
+        "last_seen_at = MAX(?2, joined_at) WHERE id = ?1 AND left_at IS NULL",
+        participationId, leftAt);
     if (!n) return n.error();
     if (n.value() == 0) return makeError(errc::kNotFound, "no open participation with this id");
     return core::Ok{};
 }
 
 Result<int> SqliteStore::touchOpenParticipations(int64_t nowMs) {
-    auto stmt = prepare(
-        "UPDATE participations SET last_seen_at = MAX(?1, joined_at) WHERE left_at IS NULL");
-    if (stmt) stmt.value().bind(nowMs);
-    return changes(stmt);
+    return exec("UPDATE participations SET last_seen_at = MAX(?1, joined_at) WHERE left_at IS NULL",
+                nowMs);
 }
 
 Result<int> SqliteStore::closeOpenParticipations(int64_t nowMs) {
     // In SET, every right-hand side sees the row's old values.
-    auto stmt = prepare(
+    return exec(
         "UPDATE participations "
         "SET left_at = MAX(joined_at, MIN(COALESCE(last_seen_at, joined_at), ?1)), "
         "    last_seen_at = MAX(joined_at, MIN(COALESCE(last_seen_at, joined_at), ?1)) "
-        "WHERE left_at IS NULL");
-    if (stmt) stmt.value().bind(nowMs);
-    return changes(stmt);
+        "WHERE left_at IS NULL",
+        nowMs);
 }
 
 Result<std::vector<Participation>> SqliteStore::participationsForMeeting(
     const std::string& meetingId) {
     auto stmt = prepare(
         "SELECT id, meeting_id, user_id, display_name, joined_at, left_at FROM participations "
-        "WHERE meeting_id = ? ORDER BY joined_at, id");
-    if (stmt) stmt.value().bind(meetingId);
+        "WHERE meeting_id = ? ORDER BY joined_at, id",
+        meetingId);
     return all<Participation>(stmt, [](const Statement& s) {
         return Participation{s.int64(0), s.text(1),  s.optionalInt64(2),
                              s.text(3),  s.int64(4), s.optionalInt64(5)};
     });
-}
-
-Result<std::vector<HistoryEntry>> SqliteStore::historyForUser(int64_t userId, int64_t nowMs,
-                                                              int limit) {
-    if (auto ok = checkLimit(limit, 1000); !ok) return ok.error();
-    // The `limit` most recently joined meetings, then all of the user's rows in them, grouped
-    // by meeting and in join order so the intervals can be merged in one pass.
-    auto stmt = prepare(
-        "WITH recent AS ("
-        "  SELECT meeting_id, MAX(joined_at) AS last_join FROM participations "
-        "  WHERE user_id = ?1 GROUP BY meeting_id "
-        "  ORDER BY last_join DESC, meeting_id LIMIT ?2) "
-        "SELECT m.id, m.title, m.created_at, p.joined_at, p.left_at "
-        "FROM recent r JOIN meetings m ON m.id = r.meeting_id "
-        "JOIN participations p ON p.meeting_id = r.meeting_id AND p.user_id = ?1 "
-        "ORDER BY r.last_join DESC, r.meeting_id, p.joined_at, p.id");
-    if (!stmt) return stmt.error();
-    stmt.value().bind(userId, limit);
-
-    std::vector<HistoryEntry> out;
-    bool open = false;      // The current entry has a participation without leftAt.
-    int64_t spanStart = 0;  // The interval being merged.
-    int64_t spanEnd = 0;
-    auto finish = [&] {
-        if (out.empty()) return;
-        out.back().totalMs += spanEnd - spanStart;
-        if (open) out.back().lastLeftAt.reset();
-    };
-    for (;;) {
-        auto row = stmt.value().step();
-        if (!row) return row.error();
-        if (!row.value()) break;
-        const Statement& s = stmt.value();
-        std::string meetingId = s.text(0);
-        int64_t joined = s.int64(3);
-        std::optional<int64_t> left = s.optionalInt64(4);
-        int64_t end = std::max(joined, left.value_or(nowMs));
-        if (out.empty() || out.back().meetingId != meetingId) {
-            finish();
-            out.push_back(
-                HistoryEntry{meetingId, s.text(1), s.int64(2), joined, std::nullopt, 0, 0});
-            open = false;
-            spanStart = joined;
-            spanEnd = end;
-        } else if (joined > spanEnd) {
-            out.back().totalMs += spanEnd - spanStart;
-            spanStart = joined;
-            spanEnd = end;
-        } else {
-            spanEnd = std::max(spanEnd, end);
-        }
-        HistoryEntry& e = out.back();
-        ++e.joinCount;
-        if (left)
-            e.lastLeftAt = std::max(e.lastLeftAt.value_or(*left), *left);
-        else
-            open = true;
-    }
-    finish();
-    return out;
 }
 
 Result<std::vector<HistoryRow>> SqliteStore::participationHistory(int64_t userId, int64_t nowMs,
@@ -450,8 +350,8 @@ Result<std::vector<HistoryRow>> SqliteStore::participationHistory(int64_t userId
     auto stmt = prepare(
         "SELECT p.id, m.id, m.title, p.joined_at, p.left_at "
         "FROM participations p JOIN meetings m ON m.id = p.meeting_id "
-        "WHERE p.user_id = ? ORDER BY p.joined_at DESC, p.id DESC LIMIT ?");
-    if (stmt) stmt.value().bind(userId, limit);
+        "WHERE p.user_id = ? ORDER BY p.joined_at DESC, p.id DESC LIMIT ?",
+        userId, limit);
     return all<HistoryRow>(stmt, [nowMs](const Statement& s) {
         HistoryRow r{s.int64(0), s.text(1), s.text(2), s.int64(3), s.optionalInt64(4), 0};
         r.durationMs = std::max<int64_t>(0, r.leftAt.value_or(nowMs) - r.joinedAt);
@@ -462,13 +362,10 @@ Result<std::vector<HistoryRow>> SqliteStore::participationHistory(int64_t userId
 // ---- Chat ----
 
 Result<int64_t> SqliteStore::addChatMessage(const ChatMessage& message) {
-    auto stmt = prepare(
+    auto n = exec(
         "INSERT INTO chat_messages (meeting_id, user_id, display_name, text, sent_at) "
-        "VALUES (?, ?, ?, ?, ?)");
-    if (stmt)
-        stmt.value().bind(message.meetingId, message.userId, message.displayName, message.text,
-                          message.sentAt);
-    auto n = changes(stmt);
+        "VALUES (?, ?, ?, ?, ?)",
+        message.meetingId, message.userId, message.displayName, message.text, message.sentAt);
     if (!n) {
         if (n.error().code == errc::kNotFound)
             return makeError(errc::kNotFound, "no such meeting or user");
@@ -484,10 +381,8 @@ Result<ChatPage> SqliteStore::chatMessages(const std::string& meetingId,
     // INT64_MAX rather than an OR in the WHERE, so the (meeting_id, id) index serves both.
     auto stmt = prepare(
         "SELECT id, meeting_id, user_id, display_name, text, sent_at FROM chat_messages "
-        "WHERE meeting_id = ? AND id < ? ORDER BY id DESC LIMIT ?");
-    if (stmt)
-        stmt.value().bind(meetingId, beforeId.value_or(std::numeric_limits<int64_t>::max()),
-                          limit + 1);
+        "WHERE meeting_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        meetingId, beforeId.value_or(std::numeric_limits<int64_t>::max()), limit + 1);
     auto rows = all<ChatMessage>(stmt, [](const Statement& s) {
         return ChatMessage{s.int64(0), s.text(1), s.optionalInt64(2),
                            s.text(3),  s.text(4), s.int64(5)};
@@ -505,11 +400,10 @@ Result<ChatPage> SqliteStore::chatMessages(const std::string& meetingId,
 // ---- Password reset ----
 
 Status SqliteStore::createResetToken(const ResetToken& token) {
-    auto stmt = prepare(
+    auto n = exec(
         "INSERT INTO reset_tokens (token_hash, user_id, expires_at, used_at) "
-        "VALUES (?, ?, ?, ?)");
-    if (stmt) stmt.value().bind(token.tokenHash, token.userId, token.expiresAt, token.usedAt);
-    auto n = changes(stmt);
+        "VALUES (?, ?, ?, ?)",
+        token.tokenHash, token.userId, token.expiresAt, token.usedAt);
     if (!n) return n.error();
     return core::Ok{};
 }
@@ -521,8 +415,8 @@ Result<int64_t> SqliteStore::consumeResetToken(const std::string& tokenHash, int
     if (!tx) return tx.error();
     auto stmt = prepare(
         "SELECT user_id, expires_at, used_at FROM reset_tokens "
-        "WHERE token_hash = ?");
-    if (stmt) stmt.value().bind(tokenHash);
+        "WHERE token_hash = ?",
+        tokenHash);
     auto token = one<ResetToken>(
         stmt,
         [&](const Statement& s) {
@@ -532,10 +426,8 @@ Result<int64_t> SqliteStore::consumeResetToken(const std::string& tokenHash, int
     if (!token) return token.error();
     if (token.value().usedAt) return makeError(errc::kUsed, "reset link already used");
     if (nowMs >= token.value().expiresAt) return makeError(errc::kExpired, "reset link expired");
-    auto mark =
-        prepare("UPDATE reset_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL");
-    if (mark) mark.value().bind(nowMs, token.value().userId);
-    auto n = changes(mark);
+    auto n = exec("UPDATE reset_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL",
+                  nowMs, token.value().userId);
     if (!n) return n.error();
     auto committed = tx.value().commit();
     if (!committed) return committed.error();
@@ -543,9 +435,7 @@ Result<int64_t> SqliteStore::consumeResetToken(const std::string& tokenHash, int
 }
 
 Result<int> SqliteStore::deleteExpiredResetTokens(int64_t nowMs) {
-    auto stmt = prepare("DELETE FROM reset_tokens WHERE expires_at <= ?");
-    if (stmt) stmt.value().bind(nowMs);
-    return changes(stmt);
+    return exec("DELETE FROM reset_tokens WHERE expires_at <= ?", nowMs);
 }
 
 }  // namespace mixmeet::store

@@ -107,20 +107,6 @@ struct Participation {
     std::optional<int64_t> leftAt;  ///< Unix ms, UTC; empty while still in the meeting.
 };
 
-/// One meeting in a user's history: all of that user's participations in it, merged.
-struct HistoryEntry {
-    std::string meetingId;
-    std::string meetingTitle;
-    int64_t meetingCreatedAt = 0;  ///< Unix ms, UTC.
-    int64_t firstJoinedAt = 0;     ///< Unix ms, UTC: the "date" to show.
-    /// Unix ms, UTC: the latest leave; empty while the user is still in the meeting.
-    std::optional<int64_t> lastLeftAt;
-    /// Time spent in the meeting, in ms: the union of the participation intervals (two tabs
-    /// at once count once); an open participation counts up to `nowMs`.
-    int64_t totalMs = 0;
-    int joinCount = 0;  ///< Number of participations (joins) merged into this entry.
-};
-
 /// One participation (one join-to-leave stay) with its meeting's title: a row of the
 /// profile's meeting history.
 struct HistoryRow {
@@ -239,12 +225,6 @@ public:
     /// All participations in a meeting, in join order. Errors: kDb.
     virtual core::Result<std::vector<Participation>> participationsForMeeting(
         const std::string& meetingId) = 0;
-    /// The user's meeting history, one entry per meeting, most recently joined first, at most
-    /// `limit` (1..1000) meetings. Open participations count up to `nowMs`.
-    /// Errors: kInvalid (bad limit), kDb.
-    virtual core::Result<std::vector<HistoryEntry>> historyForUser(int64_t userId, int64_t nowMs,
-                                                                   int limit) = 0;
-
     /// The user's participations, one row per stay, most recent join first, at most `limit`
     /// (1..1000). Errors: kInvalid (bad limit), kDb.
     virtual core::Result<std::vector<HistoryRow>> participationHistory(int64_t userId,
