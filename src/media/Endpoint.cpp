@@ -94,6 +94,9 @@ struct Endpoint::Shared {
     std::atomic<double> feedbackRttMs{0};  ///< Last report block: RTT, ms (0: unknown).
     std::atomic<unsigned> feedbackSeq{0};  ///< Report blocks received.
     std::atomic<unsigned> nackedPackets{0};  ///< Video packets the viewer NACKed, cumulative.
+    std::atomic<unsigned> rtcpCompounds{0};  ///< RTCP compound packets from the viewer.
+    std::atomic<unsigned> otherBlocks{0};    ///< Report blocks about other SSRCs.
+    std::atomic<guint32> otherSsrc{0};       ///< The last of those SSRCs.
 };
 
 /// C trampolines; all noexcept (no exception crosses a C frame).
@@ -210,6 +213,7 @@ struct Callbacks {
         auto& s = get(data);
         GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
         if (!gst_rtcp_buffer_map(buffer, GST_MAP_READ, &rtcp)) return;
+        s.rtcpCompounds.fetch_add(1, std::memory_order_relaxed);
         GstRTCPPacket packet;
         for (gboolean more = gst_rtcp_buffer_get_first_packet(&rtcp, &packet); more;
              more = gst_rtcp_packet_move_to_next(&packet)) {
@@ -237,7 +241,11 @@ struct Callbacks {
                 gint32 lost = 0;
                 gst_rtcp_packet_get_rb(&packet, i, &ssrc, &fraction, &lost, &exthighest, &jitter,
                                        &lsr, &dlsr);
-                if (ssrc != s.videoSsrc) continue;
+                if (ssrc != s.videoSsrc) {
+                    s.otherBlocks.fetch_add(1, std::memory_order_relaxed);
+                    s.otherSsrc.store(ssrc, std::memory_order_relaxed);
+                    continue;
+                }
                 double rttMs = 0;
                 if (lsr != 0) {
                     // Middle 32 bits of the current NTP time (seconds since 1900).
@@ -623,6 +631,10 @@ void Endpoint::requestFeedback() {
         windowHighest_ = highest;
     }
     haveWindow_ = true;
+    GST_LOG_OBJECT(bin_.get(), "feedback: %u RTCP compounds, %u report blocks about ours (%u), %u about others "
+            "(last %u), %u NACKed of %u sent",
+            shared_->rtcpCompounds.load(), seq, shared_->videoSsrc, shared_->otherBlocks.load(),
+            shared_->otherSsrc.load(), nacked, sentSeq);
     if (first) return;
     std::optional<double> fraction;
     if (sent > 0 && nackedNow > 0)

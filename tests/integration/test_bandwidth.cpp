@@ -86,7 +86,7 @@ TEST_CASE("a viewer with a limited downlink drops to a lower tier; the others do
     gint64 limitedAt = g_get_monotonic_time();
     bool moved = waitUntil([&] { return room->tierOf(limitedId) > 0; }, 10s);
     INFO(nftOutput("list table inet mixmeet_test"));
-    INFO("limited viewer ICE " << limited.iceConnectionState() << ", frames "
+    INFO("limited viewer ICE " << limited.iceConnectionState() << ", RTCP sent " << limited.rtcpSent() << ", frames "
                                << limited.videoFramesDecoded() << ", server feedback loss "
                                << room->lastFeedback(limitedId).first);
     REQUIRE(moved);

@@ -66,6 +66,7 @@ struct ReceiveStats {
 
     std::atomic<std::uint64_t> videoBytes{0};
     std::atomic<std::uint64_t> audioBytes{0};
+    std::atomic<std::uint64_t> rtcpSent{0};  // RTCP compound packets this peer sent
 
     mutable std::mutex mutex;
     // Latency probe.
@@ -202,14 +203,29 @@ GstPadProbeReturn countBytes(GstPad*, GstPadProbeInfo* info, gpointer data) noex
 
 /// Decode branches for webrtcbin's src pads; the appsink is named "sink".
 constexpr const char* kVideoReceive =
-    "queue ! rtpvp8depay request-keyframe=true wait-for-keyframe=true ! vp8dec ! videoconvert ! "
+    "queue ! rtpvp8depay name=depay request-keyframe=true wait-for-keyframe=true ! vp8dec ! videoconvert ! "
     "video/x-raw,format=RGBx ! appsink name=sink sync=false max-buffers=4 drop=true";
 constexpr const char* kVideoReceiveI420 =
-    "queue ! rtpvp8depay request-keyframe=true wait-for-keyframe=true ! vp8dec ! "
+    "queue ! rtpvp8depay name=depay request-keyframe=true wait-for-keyframe=true ! vp8dec ! "
     "video/x-raw,format=I420 ! appsink name=sink sync=false max-buffers=4 drop=true";
 constexpr const char* kAudioReceive =
     "queue ! rtpopusdepay ! opusdec plc=true ! audioconvert ! audioresample ! "
     "audio/x-raw,format=S16LE,rate=48000,channels=1 ! appsink name=sink sync=false";
+
+/// Upstream event probe on the depayloader: passes at most one keyframe request per second, as
+/// browsers throttle PLI/FIR. Without it, GStreamer's depayloader asks for a keyframe on every
+/// lost packet, and the early RTCP packets carrying those requests push the regular receiver
+/// reports (the only ones with report blocks) out indefinitely.
+GstPadProbeReturn throttleKeyframeRequests(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (!event || !gst_video_event_is_force_key_unit(event)) return GST_PAD_PROBE_OK;
+    auto& last = *static_cast<std::atomic<gint64>*>(data);
+    gint64 now = g_get_monotonic_time();
+    gint64 previous = last.load();
+    if (previous != 0 && now - previous < G_USEC_PER_SEC) return GST_PAD_PROBE_DROP;
+    last.store(now);
+    return GST_PAD_PROBE_OK;
+}
 
 /// Runs on a streaming thread. Adding and starting a new branch here (rather than posting to
 /// the main context) is deliberate: the pad must be linked before its first buffer, or the
@@ -252,6 +268,13 @@ void onPadAdded(GstElement* webrtc, GstPad* pad, gpointer data) noexcept {
     if (!bin) {
         g_printerr("SyntheticPeer: cannot build receive branch: %s\n", err.message());
         return;
+    }
+    if (video) {
+        ElementPtr depay = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "depay"));
+        PadPtr depaySink = PadPtr::adopt(gst_element_get_static_pad(depay.get(), "sink"));
+        gst_pad_add_probe(depaySink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+                          throttleKeyframeRequests, new std::atomic<gint64>(0),
+                          [](gpointer d) { delete static_cast<std::atomic<gint64>*>(d); });
     }
     if (video || audio) {
         ElementPtr sink = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "sink"));
@@ -1029,8 +1052,16 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         GObject* raw = nullptr;
         g_signal_emit_by_name(rtpbin.get(), "get-internal-session", 0u, &raw);
         core::GPtr<GObject> session = core::GPtr<GObject>::adopt(raw);
-        if (session)
-            g_object_set(session.get(), "rtcp-min-interval", guint64{500 * GST_MSECOND}, nullptr);
+        if (!session) return;
+        g_object_set(session.get(), "rtcp-min-interval", guint64{500 * GST_MSECOND}, nullptr);
+        g_signal_connect_data(
+            session.get(), "on-sending-rtcp",
+            G_CALLBACK(+[](GObject*, GstBuffer*, gboolean, gpointer data) noexcept -> gboolean {
+                (*static_cast<StatsBox*>(data))->rtcpSent.fetch_add(1, std::memory_order_relaxed);
+                return FALSE;
+            }),
+            new StatsBox(stats), [](gpointer d, GClosure*) { delete static_cast<StatsBox*>(d); },
+            GConnectFlags{});
     }
 
     /// Lets media flow (once connected, unless stopped) and asks the encoders for a keyframe.
@@ -1179,6 +1210,10 @@ bool SyntheticPeer::connected() const {
 std::uint64_t SyntheticPeer::videoFramesDecoded() const {
     std::lock_guard lock(impl_->stats->mutex);
     return impl_->stats->videoFrames;
+}
+
+std::uint64_t SyntheticPeer::rtcpSent() const {
+    return impl_->stats->rtcpSent.load(std::memory_order_relaxed);
 }
 
 std::array<int, 2> SyntheticPeer::lastVideoSize() const {

@@ -177,6 +177,8 @@ public:
 
     // Receive side; safe to call at any time (the counters are updated on streaming threads).
     std::uint64_t videoFramesDecoded() const;
+    /// RTCP compound packets (reports, feedback) this peer has sent so far.
+    std::uint64_t rtcpSent() const;
     /// {width, height} of the last decoded frame; {0, 0} before the first.
     std::array<int, 2> lastVideoSize() const;
     Frame lastFrameRGB() const;
