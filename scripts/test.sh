@@ -5,8 +5,6 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests || { echo "0 passed, 1 failed"; exit 1; }
-# The netns suite (limited-downlink test) is known to be flaky and is run by hand for now.
-if [[ $# -eq 0 ]]; then set -- --no-suite netns; fi
 meson test -C build --print-errorlogs --num-processes 1 "$@"
 status=$?
 python3 - build/meson-logs/testlog.json <<'PY'

@@ -103,8 +103,11 @@ TEST_CASE("a viewer with a limited downlink drops to a lower tier; the others do
     auto size = limited.lastVideoSize();
     CHECK(size[0] < kWidth);
     uint64_t frames = framesDuring(limited, 3000ms);
-    INFO("limited viewer: " << frames / 3.0 << " fps in tier " << tier);
-    CHECK(frames >= 36);  // >= 12 fps (the low tier runs at 15)
+    WARN("limited viewer: " << frames / 3.0 << " fps in tier " << tier << " after moving down in "
+                            << secondsToMove << " s");
+    // The low tier runs at 15 fps: all of its frames arrive (one frame of slack for where the
+    // 3 s window falls).
+    CHECK(frames >= 44);
     double worst = 0;
     for (int i = 0; i < 3; ++i) {
         runFor(1000ms);
@@ -114,5 +117,7 @@ TEST_CASE("a viewer with a limited downlink drops to a lower tier; the others do
     // ... and the other viewer's quality is unchanged.
     CHECK(room->tierOf(normalId) == 0);
     CHECK(normal.lastVideoSize() == std::array<int, 2>{kWidth, kHeight});
-    CHECK(framesDuring(normal, 1000ms) >= 10);
+    uint64_t normalFrames = framesDuring(normal, 2000ms);
+    WARN("other viewer: " << normalFrames / 2.0 << " fps in tier " << room->tierOf(normalId));
+    CHECK(normalFrames >= 50);  // the high tier's 30 fps, give or take a frame or two
 }
