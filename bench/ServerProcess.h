@@ -21,7 +21,7 @@ struct ServerSettings {
     int videoBitrate = 800000;
     int maxParticipants = 25;
     int jitterBufferMs = 50;  ///< [webrtc] jitter_buffer_ms
-    int mixerLatencyMs = 40;  ///< [webrtc] mixer_latency_ms
+    int mixerLatencyMs = 20;  ///< [webrtc] mixer_latency_ms
 };
 
 /// Counts from GET /api/stats?room=NAME.

@@ -37,7 +37,7 @@ struct Options {
     int sendWidth = 320, sendHeight = 180, sendFps = 15;
     int videoBitrate = 800000;
     int jitterBufferMs = 50;  // server and peers (webrtcbin latency)
-    int mixerLatencyMs = 40;
+    int mixerLatencyMs = 20;
     bool audioOnly = false;
     int decoders = -1;  // peers that decode the composite (the rest only count bytes); -1 all
     std::string layout = "grid";

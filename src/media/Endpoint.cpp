@@ -268,6 +268,26 @@ struct Callbacks {
         gst_rtcp_buffer_unmap(&rtcp);
     }
 
+    /// Any thread: answers the compositor's LATENCY query for this tile with a minimum of 0
+    /// instead of the jitter buffer's latency. rtpjitterbuffer pushes in-order packets at once
+    /// and stamps them with their arrival time, so frames reach the compositor a few ms after
+    /// their timestamp; counting the jitter buffer's (worst-case) hold would make every
+    /// composite wait for it. The compositor then waits only its own `latency`
+    /// (mixer_latency_ms) past each output frame's time; a frame that comes later (it waited
+    /// for a retransmission, say) shows in the next composite instead of delaying everyone.
+    static GstPadProbeReturn hideJitterBufferLatency(GstPad*, GstPadProbeInfo* info,
+                                                     gpointer) noexcept {
+        GstQuery* query = GST_PAD_PROBE_INFO_QUERY(info);
+        if (!(info->type & GST_PAD_PROBE_TYPE_PULL) || !query ||
+            GST_QUERY_TYPE(query) != GST_QUERY_LATENCY)
+            return GST_PAD_PROBE_OK;
+        gboolean live = FALSE;
+        GstClockTime min = 0, max = GST_CLOCK_TIME_NONE;
+        gst_query_parse_latency(query, &live, &min, &max);
+        gst_query_set_latency(query, live, 0, max);
+        return GST_PAD_PROBE_OK;
+    }
+
     /// Streaming thread: a stream from the participant appeared. Decode it into the tile or
     /// the mixer input; anything unexpected goes to a fakesink (an unlinked src pad would
     /// error the transport).
@@ -394,6 +414,8 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
     setTileSize(config.width, config.height);
     PadPtr labelSrc = PadPtr::adopt(gst_element_get_static_pad(labelEl.get(), "src"));
     tileSrc_ = PadPtr::refSink(gst_ghost_pad_new("tile_src", labelSrc.get()));
+    gst_pad_add_probe(tileSrc_.get(), GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
+                      Callbacks::hideJitterBufferLatency, nullptr, nullptr);
     gst_element_add_pad(bin_.get(), tileSrc_.get());
 
     ElementPtr aconvert = make("audioconvert", "in_audioconvert");

@@ -17,7 +17,7 @@ struct MediaConfig {
     int lowFramerate = 15;       ///< Low tier frames per second.
     int audioBitrate = 32000;    ///< Opus bitrate, bps.
     int jitterBufferMs = 50;     ///< webrtcbin (rtpjitterbuffer) latency, ms.
-    int mixerLatencyMs = 40;     ///< compositor aggregator latency on top of upstream, ms.
+    int mixerLatencyMs = 20;     ///< how long the compositor waits for late tiles, ms.
     int keyframeMinIntervalMs = 500;  ///< Shared encoder's minimum gap between forced keyframes.
     int maxParticipants = 25;         ///< Per room.
     int disconnectTimeoutMs = 5000;   ///< ICE "disconnected" for this long removes a peer.

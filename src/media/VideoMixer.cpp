@@ -27,13 +27,13 @@ core::Result<std::unique_ptr<VideoMixer>> VideoMixer::create(GstBin* pipeline,
     m->fragments_ = &fragments;
     m->keyframeMinIntervalMs_ = config.keyframeMinIntervalMs;
     m->specs_ = tierSpecs(config);
-    // force-live is construct-only. min-upstream-latency covers jitter buffer + decode so a
-    // late joiner's frames are not late (design.md, "Mixers").
+    // force-live is construct-only. Each output frame waits `latency` past its time for the
+    // tiles: the tiles report no upstream latency (Endpoint hides the jitter buffer's), so
+    // that is all the compositor adds, and a late joiner's frames are no later than others'.
     m->compositor_ = ElementPtr::refSink(gst_element_factory_make_full(
         "compositor", "name", "compositor", "force-live", TRUE, "ignore-inactive-pads", TRUE,
         "background", 1 /* black */, "latency",
-        static_cast<guint64>(config.mixerLatencyMs) * GST_MSECOND, "min-upstream-latency",
-        static_cast<guint64>(config.jitterBufferMs + 20) * GST_MSECOND, nullptr));
+        static_cast<guint64>(config.mixerLatencyMs) * GST_MSECOND, nullptr));
     if (!m->compositor_) return makeError("config", "cannot create compositor");
     ElementPtr caps = ElementPtr::refSink(gst_element_factory_make("capsfilter", "composite_caps"));
     core::CapsPtr outCaps(gst_caps_new_simple(

@@ -744,6 +744,16 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         webrtcHandlers.push_back(g_signal_connect_data(
             webrtc.get(), "pad-added", G_CALLBACK(onPadAdded), new StatsBox(stats),
             [](gpointer p, GClosure*) noexcept { deleteStatsBox(p); }, GConnectFlags(0)));
+        // Send as browsers do, as soon as encoded: webrtcbin's transport send bin holds each
+        // packet in a clocksync until its running time plus the pipeline latency.
+        webrtcHandlers.push_back(g_signal_connect(
+            webrtc.get(), "deep-element-added",
+            G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer) noexcept {
+                GstElementFactory* f = gst_element_get_factory(element);
+                if (f && g_strcmp0(GST_OBJECT_NAME(f), "clocksync") == 0)
+                    g_object_set(element, "sync", FALSE, nullptr);
+            }),
+            nullptr));
 
         GPtr<GstBus> bus = GPtr<GstBus>::adopt(gst_element_get_bus(pipeline.get()));
         busWatch.reset(gst_bus_create_watch(bus.get()));
