@@ -1,4 +1,5 @@
 #include "media/Endpoint.h"
+#include "media/KeyframeThrottle.h"
 
 #include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/sdp/sdp.h>
@@ -51,7 +52,9 @@ ElementPtr make(const char* factory, const char* name) {
     return ElementPtr::refSink(gst_element_factory_make(factory, name));
 }
 
-core::CapsPtr caps(const char* text) { return core::CapsPtr(gst_caps_from_string(text)); }
+core::CapsPtr caps(const char* text) {
+    return core::CapsPtr(gst_caps_from_string(text));
+}
 
 IceState toIceState(GstWebRTCICEConnectionState s) {
     switch (s) {
@@ -91,8 +94,8 @@ struct Endpoint::Shared {
     guint videoSsrc = 0;  ///< SSRC of our video to this viewer (set on the payloader).
     std::atomic<gint32> cumulativeLost{0};   ///< Last report block: cumulative packets lost.
     std::atomic<guint32> highestSeq{0};      ///< Last report block: extended highest seq.
-    std::atomic<double> feedbackRttMs{0};  ///< Last report block: RTT, ms (0: unknown).
-    std::atomic<unsigned> feedbackSeq{0};  ///< Report blocks received.
+    std::atomic<double> feedbackRttMs{0};    ///< Last report block: RTT, ms (0: unknown).
+    std::atomic<unsigned> feedbackSeq{0};    ///< Report blocks received.
     std::atomic<unsigned> nackedPackets{0};  ///< Video packets the viewer NACKed, cumulative.
     std::atomic<unsigned> rtcpCompounds{0};  ///< RTCP compound packets from the viewer.
     std::atomic<unsigned> otherBlocks{0};    ///< Report blocks about other SSRCs.
@@ -110,9 +113,8 @@ struct Callbacks {
 
     static void onNegotiationNeeded(GstElement* webrtc, gpointer data) noexcept {
         GST_DEBUG("[%s] negotiation needed", get(data).id.c_str());
-        GstPromise* promise =
-            gst_promise_new_with_change_func(onOfferCreated, wrap(*static_cast<SharedRef*>(data)),
-                                             unwrapPlain);
+        GstPromise* promise = gst_promise_new_with_change_func(
+            onOfferCreated, wrap(*static_cast<SharedRef*>(data)), unwrapPlain);
         g_signal_emit_by_name(webrtc, "create-offer", nullptr, promise);
     }
 
@@ -251,7 +253,8 @@ struct Callbacks {
                     // Middle 32 bits of the current NTP time (seconds since 1900).
                     gint64 us = g_get_real_time();
                     guint64 ntpSec = static_cast<guint64>(us / G_USEC_PER_SEC) + 2208988800ULL;
-                    guint64 frac = static_cast<guint64>(us % G_USEC_PER_SEC) * 65536 / G_USEC_PER_SEC;
+                    guint64 frac =
+                        static_cast<guint64>(us % G_USEC_PER_SEC) * 65536 / G_USEC_PER_SEC;
                     guint32 now = static_cast<guint32>(((ntpSec & 0xFFFF) << 16) | frac);
                     guint32 rtt = now - lsr - dlsr;
                     if (rtt < 65536 * 10) rttMs = rtt * 1000.0 / 65536.0;  // Ignore nonsense.
@@ -296,9 +299,8 @@ struct Callbacks {
         auto& s = get(data);
         core::CapsPtr c(gst_pad_get_current_caps(pad));
         if (!c) c.reset(gst_pad_query_caps(pad, nullptr));
-        const GstStructure* st = c && !gst_caps_is_empty(c.get())
-                                     ? gst_caps_get_structure(c.get(), 0)
-                                     : nullptr;
+        const GstStructure* st =
+            c && !gst_caps_is_empty(c.get()) ? gst_caps_get_structure(c.get(), 0) : nullptr;
         const char* media = st ? gst_structure_get_string(st, "media") : nullptr;
         const char* encoding = st ? gst_structure_get_string(st, "encoding-name") : nullptr;
         std::string m = media ? media : "", enc = encoding ? encoding : "";
@@ -320,8 +322,7 @@ struct Callbacks {
             (video ? s.videoLinked : s.audioLinked) = true;
             return;
         }
-        GST_WARNING("[%s] discarding incoming %s/%s stream", s.id.c_str(), m.c_str(),
-                    enc.c_str());
+        GST_WARNING("[%s] discarding incoming %s/%s stream", s.id.c_str(), m.c_str(), enc.c_str());
         ElementPtr sink = make("fakesink", nullptr);
         g_object_set(sink.get(), "async", FALSE, "sync", FALSE, nullptr);
         gst_bin_add(GST_BIN(s.bin), sink.get());
@@ -354,6 +355,7 @@ struct Callbacks {
             return false;
         }
         if (video) {
+            addKeyframeRequestThrottle(in.get(), std::chrono::milliseconds(500));
             // Ask the sender for a keyframe now (PLI) so the tile starts without waiting for
             // the sender's next periodic one.
             gst_pad_push_event(in.get(), gst_video_event_new_upstream_force_key_unit(
@@ -380,8 +382,8 @@ core::Result<std::unique_ptr<Endpoint>> Endpoint::create(GstBin* pipeline, std::
     return e;
 }
 
-core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
-                             const MediaConfig& config, const Fragments& fragments) {
+core::Status Endpoint::build(GstBin* pipeline, const std::string& label, const MediaConfig& config,
+                             const Fragments& fragments) {
     pipeline_ = pipeline;
     bin_ = ElementPtr::refSink(gst_bin_new(("p-" + id_).c_str()));
     GstBin* bin = GST_BIN(bin_.get());
@@ -403,9 +405,8 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
     tileCaps_ = make("capsfilter", "tile_caps");
     ElementPtr labelEl = make("textoverlay", "label");
     if (!labelEl) return makeError("internal", "textoverlay (pango) is not installed");
-    g_object_set(labelEl.get(), "text", label.c_str(), "valignment", 1 /* bottom */,
-                 "halignment", 0 /* left */, "shaded-background", TRUE, "font-desc",
-                 "Sans Bold 16", nullptr);
+    g_object_set(labelEl.get(), "text", label.c_str(), "valignment", 1 /* bottom */, "halignment",
+                 0 /* left */, "shaded-background", TRUE, "font-desc", "Sans Bold 16", nullptr);
     gst_bin_add_many(bin, tileQueue.get(), convert.get(), scale.get(), tileCaps_.get(),
                      labelEl.get(), nullptr);
     if (!gst_element_link_many(tileQueue.get(), convert.get(), scale.get(), tileCaps_.get(),
@@ -423,10 +424,9 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
     ElementPtr acaps = make("capsfilter", "in_audiocaps");
     g_object_set(acaps.get(), "caps", caps(AudioMixer::kCaps).get(), nullptr);
     audioSink_ = make("appsink", "audio_sink");
-    g_object_set(audioSink_.get(), "sync", FALSE, "async", FALSE, "drop", TRUE, "max-buffers",
-                 50, nullptr);
-    gst_bin_add_many(bin, aconvert.get(), aresample.get(), acaps.get(), audioSink_.get(),
-                     nullptr);
+    g_object_set(audioSink_.get(), "sync", FALSE, "async", FALSE, "drop", TRUE, "max-buffers", 50,
+                 nullptr);
+    gst_bin_add_many(bin, aconvert.get(), aresample.get(), acaps.get(), audioSink_.get(), nullptr);
     if (!gst_element_link_many(aconvert.get(), aresample.get(), acaps.get(), audioSink_.get(),
                                nullptr))
         return makeError("internal", "cannot link the audio input chain");
@@ -435,8 +435,8 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
     // sequence): this participant's private mix-minus encode (while speaking) and the room's
     // shared full-mix encode (otherwise); the SendGate picks one per 20 ms tick.
     audioSrc_ = make("appsrc", "audio_src");
-    g_object_set(audioSrc_.get(), "caps", caps(AudioMixer::kCaps).get(), "is-live", TRUE,
-                 "format", GST_FORMAT_TIME, "block", FALSE, "max-bytes",
+    g_object_set(audioSrc_.get(), "caps", caps(AudioMixer::kCaps).get(), "is-live", TRUE, "format",
+                 GST_FORMAT_TIME, "block", FALSE, "max-bytes",
                  guint64{AudioMixer::kRate * 2 / 5} /* 200 ms */, "leaky-type",
                  2 /* downstream: drop old */, nullptr);
     auto opus = fragments.makeBin(fragment::kAudioEncodeOpus, "audio_encode");
@@ -445,8 +445,8 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
             ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(opus.value().get()), "encoder")))
         g_object_set(enc.get(), "bitrate", config.audioBitrate, nullptr);
     ElementPtr sharedQueue = make("queue", "audio_shared_queue");
-    g_object_set(sharedQueue.get(), "max-size-buffers", 10, "max-size-bytes", 0,
-                 "max-size-time", guint64{0}, "leaky", 2 /* downstream */, nullptr);
+    g_object_set(sharedQueue.get(), "max-size-buffers", 10, "max-size-bytes", 0, "max-size-time",
+                 guint64{0}, "leaky", 2 /* downstream */, nullptr);
     ElementPtr funnel = make("funnel", "audio_funnel");
     ElementPtr opusPay = make("rtpopuspay", "audio_pay");
     g_object_set(opusPay.get(), "pt", kOpusPt, "mtu", 1200, nullptr);
@@ -479,8 +479,8 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
     ElementPtr vp8Pay = make("rtpvp8pay", "video_pay");
     // A known SSRC, to find this viewer's receiver reports in get-stats.
     shared_->videoSsrc = g_random_int_range(1, G_MAXINT32);
-    g_object_set(vp8Pay.get(), "pt", kVp8Pt, "mtu", 1200, "picture-id-mode", 2 /* 15-bit */,
-                 "ssrc", shared_->videoSsrc, nullptr);
+    g_object_set(vp8Pay.get(), "pt", kVp8Pt, "mtu", 1200, "picture-id-mode", 2 /* 15-bit */, "ssrc",
+                 shared_->videoSsrc, nullptr);
     videoPay_ = vp8Pay;
     gst_bin_add_many(bin, sendQueue.get(), valve_.get(), vp8Pay.get(), nullptr);
     if (!gst_element_link_many(sendQueue.get(), valve_.get(), vp8Pay.get(), nullptr))
@@ -503,8 +503,8 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
         core::CapsPtr send = caps(ml.sendCaps);
         GstPadTemplate* templ =
             gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(webrtc_.get()), "sink_%u");
-        PadPtr sink = PadPtr::adopt(
-            gst_element_request_pad(webrtc_.get(), templ, ml.padName, send.get()));
+        PadPtr sink =
+            PadPtr::adopt(gst_element_request_pad(webrtc_.get(), templ, ml.padName, send.get()));
         if (!sink) return makeError("internal", "webrtcbin refused a sink pad");
         GstWebRTCRTPTransceiver* trans = nullptr;
         g_object_get(sink.get(), "transceiver", &trans, nullptr);
@@ -537,10 +537,9 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label,
     connect("notify::ice-connection-state", G_CALLBACK(Callbacks::onIceStateNotify));
     connect("pad-added", G_CALLBACK(Callbacks::onPadAdded));
 
-    binHandler_ = g_signal_connect_data(bin_.get(), "deep-element-added",
-                                        G_CALLBACK(Callbacks::onDeepElementAdded),
-                                        Callbacks::wrap(shared_), Callbacks::unwrap,
-                                        GConnectFlags{});
+    binHandler_ = g_signal_connect_data(
+        bin_.get(), "deep-element-added", G_CALLBACK(Callbacks::onDeepElementAdded),
+        Callbacks::wrap(shared_), Callbacks::unwrap, GConnectFlags{});
     // Nothing has arrived yet: count silence from now.
     shared_->lastPacketUs.store(g_get_monotonic_time());
 
@@ -602,9 +601,8 @@ core::Status Endpoint::applyAnswer(const std::string& sdp) {
     }
     GstWebRTCSessionDescription* desc =
         gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
-    GstPromise* promise =
-        gst_promise_new_with_change_func(Callbacks::onAnswerSet, Callbacks::wrap(shared_),
-                                         Callbacks::unwrapPlain);
+    GstPromise* promise = gst_promise_new_with_change_func(
+        Callbacks::onAnswerSet, Callbacks::wrap(shared_), Callbacks::unwrapPlain);
     g_signal_emit_by_name(webrtc_.get(), "set-remote-description", desc, promise);
     gst_webrtc_session_description_free(desc);
     return core::Ok{};
@@ -625,10 +623,9 @@ void Endpoint::requestFeedback() {
         if (rtpbin) g_signal_emit_by_name(rtpbin.get(), "get-internal-session", 0u, &session);
         if (!session) return;
         rtpSession_ = core::GPtr<GObject>::adopt(session);
-        rtcpHandler_ = g_signal_connect_data(session, "on-receiving-rtcp",
-                                             G_CALLBACK(Callbacks::onReceivingRtcp),
-                                             Callbacks::wrap(shared_), Callbacks::unwrap,
-                                             GConnectFlags{});
+        rtcpHandler_ = g_signal_connect_data(
+            session, "on-receiving-rtcp", G_CALLBACK(Callbacks::onReceivingRtcp),
+            Callbacks::wrap(shared_), Callbacks::unwrap, GConnectFlags{});
         return;
     }
     // Loss over this window, two ways: NACKed packets / packets we sent (prompt), and the
@@ -653,10 +650,11 @@ void Endpoint::requestFeedback() {
         windowHighest_ = highest;
     }
     haveWindow_ = true;
-    GST_LOG_OBJECT(bin_.get(), "feedback: %u RTCP compounds, %u report blocks about ours (%u), %u about others "
-            "(last %u), %u NACKed of %u sent",
-            shared_->rtcpCompounds.load(), seq, shared_->videoSsrc, shared_->otherBlocks.load(),
-            shared_->otherSsrc.load(), nacked, sentSeq);
+    GST_LOG_OBJECT(bin_.get(),
+                   "feedback: %u RTCP compounds, %u report blocks about ours (%u), %u about others "
+                   "(last %u), %u NACKed of %u sent",
+                   shared_->rtcpCompounds.load(), seq, shared_->videoSsrc,
+                   shared_->otherBlocks.load(), shared_->otherSsrc.load(), nacked, sentSeq);
     if (first) return;
     std::optional<double> fraction;
     if (sent > 0 && nackedNow > 0)
@@ -670,8 +668,7 @@ void Endpoint::requestFeedback() {
 }
 
 gint64 Endpoint::millisecondsSinceLastPacket() const {
-    return (g_get_monotonic_time() - shared_->lastPacketUs.load(std::memory_order_relaxed)) /
-           1000;
+    return (g_get_monotonic_time() - shared_->lastPacketUs.load(std::memory_order_relaxed)) / 1000;
 }
 
 void Endpoint::openSend() {

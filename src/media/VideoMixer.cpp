@@ -14,8 +14,8 @@ std::vector<TierSpec> tierSpecs(const MediaConfig& c) {
     return {
         TierSpec{"high", c.width, c.height, c.framerate, c.videoBitrate},
         TierSpec{"medium", even(c.width / 2), even(c.height / 2), c.framerate, c.mediumBitrate},
-        TierSpec{"low", even(c.width / 4), even(c.height / 4), std::min(c.framerate, c.lowFramerate),
-                 c.lowBitrate},
+        TierSpec{"low", even(c.width / 4), even(c.height / 4),
+                 std::min(c.framerate, c.lowFramerate), c.lowBitrate},
     };
 }
 
@@ -37,8 +37,8 @@ core::Result<std::unique_ptr<VideoMixer>> VideoMixer::create(GstBin* pipeline,
     if (!m->compositor_) return makeError("config", "cannot create compositor");
     ElementPtr caps = ElementPtr::refSink(gst_element_factory_make("capsfilter", "composite_caps"));
     core::CapsPtr outCaps(gst_caps_new_simple(
-        "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, config.width,
-        "height", G_TYPE_INT, config.height, "framerate", GST_TYPE_FRACTION, config.framerate, 1,
+        "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, config.width, "height",
+        G_TYPE_INT, config.height, "framerate", GST_TYPE_FRACTION, config.framerate, 1,
         "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
     g_object_set(caps.get(), "caps", outCaps.get(), nullptr);
     m->compositeTee_ = ElementPtr::refSink(gst_element_factory_make("tee", "composite_tee"));
@@ -50,7 +50,9 @@ core::Result<std::unique_ptr<VideoMixer>> VideoMixer::create(GstBin* pipeline,
     return m;
 }
 
-VideoMixer::~VideoMixer() { active_.clear(); }
+VideoMixer::~VideoMixer() {
+    active_.clear();
+}
 
 core::PadPtr VideoMixer::requestInput() {
     return core::PadPtr::adopt(gst_element_request_pad_simple(compositor_.get(), "sink_%u"));

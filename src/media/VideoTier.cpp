@@ -35,18 +35,17 @@ core::Result<std::unique_ptr<VideoTier>> VideoTier::create(GstBin* pipeline,
     // never drop (it only catches up with the live timestamps by passing every frame).
     g_object_set(rate.get(), "drop-only", TRUE, "skip-to-first", TRUE, nullptr);
     ElementPtr caps = make("capsfilter", "caps");
-    core::CapsPtr c(gst_caps_new_simple(
-        "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, spec.width, "height",
-        G_TYPE_INT, spec.height, "framerate", GST_TYPE_FRACTION, spec.framerate, 1,
-        "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
+    core::CapsPtr c(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
+                                        G_TYPE_INT, spec.width, "height", G_TYPE_INT, spec.height,
+                                        "framerate", GST_TYPE_FRACTION, spec.framerate, 1,
+                                        "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
     g_object_set(caps.get(), "caps", c.get(), nullptr);
     auto encode = fragments.makeBin(fragment::kVideoEncodeVp8, "encode");
     if (!encode) return encode.error();
     t->encoder_ = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(encode.value().get()), "encoder"));
     if (!t->encoder_)
         return makeError("config", "video-encode-vp8.pipeline has no element named 'encoder'");
-    g_object_set(t->encoder_.get(), "target-bitrate", spec.bitrate,
-                 "min-force-key-unit-interval",
+    g_object_set(t->encoder_.get(), "target-bitrate", spec.bitrate, "min-force-key-unit-interval",
                  static_cast<guint64>(keyframeMinIntervalMs) * GST_MSECOND, nullptr);
     t->tee_ = make("tee", "tee");
     g_object_set(t->tee_.get(), "allow-not-linked", TRUE, nullptr);
@@ -83,7 +82,8 @@ VideoTier::~VideoTier() {
                  " out, %" G_GUINT64_FORMAT " dropped; %s",
                  spec_.name.c_str(), in, out, drop, text ? text.get() : "no caps");
     }
-    if (GST_OBJECT_PARENT(bin_.get()) == GST_OBJECT(pipeline_)) gst_bin_remove(pipeline_, bin_.get());
+    if (GST_OBJECT_PARENT(bin_.get()) == GST_OBJECT(pipeline_))
+        gst_bin_remove(pipeline_, bin_.get());
     gst_element_set_state(bin_.get(), GST_STATE_NULL);
     if (compositePad_) gst_element_release_request_pad(compositeTee_.get(), compositePad_.get());
     GST_INFO("tier %s stopped", spec_.name.c_str());

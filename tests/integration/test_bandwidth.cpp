@@ -1,8 +1,8 @@
 // A viewer on a limited downlink. Runs only inside a private network namespace
 // (tests/integration/netns.sh: unshare --net, lo up) where the test may police one peer's
 // UDP ports with nftables: hidden tag [.netns], so the plain integration run skips it.
-#include <catch2/catch.hpp>
 #include <glib.h>
+#include <catch2/catch.hpp>
 
 #include <array>
 #include <string>
@@ -63,10 +63,12 @@ TEST_CASE("a viewer with a limited downlink drops to a lower tier; the others do
     SyntheticPeer limited(o);
     normal.start();
     limited.start();
-    REQUIRE(waitUntil([&] { return normal.connected() && limited.connected() &&
-                                   normal.videoFramesDecoded() > 30 &&
-                                   limited.videoFramesDecoded() > 30; },
-                      30s));
+    REQUIRE(waitUntil(
+        [&] {
+            return normal.connected() && limited.connected() && normal.videoFramesDecoded() > 30 &&
+                   limited.videoFramesDecoded() > 30;
+        },
+        30s));
     room::Room* room = s.room("limited");
     REQUIRE(room);
     std::string limitedId = limited.participantId();
@@ -81,23 +83,27 @@ TEST_CASE("a viewer with a limited downlink drops to a lower tier; the others do
     // let ICE's STUN checks through, as a bottleneck queue mostly would (they are tiny): a
     // policer that drops the consent checks makes the viewer's ICE give up instead, which is
     // another test.
-    REQUIRE(nft("add rule inet mixmeet_test in udp dport 41000-41020 @th,64,2 2 limit rate "
-                "over 40 kbytes/second counter drop"));
+    REQUIRE(
+        nft("add rule inet mixmeet_test in udp dport 41000-41020 @th,64,2 2 limit rate "
+            "over 40 kbytes/second counter drop"));
     gint64 limitedAt = g_get_monotonic_time();
     bool moved = waitUntil([&] { return room->tierOf(limitedId) > 0; }, 10s);
     INFO(nftOutput("list table inet mixmeet_test"));
-    INFO("limited viewer ICE " << limited.iceConnectionState() << ", RTCP sent " << limited.rtcpSent() << ", frames "
-                               << limited.videoFramesDecoded() << ", server feedback loss "
-                               << room->lastFeedback(limitedId).first);
+    INFO("limited viewer ICE " << limited.iceConnectionState() << ", RTCP sent "
+                               << limited.rtcpSent() << ", frames " << limited.videoFramesDecoded()
+                               << ", server feedback loss " << room->lastFeedback(limitedId).first);
     REQUIRE(moved);
     double secondsToMove = (g_get_monotonic_time() - limitedAt) / 1e6;
     INFO("moved down after " << secondsToMove << " s");
     CHECK(secondsToMove <= 5.0);
 
     // Let it settle, then: it still gets a steady picture without loss, at a smaller size...
-    REQUIRE(waitUntil([&] { return room->lastFeedback(limitedId).first >= 0 &&
-                                   room->lastFeedback(limitedId).first < 0.02; },
-                      15s));
+    REQUIRE(waitUntil(
+        [&] {
+            return room->lastFeedback(limitedId).first >= 0 &&
+                   room->lastFeedback(limitedId).first < 0.02;
+        },
+        15s));
     int tier = room->tierOf(limitedId);
     CHECK(tier > 0);
     auto size = limited.lastVideoSize();

@@ -1,5 +1,7 @@
 #include "SyntheticPeer.h"
 
+#include "media/KeyframeThrottle.h"
+
 #define GST_USE_UNSTABLE_API  // gst/webrtc is "unstable API" in 1.22
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
@@ -203,7 +205,8 @@ GstPadProbeReturn countBytes(GstPad*, GstPadProbeInfo* info, gpointer data) noex
 
 /// Decode branches for webrtcbin's src pads; the appsink is named "sink".
 constexpr const char* kVideoReceive =
-    "queue ! rtpvp8depay name=depay request-keyframe=true wait-for-keyframe=true ! vp8dec ! videoconvert ! "
+    "queue ! rtpvp8depay name=depay request-keyframe=true wait-for-keyframe=true ! vp8dec ! "
+    "videoconvert ! "
     "video/x-raw,format=RGBx ! appsink name=sink sync=false max-buffers=4 drop=true";
 constexpr const char* kVideoReceiveI420 =
     "queue ! rtpvp8depay name=depay request-keyframe=true wait-for-keyframe=true ! vp8dec ! "
@@ -211,21 +214,6 @@ constexpr const char* kVideoReceiveI420 =
 constexpr const char* kAudioReceive =
     "queue ! rtpopusdepay ! opusdec plc=true ! audioconvert ! audioresample ! "
     "audio/x-raw,format=S16LE,rate=48000,channels=1 ! appsink name=sink sync=false";
-
-/// Upstream event probe on the depayloader: passes at most one keyframe request per second, as
-/// browsers throttle PLI/FIR. Without it, GStreamer's depayloader asks for a keyframe on every
-/// lost packet, and the early RTCP packets carrying those requests push the regular receiver
-/// reports (the only ones with report blocks) out indefinitely.
-GstPadProbeReturn throttleKeyframeRequests(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
-    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
-    if (!event || !gst_video_event_is_force_key_unit(event)) return GST_PAD_PROBE_OK;
-    auto& last = *static_cast<std::atomic<gint64>*>(data);
-    gint64 now = g_get_monotonic_time();
-    gint64 previous = last.load();
-    if (previous != 0 && now - previous < G_USEC_PER_SEC) return GST_PAD_PROBE_DROP;
-    last.store(now);
-    return GST_PAD_PROBE_OK;
-}
 
 /// Runs on a streaming thread. Adding and starting a new branch here (rather than posting to
 /// the main context) is deliberate: the pad must be linked before its first buffer, or the
@@ -272,9 +260,9 @@ void onPadAdded(GstElement* webrtc, GstPad* pad, gpointer data) noexcept {
     if (video) {
         ElementPtr depay = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "depay"));
         PadPtr depaySink = PadPtr::adopt(gst_element_get_static_pad(depay.get(), "sink"));
-        gst_pad_add_probe(depaySink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-                          throttleKeyframeRequests, new std::atomic<gint64>(0),
-                          [](gpointer d) { delete static_cast<std::atomic<gint64>*>(d); });
+        // One keyframe request per second, as browsers do: without it the depayloader's
+        // request per lost packet starves this viewer's receiver reports (KeyframeThrottle.h).
+        media::addKeyframeRequestThrottle(depaySink.get(), std::chrono::seconds(1));
     }
     if (video || audio) {
         ElementPtr sink = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "sink"));
