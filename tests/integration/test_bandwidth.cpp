@@ -74,6 +74,10 @@ TEST_CASE("a viewer with a limited downlink drops to a lower tier; the others do
     std::string limitedId = limited.participantId();
     std::string normalId = normal.participantId();
     REQUIRE(room->tierOf(limitedId) == 0);
+    // Both viewers already report (receiver reports every ~0.5 s), as browsers do from the start.
+    REQUIRE(waitUntil([&] { return room->lastFeedback(limitedId).first >= 0 &&
+                                   room->lastFeedback(normalId).first >= 0; },
+                      10s));
 
     // 40 kB/s (320 kbps) into the limited viewer: the high tier (800 kbps here) cannot pass.
     NftTable table;

@@ -475,6 +475,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     std::vector<ElementPtr> valves;    // send gates, opened when ICE connects
     bool sendingStopped = false;
     bool offerHandled = false;
+    bool rtcpTuned = false;  // speedUpRtcp() done
 
     // Model (main thread only).
     bool opened = false;
@@ -908,6 +909,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                 return;
             }
             if (!self.webrtc) return;
+            self.speedUpRtcp();  // the RTP session exists now: report from the first interval
             GstPromise* p = gst_promise_new_with_change_func(
                 &Impl::onAnswerCreated, new GuardBox(self.makeGuard()), &Impl::deleteGuardBoxPlain);
             g_signal_emit_by_name(self.webrtc.get(), "create-answer", nullptr, p);
@@ -1050,7 +1052,8 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         GObject* raw = nullptr;
         g_signal_emit_by_name(rtpbin.get(), "get-internal-session", 0u, &raw);
         core::GPtr<GObject> session = core::GPtr<GObject>::adopt(raw);
-        if (!session) return;
+        if (!session || rtcpTuned) return;
+        rtcpTuned = true;
         g_object_set(session.get(), "rtcp-min-interval", guint64{500 * GST_MSECOND}, nullptr);
         g_signal_connect_data(
             session.get(), "on-sending-rtcp",
