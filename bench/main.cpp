@@ -34,7 +34,8 @@ struct Options {
     std::vector<int> participants{3};
     int duration = 20;  // seconds of measurement
     int width = 640, height = 360, fps = 30;
-    int sendWidth = 320, sendHeight = 180, sendFps = 15;
+    int sendWidth = 640, sendHeight = 360, sendFps = 30;
+    bool sendHints = true;  // peers scale down to their tile, as the web client does
     int videoBitrate = 800000;
     int jitterBufferMs = 50;  // server and peers (webrtcbin latency)
     int mixerLatencyMs = 20;
@@ -52,9 +53,9 @@ int usage(FILE* out) {
                  "                     [--send-width W --send-height H --send-fps F]  peers\n"
                  "                     [--bitrate BPS] [--audio-only] [--layout grid]\n"
                  "                     [--jitter-buffer MS] [--mixer-latency MS] [--decoders K]\n"
-                 "                     [--server PATH] [--keep]\n"
-                 "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers send 320x180 at\n"
-                 "15 fps, server %s\n",
+                 "                     [--no-send-hints] [--server PATH] [--keep]\n"
+                 "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers capture 640x360\n"
+                 "at 30 fps and scale down to their tile (send hints), server %s\n",
                  MIXMEET_BENCH_SERVER);
     return out == stdout ? 0 : 2;
 }
@@ -95,7 +96,8 @@ std::string fmt(const char* f, double a, double b) {
 void printHeader(const Options& o) {
     char send[64] = "audio only";
     if (!o.audioOnly)
-        std::snprintf(send, sizeof send, "%dx%d@%d VP8", o.sendWidth, o.sendHeight, o.sendFps);
+        std::snprintf(send, sizeof send, "%dx%d@%d VP8%s", o.sendWidth, o.sendHeight, o.sendFps,
+                      o.sendHints ? " scaled to the tile" : "");
     std::printf("\nmixmeet-bench: %s, composite %dx%d@%d, peers send %s, %d s per row, %ld cores\n",
                 o.audioOnly ? "audio only" : "audio+video", o.width, o.height, o.fps, send,
                 o.duration, sysconf(_SC_NPROCESSORS_ONLN));
@@ -168,6 +170,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
         p.width = o.sendWidth;
         p.height = o.sendHeight;
         p.fps = o.sendFps;
+        p.followSendHints = o.sendHints;
         p.sendVideo = !o.audioOnly;
         p.receiveVideo = !o.audioOnly && (o.decoders < 0 || i < o.decoders);
         p.stampFrames = !o.audioOnly;
@@ -308,6 +311,8 @@ int main(int argc, char** argv) {
             o.decoders = std::atoi(next().c_str());
         else if (a == "--audio-only")
             o.audioOnly = true;
+        else if (a == "--no-send-hints")
+            o.sendHints = false;
         else if (a == "--layout")
             o.layout = next();
         else if (a == "--server")

@@ -472,6 +472,8 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     std::vector<gulong> webrtcHandlers;
     SourcePtr busWatch;
     std::vector<ElementPtr> encoders;  // send branch encoders (keyframe requests)
+    ElementPtr videoEncoder;           // the video one, for send hints
+    ElementPtr sendSize;               // capsfilter after the camera's scaler, for send hints
     std::vector<ElementPtr> valves;    // send gates, opened when ICE connects
     bool sendingStopped = false;
     bool offerHandled = false;
@@ -689,6 +691,9 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             if (webrtc && !candidate.empty())
                 g_signal_emit_by_name(webrtc.get(), "add-ice-candidate", guint(mline),
                                       candidate.c_str());
+        } else if (type == "send-hint") {
+            applySendHint(int(intMember(o, "width")), int(intMember(o, "height")),
+                          int(intMember(o, "maxBitrate")));
         } else if (type == "error") {
             errors.push_back({stringMember(o, "code"), stringMember(o, "message")});
         } else if (type == "bye") {
@@ -801,6 +806,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             std::snprintf(desc, sizeof desc,
                           "videotestsrc name=src is-live=true pattern=%d horizontal-speed=%d ! "
                           "video/x-raw,%swidth=%d,height=%d,framerate=%d/1 ! videoconvert ! "
+                          "videoscale ! capsfilter name=sendsize ! "
                           "%s name=enc target-bitrate=%d ! "
                           "valve name=gate drop=true ! "
                           "rtpvp8pay pt=%d mtu=1200 picture-id-mode=15-bit",
@@ -843,6 +849,10 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         }
         gst_element_sync_state_with_parent(bin.get());
         encoders.push_back(ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "enc")));
+        if (isVideo) {
+            videoEncoder = encoders.back();
+            sendSize = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "sendsize"));
+        }
         valves.push_back(ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "gate")));
         return true;
     }
@@ -1063,6 +1073,21 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             }),
             new StatsBox(stats), [](gpointer d, GClosure*) { delete static_cast<StatsBox*>(d); },
             GConnectFlags{});
+    }
+
+    /// Scales the sent video to fit `width` x `height` (never up; aspect ratio kept) and caps
+    /// its bitrate, as web/js/room.js applySendHint() does with scaleResolutionDownBy.
+    void applySendHint(int width, int height, int maxBitrate) {
+        if (!opts.followSendHints || !sendSize || width <= 0 || height <= 0) return;
+        double scale = std::max({1.0, double(opts.width) / width, double(opts.height) / height});
+        int w = std::max(2, int(opts.width / scale) & ~1);
+        int h = std::max(2, int(opts.height / scale) & ~1);
+        CapsPtr caps(gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, w, "height",
+                                         G_TYPE_INT, h, nullptr));
+        g_object_set(sendSize.get(), "caps", caps.get(), nullptr);
+        if (videoEncoder && maxBitrate > 0)
+            g_object_set(videoEncoder.get(), "target-bitrate",
+                         std::min(opts.videoBitrate, maxBitrate), nullptr);
     }
 
     /// Lets media flow (once connected, unless stopped) and asks the encoders for a keyframe.

@@ -59,6 +59,9 @@ struct PeerOptions {
     int horizontalSpeed = 0;
     /// VP8 target bitrate of the sent video, bps.
     int videoBitrate = 300000;
+    /// Follow the server's `send-hint` as the web client does: scale the sent video down to
+    /// fit the tile it is shown at (never up) and cap the bitrate at the hint's maxBitrate.
+    bool followSendHints = false;
 };
 
 /// The send encoder SyntheticPeer uses (for a direct encode/decode loop that compares with
