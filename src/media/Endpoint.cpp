@@ -1,6 +1,7 @@
 #include "media/Endpoint.h"
 #include "media/KeyframeThrottle.h"
 
+#include <gst/app/gstappsrc.h>
 #include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
@@ -599,13 +600,52 @@ core::Status Endpoint::applyAnswer(const std::string& sdp) {
         gst_sdp_message_free(msg);
         return makeError("bad-sdp", "the answer must have the offer's two m-lines");
     }
+    const GstSDPMedia* video = gst_sdp_message_get_media(msg, 1);
+    bool sendsNoVideo = gst_sdp_media_get_attribute_val(video, "recvonly") ||
+                        gst_sdp_media_get_attribute_val(video, "inactive") ||
+                        gst_sdp_media_get_port(video) == 0;
     GstWebRTCSessionDescription* desc =
         gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
     GstPromise* promise = gst_promise_new_with_change_func(
         Callbacks::onAnswerSet, Callbacks::wrap(shared_), Callbacks::unwrapPlain);
     g_signal_emit_by_name(webrtc_.get(), "set-remote-description", desc, promise);
     gst_webrtc_session_description_free(desc);
+    if (sendsNoVideo) startPlaceholder();
     return core::Ok{};
+}
+
+void Endpoint::startPlaceholder() {
+    if (placeholder_) return;
+    GstBin* bin = GST_BIN(bin_.get());
+    core::ElementPtr queue = core::ElementPtr::adopt(gst_bin_get_by_name(bin, "tile_queue"));
+    core::PadPtr queueSink =
+        core::PadPtr::adopt(queue ? gst_element_get_static_pad(queue.get(), "sink") : nullptr);
+    if (!queueSink || gst_pad_is_linked(queueSink.get())) return;
+    placeholder_ = core::ElementPtr::refSink(gst_element_factory_make("appsrc", "placeholder"));
+    core::CapsPtr caps(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
+                                           G_TYPE_INT, kPlaceholderWidth, "height", G_TYPE_INT,
+                                           kPlaceholderHeight, "framerate", GST_TYPE_FRACTION, 0, 1,
+                                           "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
+    g_object_set(placeholder_.get(), "caps", caps.get(), "is-live", TRUE, "format", GST_FORMAT_TIME,
+                 "do-timestamp", TRUE, nullptr);
+    gst_bin_add(bin, placeholder_.get());
+    gst_element_sync_state_with_parent(placeholder_.get());
+    if (!gst_element_link(placeholder_.get(), queue.get())) {
+        GST_ERROR("[%s] cannot link the placeholder tile", id_.c_str());
+        return;
+    }
+    pushPlaceholderFrame();
+}
+
+void Endpoint::pushPlaceholderFrame() {
+    if (!placeholder_) return;
+    // One black I420 frame (video range: Y 16, U/V 128). The compositor keeps showing a tile's
+    // last frame, so one frame per tile size is enough; the tile chain scales and labels it.
+    constexpr gsize kLuma = kPlaceholderWidth * kPlaceholderHeight;
+    GstBuffer* frame = gst_buffer_new_allocate(nullptr, kLuma * 3 / 2, nullptr);
+    gst_buffer_memset(frame, 0, 16, kLuma);
+    gst_buffer_memset(frame, kLuma, 128, kLuma / 2);
+    gst_app_src_push_buffer(GST_APP_SRC(placeholder_.get()), frame);  // takes ownership
 }
 
 void Endpoint::addRemoteCandidate(int mlineIndex, const std::string& candidate) {
@@ -681,6 +721,7 @@ void Endpoint::setTileSize(int width, int height) {
                                         G_TYPE_INT, width, "height", G_TYPE_INT, height,
                                         "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
     g_object_set(tileCaps_.get(), "caps", c.get(), nullptr);
+    pushPlaceholderFrame();  // re-labelled at the new size
 }
 
 }  // namespace mixmeet::media

@@ -10,7 +10,8 @@
 //   video_sink (ghost, from the composite tee) -> queue (leaky) -> valve -> rtpvp8pay
 //       -> webrtcbin sink_1
 //   audio_src (appsrc, private mix-minus) -> [audio-encode-opus] -> funnel -> rtpopuspay
-//   audio_shared_sink (ghost, from the full-mix tee) -> queue -> gate probe -^    -> webrtcbin sink_0
+//   audio_shared_sink (ghost, from the full-mix tee) -> queue -> gate probe -^    -> webrtcbin
+//   sink_0
 //
 // The server always makes the SDP offer: m-line 0 audio (Opus), m-line 1 video (VP8, H.264
 // as a receive fallback), both sendrecv, max-bundle. Never renegotiated.
@@ -29,8 +30,8 @@
 #include "core/Anchor.h"
 #include "core/GstPtr.h"
 #include "core/Result.h"
-#include "media/Fragments.h"
 #include "media/AudioMixer.h"
+#include "media/Fragments.h"
 #include "media/MediaConfig.h"
 
 namespace mixmeet::media {
@@ -90,8 +91,8 @@ public:
     void setTileSize(int width, int height);
 
     const std::string& id() const { return id_; }
-    GstPad* tileSrc() const { return tileSrc_.get(); }      ///< To a compositor sink pad.
-    GstPad* videoSink() const { return videoSink_.get(); }  ///< From a composite tee pad.
+    GstPad* tileSrc() const { return tileSrc_.get(); }          ///< To a compositor sink pad.
+    GstPad* videoSink() const { return videoSink_.get(); }      ///< From a composite tee pad.
     GstElement* audioSink() const { return audioSink_.get(); }  ///< Mixer input (appsink).
     GstElement* audioSrc() const { return audioSrc_.get(); }    ///< Private mix (appsrc).
     GstPad* sharedAudioSink() const { return sharedAudioSink_.get(); }  ///< From the full-mix tee.
@@ -105,6 +106,13 @@ private:
     core::Status build(GstBin* pipeline, const std::string& label, const MediaConfig& config,
                        const Fragments& fragments);
     void configureIce(const MediaConfig& config);
+    /// Main thread: for a participant who sends no video (recvonly answer), feeds the tile
+    /// chain one black frame per tile size, so the tile shows the name label instead of
+    /// nothing.
+    void startPlaceholder();
+    void pushPlaceholderFrame();
+    static constexpr int kPlaceholderWidth = 64;   ///< pixels, 16:9
+    static constexpr int kPlaceholderHeight = 36;  ///< pixels
 
     std::string id_;
     // Passed by argument.
@@ -116,14 +124,15 @@ private:
     core::ElementPtr valve_;
     core::ElementPtr videoPay_;
     core::ElementPtr tileCaps_;
+    core::ElementPtr placeholder_;  ///< appsrc of the placeholder tile, if any
     core::ElementPtr audioSink_;
     core::ElementPtr audioSrc_;
     core::PadPtr tileSrc_;
     core::PadPtr videoSink_;
     core::PadPtr sharedAudioSink_;
     std::shared_ptr<SendGate> gate_;
-    std::vector<gulong> handlers_;  ///< Signal handlers on webrtc_, disconnected first.
-    gulong binHandler_ = 0;         ///< deep-element-added on bin_.
+    std::vector<gulong> handlers_;    ///< Signal handlers on webrtc_, disconnected first.
+    gulong binHandler_ = 0;           ///< deep-element-added on bin_.
     core::GPtr<GObject> rtpSession_;  ///< webrtcbin's RTPSession 0 (bundle), once known.
     gulong rtcpHandler_ = 0;          ///< on-receiving-rtcp on rtpSession_.
     unsigned lastFeedbackSeq_ = 0;

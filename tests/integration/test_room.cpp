@@ -1,7 +1,7 @@
 // The MCU end to end, in one process: the real server (HTTP + WebSocket + room pipelines) and
 // real webrtcbin peers talking protocol v1 over loopback.
-#include <catch2/catch.hpp>
 #include <glib/gstdio.h>
+#include <catch2/catch.hpp>
 
 #include <array>
 #include <memory>
@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "SyntheticPeer.h"
-#include "Wait.h"
 #include "TestServer.h"
+#include "Wait.h"
 #include "app/Server.h"
 #include "media/Layout.h"
 
@@ -57,8 +57,8 @@ std::string describe(const std::vector<std::unique_ptr<SyntheticPeer>>& peers) {
     for (const auto& p : peers) {
         auto size = p->lastVideoSize();
         out += p->options().name + ": ice=" + p->iceConnectionState() +
-               " frames=" + std::to_string(p->videoFramesDecoded()) + " size=" +
-               std::to_string(size[0]) + "x" + std::to_string(size[1]) +
+               " frames=" + std::to_string(p->videoFramesDecoded()) +
+               " size=" + std::to_string(size[0]) + "x" + std::to_string(size[1]) +
                " audio=" + std::to_string(p->audioSamplesReceived()) +
                " roster=" + std::to_string(p->roster().size()) + "\n";
     }
@@ -288,8 +288,8 @@ TEST_CASE("the web pages are served over HTTP", "[http]") {
             new std::pair<GBytes**, bool*>(&body, &done));
         REQUIRE(waitUntil([&] { return done; }, 5s));
         status = soup_message_get_status(msg.get());
-        const char* ct =
-            soup_message_headers_get_one(soup_message_get_response_headers(msg.get()), "Content-Type");
+        const char* ct = soup_message_headers_get_one(soup_message_get_response_headers(msg.get()),
+                                                      "Content-Type");
         type = ct ? ct : "";
         std::string text;
         if (body) {
@@ -397,8 +397,63 @@ TEST_CASE("viewers in different tiers get different sizes from one composite", "
     CHECK(b->toneLevel(440.0) > 0.15);             // ... audio did not
 
     b->sendRaw(R"({"type":"set-quality","tier":"auto"})");
-    CHECK(waitUntil([&] { return b->lastVideoSize() == std::array<int, 2>{kWidth, kHeight}; },
-                    10s));
+    CHECK(waitUntil(
+        [&] {
+            return b->lastVideoSize() == std::array<int, 2>{kWidth, kHeight};
+        },
+        10s));
     CHECK(room->videoMixer().activeEncoders() == 1);
     CHECK(framesDuring(*a, 1000ms) >= 10);
+}
+
+TEST_CASE("a participant who sends no video has a black tile with their name", "[room]") {
+    TestServer s;
+    auto sender = makePeer(s, "listen", {"Red", 4, 440.0});
+    PeerOptions o;
+    o.url = s.wsUrl();
+    o.room = "listen";
+    o.name = "Listener";
+    o.sendVideo = false;
+    SyntheticPeer listener(o);
+    listener.start();
+    REQUIRE(waitUntil(
+        [&] {
+            return receiving(*sender, 10) && sender->roster().size() == 2 && listener.connected() &&
+                   listener.videoFramesDecoded() > 10;
+        },
+        20s));
+    auto tiles = media::gridLayout(2, kWidth, kHeight);
+    std::size_t index = sender->roster().at(0).name == "Listener" ? 0 : 1;
+    const media::Rect& tile = tiles[index];
+    // The name label (white text, bottom left) is drawn on a black frame: count bright pixels
+    // in the bottom-left part of the tile.
+    auto brightPixels = [&](const testing::Frame& f) {
+        int n = 0;
+        for (int y = tile.y + tile.height / 2; y < tile.y + tile.height; ++y)
+            for (int x = tile.x; x < tile.x + tile.width / 2; ++x) {
+                auto px = f.at(x, y);
+                n += px[0] > 150 && px[1] > 150 && px[2] > 150;
+            }
+        return n;
+    };
+    int bright = 0;
+    std::array<double, 3> centre{};
+    bool labelled = waitUntil(
+        [&] {
+            testing::Frame f = sender->lastFrameRGB();
+            bright = brightPixels(f);
+            centre = tileColour(f, tile);
+            return bright >= 20;
+        },
+        10s);
+    INFO("bright label pixels " << bright << "; tile centre " << centre[0] << "," << centre[1]
+                                << "," << centre[2]);
+    CHECK(labelled);
+    CHECK(centre[0] < 40);
+    CHECK(centre[1] < 40);
+    CHECK(centre[2] < 40);
+    // The sender's own tile is still its red picture.
+    auto red = tileColour(sender->lastFrameRGB(), tiles[1 - index]);
+    CHECK(red[0] > 150);
+    CHECK(red[1] < 100);
 }
