@@ -32,12 +32,17 @@ struct PeerSpec {
     double tone;  // Hz
 };
 
-std::unique_ptr<SyntheticPeer> makePeer(const TestServer& s, const std::string& room,
-                                        const PeerSpec& spec) {
+PeerOptions peerOptions(const TestServer& s, const std::string& room, const std::string& name) {
     PeerOptions o;
     o.url = s.wsUrl();
     o.room = room;
-    o.name = spec.name;
+    o.name = name;
+    return o;
+}
+
+std::unique_ptr<SyntheticPeer> makePeer(const TestServer& s, const std::string& room,
+                                        const PeerSpec& spec) {
+    PeerOptions o = peerOptions(s, room, spec.name);
     o.pattern = spec.pattern;
     o.toneHz = spec.tone;
     auto p = std::make_unique<SyntheticPeer>(o);
@@ -248,10 +253,7 @@ TEST_CASE("a bad SDP answer ends that session only", "[room][protocol]") {
     auto good = makePeer(s, "sdp", {"Good", 4, 440.0});
     REQUIRE(waitUntil([&] { return receiving(*good, 5); }, 20s));
 
-    PeerOptions o;
-    o.url = s.wsUrl();
-    o.room = "sdp";
-    o.name = "Broken";
+    PeerOptions o = peerOptions(s, "sdp", "Broken");
     o.answer = false;
     SyntheticPeer bad(o);
     bad.start();
@@ -409,10 +411,7 @@ TEST_CASE("viewers in different tiers get different sizes from one composite", "
 TEST_CASE("a participant who sends no video has a black tile with their name", "[room]") {
     TestServer s;
     auto sender = makePeer(s, "listen", {"Red", 4, 440.0});
-    PeerOptions o;
-    o.url = s.wsUrl();
-    o.room = "listen";
-    o.name = "Listener";
+    PeerOptions o = peerOptions(s, "listen", "Listener");
     o.sendVideo = false;
     SyntheticPeer listener(o);
     listener.start();
