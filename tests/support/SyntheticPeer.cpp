@@ -474,6 +474,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     std::vector<ElementPtr> encoders;  // send branch encoders (keyframe requests)
     ElementPtr videoEncoder;           // the video one, for send hints
     ElementPtr sendSize;               // capsfilter after the camera's scaler, for send hints
+    std::array<int, 3> lastHint{};     // the latest send-hint: width, height, maxBitrate
     std::vector<ElementPtr> valves;    // send gates, opened when ICE connects
     bool sendingStopped = false;
     bool offerHandled = false;
@@ -852,6 +853,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         if (isVideo) {
             videoEncoder = encoders.back();
             sendSize = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "sendsize"));
+            if (lastHint[0] > 0) applySendHint(lastHint[0], lastHint[1], lastHint[2]);
         }
         valves.push_back(ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "gate")));
         return true;
@@ -1078,7 +1080,9 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     /// Scales the sent video to fit `width` x `height` (never up; aspect ratio kept) and caps
     /// its bitrate, as web/js/room.js applySendHint() does with scaleResolutionDownBy.
     void applySendHint(int width, int height, int maxBitrate) {
-        if (!opts.followSendHints || !sendSize || width <= 0 || height <= 0) return;
+        if (!opts.followSendHints || width <= 0 || height <= 0) return;
+        lastHint = {width, height, maxBitrate};
+        if (!sendSize) return;  // applied when the send branch is built (the hint comes first)
         double scale = std::max({1.0, double(opts.width) / width, double(opts.height) / height});
         int w = std::max(2, int(opts.width / scale) & ~1);
         int h = std::max(2, int(opts.height / scale) & ~1);
