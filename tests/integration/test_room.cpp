@@ -62,6 +62,7 @@ std::string describe(const std::vector<std::unique_ptr<SyntheticPeer>>& peers) {
     for (const auto& p : peers) {
         auto size = p->lastVideoSize();
         out += p->options().name + ": ice=" + p->iceConnectionState() +
+               " pc=" + p->connectionState() + " rtcp-sent=" + std::to_string(p->rtcpSent()) +
                " frames=" + std::to_string(p->videoFramesDecoded()) +
                " size=" + std::to_string(size[0]) + "x" + std::to_string(size[1]) +
                " audio=" + std::to_string(p->audioSamplesReceived()) +
@@ -90,7 +91,10 @@ TEST_CASE("three participants get the composite and a mix-minus of the others", 
     std::vector<std::unique_ptr<SyntheticPeer>> peers;
     peers.push_back(makePeer(s, "trio", specs[0]));
     peers.push_back(makePeer(s, "trio", specs[1]));
-    REQUIRE(waitUntil([&] { return receiving(*peers[0], 10) && receiving(*peers[1], 10); }, 20s));
+    bool twoReceiving =
+        waitUntil([&] { return receiving(*peers[0], 10) && receiving(*peers[1], 10); }, 20s);
+    INFO(describe(peers));
+    REQUIRE(twoReceiving);
     REQUIRE(s.room("trio"));
     GstElement* pipeline = s.room("trio")->pipeline();
     g_object_add_weak_pointer(G_OBJECT(pipeline), reinterpret_cast<gpointer*>(&pipeline));
