@@ -24,10 +24,8 @@ public:
 
     void str(const char* group, const char* key, std::string& out) {
         if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
-        gchar* v = g_key_file_get_string(kf_, group, key, nullptr);
-        std::string value = v ? v : "";
-        g_free(v);
-        if (!value.empty()) out = value;
+        g_autofree gchar* v = g_key_file_get_string(kf_, group, key, nullptr);
+        if (v && *v) out = v;
     }
     void integer(const char* group, const char* key, int& out, int min, int max) {
         if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
@@ -57,13 +55,12 @@ public:
     void list(const char* group, const char* key, std::vector<std::string>& out) {
         if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
         gsize n = 0;
-        gchar** items = g_key_file_get_string_list(kf_, group, key, &n, nullptr);
+        g_auto(GStrv) items = g_key_file_get_string_list(kf_, group, key, &n, nullptr);
         out.clear();
         for (gsize i = 0; i < n; ++i) {
             std::string item = g_strstrip(items[i]);
             if (!item.empty()) out.push_back(item);
         }
-        g_strfreev(items);
     }
     void fail(const char* group, const char* key, const std::string& why) {
         if (error_.empty()) error_ = origin_ + ": [" + group + "] " + key + " " + why;
@@ -141,14 +138,12 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
 }
 
 core::Result<Config> loadConfig(const std::string& path) {
-    gchar* text = nullptr;
+    g_autofree gchar* text = nullptr;
     gsize len = 0;
     core::ErrorOut err;
     if (!g_file_get_contents(path.c_str(), &text, &len, err.out()))
         return makeError("config", "cannot read config: " + std::string(err.message()));
-    std::string content(text, len);
-    g_free(text);
-    return parseConfig(content, path);
+    return parseConfig(std::string(text, len), path);
 }
 
 }  // namespace mixmeet::app

@@ -149,10 +149,9 @@ struct Callbacks {
         if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return;
         const GstStructure* reply = gst_promise_get_reply(promise);
         if (reply && gst_structure_has_field(reply, "error")) {
-            GError* err = nullptr;
+            g_autoptr(GError) err = nullptr;
             gst_structure_get(reply, "error", G_TYPE_ERROR, &err, nullptr);
             error = err ? err->message : "rejected";
-            if (err) g_error_free(err);
         }
         if (error.empty()) return;
         GST_WARNING("[%s] answer rejected: %s", s.id.c_str(), error.c_str());
