@@ -412,10 +412,9 @@ Response Api::searchUsers(const Request& r, const Identity&) {
     return json(200, w.endArray().finish());
 }
 
-std::string Api::meetingJson(const store::Meeting& m, const std::optional<Identity>& who) {
+void Api::writeMeeting(JsonWriter& w, const char* key, const store::Meeting& m, bool isHost) {
     auto host = d_.store.userById(m.hostUserId);
-    JsonWriter w;
-    w.beginObject("meeting")
+    w.beginObject(key)
         .str("id", m.id)
         .str("title", m.title)
         .num("hostUserId", m.hostUserId)
@@ -423,8 +422,13 @@ std::string Api::meetingJson(const store::Meeting& m, const std::optional<Identi
         .boolean("allowGuests", m.allowGuests)
         .num("createdAt", m.createdAt)
         .str("link", "/m/" + m.id)
-        .boolean("isHost", who && who->user.id == m.hostUserId)
+        .boolean("isHost", isHost)
         .endObject();
+}
+
+std::string Api::meetingJson(const store::Meeting& m, const std::optional<Identity>& who) {
+    JsonWriter w;
+    writeMeeting(w, "meeting", m, who && who->user.id == m.hostUserId);
     return w.finish();
 }
 
@@ -461,19 +465,7 @@ Response Api::listMeetings(const Identity& who) {
     if (!meetings) return storeError(meetings.error());
     JsonWriter w;
     w.beginArray("meetings");
-    for (const auto& m : meetings.value()) {
-        auto host = d_.store.userById(m.hostUserId);
-        w.beginObject(nullptr)
-            .str("id", m.id)
-            .str("title", m.title)
-            .num("hostUserId", m.hostUserId)
-            .str("hostName", host ? host.value().displayName : "")
-            .boolean("allowGuests", m.allowGuests)
-            .num("createdAt", m.createdAt)
-            .str("link", "/m/" + m.id)
-            .boolean("isHost", who.user.id == m.hostUserId)
-            .endObject();
-    }
+    for (const auto& m : meetings.value()) writeMeeting(w, nullptr, m, who.user.id == m.hostUserId);
     return json(200, w.endArray().finish());
 }
 

@@ -10,6 +10,7 @@
 
 #include "auth/PasswordHasher.h"
 #include "auth/RateLimiter.h"
+#include "core/Json.h"
 #include "core/Result.h"
 #include "http/Request.h"
 #include "mail/Mailer.h"
@@ -41,7 +42,8 @@ public:
         mail::Mailer& mailer;
         std::function<int64_t()> nowMs;                ///< Unix ms, UTC.
         std::function<bool(int64_t userId)> isOnline;  ///< Has a presence socket open.
-        std::string publicUrl;  ///< "http://host:port" used in mailed links (never the Host header).
+        std::string
+            publicUrl;  ///< "http://host:port" used in mailed links (never the Host header).
     };
 
     explicit Api(Deps deps) : d_(std::move(deps)) {}
@@ -85,6 +87,8 @@ private:
 
     /// A new session for user: stores it and returns the response with the cookie set.
     http::Response startSession(const http::Request& r, const store::User& user, int status);
+    /// Writes one meeting object (under `key`, or as an array element when key is null).
+    void writeMeeting(core::JsonWriter& w, const char* key, const store::Meeting& m, bool isHost);
     std::string meetingJson(const store::Meeting& m, const std::optional<Identity>& who);
 
     Deps d_;
