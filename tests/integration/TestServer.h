@@ -1,12 +1,13 @@
 // The real server, in-process, on a free loopback port with a temporary data directory.
 #pragma once
 
-#include <catch2/catch.hpp>
 #include <glib/gstdio.h>
+#include <catch2/catch.hpp>
 
 #include <memory>
 #include <string>
 
+#include "SyntheticPeer.h"
 #include "app/Server.h"
 
 namespace mixmeet::testing {
@@ -48,7 +49,14 @@ struct TestServer {
     }
     std::string wsUrl() const { return "ws://127.0.0.1:" + std::to_string(server->port()) + "/ws"; }
     room::Room* room(const std::string& name) { return server->rooms().find(name); }
+    /// Options for a synthetic participant joining `room` on this server as `name`.
+    PeerOptions peerOptions(const std::string& room, const std::string& name) const {
+        PeerOptions o;
+        o.url = wsUrl();
+        o.room = room;
+        o.name = name;
+        return o;
+    }
 };
-
 
 }  // namespace mixmeet::testing

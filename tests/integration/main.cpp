@@ -2,8 +2,8 @@
 // default main context. With GST_TRACERS=leaks (set by meson), GStreamer objects still alive at
 // gst_deinit() make the leaks tracer warn; that fails the run.
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
 #include <gst/gst.h>
+#include <catch2/catch.hpp>
 
 #include <cstdio>
 #include <cstring>

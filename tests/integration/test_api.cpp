@@ -20,8 +20,8 @@ std::vector<std::string> capturedLogLines();
 namespace {
 std::string registration(const std::string& email, const std::string& username,
                          const std::string& password = "correct horse battery") {
-    return R"({"email":")" + email + R"(","username":")" + username +
-           R"(","displayName":"User )" + username + R"(","password":")" + password + "\"}";
+    return R"({"email":")" + email + R"(","username":")" + username + R"(","displayName":"User )" +
+           username + R"(","password":")" + password + "\"}";
 }
 
 std::string login(const std::string& who, const std::string& password) {
@@ -270,10 +270,7 @@ TEST_CASE("history rows come from a real webrtcbin client's media session", "[ap
     REQUIRE(a.post("/api/register", registration("joy@example.org", "joy")).status == 201);
     std::string id = a.post("/api/meetings", R"({"title":"Design review"})").str("meeting.id");
     for (int stay = 0; stay < 2; ++stay) {
-        PeerOptions o;
-        o.url = s.wsUrl();
-        o.room = id;
-        o.name = "ignored";
+        PeerOptions o = s.peerOptions(id, "ignored");
         o.cookie = a.cookieHeader();
         SyntheticPeer peer(o);
         peer.start();

@@ -50,10 +50,7 @@ uint64_t framesDuring(const SyntheticPeer& p, std::chrono::milliseconds ms) {
 TEST_CASE("a viewer with a limited downlink drops to a lower tier; the others do not",
           "[.netns][tiers]") {
     TestServer s;
-    PeerOptions o;
-    o.url = s.wsUrl();
-    o.room = "limited";
-    o.name = "Normal";
+    PeerOptions o = s.peerOptions("limited", "Normal");
     o.pattern = 1;  // Snow: hard content, so the encoders really spend their bitrate.
     SyntheticPeer normal(o);
     o.name = "Limited";
@@ -75,9 +72,12 @@ TEST_CASE("a viewer with a limited downlink drops to a lower tier; the others do
     std::string normalId = normal.participantId();
     REQUIRE(room->tierOf(limitedId) == 0);
     // Both viewers already report (receiver reports every ~0.5 s), as browsers do from the start.
-    REQUIRE(waitUntil([&] { return room->lastFeedback(limitedId).first >= 0 &&
-                                   room->lastFeedback(normalId).first >= 0; },
-                      10s));
+    REQUIRE(waitUntil(
+        [&] {
+            return room->lastFeedback(limitedId).first >= 0 &&
+                   room->lastFeedback(normalId).first >= 0;
+        },
+        10s));
 
     // 40 kB/s (320 kbps) into the limited viewer: the high tier (800 kbps here) cannot pass.
     NftTable table;

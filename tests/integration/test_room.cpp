@@ -32,17 +32,9 @@ struct PeerSpec {
     double tone;  // Hz
 };
 
-PeerOptions peerOptions(const TestServer& s, const std::string& room, const std::string& name) {
-    PeerOptions o;
-    o.url = s.wsUrl();
-    o.room = room;
-    o.name = name;
-    return o;
-}
-
 std::unique_ptr<SyntheticPeer> makePeer(const TestServer& s, const std::string& room,
                                         const PeerSpec& spec) {
-    PeerOptions o = peerOptions(s, room, spec.name);
+    PeerOptions o = s.peerOptions(room, spec.name);
     o.pattern = spec.pattern;
     o.toneHz = spec.tone;
     auto p = std::make_unique<SyntheticPeer>(o);
@@ -257,7 +249,7 @@ TEST_CASE("a bad SDP answer ends that session only", "[room][protocol]") {
     auto good = makePeer(s, "sdp", {"Good", 4, 440.0});
     REQUIRE(waitUntil([&] { return receiving(*good, 5); }, 20s));
 
-    PeerOptions o = peerOptions(s, "sdp", "Broken");
+    PeerOptions o = s.peerOptions("sdp", "Broken");
     o.answer = false;
     SyntheticPeer bad(o);
     bad.start();
@@ -323,10 +315,7 @@ TEST_CASE("the web pages are served over HTTP", "[http]") {
 TEST_CASE("silent listeners share one audio encode; speakers get a private mix-minus",
           "[room][audio]") {
     TestServer s;
-    PeerOptions talker;
-    talker.url = s.wsUrl();
-    talker.room = "speakers";
-    talker.name = "Talker";
+    PeerOptions talker = s.peerOptions("speakers", "Talker");
     talker.pattern = 4;
     talker.toneHz = 520.0;
     auto speaker = std::make_unique<SyntheticPeer>(talker);
@@ -415,7 +404,7 @@ TEST_CASE("viewers in different tiers get different sizes from one composite", "
 TEST_CASE("a participant who sends no video has a black tile with their name", "[room]") {
     TestServer s;
     auto sender = makePeer(s, "listen", {"Red", 4, 440.0});
-    PeerOptions o = peerOptions(s, "listen", "Listener");
+    PeerOptions o = s.peerOptions("listen", "Listener");
     o.sendVideo = false;
     SyntheticPeer listener(o);
     listener.start();
