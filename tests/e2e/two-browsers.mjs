@@ -13,9 +13,11 @@
 // Exit code 0 on success, 1 on failure (with browser console and server stderr printed).
 
 import {
+  describeRoom,
   fail,
   launchBrowser,
   log,
+  roomStats,
   runTest,
   serverBinary,
   sourceRoot,
@@ -28,32 +30,6 @@ const WIDTH = 640;
 const HEIGHT = 360;
 // The fake cameras show a bright green picture; an all-black composite stays near 0.
 const MIN_LUMA = 10;
-
-function describeStats(s) {
-  if (!s) return 'no stats';
-  if (s.error) return s.error;
-  return (
-    `pc=${s.connectionState} ice=${s.iceConnectionState} signaling=${s.signaling} ` +
-    `frames=${s.framesDecoded} (${s.frameWidth}x${s.frameHeight}, element ${s.videoWidth}x${s.videoHeight}) ` +
-    `videoPackets=${s.videoPacketsReceived} audioPackets=${s.audioPacketsReceived} ` +
-    `luma=${s.pictureLuma} roster=[${(s.participants || []).join(', ')}]` +
-    (s.errors && s.errors.length ? ` errors=${JSON.stringify(s.errors)}` : '')
-  );
-}
-
-async function pageStats(page) {
-  try {
-    return await page.evaluate(async () => {
-      if (!window.mixmeet) return { error: 'window.mixmeet not defined (page script failed?)' };
-      const stats = await window.mixmeet.stats();
-      const state = window.mixmeet.state();
-      const domRoster = [...document.querySelectorAll('#roster li')].map((li) => li.textContent);
-      return { ...stats, now: performance.now(), errors: state.errors, domRoster };
-    });
-  } catch (err) {
-    return { error: `evaluate failed: ${err.message}` };
-  }
-}
 
 async function openRoom(context, baseUrl, name) {
   const page = context.pages()[0] || (await context.newPage());
@@ -69,10 +45,10 @@ async function waitForMedia(who, names) {
   const stats = await waitFor(
     `${who.name} to receive a non-black ${WIDTH}x${HEIGHT} composite, audio and roster [${names}]`,
     async () => {
-      const s = await pageStats(who.page);
+      const s = await roomStats(who.page);
       if (s.framesDecoded > 0 && who.firstFrameSeenMs === null) {
         who.firstFrameSeenMs = Math.round(s.now);
-        log(`${who.name}: first frame decoded (${describeStats(s)})`);
+        log(`${who.name}: first frame decoded (${describeRoom(s)})`);
       }
       if (s.pictureLuma > MIN_LUMA && who.firstPictureSeenMs === null) {
         who.firstPictureSeenMs = Math.round(s.now);
@@ -90,16 +66,16 @@ async function waitForMedia(who, names) {
         rosterOk;
       return { ...s, ok };
     },
-    { timeoutMs: 30000, describe: describeStats },
+    { timeoutMs: 30000, describe: describeRoom },
   );
-  log(`${who.name}: receiving — ${describeStats(stats)}`);
+  log(`${who.name}: receiving — ${describeRoom(stats)}`);
   return stats;
 }
 
 async function reportTimings(who) {
   // Read the page's own timings again: the paint callback may fire after the poll that
   // first saw a decoded frame.
-  const t = (await pageStats(who.page)).timings || {};
+  const t = (await roomStats(who.page)).timings || {};
   log(
     `${who.name}: time to first frame ${who.firstFrameSeenMs} ms after page load, ` +
       `first non-black picture ${who.firstPictureSeenMs} ms ` +
@@ -170,7 +146,7 @@ await runTest('two-browsers', async (resources) => {
   const hinted = await waitFor(
     "Alice's camera to be sent at the hinted tile size",
     async () => {
-      const s = await pageStats(alice.page);
+      const s = await roomStats(alice.page);
       const ok =
         s.sendHint &&
         s.sentFrameWidth > 0 &&
@@ -187,21 +163,21 @@ await runTest('two-browsers', async (resources) => {
   await waitFor(
     'Bob to receive the low tier (160x90)',
     async () => {
-      const s = await pageStats(bob.page);
+      const s = await roomStats(bob.page);
       return { ...s, ok: s.frameWidth === 160 && s.quality && s.quality.tier === 'low' };
     },
-    { timeoutMs: 15000, describe: describeStats },
+    { timeoutMs: 15000, describe: describeRoom },
   );
-  const aliceStill = await pageStats(alice.page);
+  const aliceStill = await roomStats(alice.page);
   if (aliceStill.frameWidth !== 640) fail(`Alice's picture changed: ${aliceStill.frameWidth}`);
   await bob.page.evaluate(() => window.mixmeet.setQuality('auto'));
   await waitFor(
     'Bob to return to the full composite',
     async () => {
-      const s = await pageStats(bob.page);
+      const s = await roomStats(bob.page);
       return { ...s, ok: s.frameWidth === 640 };
     },
-    { timeoutMs: 15000, describe: describeStats },
+    { timeoutMs: 15000, describe: describeRoom },
   );
   log('Bob: data saver gave 160x90, auto gave 640x360 back');
 
@@ -215,7 +191,7 @@ await runTest('two-browsers', async (resources) => {
   const afterLeave = await waitFor(
     "Bob's roster to drop to one participant",
     async () => {
-      const s = await pageStats(bob.page);
+      const s = await roomStats(bob.page);
       const ok =
         s.participants &&
         s.participants.length === 1 &&
@@ -223,7 +199,7 @@ await runTest('two-browsers', async (resources) => {
         s.domRoster.length === 1;
       return { ...s, ok };
     },
-    { timeoutMs: 10000, describe: describeStats },
+    { timeoutMs: 10000, describe: describeRoom },
   );
   log(`Bob: roster is now [${afterLeave.participants}]`);
 
@@ -232,10 +208,10 @@ await runTest('two-browsers', async (resources) => {
   const still = await waitFor(
     'Bob to keep decoding frames after Alice left',
     async () => {
-      const s = await pageStats(bob.page);
+      const s = await roomStats(bob.page);
       return { ...s, ok: s.framesDecoded >= base + 30 && s.connectionState === 'connected' };
     },
-    { timeoutMs: 10000, describe: (s) => `${describeStats(s)} (was ${base} when Alice left)` },
+    { timeoutMs: 10000, describe: (s) => `${describeRoom(s)} (was ${base} when Alice left)` },
   );
   log(
     `time to first frame: Alice ${alice.firstFrameSeenMs} ms, Bob ${bob.firstFrameSeenMs} ms ` +
@@ -245,7 +221,7 @@ await runTest('two-browsers', async (resources) => {
   const fps = ((still.framesDecoded - base) * 1000) / (still.now - baseAt);
   log(
     `Bob: still decoding (${base} → ${still.framesDecoded} frames, ${fps.toFixed(1)} fps), ` +
-      describeStats(still),
+      describeRoom(still),
   );
   if (still.videoWidth !== WIDTH) fail(`Bob's video is ${still.videoWidth} wide after the leave`);
 
