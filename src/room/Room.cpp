@@ -24,8 +24,8 @@ struct Room::Member {
     core::PadPtr audioTeePad;    ///< The full-mix tee's src pad feeding this listener.
     bool connected = false;
     guint disconnectTimer = 0;
-    int tier = 0;                   ///< Video tier (Room::kAudioOnly: none).
-    std::string choice = "auto";    ///< The viewer's own quality choice.
+    int tier = 0;                                ///< Video tier (Room::kAudioOnly: none).
+    std::string choice = "auto";                 ///< The viewer's own quality choice.
     std::pair<double, double> feedback{-1, -1};  ///< Last {loss, RTT ms}.
     media::TierController controller;
 };
@@ -54,12 +54,11 @@ private:
     std::string id_;
 };
 
-Room::Room(std::string name, const media::MediaConfig& config,
-           const media::Fragments& fragments, Listener& listener)
+Room::Room(std::string name, const media::MediaConfig& config, const media::Fragments& fragments,
+           Listener& listener)
     : name_(std::move(name)), config_(config), fragments_(fragments), listener_(listener) {}
 
-core::Result<std::unique_ptr<Room>> Room::create(std::string name,
-                                                 const media::MediaConfig& config,
+core::Result<std::unique_ptr<Room>> Room::create(std::string name, const media::MediaConfig& config,
                                                  const media::Fragments& fragments,
                                                  Listener& listener) {
     std::unique_ptr<Room> room(new Room(std::move(name), config, fragments, listener));
@@ -76,7 +75,8 @@ core::Status Room::build() {
     audio_ = std::make_unique<media::AudioMixer>(name_);
 
     // The shared full-mix encode: appsrc -> [audio-encode-opus] -> tee.
-    core::ElementPtr mixSrc = core::ElementPtr::refSink(gst_element_factory_make("appsrc", "mix_all"));
+    core::ElementPtr mixSrc =
+        core::ElementPtr::refSink(gst_element_factory_make("appsrc", "mix_all"));
     core::CapsPtr mixCaps(gst_caps_from_string(media::AudioMixer::kCaps));
     g_object_set(mixSrc.get(), "caps", mixCaps.get(), "is-live", TRUE, "format", GST_FORMAT_TIME,
                  "block", FALSE, "max-bytes", guint64{media::AudioMixer::kRate * 2 / 5},
@@ -98,9 +98,8 @@ core::Status Room::build() {
     core::GPtr<GstBus> bus = core::GPtr<GstBus>::adopt(gst_element_get_bus(pipeline_.get()));
     busWatch_.reset(gst_bus_create_watch(bus.get()));
     g_source_set_callback(busWatch_.get(), reinterpret_cast<GSourceFunc>(onBusMessage),
-                          new std::weak_ptr<Room*>(anchor_.weak()), [](gpointer d) {
-                              delete static_cast<std::weak_ptr<Room*>*>(d);
-                          });
+                          new std::weak_ptr<Room*>(anchor_.weak()),
+                          [](gpointer d) { delete static_cast<std::weak_ptr<Room*>*>(d); });
     g_source_attach(busWatch_.get(), core::mainContext());
 
     livenessTimer_.reset(g_timeout_source_new(1000));
@@ -136,9 +135,9 @@ Room::~Room() {
 core::Result<std::string> Room::join(const std::string& displayName,
                                      ParticipantListener& listener) {
     if (static_cast<int>(members_.size()) >= config_.maxParticipants)
-        return makeError("room-full", "the room already has " +
-                                          std::to_string(config_.maxParticipants) +
-                                          " participants");
+        return makeError(
+            "room-full",
+            "the room already has " + std::to_string(config_.maxParticipants) + " participants");
     auto member = std::make_unique<Member>();
     member->id = "p" + std::to_string(nextId_++);
     member->name = displayName;
@@ -178,12 +177,14 @@ core::Result<std::string> Room::join(const std::string& displayName,
     return id;
 }
 
-void Room::leave(const std::string& id) { remove(id, {}, {}, {}); }
+void Room::leave(const std::string& id) {
+    remove(id, {}, {}, {});
+}
 
 void Room::remove(const std::string& id, const std::string& reason, const std::string& code,
                   const std::string& message) {
-    auto it = std::find_if(members_.begin(), members_.end(),
-                           [&](const auto& m) { return m->id == id; });
+    auto it =
+        std::find_if(members_.begin(), members_.end(), [&](const auto& m) { return m->id == id; });
     if (it == members_.end()) return;
     std::unique_ptr<Member> member = std::move(*it);
     members_.erase(it);
@@ -223,8 +224,8 @@ Room::Member* Room::find(const std::string& id) {
 }
 
 void Room::relayout() {
-    auto tiles = media::gridLayout(static_cast<int>(members_.size()), config_.width,
-                                   config_.height);
+    auto tiles =
+        media::gridLayout(static_cast<int>(members_.size()), config_.width, config_.height);
     for (std::size_t i = 0; i < members_.size(); ++i) {
         video_->setTile(members_[i]->compositorPad, tiles[i], static_cast<int>(i));
         members_[i]->endpoint->setTileSize(tiles[i].width, tiles[i].height);
@@ -391,7 +392,9 @@ void Room::notifyQuality(Member& m) {
     m.listener->onQuality(q);
 }
 
-std::size_t Room::elementCount() const { return elementCount(nullptr); }
+std::size_t Room::elementCount() const {
+    return elementCount(nullptr);
+}
 
 std::size_t Room::elementCount(const char* factory) const {
     std::size_t count = 0;
@@ -430,7 +433,18 @@ gboolean Room::onBusMessage(GstBus*, GstMessage* message, gpointer data) noexcep
 void Room::handleBusMessage(GstMessage* message) {
     switch (GST_MESSAGE_TYPE(message)) {
         case GST_MESSAGE_LATENCY:
-            gst_bin_recalculate_latency(GST_BIN(pipeline_.get()));
+            // One recalculation per burst: it queries every sink of the room (O(elements)) and
+            // each join posts several of these, so recalculating per message made a burst of
+            // joins cost O(N^2) on the main thread (seconds of backlog at N=50).
+            if (!latencyPending_) {
+                latencyPending_ = true;
+                core::postToMainDelayed(kLatencyCoalesceMs, [weak = anchor_.weak()] {
+                    Room* room = core::resolve(weak);
+                    if (!room) return;
+                    room->latencyPending_ = false;
+                    gst_bin_recalculate_latency(GST_BIN(room->pipeline_.get()));
+                });
+            }
             break;
         case GST_MESSAGE_ERROR:
         case GST_MESSAGE_WARNING: {

@@ -41,8 +41,7 @@ public:
     Room& operator=(const Room&) = delete;
 
     /// Adds a participant; returns its id. Errors: "room-full", "internal".
-    core::Result<std::string> join(const std::string& displayName,
-                                   ParticipantListener& listener);
+    core::Result<std::string> join(const std::string& displayName, ParticipantListener& listener);
     /// Removes a participant (idempotent; unknown ids are ignored).
     void leave(const std::string& id);
     /// Errors: "bad-sdp"; unknown ids give "bad-state".
@@ -102,9 +101,12 @@ private:
     core::ElementPtr pipeline_;
     core::SourcePtr busWatch_;
     core::SourcePtr livenessTimer_;
+    /// LATENCY messages within this window share one gst_bin_recalculate_latency, ms.
+    static constexpr unsigned kLatencyCoalesceMs = 100;
+    bool latencyPending_ = false;
     std::unique_ptr<media::VideoMixer> video_;
     std::unique_ptr<media::AudioMixer> audio_;
-    core::ElementPtr sharedAudioTee_;  ///< The full-mix Opus encode's tee.
+    core::ElementPtr sharedAudioTee_;               ///< The full-mix Opus encode's tee.
     std::vector<std::unique_ptr<Member>> members_;  ///< In join (= tile) order.
     unsigned nextId_ = 1;
     core::Anchor<Room> anchor_{this};
