@@ -10,6 +10,7 @@
 #include "app/Server.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
+#include "core/OpenSsl.h"
 #include "mixmeet-config.h"
 
 namespace {
@@ -30,6 +31,7 @@ gboolean onSignal(gpointer loop) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    mixmeet::core::skipOpenSslCleanupAtExit();
     if (argc < 2) return usage(stderr);
     std::string command = argv[1];
     if (command == "--version") {
@@ -52,9 +54,9 @@ int main(int argc, char** argv) {
 
     gst_init(&argc, &argv);
     mixmeet::core::initLogging();
-    auto config = configPath.empty() ? mixmeet::core::Result<mixmeet::app::Config>(
-                                           mixmeet::app::defaultConfig())
-                                     : mixmeet::app::loadConfig(configPath);
+    auto config = configPath.empty()
+                      ? mixmeet::core::Result<mixmeet::app::Config>(mixmeet::app::defaultConfig())
+                      : mixmeet::app::loadConfig(configPath);
     if (!config) {
         std::fprintf(stderr, "mixmeet: %s\n", config.error().message.c_str());
         return 1;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/Log.h"
+#include "core/OpenSsl.h"
 
 namespace {
 bool g_leaks = false;
@@ -37,6 +38,7 @@ std::vector<std::string> capturedLogLines() {
 }
 
 int main(int argc, char** argv) {
+    mixmeet::core::skipOpenSslCleanupAtExit();
     gst_init(nullptr, nullptr);
     mixmeet::core::initLogging();
     g_log_set_default_handler(logHandler, nullptr);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "Wait.h"
+#include "core/OpenSsl.h"
 
 using mixmeet::testing::PeerOptions;
 using mixmeet::testing::SyntheticPeer;
@@ -40,6 +41,7 @@ constexpr int kPatterns[] = {0, 4, 5, 6, 18, 21, 22, 24, 13, 10, 11, 14};
 }  // namespace
 
 int main(int argc, char** argv) {
+    mixmeet::core::skipOpenSslCleanupAtExit();
     gst_init(&argc, &argv);
     PeerOptions base;
     int count = 2;
