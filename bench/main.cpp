@@ -11,6 +11,7 @@
 #include "ServerProcess.h"
 #include "SyntheticPeer.h"
 #include "Wait.h"
+#include "core/OpenSsl.h"
 #include "mixmeet-bench-config.h"
 
 #include <algorithm>
@@ -41,6 +42,7 @@ struct Options {
     int mixerLatencyMs = 20;
     bool audioOnly = false;
     int decoders = -1;  // peers that decode the composite (the rest only count bytes); -1 all
+    int speakers = -1;  // peers that send a tone (the rest send silence, as muted mics); -1 all
     std::string layout = "grid";
     std::string server = MIXMEET_BENCH_SERVER;
     bool keep = false;
@@ -53,9 +55,11 @@ int usage(FILE* out) {
                  "                     [--send-width W --send-height H --send-fps F]  peers\n"
                  "                     [--bitrate BPS] [--audio-only] [--layout grid]\n"
                  "                     [--jitter-buffer MS] [--mixer-latency MS] [--decoders K]\n"
-                 "                     [--no-send-hints] [--server PATH] [--keep]\n"
+                 "                     [--speakers K] [--no-send-hints] [--server PATH] [--keep]\n"
                  "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers capture 640x360\n"
-                 "at 30 fps and scale down to their tile (send hints), server %s\n",
+                 "at 30 fps and scale down to their tile (send hints), every peer sends a tone\n"
+                 "(--speakers K: only K do; the rest send silence, which the server's usedtx=1\n"
+                 "turns into Opus DTX as in a browser), server %s\n",
                  MIXMEET_BENCH_SERVER);
     return out == stdout ? 0 : 2;
 }
@@ -98,9 +102,13 @@ void printHeader(const Options& o) {
     if (!o.audioOnly)
         std::snprintf(send, sizeof send, "%dx%d@%d VP8%s", o.sendWidth, o.sendHeight, o.sendFps,
                       o.sendHints ? " scaled to the tile" : "");
-    std::printf("\nmixmeet-bench: %s, composite %dx%d@%d, peers send %s, %d s per row, %ld cores\n",
-                o.audioOnly ? "audio only" : "audio+video", o.width, o.height, o.fps, send,
-                o.duration, sysconf(_SC_NPROCESSORS_ONLN));
+    char speaking[32] = "all";
+    if (o.speakers >= 0) std::snprintf(speaking, sizeof speaking, "%d", o.speakers);
+    std::printf(
+        "\nmixmeet-bench: %s, composite %dx%d@%d, peers send %s, speaking: %s, %d s per row, "
+        "%ld cores\n",
+        o.audioOnly ? "audio only" : "audio+video", o.width, o.height, o.fps, send, speaking,
+        o.duration, sysconf(_SC_NPROCESSORS_ONLN));
     std::printf(
         "| N | server CPU %% | per participant %% | peers CPU %% | fps min/med | down kbps "
         "min/med | VP8 enc | Opus enc | elements | server RSS MB | g2g p50/p95 ms | direct "
@@ -166,7 +174,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
         p.horizontalSpeed = 1 + i % 4;  // ...moving, at different speeds
         // Distinct, not harmonically related; low enough that n of them summed do not clip.
         p.toneHz = 311.0 + 53.7 * i;
-        p.toneVolume = std::min(0.1, 0.8 / n);
+        p.toneVolume = o.speakers >= 0 && i >= o.speakers ? 0.0 : std::min(0.1, 0.8 / n);
         p.width = o.sendWidth;
         p.height = o.sendHeight;
         p.fps = o.sendFps;
@@ -219,6 +227,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
     }
     if (loop) loop->clear();
     mixmeet::bench::CpuMeter serverCpu(server.pid()), selfCpu(getpid());
+    std::fprintf(stderr, "N=%d: measuring for %d s\n", n, o.duration);
     serverCpu.start();
     selfCpu.start();
     const std::int64_t t0 = g_get_monotonic_time();
@@ -230,6 +239,14 @@ std::optional<Row> runOnce(const Options& o, int n) {
     const double seconds = double(g_get_monotonic_time() - t0) / 1e6;
     row.serverCpu = serverCpu.percentOfOneCore();
     row.peersCpu = selfCpu.percentOfOneCore();
+    // A peer that dropped out during the window makes the row describe a smaller room.
+    for (auto& p : peers)
+        if (!p->connected() || int(p->roster().size()) != n) {
+            row.complete = false;
+            std::fprintf(stderr, "  %s dropped during the window: ice=%s roster=%zu\n",
+                         p->options().name.c_str(), p->iceConnectionState().c_str(),
+                         p->roster().size());
+        }
 
     std::vector<double> fps, kbps, latency, firstFrame;
     std::uint64_t read = 0, missed = 0;
@@ -277,6 +294,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    mixmeet::core::skipOpenSslCleanupAtExit();
     gst_init(&argc, &argv);
     Options o;
     for (int i = 1; i < argc; ++i) {
@@ -309,6 +327,8 @@ int main(int argc, char** argv) {
             o.mixerLatencyMs = std::atoi(next().c_str());
         else if (a == "--decoders")
             o.decoders = std::atoi(next().c_str());
+        else if (a == "--speakers")
+            o.speakers = std::atoi(next().c_str());
         else if (a == "--audio-only")
             o.audioOnly = true;
         else if (a == "--no-send-hints")
@@ -340,7 +360,7 @@ int main(int argc, char** argv) {
     }
     std::printf(
         "(* = not every peer was connected and receiving from everyone before the "
-        "window; stats n/a = the server has no /api/stats)\n");
+        "window, or one dropped out during it; stats n/a = the server has no /api/stats)\n");
     gst_deinit();
     return status;
 }

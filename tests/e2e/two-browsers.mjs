@@ -8,7 +8,9 @@
 // 3. Alice and Bob (two headless Chromiums with fake camera and microphone) open the room
 //    page and each must receive the composite: frames decoded at 640 px wide, audio packets
 //    arriving, and both names in the roster;
-// 4. Alice clicks Leave: Bob's roster drops to one and his video keeps decoding.
+// 4. Bob's mute button flips his track, and his muted microphone sends Opus DTX (the server
+//    asks for it), a few packets a second instead of 50;
+// 5. Alice clicks Leave: Bob's roster drops to one and his video keeps decoding.
 //
 // Exit code 0 on success, 1 on failure (with browser console and server stderr printed).
 
@@ -140,6 +142,31 @@ await runTest('two-browsers', async (resources) => {
     fail(`mute/camera toggles misbehave: ${JSON.stringify(toggles)}`);
   }
   log('Bob: mute and camera-off toggles flip and flip back');
+
+  // A muted microphone costs (almost) nothing: the server's offer asks for Opus DTX
+  // (usedtx=1), so Chrome sends about 2.5 audio packets a second instead of 50 while Bob is
+  // muted, and 50 again once he unmutes.
+  const audioSendRate = (page, wanted) => {
+    let prev = null;
+    let rate = null; // over the last whole second measured
+    return async () => {
+      const s = await roomStats(page);
+      const now = Date.now();
+      if (!prev) prev = { at: now, sent: s.audioPacketsSent };
+      if (now - prev.at < 1000) return { rate, ok: false };
+      rate = ((s.audioPacketsSent - prev.sent) * 1000) / (now - prev.at);
+      prev = { at: now, sent: s.audioPacketsSent };
+      return { rate, ok: wanted(rate) };
+    };
+  };
+  const describeRate = (r) => `${r && r.rate !== null ? r.rate.toFixed(1) : '?'} packets/s`;
+  await bob.page.click('#mic-button');
+  const muted = await waitFor("Bob's muted microphone to send DTX (< 10 packets/s)",
+    audioSendRate(bob.page, (rate) => rate < 10), { timeoutMs: 10000, describe: describeRate });
+  await bob.page.click('#mic-button');
+  const unmuted = await waitFor("Bob's unmuted microphone to send 50 packets/s again",
+    audioSendRate(bob.page, (rate) => rate > 35), { timeoutMs: 10000, describe: describeRate });
+  log(`Bob: muted sends ${muted.rate.toFixed(1)} audio packets/s (DTX), unmuted ${unmuted.rate.toFixed(1)}`);
 
   // Senders send what is shown: two tiles of 320x180 in the 640x360 composite, so the camera
   // (640x480 fake device) must be scaled down to fit the hinted tile.

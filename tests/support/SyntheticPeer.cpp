@@ -376,6 +376,23 @@ int findPayloadType(const GstSDPMedia* media, const char* encoding) {
     }
 }
 
+/// Whether the offer's fmtp for payload type `pt` has parameter `name`=1 (RFC 7587 section 7:
+/// Opus `usedtx`, `useinbandfec`).
+bool fmtpFlag(const GstSDPMedia* media, int pt, const char* name) {
+    const std::string prefix = std::to_string(pt) + " ";
+    for (guint i = 0;; ++i) {
+        const char* fmtp = gst_sdp_media_get_attribute_val_n(media, "fmtp", i);
+        if (!fmtp) return false;
+        if (!g_str_has_prefix(fmtp, prefix.c_str())) continue;
+        g_auto(GStrv) params = g_strsplit(fmtp + prefix.size(), ";", -1);
+        for (char** p = params; *p; ++p) {
+            g_autofree char* param = g_strstrip(g_strdup(*p));
+            if (g_ascii_strcasecmp(param, (std::string(name) + "=1").c_str()) == 0) return true;
+        }
+        return false;
+    }
+}
+
 }  // namespace
 
 // ---- Frame ---------------------------------------------------------------------------------
@@ -799,7 +816,9 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
 
     /// Adds a send branch for m-line kind `kind` to a new webrtcbin sink pad whose transceiver
     /// prefers exactly the offered payload type.
-    bool addSendBranch(bool isVideo, int pt, GstCaps* prefs) {
+    /// `dtx`: the offer asked for Opus DTX (usedtx=1); a silent tone then sends one packet per
+    /// 400 ms, as a browser does.
+    bool addSendBranch(bool isVideo, int pt, GstCaps* prefs, bool dtx) {
         char desc[1024];
         if (isVideo) {
             // Stamped frames are I420 from the source on, so the probe on the source's pad
@@ -817,9 +836,9 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         } else {
             std::snprintf(desc, sizeof desc,
                           "audiotestsrc is-live=true wave=sine freq=%.3f volume=%.3f ! "
-                          "audioconvert ! audioresample ! opusenc name=enc ! "
-                          "valve name=gate drop=true ! rtpopuspay pt=%d",
-                          opts.toneHz, opts.toneVolume, pt);
+                          "audioconvert ! audioresample ! opusenc name=enc dtx=%d ! "
+                          "valve name=gate drop=true ! rtpopuspay pt=%d dtx=%d",
+                          opts.toneHz, opts.toneVolume, int(dtx), pt, int(dtx));
         }
         ErrorOut err;
         ElementPtr bin = ElementPtr::refSink(gst_parse_bin_from_description_full(
@@ -897,7 +916,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                 "payload", G_TYPE_INT, pt, nullptr));
             const bool send = isVideo ? opts.sendVideo : opts.sendAudio;
             if (send) {
-                addSendBranch(isVideo, pt, prefs.get());
+                addSendBranch(isVideo, pt, prefs.get(), !isVideo && fmtpFlag(media, pt, "usedtx"));
             } else {
                 addRecvOnlyTransceiver(prefs.get());
             }

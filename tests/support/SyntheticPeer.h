@@ -19,7 +19,8 @@ struct PeerOptions {
     /// Frequency and amplitude (full scale 1.0) of the sine tone sent as audio. Several 0.3
     /// tones summed by the server clip above 3 speakers, and clipping puts intermodulation
     /// products on harmonically related frequencies (440/660/880...): lower the volume for
-    /// big rooms.
+    /// big rooms. Volume 0 is a silent (or muted) participant: with the server's usedtx=1 it
+    /// sends Opus DTX, one packet per 400 ms, as a browser does.
     double toneHz = 440.0;
     double toneVolume = 0.3;
     int width = 320;
