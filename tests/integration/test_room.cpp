@@ -360,6 +360,47 @@ TEST_CASE("silent listeners share one audio encode; speakers get a private mix-m
     CHECK(waitUntil([&] { return room->audioMixer().activeEncodes() == 1; }, 5s));
 }
 
+TEST_CASE("a speaker who falls silent sends DTX and is heard again when speaking",
+          "[room][audio]") {
+    TestServer s;
+    PeerOptions t = s.peerOptions("dtx", "Talker");
+    t.pattern = 4;
+    t.toneHz = 520.0;
+    SyntheticPeer talker(t);
+    talker.start();
+    PeerOptions l = s.peerOptions("dtx", "Listener");
+    l.pattern = 5;
+    l.toneVolume = 0.0;  // a muted microphone
+    SyntheticPeer listener(l);
+    listener.start();
+    REQUIRE(waitUntil([&] { return receiving(talker, 5) && receiving(listener, 5); }, 20s));
+    room::Room* room = s.room("dtx");
+    REQUIRE(room);
+    auto packetsDuring = [](const SyntheticPeer& p, std::chrono::milliseconds ms) {
+        uint64_t before = p.audioPacketsSent();
+        testing::runFor(ms);
+        return p.audioPacketsSent() - before;
+    };
+    CHECK(waitUntil([&] { return listener.toneLevel(520.0) > 0.15; }, 10s));
+    // The server's offer asked for DTX (usedtx=1): the muted listener sends a packet per
+    // 400 ms, not 50 a second, and is no speaker.
+    CHECK(packetsDuring(listener, 1000ms) < 10);
+    CHECK(room->audioMixer().speakers().size() == 1);
+
+    // The talker falls silent: DTX, nobody is heard, nobody speaks.
+    talker.setToneVolume(0.0);
+    CHECK(waitUntil([&] { return packetsDuring(talker, 1000ms) < 10; }, 5s));
+    CHECK(waitUntil(
+        [&] { return listener.toneLevel(520.0) < 0.03 && room->audioMixer().speakers().empty(); },
+        5s));
+    // Speech after seconds of DTX (a jump in RTP timestamps, not in sequence numbers) is
+    // decoded, mixed and heard again.
+    talker.setToneVolume(0.3);
+    CHECK(waitUntil([&] { return listener.toneLevel(520.0) > 0.15; }, 5s));
+    CHECK(waitUntil([&] { return room->audioMixer().speakers().size() == 1; }, 5s));
+    CHECK(packetsDuring(talker, 1000ms) >= 45);
+}
+
 TEST_CASE("viewers in different tiers get different sizes from one composite", "[room][tiers]") {
     TestServer s;
     auto a = makePeer(s, "tiers", {"A", 4, 440.0});

@@ -68,7 +68,8 @@ struct ReceiveStats {
 
     std::atomic<std::uint64_t> videoBytes{0};
     std::atomic<std::uint64_t> audioBytes{0};
-    std::atomic<std::uint64_t> rtcpSent{0};  // RTCP compound packets this peer sent
+    std::atomic<std::uint64_t> rtcpSent{0};          // RTCP compound packets this peer sent
+    std::atomic<std::uint64_t> audioPacketsSent{0};  // RTP packets out of the Opus payloader
 
     mutable std::mutex mutex;
     // Latency probe.
@@ -491,6 +492,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     std::vector<ElementPtr> encoders;  // send branch encoders (keyframe requests)
     ElementPtr videoEncoder;           // the video one, for send hints
     ElementPtr sendSize;               // capsfilter after the camera's scaler, for send hints
+    ElementPtr toneSource;             // the audiotestsrc, for setToneVolume()
     std::array<int, 3> lastHint{};     // the latest send-hint: width, height, maxBitrate
     std::vector<ElementPtr> valves;    // send gates, opened when ICE connects
     bool sendingStopped = false;
@@ -835,9 +837,9 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                           kPeerVp8Encoder, opts.videoBitrate, pt);
         } else {
             std::snprintf(desc, sizeof desc,
-                          "audiotestsrc is-live=true wave=sine freq=%.3f volume=%.3f ! "
+                          "audiotestsrc name=tone is-live=true wave=sine freq=%.3f volume=%.3f ! "
                           "audioconvert ! audioresample ! opusenc name=enc dtx=%d ! "
-                          "valve name=gate drop=true ! rtpopuspay pt=%d dtx=%d",
+                          "valve name=gate drop=true ! rtpopuspay name=pay pt=%d dtx=%d",
                           opts.toneHz, opts.toneVolume, int(dtx), pt, int(dtx));
         }
         ErrorOut err;
@@ -869,6 +871,19 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         }
         gst_element_sync_state_with_parent(bin.get());
         encoders.push_back(ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "enc")));
+        if (!isVideo) {
+            toneSource = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "tone"));
+            ElementPtr pay = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "pay"));
+            PadPtr out = PadPtr::adopt(gst_element_get_static_pad(pay.get(), "src"));
+            gst_pad_add_probe(
+                out.get(), GST_PAD_PROBE_TYPE_BUFFER,
+                +[](GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
+                    (*static_cast<StatsBox*>(data))
+                        ->audioPacketsSent.fetch_add(1, std::memory_order_relaxed);
+                    return GST_PAD_PROBE_OK;
+                },
+                new StatsBox(stats), deleteStatsBox);
+        }
         if (isVideo) {
             videoEncoder = encoders.back();
             sendSize = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "sendsize"));
@@ -1175,6 +1190,14 @@ void SyntheticPeer::closeAbruptly() {
 void SyntheticPeer::stopSendingMedia() {
     impl_->sendingStopped = true;
     for (auto& v : impl_->valves) g_object_set(v.get(), "drop", TRUE, nullptr);
+}
+
+void SyntheticPeer::setToneVolume(double volume) {
+    if (impl_->toneSource) g_object_set(impl_->toneSource.get(), "volume", volume, nullptr);
+}
+
+std::uint64_t SyntheticPeer::audioPacketsSent() const {
+    return impl_->stats->audioPacketsSent.load(std::memory_order_relaxed);
 }
 
 void SyntheticPeer::resumeSendingMedia() {

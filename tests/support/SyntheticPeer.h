@@ -139,6 +139,11 @@ public:
     void stopSendingMedia();
     /// Resumes sending after stopSendingMedia() (with a keyframe).
     void resumeSendingMedia();
+    /// Changes the sent tone's amplitude (full scale 1.0; 0: silence, sent as DTX when the
+    /// server asked for it). No effect before the audio send branch exists.
+    void setToneVolume(double volume);
+    /// RTP packets the audio payloader has sent since start().
+    std::uint64_t audioPacketsSent() const;
     /// Sets the whole pipeline to NULL and frees it while the socket stays open: ICE goes
     /// silent, as when a client's network disappears but its signaling survives.
     void dropMedia();
