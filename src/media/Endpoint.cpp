@@ -199,6 +199,11 @@ struct Callbacks {
             g_object_set(element, "sync", FALSE, nullptr);
             return;
         }
+        if (f && std::strcmp(GST_OBJECT_NAME(f), "dtlssrtpenc") == 0) {
+            g_signal_connect_data(element, "on-key-set", G_CALLBACK(onKeySet),
+                                  wrap(*static_cast<SharedRef*>(data)), unwrap, GConnectFlags{});
+            return;
+        }
         if (!f || std::strcmp(GST_OBJECT_NAME(f), "nicesrc") != 0) return;
         PadPtr src = PadPtr::adopt(gst_element_get_static_pad(element, "src"));
         if (!src) return;
@@ -206,6 +211,15 @@ struct Callbacks {
                           static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
                                                        GST_PAD_PROBE_TYPE_BUFFER_LIST),
                           onPacket, wrap(*static_cast<SharedRef*>(data)), unwrapPlain);
+    }
+
+    /// DTLS thread: the handshake finished and the SRTP encoder has its keys.
+    static void onKeySet(GstElement*, gpointer data) noexcept {
+        auto& s = get(data);
+        GST_INFO("[%s] DTLS connected, SRTP keys set", s.id.c_str());
+        core::postToMain([owner = s.owner] {
+            if (auto* e = core::resolve(owner)) e->listener_.onEndpointSecured();
+        });
     }
 
     static GstPadProbeReturn onPacket(GstPad*, GstPadProbeInfo*, gpointer data) noexcept {

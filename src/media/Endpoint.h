@@ -49,6 +49,9 @@ public:
         virtual void onEndpointOffer(std::string sdp) = 0;
         virtual void onEndpointCandidate(int mlineIndex, std::string candidate) = 0;
         virtual void onEndpointIceState(IceState state) = 0;
+        /// The DTLS handshake is done (SRTP keys set): from now on media reaches the viewer.
+        /// What was sent before was dropped by webrtcbin, keyframes included.
+        virtual void onEndpointSecured() = 0;
         /// Unrecoverable: the answer was rejected by webrtcbin ("bad-sdp").
         virtual void onEndpointFailed(std::string code, std::string message) = 0;
         /// The viewer's latest receiver report for our video: fraction lost (0..1) and

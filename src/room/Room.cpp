@@ -43,6 +43,7 @@ public:
             m->listener->onLocalCandidate(protocol::IceCandidate{std::move(candidate), mline});
     }
     void onEndpointIceState(media::IceState state) override { room_.onIceState(id_, state); }
+    void onEndpointSecured() override { room_.onSecured(id_); }
     void onEndpointFeedback(double loss, double rtt) override { room_.onFeedback(id_, loss, rtt); }
     void onEndpointFailed(std::string code, std::string message) override {
         // Destroys this object: nothing may touch members after the call.
@@ -267,8 +268,9 @@ void Room::onIceState(const std::string& id, media::IceState state) {
                 m->connected = true;
                 m->endpoint->openSend();
                 audio_->addOutput(id, m->endpoint->audioSrc(), m->endpoint->sendGate());
-                // A new viewer needs a keyframe to start decoding the shared stream.
-                video_->forceKeyframe(m->tier);
+                // The viewer's first keyframe is forced in onSecured(), once DTLS is done:
+                // forced now it would be dropped before the keys exist and hold the tier's
+                // keyframe interval (500 ms) against the one the viewer then asks for.
                 notifyQuality(*m);
                 g_message("room %s: %s connected", name_.c_str(), id.c_str());
             }
@@ -292,6 +294,12 @@ void Room::onIceState(const std::string& id, media::IceState state) {
         default:
             break;
     }
+}
+
+void Room::onSecured(const std::string& id) {
+    // A new viewer needs a keyframe to start decoding the shared stream; shared encoders
+    // space forced keyframes by [video] keyframe_min_interval_ms.
+    if (Member* m = find(id)) video_->forceKeyframe(m->tier);
 }
 
 void Room::checkLiveness() {

@@ -83,6 +83,8 @@ private:
     void relayout();
     void broadcastRoster();
     void onIceState(const std::string& id, media::IceState state);
+    /// The participant's DTLS is done: forces a keyframe on its tier's encoder.
+    void onSecured(const std::string& id);
     void onFeedback(const std::string& id, double lossFraction, double rttMs);
     /// Moves a viewer's video to `tier` (re-linking its send branch; keyframe on the new tier).
     void applyTier(Member& m, int tier);
