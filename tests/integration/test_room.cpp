@@ -28,8 +28,9 @@ using testing::TestServer;
 
 struct PeerSpec {
     const char* name;
-    int pattern;  // videotestsrc: 4 red, 5 green, 6 blue
-    double tone;  // Hz
+    int pattern;          // videotestsrc: 4 red, 5 green, 6 blue
+    double tone;          // Hz
+    double volume = 0.3;  // of the tone, full scale 1; 0: a muted microphone
 };
 
 std::unique_ptr<SyntheticPeer> makePeer(const TestServer& s, const std::string& room,
@@ -37,6 +38,7 @@ std::unique_ptr<SyntheticPeer> makePeer(const TestServer& s, const std::string& 
     PeerOptions o = s.peerOptions(room, spec.name);
     o.pattern = spec.pattern;
     o.toneHz = spec.tone;
+    o.toneVolume = spec.volume;
     auto p = std::make_unique<SyntheticPeer>(o);
     p->start();
     return p;
@@ -363,16 +365,10 @@ TEST_CASE("silent listeners share one audio encode; speakers get a private mix-m
 TEST_CASE("a speaker who falls silent sends DTX and is heard again when speaking",
           "[room][audio]") {
     TestServer s;
-    PeerOptions t = s.peerOptions("dtx", "Talker");
-    t.pattern = 4;
-    t.toneHz = 520.0;
-    SyntheticPeer talker(t);
-    talker.start();
-    PeerOptions l = s.peerOptions("dtx", "Listener");
-    l.pattern = 5;
-    l.toneVolume = 0.0;  // a muted microphone
-    SyntheticPeer listener(l);
-    listener.start();
+    auto talkerPeer = makePeer(s, "dtx", {"Talker", 4, 520.0});
+    auto listenerPeer = makePeer(s, "dtx", {"Listener", 5, 520.0, 0.0});
+    SyntheticPeer& talker = *talkerPeer;
+    SyntheticPeer& listener = *listenerPeer;
     REQUIRE(waitUntil([&] { return receiving(talker, 5) && receiving(listener, 5); }, 20s));
     room::Room* room = s.room("dtx");
     REQUIRE(room);
