@@ -240,13 +240,16 @@ std::optional<Row> runOnce(const Options& o, int n) {
     row.serverCpu = serverCpu.percentOfOneCore();
     row.peersCpu = selfCpu.percentOfOneCore();
     // A peer that dropped out during the window makes the row describe a smaller room.
+    int dropped = 0;
     for (auto& p : peers)
         if (!p->connected() || int(p->roster().size()) != n) {
             row.complete = false;
-            std::fprintf(stderr, "  %s dropped during the window: ice=%s roster=%zu\n",
-                         p->options().name.c_str(), p->iceConnectionState().c_str(),
-                         p->roster().size());
+            if (++dropped <= 5)
+                std::fprintf(stderr, "  %s dropped during the window: ice=%s roster=%zu\n",
+                             p->options().name.c_str(), p->iceConnectionState().c_str(),
+                             p->roster().size());
         }
+    if (dropped > 5) std::fprintf(stderr, "  ... %d peers in all dropped\n", dropped);
 
     std::vector<double> fps, kbps, latency, firstFrame;
     std::uint64_t read = 0, missed = 0;
