@@ -84,8 +84,31 @@ bool SendGate::passShared(uint64_t pts) const {
     return !(privateTicks.load(std::memory_order_acquire) >> (tickOf(pts) % 64) & 1);
 }
 
+namespace {
+/// A level older than this is silence: a sender in DTX sends a packet per 400 ms.
+constexpr int64_t kLevelStaleUs = 200 * 1000;
+}  // namespace
+
 void AudioMixer::tick(GstClockTime runningTime) {
     std::lock_guard g(lock_);
+    // Who is decoded and mixed from the next packets on: the loudest by their RFC 6464 levels.
+    std::vector<AudioAdmission::Input> heard;
+    const int64_t nowUs = g_get_monotonic_time();
+    for (auto& [id, in] : inputs_) {
+        int level = in->gate->level.load(std::memory_order_relaxed);
+        std::optional<double> dbov;
+        if (level >= 0)
+            dbov = nowUs - in->gate->levelAtUs.load(std::memory_order_relaxed) > kLevelStaleUs
+                       ? -127.0
+                       : -static_cast<double>(level);
+        heard.push_back({id, dbov});
+    }
+    const auto& mixed =
+        admission_.update(heard, static_cast<int64_t>(runningTime / GST_MSECOND));
+    for (auto& [id, in] : inputs_)
+        in->gate->mixed.store(mixed.count(id) > 0, std::memory_order_relaxed);
+    mixedInputs_ = mixed.size();
+
     std::vector<int32_t> sum(kFrameSamples, 0);
     std::map<std::string, std::vector<int16_t>> frames;
     std::vector<SpeakerSelector::Level> levels;
@@ -130,8 +153,10 @@ void AudioMixer::tick(GstClockTime runningTime) {
     activeEncodes_ = encodes;
 }
 
-void AudioMixer::addInput(const std::string& id, GstElement* appsink) {
+void AudioMixer::addInput(const std::string& id, GstElement* appsink,
+                          std::shared_ptr<InputGate> gate) {
     auto input = std::make_shared<Input>();
+    input->gate = std::move(gate);
     {
         std::lock_guard g(lock_);
         inputs_[id] = input;

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "core/GstPtr.h"
+#include "media/AudioAdmission.h"
 #include "media/MixMinus.h"
 #include "media/SpeakerSelector.h"
 
@@ -41,6 +42,18 @@ struct SendGate {
     static uint64_t tickOf(uint64_t pts);
     /// Should the shared-mix buffer with this timestamp pass?
     bool passShared(uint64_t pts) const;
+};
+
+/// One sender's RFC 6464 audio level and whether the mixer wants its audio: written by pad
+/// probes on the sender's decode chain (streaming thread) and by the mixer tick.
+struct InputGate {
+    /// The level of the latest packet that carried one: 0..127 meaning 0..-127 dBov; -1 while
+    /// none has (the sender does not write levels).
+    std::atomic<int> level{-1};
+    /// g_get_monotonic_time() of that packet, us.
+    std::atomic<int64_t> levelAtUs{0};
+    /// Decode and mix this sender's audio; packets are dropped before the decoder otherwise.
+    std::atomic<bool> mixed{true};
 };
 
 class AudioMixer {
@@ -62,8 +75,9 @@ public:
     /// Stops the tick thread and joins it. Idempotent.
     void stop();
 
-    /// Feeds the decoded audio of participant `id` from `appsink` (caps kCaps).
-    void addInput(const std::string& id, GstElement* appsink);
+    /// Feeds the decoded audio of participant `id` from `appsink` (caps kCaps); `gate` says,
+    /// tick by tick, whether its audio is among the mixed (AudioAdmission).
+    void addInput(const std::string& id, GstElement* appsink, std::shared_ptr<InputGate> gate);
     void removeInput(const std::string& id);
     /// The appsrc of the shared full-mix encode.
     void setSharedOutput(GstElement* appsrc);
@@ -78,11 +92,14 @@ public:
     std::size_t activeEncodes() const { return activeEncodes_.load(); }
     /// The current speakers (participant ids).
     std::set<std::string> speakers() const;
+    /// Senders whose audio was decoded and mixed on the last tick.
+    std::size_t mixedInputs() const { return mixedInputs_.load(); }
 
 private:
     struct Input {
         std::mutex lock;
         AudioFifo fifo{kFrameSamples * 2, kFrameSamples * 5};
+        std::shared_ptr<InputGate> gate;
     };
     struct Output {
         core::ElementPtr appsrc;
@@ -99,6 +116,8 @@ private:
     std::map<std::string, Output> outputs_;
     core::ElementPtr shared_;
     SpeakerSelector selector_;
+    AudioAdmission admission_;
+    std::atomic<std::size_t> mixedInputs_{0};
     std::set<std::string> speakers_;  ///< Guarded by lock_.
     std::atomic<std::size_t> activeEncodes_{0};
     std::thread thread_;

@@ -3,6 +3,7 @@
 
 #include <gst/app/gstappsrc.h>
 #include <gst/rtp/gstrtcpbuffer.h>
+#include <gst/rtp/gstrtpbuffer.h>
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #define GST_USE_UNSTABLE_API
@@ -39,9 +40,13 @@ constexpr const char* kAudioCaps =
 // discontinuous transmission, so a participant who is silent or muted sends one packet per
 // 400 ms instead of 50 per second and costs the server almost nothing to receive and decode;
 // useinbandfec=1 asks for in-band FEC, which opusdec uses on a lost packet.
+// extmap 1: RFC 6464 client-to-mixer audio level, which browsers then write into every audio
+// packet; the mixer decodes only the loudest senders (AudioAdmission).
+constexpr int kAudioLevelExtId = 1;
 constexpr const char* kAudioPrefCaps =
     "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,"
-    "encoding-params=(string)2,useinbandfec=(string)1,usedtx=(string)1";
+    "encoding-params=(string)2,useinbandfec=(string)1,usedtx=(string)1,"
+    "extmap-1=(string)urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 constexpr const char* kVideoSendCaps =
     "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96";
 // What we offer on the video m-line: VP8 both ways, H.264 constrained baseline as a receive
@@ -94,6 +99,7 @@ struct Endpoint::Shared {
     const Fragments* fragments = nullptr;
     PadPtr tileQueueSink;
     PadPtr audioInSink;
+    std::shared_ptr<InputGate> inputGate = std::make_shared<InputGate>();
     std::mutex lock;
     bool videoLinked = false;
     bool audioLinked = false;
@@ -352,6 +358,52 @@ struct Callbacks {
         gst_pad_link(pad, sinkPad.get());
     }
 
+    using GateRef = std::shared_ptr<InputGate>;
+    static void deleteGateRef(gpointer data) noexcept { delete static_cast<GateRef*>(data); }
+
+    /// Streaming thread: keeps the RFC 6464 level an incoming audio packet carries.
+    static GstPadProbeReturn onAudioLevel(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+        InputGate& gate = **static_cast<GateRef*>(data);
+        GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+        GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+        if (!buffer || !gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return GST_PAD_PROBE_OK;
+        gpointer ext = nullptr;
+        guint size = 0;
+        if (gst_rtp_buffer_get_extension_onebyte_header(&rtp, kAudioLevelExtId, 0, &ext, &size) &&
+            size >= 1) {
+            // RFC 6464 section 3: V bit, then the level in -dBov (0..127).
+            const int level = *static_cast<const guint8*>(ext) & 0x7f;
+            GST_LOG("audio level -%d dBov", level);
+            gate.level.store(level, std::memory_order_relaxed);
+            gate.levelAtUs.store(g_get_monotonic_time(), std::memory_order_relaxed);
+        }
+        gst_rtp_buffer_unmap(&rtp);
+        return GST_PAD_PROBE_OK;
+    }
+
+    /// Streaming thread: drops a sender's Opus frames while the mixer does not mix them, so
+    /// they are not decoded. After the depayloader, so the decoder sees a gap in timestamps
+    /// with contiguous frames, as after DTX, and conceals nothing.
+    static GstPadProbeReturn onDecodeGate(GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
+        const InputGate& gate = **static_cast<GateRef*>(data);
+        return gate.mixed.load(std::memory_order_relaxed) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+    }
+
+    /// `in`: the sink (ghost) pad of an audio decoder bin whose first element is the
+    /// depayloader.
+    static void addAudioGate(Endpoint::Shared& s, GstPad* in) {
+        gst_pad_add_probe(in, GST_PAD_PROBE_TYPE_BUFFER, onAudioLevel, new GateRef(s.inputGate),
+                          deleteGateRef);
+        PadPtr depaySink = PadPtr::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(in)));
+        ElementPtr depay = ElementPtr::adopt(depaySink ? gst_pad_get_parent_element(depaySink.get())
+                                                       : nullptr);
+        PadPtr depaySrc =
+            PadPtr::adopt(depay ? gst_element_get_static_pad(depay.get(), "src") : nullptr);
+        if (depaySrc)
+            gst_pad_add_probe(depaySrc.get(), GST_PAD_PROBE_TYPE_BUFFER, onDecodeGate,
+                              new GateRef(s.inputGate), deleteGateRef);
+    }
+
     static bool linkDecoder(Endpoint::Shared& s, GstPad* pad, const char* fragmentName,
                             GstPad* target, bool video) {
         std::string name = std::string("decode_") + (video ? "video_" : "audio_") +
@@ -375,6 +427,7 @@ struct Callbacks {
             gst_bin_remove(GST_BIN(s.bin), d);
             return false;
         }
+        if (!video) addAudioGate(s, in.get());
         if (video) {
             addKeyframeRequestThrottle(in.get(), std::chrono::milliseconds(500));
             // Ask the sender for a keyframe now (PLI) so the tile starts without waiting for
@@ -470,7 +523,10 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label, const M
                  guint64{0}, "leaky", 2 /* downstream */, nullptr);
     ElementPtr funnel = make("funnel", "audio_funnel");
     ElementPtr opusPay = make("rtpopuspay", "audio_pay");
-    g_object_set(opusPay.get(), "pt", kOpusPt, "mtu", 1200, nullptr);
+    // No automatic header extensions: the offer's audio-level extmap is for what senders write
+    // to us; a level extension the payloader made from it would give caps webrtcbin refuses.
+    g_object_set(opusPay.get(), "pt", kOpusPt, "mtu", 1200, "auto-header-extension", FALSE,
+                 nullptr);
     gst_bin_add_many(bin, audioSrc_.get(), opus.value().get(), sharedQueue.get(), funnel.get(),
                      opusPay.get(), nullptr);
     if (!gst_element_link_many(audioSrc_.get(), opus.value().get(), funnel.get(), opusPay.get(),
@@ -726,6 +782,8 @@ void Endpoint::requestFeedback() {
     if (!fraction) return;  // Nothing new from this viewer.
     listener_.onEndpointFeedback(*fraction, shared_->feedbackRttMs.load());
 }
+
+std::shared_ptr<InputGate> Endpoint::inputGate() const { return shared_->inputGate; }
 
 gint64 Endpoint::millisecondsSinceLastPacket() const {
     return (g_get_monotonic_time() - shared_->lastPacketUs.load(std::memory_order_relaxed)) / 1000;

@@ -100,6 +100,8 @@ public:
     GstElement* audioSrc() const { return audioSrc_.get(); }    ///< Private mix (appsrc).
     GstPad* sharedAudioSink() const { return sharedAudioSink_.get(); }  ///< From the full-mix tee.
     const std::shared_ptr<SendGate>& sendGate() const { return gate_; }
+    /// This sender's audio level and the mixer's decision to decode it (AudioMixer::addInput).
+    std::shared_ptr<InputGate> inputGate() const;
     GstElement* bin() const { return bin_.get(); }
 
 private:

@@ -168,7 +168,7 @@ core::Result<std::string> Room::join(const std::string& displayName,
             gst_element_release_request_pad(sharedAudioTee_.get(), member->audioTeePad.get());
         return makeError("internal", "could not link the participant into the room");
     }
-    audio_->addInput(member->id, ep.audioSink());
+    audio_->addInput(member->id, ep.audioSink(), ep.inputGate());
     std::string id = member->id;
     members_.push_back(std::move(member));
     g_message("room %s: %s (%s) joined, %zu in room", name_.c_str(), id.c_str(),

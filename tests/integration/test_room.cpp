@@ -397,6 +397,69 @@ TEST_CASE("a speaker who falls silent sends DTX and is heard again when speaking
     CHECK(packetsDuring(talker, 1000ms) >= 45);
 }
 
+TEST_CASE("a large room decodes and mixes only the loudest senders", "[room][audio]") {
+    // Eight microphones: two talkers, five quieter ones, one muted listener. Every sender
+    // writes its RFC 6464 level (the server's offer lists the extension, as browsers honour);
+    // the mixer decodes the five loudest ([audio] AudioAdmission default).
+    TestServer s;
+    auto audioOnly = [&](const std::string& name, double hz, double volume) {
+        PeerOptions o = s.peerOptions("loud", name);
+        o.sendVideo = false;
+        o.receiveVideo = false;
+        o.toneHz = hz;
+        o.toneVolume = volume;
+        auto p = std::make_unique<SyntheticPeer>(o);
+        p->start();
+        return p;
+    };
+    std::vector<std::unique_ptr<SyntheticPeer>> peers;
+    peers.push_back(audioOnly("Talker1", 440.0, 0.3));
+    peers.push_back(audioOnly("Talker2", 660.0, 0.3));
+    const std::vector<double> quietHz{570.0, 790.0, 910.0, 1030.0, 1150.0};
+    for (std::size_t i = 0; i < quietHz.size(); ++i)
+        peers.push_back(audioOnly("Quiet" + std::to_string(i), quietHz[i], 0.08));
+    peers.push_back(audioOnly("Listener", 300.0, 0.0));
+    SyntheticPeer& listener = *peers.back();
+    REQUIRE(waitUntil(
+        [&] {
+            for (auto& p : peers)
+                if (!p->connected() || p->roster().size() != peers.size() ||
+                    p->audioSamplesReceived() < 48000)
+                    return false;
+            return true;
+        },
+        30s));
+    room::Room* room = s.room("loud");
+    REQUIRE(room);
+    CHECK(waitUntil([&] { return room->audioMixer().mixedInputs() == 5; }, 5s));
+    // The listener hears both talkers and exactly three of the five quieter microphones.
+    auto heardQuiet = [&] {
+        int heard = 0, silent = 0;
+        for (double hz : quietHz) {
+            double level = listener.toneLevel(hz);
+            heard += level > 0.03;
+            silent += level < 0.01;
+        }
+        return std::pair{heard, silent};
+    };
+    CHECK(waitUntil(
+        [&] {
+            return listener.toneLevel(440.0) > 0.15 && listener.toneLevel(660.0) > 0.15 &&
+                   heardQuiet() == std::pair{3, 2};
+        },
+        10s));
+    INFO("quiet heard/silent " << heardQuiet().first << "/" << heardQuiet().second);
+    CHECK(heardQuiet() == std::pair{3, 2});
+
+    // One of the unheard gets loud: it is mixed at once, in place of a quiet one.
+    std::size_t unheard = 0;
+    while (unheard < quietHz.size() && listener.toneLevel(quietHz[unheard]) > 0.01) ++unheard;
+    REQUIRE(unheard < quietHz.size());
+    peers[2 + unheard]->setToneVolume(0.3);
+    CHECK(waitUntil([&] { return listener.toneLevel(quietHz[unheard]) > 0.15; }, 5s));
+    CHECK(room->audioMixer().mixedInputs() == 5);
+}
+
 TEST_CASE("viewers in different tiers get different sizes from one composite", "[room][tiers]") {
     TestServer s;
     auto a = makePeer(s, "tiers", {"A", 4, 440.0});

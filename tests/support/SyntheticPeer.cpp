@@ -5,6 +5,7 @@
 #define GST_USE_UNSTABLE_API  // gst/webrtc is "unstable API" in 1.22
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
+#include <gst/rtp/gstrtpbuffer.h>
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
@@ -19,6 +20,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -70,6 +73,10 @@ struct ReceiveStats {
     std::atomic<std::uint64_t> audioBytes{0};
     std::atomic<std::uint64_t> rtcpSent{0};          // RTCP compound packets this peer sent
     std::atomic<std::uint64_t> audioPacketsSent{0};  // RTP packets out of the Opus payloader
+    // RFC 6464 audio level written into each sent audio packet (extmap id from the offer; 0:
+    // not offered) and its value in -dBov, 127 = silence.
+    std::atomic<int> audioLevelExtId{0};
+    std::atomic<int> audioLevel{127};
 
     mutable std::mutex mutex;
     // Latency probe.
@@ -375,6 +382,45 @@ int findPayloadType(const GstSDPMedia* media, const char* encoding) {
         ++end;
         if (g_ascii_strncasecmp(end, encoding, encLen) == 0 && end[encLen] == '/') return int(pt);
     }
+}
+
+constexpr const char* kAudioLevelUri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+
+/// The offer's extmap id for header extension `uri` (RFC 8285), 0 if it has none.
+int extmapId(const GstSDPMedia* media, const char* uri) {
+    for (guint i = 0;; ++i) {
+        const char* extmap = gst_sdp_media_get_attribute_val_n(media, "extmap", i);
+        if (!extmap) return 0;
+        g_auto(GStrv) parts = g_strsplit(extmap, " ", 3);
+        if (parts[0] && parts[1] && std::strcmp(parts[1], uri) == 0) return std::atoi(parts[0]);
+    }
+}
+
+/// RFC 6464 level (-dBov, 0..127) of a sine of amplitude `volume` (full scale 1): its RMS is
+/// volume/sqrt(2).
+int sineLevel(double volume) {
+    if (volume <= 0) return 127;
+    double dbov = 20 * std::log10(volume / std::sqrt(2.0));
+    return std::clamp(int(std::lround(-dbov)), 0, 127);
+}
+
+/// Pad probe on the Opus payloader's output: counts packets and, when the offer listed the
+/// audio-level extension, writes the tone's level into each (with the voice-activity bit).
+GstPadProbeReturn onAudioSent(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+    ReceiveStats& stats = **static_cast<StatsBox*>(data);
+    stats.audioPacketsSent.fetch_add(1, std::memory_order_relaxed);
+    const int id = stats.audioLevelExtId.load(std::memory_order_relaxed);
+    if (id <= 0) return GST_PAD_PROBE_OK;
+    GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (gst_rtp_buffer_map(buffer, GST_MAP_READWRITE, &rtp)) {
+        const int level = stats.audioLevel.load(std::memory_order_relaxed);
+        const guint8 byte = static_cast<guint8>(level | (level < 127 ? 0x80 : 0));
+        gst_rtp_buffer_add_extension_onebyte_header(&rtp, static_cast<guint8>(id), &byte, 1);
+        gst_rtp_buffer_unmap(&rtp);
+    }
+    return GST_PAD_PROBE_OK;
 }
 
 /// Whether the offer's fmtp for payload type `pt` has parameter `name`=1 (RFC 7587 section 7:
@@ -820,7 +866,8 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     /// prefers exactly the offered payload type.
     /// `dtx`: the offer asked for Opus DTX (usedtx=1); a silent tone then sends one packet per
     /// 400 ms, as a browser does.
-    bool addSendBranch(bool isVideo, int pt, GstCaps* prefs, bool dtx) {
+    /// `levelExtId`: the offer's extmap id for RFC 6464 audio levels (0: none).
+    bool addSendBranch(bool isVideo, int pt, GstCaps* prefs, bool dtx, int levelExtId = 0) {
         char desc[1024];
         if (isVideo) {
             // Stamped frames are I420 from the source on, so the probe on the source's pad
@@ -839,7 +886,8 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             std::snprintf(desc, sizeof desc,
                           "audiotestsrc name=tone is-live=true wave=sine freq=%.3f volume=%.3f ! "
                           "audioconvert ! audioresample ! opusenc name=enc dtx=%d ! "
-                          "valve name=gate drop=true ! rtpopuspay name=pay pt=%d dtx=%d",
+                          "valve name=gate drop=true ! rtpopuspay name=pay pt=%d dtx=%d "
+                          "auto-header-extension=false",
                           opts.toneHz, opts.toneVolume, int(dtx), pt, int(dtx));
         }
         ErrorOut err;
@@ -875,14 +923,10 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             toneSource = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "tone"));
             ElementPtr pay = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "pay"));
             PadPtr out = PadPtr::adopt(gst_element_get_static_pad(pay.get(), "src"));
-            gst_pad_add_probe(
-                out.get(), GST_PAD_PROBE_TYPE_BUFFER,
-                +[](GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
-                    (*static_cast<StatsBox*>(data))
-                        ->audioPacketsSent.fetch_add(1, std::memory_order_relaxed);
-                    return GST_PAD_PROBE_OK;
-                },
-                new StatsBox(stats), deleteStatsBox);
+            stats->audioLevel = sineLevel(opts.toneVolume);
+            stats->audioLevelExtId = levelExtId;
+            gst_pad_add_probe(out.get(), GST_PAD_PROBE_TYPE_BUFFER, onAudioSent,
+                              new StatsBox(stats), deleteStatsBox);
         }
         if (isVideo) {
             videoEncoder = encoders.back();
@@ -930,8 +974,14 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                 G_TYPE_STRING, encoding, "clock-rate", G_TYPE_INT, isVideo ? 90000 : 48000,
                 "payload", G_TYPE_INT, pt, nullptr));
             const bool send = isVideo ? opts.sendVideo : opts.sendAudio;
+            // Audio levels as a browser writes them, if offered (the answer lists the extmap).
+            const int levelExt = isVideo ? 0 : extmapId(media, kAudioLevelUri);
+            if (levelExt > 0)
+                gst_caps_set_simple(prefs.get(), ("extmap-" + std::to_string(levelExt)).c_str(),
+                                    G_TYPE_STRING, kAudioLevelUri, nullptr);
             if (send) {
-                addSendBranch(isVideo, pt, prefs.get(), !isVideo && fmtpFlag(media, pt, "usedtx"));
+                addSendBranch(isVideo, pt, prefs.get(), !isVideo && fmtpFlag(media, pt, "usedtx"),
+                              levelExt);
             } else {
                 addRecvOnlyTransceiver(prefs.get());
             }
@@ -1194,6 +1244,7 @@ void SyntheticPeer::stopSendingMedia() {
 
 void SyntheticPeer::setToneVolume(double volume) {
     if (impl_->toneSource) g_object_set(impl_->toneSource.get(), "volume", volume, nullptr);
+    impl_->stats->audioLevel = sineLevel(volume);
 }
 
 std::uint64_t SyntheticPeer::audioPacketsSent() const {
