@@ -112,6 +112,7 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
     r.integer("tiers", "low_framerate", m.lowFramerate, 1, 60);
     r.integer("video", "keyframe_min_interval_ms", m.keyframeMinIntervalMs, 0, 10000);
     r.integer("audio", "bitrate", m.audioBitrate, 6000, 510000);
+    r.integer("audio", "max_mixed", m.audioMaxMixed, 1, 100);
     r.integer("webrtc", "jitter_buffer_ms", m.jitterBufferMs, 0, 2000);
     r.integer("webrtc", "mixer_latency_ms", m.mixerLatencyMs, 0, 2000);
     r.integer("webrtc", "disconnect_timeout_ms", m.disconnectTimeoutMs, 100, 60000);

@@ -18,11 +18,11 @@ namespace mixmeet::media {
 class AudioAdmission {
 public:
     struct Config {
-        std::size_t maxMixed = 5;     ///< Senders with a level decoded at most.
-        double activeDbov = -60.0;    ///< Level above which a sender counts as sounding.
-        int holdMs = 1000;            ///< A mixed sender keeps its place this long after falling quiet.
-        double bonusDb = 6.0;         ///< Advantage of a mixed sender over a newcomer (no flapping).
-        double smoothing = 0.3;       ///< Exponential smoothing factor per tick (0..1].
+        std::size_t maxMixed = 5;   ///< Senders with a level decoded at most.
+        double activeDbov = -60.0;  ///< Level above which a sender counts as sounding.
+        int holdMs = 1000;       ///< A mixed sender keeps its place this long after falling quiet.
+        double bonusDb = 6.0;    ///< Advantage of a mixed sender over a newcomer (no flapping).
+        double smoothing = 0.3;  ///< Exponential smoothing factor per tick (0..1].
     };
     struct Input {
         std::string id;

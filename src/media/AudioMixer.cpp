@@ -11,10 +11,12 @@
 
 namespace mixmeet::media {
 
+AudioMixer::AudioMixer(std::string roomName, std::size_t maxMixed)
+    : room_(std::move(roomName)), admission_(AudioAdmission::Config{.maxMixed = maxMixed}) {}
 
-AudioMixer::AudioMixer(std::string roomName) : room_(std::move(roomName)) {}
-
-AudioMixer::~AudioMixer() { stop(); }
+AudioMixer::~AudioMixer() {
+    stop();
+}
 
 void AudioMixer::start(GstElement* pipeline) {
     if (running_.exchange(true)) return;
@@ -61,8 +63,8 @@ namespace {
 /// A 20 ms buffer of S16 samples stamped with the tick's running time.
 GstBuffer* makeBuffer(GstClockTime runningTime, std::span<const int32_t> sum,
                       std::span<const int16_t> own) {
-    GstBuffer* buf = gst_buffer_new_allocate(nullptr, AudioMixer::kFrameSamples * sizeof(int16_t),
-                                             nullptr);
+    GstBuffer* buf =
+        gst_buffer_new_allocate(nullptr, AudioMixer::kFrameSamples * sizeof(int16_t), nullptr);
     GstMapInfo map;
     gst_buffer_map(buf, &map, GST_MAP_WRITE);
     mixMinus(sum, own,
@@ -103,8 +105,7 @@ void AudioMixer::tick(GstClockTime runningTime) {
                        : -static_cast<double>(level);
         heard.push_back({id, dbov});
     }
-    const auto& mixed =
-        admission_.update(heard, static_cast<int64_t>(runningTime / GST_MSECOND));
+    const auto& mixed = admission_.update(heard, static_cast<int64_t>(runningTime / GST_MSECOND));
     for (auto& [id, in] : inputs_)
         in->gate->mixed.store(mixed.count(id) > 0, std::memory_order_relaxed);
     mixedInputs_ = mixed.size();
@@ -165,10 +166,8 @@ void AudioMixer::addInput(const std::string& id, GstElement* appsink,
     callbacks.new_sample = onNewSample;
     // The appsink owns a strong reference to the queue, so a sample arriving after
     // removeInput() still has somewhere to go; freed with the appsink.
-    gst_app_sink_set_callbacks(GST_APP_SINK(appsink), &callbacks,
-                               new std::shared_ptr<Input>(input), [](gpointer d) {
-                                   delete static_cast<std::shared_ptr<Input>*>(d);
-                               });
+    gst_app_sink_set_callbacks(GST_APP_SINK(appsink), &callbacks, new std::shared_ptr<Input>(input),
+                               [](gpointer d) { delete static_cast<std::shared_ptr<Input>*>(d); });
 }
 
 void AudioMixer::removeInput(const std::string& id) {

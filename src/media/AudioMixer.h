@@ -17,9 +17,9 @@
 
 #include <atomic>
 #include <map>
-#include <set>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -58,14 +58,15 @@ struct InputGate {
 
 class AudioMixer {
 public:
-    static constexpr int kRate = 48000;           ///< Hz.
-    static constexpr int kFrameMs = 20;           ///< Tick, ms.
+    static constexpr int kRate = 48000;  ///< Hz.
+    static constexpr int kFrameMs = 20;  ///< Tick, ms.
     static constexpr int kFrameSamples = kRate * kFrameMs / 1000;
     /// Caps every input appsink must produce and every output appsrc carries.
     static constexpr const char* kCaps =
         "audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved";
 
-    explicit AudioMixer(std::string roomName);
+    /// `maxMixed`: senders decoded and mixed at most (AudioAdmission::Config::maxMixed).
+    AudioMixer(std::string roomName, std::size_t maxMixed);
     ~AudioMixer();
     AudioMixer(const AudioMixer&) = delete;
     AudioMixer& operator=(const AudioMixer&) = delete;

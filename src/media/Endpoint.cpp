@@ -395,8 +395,8 @@ struct Callbacks {
         gst_pad_add_probe(in, GST_PAD_PROBE_TYPE_BUFFER, onAudioLevel, new GateRef(s.inputGate),
                           deleteGateRef);
         PadPtr depaySink = PadPtr::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(in)));
-        ElementPtr depay = ElementPtr::adopt(depaySink ? gst_pad_get_parent_element(depaySink.get())
-                                                       : nullptr);
+        ElementPtr depay =
+            ElementPtr::adopt(depaySink ? gst_pad_get_parent_element(depaySink.get()) : nullptr);
         PadPtr depaySrc =
             PadPtr::adopt(depay ? gst_element_get_static_pad(depay.get(), "src") : nullptr);
         if (depaySrc)
@@ -783,7 +783,9 @@ void Endpoint::requestFeedback() {
     listener_.onEndpointFeedback(*fraction, shared_->feedbackRttMs.load());
 }
 
-std::shared_ptr<InputGate> Endpoint::inputGate() const { return shared_->inputGate; }
+std::shared_ptr<InputGate> Endpoint::inputGate() const {
+    return shared_->inputGate;
+}
 
 gint64 Endpoint::millisecondsSinceLastPacket() const {
     return (g_get_monotonic_time() - shared_->lastPacketUs.load(std::memory_order_relaxed)) / 1000;

@@ -25,8 +25,8 @@ std::string stripComments(const std::string& text) {
 
 core::Result<core::ElementPtr> parse(const std::string& description, const std::string& binName) {
     core::ErrorOut err;
-    GstElement* bin = gst_parse_bin_from_description_full(
-        description.c_str(), TRUE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, err.out());
+    GstElement* bin = gst_parse_bin_from_description_full(description.c_str(), TRUE, nullptr,
+                                                          GST_PARSE_FLAG_FATAL_ERRORS, err.out());
     if (!bin || err) {
         if (bin) gst_object_unref(gst_object_ref_sink(bin));
         return makeError("config", err ? err.message() : "could not parse");
@@ -41,8 +41,8 @@ core::Result<Fragments> Fragments::load(const std::string& dir) {
     Fragments f;
     core::ErrorOut err;
     GDir* d = g_dir_open(dir.c_str(), 0, err.out());
-    if (!d) return makeError("config", "cannot open pipelines directory " + dir + ": " +
-                                           err.message());
+    if (!d)
+        return makeError("config", "cannot open pipelines directory " + dir + ": " + err.message());
     while (const char* entry = g_dir_read_name(d)) {
         std::string file = entry;
         const std::string suffix = ".pipeline";

@@ -6,7 +6,9 @@
 namespace mixmeet::media {
 
 namespace {
-int evenDown(int v) { return v & ~1; }
+int evenDown(int v) {
+    return v & ~1;
+}
 }  // namespace
 
 std::vector<Rect> gridLayout(int count, int outputWidth, int outputHeight) {

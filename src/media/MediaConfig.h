@@ -8,16 +8,18 @@
 namespace mixmeet::media {
 
 struct MediaConfig {
-    int width = 1280;          ///< Composite width, pixels.
-    int height = 720;          ///< Composite height, pixels.
-    int framerate = 30;        ///< Composite frames per second.
+    int width = 1280;            ///< Composite width, pixels.
+    int height = 720;            ///< Composite height, pixels.
+    int framerate = 30;          ///< Composite frames per second.
     int videoBitrate = 1200000;  ///< VP8 target bitrate of the high tier, bps.
     int mediumBitrate = 500000;  ///< Medium tier (half size), bps.
     int lowBitrate = 150000;     ///< Low tier (quarter size), bps.
     int lowFramerate = 15;       ///< Low tier frames per second.
     int audioBitrate = 32000;    ///< Opus bitrate, bps.
-    int jitterBufferMs = 50;     ///< webrtcbin (rtpjitterbuffer) latency, ms.
-    int mixerLatencyMs = 20;     ///< how long the compositor waits for late tiles, ms.
+    /// Senders decoded and mixed at most: the loudest by their RFC 6464 levels.
+    int audioMaxMixed = 5;
+    int jitterBufferMs = 50;          ///< webrtcbin (rtpjitterbuffer) latency, ms.
+    int mixerLatencyMs = 20;          ///< how long the compositor waits for late tiles, ms.
     int keyframeMinIntervalMs = 500;  ///< Shared encoder's minimum gap between forced keyframes.
     int maxParticipants = 25;         ///< Per room.
     int disconnectTimeoutMs = 5000;   ///< ICE "disconnected" for this long removes a peer.

@@ -18,7 +18,7 @@ double rmsDbfs(std::span<const int16_t> samples);
 class SpeakerSelector {
 public:
     struct Config {
-        std::size_t maxSpeakers = 3;  ///< Private encodes at most.
+        std::size_t maxSpeakers = 3;   ///< Private encodes at most.
         double thresholdDbfs = -50.0;  ///< Smoothed level above which someone speaks.
         int holdMs = 800;              ///< Stays a speaker this long after dropping below.
         double smoothing = 0.3;        ///< Exponential smoothing factor per tick (0..1].

@@ -5,9 +5,10 @@
 namespace mixmeet::media {
 
 int TierController::update(const Feedback& f, int64_t nowMs) {
-    bool congested = f.lossFraction >= config_.downLoss ||
-                     (f.rttMs > 0 && f.rttMs >= config_.downRttMs);
-    bool clean = f.lossFraction <= config_.upLoss && (f.rttMs <= 0 || f.rttMs < config_.downRttMs / 2);
+    bool congested =
+        f.lossFraction >= config_.downLoss || (f.rttMs > 0 && f.rttMs >= config_.downRttMs);
+    bool clean =
+        f.lossFraction <= config_.upLoss && (f.rttMs <= 0 || f.rttMs < config_.downRttMs / 2);
     if (congested) {
         cleanSince_ = -1;
         if (congestedSince_ < 0) congestedSince_ = nowMs;
@@ -34,6 +35,8 @@ int TierController::update(const Feedback& f, int64_t nowMs) {
     return tier();
 }
 
-void TierController::setCeiling(int tier) { ceiling_ = std::clamp(tier, 0, config_.tiers); }
+void TierController::setCeiling(int tier) {
+    ceiling_ = std::clamp(tier, 0, config_.tiers);
+}
 
 }  // namespace mixmeet::media

@@ -17,14 +17,14 @@ namespace mixmeet::media {
 class TierController {
 public:
     struct Config {
-        int tiers = 3;                    ///< Video tiers, 0 = best.
-        double downLoss = 0.08;           ///< Loss fraction that counts as congested.
-        double severeLoss = 0.20;         ///< Loss that steps down at once (one report).
-        int64_t severeGapMs = 1000;       ///< ... at most once per this interval.
-        double upLoss = 0.02;             ///< Loss fraction that counts as clean.
-        double downRttMs = 400;           ///< RTT that counts as congested (queueing).
-        int64_t downAfterMs = 2000;       ///< Congested this long: one tier down.
-        int64_t upAfterMs = 10000;        ///< Clean this long: one tier up.
+        int tiers = 3;               ///< Video tiers, 0 = best.
+        double downLoss = 0.08;      ///< Loss fraction that counts as congested.
+        double severeLoss = 0.20;    ///< Loss that steps down at once (one report).
+        int64_t severeGapMs = 1000;  ///< ... at most once per this interval.
+        double upLoss = 0.02;        ///< Loss fraction that counts as clean.
+        double downRttMs = 400;      ///< RTT that counts as congested (queueing).
+        int64_t downAfterMs = 2000;  ///< Congested this long: one tier down.
+        int64_t upAfterMs = 10000;   ///< Clean this long: one tier up.
     };
     struct Feedback {
         double lossFraction = 0;  ///< 0..1, from the last receiver report.

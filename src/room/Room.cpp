@@ -73,7 +73,8 @@ core::Status Room::build() {
     auto video = media::VideoMixer::create(GST_BIN(pipeline_.get()), config_, fragments_);
     if (!video) return makeError("internal", video.error().message);
     video_ = std::move(video).value();
-    audio_ = std::make_unique<media::AudioMixer>(name_);
+    audio_ =
+        std::make_unique<media::AudioMixer>(name_, static_cast<std::size_t>(config_.audioMaxMixed));
 
     // The shared full-mix encode: appsrc -> [audio-encode-opus] -> tee.
     core::ElementPtr mixSrc =
