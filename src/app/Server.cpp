@@ -12,7 +12,9 @@
 namespace mixmeet::app {
 
 namespace {
-int64_t nowMs() { return g_get_real_time() / 1000; }
+int64_t nowMs() {
+    return g_get_real_time() / 1000;
+}
 /// How often open participations get a liveness mark (bounds crash-recovery error), ms.
 constexpr guint kTouchIntervalMs = 60000;
 
@@ -43,17 +45,15 @@ core::Status Server::start() {
     store_ = std::move(store).value();
     // History rows a crash or kill left open are closed at their last liveness mark.
     if (auto closed = store_->closeOpenParticipations(nowMs()); closed && closed.value() > 0)
-        g_message("closed %d meeting history rows left open by the previous run",
-                  closed.value());
+        g_message("closed %d meeting history rows left open by the previous run", closed.value());
     store_->deleteExpiredSessions(nowMs());
 
-    hasher_ = std::make_unique<auth::PasswordHasher>(config_.passwordHash == "minimum"
-                                                         ? auth::HashCost::Minimum
-                                                         : auth::HashCost::Interactive);
+    hasher_ = std::make_unique<auth::PasswordHasher>(
+        config_.passwordHash == "minimum" ? auth::HashCost::Minimum : auth::HashCost::Interactive);
     mailer_ = mail::makeMailer(config_.mail);
     presence_ = std::make_unique<Presence>(
-        *store_, [this](const store::User& caller, const store::User& callee)
-                     -> core::Result<std::string> {
+        *store_,
+        [this](const store::User& caller, const store::User& callee) -> core::Result<std::string> {
             // The dashboard's call flow: a new meeting hosted by the caller.
             auto m = api::Api::createMeetingWithFreshId(
                 *store_, "Call: " + caller.displayName + " and " + callee.displayName, caller.id,
@@ -83,9 +83,9 @@ core::Status Server::start() {
         publicUrl = http_->url();
         publicUrl.pop_back();  // No trailing slash.
     }
-    api_ = std::make_unique<api::Api>(api::Api::Deps{
-        *store_, *hasher_, loginLimiter_, *mailer_, nowMs,
-        [this](int64_t userId) { return presence_->online(userId); }, publicUrl});
+    api_ = std::make_unique<api::Api>(
+        api::Api::Deps{*store_, *hasher_, loginLimiter_, *mailer_, nowMs,
+                       [this](int64_t userId) { return presence_->online(userId); }, publicUrl});
     services_ = std::make_unique<ConnectionServices>(
         ConnectionServices{*rooms_, *store_, *api_, *presence_, config_.openRooms, nowMs});
 
@@ -150,11 +150,13 @@ http::Response Server::stats(const http::Request& request) {
             .num("opusEncoders", static_cast<long long>(r.audioMixer().activeEncodes()))
             .num("opusEncoderElements", static_cast<long long>(r.elementCount("opusenc")))
             .num("speakers", static_cast<long long>(r.audioMixer().speakers().size()))
+            .num("mixedInputs", static_cast<long long>(r.audioMixer().mixedInputs()))
             .num("elements", static_cast<long long>(r.elementCount()))
             .endObject();
     });
     http::Response resp;
-    resp.body = w.endArray().num("connections", static_cast<long long>(connections_.size())).finish();
+    resp.body =
+        w.endArray().num("connections", static_cast<long long>(connections_.size())).finish();
     return resp;
 }
 
@@ -170,9 +172,9 @@ void Server::accept(SoupWebsocketConnection* connection, const http::Request& ha
                                         "cross-origin");
         return;
     }
-    auto c = std::make_unique<ClientConnection>(connection, api_->authenticate(handshake),
-                                                *services_,
-                                                [this](ClientConnection* cc) { closed(cc); });
+    auto c =
+        std::make_unique<ClientConnection>(connection, api_->authenticate(handshake), *services_,
+                                           [this](ClientConnection* cc) { closed(cc); });
     ClientConnection* key = c.get();
     connections_.emplace(key, std::move(c));
     GST_DEBUG("connection opened, %zu open", connections_.size());
