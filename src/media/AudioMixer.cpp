@@ -105,15 +105,15 @@ void AudioMixer::tick(GstClockTime runningTime) {
                        : -static_cast<double>(level);
         heard.push_back({id, dbov});
     }
-    const auto& mixed = admission_.update(heard, static_cast<int64_t>(runningTime / GST_MSECOND));
-    for (auto& [id, in] : inputs_)
-        in->gate->mixed.store(mixed.count(id) > 0, std::memory_order_relaxed);
+    const auto nowMs = static_cast<int64_t>(runningTime / GST_MSECOND);
+    const auto& mixed = admission_.update(heard, nowMs);
     mixedInputs_ = mixed.size();
 
     std::vector<int32_t> sum(kFrameSamples, 0);
     std::map<std::string, std::vector<int16_t>> frames;
     std::vector<SpeakerSelector::Level> levels;
     for (auto& [id, in] : inputs_) {
+        in->gate->mixed.store(mixed.count(id) > 0, std::memory_order_relaxed);
         auto& frame = frames[id];
         frame.resize(kFrameSamples);
         {
@@ -123,7 +123,7 @@ void AudioMixer::tick(GstClockTime runningTime) {
         accumulate(sum, frame);
         levels.push_back({id, rmsDbfs(frame)});
     }
-    speakers_ = selector_.update(levels, static_cast<int64_t>(runningTime / GST_MSECOND));
+    speakers_ = selector_.update(levels, nowMs);
     if (outputs_.empty()) {
         activeEncodes_ = 0;
         return;

@@ -427,13 +427,14 @@ struct Callbacks {
             gst_bin_remove(GST_BIN(s.bin), d);
             return false;
         }
-        if (!video) addAudioGate(s, in.get());
         if (video) {
             addKeyframeRequestThrottle(in.get(), std::chrono::milliseconds(500));
             // Ask the sender for a keyframe now (PLI) so the tile starts without waiting for
             // the sender's next periodic one.
             gst_pad_push_event(in.get(), gst_video_event_new_upstream_force_key_unit(
                                              GST_CLOCK_TIME_NONE, TRUE, 0));
+        } else {
+            addAudioGate(s, in.get());
         }
         return true;
     }

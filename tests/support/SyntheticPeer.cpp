@@ -919,7 +919,11 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         }
         gst_element_sync_state_with_parent(bin.get());
         encoders.push_back(ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "enc")));
-        if (!isVideo) {
+        if (isVideo) {
+            videoEncoder = encoders.back();
+            sendSize = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "sendsize"));
+            if (lastHint[0] > 0) applySendHint(lastHint[0], lastHint[1], lastHint[2]);
+        } else {
             toneSource = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "tone"));
             ElementPtr pay = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "pay"));
             PadPtr out = PadPtr::adopt(gst_element_get_static_pad(pay.get(), "src"));
@@ -927,11 +931,6 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             stats->audioLevelExtId = levelExtId;
             gst_pad_add_probe(out.get(), GST_PAD_PROBE_TYPE_BUFFER, onAudioSent,
                               new StatsBox(stats), deleteStatsBox);
-        }
-        if (isVideo) {
-            videoEncoder = encoders.back();
-            sendSize = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "sendsize"));
-            if (lastHint[0] > 0) applySendHint(lastHint[0], lastHint[1], lastHint[2]);
         }
         valves.push_back(ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "gate")));
         return true;
