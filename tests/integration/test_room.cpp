@@ -31,6 +31,7 @@ struct PeerSpec {
     int pattern;          // videotestsrc: 4 red, 5 green, 6 blue
     double tone;          // Hz
     double volume = 0.3;  // of the tone, full scale 1; 0: a muted microphone
+    bool video = true;    // false: sends and decodes audio only
 };
 
 std::unique_ptr<SyntheticPeer> makePeer(const TestServer& s, const std::string& room,
@@ -39,6 +40,7 @@ std::unique_ptr<SyntheticPeer> makePeer(const TestServer& s, const std::string& 
     o.pattern = spec.pattern;
     o.toneHz = spec.tone;
     o.toneVolume = spec.volume;
+    o.sendVideo = o.receiveVideo = spec.video;
     auto p = std::make_unique<SyntheticPeer>(o);
     p->start();
     return p;
@@ -70,6 +72,12 @@ uint64_t framesDuring(const SyntheticPeer& p, std::chrono::milliseconds ms) {
     uint64_t before = p.videoFramesDecoded();
     testing::runFor(ms);
     return p.videoFramesDecoded() - before;
+}
+
+uint64_t audioPacketsSentDuring(const SyntheticPeer& p, std::chrono::milliseconds ms) {
+    uint64_t before = p.audioPacketsSent();
+    testing::runFor(ms);
+    return p.audioPacketsSent() - before;
 }
 
 /// Colour of the tile's centre region (away from the name label at the bottom).
@@ -372,20 +380,15 @@ TEST_CASE("a speaker who falls silent sends DTX and is heard again when speaking
     REQUIRE(waitUntil([&] { return receiving(talker, 5) && receiving(listener, 5); }, 20s));
     room::Room* room = s.room("dtx");
     REQUIRE(room);
-    auto packetsDuring = [](const SyntheticPeer& p, std::chrono::milliseconds ms) {
-        uint64_t before = p.audioPacketsSent();
-        testing::runFor(ms);
-        return p.audioPacketsSent() - before;
-    };
     CHECK(waitUntil([&] { return listener.toneLevel(520.0) > 0.15; }, 10s));
     // The server's offer asked for DTX (usedtx=1): the muted listener sends a packet per
     // 400 ms, not 50 a second, and is no speaker.
-    CHECK(packetsDuring(listener, 1000ms) < 10);
+    CHECK(audioPacketsSentDuring(listener, 1000ms) < 10);
     CHECK(room->audioMixer().speakers().size() == 1);
 
     // The talker falls silent: DTX, nobody is heard, nobody speaks.
     talker.setToneVolume(0.0);
-    CHECK(waitUntil([&] { return packetsDuring(talker, 1000ms) < 10; }, 5s));
+    CHECK(waitUntil([&] { return audioPacketsSentDuring(talker, 1000ms) < 10; }, 5s));
     CHECK(waitUntil(
         [&] { return listener.toneLevel(520.0) < 0.03 && room->audioMixer().speakers().empty(); },
         5s));
@@ -394,7 +397,7 @@ TEST_CASE("a speaker who falls silent sends DTX and is heard again when speaking
     talker.setToneVolume(0.3);
     CHECK(waitUntil([&] { return listener.toneLevel(520.0) > 0.15; }, 5s));
     CHECK(waitUntil([&] { return room->audioMixer().speakers().size() == 1; }, 5s));
-    CHECK(packetsDuring(talker, 1000ms) >= 45);
+    CHECK(audioPacketsSentDuring(talker, 1000ms) >= 45);
 }
 
 TEST_CASE("a large room decodes and mixes only the loudest senders", "[room][audio]") {
@@ -402,23 +405,14 @@ TEST_CASE("a large room decodes and mixes only the loudest senders", "[room][aud
     // writes its RFC 6464 level (the server's offer lists the extension, as browsers honour);
     // the mixer decodes the five loudest ([audio] AudioAdmission default).
     TestServer s;
-    auto audioOnly = [&](const std::string& name, double hz, double volume) {
-        PeerOptions o = s.peerOptions("loud", name);
-        o.sendVideo = false;
-        o.receiveVideo = false;
-        o.toneHz = hz;
-        o.toneVolume = volume;
-        auto p = std::make_unique<SyntheticPeer>(o);
-        p->start();
-        return p;
-    };
     std::vector<std::unique_ptr<SyntheticPeer>> peers;
-    peers.push_back(audioOnly("Talker1", 440.0, 0.3));
-    peers.push_back(audioOnly("Talker2", 660.0, 0.3));
+    peers.push_back(makePeer(s, "loud", {"Talker1", 0, 440.0, 0.3, false}));
+    peers.push_back(makePeer(s, "loud", {"Talker2", 0, 660.0, 0.3, false}));
     const std::vector<double> quietHz{570.0, 790.0, 910.0, 1030.0, 1150.0};
+    const char* quietNames[] = {"Quiet0", "Quiet1", "Quiet2", "Quiet3", "Quiet4"};
     for (std::size_t i = 0; i < quietHz.size(); ++i)
-        peers.push_back(audioOnly("Quiet" + std::to_string(i), quietHz[i], 0.08));
-    peers.push_back(audioOnly("Listener", 300.0, 0.0));
+        peers.push_back(makePeer(s, "loud", {quietNames[i], 0, quietHz[i], 0.08, false}));
+    peers.push_back(makePeer(s, "loud", {"Listener", 0, 300.0, 0.0, false}));
     SyntheticPeer& listener = *peers.back();
     REQUIRE(waitUntil(
         [&] {
