@@ -14,7 +14,7 @@ BUILD_PACKAGES=(
   gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav gstreamer1.0-x
   gstreamer1.0-tools glib-networking fonts-dejavu-core
 )
-TEST_PACKAGES=(chromium nftables iproute2)
+TEST_PACKAGES=(chromium iproute2)
 
 packages=("${BUILD_PACKAGES[@]}")
 with_tests=0

@@ -6,6 +6,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "SyntheticPeer.h"
 #include "app/Server.h"
@@ -21,7 +23,9 @@ struct TestServer {
     std::string dataDir;
 
     /// openRooms: plain room names without accounts (the media tests use them).
-    explicit TestServer(bool openRooms = true) {
+    /// iceAddresses: the local addresses the server's ICE agents gather on.
+    explicit TestServer(bool openRooms = true,
+                        std::vector<std::string> iceAddresses = {"127.0.0.1"}) {
         gchar* dir = g_dir_make_tmp("mixmeet-test-XXXXXX", nullptr);
         dataDir = dir;
         g_free(dir);
@@ -34,7 +38,7 @@ struct TestServer {
         c.media.height = kHeight;
         c.media.framerate = 30;
         c.media.videoBitrate = 800000;
-        c.media.iceAddresses = {"127.0.0.1"};
+        c.media.iceAddresses = std::move(iceAddresses);
         c.media.disconnectTimeoutMs = 1500;
         server = std::make_unique<app::Server>(c);
         auto started = server->start();

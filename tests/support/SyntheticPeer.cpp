@@ -14,6 +14,7 @@
 
 #include "FrameStamp.h"
 #include "Goertzel.h"
+#include "Netns.h"
 #include "StampProbe.h"
 #include "core/GstPtr.h"
 #include "media/Layout.h"
@@ -574,7 +575,10 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         if (session) return;
         // libsoup binds the connection to the thread-default context at connect time.
         g_main_context_push_thread_default(ctx.get());
-        buildPipeline();
+        {
+            NetnsScope media(opts.netnsFd);
+            buildPipeline();
+        }
         connectSocket();
         g_main_context_pop_thread_default(ctx.get());
     }

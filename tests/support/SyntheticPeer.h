@@ -32,6 +32,11 @@ struct PeerOptions {
     /// UDP port range for ICE (0: libnice's default), for tests that police one peer's port.
     unsigned minRtpPort = 0;
     unsigned maxRtpPort = 0;
+    /// Network namespace (an open fd, Netns.h) the media pipeline is built and started in:
+    /// webrtcbin's threads start there, so ICE gathers and binds its sockets there (a test
+    /// puts one viewer behind a veth pair this way). Signaling stays in the caller's
+    /// namespace. -1: the caller's.
+    int netnsFd = -1;
     /// webrtcbin jitterbuffer latency in ms.
     unsigned latencyMs = 50;
     bool sendVideo = true;
