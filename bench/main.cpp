@@ -41,8 +41,9 @@ struct Options {
     int jitterBufferMs = 50;  // server and peers (webrtcbin latency)
     int mixerLatencyMs = 20;
     bool audioOnly = false;
-    int decoders = -1;  // peers that decode the composite (the rest only count bytes); -1 all
-    int speakers = -1;  // peers that send a tone (the rest send silence, as muted mics); -1 all
+    int decoders = -1;    // peers that decode the composite (the rest only count bytes); -1 all
+    int speakers = -1;    // peers that send a tone (the rest send silence, as muted mics); -1 all
+    int lateJoiners = 3;  // viewers joining the running room one by one after the window
     std::string layout = "grid";
     std::string server = MIXMEET_BENCH_SERVER;
     bool keep = false;
@@ -55,7 +56,8 @@ int usage(FILE* out) {
                  "                     [--send-width W --send-height H --send-fps F]  peers\n"
                  "                     [--bitrate BPS] [--audio-only] [--layout grid]\n"
                  "                     [--jitter-buffer MS] [--mixer-latency MS] [--decoders K]\n"
-                 "                     [--speakers K] [--no-send-hints] [--server PATH] [--keep]\n"
+                 "                     [--speakers K] [--late-joiners K] [--no-send-hints]\n"
+                 "                     [--server PATH] [--keep]\n"
                  "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers capture 640x360\n"
                  "at 30 fps and scale down to their tile (send hints), every peer sends a tone\n"
                  "(--speakers K: only K do; the rest send silence, which the server's usedtx=1\n"
@@ -87,7 +89,8 @@ struct Row {
     std::optional<mixmeet::bench::RoomStats> stats;
     double g2gP50 = 0, g2gP95 = 0, directP50 = 0, directP95 = 0;
     std::size_t latencySamples = 0;
-    double firstFrameMedian = 0, firstFrameMax = 0;
+    double firstFrameMedian = 0, firstFrameMax = 0;  // the joins before the window
+    std::vector<double> lateFirstFrames;             // viewers joining the running room
     double stampReadPct = 0;
 };
 
@@ -112,8 +115,9 @@ void printHeader(const Options& o) {
     std::printf(
         "| N | server CPU %% | per participant %% | peers CPU %% | fps min/med | down kbps "
         "min/med | VP8 enc | Opus enc | elements | server RSS MB | g2g p50/p95 ms | direct "
-        "p50/p95 ms | server-added p50/p95 ms | first frame ms med/max | stamps read %% |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        "p50/p95 ms | server-added p50/p95 ms | first frame ms med/max | late join first frame "
+        "ms | stamps read %% |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     std::fflush(stdout);
 }
 
@@ -122,8 +126,11 @@ void printRow(const Options& o, const Row& r) {
         return r.stats ? std::to_string(r.stats.value().*field) : std::string("n/a");
     };
     const bool video = !o.audioOnly && r.latencySamples > 0;
+    std::string late;
+    for (double ms : r.lateFirstFrames) late += (late.empty() ? "" : ", ") + fmt("%.0f", ms, 0);
     std::printf(
-        "| %d%s | %.0f | %.1f | %.0f | %s | %s | %s | %s | %s | %.0f | %s | %s | %s | %s | %s |\n",
+        "| %d%s | %.0f | %.1f | %.0f | %s | %s | %s | %s | %s | %.0f | %s | %s | %s | %s | %s | "
+        "%s |\n",
         r.n, r.complete ? "" : "*", r.serverCpu, r.serverCpu / r.n, r.peersCpu,
         o.audioOnly ? "-" : fmt("%.1f / %.1f", r.fpsMin, r.fpsMedian).c_str(),
         fmt("%.0f / %.0f", r.kbpsMin, r.kbpsMedian).c_str(),
@@ -134,6 +141,7 @@ void printRow(const Options& o, const Row& r) {
         video ? fmt("%.0f / %.0f", r.directP50, r.directP95).c_str() : "-",
         video ? fmt("%.0f / %.0f", r.g2gP50 - r.directP50, r.g2gP95 - r.directP95).c_str() : "-",
         o.audioOnly ? "-" : fmt("%.0f / %.0f", r.firstFrameMedian, r.firstFrameMax).c_str(),
+        late.empty() ? "-" : late.c_str(),
         o.audioOnly ? "-" : fmt("%.1f", r.stampReadPct, 0.0).c_str());
     std::fflush(stdout);
 }
@@ -143,7 +151,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
     Row row;
     row.n = n;
     mixmeet::bench::ServerProcess server({o.server, o.width, o.height, o.fps, o.videoBitrate,
-                                          std::max(n, 2), o.jitterBufferMs, o.mixerLatencyMs});
+                                          std::max(n + 1, 2), o.jitterBufferMs, o.mixerLatencyMs});
     if (o.keep) server.keepFiles();
     std::string error;
     if (!server.start(error)) {
@@ -164,8 +172,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
     }
 
     const std::string room = "bench";
-    std::vector<std::unique_ptr<SyntheticPeer>> peers;
-    for (int i = 0; i < n; ++i) {
+    auto peerOptions = [&](int i) {
         PeerOptions p;
         p.url = server.wsUrl();
         p.room = room;
@@ -184,6 +191,11 @@ std::optional<Row> runOnce(const Options& o, int n) {
         p.stampFrames = !o.audioOnly;
         p.keepFrames = false;
         p.latencyMs = unsigned(o.jitterBufferMs);
+        return p;
+    };
+    std::vector<std::unique_ptr<SyntheticPeer>> peers;
+    for (int i = 0; i < n; ++i) {
+        PeerOptions p = peerOptions(i);
         peers.push_back(std::make_unique<SyntheticPeer>(p));
         peers.back()->start();
         // One at a time: tiles then follow the start order, and the server is not measured on
@@ -284,6 +296,28 @@ std::optional<Row> runOnce(const Options& o, int n) {
         firstFrame.empty() ? 0 : *std::max_element(firstFrame.begin(), firstFrame.end());
     row.stampReadPct = read + missed ? 100.0 * double(read) / double(read + missed) : 0;
 
+    // ---- late joiners: one viewer at a time joins the running room and leaves again ----
+    // The joins above come as a burst (each waits for the tier's next forced keyframe, one per
+    // keyframe_min_interval_ms); this is the usual case, someone joining a meeting under way.
+    // A second apart, longer than keyframe_min_interval_ms, as people come in one by one.
+    for (int k = 0; !o.audioOnly && k < o.lateJoiners; ++k) {
+        mixmeet::testing::runFor(1s);
+        PeerOptions p = peerOptions(n);
+        p.name = "late" + std::to_string(k + 1);
+        p.receiveVideo = true;
+        SyntheticPeer late(p);
+        late.start();
+        if (mixmeet::testing::waitUntil(
+                [&] { return late.firstFrameAtUs() > 0 && late.iceConnectedAtUs() > 0; }, 10s))
+            row.lateFirstFrames.push_back(double(late.firstFrameAtUs() - late.iceConnectedAtUs()) /
+                                          1000);
+        else
+            std::fprintf(stderr, "  %s saw no frame within 10 s\n", p.name.c_str());
+        late.leave();
+        mixmeet::testing::waitUntil(
+            [&] { return late.socketClosed() && int(peers[0]->roster().size()) == n; }, 10s);
+    }
+
     // ---- teardown ----
     for (auto& p : peers) p->leave();
     mixmeet::testing::waitUntil([&] { return everyone([](auto& p) { return p.socketClosed(); }); },
@@ -332,6 +366,8 @@ int main(int argc, char** argv) {
             o.decoders = std::atoi(next().c_str());
         else if (a == "--speakers")
             o.speakers = std::atoi(next().c_str());
+        else if (a == "--late-joiners")
+            o.lateJoiners = std::max(0, std::atoi(next().c_str()));
         else if (a == "--audio-only")
             o.audioOnly = true;
         else if (a == "--no-send-hints")
