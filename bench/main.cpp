@@ -308,10 +308,15 @@ std::optional<Row> runOnce(const Options& o, int n) {
         SyntheticPeer late(p);
         late.start();
         if (mixmeet::testing::waitUntil(
-                [&] { return late.firstFrameAtUs() > 0 && late.iceConnectedAtUs() > 0; }, 10s))
+                [&] { return late.firstFrameAtUs() > 0 && late.iceConnectedAtUs() > 0; }, 10s)) {
             row.lateFirstFrames.push_back(double(late.firstFrameAtUs() - late.iceConnectedAtUs()) /
                                           1000);
-        else
+            if (late.securedAtUs() > 0)
+                std::fprintf(stderr, "  %s: ICE -> DTLS %.0f ms, DTLS -> first frame %.0f ms\n",
+                             p.name.c_str(),
+                             double(late.securedAtUs() - late.iceConnectedAtUs()) / 1000,
+                             double(late.firstFrameAtUs() - late.securedAtUs()) / 1000);
+        } else
             std::fprintf(stderr, "  %s saw no frame within 10 s\n", p.name.c_str());
         late.leave();
         mixmeet::testing::waitUntil(

@@ -1,6 +1,7 @@
 #include "room/Room.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/Log.h"
 #include "core/MainContext.h"
@@ -28,6 +29,7 @@ struct Room::Member {
     std::string choice = "auto";                 ///< The viewer's own quality choice.
     std::pair<double, double> feedback{-1, -1};  ///< Last {loss, RTT ms}.
     media::TierController controller;
+    std::optional<media::SendSize> sendHint;  ///< The last send-hint this sender was given.
 };
 
 /// Routes one endpoint's events to the room, tagged with the participant id.
@@ -57,7 +59,11 @@ private:
 
 Room::Room(std::string name, const media::MediaConfig& config, const media::Fragments& fragments,
            Listener& listener)
-    : name_(std::move(name)), config_(config), fragments_(fragments), listener_(listener) {}
+    : name_(std::move(name)),
+      config_(config),
+      sendHints_(config.width, config.height, config.videoBitrate),
+      fragments_(fragments),
+      listener_(listener) {}
 
 core::Result<std::unique_ptr<Room>> Room::create(std::string name, const media::MediaConfig& config,
                                                  const media::Fragments& fragments,
@@ -231,12 +237,12 @@ void Room::relayout() {
     for (std::size_t i = 0; i < members_.size(); ++i) {
         video_->setTile(members_[i]->compositorPad, tiles[i], static_cast<int>(i));
         members_[i]->endpoint->setTileSize(tiles[i].width, tiles[i].height);
-        // Senders send what is shown: the tile size, and a bitrate in proportion to its area
-        // (1.5x the composite's bits per pixel, for the sender's own encode), 100 kbps-1.5 Mbps.
-        double share = static_cast<double>(tiles[i].width) * tiles[i].height /
-                       (static_cast<double>(config_.width) * config_.height);
-        int bps = std::clamp(static_cast<int>(share * config_.videoBitrate * 1.5), 100000, 1500000);
-        members_[i]->listener->onSendHint({tiles[i].width, tiles[i].height, bps});
+        // Senders send what is shown (with hysteresis: SendHintPolicy).
+        Member& m = *members_[i];
+        if (auto hint = sendHints_.update(m.sendHint, tiles[i].width, tiles[i].height)) {
+            m.sendHint = hint;
+            m.listener->onSendHint({hint->width, hint->height, hint->bitrate});
+        }
     }
 }
 

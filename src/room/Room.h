@@ -17,6 +17,7 @@
 #include "media/Endpoint.h"
 #include "media/Fragments.h"
 #include "media/MediaConfig.h"
+#include "media/SendHints.h"
 #include "media/VideoMixer.h"
 #include "room/ParticipantListener.h"
 
@@ -96,6 +97,7 @@ private:
 
     std::string name_;
     media::MediaConfig config_;
+    media::SendHintPolicy sendHints_;
     // Passed by argument.
     const media::Fragments& fragments_;
     Listener& listener_;

@@ -567,6 +567,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     std::vector<std::string> localErrors;
     int iceState = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
     std::int64_t iceConnectedUs = 0;
+    std::int64_t securedUs = 0;  // peer connection "connected": ICE and DTLS done
     int pcState = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
 
     // ---- lifecycle -----------------------------------------------------------------------
@@ -1133,8 +1134,11 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         const Guard& guard = **static_cast<GuardBox*>(data);
         GstWebRTCPeerConnectionState state{};
         g_object_get(webrtc, "connection-state", &state, nullptr);
-        guard.post([state](Impl& self) {
+        const std::int64_t now = g_get_monotonic_time();
+        guard.post([state, now](Impl& self) {
             self.pcState = state;
+            if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && self.securedUs == 0)
+                self.securedUs = now;
             // DTLS is up now: frames sent between ICE and DTLS connecting were lost, so start
             // the picture again with a keyframe.
             if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) self.openGates();
@@ -1422,6 +1426,10 @@ std::uint64_t SyntheticPeer::audioBytesReceived() const {
 
 std::int64_t SyntheticPeer::iceConnectedAtUs() const {
     return impl_->iceConnectedUs;
+}
+
+std::int64_t SyntheticPeer::securedAtUs() const {
+    return impl_->securedUs;
 }
 
 std::int64_t SyntheticPeer::firstFrameAtUs() const {

@@ -220,6 +220,8 @@ public:
     /// g_get_monotonic_time() (us) when ICE first connected / when the first received video
     /// frame was decoded; 0 before.
     std::int64_t iceConnectedAtUs() const;
+    /// When the peer connection became "connected" (ICE and DTLS done), monotonic µs; 0 before.
+    std::int64_t securedAtUs() const;
     std::int64_t firstFrameAtUs() const;
 
 private:
