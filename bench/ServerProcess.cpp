@@ -200,7 +200,8 @@ std::optional<RoomStats> ServerProcess::roomStats(const std::string& room) {
             room != json_object_get_string_member(r, "name"))
             continue;
         return RoomStats{longMember(r, "participants"), longMember(r, "vp8Encoders"),
-                         longMember(r, "opusEncoders"), longMember(r, "elements")};
+                         longMember(r, "opusEncoders"), longMember(r, "elements"),
+                         longMember(r, "keyframes")};
     }
     return std::nullopt;
 }

@@ -30,6 +30,7 @@ struct RoomStats {
     long vp8Encoders = 0;
     long opusEncoders = 0;
     long elements = 0;
+    long keyframes = 0;  ///< Keyframes the room's tier encoders made since it started.
 };
 
 /// Owns: a temporary directory (config file, data directory, the server's stderr as

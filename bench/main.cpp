@@ -87,6 +87,7 @@ struct Row {
     double fpsMin = 0, fpsMedian = 0;
     double kbpsMin = 0, kbpsMedian = 0;
     std::optional<mixmeet::bench::RoomStats> stats;
+    double keyframesPerSecond = -1;  // the tier encoders' keyframes in the window; -1 unknown
     double g2gP50 = 0, g2gP95 = 0, directP50 = 0, directP95 = 0;
     std::size_t latencySamples = 0;
     double firstFrameMedian = 0, firstFrameMax = 0;  // the joins before the window
@@ -114,10 +115,11 @@ void printHeader(const Options& o) {
         o.duration, sysconf(_SC_NPROCESSORS_ONLN));
     std::printf(
         "| N | server CPU %% | per participant %% | peers CPU %% | fps min/med | down kbps "
-        "min/med | VP8 enc | Opus enc | elements | server RSS MB | g2g p50/p95 ms | direct "
+        "min/med | VP8 enc | keyframes/s | Opus enc | elements | server RSS MB | g2g p50/p95 ms | "
+        "direct "
         "p50/p95 ms | server-added p50/p95 ms | first frame ms med/max | late join first frame "
         "ms | stamps read %% |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     std::fflush(stdout);
 }
 
@@ -129,12 +131,13 @@ void printRow(const Options& o, const Row& r) {
     std::string late;
     for (double ms : r.lateFirstFrames) late += (late.empty() ? "" : ", ") + fmt("%.0f", ms, 0);
     std::printf(
-        "| %d%s | %.0f | %.1f | %.0f | %s | %s | %s | %s | %s | %.0f | %s | %s | %s | %s | %s | "
-        "%s |\n",
+        "| %d%s | %.0f | %.1f | %.0f | %s | %s | %s | %s | %s | %s | %.0f | %s | %s | %s | %s | "
+        "%s | %s |\n",
         r.n, r.complete ? "" : "*", r.serverCpu, r.serverCpu / r.n, r.peersCpu,
         o.audioOnly ? "-" : fmt("%.1f / %.1f", r.fpsMin, r.fpsMedian).c_str(),
         fmt("%.0f / %.0f", r.kbpsMin, r.kbpsMedian).c_str(),
         count(&mixmeet::bench::RoomStats::vp8Encoders).c_str(),
+        r.keyframesPerSecond < 0 ? "n/a" : fmt("%.1f", r.keyframesPerSecond, 0).c_str(),
         count(&mixmeet::bench::RoomStats::opusEncoders).c_str(),
         count(&mixmeet::bench::RoomStats::elements).c_str(), double(r.serverRssKiB) / 1024.0,
         video ? fmt("%.0f / %.0f", r.g2gP50, r.g2gP95).c_str() : "-",
@@ -238,6 +241,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
         miss0.push_back(p->stampMisses());
     }
     if (loop) loop->clear();
+    const auto statsBefore = server.roomStats(room);
     mixmeet::bench::CpuMeter serverCpu(server.pid()), selfCpu(getpid());
     std::fprintf(stderr, "N=%d: measuring for %d s\n", n, o.duration);
     serverCpu.start();
@@ -279,6 +283,8 @@ std::optional<Row> runOnce(const Options& o, int n) {
         missed += p.stampMisses() - miss0[i];
     }
     row.stats = server.roomStats(room);
+    if (statsBefore && row.stats)
+        row.keyframesPerSecond = double(row.stats->keyframes - statsBefore->keyframes) / seconds;
     row.fpsMin = fps.empty() ? 0 : *std::min_element(fps.begin(), fps.end());
     row.fpsMedian = median(fps);
     row.kbpsMin = *std::min_element(kbps.begin(), kbps.end());

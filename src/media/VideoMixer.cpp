@@ -72,7 +72,7 @@ core::PadPtr VideoMixer::requestOutput(int tier) {
     auto it = active_.find(tier);
     if (it == active_.end()) {
         auto t = VideoTier::create(pipeline_, compositeTee_.get(), specs_[tier],
-                                   keyframeMinIntervalMs_, *fragments_);
+                                   keyframeMinIntervalMs_, *fragments_, keyframes_);
         if (!t) {
             GST_ERROR("cannot start tier %s: %s", specs_[tier].name.c_str(),
                       t.error().message.c_str());

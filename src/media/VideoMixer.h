@@ -53,6 +53,9 @@ public:
     const std::vector<TierSpec>& tiers() const { return specs_; }
     /// Tiers whose encoder is running.
     std::size_t activeEncoders() const { return active_.size(); }
+    /// Keyframes encoded by all tiers since the room started (forced ones: joins, tier
+    /// changes, viewers' PLI/FIR).
+    std::uint64_t keyframes() const { return keyframes_->load(std::memory_order_relaxed); }
 
 private:
     VideoMixer() = default;
@@ -64,6 +67,7 @@ private:
     GstBin* pipeline_ = nullptr;
     const Fragments* fragments_ = nullptr;
     int keyframeMinIntervalMs_ = 500;
+    VideoTier::KeyframeCounter keyframes_ = std::make_shared<std::atomic<std::uint64_t>>(0);
     std::vector<TierSpec> specs_;
     std::map<int, Active> active_;
     // Owned by the pipeline; these are extra references for our own use.

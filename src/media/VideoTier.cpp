@@ -11,11 +11,9 @@ namespace mixmeet::media {
 using core::ElementPtr;
 using core::makeError;
 
-core::Result<std::unique_ptr<VideoTier>> VideoTier::create(GstBin* pipeline,
-                                                           GstElement* compositeTee,
-                                                           const TierSpec& spec,
-                                                           int keyframeMinIntervalMs,
-                                                           const Fragments& fragments) {
+core::Result<std::unique_ptr<VideoTier>> VideoTier::create(
+    GstBin* pipeline, GstElement* compositeTee, const TierSpec& spec, int keyframeMinIntervalMs,
+    const Fragments& fragments, KeyframeCounter keyframes) {
     std::unique_ptr<VideoTier> t(new VideoTier());
     t->spec_ = spec;
     t->pipeline_ = pipeline;
@@ -47,6 +45,19 @@ core::Result<std::unique_ptr<VideoTier>> VideoTier::create(GstBin* pipeline,
         return makeError("config", "video-encode-vp8.pipeline has no element named 'encoder'");
     g_object_set(t->encoder_.get(), "target-bitrate", spec.bitrate, "min-force-key-unit-interval",
                  static_cast<guint64>(keyframeMinIntervalMs) * GST_MSECOND, nullptr);
+    // Count what the encoder outputs that is not a delta frame (a keyframe).
+    core::PadPtr encoded =
+        core::PadPtr::adopt(gst_element_get_static_pad(t->encoder_.get(), "src"));
+    gst_pad_add_probe(
+        encoded.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+            if (!GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info),
+                                        GST_BUFFER_FLAG_DELTA_UNIT))
+                (*static_cast<KeyframeCounter*>(data))->fetch_add(1, std::memory_order_relaxed);
+            return GST_PAD_PROBE_OK;
+        },
+        new KeyframeCounter(std::move(keyframes)),
+        [](gpointer data) { delete static_cast<KeyframeCounter*>(data); });
     t->tee_ = make("tee", "tee");
     g_object_set(t->tee_.get(), "allow-not-linked", TRUE, nullptr);
     gst_bin_add_many(bin, queue.get(), scale.get(), rate.get(), caps.get(), encode.value().get(),

@@ -8,6 +8,8 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -28,12 +30,14 @@ struct TierSpec {
 
 class VideoTier {
 public:
-    /// Builds the tier into `pipeline` fed from `compositeTee`. Error "internal"/"config".
-    static core::Result<std::unique_ptr<VideoTier>> create(GstBin* pipeline,
-                                                           GstElement* compositeTee,
-                                                           const TierSpec& spec,
-                                                           int keyframeMinIntervalMs,
-                                                           const Fragments& fragments);
+    /// Counts keyframes; shared by a room's tiers and the probes that count.
+    using KeyframeCounter = std::shared_ptr<std::atomic<std::uint64_t>>;
+
+    /// Builds the tier into `pipeline` fed from `compositeTee`; each keyframe it encodes adds
+    /// one to `keyframes`. Error "internal"/"config".
+    static core::Result<std::unique_ptr<VideoTier>> create(
+        GstBin* pipeline, GstElement* compositeTee, const TierSpec& spec, int keyframeMinIntervalMs,
+        const Fragments& fragments, KeyframeCounter keyframes);
     /// Unlinks from the composite, stops and removes the bin.
     ~VideoTier();
     VideoTier(const VideoTier&) = delete;
