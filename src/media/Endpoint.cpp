@@ -106,14 +106,15 @@ struct Endpoint::Shared {
     unsigned decoderSerial = 0;
     std::atomic<gint64> lastPacketUs{0};  ///< g_get_monotonic_time() of the last packet in.
     guint videoSsrc = 0;  ///< SSRC of our video to this viewer (set on the payloader).
-    std::atomic<gint32> cumulativeLost{0};   ///< Last report block: cumulative packets lost.
-    std::atomic<guint32> highestSeq{0};      ///< Last report block: extended highest seq.
-    std::atomic<double> feedbackRttMs{0};    ///< Last report block: RTT, ms (0: unknown).
-    std::atomic<unsigned> feedbackSeq{0};    ///< Report blocks received.
-    std::atomic<unsigned> nackedPackets{0};  ///< Video packets the viewer NACKed, cumulative.
-    std::atomic<unsigned> rtcpCompounds{0};  ///< RTCP compound packets from the viewer.
-    std::atomic<unsigned> otherBlocks{0};    ///< Report blocks about other SSRCs.
-    std::atomic<guint32> otherSsrc{0};       ///< The last of those SSRCs.
+    std::atomic<gint32> cumulativeLost{0};      ///< Last report block: cumulative packets lost.
+    std::atomic<guint32> highestSeq{0};         ///< Last report block: extended highest seq.
+    std::atomic<double> feedbackRttMs{0};       ///< Last report block: RTT, ms (0: unknown).
+    std::atomic<unsigned> feedbackSeq{0};       ///< Report blocks received.
+    std::atomic<unsigned> nackedPackets{0};     ///< Video packets the viewer NACKed, cumulative.
+    std::atomic<unsigned> rtcpCompounds{0};     ///< RTCP compound packets from the viewer.
+    std::atomic<unsigned> keyframeRequests{0};  ///< PLI and FIR about our video, cumulative.
+    std::atomic<unsigned> otherBlocks{0};       ///< Report blocks about other SSRCs.
+    std::atomic<guint32> otherSsrc{0};          ///< The last of those SSRCs.
 };
 
 /// C trampolines; all noexcept (no exception crosses a C frame).
@@ -238,6 +239,23 @@ struct Callbacks {
     /// (RFC 3550 section 6.4.1: RTT = A - LSR - DLSR, in 1/65536 s of the NTP clock). We read
     /// the reports ourselves because webrtcbin 1.22's stats keep one report block per remote
     /// source, which with bundle is often the audio one.
+    /// A PLI (RFC 4585 section 6.3.1) or FIR (RFC 5104 section 4.3.1) about our video adds
+    /// one to keyframeRequests. A FIR names its SSRCs in its FCI entries (SSRC, seq nr,
+    /// reserved: 8 bytes each); its media SSRC field is unused.
+    static void countKeyframeRequest(Endpoint::Shared& s, GstRTCPPacket& packet) {
+        const GstRTCPFBType fb = gst_rtcp_packet_fb_get_type(&packet);
+        bool ours = false;
+        if (fb == GST_RTCP_PSFB_TYPE_PLI) {
+            ours = gst_rtcp_packet_fb_get_media_ssrc(&packet) == s.videoSsrc;
+        } else if (fb == GST_RTCP_PSFB_TYPE_FIR) {
+            guint8* fci = gst_rtcp_packet_fb_get_fci(&packet);
+            const guint words = gst_rtcp_packet_fb_get_fci_length(&packet);
+            for (guint w = 0; fci && w + 1 < words && !ours; w += 2)
+                ours = GST_READ_UINT32_BE(fci + 4 * w) == s.videoSsrc;
+        }
+        if (ours) s.keyframeRequests.fetch_add(1, std::memory_order_relaxed);
+    }
+
     static void onReceivingRtcp(GObject*, GstBuffer* buffer, gpointer data) noexcept {
         auto& s = get(data);
         GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
@@ -261,6 +279,10 @@ struct Callbacks {
                     count += 1 + static_cast<unsigned>(__builtin_popcount(blp));
                 }
                 s.nackedPackets.fetch_add(count);
+                continue;
+            }
+            if (type == GST_RTCP_TYPE_PSFB) {
+                countKeyframeRequest(s, packet);
                 continue;
             }
             if (type != GST_RTCP_TYPE_RR && type != GST_RTCP_TYPE_SR) continue;
@@ -786,6 +808,10 @@ void Endpoint::requestFeedback() {
 
 std::shared_ptr<InputGate> Endpoint::inputGate() const {
     return shared_->inputGate;
+}
+
+unsigned Endpoint::keyframeRequestsReceived() const {
+    return shared_->keyframeRequests.load(std::memory_order_relaxed);
 }
 
 gint64 Endpoint::millisecondsSinceLastPacket() const {

@@ -90,6 +90,9 @@ public:
     /// Time since the last packet (RTP, RTCP or DTLS) arrived from this participant, ms.
     /// Browsers send RTCP at least every few seconds even when they send no media.
     gint64 millisecondsSinceLastPacket() const;
+    /// Keyframe requests (RTCP PLI or FIR) this viewer sent about our video so far; counted
+    /// once requestFeedback() has found the RTP session.
+    unsigned keyframeRequestsReceived() const;
     /// Sets the size of this participant's tile in the composite, pixels.
     void setTileSize(int width, int height);
 

@@ -346,6 +346,12 @@ core::Status Room::setQuality(const std::string& id, const std::string& choice) 
     return core::Ok{};
 }
 
+unsigned long Room::keyframeRequests() const {
+    unsigned long n = 0;
+    for (const auto& m : members_) n += m->endpoint->keyframeRequestsReceived();
+    return n;
+}
+
 int Room::tierOf(const std::string& id) const {
     for (const auto& m : members_)
         if (m->id == id) return m->tier;

@@ -58,6 +58,9 @@ public:
     std::pair<double, double> lastFeedback(const std::string& id) const;
     static constexpr int kAudioOnly = 3;
     const media::VideoMixer& videoMixer() const { return *video_; }
+    /// Keyframe requests (PLI/FIR) the participants in the room now have sent about the
+    /// composite; the tier encoders honour at most one per keyframe_min_interval_ms.
+    unsigned long keyframeRequests() const;
     /// Delivers a chat line to every participant.
     void broadcastChat(const protocol::ChatLine& line);
 

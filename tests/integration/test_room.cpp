@@ -495,6 +495,50 @@ TEST_CASE("viewers in different tiers get different sizes from one composite", "
     CHECK(framesDuring(*a, 1000ms) >= 10);
 }
 
+TEST_CASE("keyframe requests to a shared encoder are rate-limited", "[room][tiers]") {
+    TestServer s;
+    auto a = makePeer(s, "keyframes", {"A", 4, 440.0});
+    auto b = makePeer(s, "keyframes", {"B", 5, 660.0});
+    auto c = makePeer(s, "keyframes", {"C", 6, 880.0});
+    REQUIRE(
+        waitUntil([&] { return receiving(*a, 5) && receiving(*b, 5) && receiving(*c, 5); }, 20s));
+    room::Room* room = s.room("keyframes");
+    // The server counts PLI/FIR once it watches a viewer's RTCP (its first feedback pass).
+    REQUIRE(waitUntil(
+        [&] {
+            a->requestKeyframe();
+            b->requestKeyframe();
+            return room->keyframeRequests() > 0;
+        },
+        5s));
+
+    // A and B ask for a keyframe every 20 ms for 3 s, as decoders on a lossy link would.
+    const unsigned long requests0 = room->keyframeRequests();
+    const std::uint64_t keyframes0 = room->videoMixer().keyframes();
+    const std::uint64_t frames0 = c->videoFramesDecoded();
+    std::array<SyntheticPeer*, 2> askers{a.get(), b.get()};
+    core::SourcePtr asking(g_timeout_source_new(20));
+    g_source_set_callback(
+        asking.get(),
+        [](gpointer data) -> gboolean {
+            for (SyntheticPeer* p : *static_cast<std::array<SyntheticPeer*, 2>*>(data))
+                p->requestKeyframe();
+            return G_SOURCE_CONTINUE;
+        },
+        &askers, nullptr);
+    g_source_attach(asking.get(), nullptr);
+    testing::runFor(3000ms);
+    g_source_destroy(asking.get());
+    const unsigned long requests = room->keyframeRequests() - requests0;
+    const std::uint64_t keyframes = room->videoMixer().keyframes() - keyframes0;
+    INFO(requests << " PLI/FIR received, " << keyframes << " keyframes encoded in 3 s");
+    CHECK(requests > keyframes + 2);  // more were asked for than made...
+    CHECK(keyframes >= 3);            // ... yet they were answered ...
+    CHECK(keyframes <= 7);            // ... one per 500 ms at most (6 in 3 s, 1 at the edge)
+    // and the viewer who asked for nothing still sees the full frame rate.
+    CHECK(c->videoFramesDecoded() - frames0 >= 75);
+}
+
 TEST_CASE("a participant who sends no video has a black tile with their name", "[room]") {
     TestServer s;
     auto sender = makePeer(s, "listen", {"Red", 4, 440.0});

@@ -1234,6 +1234,28 @@ void SyntheticPeer::leave() {
     }
 }
 
+bool SyntheticPeer::requestKeyframe() {
+    Impl& d = *impl_;
+    if (!d.webrtc) return false;
+    bool sent = false;
+    GstIterator* it = gst_element_iterate_src_pads(d.webrtc.get());
+    GValue item = G_VALUE_INIT;
+    while (!sent && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+        auto* pad = GST_PAD(g_value_get_object(&item));
+        CapsPtr caps(gst_pad_get_current_caps(pad));
+        const GstStructure* st = caps && !gst_caps_is_empty(caps.get())
+                                     ? gst_caps_get_structure(caps.get(), 0)
+                                     : nullptr;
+        if (st && g_strcmp0(gst_structure_get_string(st, "media"), "video") == 0)
+            sent = gst_pad_send_event(
+                pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+        g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    return sent;
+}
+
 void SyntheticPeer::sendRaw(std::string text) {
     impl_->sendText(text);
 }

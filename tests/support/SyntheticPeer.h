@@ -136,6 +136,11 @@ public:
     void leave();
     /// Sends a text frame as is (queued until the socket is open).
     void sendRaw(std::string text);
+    /// Asks the server for a keyframe of the composite now, as a decoder that lost a frame
+    /// does: an upstream force-key-unit event into webrtcbin, which sends RTCP PLI/FIR
+    /// (bypassing the one-per-second throttle the decode branch has). false before the video
+    /// receive pad exists.
+    bool requestKeyframe();
     /// Drops the TCP connection without a WebSocket close frame and the pipeline without
     /// `leave`: a vanished tab / crashed client.
     void closeAbruptly();
