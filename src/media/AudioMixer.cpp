@@ -40,13 +40,17 @@ void AudioMixer::stop() {
 
 void AudioMixer::run(GstClock* clock, GstClockTime baseTime) {
     const GstClockTime period = kFrameMs * GST_MSECOND;
-    GstClockTime start = gst_clock_get_time(clock);
+    // Ticks on the 20 ms grid of running time: every mix then has a PTS of a whole number of
+    // frames, and the shift an Opus encoder puts on its output timestamps (its lookahead,
+    // 6.5 ms) cannot carry a packet over to a neighbouring tick in SendGate::tickOf.
+    const GstClockTime now = gst_clock_get_time(clock);
+    const GstClockTime running = now > baseTime ? now - baseTime : 0;
+    GstClockTime next = baseTime + (running / period + 2) * period;
     {
         std::lock_guard g(clockLock_);
         if (!running_) return;
-        clockId_ = gst_clock_new_periodic_id(clock, start + period, period);
+        clockId_ = gst_clock_new_periodic_id(clock, next, period);
     }
-    GstClockTime next = start + period;
     while (running_) {
         GstClockReturn r = gst_clock_id_wait(clockId_, nullptr);
         if (r == GST_CLOCK_UNSCHEDULED || !running_) break;
@@ -84,6 +88,14 @@ uint64_t SendGate::tickOf(uint64_t pts) {
 bool SendGate::passShared(uint64_t pts) const {
     if (!open.load(std::memory_order_acquire)) return false;
     return !(privateTicks.load(std::memory_order_acquire) >> (tickOf(pts) % 64) & 1);
+}
+
+bool SendGate::admitInOrder(uint64_t& pts) {
+    const uint64_t tick = tickOf(pts);
+    if (lastSentTick_ && tick <= *lastSentTick_) return false;
+    lastSentTick_ = tick;
+    pts = tick * AudioMixer::kFrameMs * GST_MSECOND;
+    return true;
 }
 
 namespace {
@@ -128,25 +140,32 @@ void AudioMixer::tick(GstClockTime runningTime) {
         activeEncodes_ = 0;
         return;
     }
-    const uint64_t bit = uint64_t{1} << (SendGate::tickOf(runningTime) % 64);
+    const uint64_t tickNow = SendGate::tickOf(runningTime);
+    const uint64_t bit = uint64_t{1} << (tickNow % 64);
     std::size_t encodes = 0;
+    std::size_t onShared = 0;
     // Private mixes first, so each gate says "private" for this tick before the shared
     // buffer of the same tick can reach the listener's probe.
     for (auto& [id, out] : outputs_) {
-        if (speakers_.count(id)) {
+        const bool speaking = speakers_.count(id) > 0;
+        if (speaking && !out.speaking) out.privateFromTick = tickNow + kPrivateWarmupTicks;
+        out.speaking = speaking;
+        const bool sendPrivate = speaking && tickNow >= out.privateFromTick;
+        if (sendPrivate)
             out.gate->privateTicks.fetch_or(bit, std::memory_order_acq_rel);
-            auto own = frames.find(id);
-            gst_app_src_push_buffer(
-                GST_APP_SRC(out.appsrc.get()),
-                makeBuffer(runningTime, sum,
-                           own != frames.end() ? std::span<const int16_t>(own->second)
-                                               : std::span<const int16_t>()));
-            ++encodes;
-        } else {
+        else
             out.gate->privateTicks.fetch_and(~bit, std::memory_order_acq_rel);
-        }
+        onShared += sendPrivate ? 0 : 1;
+        if (!speaking) continue;
+        auto own = frames.find(id);
+        gst_app_src_push_buffer(
+            GST_APP_SRC(out.appsrc.get()),
+            makeBuffer(runningTime, sum,
+                       own != frames.end() ? std::span<const int16_t>(own->second)
+                                           : std::span<const int16_t>()));
+        ++encodes;
     }
-    if (shared_ && encodes < outputs_.size()) {
+    if (shared_ && onShared > 0) {
         // Takes ownership of the buffer; fails (FLUSHING) only while shutting down.
         gst_app_src_push_buffer(GST_APP_SRC(shared_.get()), makeBuffer(runningTime, sum, {}));
         ++encodes;

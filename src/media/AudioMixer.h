@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -42,6 +43,16 @@ struct SendGate {
     static uint64_t tickOf(uint64_t pts);
     /// Should the shared-mix buffer with this timestamp pass?
     bool passShared(uint64_t pts) const;
+    /// The last step before the listener's payloader, for the Opus packets of both encodes:
+    /// true for a tick later than any sent so far, with `pts` set to the tick's start (the
+    /// two encoders' timestamps differ by up to their lookahead, 6.5 ms, after a pause), so
+    /// the RTP timestamps advance by exactly one frame per tick; false for a tick already
+    /// sent or passed, e.g. the frame a private encoder still held from before its speaker
+    /// fell silent. Called on one streaming thread at a time (the funnel's).
+    bool admitInOrder(uint64_t& pts);
+
+private:
+    std::optional<uint64_t> lastSentTick_;
 };
 
 /// One sender's RFC 6464 audio level and whether the mixer wants its audio: written by pad
@@ -105,7 +116,13 @@ private:
     struct Output {
         core::ElementPtr appsrc;
         std::shared_ptr<SendGate> gate;
+        bool speaking = false;         ///< Fed a private mix-minus on the last tick.
+        uint64_t privateFromTick = 0;  ///< First tick the listener gets the private stream.
     };
+    /// Ticks a new speaker's private encoder runs before the listener is switched to it: an
+    /// Opus encoder that resumes after a pause (a gap in its input timestamps) drains and
+    /// resets, and the packet of its first frame back is lost; the shared stream covers it.
+    static constexpr uint64_t kPrivateWarmupTicks = 1;
 
     static GstFlowReturn onNewSample(GstAppSink* sink, gpointer data) noexcept;
     void run(GstClock* clock, GstClockTime baseTime);

@@ -570,6 +570,25 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label, const M
         new std::shared_ptr<SendGate>(gate_),
         [](gpointer d) { delete static_cast<std::shared_ptr<SendGate>*>(d); });
 
+    // One stream out of two encoders: each tick once, in order, on the tick.
+    PadPtr funnelOut = PadPtr::adopt(gst_element_get_static_pad(funnel.get(), "src"));
+    gst_pad_add_probe(
+        funnelOut.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+            auto& gate = **static_cast<std::shared_ptr<SendGate>*>(data);
+            GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+            uint64_t pts = GST_BUFFER_PTS(b);
+            if (!GST_CLOCK_TIME_IS_VALID(pts) || !gate.admitInOrder(pts)) return GST_PAD_PROBE_DROP;
+            if (pts != GST_BUFFER_PTS(b)) {
+                b = gst_buffer_make_writable(b);
+                GST_BUFFER_PTS(b) = pts;
+                GST_PAD_PROBE_INFO_DATA(info) = b;
+            }
+            return GST_PAD_PROBE_OK;
+        },
+        new std::shared_ptr<SendGate>(gate_),
+        [](gpointer d) { delete static_cast<std::shared_ptr<SendGate>*>(d); });
+
     ElementPtr sendQueue = make("queue", "video_send_queue");
     // Leaky: a viewer that cannot keep up loses frames, never stalls the shared tee.
     g_object_set(sendQueue.get(), "max-size-buffers", 8, "max-size-bytes", 0, "max-size-time",

@@ -398,6 +398,18 @@ TEST_CASE("a speaker who falls silent sends DTX and is heard again when speaking
     CHECK(waitUntil([&] { return listener.toneLevel(520.0) > 0.15; }, 5s));
     CHECK(waitUntil([&] { return room->audioMixer().speakers().size() == 1; }, 5s));
     CHECK(audioPacketsSentDuring(talker, 1000ms) >= 45);
+
+    // The talker went from its private mix-minus encode to the shared one and back: what it
+    // received stayed one stream, one SSRC, a packet every 20 ms of RTP time without a jump.
+    const testing::RtpContinuity rtp = talker.audioRtpContinuity();
+    std::string jumps;
+    for (auto [index, ticks] : rtp.firstJumps)
+        jumps += " #" + std::to_string(index) + ":" + std::to_string(ticks);
+    INFO(rtp.packets << " packets, " << rtp.ssrcs.size() << " SSRCs, " << rtp.seqGaps
+                     << " sequence gaps, " << rtp.timestampJumps << " timestamp jumps" << jumps);
+    CHECK(rtp.packets > 150);
+    CHECK(rtp.ssrcs.size() == 1);
+    CHECK(rtp.timestampJumps == 0);
 }
 
 TEST_CASE("a large room decodes and mixes only the loudest senders", "[room][audio]") {

@@ -93,6 +93,9 @@ struct ReceiveStats {
     int height = 0;
     std::vector<std::uint8_t> rgbx;  // last frame, stride width * 4
     std::uint64_t audioSamples = 0;
+    RtpContinuity audioRtp;  // of the received audio RTP stream
+    guint16 lastAudioSeq = 0;
+    guint32 lastAudioTs = 0;
     std::vector<float> ring = std::vector<float>(kAudioRing);
     std::size_t ringPos = 0;  // next write position
 };
@@ -212,6 +215,43 @@ GstPadProbeReturn countBytes(GstPad*, GstPadProbeInfo* info, gpointer data) noex
     return GST_PAD_PROBE_OK;
 }
 
+/// Follows the received audio RTP packets (webrtcbin's src pad: after its jitter buffer, in
+/// sequence order) for RtpContinuity.
+GstPadProbeReturn followAudioRtp(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+    ReceiveStats& stats = **static_cast<StatsBox*>(data);
+    auto one = [&stats](GstBuffer* buffer) {
+        GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+        if (!gst_rtp_buffer_map(buffer, GST_MAP_READ, &rtp)) return;
+        const guint32 ssrc = gst_rtp_buffer_get_ssrc(&rtp);
+        const guint16 seq = gst_rtp_buffer_get_seq(&rtp);
+        const guint32 ts = gst_rtp_buffer_get_timestamp(&rtp);
+        gst_rtp_buffer_unmap(&rtp);
+        std::lock_guard lock(stats.mutex);
+        RtpContinuity& c = stats.audioRtp;
+        if (std::find(c.ssrcs.begin(), c.ssrcs.end(), ssrc) == c.ssrcs.end())
+            c.ssrcs.push_back(ssrc);
+        if (c.packets > 0) {
+            if (seq != guint16(stats.lastAudioSeq + 1))
+                ++c.seqGaps;
+            else if (ts - stats.lastAudioTs != RtpContinuity::kOpusFrameTicks) {
+                ++c.timestampJumps;
+                if (c.firstJumps.size() < 8)
+                    c.firstJumps.emplace_back(c.packets,
+                                              std::int64_t(std::int32_t(ts - stats.lastAudioTs)));
+            }
+        }
+        ++c.packets;
+        stats.lastAudioSeq = seq;
+        stats.lastAudioTs = ts;
+    };
+    if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+        one(GST_PAD_PROBE_INFO_BUFFER(info));
+    } else if (GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info)) {
+        for (guint i = 0; i < gst_buffer_list_length(list); ++i) one(gst_buffer_list_get(list, i));
+    }
+    return GST_PAD_PROBE_OK;
+}
+
 /// Decode branches for webrtcbin's src pads; the appsink is named "sink".
 constexpr const char* kVideoReceive =
     "queue ! rtpvp8depay name=depay request-keyframe=true wait-for-keyframe=true ! vp8dec ! "
@@ -257,6 +297,9 @@ void onPadAdded(GstElement* webrtc, GstPad* pad, gpointer data) noexcept {
     } else if (media == "audio" && g_ascii_strcasecmp(encoding.c_str(), "OPUS") == 0) {
         description = kAudioReceive;
         audio = true;
+        gst_pad_add_probe(
+            pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+            followAudioRtp, new StatsBox(stats), deleteStatsBox);
     }
 
     ErrorOut err;
@@ -1390,6 +1433,11 @@ Frame SyntheticPeer::lastFrameRGB() const {
         f.rgb[i * 3 + 2] = rgbx[i * 4 + 2];
     }
     return f;
+}
+
+RtpContinuity SyntheticPeer::audioRtpContinuity() const {
+    std::lock_guard lock(impl_->stats->mutex);
+    return impl_->stats->audioRtp;
 }
 
 std::uint64_t SyntheticPeer::audioSamplesReceived() const {

@@ -9,6 +9,19 @@
 
 namespace mixmeet::testing {
 
+/// Continuity of a received RTP stream, as a viewer sees it.
+struct RtpContinuity {
+    /// RTP clock ticks per Opus packet from the server: 20 ms at 48 kHz.
+    static constexpr std::uint32_t kOpusFrameTicks = 960;
+    std::uint64_t packets = 0;
+    std::vector<std::uint32_t> ssrcs;  ///< Distinct SSRCs, in order of appearance.
+    std::uint64_t seqGaps = 0;         ///< Packets whose sequence number is not the last + 1.
+    /// Packets following the last in sequence whose timestamp does not advance by one frame.
+    std::uint64_t timestampJumps = 0;
+    /// The first few jumps: {packet index, timestamp difference in RTP ticks}, for messages.
+    std::vector<std::pair<std::uint64_t, std::int64_t>> firstJumps;
+};
+
 struct PeerOptions {
     /// Signaling endpoint, e.g. "ws://127.0.0.1:8080/ws".
     std::string url = "ws://127.0.0.1:8080/ws";
@@ -202,6 +215,8 @@ public:
     std::array<int, 2> lastVideoSize() const;
     Frame lastFrameRGB() const;
     std::uint64_t audioSamplesReceived() const;  ///< mono samples at 48 kHz
+    /// SSRCs, sequence and timestamp continuity of the audio RTP received so far.
+    RtpContinuity audioRtpContinuity() const;
     /// Goertzel amplitude (Goertzel.h) at `hz` over the most recent `windowMs` of received
     /// audio (at most 2 s are kept): ~1.0 for a full-scale tone, ~0.3 for another peer's tone
     /// passed through at unity gain, ~0 when absent. 0 while less than the window was received.

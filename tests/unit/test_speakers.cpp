@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <gst/gst.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <vector>
@@ -47,7 +47,7 @@ TEST_CASE("a speaker is held through short pauses, then released", "[speakers]")
     int64_t now = 0;
     run(sel, {{"a", -20}}, 25, now);
     CHECK(run(sel, {{"a", -120}}, 20, now) == std::set<std::string>{"a"});  // 400 ms pause
-    CHECK(run(sel, {{"a", -120}}, 60, now).empty());                         // 1.2 s more
+    CHECK(run(sel, {{"a", -120}}, 60, now).empty());                        // 1.2 s more
 }
 
 TEST_CASE("at most maxSpeakers, loudest first, current speakers do not flap", "[speakers]") {
@@ -73,8 +73,25 @@ TEST_CASE("the send gate passes exactly one stream per tick", "[speakers]") {
     gate.open = true;
     CHECK(gate.passShared(5 * tick));
     gate.privateTicks |= uint64_t{1} << (SendGate::tickOf(6 * tick) % 64);
-    CHECK_FALSE(gate.passShared(6 * tick));      // tick 6 went out privately
+    CHECK_FALSE(gate.passShared(6 * tick));                    // tick 6 went out privately
     CHECK_FALSE(gate.passShared(6 * tick + 3 * GST_MSECOND));  // same tick, encoder jitter
     CHECK(gate.passShared(7 * tick));
     CHECK(SendGate::tickOf(7 * tick - GST_MSECOND) == 7);
+}
+
+TEST_CASE("the send gate passes each tick once, in order, stamped on the tick", "[speakers]") {
+    SendGate gate;
+    const uint64_t tick = 20 * GST_MSECOND;
+    uint64_t pts = 10 * tick + 6500 * GST_USECOND;  // an encoder's lookahead off the tick
+    CHECK(gate.admitInOrder(pts));
+    CHECK(pts == 10 * tick);
+    pts = 11 * tick - 6500 * GST_USECOND;  // the other encoder, early by its lookahead
+    CHECK(gate.admitInOrder(pts));
+    CHECK(pts == 11 * tick);
+    pts = 11 * tick;  // the same tick again: dropped
+    CHECK_FALSE(gate.admitInOrder(pts));
+    pts = 3 * tick;  // a frame an encoder held from before a pause: dropped
+    CHECK_FALSE(gate.admitInOrder(pts));
+    pts = 12 * tick;
+    CHECK(gate.admitInOrder(pts));
 }
