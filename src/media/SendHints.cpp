@@ -20,8 +20,8 @@ std::optional<SendSize> SendHintPolicy::update(const std::optional<SendSize>& cu
                                                int tileWidth, int tileHeight) const {
     if (current) {
         const bool outgrown = tileWidth > current->width || tileHeight > current->height;
-        const bool shrunk = tileWidth * kShrinkDen < current->width * kShrinkNum ||
-                            tileHeight * kShrinkDen < current->height * kShrinkNum;
+        const bool shrunk = tileWidth * kShrinkDen <= current->width * kShrinkNum ||
+                            tileHeight * kShrinkDen <= current->height * kShrinkNum;
         if (!outgrown && !shrunk) return std::nullopt;
     }
     return forTile(tileWidth, tileHeight);

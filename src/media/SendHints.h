@@ -14,16 +14,15 @@ struct SendSize {
     bool operator==(const SendSize&) const = default;
 };
 
-/// Sizes senders to their tiles. Senders send what is shown, but not every join or leave
-/// should make every sender rescale: in a large grid one more participant shrinks every tile a
-/// little (5x5 -> 6x6 is 5/6), and a new send size costs a keyframe from each sender and a
+/// Sizes senders to their tiles. Senders send what is shown, but a room going back and forth
+/// across a grid step (25 <-> 26 people: 5x5 <-> 6x5, every tile 5/6 the size) should not make
+/// every sender rescale each time: a new send size costs a keyframe from each sender and a
 /// decoder re-initialisation on the server, all at once. So a hint covers every tile up to its
-/// own size and down to kShrinkNum/kShrinkDen of it (a sender then sends at most 1.25x the
-/// tile's width and height); the server scales the picture into the
-/// tile either way.
+/// own size and down to just above kShrinkNum/kShrinkDen of it (a sender then sends less than
+/// 1.25x the tile's width and height); the server scales the picture into the tile either way.
 class SendHintPolicy {
 public:
-    static constexpr int kShrinkNum = 4;  ///< A tile below 4/5 of the hint gets a new one.
+    static constexpr int kShrinkNum = 4;  ///< A tile at or below 4/5 of the hint gets a new one.
     static constexpr int kShrinkDen = 5;
     static constexpr int kMinBitrate = 100000;   ///< bps.
     static constexpr int kMaxBitrate = 1500000;  ///< bps.
@@ -38,7 +37,7 @@ public:
 
     /// The hint to send when a sender's tile becomes tileWidth x tileHeight and its current
     /// hint is `current` (nullopt: none sent yet); nullopt when `current` still covers the
-    /// tile: the tile is no larger than it and not below 4/5 of it in either dimension.
+    /// tile: the tile is no larger than it and above 4/5 of it in both dimensions.
     std::optional<SendSize> update(const std::optional<SendSize>& current, int tileWidth,
                                    int tileHeight) const;
 

@@ -38,9 +38,17 @@ TEST_CASE("a join in a large grid does not make every sender rescale", "[sendhin
     CHECK_FALSE(p.update(hint, w26, h26));
     // ... and back to 25: no larger than the hint, nothing to send either.
     CHECK_FALSE(p.update(hint, w25, h25));
+    // 16 -> 17 (4x4 -> 5x4) is a step of exactly 4/5: senders do scale down to it.
+    auto [w16, h16] = tile(16);
+    auto [w17, h17] = tile(17);
+    auto at16 = p.update(std::nullopt, w16, h16);
+    REQUIRE(at16);
+    auto at17 = p.update(at16, w17, h17);
+    REQUIRE(at17);
+    CHECK(at17->width == w17);
 }
 
-TEST_CASE("a tile that shrinks below 4/5 of the hint or outgrows it gets a new hint",
+TEST_CASE("a tile that shrinks to 4/5 of the hint or below, or outgrows it, gets a new hint",
           "[sendhints]") {
     SendHintPolicy p(640, 360, 800000);
     auto [w4, h4] = tile(4);  // 320x180
