@@ -24,7 +24,13 @@ const std::set<std::string>& SpeakerSelector::update(const std::vector<Level>& l
     std::vector<Candidate> candidates;
     for (const auto& l : levels) {
         State st = states_.count(l.id) ? states_[l.id] : State{};
-        st.smoothed += config_.smoothing * (l.dbfs - st.smoothed);
+        // Fast attack, smoothed release: someone who starts talking is a speaker on their
+        // first loud tick, so the shared mix (which carries their voice) goes back to them for
+        // at most a tick or two; a slow rise would echo their first ~80 ms to them.
+        if (l.dbfs > st.smoothed)
+            st.smoothed = l.dbfs;
+        else
+            st.smoothed += config_.smoothing * (l.dbfs - st.smoothed);
         if (st.smoothed > config_.thresholdDbfs) st.lastLoudMs = nowMs;
         bool active = st.lastLoudMs >= 0 && nowMs - st.lastLoudMs <= config_.holdMs;
         if (active) candidates.push_back({l.id, st.smoothed, speakers_.count(l.id) > 0});

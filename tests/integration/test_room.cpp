@@ -395,6 +395,17 @@ TEST_CASE("a speaker who falls silent sends DTX and is heard again when speaking
     // Speech after seconds of DTX (a jump in RTP timestamps, not in sequence numbers) is
     // decoded, mixed and heard again.
     talker.setToneVolume(0.3);
+    // The talker does not hear its own first words: it is a speaker (private mix-minus) from
+    // its first loud tick, so at most a tick or two of the shared mix carries its voice back
+    // to it (about 0.06 in a 100 ms window; a slow speaker detection let ~100 ms through).
+    double ownOnset = 0;
+    waitUntil(
+        [&] {
+            ownOnset = std::max(ownOnset, talker.toneLevel(520.0, 100));
+            return false;
+        },
+        1000ms);
+    CHECK(ownOnset < 0.15);
     CHECK(waitUntil([&] { return listener.toneLevel(520.0) > 0.15; }, 5s));
     CHECK(waitUntil([&] { return room->audioMixer().speakers().size() == 1; }, 5s));
     CHECK(audioPacketsSentDuring(talker, 1000ms) >= 45);
