@@ -107,6 +107,7 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
     r.integer("video", "height", m.height, 64, 2160);
     r.integer("video", "framerate", m.framerate, 1, 60);
     r.integer("video", "bitrate", m.videoBitrate, 50000, 20000000);
+    r.integer("video", "max_tiles", m.maxTiles, 1, 100);
     r.integer("tiers", "medium_bitrate", m.mediumBitrate, 30000, 20000000);
     r.integer("tiers", "low_bitrate", m.lowBitrate, 30000, 20000000);
     r.integer("tiers", "low_framerate", m.lowFramerate, 1, 60);

@@ -100,6 +100,10 @@ struct Endpoint::Shared {
     PadPtr tileQueueSink;
     PadPtr audioInSink;
     std::shared_ptr<InputGate> inputGate = std::make_shared<InputGate>();
+    /// Shown in the composite: its video is decoded. Off stage, RTP is dropped before the
+    /// depayloader.
+    std::shared_ptr<std::atomic<bool>> videoShown = std::make_shared<std::atomic<bool>>(true);
+    PadPtr videoDecoderIn;  ///< The video decoder bin's sink pad (under `lock`).
     std::mutex lock;
     bool videoLinked = false;
     bool audioLinked = false;
@@ -450,6 +454,18 @@ struct Callbacks {
             return false;
         }
         if (video) {
+            using ShownRef = std::shared_ptr<std::atomic<bool>>;
+            gst_pad_add_probe(
+                in.get(),
+                GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                [](GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
+                    return (*static_cast<ShownRef*>(data))->load(std::memory_order_relaxed)
+                               ? GST_PAD_PROBE_OK
+                               : GST_PAD_PROBE_DROP;
+                },
+                new ShownRef(s.videoShown),
+                [](gpointer data) noexcept { delete static_cast<ShownRef*>(data); });
+            s.videoDecoderIn = in;  // the caller (onPadAdded) holds s.lock
             addKeyframeRequestThrottle(in.get(), std::chrono::milliseconds(500));
             // Ask the sender for a keyframe now (PLI) so the tile starts without waiting for
             // the sender's next periodic one.
@@ -840,6 +856,19 @@ gint64 Endpoint::millisecondsSinceLastPacket() const {
 void Endpoint::openSend() {
     g_object_set(valve_.get(), "drop", FALSE, nullptr);
     gate_->open.store(true, std::memory_order_release);
+}
+
+void Endpoint::setShown(bool shown) {
+    if (shared_->videoShown->exchange(shown) || !shown) return;
+    // Back on stage: decoding restarts mid-stream, so ask the sender for a keyframe (PLI).
+    PadPtr in;
+    {
+        std::lock_guard g(shared_->lock);
+        in = shared_->videoDecoderIn;
+    }
+    if (in)
+        gst_pad_push_event(
+            in.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
 void Endpoint::setTileSize(int width, int height) {

@@ -95,6 +95,9 @@ public:
     unsigned keyframeRequestsReceived() const;
     /// Sets the size of this participant's tile in the composite, pixels.
     void setTileSize(int width, int height);
+    /// Whether this participant is shown in the composite. Off stage its video is dropped
+    /// before decoding; coming back asks the sender for a keyframe.
+    void setShown(bool shown);
 
     const std::string& id() const { return id_; }
     GstPad* tileSrc() const { return tileSrc_.get(); }          ///< To a compositor sink pad.

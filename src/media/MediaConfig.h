@@ -22,7 +22,10 @@ struct MediaConfig {
     int mixerLatencyMs = 20;          ///< how long the compositor waits for late tiles, ms.
     int keyframeMinIntervalMs = 500;  ///< Shared encoder's minimum gap between forced keyframes.
     int maxParticipants = 25;         ///< Per room.
-    int disconnectTimeoutMs = 5000;   ///< ICE "disconnected" for this long removes a peer.
+    /// Tiles in the composite at most; participants beyond are off stage (not shown, not
+    /// decoded, asked to send at a minimum) until they speak.
+    int maxTiles = 25;
+    int disconnectTimeoutMs = 5000;         ///< ICE "disconnected" for this long removes a peer.
     std::vector<std::string> iceAddresses;  ///< Local addresses to gather on; empty = all.
     int iceMinPort = 0;                     ///< UDP port range for ICE; 0 = any.
     int iceMaxPort = 0;

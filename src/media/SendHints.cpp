@@ -16,6 +16,11 @@ SendSize SendHintPolicy::forTile(int tileWidth, int tileHeight) const {
     return {tileWidth, tileHeight, bps};
 }
 
+SendSize SendHintPolicy::offStage() const {
+    const int height = std::max(2, kOffStageWidth * height_ / width_ & ~1);
+    return {kOffStageWidth, height, kOffStageBitrate};
+}
+
 std::optional<SendSize> SendHintPolicy::update(const std::optional<SendSize>& current,
                                                int tileWidth, int tileHeight) const {
     if (current) {

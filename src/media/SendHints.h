@@ -35,6 +35,13 @@ public:
     /// picture the server then re-encodes), clamped to kMinBitrate..kMaxBitrate.
     SendSize forTile(int tileWidth, int tileHeight) const;
 
+    /// The target for a sender who is not shown (off stage): the minimum, kOffStageWidth
+    /// pixels wide at the composite's aspect ratio and kOffStageBitrate bps, so it can come on
+    /// stage without renegotiating.
+    SendSize offStage() const;
+    static constexpr int kOffStageWidth = 64;       ///< Pixels.
+    static constexpr int kOffStageBitrate = 30000;  ///< bps.
+
     /// The hint to send when a sender's tile becomes tileWidth x tileHeight and its current
     /// hint is `current` (nullopt: none sent yet); nullopt when `current` still covers the
     /// tile: the tile is no larger than it and above 4/5 of it in both dimensions.

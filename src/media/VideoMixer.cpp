@@ -64,7 +64,11 @@ void VideoMixer::releaseInput(const core::PadPtr& pad) {
 
 void VideoMixer::setTile(const core::PadPtr& pad, const Rect& rect, int zorder) {
     g_object_set(pad.get(), "xpos", rect.x, "ypos", rect.y, "width", rect.width, "height",
-                 rect.height, "zorder", static_cast<guint>(zorder), nullptr);
+                 rect.height, "zorder", static_cast<guint>(zorder), "alpha", 1.0, nullptr);
+}
+
+void VideoMixer::hideTile(const core::PadPtr& pad) {
+    g_object_set(pad.get(), "alpha", 0.0, nullptr);
 }
 
 core::PadPtr VideoMixer::requestOutput(int tier) {

@@ -39,6 +39,8 @@ public:
     void releaseInput(const core::PadPtr& pad);
     /// Places a tile: position and size in the composite, pixels.
     void setTile(const core::PadPtr& pad, const Rect& rect, int zorder);
+    /// Takes a tile out of the picture (alpha 0) until the next setTile.
+    void hideTile(const core::PadPtr& pad);
 
     /// A pad carrying tier `tier`'s encoded composite (VP8); starts the tier's encoder if it
     /// was idle. Empty pad on failure. Release with releaseOutput.

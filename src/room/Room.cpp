@@ -62,6 +62,7 @@ Room::Room(std::string name, const media::MediaConfig& config, const media::Frag
     : name_(std::move(name)),
       config_(config),
       sendHints_(config.width, config.height, config.videoBitrate),
+      stage_(static_cast<std::size_t>(config.maxTiles)),
       fragments_(fragments),
       listener_(listener) {}
 
@@ -178,6 +179,7 @@ core::Result<std::string> Room::join(const std::string& displayName,
     audio_->addInput(member->id, ep.audioSink(), ep.inputGate());
     std::string id = member->id;
     members_.push_back(std::move(member));
+    stage_.join(id);
     g_message("room %s: %s (%s) joined, %zu in room", name_.c_str(), id.c_str(),
               displayName.c_str(), members_.size());
     relayout();
@@ -196,6 +198,7 @@ void Room::remove(const std::string& id, const std::string& reason, const std::s
     if (it == members_.end()) return;
     std::unique_ptr<Member> member = std::move(*it);
     members_.erase(it);
+    stage_.leave(id);
     if (member->disconnectTimer) g_source_remove(member->disconnectTimer);
     audio_->removeOutput(id);
     audio_->removeInput(id);
@@ -232,14 +235,26 @@ Room::Member* Room::find(const std::string& id) {
 }
 
 void Room::relayout() {
-    auto tiles =
-        media::gridLayout(static_cast<int>(members_.size()), config_.width, config_.height);
-    for (std::size_t i = 0; i < members_.size(); ++i) {
-        video_->setTile(members_[i]->compositorPad, tiles[i], static_cast<int>(i));
-        members_[i]->endpoint->setTileSize(tiles[i].width, tiles[i].height);
-        // Senders send what is shown (with hysteresis: SendHintPolicy).
-        Member& m = *members_[i];
-        if (auto hint = sendHints_.update(m.sendHint, tiles[i].width, tiles[i].height)) {
+    const auto& shown = stage_.shown();
+    auto tiles = media::gridLayout(static_cast<int>(shown.size()), config_.width, config_.height);
+    for (auto& member : members_) {
+        Member& m = *member;
+        auto at = std::find(shown.begin(), shown.end(), m.id);
+        std::optional<media::SendSize> hint;
+        if (at == shown.end()) {
+            // Off stage: not drawn, not decoded, and the sender asked for its minimum.
+            video_->hideTile(m.compositorPad);
+            m.endpoint->setShown(false);
+            if (m.sendHint != sendHints_.offStage()) hint = sendHints_.offStage();
+        } else {
+            const media::Rect& tile = tiles[static_cast<std::size_t>(at - shown.begin())];
+            video_->setTile(m.compositorPad, tile, static_cast<int>(at - shown.begin()));
+            m.endpoint->setTileSize(tile.width, tile.height);
+            m.endpoint->setShown(true);
+            // Senders send what is shown (with hysteresis: SendHintPolicy).
+            hint = sendHints_.update(m.sendHint, tile.width, tile.height);
+        }
+        if (hint) {
             m.sendHint = hint;
             m.listener->onSendHint({hint->width, hint->height, hint->bitrate});
         }
@@ -310,6 +325,8 @@ void Room::onSecured(const std::string& id) {
 }
 
 void Room::checkLiveness() {
+    // A speaker off stage takes the tile of whoever on it has been quiet longest.
+    if (stage_.updateSpeakers(audio_->speakers(), g_get_monotonic_time() / 1000)) relayout();
     std::vector<std::string> silent;
     for (const auto& m : members_)
         if (m->connected) m->endpoint->requestFeedback();

@@ -20,6 +20,7 @@
 #include "media/SendHints.h"
 #include "media/VideoMixer.h"
 #include "room/ParticipantListener.h"
+#include "room/Stage.h"
 
 namespace mixmeet::room {
 
@@ -56,6 +57,8 @@ public:
     /// The last receiver report of a viewer about our video: {loss fraction, RTT ms}; {-1, -1}
     /// before the first.
     std::pair<double, double> lastFeedback(const std::string& id) const;
+    /// Whether a participant is shown in the composite ([video] max_tiles).
+    bool isShown(const std::string& id) const { return stage_.isShown(id); }
     static constexpr int kAudioOnly = 3;
     const media::VideoMixer& videoMixer() const { return *video_; }
     /// Keyframe requests (PLI/FIR) the participants in the room now have sent about the
@@ -101,6 +104,7 @@ private:
     std::string name_;
     media::MediaConfig config_;
     media::SendHintPolicy sendHints_;
+    Stage stage_;  ///< Who is shown when there are more participants than tiles.
     // Passed by argument.
     const media::Fragments& fragments_;
     Listener& listener_;

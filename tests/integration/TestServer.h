@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -23,9 +24,11 @@ struct TestServer {
     std::string dataDir;
 
     /// openRooms: plain room names without accounts (the media tests use them).
-    /// iceAddresses: the local addresses the server's ICE agents gather on.
+    /// iceAddresses: the local addresses the server's ICE agents gather on; configure: last
+    /// changes to the configuration.
     explicit TestServer(bool openRooms = true,
-                        std::vector<std::string> iceAddresses = {"127.0.0.1"}) {
+                        std::vector<std::string> iceAddresses = {"127.0.0.1"},
+                        const std::function<void(app::Config&)>& configure = {}) {
         gchar* dir = g_dir_make_tmp("mixmeet-test-XXXXXX", nullptr);
         dataDir = dir;
         g_free(dir);
@@ -40,6 +43,7 @@ struct TestServer {
         c.media.videoBitrate = 800000;
         c.media.iceAddresses = std::move(iceAddresses);
         c.media.disconnectTimeoutMs = 1500;
+        if (configure) configure(c);
         server = std::make_unique<app::Server>(c);
         auto started = server->start();
         INFO((started.ok() ? std::string() : started.error().message));

@@ -562,6 +562,59 @@ TEST_CASE("keyframe requests to a shared encoder are rate-limited", "[room][tier
     CHECK(c->videoFramesDecoded() - frames0 >= 75);
 }
 
+TEST_CASE("beyond max_tiles a participant is off stage until it speaks", "[room][stage]") {
+    TestServer s(true, {"127.0.0.1"}, [](app::Config& c) { c.media.maxTiles = 2; });
+    // Joined one after another, so the first two take the two tiles.
+    auto red = makePeer(s, "stage", {"Red", 4, 440.0, 0.0});
+    REQUIRE(waitUntil([&] { return receiving(*red, 5); }, 20s));
+    auto green = makePeer(s, "stage", {"Green", 5, 660.0, 0.0});
+    REQUIRE(waitUntil([&] { return receiving(*green, 5) && red->roster().size() == 2; }, 20s));
+    auto blue = makePeer(s, "stage", {"Blue", 6, 880.0, 0.0});
+    REQUIRE(waitUntil(
+        [&] {
+            return receiving(*blue, 5) && red->roster().size() == 3 && green->roster().size() == 3;
+        },
+        20s));
+    room::Room* room = s.room("stage");
+    REQUIRE(room);
+    CHECK(room->isShown(red->participantId()));
+    CHECK(room->isShown(green->participantId()));
+    CHECK_FALSE(room->isShown(blue->participantId()));
+
+    // Two tiles, red and green; blue is drawn nowhere (its pad would sit at the top left, in
+    // the letterbox) and is asked to send its minimum.
+    const auto tiles = media::gridLayout(2, kWidth, kHeight);
+    auto colourAt = [&](const SyntheticPeer& p, const media::Rect& r) {
+        return tileColour(p.lastFrameRGB(), r);
+    };
+    CHECK(waitUntil(
+        [&] {
+            auto left = colourAt(*green, tiles[0]);
+            auto right = colourAt(*green, tiles[1]);
+            auto corner = green->lastFrameRGB().mean(0, 0, 64, 36);
+            return left[0] > 128 && left[2] < 100 && right[1] > 128 && right[2] < 100 &&
+                   corner[2] < 60;
+        },
+        10s));
+    CHECK(waitUntil([&] { return blue->lastSendHint()[0] == 64; }, 5s));
+    CHECK(blue->lastSendHint()[2] <= 30000);
+
+    // Blue speaks: it comes on stage in place of the one quiet longest (red: first on stage,
+    // never spoke); green keeps its tile.
+    blue->setToneVolume(0.3);
+    CHECK(waitUntil([&] { return room->isShown(blue->participantId()); }, 5s));
+    CHECK_FALSE(room->isShown(red->participantId()));
+    CHECK(waitUntil(
+        [&] {
+            auto left = colourAt(*green, tiles[0]);
+            auto right = colourAt(*green, tiles[1]);
+            return left[2] > 128 && left[0] < 100 && right[1] > 128 && right[2] < 100;
+        },
+        10s));
+    CHECK(waitUntil([&] { return blue->lastSendHint()[0] == tiles[0].width; }, 5s));
+    CHECK(waitUntil([&] { return red->lastSendHint()[0] == 64; }, 5s));
+}
+
 TEST_CASE("a participant who sends no video has a black tile with their name", "[room]") {
     TestServer s;
     auto sender = makePeer(s, "listen", {"Red", 4, 440.0});

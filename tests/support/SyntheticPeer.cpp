@@ -1214,8 +1214,9 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     /// Scales the sent video to fit `width` x `height` (never up; aspect ratio kept) and caps
     /// its bitrate, as web/js/room.js applySendHint() does with scaleResolutionDownBy.
     void applySendHint(int width, int height, int maxBitrate) {
-        if (!opts.followSendHints || width <= 0 || height <= 0) return;
+        if (width <= 0 || height <= 0) return;
         lastHint = {width, height, maxBitrate};
+        if (!opts.followSendHints) return;
         if (!sendSize) return;  // applied when the send branch is built (the hint comes first)
         double scale = std::max({1.0, double(opts.width) / width, double(opts.height) / height});
         int w = std::max(2, int(opts.width / scale) & ~1);
@@ -1275,6 +1276,10 @@ void SyntheticPeer::leave() {
             &d, nullptr);
         g_source_attach(d.closeTimer.get(), d.ctx.get());
     }
+}
+
+std::array<int, 3> SyntheticPeer::lastSendHint() const {
+    return impl_->lastHint;
 }
 
 bool SyntheticPeer::requestKeyframe() {

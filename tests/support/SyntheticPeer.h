@@ -147,6 +147,9 @@ public:
     /// Sends `leave`, tears the media down; the socket closes when the server closes it after
     /// its `bye` (or after 2 s at the latest).
     void leave();
+    /// The latest `send-hint` from the server: width, height (pixels), maxBitrate (bps); zeros
+    /// before one came. Main thread.
+    std::array<int, 3> lastSendHint() const;
     /// Sends a text frame as is (queued until the socket is open).
     void sendRaw(std::string text);
     /// Asks the server for a keyframe of the composite now, as a decoder that lost a frame
