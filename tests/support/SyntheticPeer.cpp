@@ -573,6 +573,10 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     GPtr<SoupWebsocketConnection> ws;
     std::vector<gulong> wsHandlers;
     SourcePtr closeTimer;
+    /// Once a second until the first video frame is decoded: asks for a keyframe, as a
+    /// browser's receiver does when it has nothing decodable (the server's first keyframe can
+    /// arrive before this side's SRTP keys and be dropped).
+    SourcePtr firstFrameTimer;
     std::vector<std::string> pendingOut;  // sendRaw before the socket opened
 
     ElementPtr pipeline;
@@ -625,10 +629,29 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         }
         connectSocket();
         g_main_context_pop_thread_default(ctx.get());
+        if (opts.receiveVideo) {
+            firstFrameTimer.reset(g_timeout_source_new(1000));
+            g_source_set_callback(
+                firstFrameTimer.get(),
+                [](gpointer p) noexcept -> gboolean {
+                    auto* self = static_cast<Impl*>(p);
+                    {
+                        std::lock_guard lock(self->stats->mutex);
+                        if (self->stats->videoFrames > 0) return G_SOURCE_REMOVE;
+                    }
+                    if (self->securedUs > 0 &&
+                        g_get_monotonic_time() - self->securedUs >= G_USEC_PER_SEC)
+                        self->requestCompositeKeyframe();
+                    return G_SOURCE_CONTINUE;
+                },
+                this, nullptr);
+            g_source_attach(firstFrameTimer.get(), ctx.get());
+        }
     }
 
     void shutdown() {
         closeTimer.reset();
+        firstFrameTimer.reset();
         stopPipeline();
         dropSocket(true);
     }
@@ -1236,6 +1259,28 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         requestKeyframes();
     }
 
+    /// An upstream force-key-unit event into webrtcbin's video src pad: RTCP PLI/FIR.
+    bool requestCompositeKeyframe() {
+        if (!webrtc) return false;
+        bool sent = false;
+        GstIterator* it = gst_element_iterate_src_pads(webrtc.get());
+        GValue item = G_VALUE_INIT;
+        while (!sent && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+            auto* pad = GST_PAD(g_value_get_object(&item));
+            CapsPtr caps(gst_pad_get_current_caps(pad));
+            const GstStructure* st = caps && !gst_caps_is_empty(caps.get())
+                                         ? gst_caps_get_structure(caps.get(), 0)
+                                         : nullptr;
+            if (st && g_strcmp0(gst_structure_get_string(st, "media"), "video") == 0)
+                sent = gst_pad_send_event(
+                    pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+            g_value_reset(&item);
+        }
+        g_value_unset(&item);
+        gst_iterator_free(it);
+        return sent;
+    }
+
     void requestKeyframes() {
         for (auto& e : encoders)
             gst_element_send_event(
@@ -1283,25 +1328,7 @@ std::array<int, 3> SyntheticPeer::lastSendHint() const {
 }
 
 bool SyntheticPeer::requestKeyframe() {
-    Impl& d = *impl_;
-    if (!d.webrtc) return false;
-    bool sent = false;
-    GstIterator* it = gst_element_iterate_src_pads(d.webrtc.get());
-    GValue item = G_VALUE_INIT;
-    while (!sent && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-        auto* pad = GST_PAD(g_value_get_object(&item));
-        CapsPtr caps(gst_pad_get_current_caps(pad));
-        const GstStructure* st = caps && !gst_caps_is_empty(caps.get())
-                                     ? gst_caps_get_structure(caps.get(), 0)
-                                     : nullptr;
-        if (st && g_strcmp0(gst_structure_get_string(st, "media"), "video") == 0)
-            sent = gst_pad_send_event(
-                pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
-        g_value_reset(&item);
-    }
-    g_value_unset(&item);
-    gst_iterator_free(it);
-    return sent;
+    return impl_->requestCompositeKeyframe();
 }
 
 void SyntheticPeer::sendRaw(std::string text) {
