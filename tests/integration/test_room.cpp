@@ -3,6 +3,7 @@
 #include <glib/gstdio.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <string>
@@ -516,6 +517,42 @@ TEST_CASE("viewers in different tiers get different sizes from one composite", "
         10s));
     CHECK(room->videoMixer().activeEncoders() == 1);
     CHECK(framesDuring(*a, 1000ms) >= 10);
+}
+
+TEST_CASE("a tier keeps to its bitrate when the content does not fit", "[room][tiers]") {
+    // Three senders of moving SMPTE bars into a 150 kbps composite: at 30 fps that content
+    // needs over twice the rate even at VP8's coarsest quantizer. A viewer placed in a tier for
+    // its link must get the tier's rate (fewer frames), not the content's: the encoder used to
+    // send ~330 kbps here with its quantizer capped at 63, more at 56, and ~150 kbps at
+    // 12 fps since it drops frames (pipelines/video-encode-vp8.pipeline).
+    constexpr int kTierBps = 150000;
+    TestServer s(true, {"127.0.0.1"}, [](app::Config& c) { c.media.videoBitrate = kTierBps; });
+    std::vector<std::unique_ptr<SyntheticPeer>> peers;
+    for (const char* name : {"A", "B", "C"}) {
+        PeerOptions o = s.peerOptions("bitrate", name);
+        o.pattern = 0;  // smpte
+        o.horizontalSpeed = 4;
+        o.width = 640;
+        o.height = 360;
+        o.fps = 30;
+        o.videoBitrate = 1000000;
+        peers.push_back(std::make_unique<SyntheticPeer>(o));
+        peers.back()->start();
+    }
+    REQUIRE(waitUntil(
+        [&] {
+            return std::all_of(peers.begin(), peers.end(),
+                               [](const auto& p) { return receiving(*p, 30); });
+        },
+        20s));
+    testing::runFor(2000ms);  // past the joins' keyframes and the rate control's start
+    const SyntheticPeer& viewer = *peers[0];
+    const std::uint64_t bytes0 = viewer.videoBytesReceived();
+    const std::uint64_t frames = framesDuring(viewer, 4000ms);
+    const double bps = double(viewer.videoBytesReceived() - bytes0) * 8 / 4;
+    INFO(bps << " bps of video (RTP after SRTP) and " << frames << " frames in 4 s");
+    CHECK(bps < kTierBps * 1.3);  // the tier's rate, plus RTP/SRTP headers
+    CHECK(frames >= 20);          // still a moving picture (5+ fps)
 }
 
 TEST_CASE("keyframe requests to a shared encoder are rate-limited", "[room][tiers]") {
