@@ -121,6 +121,11 @@ struct Endpoint::Shared {
     std::atomic<unsigned> keyframeRequests{0};  ///< PLI and FIR about our video, cumulative.
     std::atomic<unsigned> otherBlocks{0};       ///< Report blocks about other SSRCs.
     std::atomic<guint32> otherSsrc{0};          ///< The last of those SSRCs.
+    /// Held while queuing a webrtcbin operation that creates transports (create-offer,
+    /// set-local-description) and while the destructor marks `closing` and queues its
+    /// get-stats: every such operation is queued before that get-stats, or never.
+    std::mutex operationsLock;
+    bool closing = false;  ///< Under operationsLock.
 };
 
 /// C trampolines; all noexcept (no exception crosses a C frame).
@@ -134,6 +139,9 @@ struct Callbacks {
 
     static void onNegotiationNeeded(GstElement* webrtc, gpointer data) noexcept {
         GST_DEBUG("[%s] negotiation needed", get(data).id.c_str());
+        auto& s = get(data);
+        std::lock_guard g(s.operationsLock);
+        if (s.closing) return;
         GstPromise* promise = gst_promise_new_with_change_func(
             onOfferCreated, wrap(*static_cast<SharedRef*>(data)), unwrapPlain);
         g_signal_emit_by_name(webrtc, "create-offer", nullptr, promise);
@@ -154,7 +162,14 @@ struct Callbacks {
             });
             return;
         }
-        g_signal_emit_by_name(s.webrtc, "set-local-description", offer, nullptr);
+        {
+            std::lock_guard g(s.operationsLock);
+            if (s.closing) {
+                gst_webrtc_session_description_free(offer);
+                return;
+            }
+            g_signal_emit_by_name(s.webrtc, "set-local-description", offer, nullptr);
+        }
         core::CharsPtr text(gst_sdp_message_as_text(offer->sdp));
         gst_webrtc_session_description_free(offer);
         core::postToMain([owner = s.owner, sdp = std::string(text.get())]() mutable {
@@ -715,38 +730,57 @@ void Endpoint::configureIce(const MediaConfig& config) {
 }
 
 namespace {
-/// Waits, at most `timeout`, until webrtcbin's operation thread has run everything queued
-/// before now (an offer still being set, with the transports it creates): get-stats is
-/// queued behind them and its promise is answered from that thread. Stopping webrtcbin while
-/// set-local-description is still building its transports leaked a transport receive bin
-/// about one time in thirty (GST_TRACERS=leaks, the bad-SDP test).
-void waitForPendingOperations(GstElement* webrtc, std::chrono::milliseconds timeout) {
+/// Completion of a get-stats queued behind webrtcbin's other operations: its promise is
+/// answered from webrtcbin's operation thread once everything queued before it has run.
+class OperationsBarrier {
+public:
+    /// Queues the get-stats on `webrtc`.
+    explicit OperationsBarrier(GstElement* webrtc) {
+        GstPromise* promise = gst_promise_new_with_change_func(
+            [](GstPromise*, gpointer data) noexcept {
+                Done& d = **static_cast<DoneRef*>(data);
+                {
+                    std::lock_guard g(d.lock);
+                    d.done = true;
+                }
+                d.cv.notify_all();
+            },
+            new DoneRef(done_), [](gpointer data) noexcept { delete static_cast<DoneRef*>(data); });
+        g_signal_emit_by_name(webrtc, "get-stats", nullptr, promise);
+        gst_promise_unref(promise);
+    }
+    /// Blocks the caller at most `timeout`; true if everything queued before ran.
+    bool wait(std::chrono::milliseconds timeout) {
+        std::unique_lock l(done_->lock);
+        return done_->cv.wait_for(l, timeout, [&] { return done_->done; });
+    }
+
+private:
     struct Done {
         std::mutex lock;
         std::condition_variable cv;
         bool done = false;
     };
     using DoneRef = std::shared_ptr<Done>;
-    auto done = std::make_shared<Done>();
-    GstPromise* promise = gst_promise_new_with_change_func(
-        [](GstPromise*, gpointer data) noexcept {
-            Done& d = **static_cast<DoneRef*>(data);
-            {
-                std::lock_guard g(d.lock);
-                d.done = true;
-            }
-            d.cv.notify_all();
-        },
-        new DoneRef(done), [](gpointer data) noexcept { delete static_cast<DoneRef*>(data); });
-    g_signal_emit_by_name(webrtc, "get-stats", nullptr, promise);
-    gst_promise_unref(promise);
-    std::unique_lock l(done->lock);
-    done->cv.wait_for(l, timeout, [&] { return done->done; });
-}
+    std::shared_ptr<Done> done_ = std::make_shared<Done>();
+};
 }  // namespace
 
 Endpoint::~Endpoint() {
-    if (webrtc_) waitForPendingOperations(webrtc_.get(), std::chrono::milliseconds(1000));
+    // Stopping webrtcbin while set-local-description is still building its transports leaks
+    // a transport receive bin (GST_TRACERS=leaks, ~1 run in 30 of the bad-SDP test): no new
+    // transport-creating operation is queued from now on, and we wait (at most 2 s, usually
+    // microseconds) for those already queued.
+    if (webrtc_) {
+        std::optional<OperationsBarrier> barrier;
+        {
+            std::lock_guard g(shared_->operationsLock);
+            shared_->closing = true;
+            barrier.emplace(webrtc_.get());
+        }
+        if (!barrier->wait(std::chrono::milliseconds(2000)))
+            GST_WARNING("[%s] webrtcbin still busy after 2 s; stopping it anyway", id_.c_str());
+    }
     for (gulong h : handlers_) g_signal_handler_disconnect(webrtc_.get(), h);
     handlers_.clear();
     if (binHandler_) g_signal_handler_disconnect(bin_.get(), binHandler_);

@@ -3,12 +3,18 @@
 // gst_deinit() make the leaks tracer warn; that fails the run.
 #define CATCH_CONFIG_RUNNER
 #include <gst/gst.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/Log.h"
@@ -29,6 +35,69 @@ void logHandler(const gchar* domain, GLogLevelFlags level, const gchar* message,
     }
     g_log_default_handler(domain, level, message, nullptr);
 }
+/// Reports a stalled main loop: the server and every peer's signalling share the default main
+/// context, so a callback that blocks it stops the whole room (a bug, whatever the test's
+/// outcome). A timeout source stamps a heartbeat every 100 ms while the context is iterated;
+/// a thread warns when the last beat is over 3 s old while a thread is iterating the context
+/// (owns it): one of its callbacks has not returned. With MIXMEET_STALL_GDB=1 it also prints every
+/// thread's backtrace (gdb), once.
+class StallWatch {
+public:
+    StallWatch() {
+        beat_.store(g_get_monotonic_time());
+        source_ = g_timeout_add(
+            100,
+            [](gpointer d) -> gboolean {
+                static_cast<StallWatch*>(d)->beat_.store(g_get_monotonic_time());
+                return G_SOURCE_CONTINUE;
+            },
+            this);
+        thread_ = std::thread([this] { run(); });
+    }
+    ~StallWatch() {
+        {
+            std::lock_guard g(lock_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+        g_source_remove(source_);
+    }
+
+private:
+    void run() {
+        std::unique_lock g(lock_);
+        bool reported = false, dumped = false;
+        while (!wake_.wait_for(g, std::chrono::milliseconds(500), [this] { return stop_; })) {
+            const gint64 age = g_get_monotonic_time() - beat_.load();
+            // Between tests nobody iterates the context: only a context that some thread
+            // holds (acquired, dispatching) and that does not beat is stalled.
+            const bool busy = !g_main_context_is_owner(g_main_context_default()) &&
+                              !g_main_context_acquire(g_main_context_default());
+            if (!busy) g_main_context_release(g_main_context_default());
+            if (age < 3 * G_USEC_PER_SEC || !busy) {
+                if (reported && age < G_USEC_PER_SEC) reported = false;
+                continue;
+            }
+            if (!reported)
+                std::fprintf(stderr, "main loop stalled: no iteration for %.1f s\n", age / 1e6);
+            reported = true;
+            if (!dumped && g_getenv("MIXMEET_STALL_GDB")) {
+                dumped = true;
+                std::string cmd =
+                    "gdb -p " + std::to_string(getpid()) + " -batch -ex 'thread apply all bt' 1>&2";
+                if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "gdb failed\n");
+            }
+        }
+    }
+
+    guint source_ = 0;
+    std::atomic<gint64> beat_{0};
+    std::mutex lock_;
+    std::condition_variable wake_;
+    bool stop_ = false;
+    std::thread thread_;
+};
 }  // namespace
 
 /// Log lines with password-reset links written so far (a copy; thread-safe).
@@ -44,7 +113,11 @@ int main(int argc, char** argv) {
     g_log_set_default_handler(logHandler, nullptr);
     g_log_set_handler("GStreamer", static_cast<GLogLevelFlags>(G_LOG_LEVEL_MASK), logHandler,
                       nullptr);
-    int failed = Catch::Session().run(argc, argv);
+    int failed = 0;
+    {
+        StallWatch watch;
+        failed = Catch::Session().run(argc, argv);
+    }
     // Let idle teardown work (deferred room/connection destruction) finish.
     while (g_main_context_iteration(nullptr, FALSE)) {
     }

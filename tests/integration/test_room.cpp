@@ -59,7 +59,9 @@ std::string describe(const std::vector<std::unique_ptr<SyntheticPeer>>& peers) {
     for (const auto& p : peers) {
         auto size = p->lastVideoSize();
         out += p->options().name + ": ice=" + p->iceConnectionState() +
-               " pc=" + p->connectionState() + " rtcp-sent=" + std::to_string(p->rtcpSent()) +
+               " pc=" + p->connectionState() + " dtls=" + (p->securedAtUs() > 0 ? "done" : "no") +
+               " video-bytes=" + std::to_string(p->videoBytesReceived()) +
+               " rtcp-sent=" + std::to_string(p->rtcpSent()) +
                " frames=" + std::to_string(p->videoFramesDecoded()) +
                " size=" + std::to_string(size[0]) + "x" + std::to_string(size[1]) +
                " audio=" + std::to_string(p->audioSamplesReceived()) +
@@ -659,12 +661,20 @@ TEST_CASE("a participant who sends no video has a black tile with their name", "
     o.sendVideo = false;
     SyntheticPeer listener(o);
     listener.start();
-    REQUIRE(waitUntil(
+    bool started = waitUntil(
         [&] {
             return receiving(*sender, 10) && sender->roster().size() == 2 && listener.connected() &&
                    listener.videoFramesDecoded() > 10;
         },
-        20s));
+        20s);
+    INFO("Red: ice=" << sender->iceConnectionState() << " dtls=" << (sender->securedAtUs() > 0)
+                     << " frames=" << sender->videoFramesDecoded() << " video bytes="
+                     << sender->videoBytesReceived() << " audio=" << sender->audioSamplesReceived()
+                     << " roster=" << sender->roster().size() << "; Listener: ice="
+                     << listener.iceConnectionState() << " dtls=" << (listener.securedAtUs() > 0)
+                     << " frames=" << listener.videoFramesDecoded()
+                     << " video bytes=" << listener.videoBytesReceived());
+    REQUIRE(started);
     auto tiles = media::gridLayout(2, kWidth, kHeight);
     std::size_t index = sender->roster().at(0).name == "Listener" ? 0 : 1;
     const media::Rect& tile = tiles[index];
