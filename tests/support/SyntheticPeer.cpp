@@ -926,7 +926,11 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         }
         webrtcHandlers.clear();
         busWatch.reset();
+        const gint64 t0 = g_get_monotonic_time();
         gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+        if (const gint64 took = g_get_monotonic_time() - t0; took > 2 * G_USEC_PER_SEC)
+            g_warning("peer %s: stopping its pipeline took %.1f s", opts.name.c_str(),
+                      took / 1e6);
         valves.clear();
         encoders.clear();
         webrtc.reset();
