@@ -21,8 +21,8 @@ public:
         std::size_t maxSpeakers = 3;   ///< Private encodes at most.
         double thresholdDbfs = -50.0;  ///< Smoothed level above which someone speaks.
         int holdMs = 800;              ///< Stays a speaker this long after dropping below.
-        double smoothing =
-            0.3;  ///< Release: exponential smoothing per tick (0..1]; rises are instant.
+        /// Release: exponential smoothing per tick (0..1]; rises are instant.
+        double smoothing = 0.3;
     };
     struct Level {
         std::string id;

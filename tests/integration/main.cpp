@@ -39,8 +39,8 @@ void logHandler(const gchar* domain, GLogLevelFlags level, const gchar* message,
 /// context, so a callback that blocks it stops the whole room (a bug, whatever the test's
 /// outcome). A timeout source stamps a heartbeat every 100 ms while the context is iterated;
 /// a thread warns when the last beat is over 3 s old while a thread is iterating the context
-/// (owns it): one of its callbacks has not returned. With MIXMEET_STALL_GDB=1 it also prints every
-/// thread's backtrace (gdb), once.
+/// (owns it): one of its callbacks has not returned. With MIXMEET_STALL_GDB=1 it also prints
+/// every thread's backtrace (gdb), once.
 class StallWatch {
 public:
     StallWatch() {
@@ -72,8 +72,7 @@ private:
             const gint64 age = g_get_monotonic_time() - beat_.load();
             // Between tests nobody iterates the context: only a context that some thread
             // holds (acquired, dispatching) and that does not beat is stalled.
-            const bool busy = !g_main_context_is_owner(g_main_context_default()) &&
-                              !g_main_context_acquire(g_main_context_default());
+            const bool busy = !g_main_context_acquire(g_main_context_default());
             if (!busy) g_main_context_release(g_main_context_default());
             if (age < 3 * G_USEC_PER_SEC || !busy) {
                 if (reported && age < G_USEC_PER_SEC) reported = false;

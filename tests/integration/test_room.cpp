@@ -53,20 +53,22 @@ bool receiving(const SyntheticPeer& p, uint64_t minFrames) {
            size[1] == kHeight && p.audioSamplesReceived() > 48000 / 2;
 }
 
-/// One line per peer for failure messages.
+/// One line about a peer for failure messages.
+std::string describe(const SyntheticPeer& p) {
+    auto size = p.lastVideoSize();
+    return p.options().name + ": ice=" + p.iceConnectionState() + " pc=" + p.connectionState() +
+           " dtls=" + (p.securedAtUs() > 0 ? "done" : "no") +
+           " video-bytes=" + std::to_string(p.videoBytesReceived()) +
+           " rtcp-sent=" + std::to_string(p.rtcpSent()) +
+           " frames=" + std::to_string(p.videoFramesDecoded()) +
+           " size=" + std::to_string(size[0]) + "x" + std::to_string(size[1]) +
+           " audio=" + std::to_string(p.audioSamplesReceived()) +
+           " roster=" + std::to_string(p.roster().size()) + "\n";
+}
+
 std::string describe(const std::vector<std::unique_ptr<SyntheticPeer>>& peers) {
     std::string out;
-    for (const auto& p : peers) {
-        auto size = p->lastVideoSize();
-        out += p->options().name + ": ice=" + p->iceConnectionState() +
-               " pc=" + p->connectionState() + " dtls=" + (p->securedAtUs() > 0 ? "done" : "no") +
-               " video-bytes=" + std::to_string(p->videoBytesReceived()) +
-               " rtcp-sent=" + std::to_string(p->rtcpSent()) +
-               " frames=" + std::to_string(p->videoFramesDecoded()) +
-               " size=" + std::to_string(size[0]) + "x" + std::to_string(size[1]) +
-               " audio=" + std::to_string(p->audioSamplesReceived()) +
-               " roster=" + std::to_string(p->roster().size()) + "\n";
-    }
+    for (const auto& p : peers) out += describe(*p);
     return out;
 }
 
@@ -667,13 +669,7 @@ TEST_CASE("a participant who sends no video has a black tile with their name", "
                    listener.videoFramesDecoded() > 10;
         },
         20s);
-    INFO("Red: ice=" << sender->iceConnectionState() << " dtls=" << (sender->securedAtUs() > 0)
-                     << " frames=" << sender->videoFramesDecoded() << " video bytes="
-                     << sender->videoBytesReceived() << " audio=" << sender->audioSamplesReceived()
-                     << " roster=" << sender->roster().size() << "; Listener: ice="
-                     << listener.iceConnectionState() << " dtls=" << (listener.securedAtUs() > 0)
-                     << " frames=" << listener.videoFramesDecoded()
-                     << " video bytes=" << listener.videoBytesReceived());
+    INFO(describe(*sender) << describe(listener));
     REQUIRE(started);
     auto tiles = media::gridLayout(2, kWidth, kHeight);
     std::size_t index = sender->roster().at(0).name == "Listener" ? 0 : 1;
