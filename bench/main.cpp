@@ -86,7 +86,7 @@ struct Row {
     long serverRssKiB = 0;
     double fpsMin = 0, fpsMedian = 0;
     double kbpsMin = 0, kbpsMedian = 0;
-    std::optional<mixmeet::bench::RoomStats> stats;
+    std::optional<mixmeet::testing::RoomStats> stats;
     double keyframesPerSecond = -1;  // the tier encoders' keyframes in the window; -1 unknown
     double g2gP50 = 0, g2gP95 = 0, directP50 = 0, directP95 = 0;
     std::size_t latencySamples = 0;
@@ -124,7 +124,7 @@ void printHeader(const Options& o) {
 }
 
 void printRow(const Options& o, const Row& r) {
-    auto count = [&](long mixmeet::bench::RoomStats::*field) {
+    auto count = [&](long mixmeet::testing::RoomStats::*field) {
         return r.stats ? std::to_string(r.stats.value().*field) : std::string("n/a");
     };
     const bool video = !o.audioOnly && r.latencySamples > 0;
@@ -136,10 +136,10 @@ void printRow(const Options& o, const Row& r) {
         r.n, r.complete ? "" : "*", r.serverCpu, r.serverCpu / r.n, r.peersCpu,
         o.audioOnly ? "-" : fmt("%.1f / %.1f", r.fpsMin, r.fpsMedian).c_str(),
         fmt("%.0f / %.0f", r.kbpsMin, r.kbpsMedian).c_str(),
-        count(&mixmeet::bench::RoomStats::vp8Encoders).c_str(),
+        count(&mixmeet::testing::RoomStats::vp8Encoders).c_str(),
         r.keyframesPerSecond < 0 ? "n/a" : fmt("%.1f", r.keyframesPerSecond, 0).c_str(),
-        count(&mixmeet::bench::RoomStats::opusEncoders).c_str(),
-        count(&mixmeet::bench::RoomStats::elements).c_str(), double(r.serverRssKiB) / 1024.0,
+        count(&mixmeet::testing::RoomStats::opusEncoders).c_str(),
+        count(&mixmeet::testing::RoomStats::elements).c_str(), double(r.serverRssKiB) / 1024.0,
         video ? fmt("%.0f / %.0f", r.g2gP50, r.g2gP95).c_str() : "-",
         video ? fmt("%.0f / %.0f", r.directP50, r.directP95).c_str() : "-",
         video ? fmt("%.0f / %.0f", r.g2gP50 - r.directP50, r.g2gP95 - r.directP95).c_str() : "-",
@@ -153,8 +153,9 @@ void printRow(const Options& o, const Row& r) {
 std::optional<Row> runOnce(const Options& o, int n) {
     Row row;
     row.n = n;
-    mixmeet::bench::ServerProcess server({o.server, o.width, o.height, o.fps, o.videoBitrate,
-                                          std::max(n + 1, 2), o.jitterBufferMs, o.mixerLatencyMs});
+    mixmeet::testing::ServerProcess server({o.server, o.width, o.height, o.fps, o.videoBitrate,
+                                            std::max(n + 1, 2), o.jitterBufferMs,
+                                            o.mixerLatencyMs});
     if (o.keep) server.keepFiles();
     std::string error;
     if (!server.start(error)) {

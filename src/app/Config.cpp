@@ -103,6 +103,8 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
     r.str("mail", "username", c.mail.username);
     r.str("mail", "password", c.mail.password);
     r.integer("room", "max_participants", m.maxParticipants, 1, 100);
+    r.integer("limits", "max_rooms", c.limits.maxRooms, 1, 10000);
+    r.integer("limits", "malloc_arenas", c.mallocArenas, 0, 1024);
     r.integer("video", "width", m.width, 64, 3840);
     r.integer("video", "height", m.height, 64, 2160);
     r.integer("video", "framerate", m.framerate, 1, 60);

@@ -6,6 +6,7 @@
 #include "core/Result.h"
 #include "mail/Mailer.h"
 #include "media/MediaConfig.h"
+#include "room/Capacity.h"
 
 namespace mixmeet::app {
 
@@ -25,6 +26,11 @@ struct Config {
     std::string passwordHash = "interactive";
     mail::MailConfig mail;
     media::MediaConfig media;
+    room::Limits limits;  ///< [limits] max_rooms
+    /// [limits] malloc_arenas: glibc malloc arenas at most (M_ARENA_MAX; 0: glibc's default of
+    /// 8 per core). Each thread that allocates may otherwise get its own, and memory freed
+    /// into an arena stays with the process (docs/performance.md, "Memory per room").
+    int mallocArenas = 2;
 };
 
 /// Built-in defaults: web/ and pipelines/ from the source tree.

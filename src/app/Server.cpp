@@ -5,6 +5,7 @@
 #include "core/Json.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
+#include "media/Teardown.h"
 #include "store/SqliteStore.h"
 
 #define GST_CAT_DEFAULT mixmeet_app_debug
@@ -35,6 +36,11 @@ Server::~Server() {
     rooms_.reset();
     touchTimer_.reset();
     presence_.reset();
+    // The rooms' pipelines go to NULL on teardown threads; wait for them (bounded: one stuck
+    // for good must not keep the process from exiting).
+    if (!media::Teardown::drain(std::chrono::milliseconds(kTeardownDrainMs)))
+        g_warning("%zu media elements still stopping after %u ms", media::Teardown::pending(),
+                  kTeardownDrainMs);
 }
 
 core::Status Server::start() {
@@ -66,7 +72,9 @@ core::Status Server::start() {
     auto fragments = media::Fragments::load(config_.pipelinesDir);
     if (!fragments) return fragments.error();
     fragments_ = std::move(fragments).value();
-    rooms_ = std::make_unique<room::RoomRegistry>(config_.media, *fragments_);
+    // Now, while threads can be had: a room that fails to build later is torn down on them.
+    media::Teardown::start();
+    rooms_ = std::make_unique<room::RoomRegistry>(config_.media, *fragments_, config_.limits);
 
     http::HttpServer::Options options{config_.address, config_.port, config_.webDir};
     http_ = std::make_unique<http::HttpServer>(

@@ -34,6 +34,8 @@ public:
     /// Opens the store (repairing history rows a crash left open), loads the pipeline
     /// fragments and starts listening. Errors "config", "db", "listen".
     core::Status start();
+    /// How long the destructor waits for media elements still stopping, ms.
+    static constexpr unsigned kTeardownDrainMs = 5000;
     /// Says bye to every client and closes their sockets; they disappear from
     /// connectionCount() as the close handshakes finish (keep iterating the main context).
     void shutdown();

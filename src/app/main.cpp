@@ -8,9 +8,11 @@
 
 #include "app/Config.h"
 #include "app/Server.h"
+#include "core/Heap.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "core/OpenSsl.h"
+#include "media/Teardown.h"
 #include "mixmeet-config.h"
 
 namespace {
@@ -61,6 +63,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "mixmeet: %s\n", config.error().message.c_str());
         return 1;
     }
+    if (int arenas = mixmeet::core::limitHeapArenas(config.value().mallocArenas))
+        g_message("malloc arenas: at most %d", arenas);
     mixmeet::core::setMainContext(g_main_context_default());
     GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
     int status = 0;
@@ -86,6 +90,8 @@ int main(int argc, char** argv) {
         }
     }
     g_main_loop_unref(loop);
-    gst_deinit();
+    // An element stuck going to NULL (media/Teardown.h) would keep gst_deinit waiting; the
+    // process exits without it then (the Server already waited, bounded).
+    if (mixmeet::media::Teardown::pending() == 0) gst_deinit();
     return status;
 }

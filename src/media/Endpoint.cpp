@@ -1,5 +1,6 @@
 #include "media/Endpoint.h"
 #include "media/KeyframeThrottle.h"
+#include "media/Teardown.h"
 
 #include <gst/app/gstappsrc.h>
 #include <gst/rtp/gstrtcpbuffer.h>
@@ -769,29 +770,29 @@ private:
 Endpoint::~Endpoint() {
     // Stopping webrtcbin while set-local-description is still building its transports leaks
     // a transport receive bin (GST_TRACERS=leaks, ~1 run in 30 of the bad-SDP test): no new
-    // transport-creating operation is queued from now on, and we wait (at most 2 s, usually
-    // microseconds) for those already queued.
+    // transport-creating operation is queued from now on, and those already queued finish
+    // (waited for at most 2 s, usually microseconds) before the bin goes to NULL.
+    std::shared_ptr<OperationsBarrier> barrier;
     if (webrtc_) {
-        std::optional<OperationsBarrier> barrier;
-        {
-            std::lock_guard g(shared_->operationsLock);
-            shared_->closing = true;
-            barrier.emplace(webrtc_.get());
-        }
-        if (!barrier->wait(std::chrono::milliseconds(2000)))
-            GST_WARNING("[%s] webrtcbin still busy after 2 s; stopping it anyway", id_.c_str());
+        std::lock_guard g(shared_->operationsLock);
+        shared_->closing = true;
+        barrier = std::make_shared<OperationsBarrier>(webrtc_.get());
     }
     for (gulong h : handlers_) g_signal_handler_disconnect(webrtc_.get(), h);
     handlers_.clear();
     if (binHandler_) g_signal_handler_disconnect(bin_.get(), binHandler_);
     if (rtcpHandler_) g_signal_handler_disconnect(rtpSession_.get(), rtcpHandler_);
     rtpSession_.reset();
-    if (bin_ && pipeline_) {
-        // Order verified on 1.22 (design.md): remove (unlinks the ghost pads from the room's
-        // tee and compositor), then NULL; never from a webrtcbin thread.
+    if (!bin_) return;
+    // Order verified on 1.22 (design.md): remove (unlinks the ghost pads from the room's tee
+    // and compositor), then NULL; never from a webrtcbin thread. The wait and the NULL run on
+    // a teardown thread (media/Teardown.h): the main loop never waits for a streaming thread.
+    if (pipeline_ && GST_OBJECT_PARENT(bin_.get()) == GST_OBJECT(pipeline_))
         gst_bin_remove(pipeline_, bin_.get());
-        gst_element_set_state(bin_.get(), GST_STATE_NULL);
-    }
+    Teardown::submit(std::move(bin_), [barrier, id = id_] {
+        if (barrier && !barrier->wait(std::chrono::milliseconds(2000)))
+            GST_WARNING("[%s] webrtcbin still busy after 2 s; stopping it anyway", id.c_str());
+    });
 }
 
 core::Status Endpoint::applyAnswer(const std::string& sdp) {

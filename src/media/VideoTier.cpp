@@ -3,6 +3,7 @@
 #include <gst/video/video.h>
 
 #include "core/Log.h"
+#include "media/Teardown.h"
 
 #define GST_CAT_DEFAULT mixmeet_media_debug
 
@@ -93,10 +94,12 @@ VideoTier::~VideoTier() {
                  " out, %" G_GUINT64_FORMAT " dropped; %s",
                  spec_.name.c_str(), in, out, drop, text ? text.get() : "no caps");
     }
+    // Removing the bin unlinks it from the composite tee; it goes to NULL on a teardown
+    // thread (media/Teardown.h): the main loop never waits for its encoder's streaming thread.
     if (GST_OBJECT_PARENT(bin_.get()) == GST_OBJECT(pipeline_))
         gst_bin_remove(pipeline_, bin_.get());
-    gst_element_set_state(bin_.get(), GST_STATE_NULL);
     if (compositePad_) gst_element_release_request_pad(compositeTee_.get(), compositePad_.get());
+    Teardown::submit(std::move(bin_));
     GST_INFO("tier %s stopped", spec_.name.c_str());
 }
 

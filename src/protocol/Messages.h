@@ -33,6 +33,10 @@ inline constexpr const char* kBadState = "bad-state";
 inline constexpr const char* kUnsupportedVersion = "unsupported-version";
 inline constexpr const char* kBadSdp = "bad-sdp";
 inline constexpr const char* kRoomFull = "room-full";
+/// A new room past [limits] max_rooms.
+inline constexpr const char* kRoomLimit = "room-limit";
+/// The server is short of descriptors, threads or memory, or a room could not be started.
+inline constexpr const char* kServerBusy = "server-busy";
 inline constexpr const char* kInternal = "internal";
 inline constexpr const char* kUnauthenticated = "unauthenticated";
 inline constexpr const char* kNoSuchMeeting = "no-such-meeting";

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <optional>
+#include <system_error>
 
+#include "core/Heap.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "media/Layout.h"
+#include "media/Teardown.h"
 #include "media/TierController.h"
+#include "protocol/Messages.h"
 
 #define GST_CAT_DEFAULT mixmeet_room_debug
 
@@ -123,22 +127,45 @@ core::Status Room::build() {
         [](gpointer d) { delete static_cast<std::weak_ptr<Room*>*>(d); });
     g_source_attach(livenessTimer_.get(), core::mainContext());
 
+    return start();
+}
+
+core::Status Room::start() {
+    // A pipeline that cannot reach PLAYING (a thread or descriptor could not be had, an
+    // element failed) is refused; ~Room tears down what did start.
     if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-        return makeError("internal", "the room pipeline did not start");
+        return makeError(protocol::errc::kServerBusy, "the room's media could not be started");
     // Live pipeline: returns as soon as PLAYING (NO_PREROLL); the bound is a safety net.
-    gst_element_get_state(pipeline_.get(), nullptr, nullptr, GST_SECOND);
-    audio_->start(pipeline_.get());
+    if (gst_element_get_state(pipeline_.get(), nullptr, nullptr, GST_SECOND) ==
+        GST_STATE_CHANGE_FAILURE)
+        return makeError(protocol::errc::kServerBusy, "the room's media could not be started");
+    try {
+        audio_->start(pipeline_.get());
+    } catch (const std::system_error& e) {  // std::thread could not create the mixer thread.
+        GST_ERROR("[%s] cannot start the audio mixer: %s", name_.c_str(), e.what());
+        return makeError(protocol::errc::kServerBusy, "the room's audio mixer could not start");
+    }
     g_message("room %s: created", name_.c_str());
     return core::Ok{};
 }
 
 Room::~Room() {
     livenessTimer_.reset();
-    audio_->stop();
+    if (audio_) audio_->stop();
     while (!members_.empty()) remove(members_.back()->id, {}, {}, {});
     busWatch_.reset();
-    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+    tearDown();
     g_message("room %s: closed", name_.c_str());
+}
+
+void Room::tearDown() {
+    // What refers into the pipeline goes first, here (the tiers hand their bins over on
+    // their own); then the pipeline goes to NULL on a teardown thread (media/Teardown.h) and
+    // its memory back to the system: the main loop never waits for a streaming thread.
+    video_.reset();
+    audio_.reset();
+    sharedAudioTee_.reset();
+    if (pipeline_) media::Teardown::submit(std::move(pipeline_), {}, [] { core::trimHeap(); });
 }
 
 core::Result<std::string> Room::join(const std::string& displayName,

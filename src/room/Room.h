@@ -33,7 +33,9 @@ public:
         virtual void onRoomEmpty(const std::string& roomName) = 0;
     };
 
-    /// Builds and starts the pipeline. Error "internal" if it cannot be built or started.
+    /// Builds and starts the pipeline. Errors: "internal" if it cannot be built (a fragment),
+    /// "server-busy" if it cannot be started (a state change failed, a thread could not be
+    /// created); what was built is then torn down off the main thread.
     static core::Result<std::unique_ptr<Room>> create(std::string name,
                                                       const media::MediaConfig& config,
                                                       const media::Fragments& fragments,
@@ -84,6 +86,10 @@ private:
     Room(std::string name, const media::MediaConfig& config, const media::Fragments& fragments,
          Listener& listener);
     core::Status build();
+    /// Brings the built pipeline to PLAYING and starts the mixer thread.
+    core::Status start();
+    /// Frees the mixers and hands the pipeline to media::Teardown (destructor).
+    void tearDown();
     Member* find(const std::string& id);
     void remove(const std::string& id, const std::string& reason, const std::string& code,
                 const std::string& message);

@@ -1,11 +1,17 @@
 #include "room/RoomRegistry.h"
 
+#include "core/Log.h"
 #include "core/MainContext.h"
+#include "core/ProcessResources.h"
+#include "protocol/Messages.h"
+
+#define GST_CAT_DEFAULT mixmeet_room_debug
 
 namespace mixmeet::room {
 
-RoomRegistry::RoomRegistry(media::MediaConfig config, const media::Fragments& fragments)
-    : config_(std::move(config)), fragments_(fragments) {}
+RoomRegistry::RoomRegistry(media::MediaConfig config, const media::Fragments& fragments,
+                           Limits limits)
+    : config_(std::move(config)), limits_(limits), fragments_(fragments) {}
 
 RoomRegistry::~RoomRegistry() = default;
 
@@ -13,6 +19,7 @@ core::Result<RoomRegistry::Joined> RoomRegistry::join(const std::string& roomNam
                                                       const std::string& displayName,
                                                       ParticipantListener& listener) {
     auto it = rooms_.find(roomName);
+    if (auto admitted = admit(roomName, it == rooms_.end()); !admitted) return admitted.error();
     if (it == rooms_.end()) {
         auto room = Room::create(roomName, config_, fragments_, *this);
         if (!room) return room.error();
@@ -24,6 +31,36 @@ core::Result<RoomRegistry::Joined> RoomRegistry::join(const std::string& roomNam
         return id.error();
     }
     return Joined{id.value()};
+}
+
+core::Status RoomRegistry::admit(const std::string& roomName, bool newRoom) const {
+    namespace errc = protocol::errc;
+    if (newRoom && liveRoomCount() >= static_cast<std::size_t>(limits_.maxRooms)) {
+        g_message("room %s refused: %d rooms are open ([limits] max_rooms)", roomName.c_str(),
+                  limits_.maxRooms);
+        return core::makeError(errc::kRoomLimit,
+                               "The server has as many rooms open as it "
+                               "allows. Please try again later.");
+    }
+    ResourceCost need = cost::kParticipant;
+    if (newRoom) {
+        need.fds += cost::kRoom.fds;
+        need.threads += cost::kRoom.threads;
+        need.addressSpaceBytes += cost::kRoom.addressSpaceBytes;
+    }
+    if (auto scarce = shortfall(core::sampleProcessResources(), need)) {
+        g_warning("room %s: join refused, short of %s", roomName.c_str(), scarce->c_str());
+        return core::makeError(errc::kServerBusy,
+                               "The server is short of resources. Please try again later.");
+    }
+    return core::Ok{};
+}
+
+std::size_t RoomRegistry::liveRoomCount() const {
+    std::size_t n = 0;
+    for (const auto& [name, room] : rooms_)
+        if (room->participantCount() > 0) ++n;
+    return n;
 }
 
 void RoomRegistry::leave(const std::string& roomName, const std::string& participantId) {

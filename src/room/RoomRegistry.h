@@ -10,6 +10,7 @@
 #include "core/Result.h"
 #include "media/Fragments.h"
 #include "media/MediaConfig.h"
+#include "room/Capacity.h"
 #include "room/ParticipantListener.h"
 #include "room/Room.h"
 
@@ -18,19 +19,24 @@ namespace mixmeet::room {
 class RoomRegistry : public Room::Listener {
 public:
     /// `fragments` must outlive the registry.
-    RoomRegistry(media::MediaConfig config, const media::Fragments& fragments);
+    RoomRegistry(media::MediaConfig config, const media::Fragments& fragments, Limits limits = {});
     ~RoomRegistry() override;
 
     struct Joined {
         std::string participantId;
     };
-    /// Joins (creating if needed) room `roomName`. Errors as Room::join and Room::create.
+    /// Joins (creating if needed) room `roomName`. Errors as Room::join and Room::create, and
+    /// (admit()) "room-limit" for a new room past Limits::maxRooms, "server-busy" when the
+    /// process is short of descriptors, threads or address space.
     core::Result<Joined> join(const std::string& roomName, const std::string& displayName,
                               ParticipantListener& listener);
     /// Leaves; the room goes away at the next main-loop iteration if it is then empty.
     void leave(const std::string& roomName, const std::string& participantId);
     Room* find(const std::string& roomName);
     std::size_t roomCount() const { return rooms_.size(); }
+    /// Rooms with participants: those that count against Limits::maxRooms (an empty one is
+    /// going away).
+    std::size_t liveRoomCount() const;
     /// Calls fn for every room, in name order.
     template <typename Fn>
     void forEach(Fn&& fn) const {
@@ -41,7 +47,11 @@ public:
     void onRoomEmpty(const std::string& roomName) override;
 
 private:
+    /// Whether one more participant, in a new room if `newRoom`, may join now.
+    core::Status admit(const std::string& roomName, bool newRoom) const;
+
     media::MediaConfig config_;
+    Limits limits_;
     // Passed by argument.
     const media::Fragments& fragments_;
     std::map<std::string, std::unique_ptr<Room>> rooms_;

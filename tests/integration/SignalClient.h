@@ -52,6 +52,10 @@ public:
                soup_websocket_connection_get_state(conn_.get()) == SOUP_WEBSOCKET_STATE_OPEN;
     }
     bool closed() const { return closed_ || !conn_; }
+    /// The WebSocket close code the server sent (0 while open or if none).
+    unsigned short closeCode() const {
+        return conn_ ? soup_websocket_connection_get_close_code(conn_.get()) : 0;
+    }
     void send(const protocol::ClientMessage& m) { sendRaw(protocol::toJson(m)); }
     void sendRaw(const std::string& text) {
         if (open()) soup_websocket_connection_send_text(conn_.get(), text.c_str());

@@ -496,6 +496,8 @@ function wireSignaling() {
     const fatal = [
       'unsupported-version',
       'room-full',
+      'room-limit',
+      'server-busy',
       'bad-sdp',
       'internal',
       'unauthenticated',
@@ -505,6 +507,8 @@ function wireSignaling() {
       unauthenticated: 'This meeting is for signed-in users only: sign in to join.',
       'no-such-meeting': 'There is no such meeting.',
       'room-full': 'The meeting is full.',
+      'room-limit': 'The server has as many meetings running as it allows. Please try again later.',
+      'server-busy': 'The server is busy. Please try again in a moment.',
     }[code];
     if (code === 'bad-message' && state.chatPending) {
       state.chatPending = false;

@@ -1,17 +1,22 @@
-// The mixmeet server as a child process of the benchmark, so its CPU time and memory can be
-// read from /proc apart from the synthetic peers'.
+// The mixmeet server as a child process (of the benchmark, or of a test), so its CPU time and
+// memory can be read from /proc apart from the synthetic peers', its process limits lowered
+// (setrlimit between fork and exec), and its exit on SIGTERM observed.
 #pragma once
 
 #include <gio/gio.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "core/GstPtr.h"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
-namespace mixmeet::bench {
+namespace mixmeet::testing {
 
 struct ServerSettings {
     std::string binary;  ///< path of the `mixmeet` executable
@@ -22,6 +27,20 @@ struct ServerSettings {
     int maxParticipants = 25;
     int jitterBufferMs = 50;  ///< [webrtc] jitter_buffer_ms
     int mixerLatencyMs = 20;  ///< [webrtc] mixer_latency_ms
+    /// INI text appended to the config (a group repeated here adds to it; a key repeated
+    /// overrides it).
+    std::string extraConfig;
+    /// Soft and hard limits set in the child before exec: {RLIMIT_NOFILE, 200}, ...
+    std::vector<std::pair<int, rlim_t>> limits;
+    /// Environment variables set for the child (on top of ours): {"MALLOC_ARENA_MAX", "8"}.
+    std::vector<std::pair<std::string, std::string>> environment;
+};
+
+/// The answer to an HTTP GET.
+struct HttpReply {
+    unsigned status = 0;  ///< 0: no answer in time.
+    std::string body;
+    std::chrono::milliseconds elapsed{0};
 };
 
 /// Counts from GET /api/stats?room=NAME.
@@ -49,8 +68,11 @@ public:
     /// its "mixmeet: listening on http://127.0.0.1:PORT/" line. false with `error` set when
     /// it does not come.
     bool start(std::string& error);
-    /// Asks the server to stop and waits for it (bounded).
-    void stop();
+    /// Asks the server to stop (SIGTERM) and waits at most `patience` for it, then kills it
+    /// (SIGKILL). true if it exited on SIGTERM in time.
+    bool stop(std::chrono::milliseconds patience = std::chrono::seconds(10));
+    /// Whether the child is still running (it may have died: see logPath()).
+    bool running();
 
     pid_t pid() const { return pid_; }
     int port() const { return port_; }
@@ -61,6 +83,13 @@ public:
     /// GET /api/stats?room=`room` (waits at most 5 s); nothing when the server does not
     /// serve it or the room does not exist.
     std::optional<RoomStats> roomStats(const std::string& room);
+    /// GET `path` from the server (waits at most `timeout`).
+    HttpReply get(const std::string& path,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    /// The child's /proc/PID/status field `key` ("VmRSS", "Threads", "VmSize"): the number.
+    long statusField(const std::string& key) const;
+    /// Open descriptors of the child (/proc/PID/fd entries).
+    long openFds() const;
 
 private:
     struct Reader;
@@ -76,4 +105,4 @@ private:
     bool keep_ = false;
 };
 
-}  // namespace mixmeet::bench
+}  // namespace mixmeet::testing

@@ -8,9 +8,11 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
-namespace mixmeet::bench {
+namespace mixmeet::testing {
 
 using core::CharsPtr;
 using core::ErrorOut;
@@ -90,8 +92,8 @@ bool ServerProcess::start(std::string& error) {
         return false;
     }
     const std::string config = dir_ + "/bench.ini";
-    char text[1024];
-    std::snprintf(text, sizeof text,
+    char base[1024];
+    std::snprintf(base, sizeof base,
                   "[server]\naddress=127.0.0.1\nport=0\ndata_dir=%s/data\n"
                   "[room]\nmax_participants=%d\n"
                   "[video]\nwidth=%d\nheight=%d\nframerate=%d\nbitrate=%d\n"
@@ -101,8 +103,9 @@ bool ServerProcess::start(std::string& error) {
                   dir_.c_str(), settings_.maxParticipants, settings_.width, settings_.height,
                   settings_.framerate, settings_.videoBitrate, settings_.jitterBufferMs,
                   settings_.mixerLatencyMs);
+    const std::string text = base + settings_.extraConfig;
     ErrorOut err;
-    if (!g_file_set_contents(config.c_str(), text, -1, err.out())) {
+    if (!g_file_set_contents(config.c_str(), text.c_str(), -1, err.out())) {
         error = std::string("cannot write config: ") + err.message();
         return false;
     }
@@ -110,6 +113,23 @@ bool ServerProcess::start(std::string& error) {
     GPtr<GSubprocessLauncher> launcher =
         GPtr<GSubprocessLauncher>::adopt(g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE));
     g_subprocess_launcher_set_stderr_file_path(launcher.get(), logPath().c_str());
+    for (const auto& [name, value] : settings_.environment)
+        g_subprocess_launcher_setenv(launcher.get(), name.c_str(), value.c_str(), TRUE);
+    if (!settings_.limits.empty()) {
+        // Runs in the child between fork and exec: async-signal-safe calls only.
+        g_subprocess_launcher_set_child_setup(
+            launcher.get(),
+            [](gpointer data) {
+                for (const auto& [resource, value] :
+                     *static_cast<std::vector<std::pair<int, rlim_t>>*>(data)) {
+                    struct rlimit rl {
+                        value, value
+                    };
+                    setrlimit(resource, &rl);
+                }
+            },
+            &settings_.limits, nullptr);
+    }
     process_ = GPtr<GSubprocess>::adopt(
         g_subprocess_launcher_spawn(launcher.get(), err.out(), settings_.binary.c_str(), "serve",
                                     "--config", config.c_str(), nullptr));
@@ -124,13 +144,13 @@ bool ServerProcess::start(std::string& error) {
     Reader::next(reader_);
 
     const std::string prefix = "mixmeet: listening on http://127.0.0.1:";
-    testing::waitUntil(
+    waitUntil(
         [&] {
             for (const auto& line : reader_->lines)
                 if (line.rfind(prefix, 0) == 0) port_ = std::atoi(line.c_str() + prefix.size());
             return port_ > 0 || reader_->eof;
         },
-        20s);
+        std::chrono::seconds(20));
     if (port_ <= 0) {
         error = "the server did not report its port (log: " + logPath() + ")";
         keep_ = true;
@@ -139,8 +159,8 @@ bool ServerProcess::start(std::string& error) {
     return true;
 }
 
-void ServerProcess::stop() {
-    if (!process_) return;
+bool ServerProcess::stop(std::chrono::milliseconds patience) {
+    if (!process_) return true;
     g_subprocess_send_signal(process_.get(), SIGTERM);
     auto exited = std::make_shared<bool>(false);
     g_subprocess_wait_async(
@@ -150,24 +170,55 @@ void ServerProcess::stop() {
             **done = true;
         },
         new std::shared_ptr<bool>(exited));
-    if (!testing::waitUntil([&] { return *exited; }, 10s)) {
-        std::fprintf(stderr, "mixmeet-bench: server did not stop in 10 s, killing it\n");
+    bool inTime = waitUntil([&] { return *exited; }, patience);
+    if (!inTime) {
+        std::fprintf(stderr, "server did not stop in %lld ms, killing it\n",
+                     static_cast<long long>(patience.count()));
         g_subprocess_force_exit(process_.get());
-        testing::waitUntil([&] { return *exited; }, 5s);
+        waitUntil([&] { return *exited; }, std::chrono::seconds(5));
     }
     if (reader_) g_cancellable_cancel(reader_->cancel.get());
     process_.reset();
+    return inTime;
 }
 
-std::optional<RoomStats> ServerProcess::roomStats(const std::string& room) {
+bool ServerProcess::running() {
+    return process_ && !g_subprocess_get_if_exited(process_.get()) &&
+           !g_subprocess_get_if_signaled(process_.get()) && kill(pid_, 0) == 0;
+}
+
+long ServerProcess::statusField(const std::string& key) const {
+    gchar* text = nullptr;
+    const std::string path = "/proc/" + std::to_string(pid_) + "/status";
+    if (!g_file_get_contents(path.c_str(), &text, nullptr, nullptr)) return -1;
+    long value = -1;
+    const std::string needle = "\n" + key + ":";
+    if (const char* at = std::strstr(text, needle.c_str()))
+        value = std::strtol(at + needle.size(), nullptr, 10);
+    g_free(text);
+    return value;
+}
+
+long ServerProcess::openFds() const {
+    const std::string path = "/proc/" + std::to_string(pid_) + "/fd";
+    GDir* dir = g_dir_open(path.c_str(), 0, nullptr);
+    if (!dir) return -1;
+    long n = 0;
+    while (g_dir_read_name(dir)) ++n;
+    g_dir_close(dir);
+    return n;
+}
+
+HttpReply ServerProcess::get(const std::string& path, std::chrono::milliseconds timeout) {
     GPtr<SoupSession> session = GPtr<SoupSession>::adopt(soup_session_new());
-    const std::string url = "http://127.0.0.1:" + std::to_string(port_) + "/api/stats?room=" + room;
+    const std::string url = "http://127.0.0.1:" + std::to_string(port_) + path;
     GPtr<SoupMessage> msg = GPtr<SoupMessage>::adopt(soup_message_new("GET", url.c_str()));
     struct Reply {
         bool done = false;
         GBytes* body = nullptr;
     };
     auto reply = std::make_shared<Reply>();
+    const auto start = std::chrono::steady_clock::now();
     soup_session_send_and_read_async(
         session.get(), msg.get(), G_PRIORITY_DEFAULT, nullptr,
         [](GObject* source, GAsyncResult* result, gpointer data) noexcept {
@@ -176,19 +227,31 @@ std::optional<RoomStats> ServerProcess::roomStats(const std::string& room) {
             (*box)->done = true;
         },
         new std::shared_ptr<Reply>(reply));
-    testing::waitUntil([&] { return reply->done; }, 5s);
+    waitUntil([&] { return reply->done; }, timeout);
+    HttpReply out;
+    out.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
     if (!reply->done) {
         soup_session_abort(session.get());
-        testing::waitUntil([&] { return reply->done; }, 1s);
+        waitUntil([&] { return reply->done; }, std::chrono::seconds(1));
     }
     std::unique_ptr<GBytes, core::FnDeleter<GBytes, g_bytes_unref>> body(reply->body);
     reply->body = nullptr;
-    if (!body || soup_message_get_status(msg.get()) != SOUP_STATUS_OK) return std::nullopt;
-
-    GPtr<JsonParser> parser = GPtr<JsonParser>::adopt(json_parser_new());
+    if (!body) return out;
+    out.status = soup_message_get_status(msg.get());
     gsize size = 0;
     const auto* data = static_cast<const char*>(g_bytes_get_data(body.get(), &size));
-    if (!json_parser_load_from_data(parser.get(), data, gssize(size), nullptr)) return std::nullopt;
+    out.body.assign(data ? data : "", size);
+    return out;
+}
+
+std::optional<RoomStats> ServerProcess::roomStats(const std::string& room) {
+    HttpReply reply = get("/api/stats?room=" + room);
+    if (reply.status != SOUP_STATUS_OK) return std::nullopt;
+    GPtr<JsonParser> parser = GPtr<JsonParser>::adopt(json_parser_new());
+    if (!json_parser_load_from_data(parser.get(), reply.body.data(), gssize(reply.body.size()),
+                                    nullptr))
+        return std::nullopt;
     JsonNode* root = json_parser_get_root(parser.get());
     if (!root || !JSON_NODE_HOLDS_OBJECT(root)) return std::nullopt;
     JsonObject* o = json_node_get_object(root);
@@ -206,4 +269,4 @@ std::optional<RoomStats> ServerProcess::roomStats(const std::string& room) {
     return std::nullopt;
 }
 
-}  // namespace mixmeet::bench
+}  // namespace mixmeet::testing
