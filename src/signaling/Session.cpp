@@ -16,16 +16,6 @@ constexpr unsigned short kCloseNormal = 1000;
 constexpr unsigned short kCloseGoingAway = 1001;
 constexpr unsigned short kClosePolicy = 1008;
 
-/// "Try Again Later" (IANA WebSocket close code registry): the refusal is not the client's
-/// fault.
-constexpr unsigned short kCloseTryAgainLater = 1013;
-
-/// The close code after a refused join.
-unsigned short closeCodeForRefusal(const std::string& errorCode) {
-    if (errorCode == errc::kServerBusy || errorCode == errc::kRoomLimit) return kCloseTryAgainLater;
-    return kClosePolicy;
-}
-
 unsigned short closeCodeFor(const std::string& byeReason) {
     if (byeReason == "left") return kCloseNormal;
     if (byeReason == "shutdown") return kCloseGoingAway;
@@ -65,7 +55,7 @@ void Session::handle(const protocol::Join& m) {
         listener_.sendMessage(
             protocol::ErrorReply{welcome.error().code, welcome.error().message});
         state_ = State::Ended;
-        listener_.closeConnection(closeCodeForRefusal(welcome.error().code), welcome.error().code);
+        listener_.closeConnection(kClosePolicy, welcome.error().code);
         return;
     }
     if (state_ != State::Joining) return;  // Failed inside joinRoom.

@@ -37,7 +37,7 @@ public:
         /// Closes the socket with a WebSocket close code (RFC 6455 section 7.4).
         virtual void closeConnection(unsigned short code, const std::string& reason) = 0;
         /// Adds the participant to the room. Returns the welcome to send, or an Error whose code
-        /// is room-full, room-limit, server-busy (these two close with 1013) or internal.
+        /// is room-full, room-limit, server-busy or internal.
         virtual core::Result<protocol::Welcome> joinRoom(const protocol::Join& join) = 0;
         /// Starts applying the SDP answer. Returns bad-sdp if it cannot be parsed; failures found
         /// later are reported through Session::fail().

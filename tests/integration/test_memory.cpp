@@ -68,9 +68,9 @@ std::vector<long> residentAfterRooms(ServerProcess& server, int rooms) {
 
 }  // namespace
 
-// Run by hand to measure (docs/performance.md):
-//   MIXMEET_MEMORY_BINARY=path MIXMEET_MEMORY_ARENAS=0|2 MIXMEET_MEMORY_ROOMS=12 \
-//     build/tests/integration-tests "[.memory]"
+// Run by hand to measure (docs/performance.md), with optional MIXMEET_MEMORY_BINARY=path,
+// MIXMEET_MEMORY_ARENAS=0|2 and MIXMEET_MEMORY_ROOMS=12 in the environment:
+//   build/tests/integration-tests "[.memory]"
 TEST_CASE("idle memory after rooms one after another (measurement)", "[.memory]") {
     ServerSettings settings;
     const char* binary = std::getenv("MIXMEET_MEMORY_BINARY");

@@ -183,8 +183,15 @@ bool ServerProcess::stop(std::chrono::milliseconds patience) {
 }
 
 bool ServerProcess::running() {
-    return process_ && !g_subprocess_get_if_exited(process_.get()) &&
-           !g_subprocess_get_if_signaled(process_.get()) && kill(pid_, 0) == 0;
+    if (!process_) return false;
+    // Not yet reaped when it died: a zombie ("State: Z") still has its /proc entry.
+    gchar* text = nullptr;
+    const std::string path = "/proc/" + std::to_string(pid_) + "/status";
+    if (!g_file_get_contents(path.c_str(), &text, nullptr, nullptr)) return false;
+    const char* state = std::strstr(text, "\nState:");
+    bool alive = state && !std::strstr(state, "\tZ") && !std::strstr(state, "\tX");
+    g_free(text);
+    return alive;
 }
 
 long ServerProcess::statusField(const std::string& key) const {
