@@ -6,6 +6,7 @@
 #include "core/Result.h"
 #include "mail/Mailer.h"
 #include "media/MediaConfig.h"
+#include "signaling/Limits.h"
 
 namespace mixmeet::app {
 
@@ -25,6 +26,12 @@ struct Config {
     std::string passwordHash = "interactive";
     mail::MailConfig mail;
     media::MediaConfig media;
+    /// [signaling]: per-client message, chat and history budgets, ICE candidate cap.
+    /// (allowLoopbackCandidates is derived from [ice] addresses by the Server.)
+    signaling::Limits signaling;
+    /// [server] liveness_mark_ms: how often open history rows get a "still here" mark; a crash
+    /// loses at most this much of each stay, ms.
+    int livenessMarkMs = 5000;
 };
 
 /// Built-in defaults: web/ and pipelines/ from the source tree.
