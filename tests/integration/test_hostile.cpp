@@ -121,23 +121,29 @@ TEST_CASE("a flooding client does not slow signaling in other rooms", "[hostile]
             while (!ws.upgraded() && ws.ok() && std::chrono::steady_clock::now() < end)
                 std::this_thread::sleep_for(1ms);  // The server's main loop answers.
             if (!ws.upgraded()) continue;
+            // The joined connection sends only valid messages (garbage alone was always cut off
+            // after 10 errors); later connections mix in garbage.
+            const bool validOnly = !joined;
             if (!joined) {
                 ws.sendText(R"({"type":"join","version":1,"room":"flo-odin-abc","name":"Flood"})");
                 joined = true;
             }
+            // The server says bye and closes; libsoup may keep reading (and dropping) frames
+            // until its close handshake times out, so the bye is the sign to reconnect.
+            auto byeSeen = [&] { return ws.input().find(R"("type":"bye")") != std::string::npos; };
             std::size_t i = 0;
             while (std::chrono::steady_clock::now() < end) {
-                // Valid messages first; garbage only every 16th (it alone is cut off at once).
-                const std::string& m = (++i % 16 == 0) ? mix[5 + (i / 16) % 2] : mix[i % 5];
+                const std::string& m =
+                    (++i % 16 == 0 && !validOnly) ? mix[5 + (i / 16) % 2] : mix[i % 5];
                 if (!ws.sendText(m)) break;
                 ++sent;
                 if (i % 32 == 0) {
                     ws.drain();
-                    if (ws.eof()) break;
+                    if (ws.eof() || byeSeen()) break;
                 }
             }
             ws.drain();
-            if (ws.eof()) ++cutOff;
+            if (ws.eof() || byeSeen()) ++cutOff;
         }
         done = true;
     });
@@ -173,8 +179,9 @@ TEST_CASE("a flooding client does not slow signaling in other rooms", "[hostile]
     CHECK(p95 < 100);
     CHECK(cutOff.load() >= 1);  // the flooder was disconnected, not served
     // The flood left at most one burst of chat rows behind.
-    auto stored = s.server->store().chatMessages(floodRoom, std::nullopt, 1000);
+    auto stored = s.server->store().chatMessages(floodRoom, std::nullopt, 500);
     REQUIRE(stored);
+    std::printf("flood: %zu chat rows stored\n", stored.value().messages.size());
     CHECK(stored.value().messages.size() <= 100);
     // And the server is up: a newcomer joins the calm room and chats.
     SignalClient late(s.wsUrl(), "");
