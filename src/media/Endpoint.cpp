@@ -19,8 +19,8 @@
 
 #include "core/Log.h"
 #include "core/MainContext.h"
-#include "media/TileLabel.h"
 #include "media/AudioMixer.h"
+#include "media/TileLabel.h"
 
 #define GST_CAT_DEFAULT mixmeet_media_debug
 
@@ -539,8 +539,8 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label, const M
     // "text" is Pango markup: the name goes in escaped and bounded (media/TileLabel.h), on one
     // line (wrap-mode none: a long name is cut at the tile's edge, not wrapped over it).
     g_object_set(labelEl.get(), "text", tileLabelMarkup(label).c_str(), "valignment",
-                 1 /* bottom */, "halignment", 0 /* left */, "shaded-background", TRUE,
-                 "font-desc", "Sans Bold 16", nullptr);
+                 1 /* bottom */, "halignment", 0 /* left */, "shaded-background", TRUE, "font-desc",
+                 "Sans Bold 16", nullptr);
     gst_util_set_object_arg(G_OBJECT(labelEl.get()), "wrap-mode", "none");
     gst_bin_add_many(bin, tileQueue.get(), convert.get(), scale.get(), tileCaps_.get(),
                      labelEl.get(), nullptr);

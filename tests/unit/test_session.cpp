@@ -109,10 +109,10 @@ TEST_CASE("join -> welcome, roster, offer, answer, ice", "[signaling]") {
     CHECK(s.state() == State::Active);
     s.onLocalCandidate({"candidate:late", 1});
     CHECK(l.types().back() == "ice");
-    CHECK(l.calls == std::vector<std::string>{
-                         "join:r:Ada", "joined",
-                         "ice:candidate:1 1 UDP 2015363327 192.0.2.1 40000 typ host",
-                         "answer:v=0 answer"});
+    CHECK(l.calls ==
+          std::vector<std::string>{"join:r:Ada", "joined",
+                                   "ice:candidate:1 1 UDP 2015363327 192.0.2.1 40000 typ host",
+                                   "answer:v=0 answer"});
 }
 
 TEST_CASE("messages before join are refused with bad-state", "[signaling]") {
