@@ -30,7 +30,9 @@ ClientConnection::ClientConnection(SoupWebsocketConnection* connection,
     : connection_(core::GPtr<SoupWebsocketConnection>::ref(connection)),
       identity_(std::move(identity)),
       services_(services),
-      onClosed_(std::move(onClosed)) {
+      onClosed_(std::move(onClosed)),
+      connectionChat_(services.limits.chat(), g_get_monotonic_time() / 1000),
+      historyRequests_(services.limits.history(), g_get_monotonic_time() / 1000) {
     messageHandler_ = g_signal_connect(connection, "message", G_CALLBACK(onMessage), this);
     closedHandler_ = g_signal_connect(connection, "closed", G_CALLBACK(onClosedSignal), this);
 }
@@ -144,7 +146,7 @@ void ClientConnection::onJoined() {
         sendMessage(*pendingHint_);
         pendingHint_.reset();
     }
-    if (meeting_) requestChatHistory(std::nullopt);
+    if (meeting_) sendChatHistory(std::nullopt);
 }
 
 core::Status ClientConnection::applyAnswer(const std::string& sdp) {
@@ -172,9 +174,23 @@ void ClientConnection::leaveRoom() {
     services_.rooms.leave(room, id);
 }
 
+core::Status ClientConnection::chargeChat() {
+    int64_t now = g_get_monotonic_time() / 1000;
+    bool ok = identity_ && services_.chatByAccount
+                  ? services_.chatByAccount->take(identity_->user.id, now)
+                  : connectionChat_.take(now);
+    if (ok) return core::Ok{};
+    const signaling::Limits& l = services_.limits;
+    return core::makeError(errc::kRateLimited, "You are sending messages too fast (at most " +
+                                                   std::to_string(l.chatBurst) + " at once, then " +
+                                                   std::to_string(l.chatPerMinute) +
+                                                   " a minute). This one was not sent.");
+}
+
 core::Status ClientConnection::sendChat(const std::string& text) {
     room::Room* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
+    if (auto charged = chargeChat(); !charged) return charged;
     protocol::ChatLine line;
     line.name = displayName_;
     line.text = text;
@@ -199,6 +215,18 @@ core::Status ClientConnection::sendChat(const std::string& text) {
 }
 
 core::Status ClientConnection::requestChatHistory(std::optional<long long> before) {
+    // Each page is up to ~100 KB (50 lines of up to 2000 characters) for a ~30-byte request.
+    if (!historyRequests_.take(g_get_monotonic_time() / 1000)) {
+        const signaling::Limits& l = services_.limits;
+        return core::makeError(errc::kRateLimited,
+                               "too many chat-history requests (at most " +
+                                   std::to_string(l.historyBurst) + " at once, then " +
+                                   std::to_string(l.historyPerMinute) + " a minute)");
+    }
+    return sendChatHistory(before);
+}
+
+core::Status ClientConnection::sendChatHistory(std::optional<long long> before) {
     protocol::ChatHistory history;
     if (meeting_) {
         std::optional<int64_t> beforeId;

@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -15,7 +16,10 @@
 #include "core/GstPtr.h"
 #include "room/ParticipantListener.h"
 #include "room/RoomRegistry.h"
+#include "signaling/KeyedBuckets.h"
+#include "signaling/Limits.h"
 #include "signaling/Session.h"
+#include "signaling/TokenBucket.h"
 #include "store/Store.h"
 
 namespace mixmeet::app {
@@ -28,6 +32,10 @@ struct ConnectionServices {
     Presence& presence;
     bool openRooms = false;  ///< [auth] open_rooms: plain room names without accounts.
     std::function<int64_t()> nowMs;
+    /// [signaling]: message, chat and history budgets, ICE candidate policy.
+    signaling::Limits limits = {};
+    /// Chat budget of each signed-in account, over all its connections (null: per connection).
+    std::unique_ptr<signaling::KeyedBuckets> chatByAccount = {};
 };
 
 class ClientConnection : public signaling::Session::Listener,
@@ -75,13 +83,20 @@ private:
                           gpointer self) noexcept;
     static void onClosedSignal(SoupWebsocketConnection*, gpointer self) noexcept;
     room::Room* room();
+    /// Takes one chat line from the sender's budget (the account's, or this connection's for
+    /// guests). Error "rate-limited" when it is spent.
+    core::Status chargeChat();
+    /// Sends a chat-history page (no budget: also used for the page sent after joining).
+    core::Status sendChatHistory(std::optional<long long> before);
 
     core::GPtr<SoupWebsocketConnection> connection_;
     std::optional<api::Identity> identity_;
     // Passed by argument.
     ConnectionServices& services_;
     ClosedHandler onClosed_;
-    signaling::Session session_{*this};
+    signaling::Session session_{*this, services_.limits};
+    signaling::TokenBucket connectionChat_;  ///< Guests' chat budget (per connection).
+    signaling::TokenBucket historyRequests_;
     std::string room_;           ///< Room joined ("" when none).
     std::string participantId_;  ///< Our id in that room.
     std::string displayName_;

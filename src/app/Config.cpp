@@ -74,6 +74,21 @@ private:
 };
 }  // namespace
 
+namespace {
+/// [signaling] and [server] liveness_mark_ms (docs/security.md, "Signaling").
+void readSignalingLimits(Reader& r, Config& c) {
+    signaling::Limits& l = c.signaling;
+    r.integer("signaling", "message_rate", l.messageRate, 1, 100000);
+    r.integer("signaling", "message_burst", l.messageBurst, 1, 100000);
+    r.integer("signaling", "chat_per_minute", l.chatPerMinute, 1, 100000);
+    r.integer("signaling", "chat_burst", l.chatBurst, 1, 100000);
+    r.integer("signaling", "history_per_minute", l.historyPerMinute, 1, 100000);
+    r.integer("signaling", "history_burst", l.historyBurst, 1, 100000);
+    r.integer("signaling", "max_candidates", l.maxCandidates, 1, 1000);
+    r.integer("server", "liveness_mark_ms", c.livenessMarkMs, 100, 3600000);
+}
+}  // namespace
+
 Config defaultConfig() {
     Config c;
     c.webDir = std::string(MIXMEET_SOURCE_DIR) + "/web";
@@ -119,6 +134,8 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
     r.integer("webrtc", "jitter_buffer_ms", m.jitterBufferMs, 0, 2000);
     r.integer("webrtc", "mixer_latency_ms", m.mixerLatencyMs, 0, 2000);
     r.integer("webrtc", "disconnect_timeout_ms", m.disconnectTimeoutMs, 100, 60000);
+    r.integer("webrtc", "connect_timeout_ms", m.connectTimeoutMs, 500, 300000);
+    readSignalingLimits(r, c);
     r.list("ice", "addresses", m.iceAddresses);
     r.integer("ice", "min_port", m.iceMinPort, 0, 65535);
     r.integer("ice", "max_port", m.iceMaxPort, 0, 65535);

@@ -7,6 +7,7 @@
 #include "mail/Mailer.h"
 #include "media/MediaConfig.h"
 #include "room/Capacity.h"
+#include "signaling/Limits.h"
 
 namespace mixmeet::app {
 
@@ -31,6 +32,12 @@ struct Config {
     /// 8 per core). Each thread that allocates may otherwise get its own, and memory freed
     /// into an arena stays with the process (docs/performance.md, "Memory per room").
     int mallocArenas = 2;
+    /// [signaling]: per-client message, chat and history budgets, ICE candidate cap.
+    /// (allowLoopbackCandidates is derived from [ice] addresses by the Server.)
+    signaling::Limits signaling;
+    /// [server] liveness_mark_ms: how often open history rows get a "still here" mark; a crash
+    /// loses at most this much of each stay, ms.
+    int livenessMarkMs = 5000;
 };
 
 /// Built-in defaults: web/ and pipelines/ from the source tree.

@@ -16,8 +16,6 @@ namespace {
 int64_t nowMs() {
     return g_get_real_time() / 1000;
 }
-/// How often open participations get a liveness mark (bounds crash-recovery error), ms.
-constexpr guint kTouchIntervalMs = 60000;
 
 http::Response htmlPage(int status, const std::string& html) {
     http::Response r;
@@ -96,8 +94,11 @@ core::Status Server::start() {
                        [this](int64_t userId) { return presence_->online(userId); }, publicUrl});
     services_ = std::make_unique<ConnectionServices>(
         ConnectionServices{*rooms_, *store_, *api_, *presence_, config_.openRooms, nowMs});
+    configureSignalingLimits();
 
-    touchTimer_.reset(g_timeout_source_new(kTouchIntervalMs));
+    // One batched UPDATE of every open row per mark (cheap: the partial index
+    // participations_open finds them); a kill -9 loses at most one interval of each stay.
+    touchTimer_.reset(g_timeout_source_new(static_cast<guint>(config_.livenessMarkMs)));
     g_source_set_callback(
         touchTimer_.get(),
         [](gpointer d) -> gboolean {
@@ -107,6 +108,15 @@ core::Status Server::start() {
         store_.get(), nullptr);
     g_source_attach(touchTimer_.get(), core::mainContext());
     return core::Ok{};
+}
+
+void Server::configureSignalingLimits() {
+    signaling::Limits limits = config_.signaling;
+    // Loopback candidates only where the server itself gathers on loopback (tests, development).
+    for (const auto& a : config_.media.iceAddresses)
+        if (a == "::1" || a.rfind("127.", 0) == 0) limits.allowLoopbackCandidates = true;
+    services_->limits = limits;
+    services_->chatByAccount = std::make_unique<signaling::KeyedBuckets>(limits.chat());
 }
 
 std::optional<http::Response> Server::dynamic(const http::Request& request) {

@@ -51,6 +51,8 @@ private:
     http::Response stats(const http::Request& request);
     void accept(SoupWebsocketConnection* connection, const http::Request& handshake);
     void closed(ClientConnection* connection);
+    /// [signaling] limits for the connections (docs/security.md, "Signaling").
+    void configureSignalingLimits();
 
     Config config_;
     std::unique_ptr<store::Store> store_;

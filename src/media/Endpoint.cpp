@@ -21,6 +21,7 @@
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "media/AudioMixer.h"
+#include "media/TileLabel.h"
 
 #define GST_CAT_DEFAULT mixmeet_media_debug
 
@@ -536,8 +537,12 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label, const M
     tileCaps_ = make("capsfilter", "tile_caps");
     ElementPtr labelEl = make("textoverlay", "label");
     if (!labelEl) return makeError("internal", "textoverlay (pango) is not installed");
-    g_object_set(labelEl.get(), "text", label.c_str(), "valignment", 1 /* bottom */, "halignment",
-                 0 /* left */, "shaded-background", TRUE, "font-desc", "Sans Bold 16", nullptr);
+    // "text" is Pango markup: the name goes in escaped and bounded (media/TileLabel.h), on one
+    // line (wrap-mode none: a long name is cut at the tile's edge, not wrapped over it).
+    g_object_set(labelEl.get(), "text", tileLabelMarkup(label).c_str(), "valignment",
+                 1 /* bottom */, "halignment", 0 /* left */, "shaded-background", TRUE, "font-desc",
+                 "Sans Bold 16", nullptr);
+    gst_util_set_object_arg(G_OBJECT(labelEl.get()), "wrap-mode", "none");
     gst_bin_add_many(bin, tileQueue.get(), convert.get(), scale.get(), tileCaps_.get(),
                      labelEl.get(), nullptr);
     if (!gst_element_link_many(tileQueue.get(), convert.get(), scale.get(), tileCaps_.get(),

@@ -26,6 +26,9 @@ struct MediaConfig {
     /// decoded, asked to send at a minimum) until they speak.
     int maxTiles = 25;
     int disconnectTimeoutMs = 5000;         ///< ICE "disconnected" for this long removes a peer.
+    /// A participant whose answer has not come, or whose ICE has not connected, this long after
+    /// joining is removed (error "connect-timeout"), ms. [webrtc] connect_timeout_ms.
+    int connectTimeoutMs = 15000;
     std::vector<std::string> iceAddresses;  ///< Local addresses to gather on; empty = all.
     int iceMinPort = 0;                     ///< UDP port range for ICE; 0 = any.
     int iceMaxPort = 0;

@@ -42,6 +42,15 @@ inline constexpr const char* kUnauthenticated = "unauthenticated";
 inline constexpr const char* kNoSuchMeeting = "no-such-meeting";
 inline constexpr const char* kNoSuchUser = "no-such-user";
 inline constexpr const char* kOffline = "offline";
+// Hostile-client bounds (docs/security.md, "Signaling").
+/// Over the connection's message budget, or its chat or chat-history budget.
+inline constexpr const char* kRateLimited = "rate-limited";
+/// An `ice` candidate that is malformed or names an address the server will not contact.
+inline constexpr const char* kBadCandidate = "bad-candidate";
+/// More ICE candidates than the server accepts per participant; later ones are ignored.
+inline constexpr const char* kTooManyCandidates = "too-many-candidates";
+/// The answer did not arrive, or ICE did not connect, in time ([webrtc] connect_timeout_ms).
+inline constexpr const char* kConnectTimeout = "connect-timeout";
 }  // namespace errc
 
 // Client -> server.

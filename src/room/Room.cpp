@@ -28,6 +28,9 @@ struct Room::Member {
     core::PadPtr teePad;         ///< The composite tee's src pad feeding this viewer.
     core::PadPtr audioTeePad;    ///< The full-mix tee's src pad feeding this listener.
     bool connected = false;
+    bool answered = false;        ///< The SDP answer was applied.
+    int64_t joinedMs = 0;         ///< Monotonic, ms.
+    bool qualityPending = false;  ///< A new choice waits for applyChosenTiers().
     guint disconnectTimer = 0;
     int tier = 0;                                ///< Video tier (Room::kAudioOnly: none).
     std::string choice = "auto";                 ///< The viewer's own quality choice.
@@ -178,6 +181,7 @@ core::Result<std::string> Room::join(const std::string& displayName,
     member->id = "p" + std::to_string(nextId_++);
     member->name = displayName;
     member->listener = &listener;
+    member->joinedMs = g_get_monotonic_time() / 1000;
     member->events = std::make_unique<MemberEvents>(*this, member->id);
     auto endpoint = media::Endpoint::create(GST_BIN(pipeline_.get()), member->id, displayName,
                                             config_, fragments_, *member->events);
@@ -247,7 +251,9 @@ void Room::remove(const std::string& id, const std::string& reason, const std::s
 core::Status Room::applyAnswer(const std::string& id, const std::string& sdp) {
     Member* m = find(id);
     if (!m) return makeError("bad-state", "not in the room");
-    return m->endpoint->applyAnswer(sdp);
+    auto applied = m->endpoint->applyAnswer(sdp);
+    if (applied) m->answered = true;
+    return applied;
 }
 
 void Room::addRemoteCandidate(const std::string& id, const protocol::IceCandidate& candidate) {
@@ -366,6 +372,24 @@ void Room::checkLiveness() {
                     config_.disconnectTimeoutMs);
         remove(id, "ice-failed", {}, {});
     }
+    removeUnconnected();
+}
+
+void Room::removeUnconnected() {
+    // A client that joins and then never answers (or whose ICE never connects) would keep its
+    // endpoint, encoder branch, tile and history row for ever.
+    const int64_t now = g_get_monotonic_time() / 1000;
+    std::vector<std::pair<std::string, std::string>> late;  // {id, why}
+    for (const auto& m : members_)
+        if (!m->connected && now - m->joinedMs > config_.connectTimeoutMs)
+            late.emplace_back(m->id,
+                              m->answered ? "ICE did not connect" : "no answer to the offer");
+    for (const auto& [id, why] : late) {
+        std::string message = why + " within " + std::to_string(config_.connectTimeoutMs) +
+                              " ms of joining; please join again";
+        g_message("room %s: %s removed: %s", name_.c_str(), id.c_str(), message.c_str());
+        remove(id, protocol::errc::kConnectTimeout, protocol::errc::kConnectTimeout, message);
+    }
 }
 
 namespace {
@@ -383,11 +407,35 @@ core::Status Room::setQuality(const std::string& id, const std::string& choice) 
     if (!m) return makeError("bad-state", "not in the room");
     int ceiling = tierIndex(choice);
     if (ceiling < 0) return makeError("bad-message", "unknown quality " + choice);
+    if (choice == m->choice) return core::Ok{};  // A repeat: nothing to do, nothing to log.
     m->choice = choice;
     m->controller.setCeiling(ceiling);
-    applyTier(*m, m->controller.tier());
-    notifyQuality(*m);
+    m->qualityPending = true;
+    scheduleTierMoves();
     return core::Ok{};
+}
+
+void Room::scheduleTierMoves() {
+    // Moving a tier can build or tear down a tier encoder (milliseconds on the main loop), so
+    // a burst of choices costs at most one move per viewer per interval.
+    if (tierMovePending_) return;
+    tierMovePending_ = true;
+    core::postToMainDelayed(kTierMoveIntervalMs, [weak = anchor_.weak()] {
+        Room* room = core::resolve(weak);
+        if (!room) return;
+        room->tierMovePending_ = false;
+        room->applyChosenTiers();
+    });
+}
+
+void Room::applyChosenTiers() {
+    for (auto& member : members_) {
+        Member& m = *member;
+        if (!m.qualityPending) continue;
+        m.qualityPending = false;
+        applyTier(m, m.controller.tier());
+        notifyQuality(m);
+    }
 }
 
 unsigned long Room::keyframeRequests() const {

@@ -52,7 +52,9 @@ public:
     core::Status applyAnswer(const std::string& id, const std::string& sdp);
     void addRemoteCandidate(const std::string& id, const protocol::IceCandidate& candidate);
     /// The viewer's quality choice: "auto", "high", "medium", "low" or "audio". Error
-    /// "bad-message" for anything else.
+    /// "bad-message" for anything else. Only records the choice: the tier moves (and the
+    /// viewer gets its `quality`) within kTierMoveIntervalMs, at most once per interval for
+    /// the whole room; a repeat of the current choice does nothing.
     core::Status setQuality(const std::string& id, const std::string& choice);
     /// The tier a participant receives (index into videoMixer().tiers(); kAudioOnly for none).
     int tierOf(const std::string& id) const;
@@ -62,6 +64,8 @@ public:
     /// Whether a participant is shown in the composite ([video] max_tiles).
     bool isShown(const std::string& id) const { return stage_.isShown(id); }
     static constexpr int kAudioOnly = 3;
+    /// Quality choices are applied at most this often (each may rebuild a tier encoder), ms.
+    static constexpr unsigned kTierMoveIntervalMs = 250;
     const media::VideoMixer& videoMixer() const { return *video_; }
     /// Keyframe requests (PLI/FIR) the participants in the room now have sent about the
     /// composite; the tier encoders honour at most one per keyframe_min_interval_ms.
@@ -104,6 +108,13 @@ private:
     void notifyQuality(Member& m);
     /// Once a second: removes connected participants silent for disconnectTimeoutMs.
     void checkLiveness();
+    /// Removes participants not connected connectTimeoutMs after joining (zombies that never
+    /// answer, or whose ICE never connects). Called from checkLiveness.
+    void removeUnconnected();
+    /// Applies the quality choices recorded since the last move, at most once per
+    /// kTierMoveIntervalMs.
+    void scheduleTierMoves();
+    void applyChosenTiers();
     static gboolean onBusMessage(GstBus* bus, GstMessage* message, gpointer data) noexcept;
     void handleBusMessage(GstMessage* message);
 
@@ -121,6 +132,7 @@ private:
     /// LATENCY messages within this window share one gst_bin_recalculate_latency, ms.
     static constexpr unsigned kLatencyCoalesceMs = 100;
     bool latencyPending_ = false;
+    bool tierMovePending_ = false;  ///< applyChosenTiers() is scheduled.
     std::unique_ptr<media::VideoMixer> video_;
     std::unique_ptr<media::AudioMixer> audio_;
     core::ElementPtr sharedAudioTee_;               ///< The full-mix Opus encode's tee.

@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "core/Log.h"
+#include "protocol/Candidate.h"
 
 #define GST_CAT_DEFAULT mixmeet_signaling_debug
 
@@ -23,8 +24,25 @@ unsigned short closeCodeFor(const std::string& byeReason) {
 }
 }  // namespace
 
+int64_t Session::Listener::monotonicMs() {
+    return g_get_monotonic_time() / 1000;
+}
+
+Session::Session(Listener& listener, const Limits& limits)
+    : listener_(listener), limits_(limits), messages_(limits.messages(), listener.monotonicMs()) {}
+
+bool Session::admit() {
+    if (messages_.take(listener_.monotonicMs())) return true;
+    // Counts as a protocol error: a client that keeps flooding is disconnected (kMaxErrors).
+    replyError(errc::kRateLimited, "more than " + std::to_string(limits_.messageRate) +
+                                       " messages a second (burst " +
+                                       std::to_string(limits_.messageBurst) + "); message dropped");
+    return false;
+}
+
 void Session::onText(std::string_view text) {
     if (state_ == State::Ended) return;
+    if (!admit()) return;
     auto parsed = protocol::parseClientMessage(text);
     if (!parsed) {
         replyError(parsed.error().code, parsed.error().message);
@@ -35,6 +53,7 @@ void Session::onText(std::string_view text) {
 
 void Session::onBinary() {
     if (state_ == State::Ended) return;
+    if (!admit()) return;
     replyError(errc::kBadJson, "binary frames are not part of the protocol; send JSON text");
 }
 
@@ -44,16 +63,15 @@ void Session::handle(const protocol::Join& m) {
         return;
     }
     if (m.version != protocol::kVersion) {
-        listener_.sendMessage(protocol::ErrorReply{
-            errc::kUnsupportedVersion, "this server speaks protocol version 1"});
+        listener_.sendMessage(protocol::ErrorReply{errc::kUnsupportedVersion,
+                                                   "this server speaks protocol version 1"});
         end("unsupported-version", kClosePolicy);
         return;
     }
     state_ = State::Joining;
     auto welcome = listener_.joinRoom(m);
     if (!welcome) {
-        listener_.sendMessage(
-            protocol::ErrorReply{welcome.error().code, welcome.error().message});
+        listener_.sendMessage(protocol::ErrorReply{welcome.error().code, welcome.error().message});
         state_ = State::Ended;
         listener_.closeConnection(kClosePolicy, welcome.error().code);
         return;
@@ -86,10 +104,42 @@ void Session::handle(const protocol::IceCandidate& m) {
         replyError(errc::kBadState, "ICE candidates are accepted only after the offer");
         return;
     }
+    if (m.candidate.empty()) {  // End-of-candidates.
+        listener_.addRemoteCandidate(m);
+        return;
+    }
+    if (m.sdpMLineIndex > 1) {
+        replyError(errc::kBadCandidate, "sdpMLineIndex must be 0 (audio) or 1 (video)");
+        return;
+    }
+    auto parsed = protocol::parseCandidate(m.candidate);
+    if (!parsed) {
+        replyError(errc::kBadCandidate, parsed.error().message);
+        return;
+    }
+    if (parsed.value().loopback && !limits_.allowLoopbackCandidates) {
+        replyError(errc::kBadCandidate, "loopback candidates are not used");
+        return;
+    }
+    if (remoteCandidates_ >= limits_.maxCandidates) {
+        // Told once; not a protocol error (a browser on a host with many interfaces may
+        // reach it), so it does not count towards the disconnect.
+        if (remoteCandidates_ == limits_.maxCandidates) {
+            ++remoteCandidates_;
+            listener_.sendMessage(protocol::ErrorReply{
+                errc::kTooManyCandidates, "only the first " +
+                                              std::to_string(limits_.maxCandidates) +
+                                              " ICE candidates are used; the rest are ignored"});
+        }
+        return;
+    }
+    ++remoteCandidates_;
     listener_.addRemoteCandidate(m);
 }
 
-void Session::handle(const protocol::Leave&) { end("left", kCloseNormal); }
+void Session::handle(const protocol::Leave&) {
+    end("left", kCloseNormal);
+}
 
 bool Session::inRoom() const {
     return state_ == State::AwaitingOffer || state_ == State::AwaitingAnswer ||
@@ -97,7 +147,14 @@ bool Session::inRoom() const {
 }
 
 void Session::replyIfError(const core::Status& status) {
-    if (!status) replyError(status.error().code, status.error().message);
+    if (status) return;
+    if (status.error().code == errc::kRateLimited) {
+        // A chat or chat-history budget: the client is chatty, not broken; its frames are
+        // already bounded by the message budget, so this does not count towards disconnect.
+        listener_.sendMessage(protocol::ErrorReply{status.error().code, status.error().message});
+        return;
+    }
+    replyError(status.error().code, status.error().message);
 }
 
 void Session::handle(const protocol::ChatSend& m) {

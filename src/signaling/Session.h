@@ -10,6 +10,8 @@
 
 #include "core/Result.h"
 #include "protocol/Messages.h"
+#include "signaling/Limits.h"
+#include "signaling/TokenBucket.h"
 
 namespace mixmeet::signaling {
 
@@ -59,9 +61,12 @@ public:
         virtual core::Status answerCall(const std::string& callId, bool accept) = 0;
         /// The viewer's quality choice (protocol SetQuality::tier).
         virtual core::Status setQuality(const std::string& tier) = 0;
+        /// A monotonic clock, ms (rate limits). Tests override it.
+        virtual int64_t monotonicMs();
     };
 
-    explicit Session(Listener& listener) : listener_(listener) {}
+    /// `limits`: the message budget and the ICE candidate policy (docs/security.md).
+    explicit Session(Listener& listener, const Limits& limits = {});
 
     /// A text frame from the client.
     void onText(std::string_view text);
@@ -94,6 +99,8 @@ private:
     void handle(const protocol::CallAnswer& m);
     void handle(const protocol::SetQuality& m);
     bool inRoom() const;
+    /// Charges one frame to the message budget; false (error "rate-limited" sent) if over.
+    bool admit();
     void replyIfError(const core::Status& status);
     void replyError(const std::string& code, const std::string& message);
     void end(const std::string& reason, unsigned short closeCode);
@@ -102,8 +109,11 @@ private:
     Listener& listener_;
     State state_ = State::AwaitingJoin;
     int errors_ = 0;
-    std::optional<protocol::Roster> pendingRoster_;  ///< Roster that arrived while Joining.
+    std::optional<protocol::Roster> pendingRoster_;          ///< Roster that arrived while Joining.
     std::vector<protocol::IceCandidate> pendingCandidates_;  ///< Gathered before the offer.
+    Limits limits_;
+    TokenBucket messages_;      ///< Every frame from the client.
+    int remoteCandidates_ = 0;  ///< Candidates accepted from the client.
 };
 
 }  // namespace mixmeet::signaling

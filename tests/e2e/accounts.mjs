@@ -124,7 +124,8 @@ await runTest(
     const problems = []; // contract deviations that do not stop the flow; reported at the end
 
     log(`starting ${bin}`);
-    const { baseUrl } = await startServer(resources, { bin, root });
+    // The guest below sends 55 chat lines at once: over the default chat budget (10 at once).
+    const { baseUrl } = await startServer(resources, { bin, root, extraConfig: '[signaling]\nchat_burst=100' });
     log(`server listening at ${baseUrl}`);
     const [browserA, browserB] = await Promise.all([launchBrowser(resources, 'alice'), launchBrowser(resources, 'bob')]);
     log('launched two headless Chromiums');

@@ -173,7 +173,8 @@ TEST_CASE("the WebSocket admits signed-in users to meetings only", "[api][signal
 }
 
 TEST_CASE("chat is saved, broadcast, delivered on join and paged", "[api][chat]") {
-    TestServer s(false);
+    // 61 lines at once: over the default chat budget ([signaling] chat_burst).
+    TestServer s(false, {"127.0.0.1"}, [](app::Config& c) { c.signaling.chatBurst = 100; });
     ApiClient a(s.server->port()), b(s.server->port());
     REQUIRE(a.post("/api/register", registration("fay@example.org", "fay")).status == 201);
     REQUIRE(b.post("/api/register", registration("gus@example.org", "gus")).status == 201);

@@ -103,13 +103,16 @@ TEST_CASE("join -> welcome, roster, offer, answer, ice", "[signaling]") {
     s.onLocalOffer("v=0 offer");
     CHECK(s.state() == State::AwaitingAnswer);
     CHECK(l.types() == std::vector<std::string>{"welcome", "roster", "offer", "ice"});
-    s.onText(R"({"type":"ice","candidate":"candidate:c1","sdpMLineIndex":0})");
+    s.onText(
+        R"({"type":"ice","candidate":"candidate:1 1 UDP 2015363327 192.0.2.1 40000 typ host","sdpMLineIndex":0})");
     s.onText(R"({"type":"answer","sdp":"v=0 answer"})");
     CHECK(s.state() == State::Active);
     s.onLocalCandidate({"candidate:late", 1});
     CHECK(l.types().back() == "ice");
-    CHECK(l.calls == std::vector<std::string>{"join:r:Ada", "joined", "ice:candidate:c1",
-                                              "answer:v=0 answer"});
+    CHECK(l.calls ==
+          std::vector<std::string>{"join:r:Ada", "joined",
+                                   "ice:candidate:1 1 UDP 2015363327 192.0.2.1 40000 typ host",
+                                   "answer:v=0 answer"});
 }
 
 TEST_CASE("messages before join are refused with bad-state", "[signaling]") {

@@ -133,6 +133,7 @@ const BYE_TEXT = {
   'too-many-errors': 'The server ended the session after too many errors.',
   internal: 'The server could not set up media for you.',
   shutdown: 'The server is shutting down.',
+  'connect-timeout': 'The media connection to the server could not be set up in time. Please join again.',
 };
 
 function showError(message, { fatal = false } = {}) {
@@ -510,7 +511,11 @@ function wireSignaling() {
       'room-limit': 'The server has as many meetings running as it allows. Please try again later.',
       'server-busy': 'The server is busy. Please try again in a moment.',
     }[code];
-    if (code === 'bad-message' && state.chatPending) {
+    if (code === 'rate-limited' && state.chatLoadingOlder) {
+      state.chatLoadingOlder = false;
+      renderChatControls();
+    }
+    if ((code === 'bad-message' || code === 'rate-limited') && state.chatPending) {
       state.chatPending = false;
       showError(`Message not sent: ${message.message || 'rejected by the server'}`);
       return;
@@ -722,15 +727,44 @@ function chatItem(message) {
 
 // Merges `messages` into the list (by id; duplicates are ignored) and renders. New messages
 // keep the list pinned to the bottom if it was there; older ones keep the view where it was.
+// Incremental: each new message is one inserted element (appended in the usual case), so a
+// busy chat costs O(1) DOM work per message, not a re-render of the whole list.
+const chatIds = new Set();
+
+// Index in state.chat (sorted by id) where a message with `id` belongs.
+function chatIndexFor(id) {
+  let lo = 0;
+  let hi = state.chat.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (state.chat[mid].id < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertChat(message) {
+  const list = ui.chatList;
+  const item = chatItem(message);
+  const last = state.chat.length ? state.chat[state.chat.length - 1].id : -Infinity;
+  if (message.id > last) {
+    state.chat.push(message);
+    list.append(item);
+    return;
+  }
+  const index = chatIndexFor(message.id);
+  state.chat.splice(index, 0, message);
+  list.insertBefore(item, list.children[index] || null);
+}
+
 function addChat(messages, { older = false } = {}) {
-  const known = new Set(state.chat.map((m) => m.id));
-  const fresh = messages.filter((m) => m && typeof m === 'object' && !known.has(m.id));
+  const fresh = messages.filter((m) => m && typeof m === 'object' && !chatIds.has(m.id));
   const list = ui.chatList;
   const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   const heightBefore = list.scrollHeight;
-  if (fresh.length) {
-    state.chat = [...state.chat, ...fresh].sort((a, b) => a.id - b.id);
-    list.replaceChildren(...state.chat.map(chatItem));
+  for (const m of fresh) {
+    chatIds.add(m.id);
+    insertChat(m);
   }
   if (older) {
     list.scrollTop += list.scrollHeight - heightBefore;
