@@ -393,6 +393,11 @@ TEST_CASE("a speaker who falls silent sends DTX and is heard again when speaking
     CHECK(audioPacketsSentDuring(listener, 1000ms) < 10);
     CHECK(room->audioMixer().speakers().size() == 1);
 
+    // Continuity is judged from here, across the switches below: a loaded machine can drop a
+    // few ticks while the room starts (DTLS handshakes, decoders, encoders all starting in this
+    // one process), which is not what this test is about.
+    const testing::RtpContinuity before = talker.audioRtpContinuity();
+
     // The talker falls silent: DTX, nobody is heard, nobody speaks.
     talker.setToneVolume(0.0);
     CHECK(waitUntil([&] { return audioPacketsSentDuring(talker, 1000ms) < 10; }, 5s));
@@ -426,10 +431,11 @@ TEST_CASE("a speaker who falls silent sends DTX and is heard again when speaking
     for (auto [index, ticks] : rtp.firstJumps)
         jumps += " #" + std::to_string(index) + ":" + std::to_string(ticks);
     INFO(rtp.packets << " packets, " << rtp.ssrcs.size() << " SSRCs, " << rtp.seqGaps
-                     << " sequence gaps, " << rtp.timestampJumps << " timestamp jumps" << jumps);
-    CHECK(rtp.packets > 150);
+                     << " sequence gaps, " << rtp.timestampJumps << " timestamp jumps" << jumps
+                     << " (" << before.timestampJumps << " before the switches)");
+    CHECK(rtp.packets > before.packets + 150);
     CHECK(rtp.ssrcs.size() == 1);
-    CHECK(rtp.timestampJumps == 0);
+    CHECK(rtp.timestampJumps == before.timestampJumps);
 }
 
 TEST_CASE("a large room decodes and mixes only the loudest senders", "[room][audio]") {
