@@ -494,7 +494,8 @@ TEST_CASE("a large room decodes and mixes only the loudest senders", "[room][aud
 
 namespace {
 /// `talkers` audio-only peers send distinct tones at once (writing RFC 6464 levels or not).
-/// Once the mix has settled, every listener must hear every mixed tone but its own: the mixed
+/// Once the mix has settled, every listener must hear every mixed tone but its own, and none of
+/// the talkers not mixed: the mixed
 /// talkers (at most [audio] max_mixed = 5) each have a private mix-minus, everyone else the
 /// shared sum, which holds none of their voices. Returns one line of measured figures.
 ///
@@ -561,9 +562,17 @@ std::string checkMixMinus(int talkers, bool writeLevels) {
     // every mixed tone but its own at least at kHeard: a loaded machine has glitches (late
     // packets, trimmed FIFOs) that can blank part of a window. Chosen by the other tones only;
     // the own tone is then read from the same window.
+    // The mixed set must also have stayed the same for the whole window: while peers join the
+    // selection settles, and a talker mixed early in a window is heard in part of it.
+    gint64 sameSinceUs = g_get_monotonic_time();
     auto cleanWindow = [&] {
-        m = mixed();
-        if (m.size() != expectMixed) return false;
+        const auto now = mixed();
+        if (now != m) {
+            m = now;
+            sameSinceUs = g_get_monotonic_time();
+        }
+        if (m.size() != expectMixed || g_get_monotonic_time() - sameSinceUs < kWindowMs * 1000)
+            return false;
         for (std::size_t i = 0; i < peers.size(); ++i) {
             const SyntheticPeer& p = *peers[i];
             Reading r;
@@ -582,8 +591,6 @@ std::string checkMixMinus(int talkers, bool writeLevels) {
         return true;
     };
     INFO(describe(peers));
-    // Past the joins, then the first clean window.
-    testing::runFor(std::chrono::milliseconds(kWindowMs));
     REQUIRE(waitUntil(cleanWindow, 20s));
     CHECK(room->audioMixer().mixedInputs() == expectMixed);
     // Each mixed talker's own encode, and one of the sum for everyone else, if anyone is.
