@@ -12,7 +12,10 @@
 namespace mixmeet::media {
 
 AudioMixer::AudioMixer(std::string roomName, std::size_t maxMixed)
-    : room_(std::move(roomName)), admission_(AudioAdmission::Config{.maxMixed = maxMixed}) {}
+    : room_(std::move(roomName)),
+      selector_(SpeakerSelector::Config{.maxSpeakers = maxMixed}),
+      admission_(AudioAdmission::Config{.maxMixed = maxMixed}),
+      plan_(kPrivateWarmupTicks) {}
 
 AudioMixer::~AudioMixer() {
     stop();
@@ -105,7 +108,8 @@ constexpr int64_t kLevelStaleUs = 200 * 1000;
 
 void AudioMixer::tick(GstClockTime runningTime) {
     std::lock_guard g(lock_);
-    // Who is decoded and mixed from the next packets on: the loudest by their RFC 6464 levels.
+    // Whose packets are decoded from the next ones on: the loudest by their RFC 6464 levels,
+    // and everyone who writes none.
     std::vector<AudioAdmission::Input> heard;
     const int64_t nowUs = g_get_monotonic_time();
     for (auto& [id, in] : inputs_) {
@@ -118,51 +122,57 @@ void AudioMixer::tick(GstClockTime runningTime) {
         heard.push_back({id, dbov});
     }
     const auto nowMs = static_cast<int64_t>(runningTime / GST_MSECOND);
-    const auto& mixed = admission_.update(heard, nowMs);
-    mixedInputs_ = mixed.size();
+    const auto& decoded = admission_.update(heard, nowMs);
+    decodedInputs_ = decoded.size();
 
-    std::vector<int32_t> sum(kFrameSamples, 0);
+    // Every input's FIFO is drained each tick; the decoded ones are ranked by what they sound
+    // like. The speakers (at most max_mixed) are the inputs this tick may sum: one decision
+    // for "heard by the others" and "gets a private mix-minus".
     std::map<std::string, std::vector<int16_t>> frames;
     std::vector<SpeakerSelector::Level> levels;
     for (auto& [id, in] : inputs_) {
-        in->gate->mixed.store(mixed.count(id) > 0, std::memory_order_relaxed);
+        const bool decode = decoded.count(id) > 0;
+        in->gate->mixed.store(decode, std::memory_order_relaxed);
         auto& frame = frames[id];
         frame.resize(kFrameSamples);
         {
             std::lock_guard ig(in->lock);
             in->fifo.pop(frame);
         }
-        accumulate(sum, frame);
-        levels.push_back({id, rmsDbfs(frame)});
+        if (decode) levels.push_back({id, rmsDbfs(frame)});
     }
     speakers_ = selector_.update(levels, nowMs);
+    std::set<std::string> listeners;
+    for (const auto& [id, out] : outputs_) listeners.insert(id);
+    const uint64_t tickNow = SendGate::tickOf(runningTime);
+    // Only inputs whose listener gets its private mix-minus on this very tick are summed
+    // (MixPlan), so no mix a listener receives holds its own voice.
+    const MixPlan::Tick& plan = plan_.update(speakers_, listeners, tickNow);
+    mixedInputs_ = plan.summed.size();
+    std::vector<int32_t> sum(kFrameSamples, 0);
+    for (const auto& id : plan.summed) accumulate(sum, frames[id]);
     if (outputs_.empty()) {
         activeEncodes_ = 0;
         return;
     }
-    const uint64_t tickNow = SendGate::tickOf(runningTime);
     const uint64_t bit = uint64_t{1} << (tickNow % 64);
     std::size_t encodes = 0;
     std::size_t onShared = 0;
     // Private mixes first, so each gate says "private" for this tick before the shared
     // buffer of the same tick can reach the listener's probe.
     for (auto& [id, out] : outputs_) {
-        const bool speaking = speakers_.count(id) > 0;
-        if (speaking && !out.speaking) out.privateFromTick = tickNow + kPrivateWarmupTicks;
-        out.speaking = speaking;
-        const bool sendPrivate = speaking && tickNow >= out.privateFromTick;
+        const bool sendPrivate = !plan.onShared(id);
         if (sendPrivate)
             out.gate->privateTicks.fetch_or(bit, std::memory_order_acq_rel);
         else
             out.gate->privateTicks.fetch_and(~bit, std::memory_order_acq_rel);
         onShared += sendPrivate ? 0 : 1;
-        if (!speaking) continue;
-        auto own = frames.find(id);
-        gst_app_src_push_buffer(
-            GST_APP_SRC(out.appsrc.get()),
-            makeBuffer(runningTime, sum,
-                       own != frames.end() ? std::span<const int16_t>(own->second)
-                                           : std::span<const int16_t>()));
+        if (!sendPrivate && !plan.warming.count(id)) continue;
+        // A warming branch's mix is the shared one (its input is not summed yet), so whichever
+        // of the two frames of this tick reaches the listener first is right.
+        std::span<const int16_t> own;
+        if (plan.summed.count(id)) own = frames[id];
+        gst_app_src_push_buffer(GST_APP_SRC(out.appsrc.get()), makeBuffer(runningTime, sum, own));
         ++encodes;
     }
     if (shared_ && onShared > 0) {

@@ -1,12 +1,14 @@
 // The room's audio mixer: our own code instead of audiomixer (whose pad release races in
 // GStreamer 1.22.0, fixed upstream in 1.22.7; see docs/architecture.md). Every 20 ms tick of
-// the pipeline clock it pulls 960 samples (48 kHz mono S16) from each input and sums them
-// once. The full mix goes to one shared appsrc (one Opus encode for every listener who is not
-// speaking: their mix-minus is the full mix minus silence); only the current speakers
-// (SpeakerSelector) get their private mix-minus (sum minus own input) pushed to their own
-// appsrc. A per-listener SendGate tells the listener's send branch, tick by tick, which of the
-// two streams to pass, so exactly one reaches its payloader (same SSRC, continuous
-// timestamps).
+// the pipeline clock it pulls 960 samples (48 kHz mono S16) from each input and sums the
+// speakers' once: the inputs that are heard. AudioAdmission picks whose packets are decoded
+// (the loudest by their RFC 6464 levels, and everyone who writes none); SpeakerSelector picks,
+// among those, the at most `[audio] max_mixed` speakers; MixPlan sums a speaker only on ticks
+// its listener gets its private mix-minus (sum minus own input, its own appsrc and encode).
+// Everyone else shares one encode of the sum (one appsrc): it holds none of their voices. So
+// Opus encodes = speakers + 1. A per-listener SendGate tells the listener's send branch, tick
+// by tick, which of the two streams to pass, so exactly one reaches its payloader (same SSRC,
+// continuous timestamps).
 //
 // Threads: addInput/removeInput/addOutput/removeOutput on the main thread; appsink callbacks
 // on streaming threads; the tick on the mixer's own thread. One mutex guards the maps.
@@ -27,6 +29,7 @@
 #include "core/GstPtr.h"
 #include "media/AudioAdmission.h"
 #include "media/MixMinus.h"
+#include "media/MixPlan.h"
 #include "media/SpeakerSelector.h"
 
 namespace mixmeet::media {
@@ -63,7 +66,8 @@ struct InputGate {
     std::atomic<int> level{-1};
     /// g_get_monotonic_time() of that packet, us.
     std::atomic<int64_t> levelAtUs{0};
-    /// Decode and mix this sender's audio; packets are dropped before the decoder otherwise.
+    /// Decode this sender's audio (AudioAdmission); packets are dropped before the decoder
+    /// otherwise. Whether it is then mixed is the mixer's choice among the decoded.
     std::atomic<bool> mixed{true};
 };
 
@@ -76,7 +80,8 @@ public:
     static constexpr const char* kCaps =
         "audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved";
 
-    /// `maxMixed`: senders decoded and mixed at most (AudioAdmission::Config::maxMixed).
+    /// `maxMixed`: senders heard at most, and senders with an RFC 6464 level decoded at most
+    /// (`[audio] max_mixed`).
     AudioMixer(std::string roomName, std::size_t maxMixed);
     ~AudioMixer();
     AudioMixer(const AudioMixer&) = delete;
@@ -93,19 +98,23 @@ public:
     void removeInput(const std::string& id);
     /// The appsrc of the shared full-mix encode.
     void setSharedOutput(GstElement* appsrc);
-    /// Listener `id`: its private mix-minus (everyone but id) goes into `appsrc` while it is a
-    /// speaker; `gate` switches its send branch between that and the shared stream.
+    /// Listener `id`: its private mix-minus (the sum minus its own input) goes into `appsrc`
+    /// while its input is mixed; `gate` switches its send branch between that and the shared
+    /// stream.
     void addOutput(const std::string& id, GstElement* appsrc, std::shared_ptr<SendGate> gate);
     void removeOutput(const std::string& id);
 
     std::size_t inputCount() const;
     std::size_t outputCount() const;
-    /// Opus encodes fed on the last tick: the shared one plus one per speaking listener.
+    /// Opus encodes fed on the last tick: the shared one (if anyone is on it) plus one per
+    /// mixed listener.
     std::size_t activeEncodes() const { return activeEncodes_.load(); }
-    /// The current speakers (participant ids).
+    /// The current speakers (participant ids): the inputs heard, at most maxMixed.
     std::set<std::string> speakers() const;
-    /// Senders whose audio was decoded and mixed on the last tick.
+    /// Senders whose audio was summed on the last tick.
     std::size_t mixedInputs() const { return mixedInputs_.load(); }
+    /// Senders whose audio was decoded on the last tick.
+    std::size_t decodedInputs() const { return decodedInputs_.load(); }
 
 private:
     struct Input {
@@ -116,8 +125,6 @@ private:
     struct Output {
         core::ElementPtr appsrc;
         std::shared_ptr<SendGate> gate;
-        bool speaking = false;         ///< Fed a private mix-minus on the last tick.
-        uint64_t privateFromTick = 0;  ///< First tick the listener gets the private stream.
     };
     /// Ticks a new speaker's private encoder runs before the listener is switched to it: an
     /// Opus encoder that resumes after a pause (a gap in its input timestamps) drains and
@@ -135,7 +142,9 @@ private:
     core::ElementPtr shared_;
     SpeakerSelector selector_;
     AudioAdmission admission_;
+    MixPlan plan_;
     std::atomic<std::size_t> mixedInputs_{0};
+    std::atomic<std::size_t> decodedInputs_{0};
     std::set<std::string> speakers_;  ///< Guarded by lock_.
     std::atomic<std::size_t> activeEncodes_{0};
     std::thread thread_;

@@ -35,7 +35,6 @@ namespace {
 // Payload types the server offers (docs/protocol.md). Dynamic range, RFC 3551 section 6.
 constexpr int kOpusPt = 111;
 constexpr int kVp8Pt = 96;
-constexpr int kH264Pt = 102;
 
 constexpr const char* kAudioCaps =
     "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,"
@@ -53,17 +52,15 @@ constexpr const char* kAudioPrefCaps =
     "extmap-1=(string)urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 constexpr const char* kVideoSendCaps =
     "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96";
-// What we offer on the video m-line: VP8 both ways, H.264 constrained baseline as a receive
-// fallback. rtcp-fb: PLI/FIR so viewers can ask the shared encoder for keyframes and we can
-// ask senders; NACK for retransmission (video only: on audio Chrome rejects the RTX group).
+// What we offer on the video m-line: VP8 only, both ways (docs/protocol.md, "The offer, line
+// by line"; an H.264 entry here is not offered: webrtcbin 1.22 intersects the preferences with
+// the payloader's VP8 caps, and a sendrecv H.264 answer would need an H.264 composite).
+// rtcp-fb: PLI/FIR so viewers can ask the shared encoder for keyframes and we can ask
+// senders; NACK for retransmission (video only: on audio Chrome rejects the RTX group).
 constexpr const char* kVideoPrefCaps =
     "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96,"
-    "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,rtcp-fb-nack=(boolean)true;"
-    "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102,"
-    "packetization-mode=(string)1,profile-level-id=(string)42e01f,"
-    "level-asymmetry-allowed=(string)1,"
     "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,rtcp-fb-nack=(boolean)true";
-static_assert(kOpusPt == 111 && kVp8Pt == 96 && kH264Pt == 102, "see the caps strings");
+static_assert(kOpusPt == 111 && kVp8Pt == 96, "see the caps strings");
 
 ElementPtr make(const char* factory, const char* name) {
     return ElementPtr::refSink(gst_element_factory_make(factory, name));

@@ -13,8 +13,8 @@
 //   audio_shared_sink (ghost, from the full-mix tee) -> queue -> gate probe -^    -> webrtcbin
 //   sink_0
 //
-// The server always makes the SDP offer: m-line 0 audio (Opus), m-line 1 video (VP8, H.264
-// as a receive fallback), both sendrecv, max-bundle. Never renegotiated.
+// The server always makes the SDP offer: m-line 0 audio (Opus), m-line 1 video (VP8), both
+// sendrecv, max-bundle (docs/protocol.md lists every line). Never renegotiated.
 //
 // Threads: created, driven and destroyed on the main thread. webrtcbin signals and promise
 // replies arrive on webrtcbin's threads and are posted to the main thread guarded by an Anchor;

@@ -16,7 +16,8 @@ struct MediaConfig {
     int lowBitrate = 150000;     ///< Low tier (quarter size), bps.
     int lowFramerate = 15;       ///< Low tier frames per second.
     int audioBitrate = 32000;    ///< Opus bitrate, bps.
-    /// Senders decoded and mixed at most: the loudest by their RFC 6464 levels.
+    /// Senders mixed at most, each with a private mix-minus encode; also senders with an
+    /// RFC 6464 level decoded at most (the loudest by it).
     int audioMaxMixed = 5;
     int jitterBufferMs = 50;          ///< webrtcbin (rtpjitterbuffer) latency, ms.
     int mixerLatencyMs = 20;          ///< how long the compositor waits for late tiles, ms.

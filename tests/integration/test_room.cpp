@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -391,6 +393,11 @@ TEST_CASE("a speaker who falls silent sends DTX and is heard again when speaking
     CHECK(audioPacketsSentDuring(listener, 1000ms) < 10);
     CHECK(room->audioMixer().speakers().size() == 1);
 
+    // Continuity is judged from here, across the switches below: a loaded machine can drop a
+    // few ticks while the room starts (DTLS handshakes, decoders, encoders all starting in this
+    // one process), which is not what this test is about.
+    const testing::RtpContinuity before = talker.audioRtpContinuity();
+
     // The talker falls silent: DTX, nobody is heard, nobody speaks.
     talker.setToneVolume(0.0);
     CHECK(waitUntil([&] { return audioPacketsSentDuring(talker, 1000ms) < 10; }, 5s));
@@ -400,9 +407,10 @@ TEST_CASE("a speaker who falls silent sends DTX and is heard again when speaking
     // Speech after seconds of DTX (a jump in RTP timestamps, not in sequence numbers) is
     // decoded, mixed and heard again.
     talker.setToneVolume(0.3);
-    // The talker does not hear its own first words: it is a speaker (private mix-minus) from
-    // its first loud tick, so at most a tick or two of the shared mix carries its voice back
-    // to it (about 0.06 in a 100 ms window; a slow speaker detection let ~100 ms through).
+    // The talker does not hear its own first words: it is a speaker from its first loud tick,
+    // and its voice enters the mix only on the tick it is switched to its private mix-minus
+    // (MixPlan), so no tick of the shared mix carries it back (a slow speaker detection let
+    // ~100 ms through, 0.27; summing it during the warm-up tick, about 0.06).
     double ownOnset = 0;
     waitUntil(
         [&] {
@@ -410,7 +418,8 @@ TEST_CASE("a speaker who falls silent sends DTX and is heard again when speaking
             return false;
         },
         1000ms);
-    CHECK(ownOnset < 0.15);
+    INFO("own onset " << ownOnset);
+    CHECK(ownOnset < 0.03);
     CHECK(waitUntil([&] { return listener.toneLevel(520.0) > 0.15; }, 5s));
     CHECK(waitUntil([&] { return room->audioMixer().speakers().size() == 1; }, 5s));
     CHECK(audioPacketsSentDuring(talker, 1000ms) >= 45);
@@ -422,10 +431,11 @@ TEST_CASE("a speaker who falls silent sends DTX and is heard again when speaking
     for (auto [index, ticks] : rtp.firstJumps)
         jumps += " #" + std::to_string(index) + ":" + std::to_string(ticks);
     INFO(rtp.packets << " packets, " << rtp.ssrcs.size() << " SSRCs, " << rtp.seqGaps
-                     << " sequence gaps, " << rtp.timestampJumps << " timestamp jumps" << jumps);
-    CHECK(rtp.packets > 150);
+                     << " sequence gaps, " << rtp.timestampJumps << " timestamp jumps" << jumps
+                     << " (" << before.timestampJumps << " before the switches)");
+    CHECK(rtp.packets > before.packets + 150);
     CHECK(rtp.ssrcs.size() == 1);
-    CHECK(rtp.timestampJumps == 0);
+    CHECK(rtp.timestampJumps == before.timestampJumps);
 }
 
 TEST_CASE("a large room decodes and mixes only the loudest senders", "[room][audio]") {
@@ -480,6 +490,154 @@ TEST_CASE("a large room decodes and mixes only the loudest senders", "[room][aud
     peers[2 + unheard]->setToneVolume(0.3);
     CHECK(waitUntil([&] { return listener.toneLevel(quietHz[unheard]) > 0.15; }, 5s));
     CHECK(room->audioMixer().mixedInputs() == 5);
+}
+
+namespace {
+/// `talkers` audio-only peers send distinct tones at once (writing RFC 6464 levels or not).
+/// Once the mix has settled, every listener must hear every mixed tone but its own, and none of
+/// the talkers not mixed: the mixed
+/// talkers (at most [audio] max_mixed = 5) each have a private mix-minus, everyone else the
+/// shared sum, which holds none of their voices. Returns one line of measured figures.
+///
+/// How "not its own" is measured: the server's mixes are exact (sum - own in 16-bit PCM; the
+/// unit tests of MixPlan check that no listener's own input is ever in what it receives), but
+/// what a listener decodes also holds noise at every frequency: Opus coding noise and the
+/// splatter of the other tones' glitches (a late packet, a FIFO trimmed on a loaded machine).
+/// Here the own tone reads 28-49 dB below the others, and so does the tone of a talker who is
+/// in no mix at all; it is within ~14 dB of the level read 40 Hz either side of it, where
+/// nobody sends (even with the mix encoded at 510 kbps). That floor, not the mixer, is what the
+/// figure measures, so the check is: 30 dB below the others, or no more than 6 dB above the
+/// floor beside it. The bug this guards against put the own tone at the others' level (0 dB).
+std::string checkMixMinus(int talkers, bool writeLevels) {
+    TestServer s;
+    const std::string name = "mm" + std::to_string(talkers) + (writeLevels ? "" : "-nolevel");
+    std::vector<std::unique_ptr<SyntheticPeer>> peers;
+    std::vector<double> hz;
+    // At least 80 Hz apart (Goertzel over 1 s separates 2 Hz), and chosen so that no harmonic or
+    // second- or third-order intermodulation product of any of them (2a, 3a, a+b, a-b, 2a-b,
+    // a+b-c) falls within 12 Hz of a tone or of its controls (40 Hz either side): coding
+    // noise is not white, and an evenly spaced set puts 2a-b right on another talker's tone.
+    // 0.1 each, so five summed never clip.
+    constexpr double kTones[] = {400, 480, 572, 676, 860, 1412, 2160, 2808, 3072};
+    REQUIRE(talkers <= static_cast<int>(std::size(kTones)));
+    for (int i = 0; i < talkers; ++i) {
+        hz.push_back(kTones[i]);
+        PeerOptions o = s.peerOptions(name, "Talker" + std::to_string(i));
+        o.toneHz = hz.back();
+        o.toneVolume = 0.1;
+        o.sendVideo = o.receiveVideo = false;
+        o.writeAudioLevels = writeLevels;
+        peers.push_back(std::make_unique<SyntheticPeer>(o));
+        peers.back()->start();
+    }
+    REQUIRE(waitUntil(
+        [&] {
+            for (auto& p : peers)
+                if (!p->connected() || p->roster().size() != peers.size() ||
+                    p->audioSamplesReceived() < 48000)
+                    return false;
+            return true;
+        },
+        30s));
+    room::Room* room = s.room(name);
+    REQUIRE(room);
+    const std::size_t expectMixed = std::min<std::size_t>(static_cast<std::size_t>(talkers), 5);
+    auto mixed = [&] {
+        std::vector<std::size_t> idx;
+        const auto speakers = room->audioMixer().speakers();
+        for (std::size_t i = 0; i < peers.size(); ++i)
+            if (speakers.count(peers[i]->participantId())) idx.push_back(i);
+        return idx;
+    };
+    constexpr double kHeard = 0.07;  // of the 0.1 sent: a window without a glitch in it
+    constexpr int kWindowMs = 1000;
+    // One listener's reading of a window: its own tone, the floor beside it, the weakest mixed
+    // tone of the others and the loudest tone of those not mixed.
+    struct Reading {
+        double own = 0, floor = 0, weakest = 0, loudestUnmixed = 0;
+    };
+    std::vector<std::size_t> m;
+    std::vector<Reading> readings(peers.size());
+    // A window in which the mix is settled (max_mixed talkers mixed) and every listener hears
+    // every mixed tone but its own at least at kHeard: a loaded machine has glitches (late
+    // packets, trimmed FIFOs) that can blank part of a window. Chosen by the other tones only;
+    // the own tone is then read from the same window.
+    // The mixed set must also have stayed the same for the whole window: while peers join the
+    // selection settles, and a talker mixed early in a window is heard in part of it.
+    gint64 sameSinceUs = g_get_monotonic_time();
+    auto cleanWindow = [&] {
+        const auto now = mixed();
+        if (now != m) {
+            m = now;
+            sameSinceUs = g_get_monotonic_time();
+        }
+        if (m.size() != expectMixed || g_get_monotonic_time() - sameSinceUs < kWindowMs * 1000)
+            return false;
+        for (std::size_t i = 0; i < peers.size(); ++i) {
+            const SyntheticPeer& p = *peers[i];
+            Reading r;
+            r.weakest = 1;
+            for (std::size_t j : m)
+                if (j != i) r.weakest = std::min(r.weakest, p.toneLevel(hz[j], kWindowMs));
+            if (r.weakest < kHeard) return false;
+            r.own = std::max(p.toneLevel(hz[i], kWindowMs), 1e-9);
+            r.floor = std::max(
+                {p.toneLevel(hz[i] - 40, kWindowMs), p.toneLevel(hz[i] + 40, kWindowMs), 1e-9});
+            for (std::size_t j = 0; j < peers.size(); ++j)
+                if (j != i && std::find(m.begin(), m.end(), j) == m.end())
+                    r.loudestUnmixed = std::max(r.loudestUnmixed, p.toneLevel(hz[j], kWindowMs));
+            readings[i] = r;
+        }
+        return true;
+    };
+    INFO(describe(peers));
+    REQUIRE(waitUntil(cleanWindow, 20s));
+    CHECK(room->audioMixer().mixedInputs() == expectMixed);
+    // Each mixed talker's own encode, and one of the sum for everyone else, if anyone is.
+    CHECK(room->audioMixer().activeEncodes() == expectMixed + (peers.size() > expectMixed ? 1 : 0));
+    double worstOwnDb = -400, worstOverFloorDb = -400, weakestOther = 1, loudestUnmixed = 0;
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+        const Reading& r = readings[i];
+        const double ownDb = 20 * std::log10(r.own / r.weakest);
+        const double overFloorDb = 20 * std::log10(r.own / r.floor);
+        const bool isMixed = std::find(m.begin(), m.end(), i) != m.end();
+        INFO(peers[i]->options().name << (isMixed ? " (mixed)" : " (not mixed)") << ": own "
+                                      << r.own << " (" << ownDb << " dB to the weakest other, "
+                                      << r.weakest << "; " << overFloorDb << " dB to the floor, "
+                                      << r.floor << ")");
+        CHECK((ownDb < -30.0 || overFloorDb < 6.0));
+        worstOwnDb = std::max(worstOwnDb, ownDb);
+        worstOverFloorDb = std::max(worstOverFloorDb, overFloorDb);
+        weakestOther = std::min(weakestOther, r.weakest);
+        loudestUnmixed = std::max(loudestUnmixed, r.loudestUnmixed);
+    }
+    // Who is not mixed is not heard: its tone is down in the noise too.
+    CHECK(loudestUnmixed < 0.1 * kHeard);
+    char line[300];
+    std::snprintf(line, sizeof line,
+                  "%d talkers%s: mixed %zu, Opus encodes %zu; own tone at worst %.1f dB below the "
+                  "weakest other tone (%.3f) and %+.1f dB from the noise floor beside it; unmixed "
+                  "tones at most %.4f",
+                  talkers, writeLevels ? "" : " (no RFC 6464 levels)", m.size(),
+                  room->audioMixer().activeEncodes(), -worstOwnDb, weakestOther, worstOverFloorDb,
+                  loudestUnmixed);
+    return line;
+}
+}  // namespace
+
+TEST_CASE("nobody hears their own voice, however many talk at once", "[room][audio][mixminus]") {
+    const int talkers = GENERATE(4, 5, 6, 9);
+    const std::string figures = checkMixMinus(talkers, true);
+    std::fprintf(stderr, "mix-minus: %s\n", figures.c_str());
+}
+
+TEST_CASE("nobody hears their own voice when clients write no audio levels",
+          "[room][audio][mixminus]") {
+    // Senders without the RFC 6464 extension are all decoded; the five loudest by their decoded
+    // level are mixed, the same way.
+    const int talkers = GENERATE(4, 5, 6, 9);
+    const std::string figures = checkMixMinus(talkers, false);
+    std::fprintf(stderr, "mix-minus: %s\n", figures.c_str());
 }
 
 TEST_CASE("viewers in different tiers get different sizes from one composite", "[room][tiers]") {

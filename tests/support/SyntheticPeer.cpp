@@ -929,8 +929,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         const gint64 t0 = g_get_monotonic_time();
         gst_element_set_state(pipeline.get(), GST_STATE_NULL);
         if (const gint64 took = g_get_monotonic_time() - t0; took > 2 * G_USEC_PER_SEC)
-            g_warning("peer %s: stopping its pipeline took %.1f s", opts.name.c_str(),
-                      took / 1e6);
+            g_warning("peer %s: stopping its pipeline took %.1f s", opts.name.c_str(), took / 1e6);
         valves.clear();
         encoders.clear();
         webrtc.reset();
@@ -1049,7 +1048,8 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                 "payload", G_TYPE_INT, pt, nullptr));
             const bool send = isVideo ? opts.sendVideo : opts.sendAudio;
             // Audio levels as a browser writes them, if offered (the answer lists the extmap).
-            const int levelExt = isVideo ? 0 : extmapId(media, kAudioLevelUri);
+            const int levelExt =
+                isVideo || !opts.writeAudioLevels ? 0 : extmapId(media, kAudioLevelUri);
             if (levelExt > 0)
                 gst_caps_set_simple(prefs.get(), ("extmap-" + std::to_string(levelExt)).c_str(),
                                     G_TYPE_STRING, kAudioLevelUri, nullptr);

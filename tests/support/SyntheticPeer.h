@@ -54,6 +54,9 @@ struct PeerOptions {
     unsigned latencyMs = 50;
     bool sendVideo = true;
     bool sendAudio = true;
+    /// Write the RFC 6464 audio level into each sent audio packet when the offer lists the
+    /// extension, as browsers do (false: a client that ignores it and writes none).
+    bool writeAudioLevels = true;
     /// Send `join` as soon as the socket opens (false: the test sends its own with sendRaw).
     bool sendJoin = true;
     /// Answer the server's offer (false: the offer is recorded and ignored).
