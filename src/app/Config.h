@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/Result.h"
+#include "http/Limits.h"
 #include "mail/Mailer.h"
 #include "media/MediaConfig.h"
 
@@ -25,6 +26,7 @@ struct Config {
     std::string passwordHash = "interactive";
     mail::MailConfig mail;
     media::MediaConfig media;
+    http::Limits limits;  ///< [limits]: connections, timeouts, body and message sizes.
 };
 
 /// Built-in defaults: web/ and pipelines/ from the source tree.

@@ -68,7 +68,8 @@ core::Status Server::start() {
     fragments_ = std::move(fragments).value();
     rooms_ = std::make_unique<room::RoomRegistry>(config_.media, *fragments_);
 
-    http::HttpServer::Options options{config_.address, config_.port, config_.webDir};
+    http::HttpServer::Options options{config_.address, config_.port, config_.webDir,
+                                      config_.limits};
     http_ = std::make_unique<http::HttpServer>(
         options,
         [this](SoupWebsocketConnection* c, const http::Request& handshake) {
