@@ -120,6 +120,7 @@ core::Status HttpServer::listen() {
     if (g_inet_address_get_family(addr.get()) == G_SOCKET_FAMILY_IPV6)
         g_socket_set_option(listenSocket_.get(), IPPROTO_IPV6, IPV6_V6ONLY, TRUE, nullptr);
     g_socket_set_listen_backlog(listenSocket_.get(), kListenBacklog);
+    g_socket_set_blocking(listenSocket_.get(), FALSE);  // accept() until it would block
     if (!g_socket_bind(listenSocket_.get(), sa.get(), TRUE, err.out()) ||
         !g_socket_listen(listenSocket_.get(), err.out())) {
         listenSocket_.reset();
