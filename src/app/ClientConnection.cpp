@@ -2,6 +2,7 @@
 
 #include "auth/MeetingId.h"
 #include "core/Log.h"
+#include "http/WebSocketGuard.h"
 
 #define GST_CAT_DEFAULT mixmeet_http_debug
 
@@ -67,8 +68,8 @@ void ClientConnection::onClosedSignal(SoupWebsocketConnection*, gpointer self) n
 
 void ClientConnection::sendMessage(const protocol::ServerMessage& message) {
     if (soup_websocket_connection_get_state(connection_.get()) != SOUP_WEBSOCKET_STATE_OPEN) return;
-    std::string text = protocol::toJson(message);
-    soup_websocket_connection_send_text(connection_.get(), text.c_str());
+    // Bounded: a client that does not read is dropped past [limits] max_send_queue_bytes.
+    http::sendText(connection_.get(), protocol::toJson(message));
 }
 
 void ClientConnection::closeConnection(unsigned short code, const std::string& reason) {

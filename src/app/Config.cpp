@@ -52,6 +52,11 @@ public:
         }
         out = v != FALSE;
     }
+    void size(const char* group, const char* key, std::size_t& out, int min, int max) {
+        int v = static_cast<int>(out);
+        integer(group, key, v, min, max);
+        out = static_cast<std::size_t>(v);
+    }
     void list(const char* group, const char* key, std::vector<std::string>& out) {
         if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
         gsize n = 0;
@@ -118,7 +123,7 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
     r.str("mail", "username", c.mail.username);
     r.str("mail", "password", c.mail.password);
     r.integer("room", "max_participants", m.maxParticipants, 1, 100);
-    r.integer("limits", "max_rooms", c.limits.maxRooms, 1, 10000);
+    r.integer("limits", "max_rooms", c.roomLimits.maxRooms, 1, 10000);
     r.integer("limits", "malloc_arenas", c.mallocArenas, 0, 1024);
     r.integer("video", "width", m.width, 64, 3840);
     r.integer("video", "height", m.height, 64, 2160);
@@ -141,7 +146,20 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
     r.integer("ice", "max_port", m.iceMaxPort, 0, 65535);
     r.list("ice", "stun_servers", m.stunServers);
     r.list("ice", "turn_servers", m.turnServers);
+    http::Limits& l = c.limits;
+    r.integer("limits", "max_connections", l.maxConnections, 0, 1000000);
+    r.integer("limits", "max_connections_per_address", l.maxConnectionsPerAddress, 0, 1000000);
+    r.integer("limits", "request_timeout_s", l.requestTimeoutS, 1, 3600);
+    r.integer("limits", "idle_timeout_s", l.idleTimeoutS, 1, 3600);
+    r.integer("limits", "ping_interval_s", l.pingIntervalS, 1, 3600);
+    r.size("limits", "max_body_bytes", l.maxBodyBytes, 1024, 64 * 1024 * 1024);
+    r.size("limits", "max_message_bytes", l.maxMessageBytes, 64 * 1024, 64 * 1024 * 1024);
+    r.size("limits", "max_send_queue_bytes", l.maxSendQueueBytes, 64 * 1024, 1024 * 1024 * 1024);
     if (!r.error().empty()) return makeError("config", r.error());
+    if (l.pingIntervalS >= l.idleTimeoutS)
+        return makeError("config", origin +
+                                       ": [limits] ping_interval_s must be below idle_timeout_s "
+                                       "(a live client answers pings within the idle timeout)");
     if (c.passwordHash != "interactive" && c.passwordHash != "minimum")
         return makeError("config", origin + ": [auth] password_hash is interactive or minimum");
     if (!c.mail.url.empty() && c.mail.from.empty())

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/Result.h"
+#include "http/Limits.h"
 #include "mail/Mailer.h"
 #include "media/MediaConfig.h"
 #include "room/Capacity.h"
@@ -27,7 +28,7 @@ struct Config {
     std::string passwordHash = "interactive";
     mail::MailConfig mail;
     media::MediaConfig media;
-    room::Limits limits;  ///< [limits] max_rooms
+    room::Limits roomLimits;  ///< [limits] max_rooms
     /// [limits] malloc_arenas: glibc malloc arenas at most (M_ARENA_MAX; 0: glibc's default of
     /// 8 per core). Each thread that allocates may otherwise get its own, and memory freed
     /// into an arena stays with the process (docs/performance.md, "Memory per room").
@@ -38,6 +39,7 @@ struct Config {
     /// [server] liveness_mark_ms: how often open history rows get a "still here" mark; a crash
     /// loses at most this much of each stay, ms.
     int livenessMarkMs = 5000;
+    http::Limits limits;  ///< [limits]: connections, timeouts, body and message sizes.
 };
 
 /// Built-in defaults: web/ and pipelines/ from the source tree.

@@ -72,9 +72,10 @@ core::Status Server::start() {
     fragments_ = std::move(fragments).value();
     // Now, while threads can be had: a room that fails to build later is torn down on them.
     media::Teardown::start();
-    rooms_ = std::make_unique<room::RoomRegistry>(config_.media, *fragments_, config_.limits);
+    rooms_ = std::make_unique<room::RoomRegistry>(config_.media, *fragments_, config_.roomLimits);
 
-    http::HttpServer::Options options{config_.address, config_.port, config_.webDir};
+    http::HttpServer::Options options{config_.address, config_.port, config_.webDir,
+                                      config_.limits};
     http_ = std::make_unique<http::HttpServer>(
         options,
         [this](SoupWebsocketConnection* c, const http::Request& handshake) {

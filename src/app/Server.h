@@ -44,6 +44,8 @@ public:
     room::RoomRegistry& rooms() { return *rooms_; }
     store::Store& store() { return *store_; }
     std::size_t connectionCount() const { return connections_.size(); }
+    /// Open client sockets (HTTP and WebSocket; at most [limits] max_connections).
+    std::size_t httpConnectionCount() const { return http_ ? http_->connectionCount() : 0; }
 
 private:
     std::optional<http::Response> dynamic(const http::Request& request);

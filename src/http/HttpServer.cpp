@@ -1,18 +1,29 @@
 #include "http/HttpServer.h"
 
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <cstring>
 
+#include "core/Json.h"
 #include "core/Log.h"
+#include "http/MeteredStream.h"
+#include "http/WebSocketGuard.h"
 
 #define GST_CAT_DEFAULT mixmeet_http_debug
 
 namespace mixmeet::http {
 
 namespace {
-/// Largest WebSocket message libsoup accepts; bigger ones close the socket with 1009. The
-/// protocol's own 64 KiB limit is enforced above it with an error reply (docs/protocol.md).
-constexpr guint64 kMaxWebSocketPayload = 1024 * 1024;
-constexpr guint kKeepaliveSeconds = 10;
+/// Connections accepted per wake-up of the listening socket at most (fairness to the rest of
+/// the main loop under a connection flood).
+constexpr int kAcceptBatch = 64;
+/// Pause of the accept loop after running out of file descriptors, ms.
+constexpr guint kAcceptRetryMs = 250;
+/// Pending connections the kernel queues for accept() (listen(2) backlog).
+constexpr int kListenBacklog = 128;
 
 bool endsWith(const std::string& s, const char* suffix) {
     std::size_t n = std::strlen(suffix);
@@ -46,20 +57,49 @@ bool isSafePath(const std::string& path) {
     return true;
 }
 
+/// One accepted client connection, from accept until libsoup closes its stream.
+struct HttpServer::Connection {
+    std::string address;  ///< Remote IP, for the per-address cap.
+    core::GPtr<GSocket> socket;
+    core::GPtr<GSocketAddress> remote;
+    std::shared_ptr<Meter> meter;
+    /// Ends the connection unless the request in progress (or the first one) has been read
+    /// by then: slowly sent requests.
+    core::SourcePtr requestTimer;
+    bool upgraded = false;  ///< Now a WebSocket: request timeouts no longer apply.
+};
+
 HttpServer::HttpServer(Options options, WebSocketHandler onWebSocket, DynamicHandler dynamic)
     : options_(std::move(options)),
       onWebSocket_(std::move(onWebSocket)),
-      dynamic_(std::move(dynamic)) {
+      dynamic_(std::move(dynamic)),
+      table_(options_.limits.maxConnections > 0
+                 ? static_cast<std::size_t>(options_.limits.maxConnections)
+                 : connectionCapForFdLimit(fdLimit()),
+             static_cast<std::size_t>(std::max(0, options_.limits.maxConnectionsPerAddress))) {
     server_ = core::GPtr<SoupServer>::adopt(
         static_cast<SoupServer*>(g_object_new(SOUP_TYPE_SERVER, "server-header", "mixmeet",
                                               nullptr)));
+    // permessage-deflate is not offered: a compressed message is only bounded after it has
+    // been inflated (a 1 MB frame can inflate to 1 GB), and signaling messages are small.
+    soup_server_remove_websocket_extension(server_.get(), SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
     soup_server_add_websocket_handler(server_.get(), "/ws", nullptr, nullptr, onWebSocketAccepted, this,
                                       nullptr);
     soup_server_add_handler(server_.get(), nullptr, onRequest, this, nullptr);
+    g_signal_connect(server_.get(), "request-started", G_CALLBACK(onRequestStarted), this);
+    g_signal_connect(server_.get(), "request-read", G_CALLBACK(onRequestRead), this);
+    g_signal_connect(server_.get(), "request-finished", G_CALLBACK(onRequestDone), this);
+    g_signal_connect(server_.get(), "request-aborted", G_CALLBACK(onRequestDone), this);
 }
 
 HttpServer::~HttpServer() {
-    if (server_) soup_server_disconnect(server_.get());
+    acceptRetry_.reset();
+    acceptSource_.reset();
+    if (listenSocket_) g_socket_close(listenSocket_.get(), nullptr);
+    if (server_) {
+        g_signal_handlers_disconnect_by_data(server_.get(), this);
+        soup_server_disconnect(server_.get());
+    }
 }
 
 core::Status HttpServer::listen() {
@@ -68,15 +108,220 @@ core::Status HttpServer::listen() {
     if (!addr) return core::makeError("listen", "bad listen address " + options_.address);
     core::GPtr<GSocketAddress> sa = core::GPtr<GSocketAddress>::adopt(
         g_inet_socket_address_new(addr.get(), static_cast<guint16>(options_.port)));
-    core::ErrorOut err;
-    if (!soup_server_listen(server_.get(), sa.get(), SoupServerListenOptions{}, err.out()))
+    auto fail = [this](const char* what) {
         return core::makeError("listen", std::string("cannot listen on ") + options_.address +
-                                             ":" + std::to_string(options_.port) + ": " +
-                                             err.message());
-    GSList* uris = soup_server_get_uris(server_.get());
-    if (uris) port_ = g_uri_get_port(static_cast<GUri*>(uris->data));
-    g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+                                             ":" + std::to_string(options_.port) + ": " + what);
+    };
+    core::ErrorOut err;
+    listenSocket_ = core::GPtr<GSocket>::adopt(g_socket_new(g_inet_address_get_family(addr.get()),
+                                                            G_SOCKET_TYPE_STREAM,
+                                                            G_SOCKET_PROTOCOL_TCP, err.out()));
+    if (!listenSocket_) return fail(err.message());
+    if (g_inet_address_get_family(addr.get()) == G_SOCKET_FAMILY_IPV6)
+        g_socket_set_option(listenSocket_.get(), IPPROTO_IPV6, IPV6_V6ONLY, TRUE, nullptr);
+    g_socket_set_listen_backlog(listenSocket_.get(), kListenBacklog);
+    g_socket_set_blocking(listenSocket_.get(), FALSE);  // accept() until it would block
+    if (!g_socket_bind(listenSocket_.get(), sa.get(), TRUE, err.out()) ||
+        !g_socket_listen(listenSocket_.get(), err.out())) {
+        listenSocket_.reset();
+        return fail(err.message());
+    }
+    core::GPtr<GSocketAddress> bound =
+        core::GPtr<GSocketAddress>::adopt(g_socket_get_local_address(listenSocket_.get(), nullptr));
+    if (bound && G_IS_INET_SOCKET_ADDRESS(bound.get()))
+        port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get()));
+
+    // libsoup 3.2 keeps a connection alive after a response only while the server has a
+    // listener of its own (request_finished in soup-server.c checks priv->listeners). The
+    // sockets are accepted here instead, so libsoup gets a listening Unix socket that nobody
+    // can reach: its path is removed at once.
+    g_autofree gchar* dir = g_dir_make_tmp("mixmeet-http-XXXXXX", err.out());
+    if (!dir) return fail(err.message());
+    std::string path = std::string(dir) + "/unused";
+    core::GPtr<GSocketAddress> unreachable =
+        core::GPtr<GSocketAddress>::adopt(g_unix_socket_address_new(path.c_str()));
+    bool ok = soup_server_listen(server_.get(), unreachable.get(), SoupServerListenOptions{},
+                                 err.out());
+    g_unlink(path.c_str());
+    g_rmdir(dir);
+    if (!ok) return fail(err.message());
+
+    startAccepting();
+    GST_INFO("listening on %s, at most %zu connections (%zu per address)", url().c_str(),
+             table_.maxTotal(), static_cast<std::size_t>(options_.limits.maxConnectionsPerAddress));
     return core::Ok{};
+}
+
+void HttpServer::startAccepting() {
+    acceptRetry_.reset();
+    acceptSource_.reset(g_socket_create_source(listenSocket_.get(), G_IO_IN, nullptr));
+    g_source_set_callback(
+        acceptSource_.get(),
+        reinterpret_cast<GSourceFunc>(+[](GSocket*, GIOCondition, gpointer self) -> gboolean {
+            static_cast<HttpServer*>(self)->acceptReady();
+            return G_SOURCE_CONTINUE;
+        }),
+        this, nullptr);
+    g_source_attach(acceptSource_.get(), g_main_context_get_thread_default());
+}
+
+void HttpServer::acceptReady() {
+    for (int i = 0; i < kAcceptBatch; ++i) {
+        core::ErrorOut err;
+        GSocket* accepted = g_socket_accept(listenSocket_.get(), nullptr, err.out());
+        if (accepted) {
+            adopt(core::GPtr<GSocket>::adopt(accepted));
+            continue;
+        }
+        GError* e = *err.out();
+        if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) return;
+        if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) ||
+            g_error_matches(e, G_IO_ERROR, G_IO_ERROR_NO_SPACE)) {
+            // Out of descriptors: the listening socket stays readable, so accepting again at
+            // once would spin. Pause; the connections wait in the kernel's queue.
+            g_warning("cannot accept: %s; pausing for %u ms", err.message(), kAcceptRetryMs);
+            acceptSource_.reset();
+            acceptRetry_.reset(g_timeout_source_new(kAcceptRetryMs));
+            g_source_set_callback(
+                acceptRetry_.get(),
+                [](gpointer self) -> gboolean {
+                    auto* s = static_cast<HttpServer*>(self);
+                    // Destroying the timer from its own callback is allowed; return REMOVE.
+                    s->startAccepting();
+                    return G_SOURCE_REMOVE;
+                },
+                this, nullptr);
+            g_source_attach(acceptRetry_.get(), g_main_context_get_thread_default());
+            return;
+        }
+        GST_INFO("accept failed: %s", err.message());  // e.g. the peer reset: try the next.
+    }
+}
+
+void HttpServer::adopt(core::GPtr<GSocket> socket) {
+    core::GPtr<GSocketAddress> remote =
+        core::GPtr<GSocketAddress>::adopt(g_socket_get_remote_address(socket.get(), nullptr));
+    core::GPtr<GSocketAddress> local =
+        core::GPtr<GSocketAddress>::adopt(g_socket_get_local_address(socket.get(), nullptr));
+    if (!remote || !local || !G_IS_INET_SOCKET_ADDRESS(remote.get())) {
+        g_socket_close(socket.get(), nullptr);
+        return;
+    }
+    g_autofree gchar* ip = g_inet_address_to_string(
+        g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(remote.get())));
+    auto admission = table_.admit(ip);
+    if (admission != ConnectionTable::Admission::Admitted) {
+        GST_INFO("refusing a connection from %s: %s", ip,
+                 admission == ConnectionTable::Admission::TooMany ? "too many connections"
+                                                                  : "too many from this address");
+        g_socket_close(socket.get(), nullptr);
+        return;
+    }
+    // Every read or write waiting longer than this fails with G_IO_ERROR_TIMED_OUT, which
+    // makes libsoup close the connection (GSocket's timeout applies to its GSources too).
+    g_socket_set_timeout(socket.get(), static_cast<guint>(options_.limits.idleTimeoutS));
+    g_socket_set_option(socket.get(), IPPROTO_TCP, TCP_NODELAY, TRUE, nullptr);
+
+    auto c = std::make_unique<Connection>();
+    c->address = ip;
+    c->socket = socket;
+    c->remote = remote;
+    c->meter = std::make_shared<Meter>();
+    c->meter->onClosed = [weak = anchor_.weak(), key = remote.get()] {
+        if (HttpServer* self = core::resolve(weak)) self->forget(key);
+    };
+    armRequestTimer(*c);
+    core::GPtr<GSocketConnection> base = core::GPtr<GSocketConnection>::adopt(
+        g_socket_connection_factory_create_connection(socket.get()));
+    core::GPtr<GIOStream> stream =
+        core::GPtr<GIOStream>::adopt(newMeteredStream(G_IO_STREAM(base.get()), c->meter));
+    connections_.emplace(remote.get(), std::move(c));
+    core::ErrorOut err;
+    if (!soup_server_accept_iostream(server_.get(), stream.get(), local.get(), remote.get(),
+                                     err.out())) {
+        GST_WARNING("libsoup refused a connection: %s", err.message());
+        g_io_stream_close(stream.get(), nullptr, nullptr);  // Forgets it.
+    }
+}
+
+void HttpServer::forget(GSocketAddress* key) {
+    auto it = connections_.find(key);
+    if (it == connections_.end()) return;
+    table_.release(it->second->address);
+    connections_.erase(it);
+}
+
+HttpServer::Connection* HttpServer::connectionOf(SoupServerMessage* msg) {
+    auto it = connections_.find(soup_server_message_get_remote_address(msg));
+    return it == connections_.end() ? nullptr : it->second.get();
+}
+
+void HttpServer::armRequestTimer(Connection& c) {
+    c.requestTimer.reset(
+        g_timeout_source_new_seconds(static_cast<guint>(options_.limits.requestTimeoutS)));
+    g_source_set_callback(
+        c.requestTimer.get(),
+        [](gpointer data) -> gboolean {
+            auto* conn = static_cast<Connection*>(data);
+            GST_INFO("closing a connection from %s: request not received in time",
+                     conn->address.c_str());
+            // libsoup reads the end of stream and closes the connection (and the stream).
+            g_socket_shutdown(conn->socket.get(), TRUE, TRUE, nullptr);
+            return G_SOURCE_REMOVE;
+        },
+        &c, nullptr);
+    g_source_attach(c.requestTimer.get(), g_main_context_get_thread_default());
+}
+
+void HttpServer::onRequestStarted(SoupServer*, SoupServerMessage* msg, gpointer self) noexcept {
+    g_signal_connect(msg, "got-headers", G_CALLBACK(onGotHeaders), self);
+    g_signal_connect(msg, "got-chunk", G_CALLBACK(onGotChunk), self);
+}
+
+void HttpServer::onRequestRead(SoupServer*, SoupServerMessage* msg, gpointer self) noexcept {
+    if (Connection* c = static_cast<HttpServer*>(self)->connectionOf(msg)) c->requestTimer.reset();
+}
+
+void HttpServer::onRequestDone(SoupServer*, SoupServerMessage* msg, gpointer self) noexcept {
+    // Between requests on a kept-alive connection: the next one must arrive in time too.
+    auto* server = static_cast<HttpServer*>(self);
+    if (Connection* c = server->connectionOf(msg); c && !c->upgraded) server->armRequestTimer(*c);
+}
+
+void HttpServer::onGotHeaders(SoupServerMessage* msg, gpointer self) noexcept {
+    std::size_t limit = static_cast<HttpServer*>(self)->options_.limits.maxBodyBytes;
+    SoupMessageHeaders* headers = soup_server_message_get_request_headers(msg);
+    if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+        soup_message_headers_get_content_length(headers) > static_cast<goffset>(limit))
+        refuseBody(msg, limit);
+}
+
+void HttpServer::onGotChunk(SoupServerMessage* msg, GBytes*, gpointer self) noexcept {
+    // Chunked bodies announce no length: counted as they come.
+    std::size_t limit = static_cast<HttpServer*>(self)->options_.limits.maxBodyBytes;
+    SoupMessageBody* body = soup_server_message_get_request_body(msg);
+    if (body && body->length > static_cast<goffset>(limit)) refuseBody(msg, limit);
+}
+
+void HttpServer::refuseBody(SoupServerMessage* msg, std::size_t limit) {
+    // libsoup 3.2 reads the rest of the body anyway (there is no way to skip it from here),
+    // but it is no longer stored, the handler is not called (a status is set), the request
+    // timer bounds how long the reading may take, and the connection closes after the 413.
+    SoupMessageBody* body = soup_server_message_get_request_body(msg);
+    soup_message_body_set_accumulate(body, FALSE);
+    soup_message_body_truncate(body);
+    if (soup_server_message_get_status(msg) != 0) return;
+    GST_INFO("refusing a request body over %zu bytes", limit);
+    Response r;
+    r.status = SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+    core::JsonWriter w;
+    w.beginObject("error")
+        .str("code", "too-large")
+        .str("message", "The request body is over " + std::to_string(limit / 1024) + " KiB.")
+        .endObject();
+    r.body = w.finish();
+    r.headers.emplace_back("Connection", "close");
+    send(msg, r);
 }
 
 std::string HttpServer::url() const {
@@ -181,9 +426,16 @@ void HttpServer::serveFile(SoupServerMessage* msg, const std::string& rawPath) {
 
 void HttpServer::onWebSocketAccepted(SoupServer*, SoupServerMessage* msg, const char* path,
                                      SoupWebsocketConnection* conn, gpointer self) noexcept {
-    g_object_set(conn, "max-incoming-payload-size", kMaxWebSocketPayload, "keepalive-interval",
-                 kKeepaliveSeconds, nullptr);
-    static_cast<HttpServer*>(self)->onWebSocket_(conn, toRequest(msg, path, nullptr));
+    auto* server = static_cast<HttpServer*>(self);
+    Connection* c = server->connectionOf(msg);
+    if (!c) {  // Not one of ours: cannot be bounded, so not served.
+        soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, nullptr);
+        return;
+    }
+    c->upgraded = true;
+    c->requestTimer.reset();
+    guardWebSocket(conn, c->meter, c->socket.get(), server->options_.limits);
+    server->onWebSocket_(conn, toRequest(msg, path, nullptr));
 }
 
 }  // namespace mixmeet::http

@@ -1,15 +1,24 @@
 // The libsoup 3 server: static files from the web directory and the signaling WebSocket at
 // /ws. Main thread only (libsoup is not thread-safe; the server belongs to the main context
 // that called listen()).
+//
+// The server accepts its sockets itself and hands each to libsoup through a metered stream,
+// so that every connection is under the bounds of http::Limits (docs/security.md, Transport):
+// connection caps, request and idle timeouts, body size, WebSocket message size and send
+// queue.
 #pragma once
 
 #include <libsoup/soup.h>
 
 #include <functional>
+#include <memory>
 #include <string>
+#include <unordered_map>
 
+#include "core/Anchor.h"
 #include "core/GstPtr.h"
 #include "core/Result.h"
+#include "http/Limits.h"
 #include "http/Request.h"
 
 namespace mixmeet::http {
@@ -20,6 +29,7 @@ public:
         std::string address = "127.0.0.1";  ///< IPv4/IPv6 literal to bind.
         int port = 8080;                    ///< 0 picks a free port.
         std::string webDir;                 ///< Root of the static files.
+        Limits limits;                      ///< Per-connection bounds.
     };
     /// Called for each accepted WebSocket on /ws (transfer none: take a reference to keep it),
     /// with the handshake request (cookies, Origin).
@@ -39,8 +49,29 @@ public:
     int port() const { return port_; }
     /// "http://ADDRESS:PORT/".
     std::string url() const;
+    /// Client connections open now (HTTP and WebSocket).
+    std::size_t connectionCount() const { return table_.count(); }
+    /// The cap on connectionCount() (Limits::maxConnections, or derived from RLIMIT_NOFILE).
+    std::size_t maxConnections() const { return table_.maxTotal(); }
 
 private:
+    struct Connection;
+
+    // Connection accounting (accept loop, caps, timeouts).
+    void startAccepting();
+    void acceptReady();
+    void adopt(core::GPtr<GSocket> socket);
+    void forget(GSocketAddress* key);
+    Connection* connectionOf(SoupServerMessage* msg);
+    void armRequestTimer(Connection& c);
+    static void onRequestStarted(SoupServer*, SoupServerMessage* msg, gpointer self) noexcept;
+    static void onRequestRead(SoupServer*, SoupServerMessage* msg, gpointer self) noexcept;
+    static void onRequestDone(SoupServer*, SoupServerMessage* msg, gpointer self) noexcept;
+    // Request body bound.
+    static void onGotHeaders(SoupServerMessage* msg, gpointer self) noexcept;
+    static void onGotChunk(SoupServerMessage* msg, GBytes* chunk, gpointer self) noexcept;
+    static void refuseBody(SoupServerMessage* msg, std::size_t limit);
+
     static void onRequest(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
                           gpointer self) noexcept;
     static void onWebSocketAccepted(SoupServer*, SoupServerMessage*, const char*,
@@ -54,6 +85,14 @@ private:
     DynamicHandler dynamic_;
     core::GPtr<SoupServer> server_;
     int port_ = 0;
+    ConnectionTable table_;
+    core::GPtr<GSocket> listenSocket_;
+    core::SourcePtr acceptSource_;
+    core::SourcePtr acceptRetry_;  ///< Accepting paused after running out of descriptors.
+    /// Open connections by their remote address object (the one libsoup hands back from
+    /// soup_server_message_get_remote_address).
+    std::unordered_map<GSocketAddress*, std::unique_ptr<Connection>> connections_;
+    core::Anchor<HttpServer> anchor_{this};
 };
 
 /// Content type for a file name served to browsers ("text/javascript" for .js and .mjs, as

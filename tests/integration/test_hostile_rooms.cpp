@@ -178,7 +178,7 @@ gint64 httpRoundTripMs(const std::string& url) {
 
 TEST_CASE("past max_rooms a new room is refused with room-limit; leaving frees a slot",
           "[hostile][rooms]") {
-    TestServer ts(true, {"127.0.0.1"}, [](app::Config& c) { c.limits.maxRooms = 2; });
+    TestServer ts(true, {"127.0.0.1"}, [](app::Config& c) { c.roomLimits.maxRooms = 2; });
     auto a = joinRoom(ts.wsUrl(), "a");
     auto b = joinRoom(ts.wsUrl(), "b");
     REQUIRE(welcomed(*a));

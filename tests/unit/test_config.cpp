@@ -52,11 +52,11 @@ TEST_CASE("bad values are refused with the group and key named", "[config]") {
 TEST_CASE("[limits] caps rooms and malloc arenas", "[config][rooms]") {
     auto shipped = loadConfig(std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini");
     REQUIRE(shipped.ok());
-    CHECK(shipped.value().limits.maxRooms == defaultConfig().limits.maxRooms);
+    CHECK(shipped.value().roomLimits.maxRooms == defaultConfig().roomLimits.maxRooms);
     CHECK(shipped.value().mallocArenas == defaultConfig().mallocArenas);
     auto c = parseConfig("[limits]\nmax_rooms=3\nmalloc_arenas=0\n", "t.ini");
     REQUIRE(c.ok());
-    CHECK(c.value().limits.maxRooms == 3);
+    CHECK(c.value().roomLimits.maxRooms == 3);
     CHECK(c.value().mallocArenas == 0);
     auto bad = parseConfig("[limits]\nmax_rooms=0\n", "t.ini");
     REQUIRE_FALSE(bad.ok());
