@@ -12,8 +12,8 @@
 #include "app/ClientConnection.h"
 #include "app/Config.h"
 #include "app/Presence.h"
+#include "auth/LoginThrottle.h"
 #include "auth/PasswordHasher.h"
-#include "auth/RateLimiter.h"
 #include "core/Anchor.h"
 #include "core/Result.h"
 #include "http/HttpServer.h"
@@ -42,9 +42,13 @@ public:
     room::RoomRegistry& rooms() { return *rooms_; }
     store::Store& store() { return *store_; }
     std::size_t connectionCount() const { return connections_.size(); }
+    /// The REST API (after start()).
+    api::Api& api() { return *api_; }
 
 private:
-    std::optional<http::Response> dynamic(const http::Request& request);
+    bool dynamic(const http::Request& request, http::HttpServer::Responder respond);
+    /// Closes the WebSockets of sessions that were signed out or revoked (bye "signed-out").
+    void endSessions(const api::RevokedSessions& revoked);
     http::Response meetingPage(const http::Request& request);
     http::Response stats(const http::Request& request);
     void accept(SoupWebsocketConnection* connection, const http::Request& handshake);
@@ -53,7 +57,7 @@ private:
     Config config_;
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<auth::PasswordHasher> hasher_;
-    auth::RateLimiter loginLimiter_;
+    std::unique_ptr<auth::LoginThrottle> loginThrottle_;
     std::unique_ptr<mail::Mailer> mailer_;
     std::unique_ptr<api::Api> api_;
     std::unique_ptr<Presence> presence_;

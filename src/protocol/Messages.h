@@ -38,6 +38,7 @@ inline constexpr const char* kUnauthenticated = "unauthenticated";
 inline constexpr const char* kNoSuchMeeting = "no-such-meeting";
 inline constexpr const char* kNoSuchUser = "no-such-user";
 inline constexpr const char* kOffline = "offline";
+inline constexpr const char* kRateLimited = "rate-limited";
 }  // namespace errc
 
 // Client -> server.

@@ -137,6 +137,16 @@ await runTest(
     const bobPage = browserB.pages()[0] || (await browserB.newPage());
     await register(alicePage, baseUrl, ALICE);
 
+    // ---- 2a. open redirect: a signed-in user sent to /login.html?next=<elsewhere> stays here
+    for (const next of ['%2F%09%2Fevil.example', '%2F%2Fevil.example', '%2F%5Cevil.example', 'https%3A%2F%2Fevil.example%2F', '%2F.%2F%2Fevil.example']) {
+      await alicePage.goto(`${baseUrl}/login.html?next=${next}`);
+      await alicePage.waitForURL(`${baseUrl}/`, { timeout: 10000 }).catch(() => {});
+      if (new URL(alicePage.url()).origin !== baseUrl) fail(`login.html?next=${next} sent a signed-in user to ${alicePage.url()}`);
+    }
+    const kept = await alicePage.evaluate(async () => (await import('/js/api.js')).nextPath('?next=%2Fm%2Fabc-defg-hij%3Fx%3D1'));
+    if (kept !== '/m/abc-defg-hij?x=1') fail(`nextPath dropped a same-origin path: ${kept}`);
+    log('Alice: hostile ?next= values all land on the dashboard; a local path is kept');
+
     // First a meeting open to guests (used by the guest step), then Standup.
     await alicePage.fill('#new-title-input', 'Open house');
     await alicePage.check('#new-guests');

@@ -16,11 +16,17 @@ namespace mixmeet::testing {
 
 class SignalClient {
 public:
-    SignalClient(const std::string& url, const std::string& cookie,
-                 const std::string& origin = {}) {
+    /// acceptAnyCertificate: trust a self-signed TLS certificate (wss:// through the test proxy).
+    SignalClient(const std::string& url, const std::string& cookie, const std::string& origin = {},
+                 bool acceptAnyCertificate = false) {
         session_ = core::GPtr<SoupSession>::adopt(soup_session_new());
         core::GPtr<SoupMessage> msg =
             core::GPtr<SoupMessage>::adopt(soup_message_new("GET", url.c_str()));
+        if (acceptAnyCertificate)
+            g_signal_connect(msg.get(), "accept-certificate",
+                             G_CALLBACK(+[](SoupMessage*, GTlsCertificate*, GTlsCertificateFlags,
+                                            gpointer) -> gboolean { return TRUE; }),
+                             nullptr);
         SoupMessageHeaders* h = soup_message_get_request_headers(msg.get());
         if (!cookie.empty()) soup_message_headers_replace(h, "Cookie", cookie.c_str());
         if (!origin.empty()) soup_message_headers_replace(h, "Origin", origin.c_str());
@@ -52,6 +58,10 @@ public:
                soup_websocket_connection_get_state(conn_.get()) == SOUP_WEBSOCKET_STATE_OPEN;
     }
     bool closed() const { return closed_ || !conn_; }
+    /// The close code the server sent (0 while open or if none).
+    unsigned short closeCode() const {
+        return conn_ ? soup_websocket_connection_get_close_code(conn_.get()) : 0;
+    }
     void send(const protocol::ClientMessage& m) { sendRaw(protocol::toJson(m)); }
     void sendRaw(const std::string& text) {
         if (open()) soup_websocket_connection_send_text(conn_.get(), text.c_str());
