@@ -213,12 +213,13 @@ await runTest(
     await guestPage.locator('#prejoin-form').waitFor({ state: 'visible', timeout: 10000 });
     await guestPage.fill('#guest-name', 'Grace Guest');
     await guestPage.click('#prejoin-button');
-    const guest = { name: 'Grace Guest', page: guestPage };
+    // The server marks guests' names (docs/security.md, "Guests are marked").
+    const guest = { name: 'Grace Guest (guest)', page: guestPage };
     await waitFor('the guest to join Open house', async () => {
       const st = await roomStats(guestPage);
-      return { ...st, ok: st.signaling === 'joined' && (st.participants || []).includes('Grace Guest') };
+      return { ...st, ok: st.signaling === 'joined' && (st.participants || []).includes('Grace Guest (guest)') };
     }, { describe: describeRoom });
-    log('guest: joined "Open house" as Grace Guest');
+    log('guest: joined "Open house" as "Grace Guest (guest)"');
     const sent = await guestPage.evaluate(() => {
       const problems = [];
       for (let i = 1; i <= 55; i++) {
@@ -228,7 +229,7 @@ await runTest(
       return problems;
     });
     if (sent.length) fail(`guest could not send chat: ${sent[0]}`);
-    await waitForChat(guest, 'Grace Guest', 'line 55');
+    await waitForChat(guest, 'Grace Guest (guest)', 'line 55');
     await guestPage.reload();
     await guestPage.locator('#prejoin-form').waitFor({ state: 'visible', timeout: 10000 });
     if ((await guestPage.inputValue('#guest-name')) !== 'Grace Guest') fail('the guest name was not remembered');
