@@ -71,11 +71,13 @@ TEST_CASE("registrations hash on worker threads while other requests stay fast",
         CHECK(reply.status == 201);
         CHECK(clients[i]->get("/api/me").str("user.username") == "user" + std::to_string(i));
     }
-    REQUIRE(rtts.size() >= 3);
+    REQUIRE_FALSE(rtts.empty());
     std::sort(rtts.begin(), rtts.end());
     INFO("registrations took " << total << " ms; " << rtts.size() << " GETs meanwhile, median "
                                << rtts[rtts.size() / 2] << " ms, max " << rtts.back() << " ms");
     CHECK(rtts[rtts.size() / 2] < 100.0);
+    // Hashing on the main loop allowed about one request per hash; the worker allows dozens.
+    CHECK(rtts.size() >= 10);
     // One hash at this cost takes >= 250 ms here: a GET that waited for one would show it.
     CHECK(rtts.back() < 250.0);
     // A real sign-in verifies on the worker too.
@@ -99,6 +101,26 @@ TEST_CASE("a client that leaves while its password hashes does not upset the ser
     auto r = next.post("/api/register", registration("next"));
     CHECK(r.status == 201);
     CHECK(next.get("/api/me").status == 200);
+}
+
+TEST_CASE("a full hash queue answers 503 busy at once", "[api][accounts][hash]") {
+    TestServer s(false, {"127.0.0.1"}, [](app::Config& c) {
+        c.passwordHash = "interactive";
+        c.hashThreads = 1;
+        c.hashQueue = 1;
+    });
+    ApiClient first(s.server->port()), second(s.server->port());
+    auto running = first.startRequest("POST", "/api/register", registration("first"));
+    REQUIRE(waitUntil([&] { return s.server->api().pendingHashes() == 1; }, 10s));
+    auto t = std::chrono::steady_clock::now();
+    auto busy = second.post("/api/login", login("first", "correct horse battery"));
+    INFO("busy answer after " << msSince(t) << " ms");
+    CHECK(busy.status == 503);
+    CHECK(busy.errorCode() == "busy");
+    CHECK(busy.retryAfter == "1");
+    REQUIRE(waitUntil([&] { return running->done; }, 30s));
+    CHECK(first.finish(*running).status == 201);
+    CHECK(second.post("/api/login", login("first", "correct horse battery")).status == 200);
 }
 
 TEST_CASE("signing out or changing the password closes the session's WebSockets",
