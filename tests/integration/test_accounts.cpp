@@ -276,6 +276,13 @@ TEST_CASE("registrations per address, meetings per user and ringing calls are ca
     CHECK(third.errorCode() == "rate-limited");
     CHECK(a.get("/api/meetings").body.find("three") == std::string::npos);
 
+    // User search: signed in, 3 characters at least, no emails (enumeration policy).
+    CHECK(a.get("/api/users?q=o").errorCode() == "query-too-short");
+    auto found = a.get("/api/users?q=ola");
+    CHECK(found.body.find("\"username\":\"ola\"") != std::string::npos);
+    CHECK(found.body.find("@example.org") == std::string::npos);
+    CHECK(c.get("/api/users?q=ola").errorCode() == "unauthenticated");
+
     SignalClient ola(s.wsUrl(), b.cookieHeader());
     ola.send(protocol::Presence{});
     SignalClient ned(s.wsUrl(), a.cookieHeader());
