@@ -31,8 +31,10 @@ HashWorker::HashWorker(Config config) : config_(config) {
 
 HashWorker::~HashWorker() {
     stopping_ = true;
-    // Not immediate: every queued job goes through run(), which skips the work and frees it.
+    // Not immediate: every queued job goes through run(), which skips the work and hands it
+    // back here, so its closures (HTTP messages among them) are freed on the main thread.
     if (pool_) g_thread_pool_free(pool_, FALSE, TRUE);
+    for (Job* job : dropped_) delete job;
 }
 
 bool HashWorker::submit(std::function<void()> work, std::function<void()> done) {
@@ -49,7 +51,11 @@ bool HashWorker::submit(std::function<void()> work, std::function<void()> done) 
 void HashWorker::run(gpointer data, gpointer selfData) noexcept {
     std::unique_ptr<Job> job(static_cast<Job*>(data));
     auto* self = static_cast<HashWorker*>(selfData);
-    if (self->stopping_) return;
+    if (self->stopping_) {
+        std::lock_guard<std::mutex> lock(self->droppedMutex_);
+        self->dropped_.push_back(job.release());
+        return;
+    }
     // Per thread on Linux (NPTL), so this lowers only our pool's threads.
     thread_local bool reniced = false;
     if (!reniced) {

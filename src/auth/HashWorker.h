@@ -17,6 +17,8 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <mutex>
+#include <vector>
 
 #include "core/Anchor.h"
 
@@ -51,6 +53,8 @@ private:
     GThreadPool* pool_ = nullptr;
     std::size_t pending_ = 0;
     std::atomic<bool> stopping_{false};
+    std::mutex droppedMutex_;
+    std::vector<Job*> dropped_;  ///< Queued jobs skipped during destruction.
     core::Anchor<HashWorker> anchor_{this};
 };
 
