@@ -21,12 +21,12 @@ bool endsWith(const std::string& s, const char* suffix) {
 }
 }  // namespace
 
-// 'self' covers same-origin ws:/wss: in CSP Level 3 (section 6.7.2.9); blob:/mediastream: are
-// the room page's camera preview and remote stream; data: the inline SVG icons of the CSS.
+// 'self' covers same-origin ws:/wss: in CSP Level 3 (section 6.7.2.9). The room page's
+// videos take MediaStreams through srcObject, which needs no media-src source.
 const char* const kContentSecurityPolicy =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "media-src 'self' blob: mediastream:; connect-src 'self'; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "media-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
 
 void addSecurityHeaders(SoupMessageHeaders* headers) {
     soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
