@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what mixmeet needs from Debian (only what is missing), then configures and builds.
 #   scripts/setup.sh          server build dependencies
-#   scripts/setup.sh --tests  also what the test suites need (Chromium, Node.js, playwright-core)
+#   scripts/setup.sh --tests  also what the test suites need (Chromium, Node.js, playwright-core,
+#                             nginx and openssl for the TLS reverse-proxy test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,9 @@ BUILD_PACKAGES=(
   gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav gstreamer1.0-x
   gstreamer1.0-tools glib-networking fonts-dejavu-core
 )
-TEST_PACKAGES=(chromium iproute2)
+# nginx: the integration test runs it as a TLS reverse proxy on 127.0.0.1 (its own config in a
+# temporary directory); openssl makes the test's self-signed certificate.
+TEST_PACKAGES=(chromium iproute2 nginx openssl)
 
 packages=("${BUILD_PACKAGES[@]}")
 with_tests=0
@@ -38,6 +41,12 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts the nginx service on port 80 when it installs it; the tests start their own.
+  if [[ " ${missing[*]} " == *" nginx "* ]] && command -v systemctl >/dev/null 2>&1 &&
+    systemctl is-active --quiet nginx 2>/dev/null; then
+    echo "setup: stopping and disabling the nginx service Debian started (the tests run their own)"
+    $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
+  fi
 fi
 
 if ((with_tests)); then

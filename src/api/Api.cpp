@@ -106,11 +106,48 @@ bool isPlausibleEmail(const std::string& email) {
     return true;
 }
 
-bool Api::sameOrigin(const Request& r) {
-    std::string origin = r.header("origin");
-    if (origin.empty()) return true;  // Not a browser-initiated cross-site request.
-    std::string host = r.header("host");
-    return !host.empty() && origin == std::string(r.tls ? "https://" : "http://") + host;
+Response rateLimitedResponse(int64_t retryAfterMs, const std::string& message) {
+    JsonWriter w;
+    w.beginObject("error")
+        .str("code", "rate-limited")
+        .str("message", message)
+        .num("retryAfterMs", retryAfterMs)
+        .endObject()
+        .num("retryAfterMs", retryAfterMs);
+    Response resp = json(429, w.finish());
+    resp.headers.emplace_back("Retry-After", std::to_string((retryAfterMs + 999) / 1000));
+    return resp;
+}
+
+namespace {
+constexpr int64_t kHourMs = 3600LL * 1000;
+}  // namespace
+
+Api::Api(Deps deps)
+    : d_(std::move(deps)),
+      registrations_(auth::RateLimiter::Config{d_.limits.registrationsPerHour, kHourMs, 10000}),
+      meetings_(auth::RateLimiter::Config{d_.limits.meetingsPerHour, kHourMs, 10000}),
+      searches_(auth::RateLimiter::Config{kSearchesPerMinute, 60 * 1000, 10000}),
+      worker_(std::make_unique<auth::HashWorker>(d_.limits.hashing)) {}
+
+const std::string& Api::dummyHash() {
+    std::call_once(dummyOnce_, [this] {
+        auto h = d_.hasher.hash("not-a-real-password-0");
+        dummyHash_ = h ? h.value() : std::string();
+    });
+    return dummyHash_;
+}
+
+void Api::hashThenRespond(std::function<void()> work, std::function<void()> done,
+                          const Responder& respond) {
+    if (worker_->submit(std::move(work), std::move(done))) return;
+    Response busy = errorResponse(503, "busy", "The server is busy. Try again in a moment.");
+    busy.headers.emplace_back("Retry-After", "1");
+    respond(busy);
+}
+
+void Api::revoke(const RevokedSessions& sessions) {
+    if (d_.sessionsRevoked) d_.sessionsRevoked(sessions);
 }
 
 std::optional<Identity> Api::authenticate(const Request& r) {
@@ -131,16 +168,28 @@ core::Result<store::Meeting> Api::meeting(const std::string& id) {
     return m;
 }
 
-Response Api::handle(const Request& r) {
+void Api::handle(const Request& r, Responder respond) {
     if (r.body.size() > kMaxBodyBytes)
-        return errorResponse(413, "too-large", "The request body is over 16 KiB.");
+        return respond(errorResponse(413, "too-large", "The request body is over 16 KiB."));
     std::optional<Identity> who = authenticate(r);
     if (isStateChanging(r.method)) {
-        if (!sameOrigin(r)) return errorResponse(403, "csrf", "Cross-site request refused.");
+        if (!sameOrigin(r))
+            return respond(errorResponse(403, "csrf", "Cross-site request refused."));
         // A request riding on a session must prove it comes from our page.
         if (who && !auth::constantTimeEquals(r.header("x-csrf-token"), who->session.csrfToken))
-            return errorResponse(403, "csrf", "Missing or wrong X-CSRF-Token.");
+            return respond(errorResponse(403, "csrf", "Missing or wrong X-CSRF-Token."));
     }
+    // The requests that hash or verify a password answer from the hash worker.
+    if (r.method == "POST") {
+        if (r.path == "/api/register") return registerUser(r, std::move(respond));
+        if (r.path == "/api/login") return login(r, std::move(respond));
+        if (r.path == "/api/password/reset") return resetPassword(r, std::move(respond));
+        if (r.path == "/api/me/password" && who) return changePassword(r, *who, std::move(respond));
+    }
+    respond(route(r, who));
+}
+
+Response Api::route(const Request& r, const std::optional<Identity>& who) {
     const std::string& p = r.path;
     const std::string& m = r.method;
     auto requireUser = [&]() -> std::optional<Response> {
@@ -154,11 +203,8 @@ Response Api::handle(const Request& r) {
         if (postOnly(path)) return errorResponse(405, "method-not-allowed", "Use POST.");
     if ((p == "/api/users" || p == "/api/history") && m != "GET")
         return errorResponse(405, "method-not-allowed", "Use GET.");
-    if (p == "/api/register") return registerUser(r);
-    if (p == "/api/login") return login(r);
     if (p == "/api/logout") return logout(r, who);
     if (p == "/api/password/forgot") return forgotPassword(r);
-    if (p == "/api/password/reset") return resetPassword(r);
     if (p == "/api/me") {
         if (auto e = requireUser()) return *e;
         if (m == "GET") return me(*who);
@@ -167,7 +213,6 @@ Response Api::handle(const Request& r) {
     }
     if (p == "/api/me/password" && m == "POST") {
         if (auto e = requireUser()) return *e;
-        return changePassword(r, *who);
     }
     if (p == "/api/users" && m == "GET") {
         if (auto e = requireUser()) return *e;
@@ -193,7 +238,7 @@ Response Api::handle(const Request& r) {
     return errorResponse(404, "not-found", "No such API endpoint.");
 }
 
-Response Api::startSession(const Request& r, const store::User& user, int status) {
+Response Api::startSession(bool secure, const store::User& user, int status) {
     std::string token = auth::generateToken();
     store::Session s;
     s.tokenHash = auth::hashToken(token);
@@ -208,83 +253,107 @@ Response Api::startSession(const Request& r, const store::User& user, int status
     std::string cookie =
         std::string(kSessionCookie) + "=" + token +
         "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(kSessionLifetimeMs / 1000);
-    if (r.tls) cookie += "; Secure";
+    if (secure) cookie += "; Secure";
     resp.headers.emplace_back("Set-Cookie", cookie);
     return resp;
 }
 
-Response Api::registerUser(const Request& r) {
-    return withJsonBody(r, [&](JsonReader& in) -> Response {
-        std::string email = lower(trim(in.string("email", 254)));
-        std::string username = lower(trim(in.string("username", 64)));
-        std::string displayName = trim(in.string("displayName", 1024));
-        std::string password = in.string("password", auth::PasswordHasher::kMaxPasswordBytes);
-        if (!in.ok()) return badRequest(in.error());
-        if (!isPlausibleEmail(email)) return badRequest("Please enter a valid email address.");
-        if (!isValidUsername(username))
-            return badRequest("Usernames are 3-32 characters of a-z, 0-9, _ . and -.");
-        if (!core::isValidText(displayName, 64))
-            return badRequest("Display names are 1-64 characters.");
-        if (auto strong = auth::checkPasswordStrength(password, email, username); !strong)
-            return errorResponse(400, "weak-password", strong.error().message);
-        if (d_.store.userByEmail(email))
-            return errorResponse(409, "email-taken", "An account with this email already exists.");
-        if (d_.store.userByUsername(username))
-            return errorResponse(409, "username-taken", "This username is taken.");
-        auto hash = d_.hasher.hash(password);
-        if (!hash) return errorResponse(500, "internal", "Could not secure the password.");
-        auto user = d_.store.createUser({email, username, displayName, hash.value(), d_.nowMs()});
-        if (!user) return storeError(user.error());
-        g_message("account %s registered", username.c_str());
-        return startSession(r, user.value(), 201);
-    });
+void Api::registerUser(const Request& r, Responder respond) {
+    auto doc = core::JsonDocument::parseObject(r.body);
+    if (!doc) return respond(badRequest(doc.error().message));
+    JsonReader in(doc.value().root());
+    std::string email = lower(trim(in.string("email", 254)));
+    std::string username = lower(trim(in.string("username", 64)));
+    std::string displayName = trim(in.string("displayName", 1024));
+    std::string password = in.string("password", auth::PasswordHasher::kMaxPasswordBytes);
+    if (!in.ok()) return respond(badRequest(in.error()));
+    if (!isPlausibleEmail(email)) return respond(badRequest("Please enter a valid email address."));
+    if (!isValidUsername(username))
+        return respond(badRequest("Usernames are 3-32 characters of a-z, 0-9, _ . and -."));
+    if (!core::isValidText(displayName, 64))
+        return respond(badRequest("Display names are 1-64 characters."));
+    if (auto strong = auth::checkPasswordStrength(password, email, username); !strong)
+        return respond(errorResponse(400, "weak-password", strong.error().message));
+    // Every well-formed attempt counts, taken names too: it bounds both the hashing an address
+    // can make us do and how fast it can probe which emails have accounts.
+    const int64_t now = d_.nowMs();
+    const std::string addressKey = "address:" + r.clientAddress;
+    if (auto d = registrations_.check(addressKey, now); !d.allowed)
+        return respond(rateLimitedResponse(
+            d.retryAfterMs, "Too many accounts registered from your address. Try again later."));
+    registrations_.recordFailure(addressKey, now);
+    if (d_.store.userByEmail(email))
+        return respond(
+            errorResponse(409, "email-taken", "An account with this email already exists."));
+    if (d_.store.userByUsername(username))
+        return respond(errorResponse(409, "username-taken", "This username is taken."));
+    auto hash = std::make_shared<core::Result<std::string>>(core::makeError("", ""));
+    hashThenRespond(
+        [hasher = &d_.hasher, hash, password] { *hash = hasher->hash(password); },
+        [this, hash, respond, secure = d_.origin.secureCookies(r), email, username, displayName,
+         address = r.clientAddress] {
+            if (!*hash)
+                return respond(errorResponse(500, "internal", "Could not secure the password."));
+            // The names may have been taken while hashing: the store's constraints answer.
+            auto user =
+                d_.store.createUser({email, username, displayName, hash->value(), d_.nowMs()});
+            if (!user) return respond(storeError(user.error()));
+            g_message("account %s registered", username.c_str());
+            // The address that created the account has a good history with it.
+            d_.loginThrottle.trust("user:" + std::to_string(user.value().id), address, d_.nowMs());
+            respond(startSession(secure, user.value(), 201));
+        },
+        respond);
 }
 
-Response Api::login(const Request& r) {
-    return withJsonBody(r, [&](JsonReader& in) -> Response {
-        std::string login = lower(trim(in.string("login", 254)));
-        std::string password = in.string("password", auth::PasswordHasher::kMaxPasswordBytes);
-        if (!in.ok()) return badRequest(in.error());
-        const int64_t now = d_.nowMs();
-        const std::string accountKey = "account:" + login;
-        const std::string addressKey = "address:" + r.clientAddress;
-        int64_t wait = std::max(d_.loginLimiter.check(accountKey, now).retryAfterMs,
-                                d_.loginLimiter.check(addressKey, now).retryAfterMs);
-        if (wait > 0) {
-            Response resp =
-                errorResponse(429, "rate-limited", "Too many failed sign-ins. Try again later.");
-            JsonWriter w;
-            w.beginObject("error")
-                .str("code", "rate-limited")
-                .str("message", "Too many failed sign-ins. Try again later.")
-                .num("retryAfterMs", wait)
-                .endObject()
-                .num("retryAfterMs", wait);
-            resp.body = w.finish();
-            resp.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
-            return resp;
-        }
-        auto user = login.find('@') != std::string::npos ? d_.store.userByEmail(login)
-                                                         : d_.store.userByUsername(login);
-        // Verify against a real hash even for unknown accounts, so timing does not reveal them.
-        static const std::string dummy = d_.hasher.hash("not-a-real-password-0").value();
-        bool good = d_.hasher.verify(password, user ? user.value().passwordHash : dummy) && user;
-        if (!good) {
-            d_.loginLimiter.recordFailure(accountKey, now);
-            d_.loginLimiter.recordFailure(addressKey, now);
-            return errorResponse(401, "bad-credentials", "Wrong email/username or password.");
-        }
-        d_.loginLimiter.reset(accountKey);
-        return startSession(r, user.value(), 200);
-    });
+void Api::login(const Request& r, Responder respond) {
+    auto doc = core::JsonDocument::parseObject(r.body);
+    if (!doc) return respond(badRequest(doc.error().message));
+    JsonReader in(doc.value().root());
+    std::string login = lower(trim(in.string("login", 254)));
+    std::string password = in.string("password", auth::PasswordHasher::kMaxPasswordBytes);
+    if (!in.ok()) return respond(badRequest(in.error()));
+    const int64_t now = d_.nowMs();
+    auto user = login.find('@') != std::string::npos ? d_.store.userByEmail(login)
+                                                     : d_.store.userByUsername(login);
+    // One key per account whichever name is typed; names of no account behave alike.
+    std::string account = user ? "user:" + std::to_string(user.value().id) : "login:" + login;
+    const std::string address = r.clientAddress;
+    if (auto d = d_.loginThrottle.check(account, address, now); !d.allowed)
+        return respond(
+            rateLimitedResponse(d.retryAfterMs, "Too many failed sign-ins. Try again later."));
+    auto attempt = d_.loginThrottle.recordAttempt(account, address, now);
+    std::optional<std::string> stored;
+    if (user) stored = user.value().passwordHash;
+    auto good = std::make_shared<bool>(false);
+    hashThenRespond(
+        [this, good, password, stored] {
+            // Verify against a real hash even for unknown accounts, so timing does not reveal
+            // them.
+            *good = d_.hasher.verify(password, stored ? *stored : dummyHash()) && stored;
+        },
+        [this, good, respond, secure = d_.origin.secureCookies(r), attempt,
+         userId = user ? user.value().id : 0] {
+            if (!*good)
+                return respond(
+                    errorResponse(401, "bad-credentials", "Wrong email/username or password."));
+            auto fresh = d_.store.userById(userId);
+            if (!fresh) return respond(storeError(fresh.error()));
+            d_.loginThrottle.recordSuccess(attempt, d_.nowMs());
+            respond(startSession(secure, fresh.value(), 200));
+        },
+        respond);
 }
 
 Response Api::logout(const Request& r, const std::optional<Identity>& who) {
-    if (who) d_.store.deleteSession(who->session.tokenHash);
+    if (who) {
+        d_.store.deleteSession(who->session.tokenHash);
+        revoke(RevokedSessions{who->user.id, who->session.tokenHash, std::nullopt});
+    }
     Response resp = noContent();
     std::string cookie =
         std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0";
-    if (r.tls) cookie += "; Secure";
+    if (d_.origin.secureCookies(r)) cookie += "; Secure";
     resp.headers.emplace_back("Set-Cookie", cookie);
     return resp;
 }
@@ -325,23 +394,45 @@ Response Api::updateMe(const Request& r, const Identity& who) {
     });
 }
 
-Response Api::changePassword(const Request& r, const Identity& who) {
-    return withJsonBody(r, [&](JsonReader& in) -> Response {
-        std::string current = in.string("currentPassword", auth::PasswordHasher::kMaxPasswordBytes);
-        std::string next = in.string("newPassword", auth::PasswordHasher::kMaxPasswordBytes);
-        if (!in.ok()) return badRequest(in.error());
-        if (!d_.hasher.verify(current, who.user.passwordHash))
-            return errorResponse(403, "forbidden", "The current password is wrong.");
-        if (auto strong = auth::checkPasswordStrength(next, who.user.email, who.user.username);
-            !strong)
-            return errorResponse(400, "weak-password", strong.error().message);
-        auto hash = d_.hasher.hash(next);
-        if (!hash) return errorResponse(500, "internal", "Could not secure the password.");
-        if (auto ok = d_.store.updatePassword(who.user.id, hash.value()); !ok)
-            return storeError(ok.error());
-        d_.store.deleteSessionsForUser(who.user.id, who.session.tokenHash);
-        return noContent();
-    });
+void Api::changePassword(const Request& r, const Identity& who, Responder respond) {
+    auto doc = core::JsonDocument::parseObject(r.body);
+    if (!doc) return respond(badRequest(doc.error().message));
+    JsonReader in(doc.value().root());
+    std::string current = in.string("currentPassword", auth::PasswordHasher::kMaxPasswordBytes);
+    std::string next = in.string("newPassword", auth::PasswordHasher::kMaxPasswordBytes);
+    if (!in.ok()) return respond(badRequest(in.error()));
+    if (auto strong = auth::checkPasswordStrength(next, who.user.email, who.user.username); !strong)
+        return respond(errorResponse(400, "weak-password", strong.error().message));
+    // Guessing the current password through a stolen session counts like sign-in guesses.
+    const std::string account = "user:" + std::to_string(who.user.id);
+    const std::string address = r.clientAddress;
+    if (auto d = d_.loginThrottle.check(account, address, d_.nowMs()); !d.allowed)
+        return respond(
+            rateLimitedResponse(d.retryAfterMs, "Too many wrong passwords. Try again later."));
+    auto attempt = d_.loginThrottle.recordAttempt(account, address, d_.nowMs());
+    struct Out {
+        bool currentOk = false;
+        core::Result<std::string> hash = core::makeError("", "");
+    };
+    auto out = std::make_shared<Out>();
+    hashThenRespond(
+        [hasher = &d_.hasher, out, current, next, stored = who.user.passwordHash] {
+            out->currentOk = hasher->verify(current, stored);
+            if (out->currentOk) out->hash = hasher->hash(next);
+        },
+        [this, out, respond, userId = who.user.id, keep = who.session.tokenHash, attempt] {
+            if (!out->currentOk)
+                return respond(errorResponse(403, "forbidden", "The current password is wrong."));
+            d_.loginThrottle.recordSuccess(attempt, d_.nowMs());
+            if (!out->hash)
+                return respond(errorResponse(500, "internal", "Could not secure the password."));
+            if (auto ok = d_.store.updatePassword(userId, out->hash.value()); !ok)
+                return respond(storeError(ok.error()));
+            d_.store.deleteSessionsForUser(userId, keep);
+            revoke(RevokedSessions{userId, std::nullopt, keep});
+            respond(noContent());
+        },
+        respond);
 }
 
 Response Api::forgotPassword(const Request& r) {
@@ -364,42 +455,68 @@ Response Api::forgotPassword(const Request& r) {
     });
 }
 
-Response Api::resetPassword(const Request& r) {
-    return withJsonBody(r, [&](JsonReader& in) -> Response {
-        std::string token = in.string("token", 256);
-        std::string password = in.string("password", auth::PasswordHasher::kMaxPasswordBytes);
-        if (!in.ok()) return badRequest(in.error());
-        // Check what can be checked before using up the token, so a weak password can be retried
-        // with the same link (the account-specific rules follow once the token names the user).
-        if (auto strong = auth::checkPasswordStrength(password, "", ""); !strong)
-            return errorResponse(400, "weak-password", strong.error().message);
-        auto consumed = d_.store.consumeResetToken(auth::hashToken(token), d_.nowMs());
-        if (!consumed)
-            return errorResponse(400, "bad-token",
-                                 "This reset link is invalid, used or expired. Ask for a new one.");
-        auto account = d_.store.userById(consumed.value());
-        if (!account) return storeError(account.error());
-        if (auto strong = auth::checkPasswordStrength(password, account.value().email,
-                                                      account.value().username);
-            !strong)
-            return errorResponse(400, "weak-password", strong.error().message);
-        auto hash = d_.hasher.hash(password);
-        if (!hash) return errorResponse(500, "internal", "Could not secure the password.");
-        if (auto ok = d_.store.updatePassword(account.value().id, hash.value()); !ok)
-            return storeError(ok.error());
-        d_.store.deleteSessionsForUser(account.value().id, std::nullopt);
-        g_message("password reset for account %s", account.value().username.c_str());
-        return noContent();
-    });
+void Api::resetPassword(const Request& r, Responder respond) {
+    auto doc = core::JsonDocument::parseObject(r.body);
+    if (!doc) return respond(badRequest(doc.error().message));
+    JsonReader in(doc.value().root());
+    std::string token = in.string("token", 256);
+    std::string password = in.string("password", auth::PasswordHasher::kMaxPasswordBytes);
+    if (!in.ok()) return respond(badRequest(in.error()));
+    // Check what can be checked before using up the token, so a weak password can be retried
+    // with the same link (the account-specific rules follow once the token names the user).
+    if (auto strong = auth::checkPasswordStrength(password, "", ""); !strong)
+        return respond(errorResponse(400, "weak-password", strong.error().message));
+    // Refuse a busy server before using up the link, so the user can retry with it.
+    if (worker_->pending() >= worker_->config().maxJobs) {
+        Response busy = errorResponse(503, "busy", "The server is busy. Try again in a moment.");
+        busy.headers.emplace_back("Retry-After", "1");
+        return respond(busy);
+    }
+    auto consumed = d_.store.consumeResetToken(auth::hashToken(token), d_.nowMs());
+    if (!consumed)
+        return respond(errorResponse(
+            400, "bad-token", "This reset link is invalid, used or expired. Ask for a new one."));
+    auto account = d_.store.userById(consumed.value());
+    if (!account) return respond(storeError(account.error()));
+    if (auto strong =
+            auth::checkPasswordStrength(password, account.value().email, account.value().username);
+        !strong)
+        return respond(errorResponse(400, "weak-password", strong.error().message));
+    auto hash = std::make_shared<core::Result<std::string>>(core::makeError("", ""));
+    hashThenRespond(
+        [hasher = &d_.hasher, hash, password] { *hash = hasher->hash(password); },
+        [this, hash, respond, userId = account.value().id, username = account.value().username] {
+            if (!*hash)
+                return respond(errorResponse(500, "internal", "Could not secure the password."));
+            if (auto ok = d_.store.updatePassword(userId, hash->value()); !ok)
+                return respond(storeError(ok.error()));
+            d_.store.deleteSessionsForUser(userId, std::nullopt);
+            revoke(RevokedSessions{userId, std::nullopt, std::nullopt});
+            g_message("password reset for account %s", username.c_str());
+            respond(noContent());
+        },
+        respond);
 }
 
-Response Api::searchUsers(const Request& r, const Identity&) {
+Response Api::searchUsers(const Request& r, const Identity& who) {
     auto it = r.query.find("q");
-    std::string q = it == r.query.end() ? "" : trim(it->second);
+    std::string q = trim(it == r.query.end() ? "" : it->second);
+    // Enumeration policy (docs/security.md): signed-in users find others to call by a name
+    // prefix of at least kMinSearchChars, kMaxSearchResults at a time, at most
+    // kSearchesPerMinute searches a minute; emails are never shown.
+    if (g_utf8_strlen(q.c_str(), -1) < kMinSearchChars)
+        return errorResponse(
+            400, "query-too-short",
+            "Type at least " + std::to_string(kMinSearchChars) + " characters of a name.");
+    const std::string key = "user:" + std::to_string(who.user.id);
+    const int64_t now = d_.nowMs();
+    if (auto d = searches_.check(key, now); !d.allowed)
+        return rateLimitedResponse(d.retryAfterMs, "Too many searches. Try again in a minute.");
+    searches_.recordFailure(key, now);
     JsonWriter w;
     w.beginArray("users");
-    if (!q.empty() && q.size() <= 64) {
-        auto users = d_.store.searchUsers(q, 20);
+    if (q.size() <= 64) {
+        auto users = d_.store.searchUsers(q, kMaxSearchResults);
         if (!users) return storeError(users.error());
         for (const auto& u : users.value())
             w.beginObject(nullptr)
@@ -432,6 +549,20 @@ std::string Api::meetingJson(const store::Meeting& m, const std::optional<Identi
     return w.finish();
 }
 
+core::Result<store::Meeting> Api::createMeetingFor(const store::User& host,
+                                                   const std::string& title, bool allowGuests) {
+    const int64_t now = d_.nowMs();
+    const std::string key = "user:" + std::to_string(host.id);
+    if (auto d = meetings_.check(key, now); !d.allowed)
+        return core::makeError("rate-limited",
+                               "You created " + std::to_string(d_.limits.meetingsPerHour) +
+                                   " meetings in the last hour. Try again in " +
+                                   std::to_string((d.retryAfterMs + 59999) / 60000) + " minutes.");
+    auto m = createMeetingWithFreshId(d_.store, title, host.id, allowGuests, now);
+    if (m) meetings_.recordFailure(key, now);
+    return m;
+}
+
 Response Api::createMeeting(const Request& r, const Identity& who) {
     return withJsonBody(r, [&](JsonReader& in) -> Response {
         std::string title = trim(in.string("title", 1024));
@@ -439,7 +570,11 @@ Response Api::createMeeting(const Request& r, const Identity& who) {
         if (!in.ok()) return badRequest(in.error());
         if (!core::isValidText(title, 100))
             return badRequest("Meeting titles are 1-100 characters.");
-        auto m = createMeetingWithFreshId(d_.store, title, who.user.id, allowGuests, d_.nowMs());
+        auto m = createMeetingFor(who.user, title, allowGuests);
+        if (!m && m.error().code == "rate-limited")
+            return rateLimitedResponse(
+                meetings_.check("user:" + std::to_string(who.user.id), d_.nowMs()).retryAfterMs,
+                m.error().message);
         if (!m) return storeError(m.error());
         return json(201, meetingJson(m.value(), who));
     });

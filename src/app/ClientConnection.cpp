@@ -11,6 +11,8 @@ namespace mixmeet::app {
 namespace errc = protocol::errc;
 
 namespace {
+/// Appended to a guest's chosen name in meetings.
+constexpr const char* kGuestSuffix = " (guest)";
 /// Chat lines kept for late joiners of a meeting.
 constexpr int kChatHistoryPage = 50;
 
@@ -96,7 +98,11 @@ core::Result<protocol::Welcome> ClientConnection::joinRoom(const protocol::Join&
     }
     if (meeting && !identity_ && !stored->allowGuests)
         return core::makeError(errc::kUnauthenticated, "Please sign in to join this meeting.");
-    std::string name = identity_ ? identity_->user.displayName : join.name;
+    // A guest's name is marked, so nobody can pass for the host or another account holder
+    // (docs/security.md, "Guests are marked").
+    std::string name = identity_ ? identity_->user.displayName
+                       : meeting ? join.name + kGuestSuffix
+                                 : join.name;
 
     auto joined = services_.rooms.join(roomName, name, *this);
     if (!joined) return joined.error();

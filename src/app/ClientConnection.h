@@ -53,6 +53,11 @@ public:
 
     /// Ends the session for a server shutdown: bye "shutdown", leave the room, close (1001).
     void shutdown() { session_.fail("shutdown"); }
+    /// Ends the session because its sign-in ended (sign-out, password change or reset): bye
+    /// "signed-out", leave the room, close (1008). Nothing more is accepted on it.
+    void endSession() { session_.fail("signed-out"); }
+    /// The signed-in user of the handshake, if any.
+    const std::optional<api::Identity>& identity() const { return identity_; }
 
     // signaling::Session::Listener (sendMessage also serves MessageSink)
     void sendMessage(const protocol::ServerMessage& message) override;

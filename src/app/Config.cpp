@@ -116,8 +116,16 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
     r.str("server", "pipelines_dir", c.pipelinesDir);
     r.str("server", "data_dir", c.dataDir);
     r.str("server", "public_url", c.publicUrl);
+    r.list("server", "trusted_proxies", c.trustedProxies);
     r.boolean("auth", "open_rooms", c.openRooms);
     r.str("auth", "password_hash", c.passwordHash);
+    r.integer("auth", "hash_threads", c.hashThreads, 1, 64);
+    r.integer("auth", "hash_queue", c.hashQueue, 1, 10000);
+    r.integer("auth", "registrations_per_hour", c.registrationsPerHour, 1, 1000000);
+    r.integer("auth", "login_account_failures", c.loginAccountFailures, 1, 1000);
+    r.integer("auth", "login_address_failures", c.loginAddressFailures, 1, 100000);
+    r.integer("auth", "meetings_per_hour", c.meetingsPerHour, 1, 1000000);
+    r.integer("auth", "pending_calls", c.pendingCalls, 1, 1000);
     r.str("mail", "url", c.mail.url);
     r.str("mail", "from", c.mail.from);
     r.str("mail", "username", c.mail.username);
@@ -162,6 +170,12 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
                                        "(a live client answers pings within the idle timeout)");
     if (c.passwordHash != "interactive" && c.passwordHash != "minimum")
         return makeError("config", origin + ": [auth] password_hash is interactive or minimum");
+    for (const auto& p : c.trustedProxies)
+        if (!g_hostname_is_ip_address(p.c_str()))
+            return makeError("config", origin +
+                                           ": [server] trusted_proxies entries are IP "
+                                           "addresses, not " +
+                                           p);
     if (!c.mail.url.empty() && c.mail.from.empty())
         return makeError("config", origin + ": [mail] from is required with [mail] url");
     if (m.width % 2 || m.height % 2)

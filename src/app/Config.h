@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/Result.h"
 #include "http/Limits.h"
@@ -18,14 +19,24 @@ struct Config {
     std::string webDir;                 ///< [server] web_dir
     std::string pipelinesDir;           ///< [server] pipelines_dir
     std::string dataDir = "data";       ///< [server] data_dir
-    /// [server] public_url: origin used in mailed links; empty = http://address:port.
+    /// [server] public_url: the public origin (mailed links, Origin checks, Secure cookies when
+    /// https); empty = http://address:port.
     std::string publicUrl;
+    /// [server] trusted_proxies: IP literals whose X-Forwarded-For/-Proto are believed.
+    std::vector<std::string> trustedProxies;
     /// [auth] open_rooms: any room name may be joined without an account (development, load
     /// tests); such rooms are not recorded.
     bool openRooms = false;
     /// [auth] password_hash: "interactive" (libsodium's Argon2id INTERACTIVE limits) or
     /// "minimum" (tests only).
     std::string passwordHash = "interactive";
+    int hashThreads = 2;            ///< [auth] hash_threads
+    int hashQueue = 16;             ///< [auth] hash_queue: hash jobs running + waiting.
+    int registrationsPerHour = 10;  ///< [auth] registrations_per_hour, per client address.
+    int loginAccountFailures = 5;   ///< [auth] login_account_failures per 15 min.
+    int loginAddressFailures = 20;  ///< [auth] login_address_failures per 15 min.
+    int meetingsPerHour = 30;       ///< [auth] meetings_per_hour, per user.
+    int pendingCalls = 3;           ///< [auth] pending_calls: calls ringing per caller.
     mail::MailConfig mail;
     media::MediaConfig media;
     room::Limits roomLimits;  ///< [limits] max_rooms

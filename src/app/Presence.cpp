@@ -9,9 +9,11 @@ namespace mixmeet::app {
 
 namespace errc = protocol::errc;
 
-Presence::Presence(store::Store& store, MeetingFactory makeMeeting, unsigned ringTimeoutMs)
+Presence::Presence(store::Store& store, MeetingFactory makeMeeting, Limits limits,
+                   unsigned ringTimeoutMs)
     : store_(store),
       makeMeeting_(std::move(makeMeeting)),
+      limits_(limits),
       ringTimeoutMs_(ringTimeoutMs) {}
 
 Presence::~Presence() {
@@ -47,6 +49,13 @@ core::Status Presence::call(const store::User& caller, MessageSink* callerSink,
         return core::makeError(errc::kBadState, "You cannot call yourself.");
     if (!online(callee.value().id))
         return core::makeError(errc::kOffline, callee.value().displayName + " is not online.");
+    std::size_t ringing = 0;
+    for (const auto& [id, pending] : calls_)
+        if (pending.caller.id == caller.id) ++ringing;
+    if (ringing >= limits_.pendingCallsPerCaller)
+        return core::makeError(errc::kRateLimited,
+                               "You have " + std::to_string(ringing) +
+                                   " calls ringing. Wait for an answer or for them to time out.");
     std::string callId = auth::generateCsrfToken();
     PendingCall pc{caller, callee.value(), callerSink, 0};
     pc.timer = core::postToMainDelayed(ringTimeoutMs_, [weak = anchor_.weak(), callId] {
@@ -79,6 +88,10 @@ core::Status Presence::answer(int64_t calleeUserId, const std::string& callId, b
     auto meeting = makeMeeting_(call.caller, call.callee);
     if (!meeting) {
         if (call.callerSink) call.callerSink->sendMessage(protocol::CallDeclined{callId});
+        if (meeting.error().code == errc::kRateLimited)
+            return core::makeError(errc::kRateLimited, call.caller.displayName +
+                                                           " cannot start more meetings now: " +
+                                                           meeting.error().message);
         return core::makeError(errc::kInternal, "Could not create the meeting.");
     }
     protocol::CallAccepted accepted{callId, meeting.value()};

@@ -24,14 +24,23 @@ public:
     virtual void sendMessage(const protocol::ServerMessage& message) = 0;
 };
 
+struct PresenceLimits {
+    /// Calls one user may have ringing at once ([auth] pending_calls); the next gets
+    /// "rate-limited". Bounds the rings, timers and meetings one socket can cause.
+    std::size_t pendingCallsPerCaller = 3;
+};
+
 class Presence {
 public:
     /// Creates the meeting for an accepted call (host = caller); returns its id.
     using MeetingFactory =
         std::function<core::Result<std::string>(const store::User& caller, const store::User& callee)>;
 
+    using Limits = PresenceLimits;
+
     /// `ringTimeoutMs`: an unanswered call is declined after this long.
-    Presence(store::Store& store, MeetingFactory makeMeeting, unsigned ringTimeoutMs = 30000);
+    Presence(store::Store& store, MeetingFactory makeMeeting, Limits limits = Limits{},
+             unsigned ringTimeoutMs = 30000);
     ~Presence();
 
     void add(int64_t userId, MessageSink* sink);
@@ -39,10 +48,12 @@ public:
     void remove(MessageSink* sink);
     bool online(int64_t userId) const;
 
-    /// Rings `username` from `caller`. Errors: no-such-user, offline, bad-state (self).
+    /// Rings `username` from `caller`. Errors: no-such-user, offline, bad-state (self),
+    /// rate-limited (the caller already has Limits::pendingCallsPerCaller calls ringing).
     core::Status call(const store::User& caller, MessageSink* callerSink,
                       const std::string& username);
-    /// The callee's answer. Error bad-state if the call is unknown or not theirs.
+    /// The callee's answer. Errors: bad-state if the call is unknown or not theirs;
+    /// rate-limited if the caller is over [auth] meetings_per_hour (the call is declined).
     core::Status answer(int64_t calleeUserId, const std::string& callId, bool accept);
 
 private:
@@ -56,6 +67,7 @@ private:
 
     store::Store& store_;
     MeetingFactory makeMeeting_;
+    Limits limits_;
     unsigned ringTimeoutMs_;
     std::map<int64_t, std::set<MessageSink*>> online_;
     std::map<std::string, PendingCall> calls_;

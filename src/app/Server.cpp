@@ -55,16 +55,19 @@ core::Status Server::start() {
     hasher_ = std::make_unique<auth::PasswordHasher>(
         config_.passwordHash == "minimum" ? auth::HashCost::Minimum : auth::HashCost::Interactive);
     mailer_ = mail::makeMailer(config_.mail);
+    auto origin = api::OriginPolicy::make(config_.publicUrl, config_.trustedProxies);
+    if (!origin) return origin.error();
     presence_ = std::make_unique<Presence>(
         *store_,
         [this](const store::User& caller, const store::User& callee) -> core::Result<std::string> {
-            // The dashboard's call flow: a new meeting hosted by the caller.
-            auto m = api::Api::createMeetingWithFreshId(
-                *store_, "Call: " + caller.displayName + " and " + callee.displayName, caller.id,
-                false, nowMs());
+            // The dashboard's call flow: a new meeting hosted by the caller (counted in the
+            // caller's meetings per hour).
+            auto m = api_->createMeetingFor(
+                caller, "Call: " + caller.displayName + " and " + callee.displayName, false);
             if (!m) return m.error();
             return m.value().id;
-        });
+        },
+        Presence::Limits{static_cast<std::size_t>(config_.pendingCalls)});
 
     fragments_.reset();
     auto fragments = media::Fragments::load(config_.pipelinesDir);
@@ -81,7 +84,9 @@ core::Status Server::start() {
         [this](SoupWebsocketConnection* c, const http::Request& handshake) {
             accept(c, handshake);
         },
-        [this](const http::Request& r) { return dynamic(r); });
+        [this](const http::Request& r, http::HttpServer::Responder respond) {
+            return dynamic(r, std::move(respond));
+        });
     auto listening = http_->listen();
     if (!listening) return listening;
 
@@ -90,9 +95,18 @@ core::Status Server::start() {
         publicUrl = http_->url();
         publicUrl.pop_back();  // No trailing slash.
     }
+    loginThrottle_ = std::make_unique<auth::LoginThrottle>(
+        auth::LoginThrottle::Config{config_.loginAccountFailures, config_.loginAddressFailures});
+    api::Api::Limits limits;
+    limits.registrationsPerHour = config_.registrationsPerHour;
+    limits.meetingsPerHour = config_.meetingsPerHour;
+    limits.hashing.threads = config_.hashThreads;
+    limits.hashing.maxJobs = static_cast<std::size_t>(config_.hashQueue);
     api_ = std::make_unique<api::Api>(
-        api::Api::Deps{*store_, *hasher_, loginLimiter_, *mailer_, nowMs,
-                       [this](int64_t userId) { return presence_->online(userId); }, publicUrl});
+        api::Api::Deps{*store_, *hasher_, *loginThrottle_, *mailer_, nowMs,
+                       [this](int64_t userId) { return presence_->online(userId); }, publicUrl,
+                       std::move(origin).value(), limits,
+                       [this](const api::RevokedSessions& revoked) { endSessions(revoked); }});
     services_ = std::make_unique<ConnectionServices>(
         ConnectionServices{*rooms_, *store_, *api_, *presence_, config_.openRooms, nowMs});
     configureSignalingLimits();
@@ -120,12 +134,36 @@ void Server::configureSignalingLimits() {
     services_->chatByAccount = std::make_unique<signaling::KeyedBuckets>(limits.chat());
 }
 
-std::optional<http::Response> Server::dynamic(const http::Request& request) {
-    if (!api_) return std::nullopt;
-    if (request.path == "/api/stats") return stats(request);
-    if (request.path.rfind("/api/", 0) == 0) return api_->handle(request);
-    if (request.path.rfind("/m/", 0) == 0) return meetingPage(request);
-    return std::nullopt;
+bool Server::dynamic(const http::Request& received, http::HttpServer::Responder respond) {
+    if (!api_) return false;
+    http::Request request = received;
+    api_->applyForwarded(request);
+    if (request.path == "/api/stats") {
+        respond(stats(request));
+        return true;
+    }
+    if (request.path.rfind("/api/", 0) == 0) {
+        api_->handle(request, std::move(respond));
+        return true;
+    }
+    if (request.path.rfind("/m/", 0) == 0) {
+        respond(meetingPage(request));
+        return true;
+    }
+    return false;
+}
+
+void Server::endSessions(const api::RevokedSessions& revoked) {
+    // Collected first: ending a session may close sockets, whose handlers run later anyway.
+    std::vector<ClientConnection*> ended;
+    for (auto& [key, connection] : connections_) {
+        const auto& who = connection->identity();
+        if (who && revoked.covers(who->user.id, who->session.tokenHash)) ended.push_back(key);
+    }
+    for (ClientConnection* c : ended) c->endSession();
+    if (!ended.empty())
+        g_message("closed %zu WebSocket(s) of ended sessions of user %lld", ended.size(),
+                  static_cast<long long>(revoked.userId));
 }
 
 http::Response Server::meetingPage(const http::Request& request) {
@@ -185,8 +223,14 @@ void Server::shutdown() {
     for (auto& [key, connection] : connections_) connection->shutdown();
 }
 
-void Server::accept(SoupWebsocketConnection* connection, const http::Request& handshake) {
-    if (!api::Api::sameOrigin(handshake)) {
+void Server::accept(SoupWebsocketConnection* connection, const http::Request& received) {
+    if (!api_) {
+        soup_websocket_connection_close(connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "starting");
+        return;
+    }
+    http::Request handshake = received;
+    api_->applyForwarded(handshake);
+    if (!api_->sameOrigin(handshake)) {
         // Cross-site WebSocket hijacking guard: a page from another origin may not ride on
         // the user's cookie.
         soup_websocket_connection_close(connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,

@@ -12,8 +12,8 @@
 #include "app/ClientConnection.h"
 #include "app/Config.h"
 #include "app/Presence.h"
+#include "auth/LoginThrottle.h"
 #include "auth/PasswordHasher.h"
-#include "auth/RateLimiter.h"
 #include "core/Anchor.h"
 #include "core/Result.h"
 #include "http/HttpServer.h"
@@ -46,9 +46,13 @@ public:
     std::size_t connectionCount() const { return connections_.size(); }
     /// Open client sockets (HTTP and WebSocket; at most [limits] max_connections).
     std::size_t httpConnectionCount() const { return http_ ? http_->connectionCount() : 0; }
+    /// The REST API (after start()).
+    api::Api& api() { return *api_; }
 
 private:
-    std::optional<http::Response> dynamic(const http::Request& request);
+    bool dynamic(const http::Request& request, http::HttpServer::Responder respond);
+    /// Closes the WebSockets of sessions that were signed out or revoked (bye "signed-out").
+    void endSessions(const api::RevokedSessions& revoked);
     http::Response meetingPage(const http::Request& request);
     http::Response stats(const http::Request& request);
     void accept(SoupWebsocketConnection* connection, const http::Request& handshake);
@@ -59,7 +63,7 @@ private:
     Config config_;
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<auth::PasswordHasher> hasher_;
-    auth::RateLimiter loginLimiter_;
+    std::unique_ptr<auth::LoginThrottle> loginThrottle_;
     std::unique_ptr<mail::Mailer> mailer_;
     std::unique_ptr<api::Api> api_;
     std::unique_ptr<Presence> presence_;

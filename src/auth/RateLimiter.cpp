@@ -42,6 +42,13 @@ RateLimiter::Decision RateLimiter::recordFailure(const std::string& key, int64_t
     return decide(entry, nowMs);
 }
 
+void RateLimiter::forgiveLatest(const std::string& key) {
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return;
+    if (!it->second.failures.empty()) it->second.failures.pop_back();
+    if (it->second.failures.empty()) reset(key);
+}
+
 void RateLimiter::reset(const std::string& key) {
     auto it = entries_.find(key);
     if (it == entries_.end()) return;

@@ -1,6 +1,7 @@
-// Limits failed login attempts per key. The caller keeps two: one keyed by account
-// ("user:<id or lowercased email>") and one by client address ("ip:<addr>"), and refuses a
-// login when either is blocked.
+// Limits events per key in a sliding window: failed login attempts, and (Api) registrations
+// per address and meetings per user, where every event is "recorded as a failure".
+//
+// For logins, LoginThrottle keeps two: one keyed by account and one by client address.
 //
 // Algorithm: sliding window log. Each key keeps the times of its last `maxFailures` failures;
 // a key is blocked while it has `maxFailures` failures within the last `windowMs`, and
@@ -47,6 +48,9 @@ public:
     /// Records a failed attempt and returns the decision for the next attempt. Callers should
     /// not attempt (and so not record) while blocked; if they do, the lockout is extended.
     Decision recordFailure(const std::string& key, int64_t nowMs);
+    /// Forgets the latest recorded failure of `key` (an attempt counted in advance that turned
+    /// out right).
+    void forgiveLatest(const std::string& key);
     /// Forgets a key's failures: call with the account key after a successful login. Not with
     /// the address key, or one valid account would unlock guessing at every other account.
     void reset(const std::string& key);

@@ -2,7 +2,30 @@
 
 namespace mixmeet::core {
 
+namespace {
+/// True if a JSON string in `text` holds U+0000, raw or as the escape \u0000. json-glib keeps
+/// strings NUL-terminated, so such a string would silently lose everything after the NUL.
+bool holdsNul(std::string_view text) {
+    if (text.find('\0') != std::string_view::npos) return true;
+    bool inString = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (!inString) {
+            inString = c == '"';
+        } else if (c == '\\') {
+            if (text.substr(i + 1, 5) == "u0000") return true;
+            ++i;  // Skip the escaped character (an escaped quote does not end the string).
+        } else if (c == '"') {
+            inString = false;
+        }
+    }
+    return false;
+}
+}  // namespace
+
 Result<JsonDocument> JsonDocument::parseObject(std::string_view text) {
+    if (holdsNul(text))
+        return makeError("bad-json", "text must not contain NUL characters (\\u0000)");
     JsonDocument doc;
     doc.parser_ = GPtr<JsonParser>::adopt(json_parser_new());
     ErrorOut err;

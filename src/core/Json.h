@@ -17,7 +17,8 @@ namespace mixmeet::core {
 /// A parsed JSON object; the parser (which owns the nodes) lives as long as this.
 class JsonDocument {
 public:
-    /// Errors (code "bad-json"): not JSON, or the root is not an object.
+    /// Errors (code "bad-json"): not JSON, the root is not an object, or a string holds U+0000
+    /// (json-glib would silently cut it there).
     static Result<JsonDocument> parseObject(std::string_view text);
     JsonObject* root() const { return root_; }
 

@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 
 #include <cstring>
+#include <memory>
 
 #include "core/Json.h"
 #include "core/Log.h"
@@ -30,6 +31,22 @@ bool endsWith(const std::string& s, const char* suffix) {
     return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
 }
 }  // namespace
+
+// 'self' covers same-origin ws:/wss: in CSP Level 3 (section 6.7.2.9). The room page's
+// videos take MediaStreams through srcObject, which needs no media-src source.
+const char* const kContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "media-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
+
+void addSecurityHeaders(SoupMessageHeaders* headers) {
+    soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+    soup_message_headers_replace(headers, "Content-Security-Policy", kContentSecurityPolicy);
+    // For browsers without CSP frame-ancestors (RFC 7034).
+    soup_message_headers_replace(headers, "X-Frame-Options", "DENY");
+    // Meeting links are capabilities: never leak them to other sites in Referer.
+    soup_message_headers_replace(headers, "Referrer-Policy", "same-origin");
+}
 
 std::string contentTypeFor(const std::string& path) {
     if (endsWith(path, ".html")) return "text/html; charset=utf-8";
@@ -369,7 +386,7 @@ Request HttpServer::toRequest(SoupServerMessage* msg, const char* path, GHashTab
 
 void HttpServer::send(SoupServerMessage* msg, const Response& response) {
     SoupMessageHeaders* headers = soup_server_message_get_response_headers(msg);
-    soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+    addSecurityHeaders(headers);
     soup_message_headers_replace(headers, "Cache-Control", "no-store");
     for (const auto& [name, value] : response.headers)
         soup_message_headers_append(headers, name.c_str(), value.c_str());
@@ -381,12 +398,47 @@ void HttpServer::send(SoupServerMessage* msg, const Response& response) {
                                          response.body.data(), response.body.size());
 }
 
+/// A dynamic request whose response may come later (e.g. after a password hash on a worker
+/// thread): holds a reference on the message, pauses it until the response is ready, and
+/// drops the response if the client went away meanwhile (libsoup then finished the message).
+struct HttpServer::PendingReply {
+    core::GPtr<SoupServerMessage> msg;
+    bool paused = false;
+    bool replied = false;
+    bool finished = false;  ///< libsoup finished the message (client disconnected).
+    gulong finishedHandler = 0;
+
+    explicit PendingReply(SoupServerMessage* m) : msg(core::GPtr<SoupServerMessage>::ref(m)) {
+        finishedHandler = g_signal_connect(m, "finished", G_CALLBACK(onFinished), this);
+    }
+    ~PendingReply() { g_signal_handler_disconnect(msg.get(), finishedHandler); }
+    PendingReply(const PendingReply&) = delete;
+    PendingReply& operator=(const PendingReply&) = delete;
+
+    static void onFinished(SoupServerMessage*, gpointer self) noexcept {
+        static_cast<PendingReply*>(self)->finished = true;
+    }
+    void reply(const Response& response) {
+        if (replied) return;
+        replied = true;
+        if (finished) return;  // The client is gone; nothing to write to.
+        send(msg.get(), response);
+        if (paused) soup_server_message_unpause(msg.get());
+    }
+};
+
 void HttpServer::onRequest(SoupServer*, SoupServerMessage* msg, const char* path,
                            GHashTable* query, gpointer self) noexcept {
     auto* server = static_cast<HttpServer*>(self);
     if (server->dynamic_) {
-        if (auto response = server->dynamic_(toRequest(msg, path, query))) {
-            send(msg, *response);
+        auto pending = std::make_shared<PendingReply>(msg);
+        bool handled = server->dynamic_(toRequest(msg, path, query),
+                                        [pending](const Response& r) { pending->reply(r); });
+        if (handled) {
+            if (!pending->replied) {
+                soup_server_message_pause(msg);
+                pending->paused = true;
+            }
             return;
         }
     }
@@ -402,7 +454,7 @@ void HttpServer::serveFile(SoupServerMessage* msg, const std::string& rawPath) {
     std::string path = rawPath;
     if (!path.empty() && path.back() == '/') path += "index.html";
     SoupMessageHeaders* headers = soup_server_message_get_response_headers(msg);
-    soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+    addSecurityHeaders(headers);
     soup_message_headers_replace(headers, "Cache-Control", "no-cache");
     if (!isSafePath(path)) {
         soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);

@@ -34,9 +34,12 @@ public:
     /// Called for each accepted WebSocket on /ws (transfer none: take a reference to keep it),
     /// with the handshake request (cookies, Origin).
     using WebSocketHandler = std::function<void(SoupWebsocketConnection*, const Request&)>;
-    /// Answers requests under /api/ and other dynamic paths; nullopt falls through to the
-    /// static files.
-    using DynamicHandler = std::function<std::optional<Response>(const Request&)>;
+    /// Delivers the response of a dynamic request: exactly once, on the main thread, either
+    /// inside the DynamicHandler call or later (the request is paused meanwhile).
+    using Responder = std::function<void(const Response&)>;
+    /// Answers requests under /api/ and other dynamic paths: returns true and calls the
+    /// responder (now or later), or false to fall through to the static files.
+    using DynamicHandler = std::function<bool(const Request&, Responder)>;
 
     HttpServer(Options options, WebSocketHandler onWebSocket, DynamicHandler dynamic);
     ~HttpServer();
@@ -79,6 +82,7 @@ private:
     void serveFile(SoupServerMessage* msg, const std::string& path);
     static Request toRequest(SoupServerMessage* msg, const char* path, GHashTable* query);
     static void send(SoupServerMessage* msg, const Response& response);
+    struct PendingReply;
 
     Options options_;
     WebSocketHandler onWebSocket_;
@@ -94,6 +98,12 @@ private:
     std::unordered_map<GSocketAddress*, std::unique_ptr<Connection>> connections_;
     core::Anchor<HttpServer> anchor_{this};
 };
+
+/// Adds the headers every page and API answer carries: Content-Security-Policy (no inline
+/// script or style, no framing), X-Frame-Options, Referrer-Policy, X-Content-Type-Options.
+void addSecurityHeaders(SoupMessageHeaders* headers);
+/// The Content-Security-Policy value addSecurityHeaders() sends.
+extern const char* const kContentSecurityPolicy;
 
 /// Content type for a file name served to browsers ("text/javascript" for .js and .mjs, as
 /// ES modules require).

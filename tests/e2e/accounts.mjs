@@ -138,6 +138,16 @@ await runTest(
     const bobPage = browserB.pages()[0] || (await browserB.newPage());
     await register(alicePage, baseUrl, ALICE);
 
+    // ---- 2a. open redirect: a signed-in user sent to /login.html?next=<elsewhere> stays here
+    for (const next of ['%2F%09%2Fevil.example', '%2F%2Fevil.example', '%2F%5Cevil.example', 'https%3A%2F%2Fevil.example%2F', '%2F.%2F%2Fevil.example']) {
+      await alicePage.goto(`${baseUrl}/login.html?next=${next}`);
+      await alicePage.waitForURL(`${baseUrl}/`, { timeout: 10000 }).catch(() => {});
+      if (new URL(alicePage.url()).origin !== baseUrl) fail(`login.html?next=${next} sent a signed-in user to ${alicePage.url()}`);
+    }
+    const kept = await alicePage.evaluate(async () => (await import('/js/api.js')).nextPath('?next=%2Fm%2Fabc-defg-hij%3Fx%3D1'));
+    if (kept !== '/m/abc-defg-hij?x=1') fail(`nextPath dropped a same-origin path: ${kept}`);
+    log('Alice: hostile ?next= values all land on the dashboard; a local path is kept');
+
     // First a meeting open to guests (used by the guest step), then Standup.
     await alicePage.fill('#new-title-input', 'Open house');
     await alicePage.check('#new-guests');
@@ -204,12 +214,13 @@ await runTest(
     await guestPage.locator('#prejoin-form').waitFor({ state: 'visible', timeout: 10000 });
     await guestPage.fill('#guest-name', 'Grace Guest');
     await guestPage.click('#prejoin-button');
-    const guest = { name: 'Grace Guest', page: guestPage };
+    // The server marks guests' names (docs/security.md, "Guests are marked").
+    const guest = { name: 'Grace Guest (guest)', page: guestPage };
     await waitFor('the guest to join Open house', async () => {
       const st = await roomStats(guestPage);
-      return { ...st, ok: st.signaling === 'joined' && (st.participants || []).includes('Grace Guest') };
+      return { ...st, ok: st.signaling === 'joined' && (st.participants || []).includes('Grace Guest (guest)') };
     }, { describe: describeRoom });
-    log('guest: joined "Open house" as Grace Guest');
+    log('guest: joined "Open house" as "Grace Guest (guest)"');
     const sent = await guestPage.evaluate(() => {
       const problems = [];
       for (let i = 1; i <= 55; i++) {
@@ -219,7 +230,7 @@ await runTest(
       return problems;
     });
     if (sent.length) fail(`guest could not send chat: ${sent[0]}`);
-    await waitForChat(guest, 'Grace Guest', 'line 55');
+    await waitForChat(guest, 'Grace Guest (guest)', 'line 55');
     await guestPage.reload();
     await guestPage.locator('#prejoin-form').waitFor({ state: 'visible', timeout: 10000 });
     if ((await guestPage.inputValue('#guest-name')) !== 'Grace Guest') fail('the guest name was not remembered');

@@ -87,6 +87,7 @@ export class Resources {
     this.server = null; // {child, stdout: Tail, stderr: Tail}
     this.contexts = [];
     this.consoleLogs = []; // [label, line]
+    this.cspViolations = []; // [label, description]: every test fails on any
     this.cleaned = false;
   }
 
@@ -231,13 +232,23 @@ export async function launchBrowser(resources, label, extraArgs = []) {
     handleSIGHUP: false,
   });
   resources.contexts.push(context);
+  // The server's Content-Security-Policy forbids inline script and style: report every
+  // violation on the console (as "CSP violation: ...") so runTest can fail on it.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
   context.on('page', (page) => watchPage(resources, label, page));
   for (const page of context.pages()) watchPage(resources, label, page);
   return context;
 }
 
 function watchPage(resources, label, page) {
-  page.on('console', (msg) => resources.consoleLogs.push([label, `[${msg.type()}] ${msg.text()}`]));
+  page.on('console', (msg) => {
+    resources.consoleLogs.push([label, `[${msg.type()}] ${msg.text()}`]);
+    if (msg.text().startsWith('CSP violation:')) resources.cspViolations.push([label, msg.text()]);
+  });
   page.on('pageerror', (err) => resources.consoleLogs.push([label, `[pageerror] ${err.message}`]));
 }
 
@@ -275,6 +286,9 @@ export async function runTest(name, body, { timeoutMs = 90000 } = {}) {
   try {
     await body(resources);
     clearTimeout(timer);
+    if (resources.cspViolations.length) {
+      fail(`Content-Security-Policy violations:\n  - ${resources.cspViolations.map(([l, v]) => `${l}: ${v}`).join('\n  - ')}`);
+    }
     await finish(true);
   } catch (err) {
     clearTimeout(timer);

@@ -5,6 +5,8 @@
 
 #include <libsoup/soup.h>
 
+#include <map>
+#include <memory>
 #include <string>
 
 #include "Wait.h"
@@ -22,25 +24,59 @@ struct ApiReply {
     long long num(const std::string& path) const;
     std::string setCookie;
     std::string retryAfter;
+    std::string csp;  ///< Content-Security-Policy header.
 };
 
 class ApiClient {
 public:
-    explicit ApiClient(int port) : port_(port) {
+    explicit ApiClient(int port) : ApiClient("http://127.0.0.1:" + std::to_string(port)) {}
+    /// `base`: "scheme://host:port" (no trailing slash), the origin the client sends.
+    /// acceptAnyCertificate: trust a self-signed TLS certificate (the test proxy's).
+    explicit ApiClient(std::string base, bool acceptAnyCertificate = false)
+        : base_(std::move(base)), acceptAnyCertificate_(acceptAnyCertificate) {
         session_ = core::GPtr<SoupSession>::adopt(soup_session_new());
         jar_ = core::GPtr<SoupCookieJar>::adopt(soup_cookie_jar_new());
         soup_session_add_feature(session_.get(), SOUP_SESSION_FEATURE(jar_.get()));
     }
+
+    /// A request under way (startRequest), finished with finish().
+    struct InFlight {
+        core::GPtr<SoupMessage> msg;
+        core::GPtr<GCancellable> cancel;
+        GBytes* body = nullptr;
+        bool done = false;
+        ~InFlight() {
+            if (body) g_bytes_unref(body);
+        }
+    };
 
     /// Sends a request; body is JSON text for POST/PATCH. `origin` empty: no Origin header;
     /// "default": this server's origin. csrf: send the X-CSRF-Token we hold.
     ApiReply request(const std::string& method, const std::string& path,
                      const std::string& body = {}, bool csrf = true,
                      const std::string& origin = "default") {
+        auto f = startRequest(method, path, body, csrf, origin);
+        waitUntil([&] { return f->done; }, std::chrono::seconds(10));
+        return finish(*f);
+    }
+
+    /// Starts a request without waiting (several may be in flight at once).
+    std::shared_ptr<InFlight> startRequest(const std::string& method, const std::string& path,
+                                           const std::string& body = {}, bool csrf = true,
+                                           const std::string& origin = "default") {
         std::string url = base() + path;
-        core::GPtr<SoupMessage> msg =
-            core::GPtr<SoupMessage>::adopt(soup_message_new(method.c_str(), url.c_str()));
-        SoupMessageHeaders* h = soup_message_get_request_headers(msg.get());
+        auto f = std::make_shared<InFlight>();
+        f->msg = core::GPtr<SoupMessage>::adopt(soup_message_new(method.c_str(), url.c_str()));
+        f->cancel = core::GPtr<GCancellable>::adopt(g_cancellable_new());
+        SoupMessage* msg = f->msg.get();
+        if (acceptAnyCertificate_)
+            g_signal_connect(msg, "accept-certificate",
+                             G_CALLBACK(+[](SoupMessage*, GTlsCertificate*, GTlsCertificateFlags,
+                                            gpointer) -> gboolean { return TRUE; }),
+                             nullptr);
+        SoupMessageHeaders* h = soup_message_get_request_headers(msg);
+        for (const auto& [name, value] : extraHeaders)
+            soup_message_headers_replace(h, name.c_str(), value.c_str());
         if (origin == "default")
             soup_message_headers_replace(h, "Origin", base().c_str());
         else if (!origin.empty())
@@ -48,33 +84,38 @@ public:
         if (csrf && !csrf_.empty()) soup_message_headers_replace(h, "X-CSRF-Token", csrf_.c_str());
         if (!body.empty()) {
             GBytes* bytes = g_bytes_new(body.data(), body.size());
-            soup_message_set_request_body_from_bytes(msg.get(), "application/json", bytes);
+            soup_message_set_request_body_from_bytes(msg, "application/json", bytes);
             g_bytes_unref(bytes);
         }
-        struct Out {
-            GBytes* body = nullptr;
-            bool done = false;
-        } out;
+        // The callback holds its own reference on the state, so a request abandoned by the test
+        // (cancelled, or the client destroyed) completes safely.
         soup_session_send_and_read_async(
-            session_.get(), msg.get(), G_PRIORITY_DEFAULT, nullptr,
+            session_.get(), msg, G_PRIORITY_DEFAULT, f->cancel.get(),
             [](GObject* src, GAsyncResult* res, gpointer data) {
-                auto* o = static_cast<Out*>(data);
-                o->body = soup_session_send_and_read_finish(SOUP_SESSION(src), res, nullptr);
-                o->done = true;
+                std::unique_ptr<std::shared_ptr<InFlight>> o(
+                    static_cast<std::shared_ptr<InFlight>*>(data));
+                (*o)->body = soup_session_send_and_read_finish(SOUP_SESSION(src), res, nullptr);
+                (*o)->done = true;
             },
-            &out);
-        waitUntil([&] { return out.done; }, std::chrono::seconds(10));
+            new std::shared_ptr<InFlight>(f));
+        return f;
+    }
+
+    /// The reply of a finished request (status 0 if it failed or was cancelled).
+    ApiReply finish(InFlight& f) {
+        SoupMessage* msg = f.msg.get();
         ApiReply reply;
-        reply.status = soup_message_get_status(msg.get());
-        if (out.body) {
+        reply.status = f.done ? soup_message_get_status(msg) : 0;
+        if (f.body) {
             gsize size = 0;
-            const char* data = static_cast<const char*>(g_bytes_get_data(out.body, &size));
+            const char* data = static_cast<const char*>(g_bytes_get_data(f.body, &size));
             reply.body.assign(data, size);
-            g_bytes_unref(out.body);
         }
-        SoupMessageHeaders* rh = soup_message_get_response_headers(msg.get());
+        SoupMessageHeaders* rh = soup_message_get_response_headers(msg);
         if (const char* v = soup_message_headers_get_list(rh, "Set-Cookie")) reply.setCookie = v;
         if (const char* v = soup_message_headers_get_one(rh, "Retry-After")) reply.retryAfter = v;
+        if (const char* v = soup_message_headers_get_one(rh, "Content-Security-Policy"))
+            reply.csp = v;
         std::string token = reply.str("csrfToken");
         if (!token.empty()) csrf_ = token;
         return reply;
@@ -96,10 +137,14 @@ public:
     }
     const std::string& csrf() const { return csrf_; }
     void forgetCsrf() { csrf_.clear(); }
-    std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    const std::string& base() const { return base_; }
+
+    /// Sent with every request (e.g. X-Forwarded-For through a trusted proxy).
+    std::map<std::string, std::string> extraHeaders;
 
 private:
-    int port_;
+    std::string base_;
+    bool acceptAnyCertificate_ = false;
     core::GPtr<SoupSession> session_;
     core::GPtr<SoupCookieJar> jar_;
     std::string csrf_;

@@ -16,11 +16,17 @@ namespace mixmeet::testing {
 
 class SignalClient {
 public:
-    SignalClient(const std::string& url, const std::string& cookie,
-                 const std::string& origin = {}) {
+    /// acceptAnyCertificate: trust a self-signed TLS certificate (wss:// through the test proxy).
+    SignalClient(const std::string& url, const std::string& cookie, const std::string& origin = {},
+                 bool acceptAnyCertificate = false) {
         session_ = core::GPtr<SoupSession>::adopt(soup_session_new());
         core::GPtr<SoupMessage> msg =
             core::GPtr<SoupMessage>::adopt(soup_message_new("GET", url.c_str()));
+        if (acceptAnyCertificate)
+            g_signal_connect(msg.get(), "accept-certificate",
+                             G_CALLBACK(+[](SoupMessage*, GTlsCertificate*, GTlsCertificateFlags,
+                                            gpointer) -> gboolean { return TRUE; }),
+                             nullptr);
         SoupMessageHeaders* h = soup_message_get_request_headers(msg.get());
         if (!cookie.empty()) soup_message_headers_replace(h, "Cookie", cookie.c_str());
         if (!origin.empty()) soup_message_headers_replace(h, "Origin", origin.c_str());

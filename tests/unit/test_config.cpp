@@ -62,3 +62,28 @@ TEST_CASE("[limits] caps rooms and malloc arenas", "[config][rooms]") {
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.error().message.find("[limits] max_rooms") != std::string::npos);
 }
+
+TEST_CASE("accounts bounds: keys, defaults and refusals", "[config]") {
+    auto shipped = loadConfig(std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini");
+    REQUIRE(shipped.ok());
+    Config d = defaultConfig();
+    CHECK(shipped.value().hashThreads == d.hashThreads);
+    CHECK(shipped.value().hashQueue == d.hashQueue);
+    CHECK(shipped.value().registrationsPerHour == d.registrationsPerHour);
+    CHECK(shipped.value().loginAccountFailures == d.loginAccountFailures);
+    CHECK(shipped.value().loginAddressFailures == d.loginAddressFailures);
+    CHECK(shipped.value().meetingsPerHour == d.meetingsPerHour);
+    CHECK(shipped.value().pendingCalls == d.pendingCalls);
+    CHECK(shipped.value().trustedProxies.empty());
+    auto c = parseConfig(
+        "[server]\npublic_url=https://meet.example.org\ntrusted_proxies=127.0.0.1, ::1\n"
+        "[auth]\nhash_threads=4\nmeetings_per_hour=5\npending_calls=1\n",
+        "t.ini");
+    REQUIRE(c.ok());
+    CHECK(c.value().trustedProxies == std::vector<std::string>{"127.0.0.1", "::1"});
+    CHECK(c.value().hashThreads == 4);
+    CHECK(c.value().meetingsPerHour == 5);
+    CHECK(c.value().pendingCalls == 1);
+    CHECK_FALSE(parseConfig("[server]\ntrusted_proxies=proxy.example.org\n", "t.ini").ok());
+    CHECK_FALSE(parseConfig("[auth]\nhash_threads=0\n", "t.ini").ok());
+}

@@ -128,10 +128,20 @@ export async function logout() {
   }
 }
 
-// A same-origin path to go to after signing in: `?next=` if it is a local path, else `/`.
-export function nextPath(search = location.search) {
-  const next = new URLSearchParams(search).get('next') || '/';
-  // Only local absolute paths: not "//evil.example" nor "/\evil.example" nor "https:...".
-  if (!next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
+// A same-origin path to go to after signing in: `?next=` if it names a page of this origin,
+// else `/`. Parsed with URL exactly as location.assign() will parse it (browsers drop tabs and
+// newlines and read "\" as "/", so "/<tab>/evil.example" is "//evil.example"), then compared by
+// origin; the result is the parsed path, never the raw text.
+export function nextPath(search = location.search, origin = location.origin) {
+  const raw = new URLSearchParams(search).get('next') || '/';
+  let url;
+  try {
+    url = new URL(raw, origin);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== origin) return '/';
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  // "//host" would be read as another origin when assigned as a relative URL.
+  return path.startsWith('//') ? '/' : path;
 }

@@ -268,6 +268,8 @@ function placeCall(target) {
 
 // ---------------------------------------------------------------- user search
 
+// The server answers only queries of 3 characters or more (docs/api.md, GET /api/users).
+const MIN_SEARCH_CHARS = 3;
 let users = [];
 let searchSeq = 0;
 let searchTimer = null;
@@ -276,7 +278,7 @@ let refreshTimer = null;
 async function search() {
   const q = $('user-search').value.trim();
   clearTimeout(refreshTimer);
-  if (!q) {
+  if ([...q].length < MIN_SEARCH_CHARS) {
     users = [];
     renderUsers();
     return;
@@ -300,6 +302,10 @@ function renderUsers(q = $('user-search').value.trim()) {
   const list = $('user-results');
   if (!q) {
     list.replaceChildren();
+    return;
+  }
+  if ([...q].length < MIN_SEARCH_CHARS) {
+    list.replaceChildren(el('li', { className: 'hint' }, `Type at least ${MIN_SEARCH_CHARS} characters of a name.`));
     return;
   }
   if (!users.length) {
