@@ -244,6 +244,48 @@ TEST_CASE("a server whose rooms cannot start still stops at once on SIGTERM", "[
     CHECK(std::chrono::steady_clock::now() - start < 5s);
 }
 
+TEST_CASE("a server stops promptly on SIGTERM while a participant's media is stuck",
+          "[hostile][rooms]") {
+    // Each RTP packet of the participant's video waits 60 s in its decoder chain: its bin
+    // cannot reach NULL before that. Stopped on the main thread, it held the exit for a
+    // minute (and one whose streaming thread never started, for good).
+    PipelinesCopy pipelines("video-decode-vp8",
+                            "identity sleep-time=60000000 ! rtpvp8depay request-keyframe=true "
+                            "wait-for-keyframe=true ! vp8dec threads=1");
+    ServerSettings settings;
+    settings.binary = MIXMEET_SERVER_BINARY;
+    settings.extraConfig = "[server]\npipelines_dir=" + pipelines.dir() + "\n";
+    ServerProcess server(settings);
+    std::string error;
+    REQUIRE(server.start(error));
+    PeerOptions o;
+    o.url = server.wsUrl();
+    o.room = "stuck";
+    o.name = "stuck";
+    o.width = 160;
+    o.height = 120;
+    SyntheticPeer peer(o);
+    peer.start();
+    REQUIRE(waitUntil([&] { return peer.connected(); }, 30s));
+    // The decoder chain is added when the first video packet arrives, which then goes on into
+    // the identity and waits there.
+    auto before = server.roomStats("stuck");
+    REQUIRE(before);
+    REQUIRE(waitUntil(
+        [&] {
+            auto now = server.roomStats("stuck");
+            return now && now->elements >= before->elements + 3;
+        },
+        20s));
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(server.stop(20s));
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    INFO("stopped in " << took.count() << " ms");
+    // Bye to the clients (at most 2 s), then at most Server::kTeardownDrainMs (5 s).
+    CHECK(took < 15s);
+}
+
 namespace {
 /// Room 0 with a real participant first, then new rooms of bare clients until a join is
 /// refused; checks the refusal is server-busy, the server keeps serving and room 0 keeps
