@@ -19,7 +19,9 @@ core::Result<RoomRegistry::Joined> RoomRegistry::join(const std::string& roomNam
                                                       const std::string& displayName,
                                                       ParticipantListener& listener) {
     auto it = rooms_.find(roomName);
-    if (auto admitted = admit(roomName, it == rooms_.end()); !admitted) return admitted.error();
+    // A room still there without participants is on its way out: joining it opens it again.
+    bool opens = it == rooms_.end() || it->second->participantCount() == 0;
+    if (auto admitted = admit(roomName, opens); !admitted) return admitted.error();
     if (it == rooms_.end()) {
         auto room = Room::create(roomName, config_, fragments_, *this);
         if (!room) return room.error();

@@ -47,7 +47,8 @@ public:
     void onRoomEmpty(const std::string& roomName) override;
 
 private:
-    /// Whether one more participant, in a new room if `newRoom`, may join now.
+    /// Whether one more participant may join now; `newRoom`: it opens the room (the room
+    /// then counts against Limits::maxRooms and costs a pipeline).
     core::Status admit(const std::string& roomName, bool newRoom) const;
 
     media::MediaConfig config_;

@@ -244,6 +244,50 @@ TEST_CASE("a server whose rooms cannot start still stops at once on SIGTERM", "[
     CHECK(std::chrono::steady_clock::now() - start < 5s);
 }
 
+TEST_CASE("a server stops promptly on SIGTERM while a room's media is stuck", "[hostile][rooms]") {
+    // Every composite frame waits 60 s before the video encoder. The composite runs from the
+    // room's start, so by the time a participant has connected, the room cannot reach NULL
+    // for a minute. Stopped on the main thread, that held the exit for a minute (and a
+    // streaming thread that never started, for good).
+    PipelinesCopy pipelines("video-encode-vp8",
+                            "identity sleep-time=60000000 ! vp8enc name=encoder deadline=1 "
+                            "cpu-used=-12 lag-in-frames=0 end-usage=cbr");
+    ServerSettings settings;
+    settings.binary = MIXMEET_SERVER_BINARY;
+    settings.extraConfig = "[server]\npipelines_dir=" + pipelines.dir() + "\n";
+    ServerProcess server(settings);
+    std::string error;
+    REQUIRE(server.start(error));
+    auto serverLog = [&] {
+        gchar* text = nullptr;
+        std::string s;
+        if (g_file_get_contents(server.logPath().c_str(), &text, nullptr, nullptr)) s = text;
+        g_free(text);
+        return s;
+    };
+    PeerOptions o;
+    o.url = server.wsUrl();
+    o.room = "stuck";
+    o.name = "stuck";
+    o.sendVideo = false;
+    o.receiveVideo = false;
+    SyntheticPeer peer(o);
+    peer.start();
+    // Frames have been going into the stuck encode for a while when the peer has connected.
+    REQUIRE(waitUntil(
+        [&] { return serverLog().find("room stuck: p1 connected") != std::string::npos; }, 30s));
+
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(server.stop(90s));
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    INFO("stopped in " << took.count() << " ms");
+    // Bye to the clients (at most 2 s), then at most Server::kTeardownDrainMs (5 s).
+    CHECK(took < 15s);
+    // The pipeline was really stuck (else this test proves nothing).
+    CHECK(serverLog().find("still stopping") != std::string::npos);
+}
+
 namespace {
 /// Room 0 with a real participant first, then new rooms of bare clients until a join is
 /// refused; checks the refusal is server-busy, the server keeps serving and room 0 keeps
