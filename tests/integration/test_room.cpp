@@ -613,8 +613,9 @@ std::string checkMixMinus(int talkers, bool writeLevels) {
         weakestOther = std::min(weakestOther, r.weakest);
         loudestUnmixed = std::max(loudestUnmixed, r.loudestUnmixed);
     }
-    // Who is not mixed is not heard: its tone is down in the noise too.
-    CHECK(loudestUnmixed < 0.1 * kHeard);
+    // Who is not mixed is not heard: its tone is down in the noise too (which reached 0.005 in a
+    // glitchy window; a mixed tone reads ~0.09).
+    CHECK(loudestUnmixed < 0.01);
     char line[300];
     std::snprintf(line, sizeof line,
                   "%d talkers%s: mixed %zu, Opus encodes %zu; own tone at worst %.1f dB below the "
