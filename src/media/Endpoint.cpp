@@ -22,6 +22,7 @@
 #include "core/MainContext.h"
 #include "media/AudioMixer.h"
 #include "media/TileLabel.h"
+#include "media/Remb.h"
 
 #define GST_CAT_DEFAULT mixmeet_media_debug
 
@@ -57,6 +58,8 @@ constexpr const char* kVideoSendCaps =
 // the payloader's VP8 caps, and a sendrecv H.264 answer would need an H.264 composite).
 // rtcp-fb: PLI/FIR so viewers can ask the shared encoder for keyframes and we can ask
 // senders; NACK for retransmission (video only: on audio Chrome rejects the RTX group).
+// goog-remb is added to the offer text (addRembFeedback): webrtcbin 1.22 does not carry an
+// rtcp-fb-goog-remb caps field into the offer.
 constexpr const char* kVideoPrefCaps =
     "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96,"
     "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,rtcp-fb-nack=(boolean)true";
@@ -68,6 +71,17 @@ ElementPtr make(const char* factory, const char* name) {
 
 core::CapsPtr caps(const char* text) {
     return core::CapsPtr(gst_caps_from_string(text));
+}
+
+/// Adds `a=rtcp-fb:96 goog-remb` to the offer's video m-line: senders then obey the REMB
+/// (draft-alvestrand-rmcat-remb-03) with which the server caps each to its tile (media/Remb.h).
+void addRembFeedback(GstSDPMessage* sdp) {
+    for (guint i = 0; i < gst_sdp_message_medias_len(sdp); ++i) {
+        GstSDPMedia* media = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(sdp, i));
+        if (g_strcmp0(gst_sdp_media_get_media(media), "video") != 0) continue;
+        gst_sdp_media_add_attribute(media, "rtcp-fb",
+                                    (std::to_string(kVp8Pt) + " goog-remb").c_str());
+    }
 }
 
 IceState toIceState(GstWebRTCICEConnectionState s) {
@@ -119,7 +133,13 @@ struct Endpoint::Shared {
     std::atomic<unsigned> rtcpCompounds{0};     ///< RTCP compound packets from the viewer.
     std::atomic<unsigned> keyframeRequests{0};  ///< PLI and FIR about our video, cumulative.
     std::atomic<unsigned> otherBlocks{0};       ///< Report blocks about other SSRCs.
-    std::atomic<guint32> otherSsrc{0};          ///< The last of those SSRCs.
+    /// The most this participant should send (its send-hint's maxBitrate plus audio), bps,
+    /// told it in a REMB with every RTCP compound we send; 0: none yet.
+    std::atomic<uint64_t> rembBps{0};
+    std::atomic<unsigned> rembsSent{0};  ///< REMB packets added to our RTCP.
+    std::mutex senderSsrcsLock;
+    std::vector<uint32_t> senderSsrcs;  ///< SSRCs of the participant's SRs (under the lock).
+    std::atomic<guint32> otherSsrc{0};  ///< The last of those SSRCs.
     /// Held while queuing a webrtcbin operation that creates transports (create-offer,
     /// set-local-description) and while the destructor marks `closing` and queues its
     /// get-stats: every such operation is queued before that get-stats, or never.
@@ -161,6 +181,7 @@ struct Callbacks {
             });
             return;
         }
+        addRembFeedback(offer->sdp);
         {
             std::lock_guard g(s.operationsLock);
             if (s.closing) {
@@ -276,6 +297,37 @@ struct Callbacks {
         if (ours) s.keyframeRequests.fetch_add(1, std::memory_order_relaxed);
     }
 
+    /// The participant's media SSRCs, as its sender reports name them (for the REMB's list).
+    static void rememberSender(Endpoint::Shared& s, guint32 ssrc) {
+        constexpr std::size_t kMaxSsrcs = 4;  // audio, video, their RTX: more is a bad client
+        std::lock_guard g(s.senderSsrcsLock);
+        if (std::find(s.senderSsrcs.begin(), s.senderSsrcs.end(), ssrc) != s.senderSsrcs.end())
+            return;
+        if (s.senderSsrcs.size() >= kMaxSsrcs) s.senderSsrcs.erase(s.senderSsrcs.begin());
+        s.senderSsrcs.push_back(ssrc);
+    }
+
+    /// RTCP thread: our RTCP compound to the participant is about to go out. Appends a REMB
+    /// (media/Remb.h) with the most it should send, so a browser caps its encoder to its tile
+    /// even when the page ignores send-hint. TRUE: send the compound even when reduced-size
+    /// rules would allow suppressing it.
+    static gboolean onSendingRtcp(GObject*, GstBuffer* buffer, gboolean, gpointer data) noexcept {
+        auto& s = get(data);
+        const uint64_t bps = s.rembBps.load(std::memory_order_relaxed);
+        if (bps == 0) return FALSE;
+        std::vector<uint32_t> ssrcs;
+        {
+            std::lock_guard g(s.senderSsrcsLock);
+            ssrcs = s.senderSsrcs;
+        }
+        GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+        if (!gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp)) return FALSE;
+        const bool added = appendRemb(rtcp, s.videoSsrc, bps, ssrcs);
+        gst_rtcp_buffer_unmap(&rtcp);
+        if (added) s.rembsSent.fetch_add(1, std::memory_order_relaxed);
+        return added ? TRUE : FALSE;
+    }
+
     static void onReceivingRtcp(GObject*, GstBuffer* buffer, gpointer data) noexcept {
         auto& s = get(data);
         GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
@@ -304,6 +356,12 @@ struct Callbacks {
             if (type == GST_RTCP_TYPE_PSFB) {
                 countKeyframeRequest(s, packet);
                 continue;
+            }
+            if (type == GST_RTCP_TYPE_SR) {
+                guint32 ssrc = 0;
+                gst_rtcp_packet_sr_get_sender_info(&packet, &ssrc, nullptr, nullptr, nullptr,
+                                                   nullptr);
+                rememberSender(s, ssrc);
             }
             if (type != GST_RTCP_TYPE_RR && type != GST_RTCP_TYPE_SR) continue;
             for (guint i = 0; i < gst_rtcp_packet_get_rb_count(&packet); ++i) {
@@ -784,6 +842,7 @@ Endpoint::~Endpoint() {
     handlers_.clear();
     if (binHandler_) g_signal_handler_disconnect(bin_.get(), binHandler_);
     if (rtcpHandler_) g_signal_handler_disconnect(rtpSession_.get(), rtcpHandler_);
+    if (sendingRtcpHandler_) g_signal_handler_disconnect(rtpSession_.get(), sendingRtcpHandler_);
     rtpSession_.reset();
     if (!bin_) return;
     // Order verified on 1.22 (design.md): remove (unlinks the ghost pads from the room's tee
@@ -871,6 +930,9 @@ void Endpoint::requestFeedback() {
         rtcpHandler_ = g_signal_connect_data(
             session, "on-receiving-rtcp", G_CALLBACK(Callbacks::onReceivingRtcp),
             Callbacks::wrap(shared_), Callbacks::unwrap, GConnectFlags{});
+        sendingRtcpHandler_ =
+            g_signal_connect_data(session, "on-sending-rtcp", G_CALLBACK(Callbacks::onSendingRtcp),
+                                  Callbacks::wrap(shared_), Callbacks::unwrap, GConnectFlags{});
         return;
     }
     // Loss over this window, two ways: NACKed packets / packets we sent (prompt), and the
@@ -927,6 +989,15 @@ gint64 Endpoint::millisecondsSinceLastPacket() const {
 void Endpoint::openSend() {
     g_object_set(valve_.get(), "drop", FALSE, nullptr);
     gate_->open.store(true, std::memory_order_release);
+}
+
+void Endpoint::setSendCap(int bitrateBps) {
+    shared_->rembBps.store(bitrateBps > 0 ? static_cast<uint64_t>(bitrateBps) + kRembAudioBps : 0,
+                           std::memory_order_relaxed);
+}
+
+unsigned Endpoint::rembsSent() const {
+    return shared_->rembsSent.load(std::memory_order_relaxed);
 }
 
 void Endpoint::setShown(bool shown) {

@@ -93,6 +93,15 @@ public:
     /// Keyframe requests (RTCP PLI or FIR) this viewer sent about our video so far; counted
     /// once requestFeedback() has found the RTP session.
     unsigned keyframeRequestsReceived() const;
+    /// Caps what this participant sends, whatever its page does with send-hint: from now on
+    /// every RTCP compound we send it carries a REMB (draft-alvestrand-rmcat-remb-03) of
+    /// `bitrateBps` (its video, the send-hint's maxBitrate) plus kRembAudioBps for its audio: a
+    /// browser counts a REMB against everything it sends. 0: no REMB.
+    void setSendCap(int bitrateBps);
+    /// Room for the sender's Opus (32 kbps) and its packet overhead in the REMB, bps.
+    static constexpr uint64_t kRembAudioBps = 50000;
+    /// REMB packets sent to this participant so far (once requestFeedback() found the session).
+    unsigned rembsSent() const;
     /// Sets the size of this participant's tile in the composite, pixels.
     void setTileSize(int width, int height);
     /// Whether this participant is shown in the composite. Off stage its video is dropped
@@ -146,6 +155,7 @@ private:
     gulong binHandler_ = 0;           ///< deep-element-added on bin_.
     core::GPtr<GObject> rtpSession_;  ///< webrtcbin's RTPSession 0 (bundle), once known.
     gulong rtcpHandler_ = 0;          ///< on-receiving-rtcp on rtpSession_.
+    gulong sendingRtcpHandler_ = 0;   ///< on-sending-rtcp on rtpSession_ (REMB).
     unsigned lastFeedbackSeq_ = 0;
     bool haveWindow_ = false;  ///< Loss window start (cumulative counters at the last call).
     gint32 windowLost_ = 0;

@@ -290,6 +290,8 @@ void Room::relayout() {
         if (hint) {
             m.sendHint = hint;
             m.listener->onSendHint({hint->width, hint->height, hint->bitrate});
+            // Enforced too: a page that ignores the hint still gets a REMB of its bitrate.
+            m.endpoint->setSendCap(hint->bitrate);
         }
     }
 }

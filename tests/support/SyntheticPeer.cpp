@@ -18,6 +18,7 @@
 #include "StampProbe.h"
 #include "core/GstPtr.h"
 #include "media/Layout.h"
+#include "media/Remb.h"
 
 #include <algorithm>
 #include <atomic>
@@ -73,6 +74,8 @@ struct ReceiveStats {
     std::atomic<std::uint64_t> videoBytes{0};
     std::atomic<std::uint64_t> audioBytes{0};
     std::atomic<std::uint64_t> rtcpSent{0};          // RTCP compound packets this peer sent
+    std::atomic<std::uint64_t> rembsReceived{0};     // REMB packets from the server
+    std::atomic<std::uint64_t> lastRembBps{0};       // the bitrate of the last of them
     std::atomic<std::uint64_t> audioPacketsSent{0};  // RTP packets out of the Opus payloader
     // RFC 6464 audio level written into each sent audio packet (extmap id from the offer; 0:
     // not offered) and its value in -dBov, 127 = silence.
@@ -1236,6 +1239,25 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             }),
             new StatsBox(stats), [](gpointer d, GClosure*) { delete static_cast<StatsBox*>(d); },
             GConnectFlags{});
+        // REMBs from the server (media/Remb.h), as a browser's sender would obey them.
+        g_signal_connect_data(
+            session.get(), "on-receiving-rtcp",
+            G_CALLBACK(+[](GObject*, GstBuffer* buffer, gpointer data) noexcept {
+                ReceiveStats& st = **static_cast<StatsBox*>(data);
+                GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+                if (!gst_rtcp_buffer_map(buffer, GST_MAP_READ, &rtcp)) return;
+                GstRTCPPacket packet;
+                for (gboolean more = gst_rtcp_buffer_get_first_packet(&rtcp, &packet); more;
+                     more = gst_rtcp_packet_move_to_next(&packet)) {
+                    if (auto remb = media::parseRemb(packet)) {
+                        st.lastRembBps.store(remb->bitrateBps, std::memory_order_relaxed);
+                        st.rembsReceived.fetch_add(1, std::memory_order_relaxed);
+                    }
+                }
+                gst_rtcp_buffer_unmap(&rtcp);
+            }),
+            new StatsBox(stats), [](gpointer d, GClosure*) { delete static_cast<StatsBox*>(d); },
+            GConnectFlags{});
     }
 
     /// Scales the sent video to fit `width` x `height` (never up; aspect ratio kept) and caps
@@ -1441,6 +1463,14 @@ bool SyntheticPeer::connected() const {
 std::uint64_t SyntheticPeer::videoFramesDecoded() const {
     std::lock_guard lock(impl_->stats->mutex);
     return impl_->stats->videoFrames;
+}
+
+std::uint64_t SyntheticPeer::rembsReceived() const {
+    return impl_->stats->rembsReceived.load(std::memory_order_relaxed);
+}
+
+std::uint64_t SyntheticPeer::lastRembBps() const {
+    return impl_->stats->lastRembBps.load(std::memory_order_relaxed);
 }
 
 std::uint64_t SyntheticPeer::rtcpSent() const {

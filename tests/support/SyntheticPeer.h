@@ -217,6 +217,10 @@ public:
     std::uint64_t videoFramesDecoded() const;
     /// RTCP compound packets (reports, feedback) this peer has sent so far.
     std::uint64_t rtcpSent() const;
+    /// REMB packets (draft-alvestrand-rmcat-remb-03) the server sent this peer so far, and the
+    /// bitrate (bps) the last one asked for (0 before one came).
+    std::uint64_t rembsReceived() const;
+    std::uint64_t lastRembBps() const;
     /// {width, height} of the last decoded frame; {0, 0} before the first.
     std::array<int, 2> lastVideoSize() const;
     Frame lastFrameRGB() const;

@@ -52,6 +52,9 @@ const ui = {
 };
 
 const params = new URLSearchParams(window.location.search);
+// Test hook (tests/e2e/send-cap.mjs): a page that ignores send-hint, as a client written
+// without it would; the server's REMB must cap it anyway.
+const ignoreSendHint = params.get('testIgnoreSendHint') === '1';
 const meetingPath = /^\/m\/([^/]+)\/?$/.exec(window.location.pathname);
 
 export const CHAT_MAX = 2000;
@@ -337,7 +340,7 @@ async function enableSound() {
 // Senders send what is shown (docs/protocol.md, send-hint): scale the camera down to the tile
 // we are shown at and cap the bitrate, saving uplink and the server's decode and scale work.
 async function applySendHint() {
-  if (!pc || !state.sendHint || !localStream) return;
+  if (ignoreSendHint || !pc || !state.sendHint || !localStream) return;
   const track = localStream.getVideoTracks()[0];
   const transceiver = pc.getTransceivers().find((t) => t.sender.track === track);
   if (!track || !transceiver) return;
@@ -633,6 +636,7 @@ async function stats() {
     totalAudioEnergy: 0,
     audioPacketsSent: 0,
     videoFramesEncoded: 0,
+    videoBytesSent: 0, // RTP payload bytes of our camera sent so far
     sentFrameWidth: 0, // what our camera is encoded at (after the server's send-hint)
     sentFrameHeight: 0,
     quality: state.quality,
@@ -677,6 +681,7 @@ async function stats() {
       result.audioPacketsSent += entry.packetsSent || 0;
     } else if (entry.type === 'outbound-rtp' && entry.kind === 'video') {
       result.videoFramesEncoded += entry.framesEncoded || 0;
+      result.videoBytesSent += entry.bytesSent || 0;
       result.sentFrameWidth = entry.frameWidth || 0;
       result.sentFrameHeight = entry.frameHeight || 0;
     }
