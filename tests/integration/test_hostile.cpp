@@ -1,12 +1,17 @@
 // Hostile signaling clients against the real server in-process (issue 12): floods of messages
 // and chat, chat-history amplification, participants that join and then never answer or stop
 // reading, and history rows after a crash. Tagged [hostile][signaling].
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -385,4 +390,102 @@ TEST_CASE("a display name is drawn as text on its tile", "[hostile][signaling]")
     CHECK(std::string(text) == "&lt;span size=&apos;60&apos;&gt;&amp;&lt;/span&gt;");
     REQUIRE(waitUntil([&] { return c.has<protocol::Roster>(); }, 5s));
     CHECK(c.all<protocol::Roster>().back().participants.at(0).name == name);
+}
+
+namespace {
+/// The `mixmeet` binary next to this test binary (build/tests/.. -> build/src/mixmeet).
+std::string serverBinary() {
+    core::CharsPtr self(g_file_read_link("/proc/self/exe", nullptr));
+    if (!self) return {};
+    core::CharsPtr dir(g_path_get_dirname(self.get()));
+    return std::string(dir.get()) + "/../src/mixmeet";
+}
+
+/// Starts `mixmeet serve --config FILE`; returns its port once it printed it (0 on failure).
+int spawnServer(const std::string& config, core::GPtr<GSubprocess>& process) {
+    core::ErrorOut err;
+    process = core::GPtr<GSubprocess>::adopt(g_subprocess_new(
+        static_cast<GSubprocessFlags>(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                      G_SUBPROCESS_FLAGS_STDERR_SILENCE),
+        err.out(), serverBinary().c_str(), "serve", "--config", config.c_str(), nullptr));
+    if (!process) return 0;
+    // A separate process: blocking on its first line does not stall it (EOF if it fails).
+    core::GPtr<GDataInputStream> out = core::GPtr<GDataInputStream>::adopt(
+        g_data_input_stream_new(g_subprocess_get_stdout_pipe(process.get())));
+    const std::string prefix = "mixmeet: listening on http://127.0.0.1:";
+    for (int i = 0; i < 20; ++i) {
+        core::CharsPtr line(g_data_input_stream_read_line(out.get(), nullptr, nullptr, nullptr));
+        if (!line) return 0;
+        if (std::string(line.get()).rfind(prefix, 0) == 0)
+            return std::atoi(line.get() + prefix.size());
+    }
+    return 0;
+}
+}  // namespace
+
+TEST_CASE("kill -9 of the real server loses at most one liveness mark of a stay",
+          "[hostile][signaling]") {
+    constexpr int kMarkMs = 1000;
+    core::CharsPtr dir(g_dir_make_tmp("mixmeet-crash-XXXXXX", nullptr));
+    REQUIRE(dir);
+    const std::string dataDir = std::string(dir.get()) + "/data";
+    REQUIRE(g_mkdir_with_parents(dataDir.c_str(), 0700) == 0);
+    const std::string dbPath = dataDir + "/mixmeet.sqlite";
+    const std::string meeting = "kil-lnin-eee";
+    {
+        auto db = store::SqliteStore::open(dbPath);
+        REQUIRE(db);
+        store::NewUser u{"host@example.org", "host", "Host", "$argon2id$unused", wallMs()};
+        auto user = db.value()->createUser(u);
+        REQUIRE(user);
+        REQUIRE(db.value()->createMeeting({meeting, "Crash", user.value().id, true, wallMs()}));
+    }
+    const std::string config = std::string(dir.get()) + "/crash.ini";
+    const std::string ini = "[server]\naddress=127.0.0.1\nport=0\ndata_dir=" + dataDir +
+                            "\nliveness_mark_ms=" + std::to_string(kMarkMs) +
+                            "\n[video]\nwidth=640\nheight=360\n[ice]\naddresses=127.0.0.1\n"
+                            "[auth]\npassword_hash=minimum\n";
+    REQUIRE(g_file_set_contents(config.c_str(), ini.c_str(), -1, nullptr));
+
+    core::GPtr<GSubprocess> server;
+    const int port = spawnServer(config, server);
+    INFO("binary " << serverBinary());
+    REQUIRE(port > 0);
+    int64_t killedAt = 0;
+    {
+        SignalClient guest("ws://127.0.0.1:" + std::to_string(port) + "/ws", "");
+        joinAsGuest(guest, meeting, "Stayer");
+        testing::runFor(3500ms);  // the stay
+        killedAt = wallMs();
+        g_subprocess_force_exit(server.get());  // SIGKILL
+        REQUIRE(g_subprocess_wait(server.get(), nullptr, nullptr));
+        CHECK(waitUntil([&] { return guest.closed(); }, 5s));
+    }
+    // The restart closes the row at its last mark.
+    core::GPtr<GSubprocess> again;
+    REQUIRE(spawnServer(config, again) > 0);
+    g_subprocess_send_signal(again.get(), SIGTERM);
+    REQUIRE(g_subprocess_wait(again.get(), nullptr, nullptr));
+
+    auto db = store::SqliteStore::open(dbPath);
+    REQUIRE(db);
+    auto r = db.value()->participationsForMeeting(meeting);
+    REQUIRE(r);
+    REQUIRE(r.value().size() == 1);
+    const auto& row = r.value()[0];
+    REQUIRE(row.leftAt);
+    const int64_t lost = killedAt - *row.leftAt;
+    std::printf(
+        "kill -9: stay of %lld ms recorded as %lld ms after restart (lost %lld ms, mark "
+        "every %d ms)\n",
+        static_cast<long long>(killedAt - row.joinedAt),
+        static_cast<long long>(*row.leftAt - row.joinedAt), static_cast<long long>(lost), kMarkMs);
+    CHECK(lost >= 0);
+    CHECK(lost <= kMarkMs + 500);
+    db.value().reset();
+    for (const char* f : {"/mixmeet.sqlite", "/mixmeet.sqlite-wal", "/mixmeet.sqlite-shm"})
+        g_remove((dataDir + f).c_str());
+    g_rmdir(dataDir.c_str());
+    g_remove(config.c_str());
+    g_rmdir(dir.get());
 }

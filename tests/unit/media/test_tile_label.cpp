@@ -1,5 +1,5 @@
 // Display names on tiles are plain text: markup is escaped, length bounded (media/TileLabel.h).
-#include <pango/pango.h>
+#include <pango/pangocairo.h>
 
 #include <catch2/catch.hpp>
 
@@ -62,4 +62,40 @@ TEST_CASE("tile labels are bounded in characters and stacked marks",
     CHECK(g_utf8_strlen(shown(tileLabelMarkup(zalgo)).c_str(), -1) == 3);
     CHECK(shown(tileLabelMarkup("a\tb\x01")) == "ab");
     CHECK(shown(tileLabelMarkup(std::string("bad\xff utf8"))) == "bad\uFFFD utf8");
+}
+
+namespace {
+/// Size in pixels of `markup` laid out as the tile chain draws it: "Sans Bold 16", one line.
+std::pair<int, int> pixelSize(const std::string& markup) {
+    PangoContext* context = pango_font_map_create_context(pango_cairo_font_map_get_default());
+    PangoLayout* layout = pango_layout_new(context);
+    PangoFontDescription* font = pango_font_description_from_string("Sans Bold 16");
+    pango_layout_set_font_description(layout, font);
+    pango_layout_set_markup(layout, markup.c_str(), -1);
+    int width = 0, height = 0;
+    pango_layout_get_pixel_size(layout, &width, &height);
+    pango_font_description_free(font);
+    g_object_unref(layout);
+    g_object_unref(context);
+    return {width, height};
+}
+}  // namespace
+
+TEST_CASE("tile labels are bounded in pixels", "[hostile][signaling][label]") {
+    const auto [emWidth, lineHeight] = pixelSize("M");
+    REQUIRE(lineHeight > 0);
+    // The name that took seconds and 160 MB per frame when read as markup.
+    const std::string big = "<span font='6000'>x</span>";
+    CHECK(pixelSize(big).second > 50 * lineHeight);  // what the unescaped name did
+    std::string ligatures, emoji, zalgo = "Z";
+    for (int i = 0; i < 64; ++i) ligatures += "\uFDFD";  // the widest single code point
+    for (int i = 0; i < 64; ++i) emoji += "\U0001F600";
+    for (int i = 0; i < 60; ++i) zalgo += "\u030D";
+    for (const std::string& name :
+         {big, std::string(64, 'W'), ligatures, emoji, zalgo, std::string("&<>&<>")}) {
+        auto [w, h] = pixelSize(tileLabelMarkup(name));
+        INFO(name << ": " << w << "x" << h << " px (M: " << emWidth << "x" << lineHeight << ")");
+        CHECK(h <= 2 * lineHeight);
+        CHECK(w <= static_cast<int>(kMaxLabelChars + 1) * 3 * emWidth);
+    }
 }
