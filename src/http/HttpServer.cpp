@@ -109,8 +109,8 @@ core::Status HttpServer::listen() {
     core::GPtr<GSocketAddress> sa = core::GPtr<GSocketAddress>::adopt(
         g_inet_socket_address_new(addr.get(), static_cast<guint16>(options_.port)));
     auto fail = [this](const char* what) {
-        return core::makeError("listen", std::string("cannot listen on ") + options_.address +
-                                             ":" + std::to_string(options_.port) + ": " + what);
+        return core::makeError("listen", std::string("cannot listen on ") + options_.address + ":" +
+                                             std::to_string(options_.port) + ": " + what);
     };
     core::ErrorOut err;
     listenSocket_ = core::GPtr<GSocket>::adopt(g_socket_new(g_inet_address_get_family(addr.get()),
@@ -140,8 +140,8 @@ core::Status HttpServer::listen() {
     std::string path = std::string(dir) + "/unused";
     core::GPtr<GSocketAddress> unreachable =
         core::GPtr<GSocketAddress>::adopt(g_unix_socket_address_new(path.c_str()));
-    bool ok = soup_server_listen(server_.get(), unreachable.get(), SoupServerListenOptions{},
-                                 err.out());
+    bool ok =
+        soup_server_listen(server_.get(), unreachable.get(), SoupServerListenOptions{}, err.out());
     g_unlink(path.c_str());
     g_rmdir(dir);
     if (!ok) return fail(err.message());

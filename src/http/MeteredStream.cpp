@@ -61,14 +61,13 @@ gboolean metered_input_can_poll(GPollableInputStream*) {
 
 gboolean metered_input_is_readable(GPollableInputStream* stream) {
     MeteredInput* self = asInput(stream);
-    return self->ended ||
-           g_pollable_input_stream_is_readable(G_POLLABLE_INPUT_STREAM(self->base));
+    return self->ended || g_pollable_input_stream_is_readable(G_POLLABLE_INPUT_STREAM(self->base));
 }
 
 GSource* metered_input_create_source(GPollableInputStream* stream, GCancellable* cancellable) {
     MeteredInput* self = asInput(stream);
-    GSource* child = g_pollable_input_stream_create_source(G_POLLABLE_INPUT_STREAM(self->base),
-                                                           nullptr);
+    GSource* child =
+        g_pollable_input_stream_create_source(G_POLLABLE_INPUT_STREAM(self->base), nullptr);
     GSource* source = g_pollable_source_new_full(stream, child, cancellable);
     g_source_unref(child);
     return source;
@@ -79,8 +78,7 @@ gssize metered_input_read_nonblocking(GPollableInputStream* stream, void* buffer
     MeteredInput* self = asInput(stream);
     if (self->ended) return 0;
     return countRead(self, g_pollable_input_stream_read_nonblocking(
-                               G_POLLABLE_INPUT_STREAM(self->base), buffer, count, nullptr,
-                               error));
+                               G_POLLABLE_INPUT_STREAM(self->base), buffer, count, nullptr, error));
 }
 
 void mixmeet_metered_input_pollable_init(GPollableInputStreamInterface* iface) {
@@ -164,9 +162,9 @@ GSource* metered_output_create_source(GPollableOutputStream* stream, GCancellabl
 gssize metered_output_write_nonblocking(GPollableOutputStream* stream, const void* buffer,
                                         gsize count, GError** error) {
     MeteredOutput* self = asOutput(stream);
-    return countWrite(self, g_pollable_output_stream_write_nonblocking(
-                                G_POLLABLE_OUTPUT_STREAM(self->base), buffer, count, nullptr,
-                                error));
+    return countWrite(
+        self, g_pollable_output_stream_write_nonblocking(G_POLLABLE_OUTPUT_STREAM(self->base),
+                                                         buffer, count, nullptr, error));
 }
 
 void mixmeet_metered_output_pollable_init(GPollableOutputStreamInterface* iface) {
