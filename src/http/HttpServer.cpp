@@ -179,7 +179,7 @@ void HttpServer::acceptReady() {
             g_error_matches(e, G_IO_ERROR, G_IO_ERROR_NO_SPACE)) {
             // Out of descriptors: the listening socket stays readable, so accepting again at
             // once would spin. Pause; the connections wait in the kernel's queue.
-            g_warning("cannot accept: %s; pausing for %u ms", err.message(), kAcceptRetryMs);
+            g_message("cannot accept: %s; pausing for %u ms", err.message(), kAcceptRetryMs);
             acceptSource_.reset();
             acceptRetry_.reset(g_timeout_source_new(kAcceptRetryMs));
             g_source_set_callback(

@@ -135,10 +135,6 @@ gssize metered_output_write(GOutputStream* stream, const void* buffer, gsize cou
     return countWrite(self, g_output_stream_write(self->base, buffer, count, cancellable, error));
 }
 
-gboolean metered_output_flush(GOutputStream* stream, GCancellable* cancellable, GError** error) {
-    return g_output_stream_flush(asOutput(stream)->base, cancellable, error);
-}
-
 gboolean metered_output_close(GOutputStream*, GCancellable*, GError**) {
     return TRUE;  // The socket closes with the GIOStream.
 }
@@ -186,7 +182,7 @@ void mixmeet_metered_output_init(MeteredOutput*) {}
 void mixmeet_metered_output_class_init(MeteredOutputClass* klass) {
     G_OBJECT_CLASS(klass)->finalize = metered_output_finalize;
     G_OUTPUT_STREAM_CLASS(klass)->write_fn = metered_output_write;
-    G_OUTPUT_STREAM_CLASS(klass)->flush = metered_output_flush;
+    // No flush: a socket has nothing to flush (and GIO's flush_async would use a thread).
     G_OUTPUT_STREAM_CLASS(klass)->close_fn = metered_output_close;
 }
 
