@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 
 #include <cstring>
+#include <utility>
 
 #include "core/Json.h"
 #include "core/Log.h"
@@ -170,6 +171,7 @@ void HttpServer::acceptReady() {
         core::ErrorOut err;
         GSocket* accepted = g_socket_accept(listenSocket_.get(), nullptr, err.out());
         if (accepted) {
+            if (std::exchange(acceptStarved_, false)) g_message("accepting connections again");
             adopt(core::GPtr<GSocket>::adopt(accepted));
             continue;
         }
@@ -179,7 +181,10 @@ void HttpServer::acceptReady() {
             g_error_matches(e, G_IO_ERROR, G_IO_ERROR_NO_SPACE)) {
             // Out of descriptors: the listening socket stays readable, so accepting again at
             // once would spin. Pause; the connections wait in the kernel's queue.
-            g_message("cannot accept: %s; pausing for %u ms", err.message(), kAcceptRetryMs);
+            if (!acceptStarved_)  // Once per shortage, not every 250 ms.
+                g_message("cannot accept: %s; retrying every %u ms", err.message(),
+                          kAcceptRetryMs);
+            acceptStarved_ = true;
             acceptSource_.reset();
             acceptRetry_.reset(g_timeout_source_new(kAcceptRetryMs));
             g_source_set_callback(

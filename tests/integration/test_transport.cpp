@@ -369,14 +369,16 @@ struct LimitedProcess {
     static inline rlim_t nofile = 0;
     static inline rlim_t addressSpace = 0;
 
-    LimitedProcess(rlim_t fds, rlim_t as) {
+    /// `limits`: extra lines for the [limits] section.
+    LimitedProcess(rlim_t fds, rlim_t as, const std::string& limits = {}) {
         nofile = fds;
         addressSpace = as;
         g_autofree gchar* d = g_dir_make_tmp("mixmeet-limited-XXXXXX", nullptr);
         dir = d;
         std::string ini = dir + "/mixmeet.ini";
         std::string text = "[server]\nport=0\ndata_dir=" + dir +
-                           "\n[auth]\npassword_hash=minimum\n[limits]\nrequest_timeout_s=30\n";
+                           "\n[auth]\npassword_hash=minimum\n[limits]\nrequest_timeout_s=30\n" +
+                           limits;
         g_file_set_contents(ini.c_str(), text.c_str(), -1, nullptr);
         const char* argv[] = {MIXMEET_BIN, "serve", "--config", ini.c_str(), nullptr};
         int out = -1;
@@ -486,4 +488,21 @@ TEST_CASE(
     REQUIRE(server.alive());
     CHECK(server.statusKb("VmHWM") - peakBefore < 64 * kMiB);
     CHECK(getIndex(port) == 200);
+}
+
+TEST_CASE("the real server pauses accepting when descriptors run out, and recovers",
+          "[hostile][transport][process]") {
+    // The cap set above the descriptor limit on purpose: accept(2) itself fails with EMFILE.
+    // libsoup's own listener stopped accepting for good then; a naive loop would spin.
+    LimitedProcess server(100, 1024 * kMiB,
+                          "max_connections=1000\nmax_connections_per_address=0\n");
+    int port = server.port;
+    REQUIRE(getIndex(port) == 200);
+    std::vector<std::unique_ptr<RawClient>> flood;
+    for (int i = 0; i < 150; ++i) flood.push_back(std::make_unique<RawClient>(port));
+    runFor(1s);
+    REQUIRE(server.alive());
+    flood.clear();
+    CHECK(waitUntil([&] { return getIndex(port) == 200; }, 20s));
+    REQUIRE(server.alive());
 }
