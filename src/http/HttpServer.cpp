@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "core/Json.h"
 #include "core/Log.h"
@@ -126,8 +127,8 @@ core::Status HttpServer::listen() {
     core::GPtr<GSocketAddress> sa = core::GPtr<GSocketAddress>::adopt(
         g_inet_socket_address_new(addr.get(), static_cast<guint16>(options_.port)));
     auto fail = [this](const char* what) {
-        return core::makeError("listen", std::string("cannot listen on ") + options_.address +
-                                             ":" + std::to_string(options_.port) + ": " + what);
+        return core::makeError("listen", std::string("cannot listen on ") + options_.address + ":" +
+                                             std::to_string(options_.port) + ": " + what);
     };
     core::ErrorOut err;
     listenSocket_ = core::GPtr<GSocket>::adopt(g_socket_new(g_inet_address_get_family(addr.get()),
@@ -157,8 +158,8 @@ core::Status HttpServer::listen() {
     std::string path = std::string(dir) + "/unused";
     core::GPtr<GSocketAddress> unreachable =
         core::GPtr<GSocketAddress>::adopt(g_unix_socket_address_new(path.c_str()));
-    bool ok = soup_server_listen(server_.get(), unreachable.get(), SoupServerListenOptions{},
-                                 err.out());
+    bool ok =
+        soup_server_listen(server_.get(), unreachable.get(), SoupServerListenOptions{}, err.out());
     g_unlink(path.c_str());
     g_rmdir(dir);
     if (!ok) return fail(err.message());
@@ -187,6 +188,7 @@ void HttpServer::acceptReady() {
         core::ErrorOut err;
         GSocket* accepted = g_socket_accept(listenSocket_.get(), nullptr, err.out());
         if (accepted) {
+            if (std::exchange(acceptStarved_, false)) g_message("accepting connections again");
             adopt(core::GPtr<GSocket>::adopt(accepted));
             continue;
         }
@@ -196,7 +198,10 @@ void HttpServer::acceptReady() {
             g_error_matches(e, G_IO_ERROR, G_IO_ERROR_NO_SPACE)) {
             // Out of descriptors: the listening socket stays readable, so accepting again at
             // once would spin. Pause; the connections wait in the kernel's queue.
-            g_warning("cannot accept: %s; pausing for %u ms", err.message(), kAcceptRetryMs);
+            if (!acceptStarved_)  // Once per shortage, not every 250 ms.
+                g_message("cannot accept: %s; retrying every %u ms", err.message(),
+                          kAcceptRetryMs);
+            acceptStarved_ = true;
             acceptSource_.reset();
             acceptRetry_.reset(g_timeout_source_new(kAcceptRetryMs));
             g_source_set_callback(

@@ -78,7 +78,7 @@ private:
     static void onRequest(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
                           gpointer self) noexcept;
     static void onWebSocketAccepted(SoupServer*, SoupServerMessage*, const char*,
-                            SoupWebsocketConnection* conn, gpointer self) noexcept;
+                                    SoupWebsocketConnection* conn, gpointer self) noexcept;
     void serveFile(SoupServerMessage* msg, const std::string& path);
     static Request toRequest(SoupServerMessage* msg, const char* path, GHashTable* query);
     static void send(SoupServerMessage* msg, const Response& response);
@@ -93,6 +93,7 @@ private:
     core::GPtr<GSocket> listenSocket_;
     core::SourcePtr acceptSource_;
     core::SourcePtr acceptRetry_;  ///< Accepting paused after running out of descriptors.
+    bool acceptStarved_ = false;   ///< accept() last failed for want of descriptors.
     /// Open connections by their remote address object (the one libsoup hands back from
     /// soup_server_message_get_remote_address).
     std::unordered_map<GSocketAddress*, std::unique_ptr<Connection>> connections_;

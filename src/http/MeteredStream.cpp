@@ -61,14 +61,13 @@ gboolean metered_input_can_poll(GPollableInputStream*) {
 
 gboolean metered_input_is_readable(GPollableInputStream* stream) {
     MeteredInput* self = asInput(stream);
-    return self->ended ||
-           g_pollable_input_stream_is_readable(G_POLLABLE_INPUT_STREAM(self->base));
+    return self->ended || g_pollable_input_stream_is_readable(G_POLLABLE_INPUT_STREAM(self->base));
 }
 
 GSource* metered_input_create_source(GPollableInputStream* stream, GCancellable* cancellable) {
     MeteredInput* self = asInput(stream);
-    GSource* child = g_pollable_input_stream_create_source(G_POLLABLE_INPUT_STREAM(self->base),
-                                                           nullptr);
+    GSource* child =
+        g_pollable_input_stream_create_source(G_POLLABLE_INPUT_STREAM(self->base), nullptr);
     GSource* source = g_pollable_source_new_full(stream, child, cancellable);
     g_source_unref(child);
     return source;
@@ -79,8 +78,7 @@ gssize metered_input_read_nonblocking(GPollableInputStream* stream, void* buffer
     MeteredInput* self = asInput(stream);
     if (self->ended) return 0;
     return countRead(self, g_pollable_input_stream_read_nonblocking(
-                               G_POLLABLE_INPUT_STREAM(self->base), buffer, count, nullptr,
-                               error));
+                               G_POLLABLE_INPUT_STREAM(self->base), buffer, count, nullptr, error));
 }
 
 void mixmeet_metered_input_pollable_init(GPollableInputStreamInterface* iface) {
@@ -137,10 +135,6 @@ gssize metered_output_write(GOutputStream* stream, const void* buffer, gsize cou
     return countWrite(self, g_output_stream_write(self->base, buffer, count, cancellable, error));
 }
 
-gboolean metered_output_flush(GOutputStream* stream, GCancellable* cancellable, GError** error) {
-    return g_output_stream_flush(asOutput(stream)->base, cancellable, error);
-}
-
 gboolean metered_output_close(GOutputStream*, GCancellable*, GError**) {
     return TRUE;  // The socket closes with the GIOStream.
 }
@@ -164,9 +158,9 @@ GSource* metered_output_create_source(GPollableOutputStream* stream, GCancellabl
 gssize metered_output_write_nonblocking(GPollableOutputStream* stream, const void* buffer,
                                         gsize count, GError** error) {
     MeteredOutput* self = asOutput(stream);
-    return countWrite(self, g_pollable_output_stream_write_nonblocking(
-                                G_POLLABLE_OUTPUT_STREAM(self->base), buffer, count, nullptr,
-                                error));
+    return countWrite(
+        self, g_pollable_output_stream_write_nonblocking(G_POLLABLE_OUTPUT_STREAM(self->base),
+                                                         buffer, count, nullptr, error));
 }
 
 void mixmeet_metered_output_pollable_init(GPollableOutputStreamInterface* iface) {
@@ -188,7 +182,7 @@ void mixmeet_metered_output_init(MeteredOutput*) {}
 void mixmeet_metered_output_class_init(MeteredOutputClass* klass) {
     G_OBJECT_CLASS(klass)->finalize = metered_output_finalize;
     G_OUTPUT_STREAM_CLASS(klass)->write_fn = metered_output_write;
-    G_OUTPUT_STREAM_CLASS(klass)->flush = metered_output_flush;
+    // No flush: a socket has nothing to flush (and GIO's flush_async would use a thread).
     G_OUTPUT_STREAM_CLASS(klass)->close_fn = metered_output_close;
 }
 

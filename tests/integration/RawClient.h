@@ -49,7 +49,8 @@ public:
 
     /// Sends all of `data`, iterating the main context while the socket is full. False if the
     /// peer closed or the deadline passed.
-    bool send(const std::string& data, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    bool send(const std::string& data,
+              std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
         std::size_t off = 0;
         bool ok = waitUntil(
             [&] {

@@ -79,9 +79,9 @@ TEST_CASE("permessage-deflate is not negotiated and a compressed frame closes th
     TestServer ts(true);
     int port = ts.server->port();
     RawClient c(port);
-    std::string headers =
-        openWebSocket(c, port, "Sec-WebSocket-Extensions: permessage-deflate; "
-                               "client_max_window_bits\r\n");
+    std::string headers = openWebSocket(c, port,
+                                        "Sec-WebSocket-Extensions: permessage-deflate; "
+                                        "client_max_window_bits\r\n");
     REQUIRE(headers.rfind("HTTP/1.1 101", 0) == 0);
     g_autofree gchar* lower = g_ascii_strdown(headers.c_str(), -1);
     CHECK(std::string(lower).find("sec-websocket-extensions") == std::string::npos);
@@ -92,10 +92,9 @@ TEST_CASE("permessage-deflate is not negotiated and a compressed frame closes th
     gsize outAt = 0;
     for (int i = 0; i < 64; ++i) {
         gsize read = 0, written = 0;
-        g_converter_convert(G_CONVERTER(z), zeros.data(), zeros.size(), bomb.data() + outAt,
-                            bomb.size() - outAt,
-                            i == 63 ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS, &read,
-                            &written, nullptr);
+        g_converter_convert(
+            G_CONVERTER(z), zeros.data(), zeros.size(), bomb.data() + outAt, bomb.size() - outAt,
+            i == 63 ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS, &read, &written, nullptr);
         outAt += written;
     }
     bomb.resize(outAt);
@@ -200,8 +199,7 @@ TEST_CASE("a client that never reads is dropped while the others keep receiving"
     CHECK_FALSE(reader.closedByPeer());
 }
 
-TEST_CASE("a 64 MiB request body is answered 413 without being stored",
-          "[hostile][transport]") {
+TEST_CASE("a 64 MiB request body is answered 413 without being stored", "[hostile][transport]") {
     TestServer ts = limitedServer([](http::Limits& l) { l.requestTimeoutS = 30; });
     int port = ts.server->port();
     long long before = rssBytes();
@@ -209,8 +207,8 @@ TEST_CASE("a 64 MiB request body is answered 413 without being stored",
         RawClient c(port);
         constexpr long long kBody = 64 * kMiB;
         c.send("POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-               "\r\nContent-Type: application/json\r\nContent-Length: " +
-               std::to_string(kBody) + "\r\n\r\n");
+               "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(kBody) +
+               "\r\n\r\n");
         std::string block(kMiB, 'a');
         for (long long at = 0; at < kBody && !c.closedByPeer(); at += kMiB) {
             if (!c.send(block)) break;
@@ -256,8 +254,10 @@ TEST_CASE("slow and silent connections are closed after request_timeout_s",
     auto start = std::chrono::steady_clock::now();
     RawClient half(port), silent(port), drip(port), hugeBody(port);
     half.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-    hugeBody.send("POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
-                  "1099511627776\r\n\r\n" + std::string(65536, 'a'));
+    hugeBody.send(
+        "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+        "1099511627776\r\n\r\n" +
+        std::string(65536, 'a'));
     // The drip sends a header byte every 100 ms: never idle, never finished.
     drip.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
     bool dripClosed = waitUntil(
@@ -280,7 +280,7 @@ TEST_CASE("slow and silent connections are closed after request_timeout_s",
 TEST_CASE("a WebSocket that stops answering pings is closed and its participant leaves",
           "[hostile][transport]") {
     TestServer ts = limitedServer([](http::Limits& l) {
-        l.idleTimeoutS = 2;
+        l.idleTimeoutS = 3;  // Three pings' worth: a loaded machine's hiccup is not a timeout.
         l.pingIntervalS = 1;
     });
     int port = ts.server->port();
@@ -314,11 +314,11 @@ TEST_CASE("a WebSocket that stops answering pings is closed and its participant 
             return ts.room("quiet")->participantCount() == 1;
         },
         15s));
-    CHECK(std::chrono::steady_clock::now() - start >= 1s);
+    CHECK(std::chrono::steady_clock::now() - start >= 2s);
     CHECK(silent.waitClosed(5s));
     // The live one stays, well past the idle timeout.
-    waitUntil(answerPings, 4s);
-    CHECK(pings >= 2);
+    waitUntil(answerPings, 5s);
+    CHECK(pings >= 4);
     CHECK_FALSE(live.closedByPeer());
     REQUIRE(ts.room("quiet"));
     CHECK(ts.room("quiet")->participantCount() == 1);
@@ -369,23 +369,29 @@ struct LimitedProcess {
     static inline rlim_t nofile = 0;
     static inline rlim_t addressSpace = 0;
 
-    LimitedProcess(rlim_t fds, rlim_t as) {
+    /// `limits`: extra lines for the [limits] section.
+    LimitedProcess(rlim_t fds, rlim_t as, const std::string& limits = {}) {
         nofile = fds;
         addressSpace = as;
         g_autofree gchar* d = g_dir_make_tmp("mixmeet-limited-XXXXXX", nullptr);
         dir = d;
         std::string ini = dir + "/mixmeet.ini";
         std::string text = "[server]\nport=0\ndata_dir=" + dir +
-                           "\n[auth]\npassword_hash=minimum\n[limits]\nrequest_timeout_s=30\n";
+                           "\n[auth]\npassword_hash=minimum\n[limits]\nrequest_timeout_s=30\n" +
+                           limits;
         g_file_set_contents(ini.c_str(), text.c_str(), -1, nullptr);
         const char* argv[] = {MIXMEET_SERVER_BINARY, "serve", "--config", ini.c_str(), nullptr};
         int out = -1;
         bool spawned = g_spawn_async_with_pipes(
             nullptr, const_cast<char**>(argv), nullptr, G_SPAWN_DO_NOT_REAP_CHILD,
             [](gpointer) {
-                struct rlimit f {nofile, nofile};
+                struct rlimit f {
+                    nofile, nofile
+                };
                 setrlimit(RLIMIT_NOFILE, &f);
-                struct rlimit a {addressSpace, addressSpace};
+                struct rlimit a {
+                    addressSpace, addressSpace
+                };
                 setrlimit(RLIMIT_AS, &a);
             },
             nullptr, &pid, nullptr, &out, nullptr, nullptr);
@@ -393,7 +399,8 @@ struct LimitedProcess {
         // "mixmeet: listening on http://127.0.0.1:PORT/"
         std::string line;
         auto deadline = std::chrono::steady_clock::now() + 30s;
-        while (std::chrono::steady_clock::now() < deadline && line.find('\n') == std::string::npos) {
+        while (std::chrono::steady_clock::now() < deadline &&
+               line.find('\n') == std::string::npos) {
             pollfd p{out, POLLIN, 0};
             if (poll(&p, 1, 100) <= 0) continue;
             char buf[256];
@@ -415,8 +422,8 @@ struct LimitedProcess {
             waitpid(pid, &status, 0);
             g_spawn_close_pid(pid);
         }
-        for (const char* f : {"/mixmeet.sqlite", "/mixmeet.sqlite-wal", "/mixmeet.sqlite-shm",
-                              "/mixmeet.ini"})
+        for (const char* f :
+             {"/mixmeet.sqlite", "/mixmeet.sqlite-wal", "/mixmeet.sqlite-shm", "/mixmeet.ini"})
             g_remove((dir + f).c_str());
         g_rmdir(dir.c_str());
     }
@@ -438,9 +445,10 @@ struct LimitedProcess {
 };
 }  // namespace
 
-TEST_CASE("the real server under RLIMIT_NOFILE and RLIMIT_AS survives a connection flood and "
-          "a 400 MiB body",
-          "[hostile][transport][process]") {
+TEST_CASE(
+    "the real server under RLIMIT_NOFILE and RLIMIT_AS survives a connection flood and "
+    "a 400 MiB body",
+    "[hostile][transport][process]") {
     // 160 descriptors: at most (160 - 64) / 2 = 48 connections. 1 GiB of address space: a
     // copy or two of a 400 MiB body do not fit.
     LimitedProcess server(160, 1024 * kMiB);
@@ -480,4 +488,21 @@ TEST_CASE("the real server under RLIMIT_NOFILE and RLIMIT_AS survives a connecti
     REQUIRE(server.alive());
     CHECK(server.statusKb("VmHWM") - peakBefore < 64 * kMiB);
     CHECK(getIndex(port) == 200);
+}
+
+TEST_CASE("the real server pauses accepting when descriptors run out, and recovers",
+          "[hostile][transport][process]") {
+    // The cap set above the descriptor limit on purpose: accept(2) itself fails with EMFILE.
+    // libsoup's own listener stopped accepting for good then; a naive loop would spin.
+    LimitedProcess server(100, 1024 * kMiB,
+                          "max_connections=1000\nmax_connections_per_address=0\n");
+    int port = server.port;
+    REQUIRE(getIndex(port) == 200);
+    std::vector<std::unique_ptr<RawClient>> flood;
+    for (int i = 0; i < 150; ++i) flood.push_back(std::make_unique<RawClient>(port));
+    runFor(1s);
+    REQUIRE(server.alive());
+    flood.clear();
+    CHECK(waitUntil([&] { return getIndex(port) == 200; }, 20s));
+    REQUIRE(server.alive());
 }

@@ -99,7 +99,9 @@ bool ServerProcess::start(std::string& error) {
                   "[video]\nwidth=%d\nheight=%d\nframerate=%d\nbitrate=%d\n"
                   "[webrtc]\njitter_buffer_ms=%d\nmixer_latency_ms=%d\n"
                   "[ice]\naddresses=127.0.0.1\n"
-                  "[auth]\nopen_rooms=true\npassword_hash=minimum\n",
+                  "[auth]\nopen_rooms=true\npassword_hash=minimum\n"
+                  // Every synthetic participant connects from 127.0.0.1.
+                  "[limits]\nmax_connections_per_address=0\n",
                   dir_.c_str(), settings_.maxParticipants, settings_.width, settings_.height,
                   settings_.framerate, settings_.videoBitrate, settings_.jitterBufferMs,
                   settings_.mixerLatencyMs);

@@ -4,6 +4,7 @@
 #include "app/Config.h"
 #include "http/Limits.h"
 #include "http/WebSocketGuard.h"
+#include "mixmeet-config.h"
 
 using namespace mixmeet;
 
@@ -69,4 +70,19 @@ TEST_CASE("[limits] is read from the config with safe defaults", "[limits][confi
     REQUIRE_FALSE(bad);
     CHECK(bad.error().message.find("ping_interval_s") != std::string::npos);
     CHECK_FALSE(app::parseConfig("[limits]\nmax_body_bytes=10\n", "test"));
+}
+
+TEST_CASE("the shipped config/mixmeet.ini has the built-in [limits]", "[limits][config]") {
+    auto c = app::loadConfig(std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini");
+    REQUIRE(c);
+    const http::Limits& l = c.value().limits;
+    const http::Limits d;
+    CHECK(l.maxConnections == d.maxConnections);
+    CHECK(l.maxConnectionsPerAddress == d.maxConnectionsPerAddress);
+    CHECK(l.requestTimeoutS == d.requestTimeoutS);
+    CHECK(l.idleTimeoutS == d.idleTimeoutS);
+    CHECK(l.pingIntervalS == d.pingIntervalS);
+    CHECK(l.maxBodyBytes == d.maxBodyBytes);
+    CHECK(l.maxMessageBytes == d.maxMessageBytes);
+    CHECK(l.maxSendQueueBytes == d.maxSendQueueBytes);
 }
