@@ -184,24 +184,35 @@ TEST_CASE("behind a real TLS reverse proxy: https origin accepted, Secure cookie
             "reverse-proxy test needs /usr/sbin/nginx");
         return;
     }
-    const int proxyPort = TlsProxy::freePort();
-    REQUIRE(proxyPort > 0);
-    const std::string origin = "https://127.0.0.1:" + std::to_string(proxyPort);
     bool viaPublicUrl = GENERATE(true, false);
+    // The proxy's port is picked (bound and released) before nginx binds it; another process
+    // may take it in between, so a failed start is retried on a fresh port.
+    int proxyPort = 0;
+    std::string origin;
+    std::unique_ptr<TestServer> s;
+    std::unique_ptr<TlsProxy> proxy;
+    for (int attempt = 0; attempt < 3 && !(proxy && proxy->ok()); ++attempt) {
+        proxy.reset();
+        s.reset();
+        proxyPort = TlsProxy::freePort();
+        REQUIRE(proxyPort > 0);
+        origin = "https://127.0.0.1:" + std::to_string(proxyPort);
+        s = std::make_unique<TestServer>(false, std::vector<std::string>{"127.0.0.1"},
+                                         [&](app::Config& c) {
+                                             if (viaPublicUrl)
+                                                 c.publicUrl = origin;
+                                             else
+                                                 c.trustedProxies = {"127.0.0.1"};
+                                         });
+        proxy = std::make_unique<TlsProxy>(proxyPort, s->server->port());
+    }
     INFO((viaPublicUrl ? "[server] public_url=" + origin : "[server] trusted_proxies=127.0.0.1"));
-    TestServer s(false, {"127.0.0.1"}, [&](app::Config& c) {
-        if (viaPublicUrl)
-            c.publicUrl = origin;
-        else
-            c.trustedProxies = {"127.0.0.1"};
-    });
-    TlsProxy proxy(proxyPort, s.server->port());
-    INFO(proxy.error());
-    REQUIRE(proxy.ok());
+    INFO(proxy->error());
+    REQUIRE(proxy->ok());
 
     ApiClient web(origin, /*acceptAnyCertificate=*/true);
     auto reg = web.post("/api/register", registration("tess"));
-    INFO("nginx log: " << proxy.log());
+    INFO("nginx log: " << proxy->log());
     REQUIRE(reg.status == 201);
     CHECK(reg.setCookie.find("; Secure") != std::string::npos);
     // A state-changing request with the https Origin (was 403 "csrf").
