@@ -128,6 +128,8 @@ Api::Api(Deps deps)
       registrations_(auth::RateLimiter::Config{d_.limits.registrationsPerHour, kHourMs, 10000}),
       meetings_(auth::RateLimiter::Config{d_.limits.meetingsPerHour, kHourMs, 10000}),
       searches_(auth::RateLimiter::Config{kSearchesPerMinute, 60 * 1000, 10000}),
+      resetsByAddress_(auth::RateLimiter::Config{kResetRequestsPerAddressPerHour, kHourMs, 10000}),
+      resetsByEmail_(auth::RateLimiter::Config{kResetMailsPerEmailPerHour, kHourMs, 10000}),
       worker_(std::make_unique<auth::HashWorker>(d_.limits.hashing)) {}
 
 const std::string& Api::dummyHash() {
@@ -439,6 +441,18 @@ Response Api::forgotPassword(const Request& r) {
     return withJsonBody(r, [&](JsonReader& in) -> Response {
         std::string email = lower(trim(in.string("email", 254)));
         if (!in.ok()) return badRequest(in.error());
+        // Counted per address and per email whether or not the account exists, so the limit
+        // reveals nothing either; it bounds the mail one client can make us send to anyone.
+        const int64_t now = d_.nowMs();
+        const std::string addressKey = "address:" + r.clientAddress;
+        const std::string emailKey = "email:" + email;
+        auto byAddress = resetsByAddress_.check(addressKey, now);
+        auto byEmail = resetsByEmail_.check(emailKey, now);
+        if (!byAddress.allowed || !byEmail.allowed)
+            return rateLimitedResponse(std::max(byAddress.retryAfterMs, byEmail.retryAfterMs),
+                                       "Too many reset requests. Try again later.");
+        resetsByAddress_.recordFailure(addressKey, now);
+        resetsByEmail_.recordFailure(emailKey, now);
         // Same answer whether or not the account exists (no account enumeration).
         Response accepted = json(202, "{}");
         auto user = d_.store.userByEmail(email);

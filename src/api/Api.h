@@ -43,6 +43,11 @@ inline constexpr int kMaxSearchResults = 10;
 /// one every 10 s while results are shown).
 inline constexpr int kSearchesPerMinute = 60;
 
+/// Password-reset requests (POST /api/password/forgot) per client address per hour.
+inline constexpr int kResetRequestsPerAddressPerHour = 10;
+/// Password-reset requests per email address per hour (each may send a mail to it).
+inline constexpr int kResetMailsPerEmailPerHour = 3;
+
 /// Who is behind a request or a WebSocket handshake.
 struct Identity {
     store::User user;
@@ -158,6 +163,8 @@ private:
     auth::RateLimiter registrations_;  ///< Per client address, 1 h window.
     auth::RateLimiter meetings_;       ///< Per user, 1 h window.
     auth::RateLimiter searches_;       ///< User searches per user, 1 min window.
+    auth::RateLimiter resetsByAddress_;  ///< Reset requests per client address, 1 h window.
+    auth::RateLimiter resetsByEmail_;    ///< Reset requests per email, 1 h window.
     std::once_flag dummyOnce_;
     std::string dummyHash_;
     // Destroyed first: no hash job's `done` (which uses this Api) runs after it.

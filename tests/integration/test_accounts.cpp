@@ -365,3 +365,33 @@ TEST_CASE("chat with a NUL is refused whole; guests are marked as guests",
     CHECK(std::count(names.begin(), names.end(), "User quinn") == 1);
     CHECK(std::count(names.begin(), names.end(), "User quinn (guest)") == 1);
 }
+
+TEST_CASE("password-reset mails are limited per email and per address", "[api][accounts][limits]") {
+    TestServer s(false, {"127.0.0.1"}, [](app::Config& c) { c.trustedProxies = {"127.0.0.1"}; });
+    ApiClient owner(s.server->port());
+    REQUIRE(owner.post("/api/register", registration("rita")).status == 201);
+    // Three requests for one email from three addresses, then the email is refused.
+    for (int i = 0; i < 3; ++i) {
+        ApiClient anyone(s.server->port());
+        anyone.extraHeaders["X-Forwarded-For"] = "203.0.113." + std::to_string(i);
+        CHECK(anyone.post("/api/password/forgot", R"({"email":"rita@example.org"})").status == 202);
+    }
+    ApiClient fourth(s.server->port());
+    fourth.extraHeaders["X-Forwarded-For"] = "203.0.113.50";
+    auto limited = fourth.post("/api/password/forgot", R"({"email":"rita@example.org"})");
+    CHECK(limited.status == 429);
+    CHECK(limited.errorCode() == "rate-limited");
+    // Unknown emails are limited alike (the limit reveals no accounts).
+    for (int i = 0; i < 3; ++i)
+        fourth.post("/api/password/forgot", R"({"email":"ghost@example.org"})");
+    CHECK(fourth.post("/api/password/forgot", R"({"email":"ghost@example.org"})").status == 429);
+    // One address spraying different emails stops at 10 an hour.
+    ApiClient sprayer(s.server->port());
+    sprayer.extraHeaders["X-Forwarded-For"] = "198.51.100.9";
+    for (int i = 0; i < 10; ++i)
+        CHECK(sprayer
+                  .post("/api/password/forgot",
+                        R"({"email":"x)" + std::to_string(i) + R"(@example.org"})")
+                  .status == 202);
+    CHECK(sprayer.post("/api/password/forgot", R"({"email":"y@example.org"})").status == 429);
+}
