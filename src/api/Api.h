@@ -160,9 +160,9 @@ private:
     std::string meetingJson(const store::Meeting& m, const std::optional<Identity>& who);
 
     Deps d_;
-    auth::RateLimiter registrations_;  ///< Per client address, 1 h window.
-    auth::RateLimiter meetings_;       ///< Per user, 1 h window.
-    auth::RateLimiter searches_;       ///< User searches per user, 1 min window.
+    auth::RateLimiter registrations_;    ///< Per client address, 1 h window.
+    auth::RateLimiter meetings_;         ///< Per user, 1 h window.
+    auth::RateLimiter searches_;         ///< User searches per user, 1 min window.
     auth::RateLimiter resetsByAddress_;  ///< Reset requests per client address, 1 h window.
     auth::RateLimiter resetsByEmail_;    ///< Reset requests per email, 1 h window.
     std::once_flag dummyOnce_;
