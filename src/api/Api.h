@@ -147,6 +147,9 @@ private:
     /// A new session for user: stores it and returns the response with the cookie set
     /// (`secure`: with the Secure attribute).
     http::Response startSession(bool secure, const store::User& user, int status);
+    /// True when the hash worker takes no more jobs (callers answer 503 "busy" before
+    /// counting anything against the client).
+    bool hashQueueFull() const;
     /// Runs `work` on the hash worker and then `done` here; answers 503 "busy" at once when
     /// the worker's queue is full.
     void hashThenRespond(std::function<void()> work, std::function<void()> done,
