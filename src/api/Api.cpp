@@ -128,6 +128,8 @@ Api::Api(Deps deps)
       registrations_(auth::RateLimiter::Config{d_.limits.registrationsPerHour, kHourMs, 10000}),
       meetings_(auth::RateLimiter::Config{d_.limits.meetingsPerHour, kHourMs, 10000}),
       searches_(auth::RateLimiter::Config{kSearchesPerMinute, 60 * 1000, 10000}),
+      resetsByAddress_(auth::RateLimiter::Config{kResetRequestsPerAddressPerHour, kHourMs, 10000}),
+      resetsByEmail_(auth::RateLimiter::Config{kResetMailsPerEmailPerHour, kHourMs, 10000}),
       worker_(std::make_unique<auth::HashWorker>(d_.limits.hashing)) {}
 
 const std::string& Api::dummyHash() {
@@ -138,12 +140,21 @@ const std::string& Api::dummyHash() {
     return dummyHash_;
 }
 
-void Api::hashThenRespond(std::function<void()> work, std::function<void()> done,
-                          const Responder& respond) {
-    if (worker_->submit(std::move(work), std::move(done))) return;
+namespace {
+Response busyResponse() {
     Response busy = errorResponse(503, "busy", "The server is busy. Try again in a moment.");
     busy.headers.emplace_back("Retry-After", "1");
-    respond(busy);
+    return busy;
+}
+}  // namespace
+
+bool Api::hashQueueFull() const {
+    return worker_->pending() >= worker_->config().maxJobs;
+}
+
+void Api::hashThenRespond(std::function<void()> work, std::function<void()> done,
+                          const Responder& respond) {
+    if (!worker_->submit(std::move(work), std::move(done))) respond(busyResponse());
 }
 
 void Api::revoke(const RevokedSessions& sessions) {
@@ -276,6 +287,8 @@ void Api::registerUser(const Request& r, Responder respond) {
         return respond(errorResponse(400, "weak-password", strong.error().message));
     // Every well-formed attempt counts, taken names too: it bounds both the hashing an address
     // can make us do and how fast it can probe which emails have accounts.
+    // A busy server refuses before counting anything against the client.
+    if (hashQueueFull()) return respond(busyResponse());
     const int64_t now = d_.nowMs();
     const std::string addressKey = "address:" + r.clientAddress;
     if (auto d = registrations_.check(addressKey, now); !d.allowed)
@@ -313,6 +326,8 @@ void Api::login(const Request& r, Responder respond) {
     std::string login = lower(trim(in.string("login", 254)));
     std::string password = in.string("password", auth::PasswordHasher::kMaxPasswordBytes);
     if (!in.ok()) return respond(badRequest(in.error()));
+    // A busy server refuses before counting the attempt against the account.
+    if (hashQueueFull()) return respond(busyResponse());
     const int64_t now = d_.nowMs();
     auto user = login.find('@') != std::string::npos ? d_.store.userByEmail(login)
                                                      : d_.store.userByUsername(login);
@@ -403,6 +418,7 @@ void Api::changePassword(const Request& r, const Identity& who, Responder respon
     if (!in.ok()) return respond(badRequest(in.error()));
     if (auto strong = auth::checkPasswordStrength(next, who.user.email, who.user.username); !strong)
         return respond(errorResponse(400, "weak-password", strong.error().message));
+    if (hashQueueFull()) return respond(busyResponse());
     // Guessing the current password through a stolen session counts like sign-in guesses.
     const std::string account = "user:" + std::to_string(who.user.id);
     const std::string address = r.clientAddress;
@@ -439,6 +455,18 @@ Response Api::forgotPassword(const Request& r) {
     return withJsonBody(r, [&](JsonReader& in) -> Response {
         std::string email = lower(trim(in.string("email", 254)));
         if (!in.ok()) return badRequest(in.error());
+        // Counted per address and per email whether or not the account exists, so the limit
+        // reveals nothing either; it bounds the mail one client can make us send to anyone.
+        const int64_t now = d_.nowMs();
+        const std::string addressKey = "address:" + r.clientAddress;
+        const std::string emailKey = "email:" + email;
+        auto byAddress = resetsByAddress_.check(addressKey, now);
+        auto byEmail = resetsByEmail_.check(emailKey, now);
+        if (!byAddress.allowed || !byEmail.allowed)
+            return rateLimitedResponse(std::max(byAddress.retryAfterMs, byEmail.retryAfterMs),
+                                       "Too many reset requests. Try again later.");
+        resetsByAddress_.recordFailure(addressKey, now);
+        resetsByEmail_.recordFailure(emailKey, now);
         // Same answer whether or not the account exists (no account enumeration).
         Response accepted = json(202, "{}");
         auto user = d_.store.userByEmail(email);
@@ -467,11 +495,7 @@ void Api::resetPassword(const Request& r, Responder respond) {
     if (auto strong = auth::checkPasswordStrength(password, "", ""); !strong)
         return respond(errorResponse(400, "weak-password", strong.error().message));
     // Refuse a busy server before using up the link, so the user can retry with it.
-    if (worker_->pending() >= worker_->config().maxJobs) {
-        Response busy = errorResponse(503, "busy", "The server is busy. Try again in a moment.");
-        busy.headers.emplace_back("Retry-After", "1");
-        return respond(busy);
-    }
+    if (hashQueueFull()) return respond(busyResponse());
     auto consumed = d_.store.consumeResetToken(auth::hashToken(token), d_.nowMs());
     if (!consumed)
         return respond(errorResponse(

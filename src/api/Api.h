@@ -43,6 +43,11 @@ inline constexpr int kMaxSearchResults = 10;
 /// one every 10 s while results are shown).
 inline constexpr int kSearchesPerMinute = 60;
 
+/// Password-reset requests (POST /api/password/forgot) per client address per hour.
+inline constexpr int kResetRequestsPerAddressPerHour = 10;
+/// Password-reset requests per email address per hour (each may send a mail to it).
+inline constexpr int kResetMailsPerEmailPerHour = 3;
+
 /// Who is behind a request or a WebSocket handshake.
 struct Identity {
     store::User user;
@@ -142,6 +147,9 @@ private:
     /// A new session for user: stores it and returns the response with the cookie set
     /// (`secure`: with the Secure attribute).
     http::Response startSession(bool secure, const store::User& user, int status);
+    /// True when the hash worker takes no more jobs (callers answer 503 "busy" before
+    /// counting anything against the client).
+    bool hashQueueFull() const;
     /// Runs `work` on the hash worker and then `done` here; answers 503 "busy" at once when
     /// the worker's queue is full.
     void hashThenRespond(std::function<void()> work, std::function<void()> done,
@@ -155,9 +163,11 @@ private:
     std::string meetingJson(const store::Meeting& m, const std::optional<Identity>& who);
 
     Deps d_;
-    auth::RateLimiter registrations_;  ///< Per client address, 1 h window.
-    auth::RateLimiter meetings_;       ///< Per user, 1 h window.
-    auth::RateLimiter searches_;       ///< User searches per user, 1 min window.
+    auth::RateLimiter registrations_;    ///< Per client address, 1 h window.
+    auth::RateLimiter meetings_;         ///< Per user, 1 h window.
+    auth::RateLimiter searches_;         ///< User searches per user, 1 min window.
+    auth::RateLimiter resetsByAddress_;  ///< Reset requests per client address, 1 h window.
+    auth::RateLimiter resetsByEmail_;    ///< Reset requests per email, 1 h window.
     std::once_flag dummyOnce_;
     std::string dummyHash_;
     // Destroyed first: no hash job's `done` (which uses this Api) runs after it.
