@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <string>
 
+#include "WebSocketWire.h"
+
 namespace mixmeet::testing {
 
 class RawWebSocket {
@@ -36,12 +38,7 @@ public:
             close();
             return;
         }
-        std::string req = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                          "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                          "Sec-WebSocket-Version: 13\r\n";
-        if (!cookie.empty()) req += "Cookie: " + cookie + "\r\n";
-        req += "\r\n";
+        std::string req = wsHandshake(port, cookie.empty() ? "" : "Cookie: " + cookie + "\r\n");
         if (!writeAll(req)) close();
     }
     ~RawWebSocket() { close(); }
@@ -69,24 +66,7 @@ public:
     /// (a send blocked for 200 ms).
     bool sendText(const std::string& payload) {
         if (fd_ < 0) return false;
-        std::string f;
-        f.push_back(static_cast<char>(0x81));  // FIN, text
-        const std::size_t n = payload.size();
-        if (n < 126) {
-            f.push_back(static_cast<char>(0x80 | n));
-        } else if (n < 65536) {
-            f.push_back(static_cast<char>(0x80 | 126));
-            f.push_back(static_cast<char>(n >> 8));
-            f.push_back(static_cast<char>(n & 0xff));
-        } else {
-            f.push_back(static_cast<char>(0x80 | 127));
-            for (int i = 7; i >= 0; --i) f.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
-        }
-        const unsigned char mask[4] = {0x12, 0x34, 0x56, 0x78};
-        f.append(reinterpret_cast<const char*>(mask), 4);
-        for (std::size_t i = 0; i < n; ++i)
-            f.push_back(static_cast<char>(payload[i] ^ static_cast<char>(mask[i % 4])));
-        return writeAll(f);
+        return writeAll(clientFrame(0x1, payload));
     }
 
     /// Reads whatever is waiting, without blocking; notes EOF.
