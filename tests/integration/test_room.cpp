@@ -70,6 +70,16 @@ std::string describe(const SyntheticPeer& p) {
            " roster=" + std::to_string(p.roster().size()) + "\n";
 }
 
+/// Every peer is connected, has the whole room in its roster and has received a second of
+/// audio (48000 samples at 48 kHz).
+bool allHearing(const std::vector<std::unique_ptr<SyntheticPeer>>& peers) {
+    for (const auto& p : peers)
+        if (!p->connected() || p->roster().size() != peers.size() ||
+            p->audioSamplesReceived() < 48000)
+            return false;
+    return true;
+}
+
 std::string describe(const std::vector<std::unique_ptr<SyntheticPeer>>& peers) {
     std::string out;
     for (const auto& p : peers) out += describe(*p);
@@ -454,15 +464,7 @@ TEST_CASE("a large room decodes and mixes only the loudest senders", "[room][aud
         peers.push_back(makePeer(s, "loud", {quietNames[i], 0, quietHz[i], 0.08, false}));
     peers.push_back(makePeer(s, "loud", {"Listener", 0, 300.0, 0.0, false}));
     SyntheticPeer& listener = *peers.back();
-    REQUIRE(waitUntil(
-        [&] {
-            for (auto& p : peers)
-                if (!p->connected() || p->roster().size() != peers.size() ||
-                    p->audioSamplesReceived() < 48000)
-                    return false;
-            return true;
-        },
-        30s));
+    REQUIRE(waitUntil([&] { return allHearing(peers); }, 30s));
     room::Room* room = s.room("loud");
     REQUIRE(room);
     CHECK(waitUntil([&] { return room->audioMixer().mixedInputs() == 5; }, 5s));
@@ -532,15 +534,7 @@ std::string checkMixMinus(int talkers, bool writeLevels) {
         peers.push_back(std::make_unique<SyntheticPeer>(o));
         peers.back()->start();
     }
-    REQUIRE(waitUntil(
-        [&] {
-            for (auto& p : peers)
-                if (!p->connected() || p->roster().size() != peers.size() ||
-                    p->audioSamplesReceived() < 48000)
-                    return false;
-            return true;
-        },
-        30s));
+    REQUIRE(waitUntil([&] { return allHearing(peers); }, 30s));
     room::Room* room = s.room(name);
     REQUIRE(room);
     const std::size_t expectMixed = std::min<std::size_t>(static_cast<std::size_t>(talkers), 5);
