@@ -48,6 +48,7 @@ struct Options {
     int lateJoiners = 3;  // viewers joining the running room one by one after the window
     double load = 0;      // cores of competing busy loops during the window (CpuLoad)
     bool naive = false;   // the naive MCU (NaiveRoom) instead of the server
+    int maxFrameDelayMs = -1;  // server [video] max_frame_delay_ms; -1: the server's default
     std::string layout = "grid";
     std::string server = MIXMEET_BENCH_SERVER;
     bool keep = false;
@@ -61,7 +62,8 @@ int usage(FILE* out) {
                  "                     [--bitrate BPS] [--audio-only] [--layout grid]\n"
                  "                     [--jitter-buffer MS] [--mixer-latency MS] [--decoders K]\n"
                  "                     [--speakers K] [--late-joiners K] [--no-send-hints]\n"
-                 "                     [--load SHARE] [--naive] [--server PATH] [--keep]\n"
+                 "                     [--load SHARE] [--naive] [--max-frame-delay MS]\n"
+                 "                     [--server PATH] [--keep]\n"
                  "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers capture 640x360\n"
                  "at 30 fps and scale down to their tile (send hints), every peer sends a tone\n"
                  "(--speakers K: only K do; the rest send silence, which the server's usedtx=1\n"
@@ -93,7 +95,8 @@ struct Row {
     double fpsMin = 0, fpsMedian = 0;
     double kbpsMin = 0, kbpsMedian = 0;
     std::optional<mixmeet::testing::RoomStats> stats;
-    double keyframesPerSecond = -1;  // the tier encoders' keyframes in the window; -1 unknown
+    double keyframesPerSecond = -1;    // the tier encoders' keyframes in the window; -1 unknown
+    double lateDroppedPerSecond = -1;  // frames the server shed for lateness; -1 unknown
     double g2gP50 = 0, g2gP95 = 0, directP50 = 0, directP95 = 0;
     std::size_t latencySamples = 0;
     double firstFrameMedian = 0, firstFrameMax = 0;  // the joins before the window
@@ -128,8 +131,9 @@ void printHeader(const Options& o) {
         "min/med | VP8 enc | keyframes/s | Opus enc | elements | server RSS MB | g2g p50/p95 ms | "
         "direct "
         "p50/p95 ms | server-added p50/p95 ms | first frame ms med/max | late join first frame "
-        "ms | stamps read %% | freezes count/longest ms | load CPU %% | total CPU %% |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        "ms | stamps read %% | freezes count/longest ms | load CPU %% | total CPU %% | late "
+        "dropped/s |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     std::fflush(stdout);
 }
 
@@ -142,7 +146,7 @@ void printRow(const Options& o, const Row& r) {
     for (double ms : r.lateFirstFrames) late += (late.empty() ? "" : ", ") + fmt("%.0f", ms, 0);
     std::printf(
         "| %d%s | %.0f | %.1f | %.0f | %s | %s | %s | %s | %s | %s | %.0f | %s | %s | %s | %s | "
-        "%s | %s | %s | %.0f | %.0f |\n",
+        "%s | %s | %s | %.0f | %.0f | %s |\n",
         r.n, r.complete ? "" : "*", r.serverCpu, r.serverCpu / r.n, r.peersCpu,
         o.audioOnly ? "-" : fmt("%.1f / %.1f", r.fpsMin, r.fpsMedian).c_str(),
         fmt("%.0f / %.0f", r.kbpsMin, r.kbpsMedian).c_str(),
@@ -159,7 +163,8 @@ void printRow(const Options& o, const Row& r) {
         late.empty() ? "-" : late.c_str(),
         o.audioOnly ? "-" : fmt("%.1f", r.stampReadPct, 0.0).c_str(),
         o.audioOnly ? "-" : fmt("%.0f / %.0f", double(r.freezes), r.longestGapMs).c_str(),
-        r.loadCpu, r.serverCpu + r.peersCpu + r.loadCpu);
+        r.loadCpu, r.serverCpu + r.peersCpu + r.loadCpu,
+        r.lateDroppedPerSecond < 0 ? "n/a" : fmt("%.1f", r.lateDroppedPerSecond, 0).c_str());
     std::fflush(stdout);
 }
 
@@ -207,9 +212,13 @@ private:
 std::optional<Row> runOnce(const Options& o, int n) {
     Row row;
     row.n = n;
-    mixmeet::testing::ServerProcess server({o.server, o.width, o.height, o.fps, o.videoBitrate,
-                                            std::max(n + 1, 2), o.jitterBufferMs,
-                                            o.mixerLatencyMs});
+    mixmeet::testing::ServerSettings settings{
+        o.server,           o.width,          o.height,        o.fps, o.videoBitrate,
+        std::max(n + 1, 2), o.jitterBufferMs, o.mixerLatencyMs};
+    if (o.maxFrameDelayMs >= 0)
+        settings.extraConfig =
+            "[video]\nmax_frame_delay_ms=" + std::to_string(o.maxFrameDelayMs) + "\n";
+    mixmeet::testing::ServerProcess server(settings);
     if (o.keep) server.keepFiles();
     std::string error;
     if (!server.start(error)) {
@@ -339,8 +348,11 @@ std::optional<Row> runOnce(const Options& o, int n) {
         missed += p.stampMisses() - miss0[i];
     }
     row.stats = server.roomStats(room);
-    if (statsBefore && row.stats)
+    if (statsBefore && row.stats) {
         row.keyframesPerSecond = double(row.stats->keyframes - statsBefore->keyframes) / seconds;
+        row.lateDroppedPerSecond =
+            double(row.stats->lateDropped - statsBefore->lateDropped) / seconds;
+    }
     row.fpsMin = fps.empty() ? 0 : *std::min_element(fps.begin(), fps.end());
     row.fpsMedian = median(fps);
     row.kbpsMin = *std::min_element(kbps.begin(), kbps.end());
@@ -522,6 +534,8 @@ int main(int argc, char** argv) {
             o.load = std::max(0.0, std::atof(next().c_str()));
         else if (a == "--naive")
             o.naive = true;
+        else if (a == "--max-frame-delay")
+            o.maxFrameDelayMs = std::max(0, std::atoi(next().c_str()));
         else if (a == "--no-send-hints")
             o.sendHints = false;
         else if (a == "--layout")
