@@ -547,7 +547,9 @@ struct Callbacks {
             // Frames that waited too long for the decoding thread (the jitter buffer's, which
             // also runs depayloader and decoder) are not decoded: their delay would pass to
             // every frame after them. The decoder is the fragment's last element.
-            PadPtr decoded = PadPtr::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(out.get())));
+            PadPtr decoded = PadPtr::adopt(GST_IS_GHOST_PAD(out.get())
+                                               ? gst_ghost_pad_get_target(GST_GHOST_PAD(out.get()))
+                                               : nullptr);
             ElementPtr decoderEl =
                 ElementPtr::adopt(decoded ? gst_pad_get_parent_element(decoded.get()) : nullptr);
             PadPtr decoderSink = PadPtr::adopt(
