@@ -67,6 +67,12 @@ struct Chain {
         return core::PadPtr::adopt(gst_element_get_static_pad(identity.get(), name));
     }
     void play() {
+        // Running time starts 10 s before now, so frames can be stamped up to 10 s old.
+        core::GPtr<GstClock> clock = core::GPtr<GstClock>::adopt(gst_system_clock_obtain());
+        gst_pipeline_use_clock(GST_PIPELINE(pipeline.get()), clock.get());
+        gst_element_set_start_time(pipeline.get(), GST_CLOCK_TIME_NONE);
+        gst_element_set_base_time(pipeline.get(),
+                                  gst_clock_get_time(clock.get()) - 10 * GST_SECOND);
         REQUIRE(gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) !=
                 GST_STATE_CHANGE_FAILURE);
         REQUIRE(gst_element_get_state(pipeline.get(), nullptr, nullptr, 5 * GST_SECOND) !=
@@ -84,7 +90,8 @@ struct Chain {
         GstBuffer* b = gst_buffer_new_allocate(nullptr, 16, nullptr);
         const GstClockTime t = now();
         const GstClockTime age = GstClockTime(ageMs) * GST_MSECOND;
-        GST_BUFFER_PTS(b) = t > age ? t - age : 0;
+        REQUIRE(t > age);
+        GST_BUFFER_PTS(b) = t - age;
         GST_BUFFER_OFFSET(b) = offset;
         if (!keyframe) GST_BUFFER_FLAG_SET(b, GST_BUFFER_FLAG_DELTA_UNIT);
         REQUIRE(gst_app_src_push_buffer(GST_APP_SRC(src.get()), b) == GST_FLOW_OK);
