@@ -254,8 +254,17 @@ bool NaiveRoom::start(std::string& error) {
     core::GPtr<GSubprocessLauncher> launcher = core::GPtr<GSubprocessLauncher>::adopt(
         g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE));
     const std::string desc = mcuDescription(videoIn, audioIn, videoOut, audioOut);
-    mcu_ = core::GPtr<GSubprocess>::adopt(g_subprocess_launcher_spawn(
-        launcher.get(), err.out(), "gst-launch-1.0", "-q", desc.c_str(), nullptr));
+    if (g_getenv("MIXMEET_BENCH_VERBOSE")) std::fprintf(stderr, "naive MCU: %s\n", desc.c_str());
+    // gst-launch takes the description as separate arguments (one per token, as a shell
+    // would split it): it quotes each argument it is given.
+    gchar** argv = nullptr;
+    if (!g_shell_parse_argv(("gst-launch-1.0 -q " + desc).c_str(), nullptr, &argv, err.out())) {
+        error = std::string("naive: ") + err.message();
+        return false;
+    }
+    mcu_ = core::GPtr<GSubprocess>::adopt(
+        g_subprocess_launcher_spawnv(launcher.get(), argv, err.out()));
+    g_strfreev(argv);
     if (!mcu_) {
         error = std::string("naive: gst-launch-1.0: ") + err.message();
         return false;
