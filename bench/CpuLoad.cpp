@@ -14,22 +14,27 @@ namespace mixmeet::bench {
 
 namespace {
 
-std::int64_t nowNs() {
+std::int64_t clockNs(clockid_t id) {
     timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-/// The child: `duty` (0..1] of every 10 ms busy, the rest asleep. Never returns.
+/// The child: in every 10 ms period, busy until it has had `duty` of the period in CPU time
+/// (not wall time: a preempted child keeps asking for its share), then asleep for the rest of
+/// the period, if any is left. Never returns.
 [[noreturn]] void burn(double duty, pid_t parent, int maxSeconds) {
     constexpr std::int64_t kPeriodNs = 10000000;  // 10 ms
     const auto busyNs = std::int64_t(double(kPeriodNs) * duty);
-    const std::int64_t end = nowNs() + std::int64_t(maxSeconds) * 1000000000;
+    const std::int64_t end = clockNs(CLOCK_MONOTONIC) + std::int64_t(maxSeconds) * 1000000000;
     volatile std::uint64_t spin = 0;
-    for (std::int64_t start = nowNs(); start < end && getppid() == parent; start = nowNs()) {
-        while (nowNs() - start < busyNs) spin = spin + 1;
-        if (busyNs < kPeriodNs) {
-            timespec rest{0, long(kPeriodNs - busyNs)};
+    for (std::int64_t start = clockNs(CLOCK_MONOTONIC); start < end && getppid() == parent;
+         start = clockNs(CLOCK_MONOTONIC)) {
+        const std::int64_t cpu0 = clockNs(CLOCK_PROCESS_CPUTIME_ID);
+        while (clockNs(CLOCK_PROCESS_CPUTIME_ID) - cpu0 < busyNs) spin = spin + 1;
+        const std::int64_t left = kPeriodNs - (clockNs(CLOCK_MONOTONIC) - start);
+        if (busyNs < kPeriodNs && left > 0) {
+            timespec rest{0, long(left)};
             nanosleep(&rest, nullptr);
         }
     }

@@ -8,7 +8,8 @@
 namespace mixmeet::bench {
 
 /// Burns `share` cores (e.g. 0.5 = half a core, 1.5 = one and a half) in ceil(share) forked
-/// child processes, each busy for its part of every 10 ms period and asleep for the rest, at
+/// child processes, each busy for its part of every 10 ms period (in CPU time: a preempted
+/// child keeps asking) and asleep for the rest of the period, if any is left, at
 /// the bench's own nice value. They run until stop() or the destructor (SIGKILL and reap), and
 /// end by themselves if the bench dies (they check their parent every period) or after
 /// `maxSeconds`, so a crashed bench leaves nothing behind.

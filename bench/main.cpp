@@ -117,7 +117,7 @@ void printHeader(const Options& o) {
     char send[64] = "audio only";
     if (!o.audioOnly)
         std::snprintf(send, sizeof send, "%dx%d@%d VP8%s", o.sendWidth, o.sendHeight, o.sendFps,
-                      o.sendHints ? " scaled to the tile" : "");
+                      o.sendHints && !o.naive ? " scaled to the tile" : "");
     char speaking[32] = "all";
     if (o.speakers >= 0) std::snprintf(speaking, sizeof speaking, "%d", o.speakers);
     std::printf(
