@@ -5,8 +5,10 @@
 #include <gst/gst.h>
 #include <unistd.h>
 
+#include "CpuLoad.h"
 #include "DirectLoop.h"
 #include "FrameStamp.h"
+#include "NaiveRoom.h"
 #include "ProcStat.h"
 #include "ServerProcess.h"
 #include "SyntheticPeer.h"
@@ -44,6 +46,9 @@ struct Options {
     int decoders = -1;    // peers that decode the composite (the rest only count bytes); -1 all
     int speakers = -1;    // peers that send a tone (the rest send silence, as muted mics); -1 all
     int lateJoiners = 3;  // viewers joining the running room one by one after the window
+    double load = 0;      // cores of competing busy loops during the window (CpuLoad)
+    bool naive = false;   // the naive MCU (NaiveRoom) instead of the server
+    int maxFrameDelayMs = -1;  // server [video] max_frame_delay_ms; -1: the server's default
     std::string layout = "grid";
     std::string server = MIXMEET_BENCH_SERVER;
     bool keep = false;
@@ -57,11 +62,14 @@ int usage(FILE* out) {
                  "                     [--bitrate BPS] [--audio-only] [--layout grid]\n"
                  "                     [--jitter-buffer MS] [--mixer-latency MS] [--decoders K]\n"
                  "                     [--speakers K] [--late-joiners K] [--no-send-hints]\n"
+                 "                     [--load SHARE] [--naive] [--max-frame-delay MS]\n"
                  "                     [--server PATH] [--keep]\n"
                  "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers capture 640x360\n"
                  "at 30 fps and scale down to their tile (send hints), every peer sends a tone\n"
                  "(--speakers K: only K do; the rest send silence, which the server's usedtx=1\n"
-                 "turns into Opus DTX as in a browser), server %s\n",
+                 "turns into Opus DTX as in a browser), server %s\n"
+                 "--load SHARE: busy loops worth SHARE cores (0.5, 1.5) compete during the window\n"
+                 "--naive: a minimal decode-all/composite/encode-once MCU (plain RTP) instead\n",
                  MIXMEET_BENCH_SERVER);
     return out == stdout ? 0 : 2;
 }
@@ -87,12 +95,16 @@ struct Row {
     double fpsMin = 0, fpsMedian = 0;
     double kbpsMin = 0, kbpsMedian = 0;
     std::optional<mixmeet::testing::RoomStats> stats;
-    double keyframesPerSecond = -1;  // the tier encoders' keyframes in the window; -1 unknown
+    double keyframesPerSecond = -1;    // the tier encoders' keyframes in the window; -1 unknown
+    double lateDroppedPerSecond = -1;  // frames the server shed for lateness; -1 unknown
     double g2gP50 = 0, g2gP95 = 0, directP50 = 0, directP95 = 0;
     std::size_t latencySamples = 0;
     double firstFrameMedian = 0, firstFrameMax = 0;  // the joins before the window
     std::vector<double> lateFirstFrames;             // viewers joining the running room
     double stampReadPct = 0;
+    double loadCpu = 0;         // what the --load busy loops got, % of one core
+    std::uint64_t freezes = 0;  // gaps > kFreezeGapMs between decoded frames, all viewers
+    double longestGapMs = 0;    // the longest such gap at any viewer
 };
 
 std::string fmt(const char* f, double a, double b) {
@@ -105,21 +117,23 @@ void printHeader(const Options& o) {
     char send[64] = "audio only";
     if (!o.audioOnly)
         std::snprintf(send, sizeof send, "%dx%d@%d VP8%s", o.sendWidth, o.sendHeight, o.sendFps,
-                      o.sendHints ? " scaled to the tile" : "");
+                      o.sendHints && !o.naive ? " scaled to the tile" : "");
     char speaking[32] = "all";
     if (o.speakers >= 0) std::snprintf(speaking, sizeof speaking, "%d", o.speakers);
     std::printf(
-        "\nmixmeet-bench: %s, composite %dx%d@%d, peers send %s, speaking: %s, %d s per row, "
-        "%ld cores\n",
-        o.audioOnly ? "audio only" : "audio+video", o.width, o.height, o.fps, send, speaking,
-        o.duration, sysconf(_SC_NPROCESSORS_ONLN));
+        "\nmixmeet-bench: %s%s, composite %dx%d@%d, peers send %s, speaking: %s, %d s per row, "
+        "%ld cores, load %.2f cores\n",
+        o.naive ? "NAIVE MCU (plain RTP), " : "", o.audioOnly ? "audio only" : "audio+video",
+        o.width, o.height, o.fps, send, speaking, o.duration, sysconf(_SC_NPROCESSORS_ONLN),
+        o.load);
     std::printf(
         "| N | server CPU %% | per participant %% | peers CPU %% | fps min/med | down kbps "
         "min/med | VP8 enc | keyframes/s | Opus enc | elements | server RSS MB | g2g p50/p95 ms | "
         "direct "
         "p50/p95 ms | server-added p50/p95 ms | first frame ms med/max | late join first frame "
-        "ms | stamps read %% |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        "ms | stamps read %% | freezes count/longest ms | load CPU %% | total CPU %% | late "
+        "dropped/s |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     std::fflush(stdout);
 }
 
@@ -132,7 +146,7 @@ void printRow(const Options& o, const Row& r) {
     for (double ms : r.lateFirstFrames) late += (late.empty() ? "" : ", ") + fmt("%.0f", ms, 0);
     std::printf(
         "| %d%s | %.0f | %.1f | %.0f | %s | %s | %s | %s | %s | %s | %.0f | %s | %s | %s | %s | "
-        "%s | %s |\n",
+        "%s | %s | %s | %.0f | %.0f | %s |\n",
         r.n, r.complete ? "" : "*", r.serverCpu, r.serverCpu / r.n, r.peersCpu,
         o.audioOnly ? "-" : fmt("%.1f / %.1f", r.fpsMin, r.fpsMedian).c_str(),
         fmt("%.0f / %.0f", r.kbpsMin, r.kbpsMedian).c_str(),
@@ -143,19 +157,68 @@ void printRow(const Options& o, const Row& r) {
         video ? fmt("%.0f / %.0f", r.g2gP50, r.g2gP95).c_str() : "-",
         video ? fmt("%.0f / %.0f", r.directP50, r.directP95).c_str() : "-",
         video ? fmt("%.0f / %.0f", r.g2gP50 - r.directP50, r.g2gP95 - r.directP95).c_str() : "-",
-        o.audioOnly ? "-" : fmt("%.0f / %.0f", r.firstFrameMedian, r.firstFrameMax).c_str(),
+        o.audioOnly || r.firstFrameMax <= 0
+            ? "-"
+            : fmt("%.0f / %.0f", r.firstFrameMedian, r.firstFrameMax).c_str(),
         late.empty() ? "-" : late.c_str(),
-        o.audioOnly ? "-" : fmt("%.1f", r.stampReadPct, 0.0).c_str());
+        o.audioOnly ? "-" : fmt("%.1f", r.stampReadPct, 0.0).c_str(),
+        o.audioOnly ? "-" : fmt("%.0f / %.0f", double(r.freezes), r.longestGapMs).c_str(),
+        r.loadCpu, r.serverCpu + r.peersCpu + r.loadCpu,
+        r.lateDroppedPerSecond < 0 ? "n/a" : fmt("%.1f", r.lateDroppedPerSecond, 0).c_str());
     std::fflush(stdout);
 }
+
+/// The measurement window: `seconds` of the main loop, sampling the server's memory once a
+/// second. Returns the window's length, seconds.
+double runWindow(int seconds, pid_t server, Row& row) {
+    const std::int64_t t0 = g_get_monotonic_time();
+    for (int s = 1; s <= seconds; ++s) {
+        mixmeet::testing::runFor(std::chrono::milliseconds(
+            std::max<std::int64_t>(0, (t0 + s * G_USEC_PER_SEC - g_get_monotonic_time()) / 1000)));
+        row.serverRssKiB = std::max(row.serverRssKiB, mixmeet::bench::rssKiB(server));
+    }
+    return double(g_get_monotonic_time() - t0) / 1e6;
+}
+
+/// The --load busy loops for one window: started 3 s before it (the room settles into the
+/// overload), their CPU measured over it.
+class LoadWindow {
+public:
+    explicit LoadWindow(double share, int durationS) {
+        if (share <= 0) return;
+        load_ = std::make_unique<mixmeet::bench::CpuLoad>(share, durationS + 120);
+        std::fprintf(stderr, "  load: %.2f cores in %zu busy processes, 3 s before the window\n",
+                     share, load_->pids().size());
+        mixmeet::testing::runFor(3s);
+    }
+    void start() {
+        if (load_)
+            for (pid_t pid : load_->pids()) meters_.emplace_back(pid).start();
+    }
+    /// % of one core the loops got since start(); stops them.
+    double stop() {
+        double sum = 0;
+        for (const auto& m : meters_) sum += m.percentOfOneCore();
+        if (load_) load_->stop();
+        return sum;
+    }
+
+private:
+    std::unique_ptr<mixmeet::bench::CpuLoad> load_;
+    std::vector<mixmeet::bench::CpuMeter> meters_;
+};
 
 /// One room of `n` participants: start the server, join, settle, measure, tear down.
 std::optional<Row> runOnce(const Options& o, int n) {
     Row row;
     row.n = n;
-    mixmeet::testing::ServerProcess server({o.server, o.width, o.height, o.fps, o.videoBitrate,
-                                            std::max(n + 1, 2), o.jitterBufferMs,
-                                            o.mixerLatencyMs});
+    mixmeet::testing::ServerSettings settings{
+        o.server,           o.width,          o.height,        o.fps, o.videoBitrate,
+        std::max(n + 1, 2), o.jitterBufferMs, o.mixerLatencyMs};
+    if (o.maxFrameDelayMs >= 0)
+        settings.extraConfig =
+            "[video]\nmax_frame_delay_ms=" + std::to_string(o.maxFrameDelayMs) + "\n";
+    mixmeet::testing::ServerProcess server(settings);
     if (o.keep) server.keepFiles();
     std::string error;
     if (!server.start(error)) {
@@ -233,6 +296,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
     }
 
     // ---- measurement window ----
+    LoadWindow load(o.load, o.duration);
     std::vector<std::uint64_t> frames0, bytes0, read0, miss0;
     for (auto& p : peers) {
         p->clearLatencySamples();
@@ -247,15 +311,11 @@ std::optional<Row> runOnce(const Options& o, int n) {
     std::fprintf(stderr, "N=%d: measuring for %d s\n", n, o.duration);
     serverCpu.start();
     selfCpu.start();
-    const std::int64_t t0 = g_get_monotonic_time();
-    for (int s = 1; s <= o.duration; ++s) {
-        mixmeet::testing::runFor(std::chrono::milliseconds(
-            std::max<std::int64_t>(0, (t0 + s * G_USEC_PER_SEC - g_get_monotonic_time()) / 1000)));
-        row.serverRssKiB = std::max(row.serverRssKiB, mixmeet::bench::rssKiB(server.pid()));
-    }
-    const double seconds = double(g_get_monotonic_time() - t0) / 1e6;
+    load.start();
+    const double seconds = runWindow(o.duration, server.pid(), row);
     row.serverCpu = serverCpu.percentOfOneCore();
     row.peersCpu = selfCpu.percentOfOneCore();
+    row.loadCpu = load.stop();
     // A peer that dropped out during the window makes the row describe a smaller room.
     int dropped = 0;
     for (auto& p : peers)
@@ -272,8 +332,12 @@ std::optional<Row> runOnce(const Options& o, int n) {
     std::uint64_t read = 0, missed = 0;
     for (std::size_t i = 0; i < peers.size(); ++i) {
         SyntheticPeer& p = *peers[i];
-        if (p.options().receiveVideo)
+        if (p.options().receiveVideo) {
             fps.push_back(double(p.videoFramesDecoded() - frames0[i]) / seconds);
+            const auto gaps = p.frameGaps();
+            row.freezes += gaps.freezes;
+            row.longestGapMs = std::max(row.longestGapMs, gaps.longestMs);
+        }
         kbps.push_back(double(p.videoBytesReceived() + p.audioBytesReceived() - bytes0[i]) * 8 /
                        1000 / seconds);
         auto samples = p.latencySamplesMs();
@@ -284,8 +348,11 @@ std::optional<Row> runOnce(const Options& o, int n) {
         missed += p.stampMisses() - miss0[i];
     }
     row.stats = server.roomStats(room);
-    if (statsBefore && row.stats)
+    if (statsBefore && row.stats) {
         row.keyframesPerSecond = double(row.stats->keyframes - statsBefore->keyframes) / seconds;
+        row.lateDroppedPerSecond =
+            double(row.stats->lateDropped - statsBefore->lateDropped) / seconds;
+    }
     row.fpsMin = fps.empty() ? 0 : *std::min_element(fps.begin(), fps.end());
     row.fpsMedian = median(fps);
     row.kbpsMin = *std::min_element(kbps.begin(), kbps.end());
@@ -340,6 +407,87 @@ std::optional<Row> runOnce(const Options& o, int n) {
     return row;
 }
 
+/// The same room on the naive MCU (NaiveRoom): no stats, no late joiners, no first-frame
+/// times (no ICE); the rest measured the same way.
+std::optional<Row> runNaive(const Options& o, int n) {
+    Row row;
+    row.n = n;
+    mixmeet::bench::NaiveRoom room({n, o.decoders, o.sendWidth, o.sendHeight, o.sendFps, 300000,
+                                    o.width, o.height, o.fps, o.videoBitrate,
+                                    unsigned(o.jitterBufferMs), o.mixerLatencyMs,
+                                    MIXMEET_BENCH_PIPELINES "/video-encode-vp8.pipeline"});
+    std::string error;
+    if (!room.start(error)) {
+        std::fprintf(stderr, "mixmeet-bench: %s\n", error.c_str());
+        return std::nullopt;
+    }
+    std::fprintf(stderr, "N=%d: naive MCU pid %d\n", n, int(room.mcuPid()));
+    mixmeet::bench::DirectLoop loop(mixmeet::bench::DirectLoopSettings{
+        o.sendWidth, o.sendHeight, o.sendFps, 300000, unsigned(o.jitterBufferMs)});
+    if (!loop.start(error)) {
+        std::fprintf(stderr, "mixmeet-bench: %s\n", error.c_str());
+        return std::nullopt;
+    }
+    auto settled = [&] {
+        for (int k = 0; k < room.viewers(); ++k)
+            if (room.framesDecoded(k) == 0 || room.tilesWithStamp(k) != n) return false;
+        return true;
+    };
+    if (!mixmeet::testing::waitUntil(settled, 30s + 2s * n)) {
+        row.complete = false;
+        for (int k = 0; k < room.viewers(); ++k)
+            std::fprintf(stderr, "  viewer %d not settled: frames=%llu tiles=%d\n", k,
+                         (unsigned long long)room.framesDecoded(k), room.tilesWithStamp(k));
+    }
+
+    LoadWindow load(o.load, o.duration);
+    std::vector<std::uint64_t> frames0, bytes0, read0, miss0;
+    for (int k = 0; k < room.viewers(); ++k) {
+        frames0.push_back(room.framesDecoded(k));
+        bytes0.push_back(room.bytesReceived(k));
+        read0.push_back(room.stampsRead(k));
+        miss0.push_back(room.stampMisses(k));
+    }
+    room.clearWindow();
+    loop.clear();
+    mixmeet::bench::CpuMeter serverCpu(room.mcuPid()), selfCpu(getpid());
+    std::fprintf(stderr, "N=%d: measuring for %d s\n", n, o.duration);
+    serverCpu.start();
+    selfCpu.start();
+    load.start();
+    const double seconds = runWindow(o.duration, room.mcuPid(), row);
+    row.serverCpu = serverCpu.percentOfOneCore();
+    row.peersCpu = selfCpu.percentOfOneCore();
+    row.loadCpu = load.stop();
+
+    std::vector<double> fps, kbps, latency;
+    std::uint64_t read = 0, missed = 0;
+    for (int k = 0; k < room.viewers(); ++k) {
+        fps.push_back(double(room.framesDecoded(k) - frames0[k]) / seconds);
+        kbps.push_back(double(room.bytesReceived(k) - bytes0[k]) * 8 / 1000 / seconds);
+        auto samples = room.latencySamplesMs(k);
+        latency.insert(latency.end(), samples.begin(), samples.end());
+        read += room.stampsRead(k) - read0[k];
+        missed += room.stampMisses(k) - miss0[k];
+        const auto gaps = room.frameGaps(k);
+        row.freezes += gaps.freezes;
+        row.longestGapMs = std::max(row.longestGapMs, gaps.longestMs);
+    }
+    row.fpsMin = fps.empty() ? 0 : *std::min_element(fps.begin(), fps.end());
+    row.fpsMedian = median(fps);
+    row.kbpsMin = kbps.empty() ? 0 : *std::min_element(kbps.begin(), kbps.end());
+    row.kbpsMedian = median(kbps);
+    row.latencySamples = latency.size();
+    row.g2gP50 = percentile(latency, 0.5);
+    row.g2gP95 = percentile(latency, 0.95);
+    auto direct = loop.samplesMs();
+    row.directP50 = percentile(direct, 0.5);
+    row.directP95 = percentile(direct, 0.95);
+    row.stampReadPct = read + missed ? 100.0 * double(read) / double(read + missed) : 0;
+    room.stop();
+    return row;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -382,6 +530,12 @@ int main(int argc, char** argv) {
             o.lateJoiners = std::max(0, std::atoi(next().c_str()));
         else if (a == "--audio-only")
             o.audioOnly = true;
+        else if (a == "--load")
+            o.load = std::max(0.0, std::atof(next().c_str()));
+        else if (a == "--naive")
+            o.naive = true;
+        else if (a == "--max-frame-delay")
+            o.maxFrameDelayMs = std::max(0, std::atoi(next().c_str()));
         else if (a == "--no-send-hints")
             o.sendHints = false;
         else if (a == "--layout")
@@ -402,7 +556,7 @@ int main(int argc, char** argv) {
     printHeader(o);
     int status = 0;
     for (int n : o.participants) {
-        auto row = runOnce(o, n);
+        auto row = o.naive ? runNaive(o, n) : runOnce(o, n);
         if (!row) {
             status = 1;
             continue;

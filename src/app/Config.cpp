@@ -142,6 +142,7 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
     r.integer("tiers", "low_bitrate", m.lowBitrate, 30000, 20000000);
     r.integer("tiers", "low_framerate", m.lowFramerate, 1, 60);
     r.integer("video", "keyframe_min_interval_ms", m.keyframeMinIntervalMs, 0, 10000);
+    r.integer("video", "max_frame_delay_ms", m.maxFrameDelayMs, 0, 10000);
     r.integer("audio", "bitrate", m.audioBitrate, 6000, 510000);
     r.integer("audio", "max_mixed", m.audioMaxMixed, 1, 100);
     r.integer("webrtc", "jitter_buffer_ms", m.jitterBufferMs, 0, 2000);

@@ -205,6 +205,7 @@ http::Response Server::stats(const http::Request& request) {
             .num("participants", static_cast<long long>(r.participantCount()))
             .num("vp8Encoders", static_cast<long long>(r.videoMixer().activeEncoders()))
             .num("keyframes", static_cast<long long>(r.videoMixer().keyframes()))
+            .num("lateDropped", static_cast<long long>(r.videoMixer().lateDropped()))
             .num("keyframeRequests", static_cast<long long>(r.keyframeRequests()))
             .num("opusEncoders", static_cast<long long>(r.audioMixer().activeEncodes()))
             .num("opusEncoderElements", static_cast<long long>(r.elementCount("opusenc")))

@@ -85,6 +85,7 @@ inline void freeSample(GstSample* s) { gst_sample_unref(s); }
 inline void freeError(GError* e) { g_error_free(e); }
 inline void freeChars(char* s) { g_free(s); }
 inline void freeMessage(GstMessage* m) { gst_message_unref(m); }
+inline void freeEvent(GstEvent* e) { gst_event_unref(e); }
 inline void freePromise(GstPromise* p) { gst_promise_unref(p); }
 inline void freeSource(GSource* s) { g_source_destroy(s), g_source_unref(s); }
 
@@ -96,6 +97,7 @@ using SamplePtr = std::unique_ptr<GstSample, FnDeleter<GstSample, freeSample>>;
 using ErrorPtr = std::unique_ptr<GError, FnDeleter<GError, freeError>>;
 using CharsPtr = std::unique_ptr<char, FnDeleter<char, freeChars>>;
 using MessagePtr = std::unique_ptr<GstMessage, FnDeleter<GstMessage, freeMessage>>;
+using EventPtr = std::unique_ptr<GstEvent, FnDeleter<GstEvent, freeEvent>>;
 using PromisePtr = std::unique_ptr<GstPromise, FnDeleter<GstPromise, freePromise>>;
 /// Destroys (detaches) and unrefs a GSource: removing the owner removes the timer/idle.
 using SourcePtr = std::unique_ptr<GSource, FnDeleter<GSource, freeSource>>;

@@ -21,8 +21,8 @@
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "media/AudioMixer.h"
-#include "media/TileLabel.h"
 #include "media/Remb.h"
+#include "media/TileLabel.h"
 
 #define GST_CAT_DEFAULT mixmeet_media_debug
 
@@ -119,6 +119,10 @@ struct Endpoint::Shared {
     /// depayloader.
     std::shared_ptr<std::atomic<bool>> videoShown = std::make_shared<std::atomic<bool>>(true);
     PadPtr videoDecoderIn;  ///< The video decoder bin's sink pad (under `lock`).
+    /// Load shedding ([video] max_frame_delay_ms): late frames are dropped before the decoder
+    /// and before the tile's scaler, counted in the room's `lateDropped`. Set before build().
+    std::chrono::milliseconds maxFrameDelay{0};
+    LateCounter lateDropped;
     std::mutex lock;
     bool videoLinked = false;
     bool audioLinked = false;
@@ -540,6 +544,17 @@ struct Callbacks {
                 new ShownRef(s.videoShown),
                 [](gpointer data) noexcept { delete static_cast<ShownRef*>(data); });
             s.videoDecoderIn = in;  // the caller (onPadAdded) holds s.lock
+            // Frames that waited too long for the decoding thread (the jitter buffer's, which
+            // also runs depayloader and decoder) are not decoded: their delay would pass to
+            // every frame after them. The decoder is the fragment's last element.
+            PadPtr decoded = PadPtr::adopt(GST_IS_GHOST_PAD(out.get())
+                                               ? gst_ghost_pad_get_target(GST_GHOST_PAD(out.get()))
+                                               : nullptr);
+            ElementPtr decoderEl =
+                ElementPtr::adopt(decoded ? gst_pad_get_parent_element(decoded.get()) : nullptr);
+            PadPtr decoderSink = PadPtr::adopt(
+                decoderEl ? gst_element_get_static_pad(decoderEl.get(), "sink") : nullptr);
+            addLateFrameDrop(decoderSink.get(), s.maxFrameDelay, LateKind::Encoded, s.lateDropped);
             addKeyframeRequestThrottle(in.get(), std::chrono::milliseconds(500));
             // Ask the sender for a keyframe now (PLI) so the tile starts without waiting for
             // the sender's next periodic one.
@@ -558,12 +573,13 @@ Endpoint::Endpoint(std::string id, Listener& listener)
       gate_(std::make_shared<SendGate>()),
       shared_(std::make_shared<Shared>()) {}
 
-core::Result<std::unique_ptr<Endpoint>> Endpoint::create(GstBin* pipeline, std::string id,
-                                                         const std::string& label,
-                                                         const MediaConfig& config,
-                                                         const Fragments& fragments,
-                                                         Listener& listener) {
+core::Result<std::unique_ptr<Endpoint>> Endpoint::create(
+    GstBin* pipeline, std::string id, const std::string& label, const MediaConfig& config,
+    const Fragments& fragments, Listener& listener, LateCounter lateDropped) {
     std::unique_ptr<Endpoint> e(new Endpoint(std::move(id), listener));
+    e->shared_->maxFrameDelay = std::chrono::milliseconds(config.maxFrameDelayMs);
+    e->shared_->lateDropped =
+        lateDropped ? std::move(lateDropped) : std::make_shared<std::atomic<std::uint64_t>>(0);
     auto built = e->build(pipeline, label, config, fragments);
     if (!built) return built.error();
     return e;
@@ -609,6 +625,10 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label, const M
     gst_pad_add_probe(tileSrc_.get(), GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
                       Callbacks::hideJitterBufferLatency, nullptr, nullptr);
     gst_element_add_pad(bin_.get(), tileSrc_.get());
+    // A decoded frame already late when the tile's thread gets to it is not scaled and
+    // labelled (the compositor would not show it either).
+    PadPtr tileQueued = PadPtr::adopt(gst_element_get_static_pad(tileQueue.get(), "src"));
+    addLateFrameDrop(tileQueued.get(), shared_->maxFrameDelay, LateKind::Raw, shared_->lateDropped);
 
     ElementPtr aconvert = make("audioconvert", "in_audioconvert");
     ElementPtr aresample = make("audioresample", "in_audioresample");

@@ -32,6 +32,7 @@
 #include "core/Result.h"
 #include "media/AudioMixer.h"
 #include "media/Fragments.h"
+#include "media/LateFrames.h"
 #include "media/MediaConfig.h"
 
 namespace mixmeet::media {
@@ -62,11 +63,9 @@ public:
     /// Builds the participant's bin in `pipeline` and starts it; the SDP offer follows
     /// through Listener::onEndpointOffer. Error "internal" if an element is missing.
     /// `fragments` must outlive the endpoint.
-    static core::Result<std::unique_ptr<Endpoint>> create(GstBin* pipeline, std::string id,
-                                                          const std::string& label,
-                                                          const MediaConfig& config,
-                                                          const Fragments& fragments,
-                                                          Listener& listener);
+    static core::Result<std::unique_ptr<Endpoint>> create(
+        GstBin* pipeline, std::string id, const std::string& label, const MediaConfig& config,
+        const Fragments& fragments, Listener& listener, LateCounter lateDropped = {});
     /// Disconnects signals, removes the bin from the pipeline and sets it to NULL.
     ~Endpoint();
     Endpoint(const Endpoint&) = delete;

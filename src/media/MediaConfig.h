@@ -22,11 +22,14 @@ struct MediaConfig {
     int jitterBufferMs = 50;          ///< webrtcbin (rtpjitterbuffer) latency, ms.
     int mixerLatencyMs = 20;          ///< how long the compositor waits for late tiles, ms.
     int keyframeMinIntervalMs = 500;  ///< Shared encoder's minimum gap between forced keyframes.
-    int maxParticipants = 25;         ///< Per room.
+    /// A video frame later than this (ms past its capture, arrival or composite time) is
+    /// dropped before it is decoded, scaled or encoded (media/LateFrames.h); 0 = never.
+    int maxFrameDelayMs = 100;
+    int maxParticipants = 25;  ///< Per room.
     /// Tiles in the composite at most; participants beyond are off stage (not shown, not
     /// decoded, asked to send at a minimum) until they speak.
     int maxTiles = 25;
-    int disconnectTimeoutMs = 5000;         ///< ICE "disconnected" for this long removes a peer.
+    int disconnectTimeoutMs = 5000;  ///< ICE "disconnected" for this long removes a peer.
     /// A participant whose answer has not come, or whose ICE has not connected, this long after
     /// joining is removed (error "connect-timeout"), ms. [webrtc] connect_timeout_ms.
     int connectTimeoutMs = 15000;

@@ -26,6 +26,7 @@ core::Result<std::unique_ptr<VideoMixer>> VideoMixer::create(GstBin* pipeline,
     m->pipeline_ = pipeline;
     m->fragments_ = &fragments;
     m->keyframeMinIntervalMs_ = config.keyframeMinIntervalMs;
+    m->maxFrameDelay_ = std::chrono::milliseconds(config.maxFrameDelayMs);
     m->specs_ = tierSpecs(config);
     // force-live is construct-only. Each output frame waits `latency` past its time for the
     // tiles: the tiles report no upstream latency (Endpoint hides the jitter buffer's), so
@@ -47,6 +48,11 @@ core::Result<std::unique_ptr<VideoMixer>> VideoMixer::create(GstBin* pipeline,
     gst_bin_add_many(pipeline, m->compositor_.get(), caps.get(), m->compositeTee_.get(), nullptr);
     if (!gst_element_link_many(m->compositor_.get(), caps.get(), m->compositeTee_.get(), nullptr))
         return makeError("config", "cannot link the composite");
+    // Live aggregators never skip output on their own: starved of CPU, the compositor would
+    // fall further and further behind the clock. A late composite is dropped and the compositor
+    // told (QoS) to skip ahead.
+    core::PadPtr out = core::PadPtr::adopt(gst_element_get_static_pad(m->compositor_.get(), "src"));
+    addLateFrameDrop(out.get(), m->maxFrameDelay_, LateKind::Composite, m->lateDropped_);
     return m;
 }
 
@@ -75,8 +81,9 @@ core::PadPtr VideoMixer::requestOutput(int tier) {
     if (tier < 0 || tier >= static_cast<int>(specs_.size())) return {};
     auto it = active_.find(tier);
     if (it == active_.end()) {
-        auto t = VideoTier::create(pipeline_, compositeTee_.get(), specs_[tier],
-                                   keyframeMinIntervalMs_, *fragments_, keyframes_);
+        auto t =
+            VideoTier::create(pipeline_, compositeTee_.get(), specs_[tier], keyframeMinIntervalMs_,
+                              *fragments_, keyframes_, maxFrameDelay_, lateDropped_);
         if (!t) {
             GST_ERROR("cannot start tier %s: %s", specs_[tier].name.c_str(),
                       t.error().message.c_str());

@@ -58,6 +58,10 @@ public:
     /// Keyframes encoded by all tiers since the room started (forced ones: joins, tier
     /// changes, viewers' PLI/FIR).
     std::uint64_t keyframes() const { return keyframes_->load(std::memory_order_relaxed); }
+    /// Video frames dropped for lateness since the room started, by the compositor, the tier
+    /// encoders and (sharing lateCounter()) the participants' decoders and tiles.
+    std::uint64_t lateDropped() const { return lateDropped_->load(std::memory_order_relaxed); }
+    const LateCounter& lateCounter() const { return lateDropped_; }
 
 private:
     VideoMixer() = default;
@@ -69,6 +73,8 @@ private:
     GstBin* pipeline_ = nullptr;
     const Fragments* fragments_ = nullptr;
     int keyframeMinIntervalMs_ = 500;
+    std::chrono::milliseconds maxFrameDelay_{0};
+    LateCounter lateDropped_ = std::make_shared<std::atomic<std::uint64_t>>(0);
     VideoTier::KeyframeCounter keyframes_ = std::make_shared<std::atomic<std::uint64_t>>(0);
     std::vector<TierSpec> specs_;
     std::map<int, Active> active_;

@@ -14,7 +14,8 @@ using core::makeError;
 
 core::Result<std::unique_ptr<VideoTier>> VideoTier::create(
     GstBin* pipeline, GstElement* compositeTee, const TierSpec& spec, int keyframeMinIntervalMs,
-    const Fragments& fragments, KeyframeCounter keyframes) {
+    const Fragments& fragments, KeyframeCounter keyframes, std::chrono::milliseconds maxFrameDelay,
+    LateCounter lateDropped) {
     std::unique_ptr<VideoTier> t(new VideoTier());
     t->spec_ = spec;
     t->pipeline_ = pipeline;
@@ -66,6 +67,9 @@ core::Result<std::unique_ptr<VideoTier>> VideoTier::create(
     if (!gst_element_link_many(queue.get(), scale.get(), rate.get(), caps.get(),
                                encode.value().get(), t->tee_.get(), nullptr))
         return makeError("internal", "cannot link the " + spec.name + " tier");
+    // A composite frame already late when the encoder thread gets to it is not encoded.
+    core::PadPtr queued = core::PadPtr::adopt(gst_element_get_static_pad(queue.get(), "src"));
+    addLateFrameDrop(queued.get(), maxFrameDelay, LateKind::Raw, std::move(lateDropped));
     core::PadPtr in = core::PadPtr::adopt(gst_element_get_static_pad(queue.get(), "sink"));
     gst_element_add_pad(t->bin_.get(), gst_ghost_pad_new("sink", in.get()));
 

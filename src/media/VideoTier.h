@@ -8,6 +8,8 @@
 
 #include <gst/gst.h>
 
+#include <chrono>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -16,6 +18,7 @@
 #include "core/GstPtr.h"
 #include "core/Result.h"
 #include "media/Fragments.h"
+#include "media/LateFrames.h"
 
 namespace mixmeet::media {
 
@@ -37,7 +40,8 @@ public:
     /// one to `keyframes`. Error "internal"/"config".
     static core::Result<std::unique_ptr<VideoTier>> create(
         GstBin* pipeline, GstElement* compositeTee, const TierSpec& spec, int keyframeMinIntervalMs,
-        const Fragments& fragments, KeyframeCounter keyframes);
+        const Fragments& fragments, KeyframeCounter keyframes,
+        std::chrono::milliseconds maxFrameDelay = {}, LateCounter lateDropped = {});
     /// Unlinks from the composite, stops and removes the bin.
     ~VideoTier();
     VideoTier(const VideoTier&) = delete;

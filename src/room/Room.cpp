@@ -183,8 +183,9 @@ core::Result<std::string> Room::join(const std::string& displayName,
     member->listener = &listener;
     member->joinedMs = g_get_monotonic_time() / 1000;
     member->events = std::make_unique<MemberEvents>(*this, member->id);
-    auto endpoint = media::Endpoint::create(GST_BIN(pipeline_.get()), member->id, displayName,
-                                            config_, fragments_, *member->events);
+    auto endpoint =
+        media::Endpoint::create(GST_BIN(pipeline_.get()), member->id, displayName, config_,
+                                fragments_, *member->events, video_->lateCounter());
     if (!endpoint) {
         GST_ERROR("[%s] cannot create participant: %s", name_.c_str(),
                   endpoint.error().message.c_str());

@@ -273,7 +273,7 @@ std::optional<RoomStats> ServerProcess::roomStats(const std::string& room) {
             continue;
         return RoomStats{longMember(r, "participants"), longMember(r, "vp8Encoders"),
                          longMember(r, "opusEncoders"), longMember(r, "elements"),
-                         longMember(r, "keyframes")};
+                         longMember(r, "keyframes"),    longMember(r, "lateDropped")};
     }
     return std::nullopt;
 }

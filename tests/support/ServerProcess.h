@@ -49,7 +49,8 @@ struct RoomStats {
     long vp8Encoders = 0;
     long opusEncoders = 0;
     long elements = 0;
-    long keyframes = 0;  ///< Keyframes the room's tier encoders made since it started.
+    long keyframes = 0;    ///< Keyframes the room's tier encoders made since it started.
+    long lateDropped = 0;  ///< Video frames the room dropped for lateness (load shedding).
 };
 
 /// Owns: a temporary directory (config file, data directory, the server's stderr as

@@ -90,6 +90,10 @@ struct ReceiveStats {
     std::uint64_t stampsRead = 0;
     std::uint64_t stampMisses = 0;
     std::int64_t firstFrameUs = 0;
+    // Freezes: gaps between decoded video frames since the last clearLatencySamples().
+    std::int64_t lastFrameUs = 0;
+    std::uint64_t freezes = 0;  // gaps over kFreezeGapUs
+    std::int64_t longestGapUs = 0;
 
     std::uint64_t videoFrames = 0;
     int width = 0;
@@ -105,6 +109,7 @@ struct ReceiveStats {
 
 using StatsBox = std::shared_ptr<ReceiveStats>;
 
+constexpr std::int64_t kFreezeGapUs = std::int64_t(kFreezeGapMs) * 1000;
 constexpr std::uint32_t kNoStamp = std::numeric_limits<std::uint32_t>::max();
 /// Bounds memory on long runs: 25 tiles at 30 fps for 10 minutes.
 constexpr std::size_t kMaxLatencySamples = 500000;
@@ -175,6 +180,12 @@ GstFlowReturn onVideoSample(GstAppSink* sink, gpointer data) noexcept {
         stats.height = h;
         ++stats.videoFrames;
         if (stats.firstFrameUs == 0) stats.firstFrameUs = nowUs;
+        if (stats.lastFrameUs > 0) {
+            const std::int64_t gap = nowUs - stats.lastFrameUs;
+            if (gap > kFreezeGapUs) ++stats.freezes;
+            stats.longestGapUs = std::max(stats.longestGapUs, gap);
+        }
+        stats.lastFrameUs = nowUs;
     }
     if (stats.stampFrames) {
         // RGBx: the G byte stands in for luma (the stamp is grey).
@@ -1534,6 +1545,24 @@ std::vector<double> SyntheticPeer::latencySamplesMs() const {
 void SyntheticPeer::clearLatencySamples() {
     std::lock_guard lock(impl_->stats->mutex);
     impl_->stats->latencyMs.clear();
+    impl_->stats->freezes = 0;
+    impl_->stats->longestGapUs = 0;
+    // A gap that began before now counts from now on.
+    if (impl_->stats->lastFrameUs > 0) impl_->stats->lastFrameUs = g_get_monotonic_time();
+}
+
+FrameGaps SyntheticPeer::frameGaps() const {
+    const std::int64_t nowUs = g_get_monotonic_time();
+    std::lock_guard lock(impl_->stats->mutex);
+    const ReceiveStats& s = *impl_->stats;
+    FrameGaps g{s.freezes, double(s.longestGapUs) / 1000};
+    // A freeze still going on at the end counts too.
+    if (s.lastFrameUs > 0) {
+        const std::int64_t open = nowUs - s.lastFrameUs;
+        if (open > kFreezeGapUs) ++g.freezes;
+        g.longestMs = std::max(g.longestMs, double(open) / 1000);
+    }
+    return g;
 }
 
 std::uint64_t SyntheticPeer::stampsRead() const {

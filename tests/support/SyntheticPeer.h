@@ -91,6 +91,15 @@ struct PeerOptions {
 constexpr const char* kPeerVp8Encoder =
     "vp8enc deadline=1 cpu-used=-16 lag-in-frames=0 end-usage=cbr keyframe-max-dist=60";
 
+/// A freeze: a gap longer than this between two decoded video frames at a receiver (ms).
+constexpr int kFreezeGapMs = 500;
+
+/// Gaps between the decoded video frames a peer received (SyntheticPeer::frameGaps()).
+struct FrameGaps {
+    std::uint64_t freezes = 0;  ///< gaps longer than kFreezeGapMs
+    double longestMs = 0;       ///< the longest gap, ms
+};
+
 /// `video` of the `welcome` message: the composite the server will send.
 struct VideoFormat {
     int width = 0;
@@ -237,7 +246,11 @@ public:
     /// for each tile of the received composite, each time its stamp changes, the time the
     /// decoded composite reached the appsink minus the stamp (the sender's capture time).
     std::vector<double> latencySamplesMs() const;
+    /// Clears the latency samples and the frame gaps (a measurement window starts).
     void clearLatencySamples();
+    /// Gaps between decoded video frames since start() or the last clearLatencySamples(),
+    /// including one still open now (no frame for more than kFreezeGapMs so far).
+    FrameGaps frameGaps() const;
     /// Tiles whose stamp could be read / could not be read, summed over frames since start().
     std::uint64_t stampsRead() const;
     std::uint64_t stampMisses() const;
