@@ -24,7 +24,7 @@ struct MediaConfig {
     int keyframeMinIntervalMs = 500;  ///< Shared encoder's minimum gap between forced keyframes.
     /// A video frame later than this (ms past its capture, arrival or composite time) is
     /// dropped before it is decoded, scaled or encoded (media/LateFrames.h); 0 = never.
-    int maxFrameDelayMs = 100;
+    int maxFrameDelayMs = 0;
     int maxParticipants = 25;  ///< Per room.
     /// Tiles in the composite at most; participants beyond are off stage (not shown, not
     /// decoded, asked to send at a minimum) until they speak.
