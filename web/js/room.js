@@ -24,19 +24,29 @@
 //   testhooks.js window.mixmeet for tests and the console
 
 import { initChat } from './room/chat.js';
-import { initControls, renderControls } from './room/controls.js';
+import { initControls } from './room/controls.js';
+import { initDevices } from './room/devices.js';
 import { ui } from './room/dom.js';
+import { runLobby } from './room/lobby.js';
 import { openLocalMedia } from './room/media.js';
 import { prepareMeeting } from './room/meeting.js';
 import { enableSound } from './room/peer.js';
 import { initRoster } from './room/roster.js';
-import { connect } from './room/session.js';
+import { initScreens } from './room/screens.js';
+import { initSelfView } from './room/selfview.js';
+import { connect, initSession } from './room/session.js';
 import { initStatus, showError } from './room/status.js';
-import { mark, refs, set, state } from './room/store.js';
+import { mark, query, set, state } from './room/store.js';
 import { installTestHooks } from './room/testhooks.js';
 import { nameError, roomError } from './validate.js';
 
 export { CHAT_MAX } from './room/chat.js';
+
+// The lobby comes first on meeting links; the development form (room.html?room=&name=) joins
+// at once unless it asks for the lobby with lobby=1.
+function wantsLobby() {
+  return state.mode === 'meeting' || query.get('lobby') === '1';
+}
 
 async function main() {
   installTestHooks();
@@ -52,10 +62,14 @@ async function main() {
       state.timings.firstFrame ??= Math.round(now);
     });
   }
+  initScreens();
   initStatus();
   initRoster();
   initChat();
   initControls();
+  initDevices();
+  initSelfView();
+  initSession();
 
   if (state.mode === 'meeting') {
     if (!(await prepareMeeting())) {
@@ -66,20 +80,25 @@ async function main() {
     const problem = roomError(state.room) || nameError(state.name);
     if (problem) {
       ui.placeholder.textContent = 'Not connected.';
-      set({ ended: true });
+      set({ ended: true, phase: 'call' });
       showError(`Cannot join: ${problem}`, { fatal: true });
       return;
     }
   }
 
-  refs.localStream = await openLocalMedia();
-  mark('localMedia');
-  if (refs.localStream) {
-    ui.localVideo.srcObject = new MediaStream(refs.localStream.getVideoTracks());
+  if (wantsLobby()) {
+    const guest = state.mode === 'meeting' && !state.user;
+    state.name = await runLobby({
+      title: `Join “${(state.meeting && state.meeting.title) || state.room}”`,
+      askName: guest,
+      signInHref: guest ? `/login.html?${new URLSearchParams({ next: location.pathname })}` : null,
+    });
+  } else {
+    set({ phase: 'call' });
+    await openLocalMedia();
   }
-  set({ mediaTried: true });
-  renderControls();
-
+  mark('localMedia');
+  set({ phase: 'call' });
   await connect();
 }
 
