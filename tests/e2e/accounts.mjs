@@ -256,6 +256,11 @@ await runTest(
       const older = await guestPage.locator('#chat-older').isVisible();
       return { ...st, ok: (st.chatMessages || []).length === 50 && older };
     }, { describe: (st) => `${(st.chatMessages || []).length} messages` });
+    const scrolled = await guestPage.evaluate(() => {
+      const list = document.getElementById('chat-list');
+      return { gap: Math.round(list.scrollHeight - list.scrollTop - list.clientHeight), scrollable: list.scrollHeight > list.clientHeight };
+    });
+    if (!scrolled.scrollable || scrolled.gap > 4) fail(`the chat did not open at its newest message: ${JSON.stringify(scrolled)}`);
     if (first.chatMessages[0].text !== 'line 6' || first.chatMessages[49].text !== 'line 55') {
       fail(`history on join is ${first.chatMessages[0].text} … ${first.chatMessages[49].text}, expected line 6 … line 55`);
     }

@@ -12,7 +12,8 @@
 //    and both composites keep decoding; camera off again stops the track;
 // 5. Leave asks nothing and shows "You left" with Rejoin on the same URL, camera and mic
 //    stopped; Bob is told Alice left; Rejoin joins again without reloading (new composite
-//    frames, roster of two, Bob told Alice joined).
+//    frames, roster of two, Bob told Alice joined);
+// 6. picking another microphone in the call replaces the sent track on the same connection.
 //
 // Exit code 0 on success, 1 on failure (with browser console and server stderr printed).
 
@@ -212,6 +213,32 @@ await runTest(
     await notified(bob, 'Bob', /^Alice joined/);
     const loads = await alice.evaluate(() => performance.getEntriesByType('navigation').length);
     log(`Alice: rejoined in place (${loads} page load, frames ${framesBefore} → ${back.framesDecoded} on a new connection); Bob told "Alice joined"`);
+
+    // ---- 6. another microphone during the call: replaceTrack, same connection
+    await alice.click('#devices-panel summary');
+    const options = await alice.evaluate(() =>
+      [...document.querySelectorAll('#call-mic-select option')].map((o) => ({ value: o.value, label: o.textContent })),
+    );
+    const current = (await tracks(alice)).audio;
+    const other = options.find((o) => o.label !== current.label);
+    if (!other) {
+      log(`only one microphone (${options.length} listed): device switching not exercised`);
+    } else {
+      const before = await roomStats(alice);
+      await alice.selectOption('#call-mic-select', other.value);
+      const switched = await waitFor(`Alice's microphone to become "${other.label}"`, async () => {
+        const t = await tracks(alice);
+        const audio = (await senders(alice)).find((x) => x.kind === 'audio');
+        const s = await roomStats(alice);
+        return {
+          t, audio, sent: s.audioPacketsSent, state: s.connectionState,
+          ok: t.audio && t.audio.label === other.label && audio.track && audio.track.id === t.audio.id &&
+            s.audioPacketsSent > before.audioPacketsSent + 25 && s.connectionState === 'connected',
+        };
+      }, { timeoutMs: 10000, describe: (r) => JSON.stringify(r) });
+      if (switched.t.audio.id === current.id) fail('the microphone track did not change');
+      log(`Alice: microphone switched in the call ("${current.label}" → "${other.label}"), sent on the same connection`);
+    }
   },
   { timeoutMs: 60000 },
 );

@@ -13,13 +13,19 @@
 // room/store.js (its shape is described at its top):
 //   store.js     state, refs (socket, peer connection, streams), set/subscribe
 //   dom.js       the page's elements
+//   screens.js   which screen shows (lobby, call, "You left", notice), from state.phase
 //   status.js    status pill, connection details, error banner
-//   meeting.js   /m/<id>: meeting lookup, notices, guest name form
-//   media.js     getUserMedia with fallbacks
-//   session.js   the signaling socket: join, welcome/error/bye/close, leave
-//   peer.js      RTCPeerConnection: offer/answer, ICE, playback, send-hint
-//   chat.js      chat list, form, history
-//   roster.js    participant list
+//   notify.js    notify(text, kind): toasts, for any module
+//   meeting.js   /m/<id>: meeting lookup, notices
+//   lobby.js     before joining: devices, preview, mic level, on/off, guest name
+//   media.js     local camera and microphone: open, on/off (tracks stopped), switch device
+//   devices.js   the camera/microphone pickers (enumerateDevices)
+//   meter.js     microphone level (AnalyserNode)
+//   selfview.js  the mirrored self-view from the local track
+//   session.js   the signaling socket: join, welcome/error/bye/close, leave, rejoin
+//   peer.js      RTCPeerConnection: offer/answer, ICE, playback, send-hint, replaceTrack
+//   chat.js      chat panel, list, form, history, unread badge
+//   roster.js    participant list, join/leave notifications
 //   controls.js  control bar: mute, camera, quality, leave
 //   testhooks.js window.mixmeet for tests and the console
 
