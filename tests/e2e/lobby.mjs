@@ -62,7 +62,7 @@ async function keepsDecoding(page, who, more = 15) {
     `${who} to decode ${more} more composite frames`,
     async () => {
       const s = await roomStats(page);
-      return { ...s, ok: s.framesDecoded >= base + more && s.connectionState === 'connected' };
+      return { ...s, ok: Boolean(s.framesDecoded >= base + more && s.connectionState === 'connected') };
     },
     { timeoutMs: 10000, describe: describeRoom },
   );
@@ -73,7 +73,7 @@ async function notified(page, who, regex) {
     `${who} to be notified ${regex}`,
     async () => {
       const list = await page.evaluate(() => window.mixmeet.notifications());
-      return { list, ok: list.some((n) => regex.test(n.text)) };
+      return { list, ok: Boolean(list.some((n) => regex.test(n.text))) };
     },
     { timeoutMs: 10000, describe: (r) => JSON.stringify(r && r.list) },
   );
@@ -112,7 +112,7 @@ await runTest(
           pillShown: !document.getElementById('status-pill').hidden,
           text: document.body.innerText,
         }));
-        return { ...r, ok: r.cameras > 0 && r.mics > 0 && r.cameraEnabled && r.previewWidth > 0 && r.level > 0 };
+        return { ...r, ok: Boolean(r.cameras > 0 && r.mics > 0 && r.cameraEnabled && r.previewWidth > 0 && r.level > 0) };
       },
       { timeoutMs: 10000, describe: (r) => JSON.stringify({ ...r, text: undefined }) },
     );
@@ -124,7 +124,7 @@ await runTest(
     await waitFor('the lobby camera to stop', async () => {
       const t = await tracks(alice);
       const note = await alice.locator('#lobby-video-note').textContent();
-      return { t, note, ok: t.video === null && t.audio && t.audio.readyState === 'live' && /off/i.test(note) };
+      return { t, note, ok: Boolean(t.video === null && t.audio && t.audio.readyState === 'live' && /off/i.test(note)) };
     }, { timeoutMs: 5000 });
     log('Alice: camera off in the lobby (no video track, the preview says so)');
     await alice.click('#prejoin-button');
@@ -135,7 +135,7 @@ await runTest(
       async () => {
         const s = await roomStats(alice);
         const v = await videoSender(alice).catch(() => null);
-        return { ...s, v, ok: s.framesDecoded > 5 && s.pictureLuma > 10 && s.participants.length === 2 && v && v.track === null };
+        return { ...s, v, ok: Boolean(s.framesDecoded > 5 && s.pictureLuma > 10 && (s.participants || []).length === 2 && v && v.track === null) };
       },
       { timeoutMs: 20000, describe: (s) => `${describeRoom(s)} sender=${JSON.stringify(s && s.v)}` },
     );
@@ -158,7 +158,7 @@ await runTest(
         const t = await tracks(alice);
         const v = await videoSender(alice);
         const s = await roomStats(alice);
-        return { t, v, encoded: s.videoFramesEncoded, ok: t.video && t.video.readyState === 'live' && v.track && v.track.id === t.video.id && s.videoFramesEncoded > 10 };
+        return { t, v, encoded: s.videoFramesEncoded, ok: Boolean(t.video && t.video.readyState === 'live' && v && v.track && v.track.id === t.video.id && s.videoFramesEncoded > 10) };
       },
       { timeoutMs: 10000, describe: (r) => JSON.stringify(r) },
     );
@@ -176,7 +176,7 @@ await runTest(
     await waitFor('camera off to stop the track and the sender', async () => {
       const t = await tracks(alice);
       const v = await videoSender(alice);
-      return { t, v, ok: t.video === null && v.track === null };
+      return { t, v, ok: Boolean(t.video === null && v && v.track === null) };
     }, { timeoutMs: 5000, describe: (r) => JSON.stringify(r) });
     log('Alice: camera off again (track stopped, sender idle)');
 
@@ -191,7 +191,7 @@ await runTest(
     if (leftTracks.audio || leftTracks.video) fail(`devices still captured after leaving: ${JSON.stringify(leftTracks)}`);
     await waitFor("Bob's roster to drop to one", async () => {
       const s = await roomStats(bob);
-      return { ...s, ok: s.participants.length === 1 };
+      return { ...s, ok: Boolean((s.participants || []).length === 1) };
     }, { timeoutMs: 10000, describe: describeRoom });
     await notified(bob, 'Bob', /^Alice left/);
     log('Alice: left without a question, "You left" with Rejoin shown; Bob told "Alice left"');
@@ -203,7 +203,7 @@ await runTest(
       async () => {
         const s = await roomStats(alice);
         const inCall = await alice.locator('#room-main').isVisible();
-        return { ...s, inCall, ok: inCall && s.signaling === 'joined' && s.framesDecoded > 5 && s.pictureLuma > 10 && s.participants.length === 2 };
+        return { ...s, inCall, ok: Boolean(inCall && s.signaling === 'joined' && s.framesDecoded > 5 && s.pictureLuma > 10 && (s.participants || []).length === 2) };
       },
       { timeoutMs: 15000, describe: (s) => `${describeRoom(s)} inCall=${s && s.inCall}` },
     );
@@ -232,8 +232,8 @@ await runTest(
         const s = await roomStats(alice);
         return {
           t, audio, sent: s.audioPacketsSent, state: s.connectionState,
-          ok: t.audio && t.audio.label === other.label && audio.track && audio.track.id === t.audio.id &&
-            s.audioPacketsSent > before.audioPacketsSent + 25 && s.connectionState === 'connected',
+          ok: Boolean(t.audio && t.audio.label === other.label && audio && audio.track && audio.track.id === t.audio.id &&
+            s.audioPacketsSent > before.audioPacketsSent + 25 && s.connectionState === 'connected'),
         };
       }, { timeoutMs: 10000, describe: (r) => JSON.stringify(r) });
       if (switched.t.audio.id === current.id) fail('the microphone track did not change');

@@ -83,7 +83,7 @@ await runTest(
     for (const [page, who] of [[alice, 'Alice'], [bob, 'Bob']]) {
       await waitFor(`${who} to join with chat enabled`, async () => {
         const s = await roomStats(page);
-        return { ...s, ok: s.signaling === 'joined' && s.participants.length === 2 && (await page.locator('#chat-input').isEnabled()) };
+        return { ...s, ok: Boolean(s.signaling === 'joined' && (s.participants || []).length === 2 && (await page.locator('#chat-input').isEnabled())) };
       }, { timeoutMs: 15000, describe: describeRoom });
     }
     log('Alice and Bob joined');
@@ -102,13 +102,13 @@ await runTest(
     if (sent.length) fail(`Bob could not send: ${sent}`);
     const badge = await waitFor('Alice to see 8 unread on her chat button', async () => {
       const g = await chatGeometry(alice);
-      return { ...g, ok: g.badge === '8' };
+      return { ...g, ok: Boolean(g.badge === '8') };
     }, { timeoutMs: 10000, describe: (g) => JSON.stringify(g) });
     log(`Alice: chat closed, badge shows ${badge.badge}`);
     await alice.click('#chat-button');
     const opened = await waitFor('the chat to open at its newest message', async () => {
       const g = await chatGeometry(alice);
-      return { ...g, ok: g.open && g.badge === null && g.atEnd && g.lastVisible };
+      return { ...g, ok: Boolean(g.open && g.badge === null && g.atEnd && g.lastVisible) };
     }, { timeoutMs: 3000, describe: (g) => JSON.stringify(g) });
     if (!opened.scrollable) fail(`the 8 messages do not fill the chat list, so the scroll test proves nothing: ${JSON.stringify(opened)}`);
     if (opened.listHeight < 160) fail(`the chat list is only ${opened.listHeight} px high at 1280x800`);
@@ -128,7 +128,7 @@ await runTest(
     const refused = await waitFor('Bob to be told his burst was too fast', async () => {
       const s = await roomStats(bob);
       const banner = await bob.locator('#error-text').textContent();
-      return { errors: s.errors, banner, ok: s.errors.some((e) => /too fast/i.test(e)) };
+      return { errors: s.errors, banner, ok: Boolean(s.errors.some((e) => /too fast/i.test(e))) };
     }, { timeoutMs: 10000, describe: (r) => JSON.stringify(r) });
     await new Promise((resolve) => setTimeout(resolve, 1000)); // let every refusal arrive
     const errors = (await roomStats(bob)).errors;
@@ -160,7 +160,7 @@ await runTest(
           chatOpen: !document.getElementById('chat-panel').hidden,
         };
       });
-      return { ...r, ok: !r.chatOpen };
+      return { ...r, ok: Boolean(!r.chatOpen) };
     }, { timeoutMs: 3000, describe: (r) => JSON.stringify(r) });
     if (phone.scrollWidth > phone.width) fail(`the phone layout overflows sideways: ${JSON.stringify(phone)}`);
     if (!phone.buttonsInside || phone.controlsBottom > 844) fail(`the controls leave the phone screen: ${JSON.stringify(phone)}`);

@@ -3,10 +3,20 @@
 
 let audioContext = null;
 
+// Browsers may start an AudioContext suspended until the page gets a click or key press.
+function resumeOnGesture() {
+  const resume = () => {
+    if (audioContext && audioContext.state === 'suspended') audioContext.resume().catch(() => {});
+  };
+  for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, resume, { once: true, capture: true });
+}
+
 export function startMeter(track, meter) {
   if (!track || !meter || typeof AudioContext === 'undefined') return () => {};
-  audioContext ??= new AudioContext();
-  // The lobby's Join/toggle clicks count as a gesture; until one, Chromium may suspend it.
+  if (!audioContext) {
+    audioContext = new AudioContext();
+    resumeOnGesture();
+  }
   if (audioContext.state === 'suspended') audioContext.resume().catch(() => {});
   const source = audioContext.createMediaStreamSource(new MediaStream([track]));
   const analyser = audioContext.createAnalyser();

@@ -1,6 +1,10 @@
 // The signaling session: opens the WebSocket, joins, lets each module register its message
 // handlers, and handles the session-level messages (welcome, error, bye, close), leaving
 // and rejoining.
+//
+// A module that handles server messages exports attachX(signaling) and is called from
+// createSignaling() below for every session; `signaling` has on(type, fn) and send(message).
+// To send outside a handler use refs.signaling.send(message) (false when not connected).
 
 import { SignalingClient } from '../signaling.js';
 import { attachChat, chatError } from './chat.js';
@@ -41,9 +45,25 @@ export function endSession() {
   renderStatus();
 }
 
+// The socket of one session, as the modules see it: handlers registered through `on` stop
+// firing once a newer session (a rejoin) replaced it, so a late event of the old socket
+// (its close, say) cannot end the new session.
+function scopedTo(client) {
+  return {
+    on(type, callback) {
+      client.on(type, (payload) => {
+        if (refs.signaling === client) callback(payload);
+      });
+      return this;
+    },
+    send: (message) => client.send(message),
+  };
+}
+
 function createSignaling() {
-  const signaling = new SignalingClient();
-  refs.signaling = signaling;
+  const client = new SignalingClient();
+  refs.signaling = client;
+  const signaling = scopedTo(client);
 
   signaling.on('welcome', (message) => {
     mark('welcome');
@@ -91,7 +111,7 @@ function createSignaling() {
     }
     endSession();
   });
-  return signaling;
+  return client;
 }
 
 // Opens the socket and sends join (state.room, state.name). Failures show in the banner.
