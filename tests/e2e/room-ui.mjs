@@ -11,7 +11,9 @@
 // 3. the security note says the media is decrypted and mixed on the server;
 // 4. at phone width (390x844) nothing overflows sideways, the controls stay in view, the chat
 //    starts closed and opens over the video with its input above the control bar;
-// 5. /m/zzz-zzzz-zzz (no such meeting) shows the sign-in page's card (same class, width,
+// 5. the server stops answering for a while (SIGSTOP, SIGCONT): Alice is notified that the
+//    connection was lost, then that it is back;
+// 6. /m/zzz-zzzz-zzz (no such meeting) shows the sign-in page's card (same class, width,
 //    colours, brand), centred.
 //
 // Exit code 0 on success, 1 on failure (with browser console and server stderr printed).
@@ -171,7 +173,25 @@ await runTest(
     if (!inputInView(overlay) || !overlay.atEnd) fail(`the phone chat input is hidden or the list not at its end: ${JSON.stringify(overlay)}`);
     log(`Alice (390 px): no sideways overflow, controls in view, chat opens over the video with its input above the controls`);
 
-    // ---- 5. no such meeting: the account pages' card (compared with the sign-in page's)
+    // ---- 5. connection lost and back: the server stops answering for a while (SIGSTOP)
+    const toasts = () => alice.evaluate(() => window.mixmeet.notifications().map((n) => n.text));
+    resources.server.child.kill('SIGSTOP');
+    try {
+      await waitFor('Alice to be told the connection was lost', async () => {
+        const list = await toasts();
+        return { list, ok: list.some((t) => /connection lost/i.test(t)) };
+      }, { timeoutMs: 15000, describe: (r) => JSON.stringify(r && r.list) });
+    } finally {
+      resources.server.child.kill('SIGCONT');
+    }
+    const lostAt = Date.now();
+    await waitFor('Alice to be told the connection is back', async () => {
+      const list = await toasts();
+      return { list, ok: list.some((t) => /connection back/i.test(t)) };
+    }, { timeoutMs: 15000, describe: (r) => JSON.stringify(r && r.list) });
+    log(`Alice: notified "Connection lost" while the server was stopped, "Connection back" ${Date.now() - lostAt} ms after it resumed`);
+
+    // ---- 6. no such meeting: the account pages' card (compared with the sign-in page's)
     const page = await bobBrowser.newPage();
     const cardOf = () =>
       page.evaluate(() => {
