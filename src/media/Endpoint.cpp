@@ -21,6 +21,7 @@
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "media/AudioMixer.h"
+#include "media/OpusPacket.h"
 #include "media/Remb.h"
 #include "media/TileLabel.h"
 
@@ -480,6 +481,11 @@ struct Callbacks {
             GST_LOG("audio level -%d dBov", level);
             gate.level.store(level, std::memory_order_relaxed);
             gate.levelAtUs.store(g_get_monotonic_time(), std::memory_order_relaxed);
+        } else if (!isOpusSilence(
+                       {static_cast<const std::uint8_t*>(gst_rtp_buffer_get_payload(&rtp)),
+                        gst_rtp_buffer_get_payload_len(&rtp)})) {
+            // No level: a packet larger than silence means sound (OpusPacket.h).
+            gate.soundAtUs.store(g_get_monotonic_time(), std::memory_order_relaxed);
         }
         gst_rtp_buffer_unmap(&rtp);
         return GST_PAD_PROBE_OK;
