@@ -3,6 +3,8 @@
 #include <glib.h>
 
 #include <memory>
+#include <optional>
+#include <set>
 
 #include "core/GstPtr.h"
 #include "mixmeet-config.h"
@@ -17,40 +19,45 @@ struct KeyFileDeleter {
 };
 using KeyFilePtr = std::unique_ptr<GKeyFile, KeyFileDeleter>;
 
-/// Reads typed keys, keeping defaults for absent ones and recording the first bad value.
+/// Reads typed keys, keeping defaults for absent ones. Records every problem (bad values,
+/// and at the end groups and keys nobody asked for) and the value in effect of every key.
 class Reader {
 public:
-    Reader(GKeyFile* kf, std::string origin) : kf_(kf), origin_(std::move(origin)) {}
+    Reader(GKeyFile* kf, std::string origin, Config& c)
+        : kf_(kf), origin_(std::move(origin)), c_(c) {}
 
     void str(const char* group, const char* key, std::string& out) {
-        if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
-        g_autofree gchar* v = g_key_file_get_string(kf_, group, key, nullptr);
-        if (v && *v) out = v;
+        if (present(group, key)) {
+            g_autofree gchar* v = g_key_file_get_string(kf_, group, key, nullptr);
+            if (v && *v) out = v;
+        }
+        note(group, key, out);
     }
     void integer(const char* group, const char* key, int& out, int min, int max) {
-        if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
-        core::ErrorOut err;
-        gint v = g_key_file_get_integer(kf_, group, key, err.out());
-        if (err) {
-            fail(group, key, "must be an integer");
-            return;
+        if (present(group, key)) {
+            core::ErrorOut err;
+            gint v = g_key_file_get_integer(kf_, group, key, err.out());
+            if (err)
+                fail(group, key, "must be an integer, got \"" + raw(group, key) + "\"");
+            else if (v < min || v > max)
+                fail(group, key,
+                     "must be " + std::to_string(min) + ".." + std::to_string(max) + ", got " +
+                         std::to_string(v));
+            else
+                out = v;
         }
-        if (v < min || v > max) {
-            fail(group, key,
-                 "must be between " + std::to_string(min) + " and " + std::to_string(max));
-            return;
-        }
-        out = v;
+        note(group, key, std::to_string(out));
     }
     void boolean(const char* group, const char* key, bool& out) {
-        if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
-        core::ErrorOut err;
-        gboolean v = g_key_file_get_boolean(kf_, group, key, err.out());
-        if (err) {
-            fail(group, key, "must be true or false");
-            return;
+        if (present(group, key)) {
+            core::ErrorOut err;
+            gboolean v = g_key_file_get_boolean(kf_, group, key, err.out());
+            if (err)
+                fail(group, key, "must be true or false, got \"" + raw(group, key) + "\"");
+            else
+                out = v != FALSE;
         }
-        out = v != FALSE;
+        note(group, key, out ? "true" : "false");
     }
     void size(const char* group, const char* key, std::size_t& out, int min, int max) {
         int v = static_cast<int>(out);
@@ -58,24 +65,60 @@ public:
         out = static_cast<std::size_t>(v);
     }
     void list(const char* group, const char* key, std::vector<std::string>& out) {
-        if (!g_key_file_has_key(kf_, group, key, nullptr)) return;
-        gsize n = 0;
-        g_auto(GStrv) items = g_key_file_get_string_list(kf_, group, key, &n, nullptr);
-        out.clear();
-        for (gsize i = 0; i < n; ++i) {
-            std::string item = g_strstrip(items[i]);
-            if (!item.empty()) out.push_back(item);
+        if (present(group, key)) {
+            gsize n = 0;
+            g_auto(GStrv) items = g_key_file_get_string_list(kf_, group, key, &n, nullptr);
+            out.clear();
+            for (gsize i = 0; i < n; ++i) {
+                std::string item = g_strstrip(items[i]);
+                if (!item.empty()) out.push_back(item);
+            }
+        }
+        std::string joined;
+        for (const auto& item : out) joined += (joined.empty() ? "" : ",") + item;
+        note(group, key, joined);
+    }
+    /// A problem with a key: "ORIGIN: [group] key: why".
+    void fail(const char* group, const char* key, const std::string& why) {
+        problems_.push_back(origin_ + ": [" + group + "] " + key + ": " + why);
+    }
+    /// Groups and keys in the file that no read asked for (typos): one problem each.
+    void reportUnknown() {
+        gsize ngroups = 0;
+        g_auto(GStrv) groups = g_key_file_get_groups(kf_, &ngroups);
+        for (gsize g = 0; g < ngroups; ++g) {
+            std::string group = groups[g];
+            if (!knownGroups_.count(group)) {
+                problems_.push_back(origin_ + ": [" + group + "]: unknown group");
+                continue;
+            }
+            gsize nkeys = 0;
+            g_auto(GStrv) keys = g_key_file_get_keys(kf_, groups[g], &nkeys, nullptr);
+            for (gsize k = 0; k < nkeys; ++k)
+                if (!c_.values.count("[" + group + "] " + keys[k]))
+                    problems_.push_back(origin_ + ": [" + group + "] " + keys[k] + ": unknown key");
         }
     }
-    void fail(const char* group, const char* key, const std::string& why) {
-        if (error_.empty()) error_ = origin_ + ": [" + group + "] " + key + " " + why;
-    }
-    const std::string& error() const { return error_; }
+    std::vector<std::string>& problems() { return problems_; }
 
 private:
+    bool present(const char* group, const char* key) {
+        return g_key_file_has_key(kf_, group, key, nullptr);
+    }
+    std::string raw(const char* group, const char* key) {
+        g_autofree gchar* v = g_key_file_get_value(kf_, group, key, nullptr);
+        return v ? v : "";
+    }
+    void note(const char* group, const char* key, const std::string& value) {
+        knownGroups_.insert(group);
+        c_.values["[" + std::string(group) + "] " + key] = value;
+    }
+
     GKeyFile* kf_;
     std::string origin_;
-    std::string error_;
+    Config& c_;
+    std::set<std::string> knownGroups_;
+    std::vector<std::string> problems_;
 };
 }  // namespace
 
@@ -101,15 +144,59 @@ Config defaultConfig() {
     return c;
 }
 
-core::Result<Config> parseConfig(const std::string& text, const std::string& origin) {
+namespace {
+/// Checks that involve several keys or a value's form; adds to the reader's problems.
+void checkValues(Reader& r, const Config& c) {
+    const media::MediaConfig& m = c.media;
+    if (c.limits.pingIntervalS >= c.limits.idleTimeoutS)
+        r.fail("limits", "ping_interval_s",
+               "must be below idle_timeout_s (" + std::to_string(c.limits.idleTimeoutS) +
+                   "): a live client answers pings within the idle timeout, got " +
+                   std::to_string(c.limits.pingIntervalS));
+    if (c.passwordHash != "interactive" && c.passwordHash != "minimum")
+        r.fail("auth", "password_hash", "must be interactive or minimum, got " + c.passwordHash);
+    for (const auto& p : c.trustedProxies)
+        if (!g_hostname_is_ip_address(p.c_str()))
+            r.fail("server", "trusted_proxies", "entries must be IP addresses, got " + p);
+    if (!c.mail.url.empty() && c.mail.from.empty())
+        r.fail("mail", "from", "required when [mail] url is set");
+    if (m.width % 2) r.fail("video", "width", "must be even, got " + std::to_string(m.width));
+    if (m.height % 2) r.fail("video", "height", "must be even, got " + std::to_string(m.height));
+    if (m.iceMinPort && m.iceMaxPort && m.iceMinPort > m.iceMaxPort)
+        r.fail("ice", "max_port",
+               "must be at least min_port (" + std::to_string(m.iceMinPort) + "), got " +
+                   std::to_string(m.iceMaxPort));
+    for (const auto& a : m.iceAddresses)
+        if (!g_hostname_is_ip_address(a.c_str()))
+            r.fail("ice", "addresses", "entries must be IP addresses, got " + a);
+    for (const auto& s : m.stunServers)
+        if (s.rfind("stun:", 0) != 0)
+            r.fail("ice", "stun_servers", "entries must start with stun:, got " + s);
+    for (const auto& t : m.turnServers)
+        if (t.rfind("turn://", 0) != 0 && t.rfind("turns://", 0) != 0)
+            r.fail("ice", "turn_servers", "entries must be turn://user:pass@host:port");
+}
+
+std::string joinLines(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += (out.empty() ? "" : "\n") + l;
+    return out;
+}
+
+/// Parses `text` over the defaults into `c`; every problem goes to `problems`.
+Config parse(const std::string& text, const std::string& origin,
+             std::vector<std::string>& problems) {
+    Config c = defaultConfig();
     KeyFilePtr kf(g_key_file_new());
     g_key_file_set_list_separator(kf.get(), ',');
     core::ErrorOut err;
-    if (!g_key_file_load_from_data(kf.get(), text.data(), text.size(), G_KEY_FILE_NONE, err.out()))
-        return makeError("config", origin + ": " + err.message());
-    Config c = defaultConfig();
+    if (!g_key_file_load_from_data(kf.get(), text.data(), text.size(), G_KEY_FILE_NONE,
+                                   err.out())) {
+        problems.push_back(origin + ": " + err.message());
+        return c;
+    }
     media::MediaConfig& m = c.media;
-    Reader r(kf.get(), origin);
+    Reader r(kf.get(), origin, c);
     r.str("server", "address", c.address);
     r.integer("server", "port", c.port, 0, 65535);
     r.str("server", "web_dir", c.webDir);
@@ -164,40 +251,70 @@ core::Result<Config> parseConfig(const std::string& text, const std::string& ori
     r.size("limits", "max_body_bytes", l.maxBodyBytes, 1024, 64 * 1024 * 1024);
     r.size("limits", "max_message_bytes", l.maxMessageBytes, 64 * 1024, 64 * 1024 * 1024);
     r.size("limits", "max_send_queue_bytes", l.maxSendQueueBytes, 64 * 1024, 1024 * 1024 * 1024);
-    if (!r.error().empty()) return makeError("config", r.error());
-    if (l.pingIntervalS >= l.idleTimeoutS)
-        return makeError("config", origin +
-                                       ": [limits] ping_interval_s must be below idle_timeout_s "
-                                       "(a live client answers pings within the idle timeout)");
-    if (c.passwordHash != "interactive" && c.passwordHash != "minimum")
-        return makeError("config", origin + ": [auth] password_hash is interactive or minimum");
-    for (const auto& p : c.trustedProxies)
-        if (!g_hostname_is_ip_address(p.c_str()))
-            return makeError("config", origin +
-                                           ": [server] trusted_proxies entries are IP "
-                                           "addresses, not " +
-                                           p);
-    if (!c.mail.url.empty() && c.mail.from.empty())
-        return makeError("config", origin + ": [mail] from is required with [mail] url");
-    if (m.width % 2 || m.height % 2)
-        return makeError("config", origin + ": [video] width and height must be even");
-    for (const auto& s : m.stunServers)
-        if (s.rfind("stun:", 0) != 0)
-            return makeError("config", origin + ": [ice] stun_servers entries start with stun:");
-    for (const auto& t : m.turnServers)
-        if (t.rfind("turn://", 0) != 0 && t.rfind("turns://", 0) != 0)
-            return makeError(
-                "config", origin + ": [ice] turn_servers entries are turn://user:pass@host:port");
+    r.str("metrics", "token", c.metricsToken);
+    checkValues(r, c);
+    r.reportUnknown();
+    problems = std::move(r.problems());
+    return c;
+}
+
+std::optional<std::string> readFile(const std::string& path, std::string& text) {
+    g_autofree gchar* contents = nullptr;
+    gsize len = 0;
+    core::ErrorOut err;
+    if (!g_file_get_contents(path.c_str(), &contents, &len, err.out()))
+        return "cannot read config: " + std::string(err.message());
+    text.assign(contents, len);
+    return std::nullopt;
+}
+}  // namespace
+
+core::Result<Config> parseConfig(const std::string& text, const std::string& origin) {
+    std::vector<std::string> problems;
+    Config c = parse(text, origin, problems);
+    if (!problems.empty()) return makeError("config", joinLines(problems));
     return c;
 }
 
 core::Result<Config> loadConfig(const std::string& path) {
-    g_autofree gchar* text = nullptr;
-    gsize len = 0;
-    core::ErrorOut err;
-    if (!g_file_get_contents(path.c_str(), &text, &len, err.out()))
-        return makeError("config", "cannot read config: " + std::string(err.message()));
-    return parseConfig(std::string(text, len), path);
+    std::string text;
+    if (auto failed = readFile(path, text)) return makeError("config", *failed);
+    return parseConfig(text, path);
+}
+
+std::vector<std::string> checkConfig(const std::string& path) {
+    std::string text;
+    if (auto failed = readFile(path, text)) return {*failed};
+    std::vector<std::string> problems;
+    parse(text, path, problems);
+    return problems;
+}
+
+bool liveKey(const std::string& key) {
+    // Read per use or per new connection by the Server (Server::reload applies them); every
+    // other value is copied into long-lived objects at start.
+    static const std::set<std::string> live = {
+        "[server] liveness_mark_ms",      "[auth] open_rooms",
+        "[limits] max_connections",       "[limits] max_connections_per_address",
+        "[limits] request_timeout_s",     "[limits] idle_timeout_s",
+        "[limits] ping_interval_s",       "[limits] max_body_bytes",
+        "[limits] max_message_bytes",     "[limits] max_send_queue_bytes",
+        "[signaling] message_rate",       "[signaling] message_burst",
+        "[signaling] chat_per_minute",    "[signaling] chat_burst",
+        "[signaling] history_per_minute", "[signaling] history_burst",
+        "[signaling] max_candidates",     "[metrics] token",
+    };
+    return live.count(key) > 0;
+}
+
+ConfigChanges diffConfig(const Config& running, const Config& fresh) {
+    ConfigChanges changes;
+    for (const auto& [key, value] : fresh.values) {
+        auto was = running.values.find(key);
+        if (was != running.values.end() && was->second == value) continue;
+        (liveKey(key) ? changes.live : changes.restart).push_back(key);
+    }
+    return changes;
 }
 
 }  // namespace mixmeet::app

@@ -1,6 +1,7 @@
 // Server configuration: a GKeyFile INI (config/mixmeet.ini documents every key).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -51,14 +52,33 @@ struct Config {
     /// loses at most this much of each stay, ms.
     int livenessMarkMs = 5000;
     http::Limits limits;  ///< [limits]: connections, timeouts, body and message sizes.
+    /// [metrics] token: empty = /metrics only to loopback clients; else every client must send
+    /// "Authorization: Bearer TOKEN".
+    std::string metricsToken;
+    /// Every key there is, "[group] key", with the value in effect (the default when absent)
+    /// as text: what a reload compares (Server::reload). Filled by parseConfig.
+    std::map<std::string, std::string> values;
 };
 
 /// Built-in defaults: web/ and pipelines/ from the source tree.
 Config defaultConfig();
-/// Reads `path` over the defaults. Error "config" naming the file, group and key on a missing
-/// file, bad syntax or an out-of-range value.
+/// Reads `path` over the defaults. Error "config" on a missing file, bad syntax, an
+/// out-of-range value, an unknown group or key: its message has one line per problem, each
+/// "ORIGIN: [group] key: reason" (docs/configuration.md).
 core::Result<Config> loadConfig(const std::string& path);
-/// Same, from INI text (for tests).
+/// Same, from INI text; `origin` names it in the messages.
 core::Result<Config> parseConfig(const std::string& text, const std::string& origin);
+/// Every problem of the file at `path`, one message each; empty when it is fine
+/// (`mixmeet check-config`).
+std::vector<std::string> checkConfig(const std::string& path);
+
+/// Whether a key ("[group] key") takes effect on SIGHUP (docs/configuration.md, "Reloading").
+bool liveKey(const std::string& key);
+/// The keys whose value differs between two parsed configs, split by liveKey().
+struct ConfigChanges {
+    std::vector<std::string> live;     ///< Applied by a reload.
+    std::vector<std::string> restart;  ///< Logged as "needs a restart".
+};
+ConfigChanges diffConfig(const Config& running, const Config& fresh);
 
 }  // namespace mixmeet::app

@@ -2,6 +2,7 @@
 
 #include <glib/gstdio.h>
 
+#include "app/Metrics.h"
 #include "core/Json.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
@@ -112,6 +113,11 @@ core::Status Server::start() {
         ConnectionServices{*rooms_, *store_, *api_, *presence_, config_.openRooms, nowMs});
     configureSignalingLimits();
 
+    armLivenessMarks();
+    return core::Ok{};
+}
+
+void Server::armLivenessMarks() {
     // One batched UPDATE of every open row per mark (cheap: the partial index
     // participations_open finds them); a kill -9 loses at most one interval of each stay.
     touchTimer_.reset(g_timeout_source_new(static_cast<guint>(config_.livenessMarkMs)));
@@ -125,7 +131,39 @@ core::Status Server::start() {
         },
         store_.get(), nullptr);
     g_source_attach(touchTimer_.get(), core::mainContext());
-    return core::Ok{};
+}
+
+ConfigChanges Server::reload(const Config& fresh) {
+    ConfigChanges changes = diffConfig(config_, fresh);
+    ++reloads_;
+    restartKeys_ = changes.restart.size();
+    for (const auto& key : changes.restart) g_message("config: needs a restart: %s", key.c_str());
+    if (!changes.live.empty()) {
+        for (const auto& key : changes.live) {
+            // Secrets are not logged.
+            bool secret = key == "[metrics] token";
+            g_message("config: %s = %s (live)", key.c_str(),
+                      secret ? "(changed)" : fresh.values.at(key).c_str());
+            config_.values[key] = fresh.values.at(key);
+        }
+        config_.signaling = fresh.signaling;
+        config_.openRooms = fresh.openRooms;
+        config_.limits = fresh.limits;
+        config_.metricsToken = fresh.metricsToken;
+        services_->openRooms = config_.openRooms;
+        // Only when they changed: the per-account chat budgets start full again.
+        for (const auto& key : changes.live)
+            if (key.rfind("[signaling] ", 0) == 0) {
+                configureSignalingLimits();
+                break;
+            }
+        http_->setLimits(config_.limits);
+        if (fresh.livenessMarkMs != config_.livenessMarkMs) {
+            config_.livenessMarkMs = fresh.livenessMarkMs;
+            armLivenessMarks();
+        }
+    }
+    return changes;
 }
 
 void Server::configureSignalingLimits() {
@@ -143,6 +181,10 @@ bool Server::dynamic(const http::Request& received, http::HttpServer::Responder 
     api_->applyForwarded(request);
     if (request.path == "/api/stats") {
         respond(stats(request));
+        return true;
+    }
+    if (request.path == "/metrics") {
+        respond(metrics(request));
         return true;
     }
     if (request.path.rfind("/api/", 0) == 0) {
@@ -224,6 +266,108 @@ http::Response Server::stats(const http::Request& request) {
     http::Response resp;
     resp.body =
         w.endArray().num("connections", static_cast<long long>(connections_.size())).finish();
+    return resp;
+}
+
+http::Response Server::metrics(const http::Request& request) {
+    switch (metricsAccess(request.clientAddress, request.header("authorization"),
+                          config_.metricsToken)) {
+        case MetricsAccess::Forbidden:
+            return api::errorResponse(403, "forbidden",
+                                      "Metrics are only served to localhost unless [metrics] token "
+                                      "is set.");
+        case MetricsAccess::Unauthorized: {
+            http::Response r =
+                api::errorResponse(401, "unauthorized", "A bearer token is required.");
+            r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"mixmeet metrics\"");
+            return r;
+        }
+        case MetricsAccess::Allowed:
+            break;
+    }
+    // Summed over the live rooms; per-room counters carry a room label (they end with it).
+    double participants = 0, opusEncoders = 0;
+    std::map<std::string, double> vp8ByTier, viewersByTier;
+    struct RoomFigures {
+        std::string name;
+        double participants, keyframeRequests, keyframes, lateDropped;
+    };
+    std::vector<RoomFigures> perRoom;
+    rooms_->forEach([&](const room::Room& r) {
+        participants += static_cast<double>(r.participantCount());
+        opusEncoders += static_cast<double>(r.audioMixer().activeEncodes());
+        const auto& tiers = r.videoMixer().tiers();
+        std::vector<int> viewers(tiers.size(), 0);
+        for (const auto& member : r.roster().participants) {
+            int tier = r.tierOf(member.id);
+            if (tier >= 0 && static_cast<std::size_t>(tier) < tiers.size())
+                ++viewers[static_cast<std::size_t>(tier)];
+            else
+                viewersByTier["audio"] += 1;
+        }
+        for (std::size_t t = 0; t < tiers.size(); ++t) {
+            viewersByTier[tiers[t].name] += viewers[t];
+            // A tier's encoder runs while it has viewers (VideoMixer::requestOutput).
+            vp8ByTier[tiers[t].name] += viewers[t] > 0 ? 1 : 0;
+        }
+        perRoom.push_back({r.name(), static_cast<double>(r.participantCount()),
+                           static_cast<double>(r.keyframeRequests()),
+                           static_cast<double>(r.videoMixer().keyframes()),
+                           static_cast<double>(r.videoMixer().lateDropped())});
+    });
+    for (const char* tier : {"high", "medium", "low"}) {
+        vp8ByTier.try_emplace(tier, 0);
+        viewersByTier.try_emplace(tier, 0);
+    }
+    viewersByTier.try_emplace("audio", 0);
+
+    MetricsText m;
+    m.family("mixmeet_rooms", "gauge", "Rooms open (each a media pipeline).")
+        .sample("mixmeet_rooms", static_cast<double>(rooms_->roomCount()));
+    m.family("mixmeet_participants", "gauge", "Participants in all rooms.")
+        .sample("mixmeet_participants", participants);
+    m.family("mixmeet_encoders", "gauge",
+             "Encoders running, by kind (vp8: one per composite tier with viewers; opus: "
+             "mix-minus encodes plus the shared one).");
+    for (const auto& [tier, n] : vp8ByTier)
+        m.sample("mixmeet_encoders", n, {{"kind", "vp8"}, {"tier", tier}});
+    m.sample("mixmeet_encoders", opusEncoders, {{"kind", "opus"}, {"tier", "mix"}});
+    m.family("mixmeet_viewers", "gauge",
+             "Participants by the composite tier they receive (audio: none).");
+    for (const auto& [tier, n] : viewersByTier) m.sample("mixmeet_viewers", n, {{"tier", tier}});
+    m.family("mixmeet_room_participants", "gauge", "Participants per room.");
+    for (const auto& r : perRoom)
+        m.sample("mixmeet_room_participants", r.participants, {{"room", r.name}});
+    m.family("mixmeet_keyframe_requests_total", "counter",
+             "Keyframe requests (PLI/FIR) about the composite from the room's participants.");
+    for (const auto& r : perRoom)
+        m.sample("mixmeet_keyframe_requests_total", r.keyframeRequests, {{"room", r.name}});
+    m.family("mixmeet_keyframes_total", "counter", "Keyframes the room's tier encoders made.");
+    for (const auto& r : perRoom)
+        m.sample("mixmeet_keyframes_total", r.keyframes, {{"room", r.name}});
+    m.family("mixmeet_late_frames_dropped_total", "counter",
+             "Video frames the room dropped for lateness ([video] max_frame_delay_ms).");
+    for (const auto& r : perRoom)
+        m.sample("mixmeet_late_frames_dropped_total", r.lateDropped, {{"room", r.name}});
+    m.family("mixmeet_signaling_connections", "gauge", "Open signaling WebSockets.")
+        .sample("mixmeet_signaling_connections", static_cast<double>(connections_.size()));
+    m.family("mixmeet_http_connections", "gauge", "Open client sockets (HTTP and WebSocket).")
+        .sample("mixmeet_http_connections", static_cast<double>(httpConnectionCount()));
+    m.family("mixmeet_config_reloads_total", "counter", "Successful SIGHUP reloads.")
+        .sample("mixmeet_config_reloads_total", reloads_);
+    m.family("mixmeet_config_restart_pending", "gauge",
+             "Keys the last reload found changed that take effect only after a restart.")
+        .sample("mixmeet_config_restart_pending", static_cast<double>(restartKeys_));
+    ProcessFigures p = readProcessFigures();
+    m.family("process_cpu_seconds_total", "counter", "User and system CPU time, seconds.")
+        .sample("process_cpu_seconds_total", p.cpuSeconds);
+    m.family("process_resident_memory_bytes", "gauge", "Resident memory, bytes.")
+        .sample("process_resident_memory_bytes", p.residentBytes);
+    m.family("process_open_fds", "gauge", "Open file descriptors.")
+        .sample("process_open_fds", p.openFds);
+    http::Response resp;
+    resp.contentType = "text/plain; version=0.0.4; charset=utf-8";
+    resp.body = m.text();
     return resp;
 }
 

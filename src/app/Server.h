@@ -48,6 +48,12 @@ public:
     std::size_t httpConnectionCount() const { return http_ ? http_->connectionCount() : 0; }
     /// The REST API (after start()).
     api::Api& api() { return *api_; }
+    /// A SIGHUP: applies the live keys of `fresh` (a config that passed validation; see
+    /// liveKey()) and logs "config: needs a restart: [group] key" for every other key whose
+    /// value differs from the running one (those keep their running value). After start().
+    ConfigChanges reload(const Config& fresh);
+    /// The configuration in effect (live keys as of the last reload).
+    const Config& config() const { return config_; }
 
 private:
     bool dynamic(const http::Request& request, http::HttpServer::Responder respond);
@@ -55,10 +61,14 @@ private:
     void endSessions(const api::RevokedSessions& revoked);
     http::Response meetingPage(const http::Request& request);
     http::Response stats(const http::Request& request);
+    /// GET /metrics: Prometheus text (app/Metrics.h for who may read it).
+    http::Response metrics(const http::Request& request);
     void accept(SoupWebsocketConnection* connection, const http::Request& handshake);
     void closed(ClientConnection* connection);
     /// [signaling] limits for the connections (docs/security.md, "Signaling").
     void configureSignalingLimits();
+    /// (Re)arms the timer that marks open history rows ([server] liveness_mark_ms).
+    void armLivenessMarks();
 
     Config config_;
     std::unique_ptr<store::Store> store_;
@@ -72,6 +82,8 @@ private:
     std::unique_ptr<ConnectionServices> services_;
     std::unique_ptr<http::HttpServer> http_;
     core::SourcePtr touchTimer_;
+    int reloads_ = 0;              ///< Successful SIGHUP reloads.
+    std::size_t restartKeys_ = 0;  ///< Keys the last reload found changed but not live.
     // Destroyed first (declared last): connections leave their rooms.
     std::map<ClientConnection*, std::unique_ptr<ClientConnection>> connections_;
     core::Anchor<Server> anchor_{this};

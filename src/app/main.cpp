@@ -1,4 +1,4 @@
-// mixmeet: the MCU meeting server. Usage: mixmeet serve [--config FILE]
+// mixmeet: the MCU meeting server. Usage: mixmeet serve [--config FILE] | check-config FILE
 #include <glib-unix.h>
 #include <gst/gst.h>
 
@@ -20,9 +20,44 @@ namespace {
 int usage(FILE* out) {
     std::fprintf(out,
                  "usage: mixmeet serve [--config FILE]\n"
+                 "       mixmeet check-config FILE\n"
                  "       mixmeet --version\n\n"
                  "Without --config, config/mixmeet.ini from the source tree is used if present.\n");
     return out == stdout ? 0 : 2;
+}
+
+/// `mixmeet check-config FILE`: "FILE: OK" and 0, or each problem on stderr and 1.
+int checkConfig(const char* path) {
+    auto problems = mixmeet::app::checkConfig(path);
+    for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
+    if (!problems.empty()) return 1;
+    std::printf("%s: OK\n", path);
+    return 0;
+}
+
+/// What SIGHUP reloads: the file the server was started with.
+struct Reload {
+    mixmeet::app::Server* server;
+    std::string path;
+};
+
+/// SIGHUP: re-reads the config file; a file with problems is refused as a whole (each logged).
+gboolean onHangup(gpointer data) {
+    auto* reload = static_cast<Reload*>(data);
+    if (reload->path.empty()) {
+        g_message("config: SIGHUP ignored: the server was started without a config file");
+        return G_SOURCE_CONTINUE;
+    }
+    auto fresh = mixmeet::app::loadConfig(reload->path);
+    if (!fresh) {
+        g_warning("config: %s not reloaded, the running configuration stays:\n%s",
+                  reload->path.c_str(), fresh.error().message.c_str());
+        return G_SOURCE_CONTINUE;
+    }
+    auto changes = reload->server->reload(fresh.value());
+    g_message("config: reloaded %s (%zu live changes, %zu need a restart)", reload->path.c_str(),
+              changes.live.size(), changes.restart.size());
+    return G_SOURCE_CONTINUE;
 }
 
 gboolean onSignal(gpointer loop) {
@@ -41,6 +76,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (command == "--help" || command == "help") return usage(stdout);
+    if (command == "check-config") return argc == 3 ? checkConfig(argv[2]) : usage(stderr);
     if (command != "serve") return usage(stderr);
     std::string configPath;
     for (int i = 2; i < argc; ++i) {
@@ -60,7 +96,8 @@ int main(int argc, char** argv) {
                       ? mixmeet::core::Result<mixmeet::app::Config>(mixmeet::app::defaultConfig())
                       : mixmeet::app::loadConfig(configPath);
     if (!config) {
-        std::fprintf(stderr, "mixmeet: %s\n", config.error().message.c_str());
+        // One line per problem, each naming the file, group and key.
+        std::fprintf(stderr, "%s\n", config.error().message.c_str());
         return 1;
     }
     if (int arenas = mixmeet::core::limitHeapArenas(config.value().mallocArenas))
@@ -79,7 +116,10 @@ int main(int argc, char** argv) {
             std::fflush(stdout);
             g_unix_signal_add(SIGINT, onSignal, loop);
             g_unix_signal_add(SIGTERM, onSignal, loop);
+            Reload reload{&server, configPath};
+            guint hangup = g_unix_signal_add(SIGHUP, onHangup, &reload);
             g_main_loop_run(loop);
+            g_source_remove(hangup);
             std::printf("mixmeet: shutting down\n");
             // Let the bye messages and close handshakes go out (bounded: 2 s).
             server.shutdown();

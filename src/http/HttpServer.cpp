@@ -87,14 +87,26 @@ struct HttpServer::Connection {
     bool upgraded = false;  ///< Now a WebSocket: request timeouts no longer apply.
 };
 
+namespace {
+std::size_t totalCap(const Limits& limits) {
+    return limits.maxConnections > 0 ? static_cast<std::size_t>(limits.maxConnections)
+                                     : connectionCapForFdLimit(fdLimit());
+}
+std::size_t perAddressCap(const Limits& limits) {
+    return static_cast<std::size_t>(std::max(0, limits.maxConnectionsPerAddress));
+}
+}  // namespace
+
+void HttpServer::setLimits(const Limits& limits) {
+    options_.limits = limits;
+    table_.setCaps(totalCap(limits), perAddressCap(limits));
+}
+
 HttpServer::HttpServer(Options options, WebSocketHandler onWebSocket, DynamicHandler dynamic)
     : options_(std::move(options)),
       onWebSocket_(std::move(onWebSocket)),
       dynamic_(std::move(dynamic)),
-      table_(options_.limits.maxConnections > 0
-                 ? static_cast<std::size_t>(options_.limits.maxConnections)
-                 : connectionCapForFdLimit(fdLimit()),
-             static_cast<std::size_t>(std::max(0, options_.limits.maxConnectionsPerAddress))) {
+      table_(totalCap(options_.limits), perAddressCap(options_.limits)) {
     server_ = core::GPtr<SoupServer>::adopt(
         static_cast<SoupServer*>(g_object_new(SOUP_TYPE_SERVER, "server-header", "mixmeet",
                                               nullptr)));

@@ -56,6 +56,9 @@ public:
     std::size_t connectionCount() const { return table_.count(); }
     /// The cap on connectionCount() (Limits::maxConnections, or derived from RLIMIT_NOFILE).
     std::size_t maxConnections() const { return table_.maxTotal(); }
+    /// New bounds (a config reload): the connection caps apply to the next accept (open
+    /// connections over them stay), the timeouts and sizes to connections accepted from now.
+    void setLimits(const Limits& limits);
 
 private:
     struct Connection;

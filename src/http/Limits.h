@@ -55,6 +55,11 @@ public:
     std::size_t count() const { return total_; }
     std::size_t countFrom(const std::string& address) const;
     std::size_t maxTotal() const { return maxTotal_; }
+    /// New caps (a config reload): connections already open over them stay open.
+    void setCaps(std::size_t maxTotal, std::size_t maxPerAddress) {
+        maxTotal_ = maxTotal;
+        maxPerAddress_ = maxPerAddress;
+    }
 
 private:
     std::size_t maxTotal_;

@@ -91,7 +91,7 @@ bool ServerProcess::start(std::string& error) {
         error = "cannot create a temporary directory";
         return false;
     }
-    const std::string config = dir_ + "/bench.ini";
+    const std::string config = configPath();
     char base[1024];
     std::snprintf(base, sizeof base,
                   "[server]\naddress=127.0.0.1\nport=0\ndata_dir=%s/data\n"
@@ -218,10 +218,14 @@ long ServerProcess::openFds() const {
     return n;
 }
 
-HttpReply ServerProcess::get(const std::string& path, std::chrono::milliseconds timeout) {
+HttpReply ServerProcess::get(const std::string& path, std::chrono::milliseconds timeout,
+                             const std::vector<std::pair<std::string, std::string>>& headers) {
     GPtr<SoupSession> session = GPtr<SoupSession>::adopt(soup_session_new());
     const std::string url = "http://127.0.0.1:" + std::to_string(port_) + path;
     GPtr<SoupMessage> msg = GPtr<SoupMessage>::adopt(soup_message_new("GET", url.c_str()));
+    for (const auto& [name, value] : headers)
+        soup_message_headers_append(soup_message_get_request_headers(msg.get()), name.c_str(),
+                                    value.c_str());
     struct Reply {
         bool done = false;
         GBytes* body = nullptr;

@@ -84,9 +84,12 @@ public:
     /// GET /api/stats?room=`room` (waits at most 5 s); nothing when the server does not
     /// serve it or the room does not exist.
     std::optional<RoomStats> roomStats(const std::string& room);
-    /// GET `path` from the server (waits at most `timeout`).
+    /// GET `path` from the server (waits at most `timeout`), with extra request `headers`.
     HttpReply get(const std::string& path,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(5));
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                  const std::vector<std::pair<std::string, std::string>>& headers = {});
+    /// The config file the server was started with (rewrite it, then SIGHUP: a reload).
+    std::string configPath() const { return dir_ + "/bench.ini"; }
     /// The child's /proc/PID/status field `key` ("VmRSS", "Threads", "VmSize"): the number.
     long statusField(const std::string& key) const;
     /// Open descriptors of the child (/proc/PID/fd entries).

@@ -87,3 +87,74 @@ TEST_CASE("accounts bounds: keys, defaults and refusals", "[config]") {
     CHECK_FALSE(parseConfig("[server]\ntrusted_proxies=proxy.example.org\n", "t.ini").ok());
     CHECK_FALSE(parseConfig("[auth]\nhash_threads=0\n", "t.ini").ok());
 }
+
+TEST_CASE("problems name the file, group, key, reason and value", "[config][check]") {
+    auto bad = parseConfig("[video]\nframerate=0\n", "config/mixmeet.ini");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message == "config/mixmeet.ini: [video] framerate: must be 1..60, got 0");
+    auto word = parseConfig("[video]\nwidth=abc\n", "t.ini");
+    REQUIRE_FALSE(word.ok());
+    CHECK(word.error().message == "t.ini: [video] width: must be an integer, got \"abc\"");
+    auto flag = parseConfig("[auth]\nopen_rooms=yes\n", "t.ini");
+    REQUIRE_FALSE(flag.ok());
+    CHECK(flag.error().message == "t.ini: [auth] open_rooms: must be true or false, got \"yes\"");
+    auto odd = parseConfig("[video]\nwidth=641\n", "t.ini");
+    REQUIRE_FALSE(odd.ok());
+    CHECK(odd.error().message == "t.ini: [video] width: must be even, got 641");
+    auto ping = parseConfig("[limits]\nping_interval_s=30\n", "t.ini");
+    REQUIRE_FALSE(ping.ok());
+    CHECK(ping.error().message.rfind("t.ini: [limits] ping_interval_s: must be below", 0) == 0);
+}
+
+TEST_CASE("unknown groups and keys are errors, all problems reported", "[config][check]") {
+    auto typo = parseConfig("[limits]\nmax_room=3\n", "t.ini");
+    REQUIRE_FALSE(typo.ok());
+    CHECK(typo.error().message == "t.ini: [limits] max_room: unknown key");
+    auto group = parseConfig("[vidoe]\nwidth=640\n", "t.ini");
+    REQUIRE_FALSE(group.ok());
+    CHECK(group.error().message == "t.ini: [vidoe]: unknown group");
+    auto several =
+        parseConfig("[video]\nframerate=0\nfps=30\n[server]\nport=-1\n[colour]\n", "t.ini");
+    REQUIRE_FALSE(several.ok());
+    CHECK(several.error().message ==
+          "t.ini: [server] port: must be 0..65535, got -1\n"
+          "t.ini: [video] framerate: must be 1..60, got 0\n"
+          "t.ini: [video] fps: unknown key\n"
+          "t.ini: [colour]: unknown group");
+}
+
+TEST_CASE("checkConfig lists problems of a file; the shipped one has none", "[config][check]") {
+    CHECK(checkConfig(std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini").empty());
+    auto missing = checkConfig("/nonexistent/mixmeet.ini");
+    REQUIRE(missing.size() == 1);
+    CHECK(missing[0].find("cannot read config") != std::string::npos);
+}
+
+TEST_CASE("every key's value in effect is recorded, defaults included", "[config][check]") {
+    auto c = parseConfig("[signaling]\nmessage_rate=7\n[ice]\naddresses=127.0.0.1, ::1\n", "t.ini");
+    REQUIRE(c.ok());
+    CHECK(c.value().values.at("[signaling] message_rate") == "7");
+    CHECK(c.value().values.at("[video] framerate") == "30");
+    CHECK(c.value().values.at("[ice] addresses") == "127.0.0.1,::1");
+    CHECK(c.value().values.at("[auth] open_rooms") == "false");
+    CHECK(c.value().values.count("[metrics] token") == 1);
+}
+
+TEST_CASE("a reload's changes split into live keys and restart keys", "[config][reload]") {
+    auto running = parseConfig("[signaling]\nmessage_rate=20\n", "t.ini");
+    auto fresh = parseConfig(
+        "[signaling]\nmessage_rate=5\n[video]\nframerate=15\n[auth]\nopen_rooms=true\n"
+        "[limits]\nmax_rooms=3\nidle_timeout_s=60\n",
+        "t.ini");
+    REQUIRE(running.ok());
+    REQUIRE(fresh.ok());
+    auto changes = diffConfig(running.value(), fresh.value());
+    CHECK(changes.live == std::vector<std::string>{"[auth] open_rooms", "[limits] idle_timeout_s",
+                                                   "[signaling] message_rate"});
+    CHECK(changes.restart == std::vector<std::string>{"[limits] max_rooms", "[video] framerate"});
+    auto same = diffConfig(running.value(), running.value());
+    CHECK(same.live.empty());
+    CHECK(same.restart.empty());
+    CHECK(liveKey("[metrics] token"));
+    CHECK_FALSE(liveKey("[server] port"));
+}
