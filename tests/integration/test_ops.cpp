@@ -12,6 +12,7 @@
 #include <string>
 
 #include "ServerProcess.h"
+#include "SignalClient.h"
 #include "SyntheticPeer.h"
 #include "Wait.h"
 
@@ -49,6 +50,12 @@ std::string replaced(std::string text, const std::string& from, const std::strin
     return text.replace(at, from.size(), to);
 }
 
+/// Sends `n` bad messages (each answered with an error) and waits for `total` errors in all.
+void sendBad(SignalClient& c, int n, std::size_t total) {
+    for (int i = 0; i < n; ++i) c.sendRaw("{}");
+    REQUIRE(waitUntil([&] { return c.all<mixmeet::protocol::ErrorReply>().size() >= total; }, 5s));
+}
+
 std::size_t count(const std::string& text, const std::string& what) {
     std::size_t n = 0;
     for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -68,11 +75,16 @@ TEST_CASE("SIGHUP applies live keys, logs restart keys and refuses a bad file", 
     auto before = server.get("/metrics");
     REQUIRE(before.status == 200);
     CHECK(metric(before.body, "mixmeet_config_reloads_total") == 0.0);
+    // The default message budget (burst 100): five bad messages, five plain errors.
+    SignalClient early(server.wsUrl(), "");
+    sendBad(early, 5, 5);
+    CHECK_FALSE(early.hasError(mixmeet::protocol::errc::kRateLimited));
 
-    // A live key (the metrics token) and a restart key (the frame rate) change.
+    // Live keys (the metrics token, the message budget) and a restart key (the frame rate).
     const std::string original = readText(server.configPath());
-    writeText(server.configPath(),
-              replaced(original, "framerate=30", "framerate=15") + "[metrics]\ntoken=s3cret\n");
+    writeText(server.configPath(), replaced(original, "framerate=30", "framerate=15") +
+                                       "[metrics]\ntoken=s3cret\n"
+                                       "[signaling]\nmessage_rate=1\nmessage_burst=2\n");
     REQUIRE(kill(server.pid(), SIGHUP) == 0);
     REQUIRE(waitUntil(
         [&] { return readText(server.logPath()).find("config: reloaded") != std::string::npos; },
@@ -81,7 +93,16 @@ TEST_CASE("SIGHUP applies live keys, logs restart keys and refuses a bad file", 
     CHECK(log.find("config: needs a restart: [video] framerate") != std::string::npos);
     CHECK(log.find("config: [metrics] token = (changed) (live)") != std::string::npos);
     CHECK(log.find("s3cret") == std::string::npos);  // The secret is not logged.
-    CHECK(log.find("(1 live changes, 1 need a restart)") != std::string::npos);
+    CHECK(log.find("config: [signaling] message_burst = 2 (live)") != std::string::npos);
+    CHECK(log.find("(3 live changes, 1 need a restart)") != std::string::npos);
+
+    // A connection opened after the reload has the new budget: past 2 messages, rate-limited.
+    SignalClient late(server.wsUrl(), "");
+    sendBad(late, 5, 5);
+    CHECK(late.hasError(mixmeet::protocol::errc::kRateLimited));
+    // The one opened before keeps the budget it started with.
+    sendBad(early, 3, 8);
+    CHECK_FALSE(early.hasError(mixmeet::protocol::errc::kRateLimited));
 
     // The new token is in force at once; the process is the same.
     CHECK(server.get("/metrics").status == 401);
