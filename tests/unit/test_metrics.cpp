@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "app/Metrics.h"
+#include "core/StructuredLog.h"
 
 using namespace mixmeet::app;
 
@@ -38,4 +39,19 @@ TEST_CASE("process figures are read from /proc", "[metrics]") {
     CHECK(p.cpuSeconds >= 0);
     CHECK(p.residentBytes > 1024 * 1024);
     CHECK(p.openFds >= 3);
+}
+
+TEST_CASE("structured log lines carry room and participant ids as fields", "[log]") {
+    using Fields = std::vector<std::pair<std::string, std::string>>;
+    CHECK(mixmeet::core::logFields({"abc-defg-hij", "p3"}, "joined") ==
+          Fields{{"MESSAGE", "room abc-defg-hij: p3: joined"},
+                 {"GLIB_DOMAIN", "mixmeet"},
+                 {"MIXMEET_ROOM", "abc-defg-hij"},
+                 {"MIXMEET_PARTICIPANT", "p3"}});
+    CHECK(mixmeet::core::logFields({"r", ""}, "created") == Fields{{"MESSAGE", "room r: created"},
+                                                                   {"GLIB_DOMAIN", "mixmeet"},
+                                                                   {"MIXMEET_ROOM", "r"}});
+    CHECK(mixmeet::core::logFields({}, "x") ==
+          Fields{{"MESSAGE", "x"}, {"GLIB_DOMAIN", "mixmeet"}});
+    mixmeet::core::logEvent(G_LOG_LEVEL_DEBUG, {"r", "p"}, "logged without crashing");
 }
