@@ -13,6 +13,15 @@
 
 namespace mixmeet::app {
 
+/// [recording] (docs/recording.md).
+struct RecordingConfig {
+    /// [recording] directory; empty: <data_dir>/recordings.
+    std::string directory;
+    int maxDurationS = 4 * 3600;  ///< [recording] max_duration_s: stopped past this, s.
+    int minFreeMb = 500;          ///< [recording] min_free_mb: refused/stopped below this free.
+    int retentionDays = 0;        ///< [recording] retention_days: deleted after; 0 keeps all.
+};
+
 struct Config {
     std::string address = "127.0.0.1";  ///< [server] address
     int port = 8080;                    ///< [server] port; 0 picks a free one.
@@ -51,6 +60,7 @@ struct Config {
     /// loses at most this much of each stay, ms.
     int livenessMarkMs = 5000;
     http::Limits limits;  ///< [limits]: connections, timeouts, body and message sizes.
+    RecordingConfig recording;
 };
 
 /// Built-in defaults: web/ and pipelines/ from the source tree.

@@ -12,6 +12,7 @@
 #include "app/ClientConnection.h"
 #include "app/Config.h"
 #include "app/Presence.h"
+#include "app/Recordings.h"
 #include "auth/LoginThrottle.h"
 #include "auth/PasswordHasher.h"
 #include "core/Anchor.h"
@@ -48,6 +49,8 @@ public:
     std::size_t httpConnectionCount() const { return http_ ? http_->connectionCount() : 0; }
     /// The REST API (after start()).
     api::Api& api() { return *api_; }
+    /// Recordings (after start()).
+    Recordings& recordings() { return *recordings_; }
 
 private:
     bool dynamic(const http::Request& request, http::HttpServer::Responder respond);
@@ -69,6 +72,9 @@ private:
     std::unique_ptr<Presence> presence_;
     std::optional<media::Fragments> fragments_;
     std::unique_ptr<room::RoomRegistry> rooms_;
+    // Outlives the rooms (~Server resets rooms_ first): a recording that ends as its room
+    // closes at shutdown (SIGTERM) gets its row finished.
+    std::unique_ptr<Recordings> recordings_;
     std::unique_ptr<ConnectionServices> services_;
     std::unique_ptr<http::HttpServer> http_;
     core::SourcePtr touchTimer_;
