@@ -121,6 +121,10 @@ core::Status Recordings::setRecording(room::Room& room, const std::string& meeti
     if (!on) return room.stopRecording();
     if (room.recording())
         return core::makeError(errc::kBadState, "The meeting is being recorded already.");
+    // Each start is a file and a row: a host toggling `record` gets one every kMinStartGapMs.
+    auto last = lastStartMs_.find(meetingId);
+    if (last != lastStartMs_.end() && monotonicMs() - last->second < kMinStartGapMs)
+        return core::makeError(errc::kRateLimited, "Recording was just started; wait a moment.");
     if (g_mkdir_with_parents(directory_.c_str(), 0700) != 0)
         return core::makeError(errc::kNoSpace, "The recording directory cannot be created.");
     int64_t free = freeMb();
@@ -149,6 +153,7 @@ core::Status Recordings::setRecording(room::Room& room, const std::string& meeti
         return core::makeError(errc::kInternal, "The recording could not start.");
     }
     active_[id.value()] = Active{id.value(), room.name(), monotonicMs()};
+    lastStartMs_[meetingId] = monotonicMs();
     return core::Ok{};
 }
 
@@ -168,6 +173,10 @@ void Recordings::finish(int64_t id, const room::RecordingEnd& end) {
 }
 
 void Recordings::watch() {
+    // Forget start times once they no longer limit anything (bounded by meetings recorded
+    // in the last kMinStartGapMs).
+    std::erase_if(lastStartMs_,
+                  [now = monotonicMs()](const auto& e) { return now - e.second >= kMinStartGapMs; });
     if (active_.empty()) return;
     int64_t free = freeMb();
     std::vector<std::string> stop;

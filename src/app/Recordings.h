@@ -24,6 +24,9 @@ namespace mixmeet::app {
 
 class Recordings {
 public:
+    /// Least time between two starts of one meeting's recording, ms (error rate-limited).
+    static constexpr int64_t kMinStartGapMs = 2000;
+
     /// `directory`: where files go (created on demand).
     Recordings(RecordingConfig config, std::string directory, store::Store& store,
                room::RoomRegistry& rooms, std::function<int64_t()> nowMs);
@@ -78,6 +81,7 @@ private:
     room::RoomRegistry& rooms_;
     std::function<int64_t()> nowMs_;
     std::map<int64_t, Active> active_;  ///< By recording id.
+    std::map<std::string, int64_t> lastStartMs_;  ///< Meeting -> monotonic ms of its last start.
     core::SourcePtr watchTimer_;
     core::Anchor<Recordings> anchor_{this};
 };

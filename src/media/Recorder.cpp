@@ -150,6 +150,7 @@ void Recorder::stop() {
     if (stopped_ || !bin_) return;
     stopped_ = true;
     for (const PadPtr& sink : {videoSink_, audioSink_}) {
+        if (!sink) continue;  // create() failed before the ghost pads.
         PadPtr peer = PadPtr::adopt(gst_pad_get_peer(sink.get()));
         if (peer) gst_pad_unlink(peer.get(), sink.get());
         // Serialized: waits for a buffer still in the queue's chain function (a queue never
