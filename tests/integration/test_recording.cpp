@@ -3,18 +3,22 @@
 // Opus audio; a non-host is refused; downloads go to participants only, with Range.
 #include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
+#include <signal.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
 #include "ApiClient.h"
+#include "ServerProcess.h"
 #include "SyntheticPeer.h"
 #include "TestServer.h"
 #include "Wait.h"
 #include "core/GstPtr.h"
+#include "media/Recorder.h"
 #include "media/Teardown.h"
 
 using namespace mixmeet;
@@ -99,6 +103,24 @@ std::unique_ptr<SyntheticPeer> joinAs(const TestServer& s, const std::string& me
     auto p = std::make_unique<SyntheticPeer>(o);
     p->start();
     return p;
+}
+
+/// recordingMs of a room in /api/stats (-1 if absent).
+long long recordingMs(ServerProcess& server, const std::string& room) {
+    auto reply = server.get("/api/stats?room=" + room);
+    auto at = reply.body.find("\"recordingMs\":");
+    if (reply.status != 200 || at == std::string::npos) return -1;
+    return std::atoll(reply.body.c_str() + at + 14);
+}
+
+/// Every file in `dir` (names).
+std::vector<std::string> filesIn(const std::string& dir) {
+    std::vector<std::string> out;
+    if (GDir* d = g_dir_open(dir.c_str(), 0, nullptr)) {
+        while (const char* n = g_dir_read_name(d)) out.emplace_back(n);
+        g_dir_close(d);
+    }
+    return out;
 }
 
 bool flowing(const SyntheticPeer& p) {
@@ -213,4 +235,86 @@ TEST_CASE("the host records the meeting into a WebM that decodes; downloads are 
     b->leave();
     g_remove(rec.path.c_str());
     g_rmdir((s.dataDir + "/recordings").c_str());
+}
+
+TEST_CASE("a kill -9 mid-recording leaves a file that plays to within a second or two of the kill",
+          "[recording][crash]") {
+    gchar* tmp = g_dir_make_tmp("mixmeet-rec-XXXXXX", nullptr);
+    const std::string dir = tmp;
+    g_free(tmp);
+    ServerSettings settings;
+    settings.binary = MIXMEET_SERVER_BINARY;
+    // The same data (accounts, rows) and recordings for the killed server and the next one.
+    settings.extraConfig = "[server]\ndata_dir=" + dir + "/data\n[auth]\nopen_rooms=false\n" +
+                           "[recording]\ndirectory=" + dir + "/rec\nmin_free_mb=0\n";
+    std::string meeting;
+    std::string hostLogin;
+    long long atKill = 0;
+    {
+        ServerProcess server(settings);
+        std::string error;
+        REQUIRE(server.start(error));
+        ApiClient host(server.port()), guest(server.port());
+        REQUIRE(host.post("/api/register", registration("killer")).status == 201);
+        REQUIRE(guest.post("/api/register", registration("witness")).status == 201);
+        meeting = host.post("/api/meetings", R"({"title":"Crash"})").str("meeting.id");
+        PeerOptions o;
+        o.url = server.wsUrl();
+        o.room = meeting;
+        o.name = "Host";
+        o.cookie = host.cookieHeader();
+        o.pattern = 4;
+        SyntheticPeer a(o);
+        a.start();
+        o.name = "Guest";
+        o.cookie = guest.cookieHeader();
+        o.pattern = 5;
+        o.toneHz = 660;
+        SyntheticPeer b(o);
+        b.start();
+        REQUIRE(waitUntil([&] { return flowing(a) && flowing(b); }, 30s));
+        a.sendRaw(R"({"type":"record","on":true})");
+        REQUIRE(waitUntil([&] { return recordingMs(server, meeting) >= 3000; }, 20s));
+        atKill = recordingMs(server, meeting);
+        REQUIRE(::kill(server.pid(), SIGKILL) == 0);
+        REQUIRE(waitUntil([&] { return !server.running(); }, 5s));
+        a.closeAbruptly();
+        b.closeAbruptly();
+    }
+    auto files = filesIn(dir + "/rec");
+    REQUIRE(files.size() == 1);
+    const std::string path = dir + "/rec/" + files[0];
+    Decoded d = decode(path);
+    INFO("frames " << d.videoFrames << " audio " << d.audioSamples << " at kill " << atKill);
+    CHECK(d.width == kWidth);
+    CHECK(d.height == kHeight);
+    // Everything muxed up to about a second before the kill is there.
+    CHECK(d.videoFrames >= static_cast<int>((atKill - 1500) * 30 / 1000));
+    CHECK(d.audioSamples >= (atKill - 1500) * 48);
+    auto probed = media::probeRecordingDurationMs(path);
+    REQUIRE(probed.ok());
+    CHECK(probed.value() >= atKill - 1500);
+
+    {  // The next start closes the row with the duration read from the file, and lists it.
+        ServerProcess server(settings);
+        std::string error;
+        REQUIRE(server.start(error));
+        ApiClient host(server.port());
+        REQUIRE(host.post("/api/login", R"({"login":"killer","password":"correct horse battery"})")
+                    .status == 200);
+        auto list = host.get("/api/recordings?meeting=" + meeting);
+        INFO(list.body);
+        CHECK(list.status == 200);
+        CHECK(list.body.find("\"recording\":false") != std::string::npos);
+        CHECK(list.body.find("\"durationMs\":" + std::to_string(probed.value())) !=
+              std::string::npos);
+        server.stop();
+    }
+    g_remove(path.c_str());
+    g_rmdir((dir + "/rec").c_str());
+    for (const char* f :
+         {"/data/mixmeet.sqlite", "/data/mixmeet.sqlite-wal", "/data/mixmeet.sqlite-shm"})
+        g_remove((dir + f).c_str());
+    g_rmdir((dir + "/data").c_str());
+    g_rmdir(dir.c_str());
 }
