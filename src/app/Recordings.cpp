@@ -3,6 +3,8 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include <algorithm>
+
 #include "core/Json.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
@@ -29,7 +31,55 @@ int64_t fileSize(const std::string& path) {
     if (g_stat(path.c_str(), &st) != 0) return 0;
     return static_cast<int64_t>(st.st_size);
 }
+std::string vttTime(int64_t ms) {
+    char out[32];
+    g_snprintf(out, sizeof out, "%02lld:%02lld:%02lld.%03lld", static_cast<long long>(ms / 3600000),
+               static_cast<long long>(ms / 60000 % 60), static_cast<long long>(ms / 1000 % 60),
+               static_cast<long long>(ms % 1000));
+    return out;
+}
+
+/// Text safe inside a cue: markup escaped, one line (a blank line would end the cue).
+std::string vttText(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '\n':
+            case '\r':
+                out += ' ';
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+std::string vttPath(const std::string& path) {
+    return path + ".vtt";
+}
 }  // namespace
+
+std::string chatAsWebVtt(const std::vector<store::ChatMessage>& lines, int64_t startedAtMs) {
+    constexpr int64_t kShownMs = 5000;
+    std::string out = "WEBVTT\n";
+    int n = 0;
+    for (const auto& m : lines) {
+        int64_t at = std::max<int64_t>(0, m.sentAt - startedAtMs);
+        out += "\n" + std::to_string(++n) + "\n" + vttTime(at) + " --> " + vttTime(at + kShownMs) +
+               "\n<v " + vttText(m.displayName) + ">" + vttText(m.text) + "\n";
+    }
+    return out;
+}
 
 Recordings::Recordings(RecordingConfig config, std::string directory, store::Store& store,
                        room::RoomRegistry& rooms, std::function<int64_t()> nowMs)
@@ -92,6 +142,7 @@ void Recordings::applyRetention() {
     for (const store::Recording& r : old.value()) {
         if (g_remove(r.path.c_str()) != 0 && g_file_test(r.path.c_str(), G_FILE_TEST_EXISTS))
             continue;  // Kept with its row; tried again at the next start.
+        g_remove(vttPath(r.path).c_str());
         if (auto gone = store_.deleteRecording(r.id); !gone)
             GST_WARNING("cannot delete recording %lld", static_cast<long long>(r.id));
         g_message("recording %lld deleted (retention)", static_cast<long long>(r.id));
@@ -168,15 +219,44 @@ void Recordings::finish(int64_t id, const room::RecordingEnd& end) {
         !done)
         GST_WARNING("cannot close recording %lld: %s", static_cast<long long>(id),
                     done.error().message.c_str());
+    if (row) writeChat(row.value(), std::max(startedAt, nowMs_()));
     g_message("recording %lld finished: %s, %lld ms", static_cast<long long>(id), end.path.c_str(),
               static_cast<long long>(end.durationMs));
+}
+
+void Recordings::writeChat(const store::Recording& row, int64_t endedAtMs) {
+    // Newest first, pages of 500, back to the recording's start.
+    std::vector<store::ChatMessage> lines;
+    std::optional<int64_t> before;
+    for (;;) {
+        auto page = store_.chatMessages(row.meetingId, before, 500);
+        if (!page) return;
+        bool older = false;
+        for (const auto& m : page.value().messages) {
+            if (m.sentAt < row.startedAt) {
+                older = true;
+                break;
+            }
+            if (m.sentAt <= endedAtMs) lines.push_back(m);
+        }
+        if (older || !page.value().nextBeforeId) break;
+        before = page.value().nextBeforeId;
+    }
+    std::reverse(lines.begin(), lines.end());
+    std::string vtt = chatAsWebVtt(lines, row.startedAt);
+    core::ErrorOut err;
+    if (!g_file_set_contents(vttPath(row.path).c_str(), vtt.data(), static_cast<gssize>(vtt.size()),
+                             err.out()))
+        GST_WARNING("cannot write the chat of recording %lld: %s", static_cast<long long>(row.id),
+                    err.message());
 }
 
 void Recordings::watch() {
     // Forget start times once they no longer limit anything (bounded by meetings recorded
     // in the last kMinStartGapMs).
-    std::erase_if(lastStartMs_,
-                  [now = monotonicMs()](const auto& e) { return now - e.second >= kMinStartGapMs; });
+    std::erase_if(lastStartMs_, [now = monotonicMs()](const auto& e) {
+        return now - e.second >= kMinStartGapMs;
+    });
     if (active_.empty()) return;
     int64_t free = freeMb();
     std::vector<std::string> stop;
@@ -239,6 +319,11 @@ http::Response Recordings::download(const http::Request& request,
     std::string idText = request.path.substr(std::string("/recordings/").size());
     if (idText.size() > 5 && idText.compare(idText.size() - 5, 5, ".webm") == 0)
         idText.resize(idText.size() - 5);
+    bool chat = false;
+    if (idText.size() > 4 && idText.compare(idText.size() - 4, 4, ".vtt") == 0) {
+        idText.resize(idText.size() - 4);
+        chat = true;
+    }
     char* end = nullptr;
     long long id = idText.empty() ? 0 : std::strtoll(idText.c_str(), &end, 10);
     if (idText.empty() || !end || *end != '\0' || id <= 0)
@@ -248,16 +333,17 @@ http::Response Recordings::download(const http::Request& request,
     if (!row) return api::errorResponse(404, "not-found", "No such recording.");
     if (!mayWatch(row.value().meetingId, *who))
         return api::errorResponse(403, "forbidden", "Only the meeting's participants may watch.");
-    const std::string& path = row.value().path;
+    const std::string path = chat ? vttPath(row.value().path) : row.value().path;
     if (!g_file_test(path.c_str(), G_FILE_TEST_IS_REGULAR))
         return api::errorResponse(404, "not-found", "The recording's file is gone.");
     int64_t size = fileSize(path);
     http::Response resp;
-    resp.contentType = "video/webm";
+    resp.contentType = chat ? "text/vtt; charset=utf-8" : "video/webm";
     resp.file = path;
     resp.headers.emplace_back("Accept-Ranges", "bytes");
     resp.headers.emplace_back("Content-Disposition", "inline; filename=\"" + row.value().meetingId +
-                                                         "-" + std::to_string(id) + ".webm\"");
+                                                         "-" + std::to_string(id) +
+                                                         (chat ? ".vtt\"" : ".webm\""));
     http::RangeRequest range = http::parseRange(request.header("range"), size);
     switch (range.kind) {
         case http::RangeRequest::Kind::Whole:

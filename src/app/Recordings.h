@@ -22,6 +22,10 @@
 
 namespace mixmeet::app {
 
+/// The chat lines sent during a recording as WebVTT cues timed from `startedAtMs` (each shown
+/// 5 s, as "<v Name>text"), for a player's subtitle track.
+std::string chatAsWebVtt(const std::vector<store::ChatMessage>& lines, int64_t startedAtMs);
+
 class Recordings {
 public:
     /// Least time between two starts of one meeting's recording, ms (error rate-limited).
@@ -51,7 +55,8 @@ public:
     /// GET /api/recordings?meeting=ID: the meeting's recordings for one of its participants.
     http::Response list(const http::Request& request, const std::optional<api::Identity>& who);
     /// GET /recordings/<id>: the file for one of the meeting's participants (403 for others,
-    /// 401 signed out, 404 unknown), with Range (206) for seeking.
+    /// 401 signed out, 404 unknown), with Range (206) for seeking; /recordings/<id>.vtt: the
+    /// chat sent during it (WebVTT).
     http::Response download(const http::Request& request, const std::optional<api::Identity>& who);
 
     /// Recordings running now.
@@ -70,6 +75,8 @@ private:
     void watch();
     /// Free space in the directory's file system, MiB (-1 if unknown).
     int64_t freeMb() const;
+    /// Writes the chat sent during a recording beside its file (<file>.vtt).
+    void writeChat(const store::Recording& row, int64_t endedAtMs);
     /// Deletes recordings (file and row) older than retention_days.
     void applyRetention();
     /// The user took part in (or hosts) the meeting.
@@ -80,7 +87,7 @@ private:
     store::Store& store_;
     room::RoomRegistry& rooms_;
     std::function<int64_t()> nowMs_;
-    std::map<int64_t, Active> active_;  ///< By recording id.
+    std::map<int64_t, Active> active_;            ///< By recording id.
     std::map<std::string, int64_t> lastStartMs_;  ///< Meeting -> monotonic ms of its last start.
     core::SourcePtr watchTimer_;
     core::Anchor<Recordings> anchor_{this};

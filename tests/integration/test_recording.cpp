@@ -166,6 +166,8 @@ TEST_CASE("the host records the meeting into a WebM that decodes; downloads are 
     // A second start is refused while one runs.
     a->sendRaw(R"({"type":"record","on":true})");
     REQUIRE(waitUntil([&] { return a->hasError("bad-state"); }, 5s));
+    // Chat during the recording is saved beside it as WebVTT.
+    a->sendRaw(R"({"type":"chat","text":"said <while> recording"})");
     // ~3 s of media recorded (from the first keyframe on).
     REQUIRE(waitUntil(
         [&] {
@@ -225,6 +227,12 @@ TEST_CASE("the host records the meeting into a WebM that decodes; downloads are 
         guest.extraHeaders = {{"Range", "bytes=" + std::to_string(whole.body.size()) + "-"}};
         CHECK(guest.get(url).status == 416);
         CHECK(stranger.get(url).status == 403);
+        guest.extraHeaders.clear();
+        auto vtt = guest.get(url + ".vtt");
+        CHECK(vtt.status == 200);
+        CHECK(vtt.body.rfind("WEBVTT", 0) == 0);
+        CHECK(vtt.body.find("<v User hostess>said &lt;while&gt; recording") != std::string::npos);
+        CHECK(stranger.get(url + ".vtt").status == 403);
         ApiClient anonymous(s.server->port());
         CHECK(anonymous.get(url).status == 401);
         CHECK(host.get("/recordings/99999").status == 404);
@@ -234,6 +242,7 @@ TEST_CASE("the host records the meeting into a WebM that decodes; downloads are 
     a->leave();
     b->leave();
     g_remove(rec.path.c_str());
+    g_remove((rec.path + ".vtt").c_str());
     g_rmdir((s.dataDir + "/recordings").c_str());
 }
 
