@@ -154,6 +154,17 @@ TEST_CASE("the host records the meeting into a WebM that decodes; downloads are 
     REQUIRE(waitUntil([&] { return b->hasError("not-host"); }, 5s));
     CHECK(room->recording() == nullptr);
 
+    // Nobody watches the high tier: the recording starts its encoder (and stops it after).
+    a->sendRaw(R"({"type":"set-quality","tier":"low"})");
+    b->sendRaw(R"({"type":"set-quality","tier":"low"})");
+    REQUIRE(waitUntil(
+        [&] {
+            return room->tierOf(a->participantId()) == 2 &&
+                   room->tierOf(b->participantId()) == 2 &&
+                   room->videoMixer().activeEncoders() == 1;
+        },
+        10s));
+    REQUIRE(waitUntil([&] { return a->videoFramesDecoded() > 0 && flowing(*b); }, 10s));
     const uint64_t freezesA = a->frameGaps().freezes, freezesB = b->frameGaps().freezes;
     a->sendRaw(R"({"type":"record","on":true})");
     REQUIRE(waitUntil(
@@ -163,6 +174,7 @@ TEST_CASE("the host records the meeting into a WebM that decodes; downloads are 
         },
         5s));
     REQUIRE(room->recording());
+    CHECK(room->videoMixer().activeEncoders() == 2);
     // A second start is refused while one runs.
     a->sendRaw(R"({"type":"record","on":true})");
     REQUIRE(waitUntil([&] { return a->hasError("bad-state"); }, 5s));
@@ -179,6 +191,7 @@ TEST_CASE("the host records the meeting into a WebM that decodes; downloads are 
     a->sendRaw(R"({"type":"record","on":false})");
     REQUIRE(waitUntil([&] { return room->recording() == nullptr; }, 5s));
     REQUIRE(waitUntil([&] { return count(b->receivedTypes(), "recording") == 2; }, 5s));
+    CHECK(room->videoMixer().activeEncoders() == 1);
     // The participants' media kept flowing through start and stop.
     REQUIRE(waitUntil([&] { return a->videoFramesDecoded() >= framesBefore + 15; }, 5s));
     CHECK(a->frameGaps().freezes == freezesA);
