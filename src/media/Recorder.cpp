@@ -91,7 +91,7 @@ core::Result<std::unique_ptr<Recorder>> Recorder::create(GstBin* pipeline, const
     if (!probe) return makeError("io", "cannot create " + path);
     fclose(probe);
 
-    r->bin_ = ElementPtr::refSink(gst_bin_new(nullptr));
+    r->bin_ = ElementPtr::refSink(gst_bin_new(kBinName));
     GstBin* bin = GST_BIN(r->bin_.get());
     ElementPtr vq = makeQueue("video_queue");
     ElementPtr aq = makeQueue("audio_queue");

@@ -36,6 +36,9 @@ class Recorder {
 public:
     /// Longest Matroska cluster, ms: what a crash may lose at most of what was muxed.
     static constexpr int kClusterMs = 1000;
+    /// Name of the branch's bin in the room's pipeline (one recording per room): its errors
+    /// (a full disk) stop the recording (room::RoomPipeline).
+    static constexpr const char* kBinName = "recorder";
 
     /// What the gates have seen (streaming threads write, the main thread reads).
     struct Progress {

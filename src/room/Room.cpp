@@ -547,6 +547,12 @@ std::size_t Room::elementCount(const char* factory) const {
     return count;
 }
 
+void Room::onRecorderError(const std::string& message) {
+    if (!recording_) return;
+    g_warning("room %s: recording failed: %s", name_.c_str(), message.c_str());
+    (void)stopRecording();
+}
+
 void Room::onParticipantMediaError(const std::string& id, const std::string& message) {
     remove(id, "internal", "internal", message);
 }

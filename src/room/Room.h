@@ -135,6 +135,8 @@ private:
     void applyChosenTiers();
     // RoomPipeline::Listener: a participant's media failed; it is removed.
     void onParticipantMediaError(const std::string& id, const std::string& message) override;
+    // RoomPipeline::Listener: the recording failed (e.g. disk full); it is stopped.
+    void onRecorderError(const std::string& message) override;
 
     std::string name_;
     media::MediaConfig config_;
