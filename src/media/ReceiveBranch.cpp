@@ -21,9 +21,7 @@ using core::makeError;
 using core::PadPtr;
 
 namespace {
-ElementPtr make(const char* factory, const char* name) {
-    return ElementPtr::refSink(gst_element_factory_make(factory, name));
-}
+constexpr auto make = &core::makeElement;
 }  // namespace
 
 /// What streaming-thread callbacks may touch. The raw element pointers stay valid while any
@@ -135,9 +133,9 @@ struct ReceiveBranch::Callbacks {
             GST_LOG("audio level -%d dBov", level);
             gate.level.store(level, std::memory_order_relaxed);
             gate.levelAtUs.store(g_get_monotonic_time(), std::memory_order_relaxed);
-        } else if (!isOpusSilence({static_cast<const std::uint8_t*>(
-                                       gst_rtp_buffer_get_payload(&rtp)),
-                                   gst_rtp_buffer_get_payload_len(&rtp)})) {
+        } else if (!isOpusSilence(
+                       {static_cast<const std::uint8_t*>(gst_rtp_buffer_get_payload(&rtp)),
+                        gst_rtp_buffer_get_payload_len(&rtp)})) {
             // No level: a packet larger than silence means sound (OpusPacket.h).
             gate.soundAtUs.store(g_get_monotonic_time(), std::memory_order_relaxed);
         }
