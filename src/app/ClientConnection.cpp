@@ -136,6 +136,7 @@ void ClientConnection::onJoined() {
         sendMessage(*pendingHint_);
         pendingHint_.reset();
     }
+    if (room::Room* r = room(); r && r->recording()) sendMessage(r->recordingState());
     if (!meeting_) return;
     // The first page is a courtesy: a store failure leaves the chat empty, not the join.
     if (auto sent = sendChatHistory(std::nullopt); !sent)
@@ -241,6 +242,21 @@ core::Status ClientConnection::setQuality(const std::string& tier) {
     room::Room* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     return r->setQuality(participantId_, tier);
+}
+
+core::Status ClientConnection::setRecording(bool on) {
+    room::Room* r = room();
+    if (!r) return core::makeError(errc::kBadState, "not in a room");
+    if (!services_.recordings)
+        return core::makeError(errc::kNotHost, "Recording is not available here.");
+    return services_.recordings->setRecording(*r, meeting_ ? room_ : std::string(), identity_, on);
+}
+
+void ClientConnection::onRecording(const protocol::RecordingState& state) {
+    if (session_.state() == signaling::State::AwaitingOffer ||
+        session_.state() == signaling::State::AwaitingAnswer ||
+        session_.state() == signaling::State::Active)
+        sendMessage(state);
 }
 
 void ClientConnection::onQuality(const protocol::Quality& quality) {

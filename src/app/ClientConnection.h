@@ -15,6 +15,7 @@
 #include "app/ChatService.h"
 #include "app/MeetingHistory.h"
 #include "app/Presence.h"
+#include "app/Recordings.h"
 #include "core/GstPtr.h"
 #include "room/ParticipantListener.h"
 #include "room/RoomRegistry.h"
@@ -38,6 +39,8 @@ struct ConnectionServices {
     signaling::Limits limits = {};
     /// Chat budget of each signed-in account, over all its connections (null: per connection).
     std::unique_ptr<signaling::KeyedBuckets> chatByAccount = {};
+    /// Who may record, and the recordings' rows (null: recording is refused).
+    Recordings* recordings = nullptr;
 };
 
 class ClientConnection : public signaling::Session::Listener,
@@ -75,6 +78,7 @@ public:
     core::Status placeCall(const std::string& username) override;
     core::Status answerCall(const std::string& callId, bool accept) override;
     core::Status setQuality(const std::string& tier) override;
+    core::Status setRecording(bool on) override;
 
     // room::ParticipantListener
     void onOffer(std::string sdp) override;
@@ -83,6 +87,7 @@ public:
     void onChat(const protocol::ChatLine& line) override;
     void onQuality(const protocol::Quality& quality) override;
     void onSendHint(const protocol::SendHint& hint) override;
+    void onRecording(const protocol::RecordingState& state) override;
     void onRemoved(std::string reason, std::string code, std::string message) override;
 
 private:

@@ -251,6 +251,10 @@ Config parse(const std::string& text, const std::string& origin,
     r.size("limits", "max_body_bytes", l.maxBodyBytes, 1024, 64 * 1024 * 1024);
     r.size("limits", "max_message_bytes", l.maxMessageBytes, 64 * 1024, 64 * 1024 * 1024);
     r.size("limits", "max_send_queue_bytes", l.maxSendQueueBytes, 64 * 1024, 1024 * 1024 * 1024);
+    r.str("recording", "directory", c.recording.directory);
+    r.integer("recording", "max_duration_s", c.recording.maxDurationS, 10, 7 * 24 * 3600);
+    r.integer("recording", "min_free_mb", c.recording.minFreeMb, 0, 10000000);
+    r.integer("recording", "retention_days", c.recording.retentionDays, 0, 36500);
     r.str("metrics", "token", c.metricsToken);
     checkValues(r, c);
     r.reportUnknown();

@@ -14,6 +14,15 @@
 
 namespace mixmeet::app {
 
+/// [recording] (docs/recording.md).
+struct RecordingConfig {
+    /// [recording] directory; empty: <data_dir>/recordings.
+    std::string directory;
+    int maxDurationS = 4 * 3600;  ///< [recording] max_duration_s: stopped past this, s.
+    int minFreeMb = 500;          ///< [recording] min_free_mb: refused/stopped below this free.
+    int retentionDays = 0;        ///< [recording] retention_days: deleted after; 0 keeps all.
+};
+
 struct Config {
     std::string address = "127.0.0.1";  ///< [server] address
     int port = 8080;                    ///< [server] port; 0 picks a free one.
@@ -58,6 +67,7 @@ struct Config {
     /// Every key there is, "[group] key", with the value in effect (the default when absent)
     /// as text: what a reload compares (Server::reload). Filled by parseConfig.
     std::map<std::string, std::string> values;
+    RecordingConfig recording;
 };
 
 /// Built-in defaults: web/ and pipelines/ from the source tree.

@@ -33,6 +33,7 @@ Server::~Server() {
     connections_.clear();
     http_.reset();
     rooms_.reset();
+    recordings_.reset();
     touchTimer_.reset();
     presence_.reset();
     // The rooms' pipelines go to NULL on teardown threads; wait for them (bounded: one stuck
@@ -78,6 +79,14 @@ core::Status Server::start() {
     // Now, while threads can be had: a room that fails to build later is torn down on them.
     media::Teardown::start();
     rooms_ = std::make_unique<room::RoomRegistry>(config_.media, *fragments_, config_.roomLimits);
+    recordings_ = std::make_unique<Recordings>(config_.recording,
+                                               config_.recording.directory.empty()
+                                                   ? config_.dataDir + "/recordings"
+                                                   : config_.recording.directory,
+                                               *store_, *rooms_, nowMs);
+    // Files a crash left unfinished are closed (their duration read from them) and listed.
+    if (int repaired = recordings_->recover(); repaired > 0)
+        g_message("closed %d recordings left unfinished by the previous run", repaired);
 
     http::HttpServer::Options options{config_.address, config_.port, config_.webDir,
                                       config_.limits};
@@ -111,6 +120,7 @@ core::Status Server::start() {
                        [this](const api::RevokedSessions& revoked) { endSessions(revoked); }});
     services_ = std::make_unique<ConnectionServices>(
         ConnectionServices{*rooms_, *store_, *api_, *presence_, config_.openRooms, nowMs});
+    services_->recordings = recordings_.get();
     configureSignalingLimits();
 
     armLivenessMarks();
@@ -187,6 +197,14 @@ bool Server::dynamic(const http::Request& received, http::HttpServer::Responder 
         respond(metrics(request));
         return true;
     }
+    if (request.path == "/api/recordings") {
+        respond(recordings_->list(request, api_->authenticate(request)));
+        return true;
+    }
+    if (request.path.rfind("/recordings/", 0) == 0) {
+        respond(recordings_->download(request, api_->authenticate(request)));
+        return true;
+    }
     if (request.path.rfind("/api/", 0) == 0) {
         api_->handle(request, std::move(respond));
         return true;
@@ -261,6 +279,13 @@ http::Response Server::stats(const http::Request& request) {
             .num("speakers", static_cast<long long>(r.audioMixer().speakers().size()))
             .num("mixedInputs", static_cast<long long>(r.audioMixer().mixedInputs()))
             .num("elements", static_cast<long long>(r.elementCount()))
+            // The recording counts as a viewer of the high tier: its encoder runs for it
+            // when nobody watches that tier (vp8Encoders includes it).
+            .boolean("recording", r.recording() != nullptr)
+            .num("recordingMs",
+                 r.recording() && r.recording()->recorder()
+                     ? static_cast<long long>(r.recording()->recorder()->durationMs())
+                     : 0LL)
             .endObject();
     });
     http::Response resp;

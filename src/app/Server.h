@@ -12,6 +12,7 @@
 #include "app/ClientConnection.h"
 #include "app/Config.h"
 #include "app/Presence.h"
+#include "app/Recordings.h"
 #include "auth/LoginThrottle.h"
 #include "auth/PasswordHasher.h"
 #include "core/Anchor.h"
@@ -54,6 +55,8 @@ public:
     ConfigChanges reload(const Config& fresh);
     /// The configuration in effect (live keys as of the last reload).
     const Config& config() const { return config_; }
+    /// Recordings (after start()).
+    Recordings& recordings() { return *recordings_; }
 
 private:
     bool dynamic(const http::Request& request, http::HttpServer::Responder respond);
@@ -79,6 +82,9 @@ private:
     std::unique_ptr<Presence> presence_;
     std::optional<media::Fragments> fragments_;
     std::unique_ptr<room::RoomRegistry> rooms_;
+    // Outlives the rooms (~Server resets rooms_ first): a recording that ends as its room
+    // closes at shutdown (SIGTERM) gets its row finished.
+    std::unique_ptr<Recordings> recordings_;
     std::unique_ptr<ConnectionServices> services_;
     std::unique_ptr<http::HttpServer> http_;
     core::SourcePtr touchTimer_;

@@ -410,9 +410,41 @@ void HttpServer::send(SoupServerMessage* msg, const Response& response) {
     // libsoup 3.2 has no reason phrase for 429 (RFC 6585 section 4).
     soup_server_message_set_status(msg, static_cast<guint>(response.status),
                                    response.status == 429 ? "Too Many Requests" : nullptr);
+    if (!response.file.empty()) {
+        sendFile(msg, response);
+        return;
+    }
     if (!response.contentType.empty())
         soup_server_message_set_response(msg, response.contentType.c_str(), SOUP_MEMORY_COPY,
                                          response.body.data(), response.body.size());
+}
+
+void HttpServer::sendFile(SoupServerMessage* msg, const Response& response) {
+    SoupMessageHeaders* headers = soup_server_message_get_response_headers(msg);
+    soup_message_headers_set_content_type(headers, response.contentType.c_str(), nullptr);
+    if (response.fileLength <= 0) return;
+    // Mapped: pages are read as the socket takes them, nothing is copied into the heap.
+    core::ErrorOut err;
+    GMappedFile* mapped = g_mapped_file_new(response.file.c_str(), FALSE, err.out());
+    if (!mapped) {
+        GST_WARNING("cannot map %s: %s", response.file.c_str(), err.message());
+        soup_server_message_set_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, nullptr);
+        return;
+    }
+    GBytes* whole = g_mapped_file_get_bytes(mapped);
+    g_mapped_file_unref(mapped);
+    gsize size = g_bytes_get_size(whole);
+    auto offset = static_cast<gsize>(response.fileOffset);
+    auto length = static_cast<gsize>(response.fileLength);
+    if (offset > size || length > size - offset) {
+        g_bytes_unref(whole);
+        soup_server_message_set_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, nullptr);
+        return;
+    }
+    GBytes* part = g_bytes_new_from_bytes(whole, offset, length);
+    g_bytes_unref(whole);
+    soup_message_body_append_bytes(soup_server_message_get_response_body(msg), part);
+    g_bytes_unref(part);
 }
 
 /// A dynamic request whose response may come later (e.g. after a password hash on a worker

@@ -85,6 +85,8 @@ private:
     void serveFile(SoupServerMessage* msg, const std::string& path);
     static Request toRequest(SoupServerMessage* msg, const char* path, GHashTable* query);
     static void send(SoupServerMessage* msg, const Response& response);
+    /// A Response naming a file: the mapped bytes of its range as the body.
+    static void sendFile(SoupServerMessage* msg, const Response& response);
     struct PendingReply;
 
     Options options_;

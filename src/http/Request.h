@@ -10,8 +10,8 @@
 namespace mixmeet::http {
 
 struct Request {
-    std::string method;  ///< "GET", "POST", ...
-    std::string path;    ///< Decoded path, e.g. "/api/meetings/abc-defg-hij".
+    std::string method;                        ///< "GET", "POST", ...
+    std::string path;                          ///< Decoded path, e.g. "/api/meetings/abc-defg-hij".
     std::map<std::string, std::string> query;  ///< Decoded query parameters.
     std::map<std::string, std::string> headers;  ///< Lowercased names.
     std::string body;
@@ -29,6 +29,11 @@ struct Response {
     std::string contentType = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;  ///< Extra, e.g. Set-Cookie.
+    /// Non-empty: the body is bytes [fileOffset, fileOffset + fileLength) of this file, mapped
+    /// rather than copied (large downloads); `body` is ignored.
+    std::string file;
+    long long fileOffset = 0;
+    long long fileLength = 0;
 };
 
 /// Cookie value parsing for a raw Cookie header ("a=1; b=2").

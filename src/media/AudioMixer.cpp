@@ -180,7 +180,7 @@ void AudioMixer::tick(GstClockTime runningTime) {
         gst_app_src_push_buffer(GST_APP_SRC(out.appsrc.get()), makeBuffer(runningTime, sum, own));
         ++encodes;
     }
-    if (shared_ && onShared > 0) {
+    if (shared_ && (onShared > 0 || sharedAlwaysOn_.load(std::memory_order_relaxed))) {
         // Takes ownership of the buffer; fails (FLUSHING) only while shutting down.
         gst_app_src_push_buffer(GST_APP_SRC(shared_.get()), makeBuffer(runningTime, sum, {}));
         ++encodes;

@@ -102,6 +102,9 @@ public:
     void removeInput(const std::string& id);
     /// The appsrc of the shared full-mix encode.
     void setSharedOutput(GstElement* appsrc);
+    /// Feed the shared full-mix encode on every tick, even when no listener is on it (a
+    /// recording takes the full mix from it). Any thread.
+    void setSharedAlwaysOn(bool on) { sharedAlwaysOn_.store(on); }
     /// Listener `id`: its private mix-minus (the sum minus its own input) goes into `appsrc`
     /// while its input is mixed; `gate` switches its send branch between that and the shared
     /// stream.
@@ -151,6 +154,7 @@ private:
     std::atomic<std::size_t> decodedInputs_{0};
     std::set<std::string> speakers_;  ///< Guarded by lock_.
     std::atomic<std::size_t> activeEncodes_{0};
+    std::atomic<bool> sharedAlwaysOn_{false};
     std::thread thread_;
     std::atomic<bool> running_{false};
     std::mutex clockLock_;

@@ -164,6 +164,12 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
                              "field 'tier' must be auto, high, medium, low or audio");
         return ClientMessage{q};
     }
+    if (t == "record") {
+        auto on = r.optBoolean("on");
+        if (!on) r.fail("missing boolean field 'on'");
+        if (!r.ok()) return badMessage(r);
+        return ClientMessage{Record{*on}};
+    }
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
 }
 
@@ -260,6 +266,14 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
         q.framerate = static_cast<int>(r.integer("framerate", 0, 1000));
         return done(q);
     }
+    if (t == "recording") {
+        RecordingState rs;
+        auto on = r.optBoolean("on");
+        if (!on) r.fail("missing boolean field 'on'");
+        rs.on = on.value_or(false);
+        rs.startedAt = r.optInteger("startedAt", 0, INT64_MAX).value_or(0);
+        return done(rs);
+    }
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
 }
 
@@ -355,6 +369,12 @@ std::string toJson(const ServerMessage& message) {
                     .num("maxBitrate", m.maxBitrate)
                     .finish();
             },
+            [](const RecordingState& m) {
+                JsonWriter w;
+                w.str("type", "recording").boolean("on", m.on);
+                if (m.on) w.num("startedAt", m.startedAt);
+                return w.finish();
+            },
             [](const Quality& m) {
                 return JsonWriter()
                     .str("type", "quality")
@@ -407,6 +427,9 @@ std::string toJson(const ClientMessage& message) {
             },
             [](const SetQuality& m) {
                 return JsonWriter().str("type", "set-quality").str("tier", m.tier).finish();
+            },
+            [](const Record& m) {
+                return JsonWriter().str("type", "record").boolean("on", m.on).finish();
             },
         },
         message);

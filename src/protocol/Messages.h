@@ -51,6 +51,11 @@ inline constexpr const char* kBadCandidate = "bad-candidate";
 inline constexpr const char* kTooManyCandidates = "too-many-candidates";
 /// The answer did not arrive, or ICE did not connect, in time ([webrtc] connect_timeout_ms).
 inline constexpr const char* kConnectTimeout = "connect-timeout";
+/// A host-only action (e.g. `record`) from someone who is not the meeting's host.
+inline constexpr const char* kNotHost = "not-host";
+/// A recording cannot start: the recording directory is short of space ([recording]
+/// min_free_mb) or cannot be written.
+inline constexpr const char* kNoSpace = "no-space";
 }  // namespace errc
 
 // Client -> server.
@@ -89,8 +94,12 @@ struct CallAnswer {
 struct SetQuality {
     std::string tier;
 };
-using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend,
-                                   ChatHistoryRequest, Presence, Call, CallAnswer, SetQuality>;
+/// The host starts (on) or stops (off) the meeting's recording.
+struct Record {
+    bool on = false;
+};
+using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest,
+                                   Presence, Call, CallAnswer, SetQuality, Record>;
 
 // Server -> client.
 struct IceServer {
@@ -173,10 +182,14 @@ struct SendHint {
     int height = 0;
     int maxBitrate = 0;  ///< bps.
 };
-using ServerMessage =
-    std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent, ChatHistory,
-                 PresenceAck, CallRinging, IncomingCall, CallAccepted, CallDeclined, Quality,
-                 SendHint>;
+/// Whether the meeting is being recorded: to everyone on each change, and after joining.
+struct RecordingState {
+    bool on = false;
+    long long startedAt = 0;  ///< Unix ms, UTC; 0 when off.
+};
+using ServerMessage = std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent,
+                                   ChatHistory, PresenceAck, CallRinging, IncomingCall,
+                                   CallAccepted, CallDeclined, Quality, SendHint, RecordingState>;
 
 /// Parses and validates one client message. Errors: bad-json, too-large, bad-message,
 /// unknown-type (Error::code), with a human-readable message naming the field.

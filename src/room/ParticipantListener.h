@@ -18,6 +18,8 @@ public:
     virtual void onChat(const protocol::ChatLine& line) = 0;
     /// The viewer's tier changed (or was confirmed after a choice).
     virtual void onQuality(const protocol::Quality& quality) = 0;
+    /// The meeting's recording started or stopped.
+    virtual void onRecording(const protocol::RecordingState& state) = 0;
     /// The size this participant is shown at changed (layout re-flow).
     virtual void onSendHint(const protocol::SendHint& hint) = 0;
     /// The room dropped this participant (reason: "ice-failed", "bad-sdp", "internal"); it is

@@ -157,6 +157,11 @@ void Room::tearDown() {
     // What refers into the pipeline goes first, here (the tiers hand their bins over on
     // their own); then the pipeline goes to NULL on a teardown thread (media/Teardown.h) and
     // its memory back to the system: the main loop never waits for a streaming thread.
+    if (recording_) {
+        RecordingEnd end = recording_->stop();
+        recording_.reset();
+        if (auto ended = std::exchange(recordingEnded_, {})) ended(end);
+    }
     video_.reset();
     audio_.reset();
     sharedAudioTee_.reset();
@@ -297,6 +302,39 @@ protocol::Roster Room::roster() const {
 
 void Room::broadcastChat(const protocol::ChatLine& line) {
     for (const auto& m : members_) m->listener->onChat(line);
+}
+
+core::Status Room::startRecording(const std::string& path, int64_t startedAtMs,
+                                  std::function<void(const RecordingEnd&)> onEnded) {
+    if (recording_) return makeError(protocol::errc::kBadState, "the meeting is being recorded");
+    auto started = RoomRecording::start(pipeline_.bin(), *video_, *audio_, sharedAudioTee_.get(),
+                                        path, startedAtMs);
+    if (!started) return started.error();
+    recording_ = std::move(started).value();
+    recordingEnded_ = std::move(onEnded);
+    g_message("room %s: recording to %s", name_.c_str(), path.c_str());
+    protocol::RecordingState state = recordingState();
+    for (const auto& m : members_) m->listener->onRecording(state);
+    return core::Ok{};
+}
+
+core::Status Room::stopRecording() {
+    if (!recording_) return makeError(protocol::errc::kBadState, "the meeting is not recorded");
+    RecordingEnd end = recording_->stop();
+    recording_.reset();
+    g_message("room %s: recording stopped after %lld ms", name_.c_str(),
+              static_cast<long long>(end.durationMs));
+    protocol::RecordingState state = recordingState();
+    for (const auto& m : members_) m->listener->onRecording(state);
+    if (auto ended = std::exchange(recordingEnded_, {})) ended(end);
+    return core::Ok{};
+}
+
+protocol::RecordingState Room::recordingState() const {
+    protocol::RecordingState s;
+    s.on = recording_ != nullptr;
+    if (recording_) s.startedAt = recording_->startedAtMs();
+    return s;
 }
 
 void Room::broadcastRoster() {
@@ -507,6 +545,12 @@ std::size_t Room::elementCount(const char* factory) const {
     g_value_unset(&item);
     gst_iterator_free(it);
     return count;
+}
+
+void Room::onRecorderError(const std::string& message) {
+    if (!recording_) return;
+    g_warning("room %s: recording failed: %s", name_.c_str(), message.c_str());
+    (void)stopRecording();
 }
 
 void Room::onParticipantMediaError(const std::string& id, const std::string& message) {

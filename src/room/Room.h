@@ -6,6 +6,7 @@
 
 #include <gst/gst.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "room/Liveness.h"
 #include "room/ParticipantListener.h"
 #include "room/RoomPipeline.h"
+#include "room/RoomRecording.h"
 #include "room/Stage.h"
 #include "room/ViewerQuality.h"
 
@@ -76,6 +78,20 @@ public:
     /// Delivers a chat line to every participant.
     void broadcastChat(const protocol::ChatLine& line);
 
+    /// Starts recording the composite (high tier) and the full mix into `path` (RoomRecording)
+    /// and tells every participant (`recording` on). `onEnded` is called once, on the main
+    /// thread, with what was recorded when the recording ends: stopRecording() or the room
+    /// closing. Error "bad-state" if one runs already; "io"/"internal" from the recorder.
+    core::Status startRecording(const std::string& path, int64_t startedAtMs,
+                                std::function<void(const RecordingEnd&)> onEnded);
+    /// Stops the recording and tells every participant (`recording` off). Error "bad-state"
+    /// if none runs.
+    core::Status stopRecording();
+    /// The running recording, or null.
+    const RoomRecording* recording() const { return recording_.get(); }
+    /// What a participant is told about the recording (on join and on every change).
+    protocol::RecordingState recordingState() const;
+
     const std::string& name() const { return name_; }
     std::size_t participantCount() const { return members_.size(); }
     /// Every element in the pipeline, recursively (for tests and diagnostics).
@@ -119,6 +135,8 @@ private:
     void applyChosenTiers();
     // RoomPipeline::Listener: a participant's media failed; it is removed.
     void onParticipantMediaError(const std::string& id, const std::string& message) override;
+    // RoomPipeline::Listener: the recording failed (e.g. disk full); it is stopped.
+    void onRecorderError(const std::string& message) override;
 
     std::string name_;
     media::MediaConfig config_;
@@ -134,7 +152,9 @@ private:
     bool tierMovePending_ = false;  ///< applyChosenTiers() is scheduled.
     std::unique_ptr<media::VideoMixer> video_;
     std::unique_ptr<media::AudioMixer> audio_;
-    core::ElementPtr sharedAudioTee_;               ///< The full-mix Opus encode's tee.
+    core::ElementPtr sharedAudioTee_;           ///< The full-mix Opus encode's tee.
+    std::unique_ptr<RoomRecording> recording_;  ///< While recording.
+    std::function<void(const RecordingEnd&)> recordingEnded_;
     std::vector<std::unique_ptr<Member>> members_;  ///< In join (= tile) order.
     unsigned nextId_ = 1;
     core::Anchor<Room> anchor_{this};

@@ -1,7 +1,10 @@
 #include "room/RoomPipeline.h"
 
+#include <cstring>
+
 #include "core/Log.h"
 #include "core/MainContext.h"
+#include "media/Recorder.h"
 #include "media/Teardown.h"
 
 #define GST_CAT_DEFAULT mixmeet_room_debug
@@ -68,10 +71,12 @@ void RoomPipeline::handleBusMessage(GstMessage* message) {
             // Trace the message to the participant bin it came from ("p-<id>" directly in
             // the pipeline): a participant's failure drops that participant, not the room.
             std::string participant;
+            bool recorder = false;
             for (GstObject* o = GST_MESSAGE_SRC(message); o; o = GST_OBJECT_PARENT(o)) {
                 if (GST_OBJECT_PARENT(o) == GST_OBJECT(pipeline_.get())) {
                     const char* n = GST_OBJECT_NAME(o);
                     if (n && g_str_has_prefix(n, "p-")) participant = n + 2;
+                    recorder = n && std::strcmp(n, media::Recorder::kBinName) == 0;
                     break;
                 }
             }
@@ -79,7 +84,9 @@ void RoomPipeline::handleBusMessage(GstMessage* message) {
                         GST_MESSAGE_SRC_NAME(message), participant.c_str(),
                         err ? err->message : "");
             if (!error) break;
-            if (!participant.empty()) {
+            if (recorder) {
+                listener_.onRecorderError(err ? err->message : "recording failed");
+            } else if (!participant.empty()) {
                 listener_.onParticipantMediaError(
                     participant, std::string("media error: ") + (err ? err->message : ""));
             } else {

@@ -22,6 +22,9 @@ public:
         virtual ~Listener() = default;
         /// An ERROR message from inside participant `id`'s bin; `message` says what failed.
         virtual void onParticipantMediaError(const std::string& id, const std::string& message) = 0;
+        /// An ERROR message from inside the recording's bin (media::Recorder::kBinName), e.g.
+        /// the disk is full.
+        virtual void onRecorderError(const std::string& message) { (void)message; }
     };
 
     /// Creates the pipeline "room-<roomName>" (not started) and watches its bus.

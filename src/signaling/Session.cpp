@@ -213,6 +213,14 @@ void Session::handle(const protocol::SetQuality& m) {
     replyIfError(listener_.setQuality(m.tier));
 }
 
+void Session::handle(const protocol::Record& m) {
+    if (!inRoom()) {
+        replyError(errc::kBadState, "recording can be started after joining");
+        return;
+    }
+    replyIfError(listener_.setRecording(m.on));
+}
+
 void Session::onLocalOffer(std::string sdp) {
     if (state_ != State::AwaitingOffer) return;
     listener_.sendMessage(protocol::Offer{std::move(sdp)});

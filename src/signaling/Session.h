@@ -61,6 +61,9 @@ public:
         virtual core::Status answerCall(const std::string& callId, bool accept) = 0;
         /// The viewer's quality choice (protocol SetQuality::tier).
         virtual core::Status setQuality(const std::string& tier) = 0;
+        /// The host starts (on) or stops the meeting's recording. Errors: not-host, bad-state,
+        /// no-space, internal.
+        virtual core::Status setRecording(bool on) = 0;
         /// A monotonic clock, ms (rate limits). Tests override it.
         virtual int64_t monotonicMs();
     };
@@ -98,6 +101,7 @@ private:
     void handle(const protocol::Call& m);
     void handle(const protocol::CallAnswer& m);
     void handle(const protocol::SetQuality& m);
+    void handle(const protocol::Record& m);
     bool inRoom() const;
     /// Charges one frame to the message budget; false (error "rate-limited" sent) if over.
     bool admit();

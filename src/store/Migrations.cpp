@@ -79,6 +79,20 @@ CREATE INDEX reset_tokens_expiry ON reset_tokens(expires_at);
 ALTER TABLE participations ADD COLUMN last_seen_at INTEGER;
 UPDATE participations SET last_seen_at = COALESCE(left_at, joined_at);
 )sql"},
+    {4, "recordings", R"sql(
+CREATE TABLE recordings (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    meeting_id  TEXT    NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+    started_by  INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    path        TEXT    NOT NULL,             -- on the server; never sent to clients
+    started_at  INTEGER NOT NULL,
+    ended_at    INTEGER,                      -- NULL: recording, or left by a crash
+    duration_ms INTEGER NOT NULL DEFAULT 0,
+    size_bytes  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX recordings_meeting ON recordings(meeting_id, started_at);
+CREATE INDEX recordings_open ON recordings(ended_at) WHERE ended_at IS NULL;
+)sql"},
 };
 
 }  // namespace

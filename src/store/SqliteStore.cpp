@@ -397,6 +397,69 @@ Result<ChatPage> SqliteStore::chatMessages(const std::string& meetingId,
     return page;
 }
 
+// ---- Recordings ----
+
+namespace {
+constexpr const char* kRecordingColumns =
+    "SELECT id, meeting_id, started_by, path, started_at, ended_at, duration_ms, size_bytes "
+    "FROM recordings ";
+Recording readRecording(const Statement& s) {
+    return Recording{s.int64(0), s.text(1),          s.optionalInt64(2), s.text(3),
+                     s.int64(4), s.optionalInt64(5), s.int64(6),         s.int64(7)};
+}
+}  // namespace
+
+Result<int64_t> SqliteStore::createRecording(const Recording& r) {
+    auto n = exec(
+        "INSERT INTO recordings (meeting_id, started_by, path, started_at) VALUES (?, ?, ?, ?)",
+        r.meetingId, r.startedBy, r.path, r.startedAt);
+    if (!n) {
+        if (n.error().code == errc::kNotFound)
+            return makeError(errc::kNotFound, "no such meeting or user");
+        return n.error();
+    }
+    return sqlite3_last_insert_rowid(db_.get());
+}
+
+Status SqliteStore::finishRecording(int64_t id, int64_t endedAt, int64_t durationMs,
+                                    int64_t sizeBytes) {
+    auto n =
+        exec("UPDATE recordings SET ended_at = ?, duration_ms = ?, size_bytes = ? WHERE id = ?",
+             endedAt, durationMs, sizeBytes, id);
+    if (!n) return n.error();
+    if (n.value() == 0) return makeError(errc::kNotFound, "no such recording");
+    return core::Ok{};
+}
+
+Result<Recording> SqliteStore::recordingById(int64_t id) {
+    auto stmt = prepare(std::string(kRecordingColumns) + "WHERE id = ?", id);
+    return one<Recording>(stmt, readRecording, "recording");
+}
+
+Result<std::vector<Recording>> SqliteStore::recordingsForMeeting(const std::string& meetingId) {
+    auto stmt = prepare(
+        std::string(kRecordingColumns) + "WHERE meeting_id = ? ORDER BY started_at, id", meetingId);
+    return all<Recording>(stmt, readRecording);
+}
+
+Result<std::vector<Recording>> SqliteStore::openRecordings() {
+    auto stmt = prepare(std::string(kRecordingColumns) + "WHERE ended_at IS NULL ORDER BY id");
+    return all<Recording>(stmt, readRecording);
+}
+
+Result<std::vector<Recording>> SqliteStore::recordingsStartedBefore(int64_t beforeMs) {
+    auto stmt = prepare(std::string(kRecordingColumns) +
+                            "WHERE ended_at IS NOT NULL AND started_at < ? ORDER BY id",
+                        beforeMs);
+    return all<Recording>(stmt, readRecording);
+}
+
+Status SqliteStore::deleteRecording(int64_t id) {
+    auto n = exec("DELETE FROM recordings WHERE id = ?", id);
+    if (!n) return n.error();
+    return core::Ok{};
+}
+
 // ---- Password reset ----
 
 Status SqliteStore::createResetToken(const ResetToken& token) {

@@ -66,6 +66,16 @@ public:
     core::Result<ChatPage> chatMessages(const std::string& meetingId,
                                         std::optional<int64_t> beforeId, int limit) override;
 
+    core::Result<int64_t> createRecording(const Recording& recording) override;
+    core::Status finishRecording(int64_t id, int64_t endedAt, int64_t durationMs,
+                                 int64_t sizeBytes) override;
+    core::Result<Recording> recordingById(int64_t id) override;
+    core::Result<std::vector<Recording>> recordingsForMeeting(
+        const std::string& meetingId) override;
+    core::Result<std::vector<Recording>> openRecordings() override;
+    core::Result<std::vector<Recording>> recordingsStartedBefore(int64_t beforeMs) override;
+    core::Status deleteRecording(int64_t id) override;
+
     core::Status createResetToken(const ResetToken& token) override;
     core::Result<int64_t> consumeResetToken(const std::string& tokenHash, int64_t nowMs) override;
     core::Result<int> deleteExpiredResetTokens(int64_t nowMs) override;

@@ -135,6 +135,18 @@ struct ChatPage {
     std::optional<int64_t> nextBeforeId;
 };
 
+/// A recording of a meeting (docs/recording.md).
+struct Recording {
+    int64_t id = 0;  ///< Assigned by the store.
+    std::string meetingId;
+    std::optional<int64_t> startedBy;  ///< The host's user id.
+    std::string path;                  ///< File on the server. Never send to clients.
+    int64_t startedAt = 0;             ///< Unix ms, UTC.
+    std::optional<int64_t> endedAt;    ///< Unix ms, UTC; empty while recording.
+    int64_t durationMs = 0;            ///< Length of the media in the file.
+    int64_t sizeBytes = 0;
+};
+
 /// A single-use password-reset token (sent by email as a link; stored hashed).
 struct ResetToken {
     std::string tokenHash;  ///< auth::hashToken(token).
@@ -241,6 +253,26 @@ public:
     /// (by id, not sentAt, so clock jumps cannot reorder). Errors: kInvalid (bad limit), kDb.
     virtual core::Result<ChatPage> chatMessages(const std::string& meetingId,
                                                 std::optional<int64_t> beforeId, int limit) = 0;
+
+    // ---- Recordings ----
+
+    /// Stores a recording that starts (its `id` is ignored); returns the new id. Errors:
+    /// kNotFound (no such meeting or user), kDb.
+    virtual core::Result<int64_t> createRecording(const Recording& recording) = 0;
+    /// Closes a recording: endedAt, durationMs and sizeBytes. Errors: kNotFound, kDb.
+    virtual core::Status finishRecording(int64_t id, int64_t endedAt, int64_t durationMs,
+                                         int64_t sizeBytes) = 0;
+    /// Errors: kNotFound, kDb.
+    virtual core::Result<Recording> recordingById(int64_t id) = 0;
+    /// A meeting's recordings, oldest first. Errors: kDb.
+    virtual core::Result<std::vector<Recording>> recordingsForMeeting(
+        const std::string& meetingId) = 0;
+    /// Recordings not closed (endedAt empty): at start-up, those a crash left. Errors: kDb.
+    virtual core::Result<std::vector<Recording>> openRecordings() = 0;
+    /// Closed recordings that started before `beforeMs` (retention). Errors: kDb.
+    virtual core::Result<std::vector<Recording>> recordingsStartedBefore(int64_t beforeMs) = 0;
+    /// Deleting one that does not exist is not an error. Errors: kDb.
+    virtual core::Status deleteRecording(int64_t id) = 0;
 
     // ---- Password reset ----
 

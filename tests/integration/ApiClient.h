@@ -25,6 +25,7 @@ struct ApiReply {
     std::string setCookie;
     std::string retryAfter;
     std::string csp;  ///< Content-Security-Policy header.
+    std::string contentRange;  ///< Content-Range header.
 };
 
 class ApiClient {
@@ -114,6 +115,8 @@ public:
         SoupMessageHeaders* rh = soup_message_get_response_headers(msg);
         if (const char* v = soup_message_headers_get_list(rh, "Set-Cookie")) reply.setCookie = v;
         if (const char* v = soup_message_headers_get_one(rh, "Retry-After")) reply.retryAfter = v;
+        if (const char* v = soup_message_headers_get_one(rh, "Content-Range"))
+            reply.contentRange = v;
         if (const char* v = soup_message_headers_get_one(rh, "Content-Security-Policy"))
             reply.csp = v;
         std::string token = reply.str("csrfToken");

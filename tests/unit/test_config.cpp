@@ -158,3 +158,26 @@ TEST_CASE("a reload's changes split into live keys and restart keys", "[config][
     CHECK(liveKey("[metrics] token"));
     CHECK_FALSE(liveKey("[server] port"));
 }
+
+TEST_CASE("[recording] keys: defaults match the shipped file, bounds are checked",
+          "[config][recording]") {
+    auto shipped = loadConfig(std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini");
+    REQUIRE(shipped.ok());
+    Config d = defaultConfig();
+    CHECK(shipped.value().recording.directory == d.recording.directory);
+    CHECK(shipped.value().recording.maxDurationS == d.recording.maxDurationS);
+    CHECK(shipped.value().recording.minFreeMb == d.recording.minFreeMb);
+    CHECK(shipped.value().recording.retentionDays == d.recording.retentionDays);
+    auto c = parseConfig(
+        "[recording]\ndirectory=/srv/rec\nmax_duration_s=60\nmin_free_mb=0\nretention_days=30\n",
+        "t.ini");
+    REQUIRE(c.ok());
+    CHECK(c.value().recording.directory == "/srv/rec");
+    CHECK(c.value().recording.maxDurationS == 60);
+    CHECK(c.value().recording.minFreeMb == 0);
+    CHECK(c.value().recording.retentionDays == 30);
+    CHECK(parseConfig("[recording]\nmax_duration_s=1\n", "t.ini")
+              .error()
+              .message.find("max_duration_s") != std::string::npos);
+    CHECK_FALSE(parseConfig("[recording]\nretention_days=-1\n", "t.ini").ok());
+}

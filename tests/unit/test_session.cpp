@@ -70,6 +70,12 @@ struct FakeListener : Session::Listener {
         calls.push_back("quality:" + tier);
         return core::Ok{};
     }
+    core::Status setRecording(bool on) override {
+        calls.push_back(on ? "record:on" : "record:off");
+        if (!host) return core::makeError(errc::kNotHost, "only the host");
+        return core::Ok{};
+    }
+    bool host = true;
     bool offline = false;
 
     std::vector<std::string> types() const {
@@ -284,4 +290,32 @@ TEST_CASE("quality choices are validated and routed", "[signaling]") {
     CHECK(l.calls.back() == "quality:low");
     s.onText(R"({"type":"set-quality","tier":"ultra"})");
     CHECK(l.lastErrorCode() == errc::kBadMessage);
+}
+
+TEST_CASE("record is validated, needs a room and passes the host's refusal on",
+          "[signaling][recording]") {
+    FakeListener l;
+    Session s(l);
+    l.session = &s;
+    s.onText(R"({"type":"record","on":true})");
+    CHECK(l.lastErrorCode() == errc::kBadState);
+    s.onText(kJoin);
+    s.onText(R"({"type":"record","on":true})");
+    CHECK(l.calls.back() == "record:on");
+    s.onText(R"({"type":"record"})");
+    CHECK(l.lastErrorCode() == errc::kBadMessage);
+    s.onText(R"({"type":"record","on":"yes"})");
+    CHECK(l.lastErrorCode() == errc::kBadMessage);
+    l.host = false;
+    s.onText(R"({"type":"record","on":false})");
+    CHECK(l.calls.back() == "record:off");
+    CHECK(l.lastErrorCode() == errc::kNotHost);
+    // The server's broadcast round-trips.
+    auto parsed = protocol::parseServerMessage(
+        protocol::toJson(protocol::ServerMessage{protocol::RecordingState{true, 1234}}));
+    REQUIRE(parsed.ok());
+    auto* rs = std::get_if<protocol::RecordingState>(&parsed.value());
+    REQUIRE(rs);
+    CHECK(rs->on);
+    CHECK(rs->startedAt == 1234);
 }

@@ -134,13 +134,46 @@ async function loadHistory() {
               : el('span', { className: 'badge live' }, 'in progress'),
           ),
           el('td', { className: 'num', dataset: { label: 'Total time' } }, formatDuration(duration)),
+          el('td', { className: 'recordings-cell', dataset: { label: 'Recordings' } }),
         );
       }),
     );
     $('history-empty').hidden = history.length > 0;
     $('history').hidden = history.length === 0;
+    loadRecordings(body, [...new Set(history.map((h) => h.meetingId))]);
   } catch (err) {
-    body.replaceChildren(el('tr', {}, el('td', { colSpan: 5, className: 'form-error' }, `Could not load the history: ${errorText(err)}`)));
+    body.replaceChildren(el('tr', {}, el('td', { colSpan: 6, className: 'form-error' }, `Could not load the history: ${errorText(err)}`)));
   }
 }
+// Each meeting's recordings (GET /api/recordings?meeting=ID), as download links in its rows.
+async function loadRecordings(body, meetingIds) {
+  for (const id of meetingIds) {
+    let recordings = [];
+    try {
+      ({ recordings = [] } = await api.get(`/api/recordings?meeting=${encodeURIComponent(id)}`));
+    } catch {
+      continue; // The history still shows; recordings are an extra.
+    }
+    const links = recordings.map((r) =>
+      el(
+        'a',
+        { className: 'recording-link', href: r.url, download: `${r.meetingId}-${r.id}.webm` },
+        r.recording
+          ? `Recording ${formatTime(r.startedAt)} (in progress)`
+          : `Recording ${formatTime(r.startedAt)}, ${formatDuration(r.durationMs)}, ${formatSize(r.sizeBytes)}`,
+      ),
+    );
+    for (const row of body.querySelectorAll('tr')) {
+      if (row.dataset.meetingId !== id) continue;
+      const cell = row.querySelector('.recordings-cell');
+      if (cell) cell.replaceChildren(...links.map((a) => a.cloneNode(true)));
+    }
+  }
+}
+
+function formatSize(bytes) {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
 loadHistory();

@@ -37,6 +37,7 @@ import { runLobby } from './room/lobby.js';
 import { openLocalMedia } from './room/media.js';
 import { prepareMeeting } from './room/meeting.js';
 import { enableSound } from './room/peer.js';
+import { initRecording } from './room/recording.js';
 import { initRoster } from './room/roster.js';
 import { initScreens } from './room/screens.js';
 import { initSelfView } from './room/selfview.js';
@@ -73,6 +74,7 @@ async function main() {
   initRoster();
   initChat();
   initControls();
+  initRecording();
   initDevices();
   initSelfView();
   initSession();

@@ -81,6 +81,7 @@ struct ClockListener : Session::Listener {
         ++qualities;
         return core::Ok{};
     }
+    core::Status setRecording(bool) override { return core::Ok{}; }
 
     int errors(const std::string& code) const {
         int n = 0;

@@ -575,3 +575,38 @@ TEST_CASE("participation history has one row per stay, newest first", "[store]")
     CHECK(s->participationHistory(alice.id, T0, 0).error().code == errc::kInvalid);
     CHECK(s->participationHistory(bob.id, T0 + 21 * kMin, 10).value().size() == 1);
 }
+
+TEST_CASE("recordings: open, finish, list by meeting, open ones, retention, delete",
+          "[store][recording]") {
+    auto s = openStore(":memory:");
+    User alice = addUser(*s, "alice");
+    addMeeting(*s, "aaa-aaaa-aaa", alice.id, T0);
+    addMeeting(*s, "bbb-bbbb-bbb", alice.id, T0);
+    auto first = s->createRecording(Recording{0, "aaa-aaaa-aaa", alice.id, "/r/1.webm", T0});
+    auto second = s->createRecording(Recording{0, "aaa-aaaa-aaa", alice.id, "/r/2.webm", T0 + 10});
+    auto other = s->createRecording(Recording{0, "bbb-bbbb-bbb", {}, "/r/3.webm", T0 + 20});
+    REQUIRE(first.ok());
+    REQUIRE(second.ok());
+    REQUIRE(other.ok());
+    CHECK(s->createRecording(Recording{0, "zzz-zzzz-zzz", {}, "/x", T0}).error().code ==
+          errc::kNotFound);
+    REQUIRE(s->openRecordings().value().size() == 3);
+    REQUIRE(s->finishRecording(first.value(), T0 + 5000, 4900, 123456).ok());
+    CHECK(s->finishRecording(9999, T0, 1, 1).error().code == errc::kNotFound);
+    auto r = s->recordingById(first.value());
+    REQUIRE(r.ok());
+    CHECK(r.value().endedAt == T0 + 5000);
+    CHECK(r.value().durationMs == 4900);
+    CHECK(r.value().sizeBytes == 123456);
+    CHECK(r.value().startedBy == alice.id);
+    CHECK(r.value().path == "/r/1.webm");
+    auto listed = s->recordingsForMeeting("aaa-aaaa-aaa");
+    REQUIRE(listed.value().size() == 2);
+    CHECK(listed.value()[0].id == first.value());
+    CHECK(s->openRecordings().value().size() == 2);
+    // Retention sees closed recordings only.
+    CHECK(s->recordingsStartedBefore(T0 + 100).value().size() == 1);
+    REQUIRE(s->deleteRecording(first.value()).ok());
+    REQUIRE(s->deleteRecording(first.value()).ok());
+    CHECK(s->recordingById(first.value()).error().code == errc::kNotFound);
+}

@@ -13,6 +13,7 @@ import { $, ui } from './dom.js';
 import { stopLocalMedia, restartLocalMedia } from './media.js';
 import { notify } from './notify.js';
 import { attachPeer, closePeer, ensurePeerConnection, resetPeer } from './peer.js';
+import { attachRecording, recordingError } from './recording.js';
 import { attachRoster } from './roster.js';
 import { BYE_TEXT, renderStatus, showError } from './status.js';
 import { mark, refs, set, state } from './store.js';
@@ -78,10 +79,16 @@ function createSignaling() {
   attachControls(signaling);
   attachRoster(signaling);
   attachPeer(signaling);
+  attachRecording(signaling);
 
   signaling.on('error', (message) => {
     const code = message.code || 'unknown';
     if (chatError(code, message)) return;
+    const recordingText = recordingError(code);
+    if (recordingText) {
+      notify(recordingText, 'bad');
+      return;
+    }
     showError(FRIENDLY_ERRORS[code] || `Server error (${code}): ${message.message || 'no details'}`, {
       fatal: FATAL_CODES.includes(code),
     });

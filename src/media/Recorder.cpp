@@ -1,0 +1,241 @@
+#include "media/Recorder.h"
+
+#include <glib/gstdio.h>
+
+#include <chrono>
+#include <thread>
+
+#include "core/Log.h"
+#include "media/Teardown.h"
+
+#define GST_CAT_DEFAULT mixmeet_media_debug
+
+namespace mixmeet::media {
+
+using core::ElementPtr;
+using core::makeError;
+using core::PadPtr;
+
+namespace {
+
+ElementPtr make(const char* factory, const char* name) {
+    return ElementPtr::refSink(gst_element_factory_make(factory, name));
+}
+
+/// How long the teardown thread waits for the EOS to reach the file, ms.
+constexpr int kEosWaitMs = 3000;
+
+void noteEnd(Recorder::Progress& p, GstBuffer* b) {
+    if (!GST_BUFFER_PTS_IS_VALID(b)) return;
+    uint64_t end = GST_BUFFER_PTS(b) +
+                   (GST_BUFFER_DURATION_IS_VALID(b) ? GST_BUFFER_DURATION(b) : uint64_t{0});
+    uint64_t seen = p.lastEndPts.load(std::memory_order_relaxed);
+    while (end > seen && !p.lastEndPts.compare_exchange_weak(seen, end)) {
+    }
+}
+
+/// Video: delta frames are dropped until the first keyframe; then everything passes.
+GstPadProbeReturn videoGate(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+    auto& p = **static_cast<std::shared_ptr<Recorder::Progress>*>(data);
+    GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (!p.started.load(std::memory_order_acquire)) {
+        if (GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT) || !GST_BUFFER_PTS_IS_VALID(b))
+            return GST_PAD_PROBE_DROP;
+        p.firstPts.store(GST_BUFFER_PTS(b), std::memory_order_relaxed);
+        p.started.store(true, std::memory_order_release);
+    }
+    p.videoFrames.fetch_add(1, std::memory_order_relaxed);
+    noteEnd(p, b);
+    return GST_PAD_PROBE_OK;
+}
+
+/// Audio: dropped until the video started, and older than its first keyframe.
+GstPadProbeReturn audioGate(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+    auto& p = **static_cast<std::shared_ptr<Recorder::Progress>*>(data);
+    GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (!p.started.load(std::memory_order_acquire) || !GST_BUFFER_PTS_IS_VALID(b) ||
+        GST_BUFFER_PTS(b) < p.firstPts.load(std::memory_order_relaxed))
+        return GST_PAD_PROBE_DROP;
+    p.audioFrames.fetch_add(1, std::memory_order_relaxed);
+    noteEnd(p, b);
+    return GST_PAD_PROBE_OK;
+}
+
+void addGate(GstElement* queue, GstPadProbeCallback gate,
+             const std::shared_ptr<Recorder::Progress>& progress) {
+    PadPtr sink = PadPtr::adopt(gst_element_get_static_pad(queue, "sink"));
+    gst_pad_add_probe(sink.get(), GST_PAD_PROBE_TYPE_BUFFER, gate,
+                      new std::shared_ptr<Recorder::Progress>(progress), [](gpointer d) {
+                          delete static_cast<std::shared_ptr<Recorder::Progress>*>(d);
+                      });
+}
+
+ElementPtr makeQueue(const char* name) {
+    ElementPtr q = make("queue", name);
+    // Leaky: a slow disk loses recorded frames, never stalls the room's tees. 2 s of media.
+    if (q)
+        g_object_set(q.get(), "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
+                     guint64{2} * GST_SECOND, "leaky", 2 /* downstream */, nullptr);
+    return q;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Recorder>> Recorder::create(GstBin* pipeline, const std::string& path,
+                                                         GstPad* videoSrc, GstPad* audioSrc) {
+    std::unique_ptr<Recorder> r(new Recorder());
+    r->pipeline_ = pipeline;
+    r->path_ = path;
+    // Opened here, so a bad directory is an error now rather than a bus message later.
+    FILE* probe = g_fopen(path.c_str(), "wb");
+    if (!probe) return makeError("io", "cannot create " + path);
+    fclose(probe);
+
+    r->bin_ = ElementPtr::refSink(gst_bin_new(kBinName));
+    GstBin* bin = GST_BIN(r->bin_.get());
+    ElementPtr vq = makeQueue("video_queue");
+    ElementPtr aq = makeQueue("audio_queue");
+    ElementPtr mux = make("matroskamux", "mux");
+    ElementPtr file = make("filesink", "file");
+    if (!vq || !aq || !mux || !file)
+        return makeError("internal", "matroskamux or filesink missing");
+    g_object_set(mux.get(), "streamable", TRUE, "offset-to-zero", TRUE, "max-cluster-duration",
+                 static_cast<gint64>(kClusterMs) * GST_MSECOND, "writing-app", "mixmeet", nullptr);
+    // Unbuffered: every muxed block goes to the kernel at once, so a kill -9 loses nothing
+    // already muxed (a power loss: what the kernel had not flushed).
+    g_object_set(file.get(), "location", path.c_str(), "buffer-mode", 2 /* unbuffered */, "sync",
+                 FALSE, "async", FALSE, nullptr);
+    gst_bin_add_many(bin, vq.get(), aq.get(), mux.get(), file.get(), nullptr);
+    PadPtr muxVideo = PadPtr::adopt(gst_element_request_pad_simple(mux.get(), "video_%u"));
+    PadPtr muxAudio = PadPtr::adopt(gst_element_request_pad_simple(mux.get(), "audio_%u"));
+    PadPtr vqSrc = PadPtr::adopt(gst_element_get_static_pad(vq.get(), "src"));
+    PadPtr aqSrc = PadPtr::adopt(gst_element_get_static_pad(aq.get(), "src"));
+    if (!muxVideo || !muxAudio || GST_PAD_LINK_FAILED(gst_pad_link(vqSrc.get(), muxVideo.get())) ||
+        GST_PAD_LINK_FAILED(gst_pad_link(aqSrc.get(), muxAudio.get())) ||
+        !gst_element_link(mux.get(), file.get()))
+        return makeError("internal", "cannot link the recording branch");
+    addGate(vq.get(), videoGate, r->progress_);
+    addGate(aq.get(), audioGate, r->progress_);
+
+    r->fileSinkPad_ = PadPtr::adopt(gst_element_get_static_pad(file.get(), "sink"));
+    gst_pad_add_probe(
+        r->fileSinkPad_.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        [](GstPad*, GstPadProbeInfo* info, gpointer d) noexcept {
+            if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS)
+                (*static_cast<std::shared_ptr<std::atomic<bool>>*>(d))->store(true);
+            return GST_PAD_PROBE_OK;
+        },
+        new std::shared_ptr<std::atomic<bool>>(r->eosDone_),
+        [](gpointer d) { delete static_cast<std::shared_ptr<std::atomic<bool>>*>(d); });
+
+    PadPtr vIn = PadPtr::adopt(gst_element_get_static_pad(vq.get(), "sink"));
+    PadPtr aIn = PadPtr::adopt(gst_element_get_static_pad(aq.get(), "sink"));
+    r->videoSink_ = PadPtr::refSink(gst_ghost_pad_new("video_sink", vIn.get()));
+    r->audioSink_ = PadPtr::refSink(gst_ghost_pad_new("audio_sink", aIn.get()));
+    gst_element_add_pad(r->bin_.get(), r->videoSink_.get());
+    gst_element_add_pad(r->bin_.get(), r->audioSink_.get());
+
+    gst_bin_add(pipeline, r->bin_.get());
+    // Running before linking into the live tees (design.md, "Live branches").
+    if (!gst_element_sync_state_with_parent(r->bin_.get()))
+        return makeError("io", "cannot start writing " + path);
+    if (GST_PAD_LINK_FAILED(gst_pad_link(videoSrc, r->videoSink_.get())) ||
+        GST_PAD_LINK_FAILED(gst_pad_link(audioSrc, r->audioSink_.get())))
+        return makeError("internal", "cannot link the recording to the room");
+    GST_INFO("recording to %s", path.c_str());
+    return r;
+}
+
+void Recorder::stop() {
+    if (stopped_ || !bin_) return;
+    stopped_ = true;
+    for (const PadPtr& sink : {videoSink_, audioSink_}) {
+        if (!sink) continue;  // create() failed before the ghost pads.
+        PadPtr peer = PadPtr::adopt(gst_pad_get_peer(sink.get()));
+        if (peer) gst_pad_unlink(peer.get(), sink.get());
+        // Serialized: waits for a buffer still in the queue's chain function (a queue never
+        // blocks there: it is leaky), then travels behind the queued data to the file.
+        gst_pad_send_event(sink.get(), gst_event_new_eos());
+    }
+}
+
+Recorder::~Recorder() {
+    if (!bin_) return;
+    stop();
+    if (pipeline_ && GST_OBJECT_PARENT(bin_.get()) == GST_OBJECT(pipeline_))
+        gst_bin_remove(pipeline_, bin_.get());
+    fileSinkPad_.reset();
+    videoSink_.reset();
+    audioSink_.reset();
+    GST_INFO("recording %s stopped: %" G_GINT64_FORMAT " ms, %" G_GUINT64_FORMAT " video frames",
+             path_.c_str(), durationMs(), videoFrames());
+    // The file is closed when the filesink goes to NULL: after the EOS reached it (muxer
+    // flushed), or after kEosWaitMs if it never does (the file is streamable either way).
+    Teardown::submit(std::move(bin_), [eos = eosDone_] {
+        for (int waited = 0; !eos->load() && waited < kEosWaitMs; waited += 10)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    });
+}
+
+int64_t Recorder::durationMs() const {
+    if (!started()) return 0;
+    uint64_t first = progress_->firstPts.load();
+    uint64_t end = progress_->lastEndPts.load();
+    return end > first ? static_cast<int64_t>((end - first) / GST_MSECOND) : 0;
+}
+
+core::Result<int64_t> probeRecordingDurationMs(const std::string& path, int timeoutMs) {
+    core::ErrorOut err;
+    core::ElementPtr pipeline = core::ElementPtr::refSink(gst_parse_launch(
+        "filesrc name=src ! matroskademux name=demux demux. ! queue ! fakesink name=v sync=false "
+        "demux. ! queue ! fakesink name=a sync=false",
+        err.out()));
+    if (!pipeline) return makeError("internal", "cannot build the probe pipeline");
+    ElementPtr src = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
+    g_object_set(src.get(), "location", path.c_str(), nullptr);
+    auto end = std::make_shared<std::atomic<uint64_t>>(0);
+    auto first = std::make_shared<std::atomic<uint64_t>>(GST_CLOCK_TIME_NONE);
+    for (const char* name : {"v", "a"}) {
+        ElementPtr sink = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(pipeline.get()), name));
+        PadPtr pad = PadPtr::adopt(gst_element_get_static_pad(sink.get(), "sink"));
+        struct Seen {
+            std::shared_ptr<std::atomic<uint64_t>> first, end;
+        };
+        gst_pad_add_probe(
+            pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+            [](GstPad*, GstPadProbeInfo* info, gpointer d) noexcept {
+                auto* s = static_cast<Seen*>(d);
+                GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+                if (!GST_BUFFER_PTS_IS_VALID(b)) return GST_PAD_PROBE_OK;
+                uint64_t pts = GST_BUFFER_PTS(b);
+                uint64_t e = pts + (GST_BUFFER_DURATION_IS_VALID(b) ? GST_BUFFER_DURATION(b) : 0);
+                uint64_t f = s->first->load();
+                while ((f == GST_CLOCK_TIME_NONE || pts < f) &&
+                       !s->first->compare_exchange_weak(f, pts)) {
+                }
+                uint64_t seen = s->end->load();
+                while (e > seen && !s->end->compare_exchange_weak(seen, e)) {
+                }
+                return GST_PAD_PROBE_OK;
+            },
+            new Seen{first, end}, [](gpointer d) { delete static_cast<Seen*>(d); });
+    }
+    // A file with one track leaves a demux pad unlinked: not an error for the probe.
+    gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+    core::GPtr<GstBus> bus = core::GPtr<GstBus>::adopt(gst_element_get_bus(pipeline.get()));
+    core::MessagePtr msg(gst_bus_timed_pop_filtered(
+        bus.get(), static_cast<GstClockTime>(timeoutMs) * GST_MSECOND,
+        static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR)));
+    gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+    uint64_t f = first->load();
+    uint64_t e = end->load();
+    if (f == GST_CLOCK_TIME_NONE || e <= f) {
+        if (msg && GST_MESSAGE_TYPE(msg.get()) == GST_MESSAGE_ERROR)
+            return makeError("io", path + " does not demux");
+        return int64_t{0};
+    }
+    // A truncated file ends in an error after its last whole block: what came before counts.
+    return static_cast<int64_t>((e - f) / GST_MSECOND);
+}
+
+}  // namespace mixmeet::media
