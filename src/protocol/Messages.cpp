@@ -164,6 +164,10 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
                              "field 'tier' must be auto, high, medium, low or audio");
         return ClientMessage{q};
     }
+    if (auto meeting = parseMeetingClientMessage(t, r)) {
+        if (!*meeting) return meeting->error();
+        return std::visit([](auto& m) { return ClientMessage{std::move(m)}; }, meeting->value());
+    }
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
 }
 
@@ -215,6 +219,13 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
                 JsonNode* n = json_array_get_element(list, i);
                 JsonReader pr(JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : nullptr);
                 RosterEntry e{pr.string("id", 256), pr.string("name", 1024)};
+                // Absent in servers older than the meeting controls: the defaults.
+                e.mic = pr.optBoolean("mic").value_or(true);
+                e.camera = pr.optBoolean("camera").value_or(true);
+                e.hand = pr.optBoolean("hand").value_or(false);
+                e.host = pr.optBoolean("host").value_or(false);
+                e.inCall = pr.optBoolean("inCall").value_or(true);
+                e.speaking = pr.optBoolean("speaking");
                 if (!pr.ok()) r.fail("bad participants entry: " + pr.error());
                 ro.participants.push_back(std::move(e));
             }
@@ -260,6 +271,10 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
         q.framerate = static_cast<int>(r.integer("framerate", 0, 1000));
         return done(q);
     }
+    if (auto meeting = parseMeetingServerMessage(t, r)) {
+        if (!*meeting) return meeting->error();
+        return std::visit([](auto& m) { return ServerMessage{std::move(m)}; }, meeting->value());
+    }
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
 }
 
@@ -292,8 +307,18 @@ std::string toJson(const ServerMessage& message) {
             [](const Roster& m) {
                 JsonWriter w;
                 w.str("type", "roster").beginArray("participants");
-                for (const auto& p : m.participants)
-                    w.beginObject(nullptr).str("id", p.id).str("name", p.name).endObject();
+                for (const auto& p : m.participants) {
+                    w.beginObject(nullptr)
+                        .str("id", p.id)
+                        .str("name", p.name)
+                        .boolean("mic", p.mic)
+                        .boolean("camera", p.camera)
+                        .boolean("hand", p.hand)
+                        .boolean("host", p.host)
+                        .boolean("inCall", p.inCall);
+                    if (p.speaking) w.boolean("speaking", *p.speaking);
+                    w.endObject();
+                }
                 return w.endArray().finish();
             },
             [](const Offer& m) {
@@ -365,6 +390,8 @@ std::string toJson(const ServerMessage& message) {
                     .num("framerate", m.framerate)
                     .finish();
             },
+            // Meeting controls: every other alternative.
+            [](const auto& m) { return meetingJson(MeetingServerMessage{m}); },
         },
         message);
 }
@@ -408,6 +435,8 @@ std::string toJson(const ClientMessage& message) {
             [](const SetQuality& m) {
                 return JsonWriter().str("type", "set-quality").str("tier", m.tier).finish();
             },
+            // Meeting controls: every other alternative.
+            [](const auto& m) { return meetingJson(MeetingClientMessage{m}); },
         },
         message);
 }

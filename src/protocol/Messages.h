@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/Result.h"
+#include "protocol/MeetingControl.h"
 
 namespace mixmeet::protocol {
 
@@ -89,8 +90,11 @@ struct CallAnswer {
 struct SetQuality {
     std::string tier;
 };
-using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend,
-                                   ChatHistoryRequest, Presence, Call, CallAnswer, SetQuality>;
+using ClientMessage =
+    std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest, Presence, Call,
+                 CallAnswer, SetQuality,
+                 // Meeting controls (protocol/MeetingControl.h).
+                 MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
 
 // Server -> client.
 struct IceServer {
@@ -109,6 +113,13 @@ struct Welcome {
 struct RosterEntry {
     std::string id;
     std::string name;
+    // Meeting controls (docs/protocol.md, "Meeting controls").
+    bool mic = true;      ///< Heard: microphone on and not muted by the host.
+    bool camera = true;   ///< Shown: camera on and not stopped by the host.
+    bool hand = false;    ///< Hand raised.
+    bool host = false;    ///< Holds the meeting's host rights.
+    bool inCall = true;   ///< false after `leave-call`: in the meeting's chat, not the call.
+    std::optional<bool> speaking;  ///< The active speaker; absent when not computed.
 };
 struct Roster {
     std::vector<RosterEntry> participants;  ///< In tile order.
@@ -176,7 +187,10 @@ struct SendHint {
 using ServerMessage =
     std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent, ChatHistory,
                  PresenceAck, CallRinging, IncomingCall, CallAccepted, CallDeclined, Quality,
-                 SendHint>;
+                 SendHint,
+                 // Meeting controls (protocol/MeetingControl.h).
+                 MutedByHost, UnmuteRequest, Removed, MeetingEnded, Waiting, Admitted, Denied,
+                 ReactionEvent, Locked, WaitingRoomState>;
 
 /// Parses and validates one client message. Errors: bad-json, too-large, bad-message,
 /// unknown-type (Error::code), with a human-readable message naming the field.
