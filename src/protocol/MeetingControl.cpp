@@ -118,9 +118,9 @@ std::optional<Result<MeetingClientMessage>> parseMeetingClientMessage(std::strin
         std::string emoji = r.string("emoji", 64);
         if (!r.ok()) return done(Reaction{});
         if (!isAllowedReaction(emoji))
-            return Result<MeetingClientMessage>(makeError(
-                errc::kBadMessage,
-                "field 'emoji' must be one of the reactions listed in docs/protocol.md"));
+            return Result<MeetingClientMessage>(
+                makeError(errc::kBadMessage,
+                          "field 'emoji' must be one of the reactions listed in docs/protocol.md"));
         return done(Reaction{emoji});
     }
     if (type == "leave-call") return done(LeaveCall{});

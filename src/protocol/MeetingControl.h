@@ -63,17 +63,17 @@ struct Reaction {
 
 /// What a host action does (one client message type each, except mute/mute-all).
 enum class HostVerb {
-    Mute,        ///< `mute` {participant}: drop their microphone from the mix.
-    MuteAll,     ///< `mute` {all: true}: everyone but the sender.
-    AskUnmute,   ///< `unmute-request` {participant}: ask (never force) them to unmute.
-    StopVideo,   ///< `stop-video` {participant}: their tile becomes the name tile.
-    Remove,      ///< `remove` {participant}: they leave the meeting.
-    Lock,        ///< `lock` {locked}: no new joins while locked.
-    WaitingRoom, ///< `waiting-room` {enabled}: guests wait to be admitted.
-    Admit,       ///< `admit` {participant}: a waiting guest enters.
-    Deny,        ///< `deny` {participant}: a waiting guest is turned away.
-    EndMeeting,  ///< `end-meeting` {}: everyone leaves.
-    MakeHost,    ///< `make-host` {participant}: host rights move to them.
+    Mute,         ///< `mute` {participant}: drop their microphone from the mix.
+    MuteAll,      ///< `mute` {all: true}: everyone but the sender.
+    AskUnmute,    ///< `unmute-request` {participant}: ask (never force) them to unmute.
+    StopVideo,    ///< `stop-video` {participant}: their tile becomes the name tile.
+    Remove,       ///< `remove` {participant}: they leave the meeting.
+    Lock,         ///< `lock` {locked}: no new joins while locked.
+    WaitingRoom,  ///< `waiting-room` {enabled}: guests wait to be admitted.
+    Admit,        ///< `admit` {participant}: a waiting guest enters.
+    Deny,         ///< `deny` {participant}: a waiting guest is turned away.
+    EndMeeting,   ///< `end-meeting` {}: everyone leaves.
+    MakeHost,     ///< `make-host` {participant}: host rights move to them.
 };
 /// The message type of a verb ("mute" for both Mute and MuteAll).
 const char* hostVerbType(HostVerb verb);

@@ -90,11 +90,10 @@ struct CallAnswer {
 struct SetQuality {
     std::string tier;
 };
-using ClientMessage =
-    std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest, Presence, Call,
-                 CallAnswer, SetQuality,
-                 // Meeting controls (protocol/MeetingControl.h).
-                 MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
+using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest,
+                                   Presence, Call, CallAnswer, SetQuality,
+                                   // Meeting controls (protocol/MeetingControl.h).
+                                   MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
 
 // Server -> client.
 struct IceServer {
@@ -114,11 +113,11 @@ struct RosterEntry {
     std::string id;
     std::string name;
     // Meeting controls (docs/protocol.md, "Meeting controls").
-    bool mic = true;      ///< Heard: microphone on and not muted by the host.
-    bool camera = true;   ///< Shown: camera on and not stopped by the host.
-    bool hand = false;    ///< Hand raised.
-    bool host = false;    ///< Holds the meeting's host rights.
-    bool inCall = true;   ///< false after `leave-call`: in the meeting's chat, not the call.
+    bool mic = true;     ///< Heard: microphone on and not muted by the host.
+    bool camera = true;  ///< Shown: camera on and not stopped by the host.
+    bool hand = false;   ///< Hand raised.
+    bool host = false;   ///< Holds the meeting's host rights.
+    bool inCall = true;  ///< false after `leave-call`: in the meeting's chat, not the call.
     std::optional<bool> speaking;  ///< The active speaker; absent when not computed.
 };
 struct Roster {
@@ -171,26 +170,25 @@ struct CallDeclined {
 };
 /// The tier a viewer now receives.
 struct Quality {
-    std::string tier;       ///< "high", "medium", "low" or "audio".
-    std::string choice;     ///< What the viewer asked for ("auto" by default).
-    int width = 0;          ///< Pixels; 0 for audio.
+    std::string tier;    ///< "high", "medium", "low" or "audio".
+    std::string choice;  ///< What the viewer asked for ("auto" by default).
+    int width = 0;       ///< Pixels; 0 for audio.
     int height = 0;
     int framerate = 0;
 };
 /// What the server shows of this sender: its tile in the composite. Senders scale their
 /// camera down to it and cap their bitrate, saving uplink and server decode/scale work.
 struct SendHint {
-    int width = 0;   ///< Tile size in the largest tier, pixels.
+    int width = 0;  ///< Tile size in the largest tier, pixels.
     int height = 0;
     int maxBitrate = 0;  ///< bps.
 };
-using ServerMessage =
-    std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent, ChatHistory,
-                 PresenceAck, CallRinging, IncomingCall, CallAccepted, CallDeclined, Quality,
-                 SendHint,
-                 // Meeting controls (protocol/MeetingControl.h).
-                 MutedByHost, UnmuteRequest, Removed, MeetingEnded, Waiting, Admitted, Denied,
-                 ReactionEvent, Locked, WaitingRoomState>;
+using ServerMessage = std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent,
+                                   ChatHistory, PresenceAck, CallRinging, IncomingCall,
+                                   CallAccepted, CallDeclined, Quality, SendHint,
+                                   // Meeting controls (protocol/MeetingControl.h).
+                                   MutedByHost, UnmuteRequest, Removed, MeetingEnded, Waiting,
+                                   Admitted, Denied, ReactionEvent, Locked, WaitingRoomState>;
 
 /// Parses and validates one client message. Errors: bad-json, too-large, bad-message,
 /// unknown-type (Error::code), with a human-readable message naming the field.

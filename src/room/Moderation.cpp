@@ -22,7 +22,8 @@ Moderation::Moderation(std::optional<int64_t> owner, ModerationLimits limits)
 core::Result<Moderation::Admission> Moderation::screen(const Attendee& who) const {
     if (isOwner(who)) return Admission::Enter;
     if (locked_)
-        return makeError(errc::kMeetingLocked, "The host has locked this meeting: nobody can join.");
+        return makeError(errc::kMeetingLocked,
+                         "The host has locked this meeting: nobody can join.");
     // Nobody could admit a waiting joiner without a host, and signed-in accounts are known
     // people: only guests (everyone, in an open room) wait.
     if (!waitingRoom_ || host_.empty() || who.userId) return Admission::Enter;
@@ -35,7 +36,9 @@ core::Result<Moderation::Admission> Moderation::screen(const Attendee& who) cons
 bool Moderation::enter(const std::string& id, const Attendee& who, int64_t nowMs) {
     unhold(id);
     members_.erase(id);
-    members_.emplace(id, Member{who, nextOrder_++, {},
+    members_.emplace(id, Member{who,
+                                nextOrder_++,
+                                {},
                                 signaling::TokenBucket(limits_.reactions, nowMs),
                                 signaling::TokenBucket(limits_.hands, nowMs)});
     bool takes = false;
@@ -93,8 +96,7 @@ const ControlState* Moderation::state(const std::string& id) const {
     return it == members_.end() ? nullptr : &it->second.state;
 }
 
-core::Result<bool> Moderation::setMediaState(const std::string& id,
-                                             const protocol::MediaState& s) {
+core::Result<bool> Moderation::setMediaState(const std::string& id, const protocol::MediaState& s) {
     auto it = members_.find(id);
     if (it == members_.end()) return noSuchParticipant(id);
     ControlState& st = it->second.state;
@@ -104,8 +106,8 @@ core::Result<bool> Moderation::setMediaState(const std::string& id,
     // Turning your own microphone (camera) on is your answer to the host's mute (stop).
     if (s.mic) st.hostMuted = false;
     if (s.camera) st.videoStopped = false;
-    return before.mic != st.mic || before.camera != st.camera ||
-           before.hostMuted != st.hostMuted || before.videoStopped != st.videoStopped;
+    return before.mic != st.mic || before.camera != st.camera || before.hostMuted != st.hostMuted ||
+           before.videoStopped != st.videoStopped;
 }
 
 core::Result<bool> Moderation::setHand(const std::string& id, bool raised, int64_t nowMs) {

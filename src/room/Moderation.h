@@ -44,11 +44,11 @@ struct ModerationLimits {
 
 /// A participant's meeting-control state.
 struct ControlState {
-    bool mic = true;              ///< Their own microphone switch (`media-state`).
-    bool camera = true;           ///< Their own camera switch.
-    bool hostMuted = false;       ///< The host muted the microphone; lifted by mic on.
-    bool videoStopped = false;    ///< The host stopped the camera; lifted by camera on.
-    bool hand = false;            ///< Hand raised.
+    bool mic = true;            ///< Their own microphone switch (`media-state`).
+    bool camera = true;         ///< Their own camera switch.
+    bool hostMuted = false;     ///< The host muted the microphone; lifted by mic on.
+    bool videoStopped = false;  ///< The host stopped the camera; lifted by camera on.
+    bool hand = false;          ///< Hand raised.
     /// Whether the microphone goes into the mix.
     bool heard() const { return mic && !hostMuted; }
     /// Whether the camera is drawn (otherwise the name tile).
@@ -103,11 +103,11 @@ public:
         std::optional<std::string> removed;     ///< Remove this participant.
         std::vector<protocol::WaitingEntry> admitted;  ///< Let these in, in this order.
         std::vector<protocol::WaitingEntry> denied;    ///< Turn these away.
-        bool ended = false;            ///< End the meeting for everyone.
-        bool hostChanged = false;      ///< Roster (and the new host's waiting list) to send.
-        bool lockChanged = false;      ///< `locked` to everyone.
-        bool waitingChanged = false;   ///< `waiting-room` to the host.
-        bool rosterChanged = false;    ///< Someone's mic/camera/host flag changed.
+        bool ended = false;                            ///< End the meeting for everyone.
+        bool hostChanged = false;     ///< Roster (and the new host's waiting list) to send.
+        bool lockChanged = false;     ///< `locked` to everyone.
+        bool waitingChanged = false;  ///< `waiting-room` to the host.
+        bool rosterChanged = false;   ///< Someone's mic/camera/host flag changed.
     };
     /// Checks that `actor` may do `command` now, without changing anything. Errors: not-host
     /// (the actor is not the host), no-such-participant (the target is not in the meeting, or
