@@ -170,16 +170,16 @@ struct CallDeclined {
 };
 /// The tier a viewer now receives.
 struct Quality {
-    std::string tier;    ///< "high", "medium", "low" or "audio".
-    std::string choice;  ///< What the viewer asked for ("auto" by default).
-    int width = 0;       ///< Pixels; 0 for audio.
+    std::string tier;       ///< "high", "medium", "low" or "audio".
+    std::string choice;     ///< What the viewer asked for ("auto" by default).
+    int width = 0;          ///< Pixels; 0 for audio.
     int height = 0;
     int framerate = 0;
 };
 /// What the server shows of this sender: its tile in the composite. Senders scale their
 /// camera down to it and cap their bitrate, saving uplink and server decode/scale work.
 struct SendHint {
-    int width = 0;  ///< Tile size in the largest tier, pixels.
+    int width = 0;   ///< Tile size in the largest tier, pixels.
     int height = 0;
     int maxBitrate = 0;  ///< bps.
 };
