@@ -1,0 +1,38 @@
+// The room page's elements, looked up once (web/room.html). Modules take what they need.
+
+export const $ = (id) => document.getElementById(id);
+
+export const ui = {
+  roomName: $('room-name'),
+  pill: $('status-pill'),
+  banner: $('error-banner'),
+  bannerText: $('error-text'),
+  bannerBack: $('error-back'),
+  remoteVideo: $('remote-video'),
+  placeholder: $('stage-placeholder'),
+  unmute: $('unmute-button'),
+  localVideo: $('local-video'),
+  localNote: $('local-note'),
+  roster: $('roster'),
+  rosterCount: $('roster-count'),
+  signalingState: $('signaling-state'),
+  peerState: $('peer-state'),
+  iceState: $('ice-state'),
+  mic: $('mic-button'),
+  cam: $('cam-button'),
+  leave: $('leave-button'),
+  quality: $('quality-select'),
+  qualityNow: $('quality-now'),
+  meetingId: $('meeting-id'),
+  copyLink: $('copy-link-button'),
+  roomMain: $('room-main'),
+  controls: $('controls'),
+  notice: $('notice'),
+  prejoin: $('prejoin'),
+  chatOlder: $('chat-older'),
+  chatList: $('chat-list'),
+  chatEmpty: $('chat-empty'),
+  chatForm: $('chat-form'),
+  chatInput: $('chat-input'),
+  chatSend: $('chat-send'),
+};
