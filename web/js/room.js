@@ -21,6 +21,7 @@
 //   chat.js      chat list, form, history
 //   roster.js    participant list
 //   controls.js  control bar: mute, camera, quality, leave
+//   moderation.js meeting controls: hand, reactions, hang up/rejoin, host menu, waiting room
 //   testhooks.js window.mixmeet for tests and the console
 
 import { initChat } from './room/chat.js';
@@ -28,6 +29,7 @@ import { initControls, renderControls } from './room/controls.js';
 import { ui } from './room/dom.js';
 import { openLocalMedia } from './room/media.js';
 import { prepareMeeting } from './room/meeting.js';
+import { initModeration } from './room/moderation.js';
 import { enableSound } from './room/peer.js';
 import { initRoster } from './room/roster.js';
 import { connect } from './room/session.js';
@@ -56,6 +58,7 @@ async function main() {
   initRoster();
   initChat();
   initControls();
+  initModeration();
 
   if (state.mode === 'meeting') {
     if (!(await prepareMeeting())) {

@@ -205,6 +205,17 @@ export function closePeer() {
   if (refs.pc) refs.pc.close();
 }
 
+// Forgets the closed peer connection after "hang up" (leave-call): the next offer
+// (rejoin-call) gets a new one, answered like the first.
+export function resetPeer() {
+  refs.pc = null;
+  refs.remoteStream = null;
+  answerSent = false;
+  pendingLocalIce.length = 0;
+  pendingRemoteIce.length = 0;
+  state.sending = { audio: false, video: false };
+}
+
 // Registers the offer, ice and send-hint handlers on a SignalingClient.
 export function attachPeer(signaling) {
   signaling.on('offer', (message) => enqueue(() => handleOffer(message)));

@@ -5,6 +5,7 @@ import { SignalingClient } from '../signaling.js';
 import { attachChat, chatError } from './chat.js';
 import { attachControls } from './controls.js';
 import { ui } from './dom.js';
+import { attachModeration, moderationError } from './moderation.js';
 import { attachPeer, closePeer, ensurePeerConnection } from './peer.js';
 import { attachRoster } from './roster.js';
 import { BYE_TEXT, renderStatus, showError } from './status.js';
@@ -20,6 +21,8 @@ const FATAL_CODES = [
   'internal',
   'unauthenticated',
   'no-such-meeting',
+  'meeting-locked',
+  'waiting-room-full',
 ];
 
 const FRIENDLY_ERRORS = {
@@ -28,6 +31,8 @@ const FRIENDLY_ERRORS = {
   'room-full': 'The meeting is full.',
   'room-limit': 'The server has as many meetings running as it allows. Please try again later.',
   'server-busy': 'The server is busy. Please try again in a moment.',
+  'meeting-locked': 'The host has locked this meeting: nobody new can join.',
+  'waiting-room-full': 'The waiting room is full. Please try again later.',
 };
 
 export function endSession() {
@@ -53,12 +58,14 @@ function createSignaling() {
 
   attachChat(signaling);
   attachControls(signaling);
+  attachModeration(signaling); // before attachRoster: it compares old and new rosters
   attachRoster(signaling);
   attachPeer(signaling);
 
   signaling.on('error', (message) => {
     const code = message.code || 'unknown';
     if (chatError(code, message)) return;
+    if (moderationError(code, message)) return;
     showError(FRIENDLY_ERRORS[code] || `Server error (${code}): ${message.message || 'no details'}`, {
       fatal: FATAL_CODES.includes(code),
     });
