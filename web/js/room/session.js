@@ -38,7 +38,10 @@ const FRIENDLY_ERRORS = {
 export function endSession() {
   if (state.ended) return;
   closePeer();
-  ui.placeholder.textContent = state.leaving ? 'You left the meeting.' : 'Not connected.';
+  // The host's removal, denial or end of the meeting already said what happened.
+  if (!state.meetingEnded && !state.removed && !state.denied) {
+    ui.placeholder.textContent = state.leaving ? 'You left the meeting.' : 'Not connected.';
+  }
   set({ ended: true });
   renderStatus();
 }

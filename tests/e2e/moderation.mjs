@@ -1,0 +1,149 @@
+// Meeting controls in real pages (docs/protocol.md, "Meeting controls").
+//
+//   MIXMEET_BIN=build/src/mixmeet MIXMEET_SOURCE_ROOT=$PWD node tests/e2e/moderation.mjs
+//
+// An open room (`[auth] open_rooms=true`, whose first joiner is host) with three pages: Host,
+// Guest and Third.
+// 1. Third raises a hand and reacts: the host's participant list shows the hand, its stage
+//    shows the reaction;
+// 2. the host mutes Guest from the participant menu: Guest's page turns its microphone off
+//    and says so, everyone's list shows Guest muted;
+// 3. the host removes Guest: Guest's page says it was removed;
+// 4. the host ends the meeting for everyone: the host's and Third's pages both show that the
+//    meeting ended.
+//
+// Exit code 0 on success, 1 on failure (with browser console and server stderr printed).
+
+import {
+  describeRoom,
+  fail,
+  launchBrowser,
+  log,
+  roomStats,
+  runTest,
+  serverBinary,
+  sourceRoot,
+  startServer,
+  waitFor,
+} from './harness.mjs';
+
+const ROOM = 'e2e-moderation';
+
+async function openRoom(context, baseUrl, name, { newPage = false } = {}) {
+  const page = newPage ? await context.newPage() : context.pages()[0] || (await context.newPage());
+  page.on('dialog', (dialog) => dialog.accept()); // "End the meeting for everyone?"
+  const url = `${baseUrl}/room.html?room=${ROOM}&name=${encodeURIComponent(name)}`;
+  const response = await page.goto(url);
+  if (!response || !response.ok()) fail(`GET ${url} answered ${response && response.status()}`);
+  log(`${name}: opened ${url}`);
+  return { name, page };
+}
+
+const stateOf = (who) => who.page.evaluate(() => window.mixmeet.state());
+
+function entryOf(state, name) {
+  return (state.roster || []).find((p) => p.name === name);
+}
+
+async function waitForState(who, what, predicate, timeoutMs = 15000) {
+  return waitFor(
+    `${who.name}: ${what}`,
+    async () => {
+      const s = await stateOf(who);
+      return { ...s, ok: predicate(s) };
+    },
+    {
+      timeoutMs,
+      describe: (s) =>
+        JSON.stringify({
+          roster: s && s.roster,
+          ended: s && s.ended,
+          bye: s && s.byeReason,
+          errors: s && s.errors,
+        }),
+    },
+  );
+}
+
+// Clicks `label` in the host menu of `target`'s row of the host's participant list.
+async function hostMenuClick(host, target, label) {
+  const row = host.page.locator('#roster li', { hasText: target });
+  await row.locator('details.host-menu > summary').click();
+  await row.locator('.host-menu-items button', { hasText: label }).click();
+  log(`${host.name}: clicked "${label}" for ${target}`);
+}
+
+await runTest(
+  'moderation',
+  async (resources) => {
+    const root = sourceRoot();
+    const bin = serverBinary(root);
+    const { baseUrl } = await startServer(resources, {
+      bin,
+      root,
+      extraConfig: '[auth]\nopen_rooms=true',
+    });
+    log(`server listening at ${baseUrl}`);
+
+    const hostBrowser = await launchBrowser(resources, 'host');
+    const guestBrowser = await launchBrowser(resources, 'guest');
+
+    // The first joiner of an open room is its host.
+    const host = await openRoom(hostBrowser, baseUrl, 'Host');
+    await waitForState(host, 'to be host', (s) => Boolean(entryOf(s, 'Host')?.host));
+    const guest = await openRoom(guestBrowser, baseUrl, 'Guest');
+    const third = await openRoom(hostBrowser, baseUrl, 'Third', { newPage: true });
+    for (const who of [host, guest, third]) {
+      await waitFor(
+        `${who.name} to be connected with all three in the list`,
+        async () => {
+          const s = await roomStats(who.page);
+          return { ...s, ok: s.connectionState === 'connected' && s.participants?.length === 3 };
+        },
+        { timeoutMs: 30000, describe: describeRoom },
+      );
+    }
+    if (!(await host.page.locator('#host-controls').isVisible())) fail('host controls hidden');
+    if (await guest.page.locator('#host-controls').isVisible()) fail('a guest sees host controls');
+    if (await guest.page.locator('#roster details.host-menu').count()) {
+      fail('a guest sees host menus in the participant list');
+    }
+    log('Host sees the host controls; Guest does not');
+
+    // 1. A hand and a reaction.
+    await third.page.click('#hand-button');
+    await waitForState(host, "Third's hand in the list", (s) => entryOf(s, 'Third')?.hand === true);
+    await host.page.locator('#roster li', { hasText: 'Third' }).locator('.badge-hand').waitFor();
+    await third.page.locator('#reaction-bar button').first().click();
+    await host.page.locator('#reaction-overlay .reaction').first().waitFor({ timeout: 5000 });
+    log("Host: sees Third's raised hand and reaction");
+
+    // 2. Mute Guest.
+    await hostMenuClick(host, 'Guest', 'Mute');
+    await waitForState(guest, 'muted by the host', (s) => s.micMuted && s.mutedByHost === 'mic');
+    await waitForState(third, 'Guest shown muted', (s) => entryOf(s, 'Guest')?.mic === false);
+    const micPressed = await guest.page.getAttribute('#mic-button', 'aria-pressed');
+    if (micPressed !== 'true') fail(`Guest's mic button is not shown muted (${micPressed})`);
+    log("Guest: microphone off by the host; the others' lists show it");
+
+    // 3. Remove Guest.
+    await hostMenuClick(host, 'Guest', 'Remove');
+    const removed = await waitForState(guest, 'removed', (s) => s.removed && s.ended);
+    if (removed.byeReason !== 'removed') fail(`Guest's bye reason: ${removed.byeReason}`);
+    await waitForState(third, 'two left in the list', (s) => s.roster.length === 2);
+    log(`Guest: "${await guest.page.textContent('#stage-placeholder')}"`);
+
+    // 4. End the meeting for everyone.
+    await host.page.click('#end-meeting-button');
+    for (const who of [host, third]) {
+      const s = await waitForState(who, 'the meeting ended', (st) => st.meetingEnded && st.ended);
+      if (s.byeReason !== 'meeting-ended') fail(`${who.name}'s bye reason: ${s.byeReason}`);
+      const text = await who.page.textContent('#stage-placeholder');
+      if (!(await who.page.locator('#stage-placeholder').isVisible()) || !/ended/.test(text)) {
+        fail(`${who.name}'s page does not say the meeting ended: "${text}"`);
+      }
+      log(`${who.name}: "${text}"`);
+    }
+  },
+  { timeoutMs: 150000 },
+);
