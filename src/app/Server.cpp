@@ -179,16 +179,20 @@ http::Response Server::meetingPage(const http::Request& request) {
         }
         return htmlPage(500, "<!doctype html><title>mixmeet</title><p>The room page is missing.");
     }
-    // Nothing from the request is echoed back (no injection).
+    // Nothing from the request is echoed back (no injection). The markup is the account
+    // pages' card (web/login.html), so the page looks like every other one.
     return htmlPage(404,
                     "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                    "<meta name=\"color-scheme\" content=\"light dark\">"
                     "<title>No such meeting - mixmeet</title>"
-                    "<link rel=\"stylesheet\" href=\"/css/style.css\"></head><body>"
-                    "<main class=\"page\"><h1>No such meeting</h1>"
+                    "<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">"
+                    "<link rel=\"stylesheet\" href=\"/css/style.css\"></head>"
+                    "<body class=\"page-auth\"><main class=\"card auth-card\">"
+                    "<a class=\"brand brand-large\" href=\"/\">mixmeet</a><h1>No such meeting</h1>"
                     "<p id=\"no-such-meeting\">There is no meeting with this ID. Check the link "
-                    "or ask the host for a new one.</p><p><a href=\"/\">Back to the dashboard"
-                    "</a></p></main></body></html>");
+                    "or ask the host for a new one.</p><p class=\"card-links\"><a href=\"/\">"
+                    "Back to the dashboard</a></p></main></body></html>");
 }
 
 http::Response Server::stats(const http::Request& request) {

@@ -13,32 +13,48 @@
 // room/store.js (its shape is described at its top):
 //   store.js     state, refs (socket, peer connection, streams), set/subscribe
 //   dom.js       the page's elements
+//   screens.js   which screen shows (lobby, call, "You left", notice), from state.phase
 //   status.js    status pill, connection details, error banner
-//   meeting.js   /m/<id>: meeting lookup, notices, guest name form
-//   media.js     getUserMedia with fallbacks
-//   session.js   the signaling socket: join, welcome/error/bye/close, leave
-//   peer.js      RTCPeerConnection: offer/answer, ICE, playback, send-hint
-//   chat.js      chat list, form, history
-//   roster.js    participant list
+//   notify.js    notify(text, kind): toasts, for any module
+//   meeting.js   /m/<id>: meeting lookup, notices
+//   lobby.js     before joining: devices, preview, mic level, on/off, guest name
+//   media.js     local camera and microphone: open, on/off (tracks stopped), switch device
+//   devices.js   the camera/microphone pickers (enumerateDevices)
+//   meter.js     microphone level (AnalyserNode)
+//   selfview.js  the mirrored self-view from the local track
+//   session.js   the signaling socket: join, welcome/error/bye/close, leave, rejoin
+//   peer.js      RTCPeerConnection: offer/answer, ICE, playback, send-hint, replaceTrack
+//   chat.js      chat panel, list, form, history, unread badge
+//   roster.js    participant list, join/leave notifications
 //   controls.js  control bar: mute, camera, quality, leave
 //   moderation.js meeting controls: hand, reactions, hang up/rejoin, host menu, waiting room
 //   testhooks.js window.mixmeet for tests and the console
 
 import { initChat } from './room/chat.js';
-import { initControls, renderControls } from './room/controls.js';
+import { initControls } from './room/controls.js';
+import { initDevices } from './room/devices.js';
 import { ui } from './room/dom.js';
+import { runLobby } from './room/lobby.js';
 import { openLocalMedia } from './room/media.js';
 import { prepareMeeting } from './room/meeting.js';
 import { initModeration } from './room/moderation.js';
 import { enableSound } from './room/peer.js';
 import { initRoster } from './room/roster.js';
-import { connect } from './room/session.js';
+import { initScreens } from './room/screens.js';
+import { initSelfView } from './room/selfview.js';
+import { connect, initSession } from './room/session.js';
 import { initStatus, showError } from './room/status.js';
-import { mark, refs, set, state } from './room/store.js';
+import { mark, query, set, state } from './room/store.js';
 import { installTestHooks } from './room/testhooks.js';
 import { nameError, roomError } from './validate.js';
 
 export { CHAT_MAX } from './room/chat.js';
+
+// The lobby comes first on meeting links; the development form (room.html?room=&name=) joins
+// at once unless it asks for the lobby with lobby=1.
+function wantsLobby() {
+  return state.mode === 'meeting' || query.get('lobby') === '1';
+}
 
 async function main() {
   installTestHooks();
@@ -54,10 +70,14 @@ async function main() {
       state.timings.firstFrame ??= Math.round(now);
     });
   }
+  initScreens();
   initStatus();
   initRoster();
   initChat();
   initControls();
+  initDevices();
+  initSelfView();
+  initSession();
   initModeration();
 
   if (state.mode === 'meeting') {
@@ -69,20 +89,25 @@ async function main() {
     const problem = roomError(state.room) || nameError(state.name);
     if (problem) {
       ui.placeholder.textContent = 'Not connected.';
-      set({ ended: true });
+      set({ ended: true, phase: 'call' });
       showError(`Cannot join: ${problem}`, { fatal: true });
       return;
     }
   }
 
-  refs.localStream = await openLocalMedia();
-  mark('localMedia');
-  if (refs.localStream) {
-    ui.localVideo.srcObject = new MediaStream(refs.localStream.getVideoTracks());
+  if (wantsLobby()) {
+    const guest = state.mode === 'meeting' && !state.user;
+    state.name = await runLobby({
+      title: `Join “${(state.meeting && state.meeting.title) || state.room}”`,
+      askName: guest,
+      signInHref: guest ? `/login.html?${new URLSearchParams({ next: location.pathname })}` : null,
+    });
+  } else {
+    set({ phase: 'call' });
+    await openLocalMedia();
   }
-  set({ mediaTried: true });
-  renderControls();
-
+  mark('localMedia');
+  set({ phase: 'call' });
   await connect();
 }
 

@@ -42,6 +42,7 @@ function chatItem(message) {
 // Incremental: each new message is one inserted element (appended in the usual case), so a
 // busy chat costs O(1) DOM work per message, not a re-render of the whole list.
 const chatIds = new Set();
+let pendingSends = 0; // chat lines sent that have neither come back nor been refused
 
 // Index in state.chat (sorted by id) where a message with `id` belongs.
 function chatIndexFor(id) {
@@ -69,9 +70,11 @@ function insertChat(message) {
   list.insertBefore(item, list.children[index] || null);
 }
 
-export function addChat(messages, { older = false } = {}) {
+export function addChat(messages, { older = false, live = false } = {}) {
   const fresh = messages.filter((m) => m && typeof m === 'object' && !chatIds.has(m.id));
   const list = ui.chatList;
+  // A hidden list has no geometry: show it first, so that scrolling to the end works.
+  if (fresh.length) list.hidden = false;
   const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   const heightBefore = list.scrollHeight;
   for (const m of fresh) {
@@ -83,8 +86,33 @@ export function addChat(messages, { older = false } = {}) {
   } else if (nearBottom || fresh.some(chatAuthorIsMe) || heightBefore === 0) {
     list.scrollTop = list.scrollHeight;
   }
-  if (fresh.some(chatAuthorIsMe)) state.chatPending = false;
+  const mine = fresh.filter(chatAuthorIsMe).length;
+  if (mine && live) pendingSends = Math.max(0, pendingSends - mine);
+  if (mine) state.chatPending = pendingSends > 0;
+  const unread = live && !state.chatOpen ? fresh.filter((m) => !chatAuthorIsMe(m)).length : 0;
+  if (unread) set({ chatUnread: state.chatUnread + unread });
   renderChatControls();
+}
+
+export function scrollChatToEnd() {
+  ui.chatList.scrollTop = ui.chatList.scrollHeight;
+}
+
+// Opens or closes the chat panel; opening clears the unread count and shows the newest
+// message.
+export function setChatOpen(open) {
+  set({ chatOpen: !!open, chatUnread: open ? 0 : state.chatUnread });
+}
+
+function renderChatPanel() {
+  ui.chatPanel.hidden = !state.chatOpen;
+  ui.chatButton.setAttribute('aria-expanded', String(state.chatOpen));
+  ui.chatButton.classList.toggle('active', state.chatOpen);
+  const unread = state.chatUnread;
+  ui.chatBadge.hidden = unread === 0;
+  ui.chatBadge.textContent = unread > 9 ? '9+' : String(unread);
+  ui.chatButton.title = unread ? `Chat: ${unread} unread` : 'Chat';
+  document.body.classList.toggle('chat-open', state.chatOpen);
 }
 
 export function renderChatControls() {
@@ -106,6 +134,7 @@ export function sendChat(text) {
   if (!signaling || state.signaling !== 'joined' || state.ended) return 'Not connected to the meeting.';
   if (!signaling.send({ type: 'chat', text: trimmed })) return 'Not connected to the meeting.';
   state.chatPending = true;
+  pendingSends += 1;
   return null;
 }
 
@@ -147,17 +176,45 @@ export function initChat() {
   });
   subscribe(['signaling', 'ended', 'chatHasMore', 'chatLoadingOlder'], renderChatControls);
   renderChatControls();
+
+  // Narrow screens show the chat over the video: closed until asked for.
+  const narrow = window.matchMedia('(max-width: 760px)');
+  set({ chatOpen: !narrow.matches });
+  narrow.addEventListener('change', () => setChatOpen(!narrow.matches));
+  ui.chatButton.addEventListener('click', () => {
+    setChatOpen(!state.chatOpen);
+    if (state.chatOpen) ui.chatInput.focus({ preventScroll: true });
+  });
+  ui.chatClose.addEventListener('click', () => setChatOpen(false));
+  subscribe(['chatOpen', 'chatUnread'], (s, changed) => {
+    renderChatPanel();
+    if (changed.includes('chatOpen') && s.chatOpen) scrollChatToEnd();
+  });
+  // Entering the call shows the newest message.
+  subscribe(['phase'], (s) => {
+    if (s.phase === 'call') scrollChatToEnd();
+  });
+  renderChatPanel();
 }
 
 // A server error that answers our chat (or history) request: handled here when it is one.
-// Returns true when handled.
+// Returns true when handled. A burst of refused lines says so once: the server's text
+// already says the line was not sent, and repeating it per line would only bury the chat.
+let lastRefusal = { text: null, at: 0 };
 export function chatError(code, message) {
   if (code === 'rate-limited' && state.chatLoadingOlder) {
     set({ chatLoadingOlder: false });
   }
-  if ((code === 'bad-message' || code === 'rate-limited') && state.chatPending) {
-    state.chatPending = false;
-    showError(`Message not sent: ${message.message || 'rejected by the server'}`);
+  if ((code === 'bad-message' || code === 'rate-limited') && (state.chatPending || pendingSends > 0)) {
+    pendingSends = Math.max(0, pendingSends - 1);
+    state.chatPending = pendingSends > 0;
+    const text =
+      code === 'rate-limited'
+        ? message.message || 'You are sending messages too fast. This one was not sent.'
+        : `Message not sent: ${message.message || 'rejected by the server'}`;
+    const now = Date.now();
+    if (text !== lastRefusal.text || now - lastRefusal.at > 10000) showError(text);
+    lastRefusal = { text, at: now };
     return true;
   }
   return false;
@@ -166,7 +223,7 @@ export function chatError(code, message) {
 // Registers the chat and chat-history message handlers on a SignalingClient.
 export function attachChat(signaling) {
   signaling.on('chat', (message) => {
-    if (message.message) addChat([message.message]);
+    if (message.message) addChat([message.message], { live: true });
   });
   signaling.on('chat-history', (message) => {
     const messages = Array.isArray(message.messages) ? message.messages : [];

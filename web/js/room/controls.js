@@ -1,48 +1,39 @@
-// The control bar: mute, camera, received quality, leave. Also the self-view note, which
-// says what the camera buttons did.
+// The control bar (mute, camera, received quality, chat, leave) and the lobby's own mute
+// and camera buttons, which do the same.
 
 import { ui } from './dom.js';
+import { setCameraOff, setMicMuted } from './media.js';
 import { leave } from './session.js';
-import { refs, set, state, subscribe } from './store.js';
+import { refs, state, subscribe } from './store.js';
 
 export function renderControls() {
-  const { localStream } = refs;
-  const audio = localStream && localStream.getAudioTracks()[0];
-  const video = localStream && localStream.getVideoTracks()[0];
-  ui.mic.disabled = !audio || state.ended;
-  ui.cam.disabled = !video || state.ended;
-  ui.mic.setAttribute('aria-pressed', String(state.micMuted));
-  ui.cam.setAttribute('aria-pressed', String(state.cameraOff));
-  ui.mic.querySelector('.label').textContent = state.micMuted ? 'Unmute' : 'Mute';
-  ui.cam.querySelector('.label').textContent = state.cameraOff ? 'Camera on' : 'Camera off';
-  if (!audio) ui.mic.title = 'No microphone';
-  if (!video) ui.cam.title = 'No camera';
-
-  let note = null;
-  if (!state.mediaTried) {
-    note = null;
-  } else if (!video) {
-    note = state.mediaError ? 'No camera: others see a black tile.' : 'No camera.';
-  } else if (state.cameraOff) {
-    note = 'Your camera is off.';
+  const buttons = [
+    [ui.mic, ui.lobbyMic],
+    [ui.cam, ui.lobbyCam],
+  ];
+  for (const button of buttons[0]) {
+    button.disabled = !state.hasMic || state.ended;
+    button.setAttribute('aria-pressed', String(state.micMuted));
+    button.querySelector('.label').textContent = state.micMuted ? 'Unmute' : 'Mute';
+    button.title = state.hasMic ? '' : 'No microphone';
   }
-  ui.localNote.hidden = note === null;
-  ui.localNote.textContent = note || '';
-  ui.localVideo.hidden = !video || state.cameraOff;
+  for (const button of buttons[1]) {
+    button.disabled = !state.hasCamera || state.ended;
+    button.setAttribute('aria-pressed', String(state.cameraOff));
+    button.querySelector('.label').textContent = state.cameraOff ? 'Camera on' : 'Camera off';
+    button.title = state.hasCamera ? '' : 'No camera';
+  }
+  // The lobby's buttons work before joining (ended is about the call).
+  ui.lobbyMic.disabled = !state.hasMic;
+  ui.lobbyCam.disabled = !state.hasCamera;
 }
 
 export function toggleMic() {
-  const track = refs.localStream && refs.localStream.getAudioTracks()[0];
-  if (!track) return;
-  track.enabled = state.micMuted;
-  set({ micMuted: !state.micMuted });
+  return setMicMuted(!state.micMuted);
 }
 
 export function toggleCamera() {
-  const track = refs.localStream && refs.localStream.getVideoTracks()[0];
-  if (!track) return;
-  track.enabled = state.cameraOff;
-  set({ cameraOff: !state.cameraOff });
+  return setCameraOff(!state.cameraOff);
 }
 
 // Asks the server for a received quality tier (auto | high | medium | low | audio).
@@ -52,13 +43,13 @@ export function setQuality(tier) {
 }
 
 export function initControls() {
-  ui.mic.addEventListener('click', toggleMic);
-  ui.cam.addEventListener('click', toggleCamera);
+  for (const button of [ui.mic, ui.lobbyMic]) button.addEventListener('click', toggleMic);
+  for (const button of [ui.cam, ui.lobbyCam]) button.addEventListener('click', toggleCamera);
   ui.quality.addEventListener('change', () => {
     if (refs.signaling) refs.signaling.send({ type: 'set-quality', tier: ui.quality.value });
   });
   ui.leave.addEventListener('click', leave);
-  subscribe(['micMuted', 'cameraOff', 'ended', 'mediaTried', 'mediaError'], renderControls);
+  subscribe(['micMuted', 'cameraOff', 'ended', 'hasMic', 'hasCamera'], renderControls);
   renderControls();
 }
 

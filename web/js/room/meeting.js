@@ -1,9 +1,8 @@
-// Before the room: for /m/<id>, who we are and what the meeting is (REST API), the notices
-// shown instead of the room (no such meeting, sign in), and the guest name form.
+// Before the room: for /m/<id>, who we are and what the meeting is (REST API), and the
+// notices shown instead of the room (no such meeting, sign in).
 
 import { ApiError, api, currentUser } from '../api.js';
 import { meetingUrl, parseMeetingId } from '../ui.js';
-import { nameError } from '../validate.js';
 import { $, ui } from './dom.js';
 import { showError } from './status.js';
 import { set, state } from './store.js';
@@ -11,11 +10,7 @@ import { set, state } from './store.js';
 // Replaces the room with a notice (no such meeting, sign-in needed, ...).
 export function showNotice(title, text, action = null) {
   state.notice = { title, text };
-  set({ ended: true });
-  ui.roomMain.hidden = true;
-  ui.controls.hidden = true;
-  ui.pill.hidden = true;
-  ui.notice.hidden = false;
+  set({ ended: true, phase: 'notice' });
   $('notice-title').textContent = title;
   $('notice-text').textContent = text;
   const link = $('notice-action');
@@ -27,48 +22,8 @@ export function showNotice(title, text, action = null) {
   document.title = `${title} – mixmeet`;
 }
 
-// Guests type a name first. Resolves with the name.
-function askGuestName() {
-  ui.roomMain.hidden = true;
-  ui.controls.hidden = true;
-  ui.prejoin.hidden = false;
-  $('prejoin-title').textContent = `Join “${state.meeting.title}”`;
-  $('prejoin-login').href = `/login.html?${new URLSearchParams({ next: location.pathname })}`;
-  const input = $('guest-name');
-  const errorBox = ui.prejoin.querySelector('.form-error');
-  try {
-    input.value = localStorage.getItem('mixmeet.name') || '';
-  } catch {
-    // storage disabled
-  }
-  input.focus();
-  return new Promise((resolve) => {
-    $('prejoin-form').addEventListener('submit', (event) => {
-      event.preventDefault();
-      const name = input.value.trim();
-      const problem = nameError(name);
-      if (problem) {
-        errorBox.textContent = problem;
-        errorBox.hidden = false;
-        input.setAttribute('aria-invalid', 'true');
-        input.focus();
-        return;
-      }
-      try {
-        localStorage.setItem('mixmeet.name', name);
-      } catch {
-        // not fatal
-      }
-      ui.prejoin.hidden = true;
-      ui.roomMain.hidden = false;
-      ui.controls.hidden = false;
-      resolve(name);
-    });
-  });
-}
-
-// For /m/<id>: who we are, what the meeting is, and the name to join with. Returns false
-// when the page shows a notice instead.
+// For /m/<id>: who we are and what the meeting is. Returns false when the page shows a
+// notice instead. The name to join with is the account's; guests type one in the lobby.
 export async function prepareMeeting() {
   const id = parseMeetingId(state.room);
   if (!id) {
@@ -116,6 +71,6 @@ export async function prepareMeeting() {
     }
   });
   document.title = `${title} – mixmeet`;
-  state.name = state.user ? state.user.displayName : await askGuestName();
+  if (state.user) state.name = state.user.displayName;
   return true;
 }

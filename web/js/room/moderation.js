@@ -9,7 +9,9 @@
 // clarity.
 
 import { $, ui } from './dom.js';
-import { closePeer, resetPeer } from './peer.js';
+import { setCameraOff, setMicMuted } from './media.js';
+import { notify } from './notify.js';
+import { resetPeer } from './peer.js';
 import { refs, set, state, subscribe } from './store.js';
 
 // The reactions the server accepts (docs/protocol.md), in button order.
@@ -34,7 +36,6 @@ const mod = {
   unmuteDialog: $('unmute-dialog'),
   unmuteYes: $('unmute-accept'),
   unmuteNo: $('unmute-decline'),
-  notices: $('meeting-notices'),
 };
 
 function send(message) {
@@ -56,35 +57,17 @@ function nameOf(id) {
   return p ? p.name : 'The host';
 }
 
-// A short line in the notices area (aria-live), gone after a few seconds.
-export function notify(text) {
-  if (!mod.notices) return;
-  const item = document.createElement('li');
-  item.textContent = text;
-  mod.notices.append(item);
-  setTimeout(() => item.remove(), 6000);
-}
-
 // ---------------------------------------------------------------- our own state
 
+// What the server shows and mixes of us follows our own switches (and a device we lack is
+// off); sent after welcome and on every change.
 function sendMediaState() {
   if (!state.participantId || state.ended) return;
-  const { localStream } = refs;
-  const hasAudio = Boolean(localStream && localStream.getAudioTracks()[0]);
-  const hasVideo = Boolean(localStream && localStream.getVideoTracks()[0]);
   send({
     type: 'media-state',
-    mic: hasAudio && !state.micMuted,
-    camera: hasVideo && !state.cameraOff,
+    mic: Boolean(state.hasMic && !state.micMuted),
+    camera: Boolean(state.hasCamera && !state.cameraOff),
   });
-}
-
-function setTrack(kind, enabled) {
-  const { localStream } = refs;
-  if (!localStream) return;
-  const track =
-    kind === 'audio' ? localStream.getAudioTracks()[0] : localStream.getVideoTracks()[0];
-  if (track) track.enabled = enabled;
 }
 
 export function toggleHand() {
@@ -100,8 +83,8 @@ export function react(emoji) {
 export function leaveCall() {
   if (!state.inCall || state.ended) return;
   send({ type: 'leave-call' });
-  closePeer();
-  resetPeer();
+  resetPeer(); // closes the peer connection; the next offer gets a new one
+  ui.remoteVideo.srcObject = null;
   set({ inCall: false });
   ui.placeholder.hidden = false;
   ui.placeholder.textContent = 'You left the call. You are still in the meeting’s chat.';
@@ -265,8 +248,8 @@ export function initModeration() {
   });
   mod.unmuteYes.addEventListener('click', () => {
     mod.unmuteDialog.close();
-    setTrack('audio', true);
-    set({ micMuted: false, unmuteRequested: false });
+    set({ unmuteRequested: false });
+    setMicMuted(false); // the user's own choice: media-state follows
   });
   mod.unmuteNo.addEventListener('click', () => {
     mod.unmuteDialog.close();
@@ -278,24 +261,35 @@ export function initModeration() {
     Object.assign(window.mixmeet, { hostAction, react, toggleHand, leaveCall, rejoinCall, amHost });
   }
 
-  subscribe(['micMuted', 'cameraOff', 'participantId'], sendMediaState);
+  subscribe(['micMuted', 'cameraOff', 'hasMic', 'hasCamera', 'participantId'], sendMediaState);
   subscribe(['roster', 'participantId', 'ended', 'locked', 'waitingRoom', 'inCall'], renderMeetingControls);
   renderMeetingControls();
 }
 
 // Registers the meeting-control message handlers on a SignalingClient.
 export function attachModeration(signaling) {
+  // A new session (a rejoin from "You left") starts with nothing of the last one.
+  set({
+    inCall: true,
+    locked: false,
+    waitingRoom: { enabled: false, participants: [] },
+    waiting: false,
+    denied: false,
+    removed: false,
+    meetingEnded: false,
+    mutedByHost: null,
+    unmuteRequested: false,
+  });
+  ui.remoteVideo.hidden = false;
   signaling.on('muted-by-host', (message) => {
-    if (message.media === 'camera') {
-      setTrack('video', false);
-      set({ cameraOff: true });
-      notify(`${nameOf(message.by)} turned your camera off.`);
-    } else {
-      setTrack('audio', false);
-      set({ micMuted: true });
-      notify(`${nameOf(message.by)} muted you.`);
-    }
     set({ mutedByHost: message.media });
+    if (message.media === 'camera') {
+      setCameraOff(true);
+      notify(`${nameOf(message.by)} turned your camera off.`, 'warn');
+    } else {
+      setMicMuted(true);
+      notify(`${nameOf(message.by)} muted you.`, 'warn');
+    }
   });
   signaling.on('unmute-request', (message) => {
     // Asked, never unmuted by force: the user decides.
@@ -321,6 +315,7 @@ export function attachModeration(signaling) {
     set({ waiting: false });
     ui.placeholder.textContent = 'The host let you in. Joining…';
   });
+  signaling.on('admitted', () => notify('The host let you in.', 'ok'));
   signaling.on('denied', () => {
     set({ waiting: false, denied: true });
     showEnded('The host did not let you in.');
@@ -338,7 +333,7 @@ export function attachModeration(signaling) {
     const before = new Map(state.roster.map((p) => [p.id, p]));
     for (const p of Array.isArray(message.participants) ? message.participants : []) {
       const old = before.get(p.id);
-      if (p.hand && old && !old.hand && p.id !== state.participantId) notify(`${p.name} raised a hand.`);
+      if (p.hand && old && !old.hand && p.id !== state.participantId) notify(`${p.name} raised a hand.`, 'info');
     }
   });
 }

@@ -4,7 +4,8 @@
 
 import { ui } from './dom.js';
 import { showError, renderStatus } from './status.js';
-import { mark, query, refs, state } from './store.js';
+import { notify } from './notify.js';
+import { mark, query, refs, set, state } from './store.js';
 
 // Test hook (tests/e2e/send-cap.mjs): a page that ignores send-hint, as a client written
 // without it would; the server's REMB must cap it anyway.
@@ -39,9 +40,17 @@ export function createPeerConnection() {
   connection.addEventListener('track', () => attachRemoteStream());
 
   connection.addEventListener('connectionstatechange', () => {
-    if (connection.connectionState === 'connected') mark('peerConnected');
-    if (connection.connectionState === 'failed' && !state.ended) {
+    const now = connection.connectionState;
+    if (now === 'connected') mark('peerConnected');
+    if (now === 'failed' && !state.ended) {
       showError('The media connection failed: no network route to the server.');
+    }
+    if ((now === 'disconnected' || now === 'failed') && !state.ended && !state.connectionLost) {
+      set({ connectionLost: true });
+      notify('Connection lost. Reconnecting…', 'warn');
+    } else if (now === 'connected' && state.connectionLost) {
+      set({ connectionLost: false });
+      notify('Connection back.', 'ok');
     }
     renderStatus();
   });
@@ -113,8 +122,8 @@ export async function applySendHint() {
   const { pc, localStream } = refs;
   if (ignoreSendHint || !pc || !state.sendHint || !localStream) return;
   const track = localStream.getVideoTracks()[0];
-  const transceiver = pc.getTransceivers().find((t) => t.sender.track === track);
-  if (!track || !transceiver) return;
+  const transceiver = transceiverFor('video');
+  if (!track || !transceiver || transceiver.sender.track !== track) return;
   const settings = track.getSettings();
   const scale = Math.max(
     1,
@@ -133,21 +142,42 @@ export async function applySendHint() {
   }
 }
 
+// The transceiver of the server's audio or video m-line (protocol 1 offers one of each).
+function transceiverFor(kind) {
+  const { pc } = refs;
+  if (!pc) return null;
+  return pc.getTransceivers().find((t) => !t.stopped && t.receiver.track && t.receiver.track.kind === kind) || null;
+}
+
+// Sends `track` (or nothing, for null) on the `kind` m-line without renegotiating: the
+// answer already said sendrecv for every device we have (handleOffer). Before the offer
+// there is nothing to do: handleOffer picks up the current tracks.
+export async function replaceSenderTrack(kind, track) {
+  const transceiver = transceiverFor(kind);
+  if (!transceiver || !answerSent) return;
+  if (transceiver.currentDirection !== 'sendrecv' && transceiver.direction !== 'sendrecv') return;
+  await transceiver.sender.replaceTrack(track);
+  if (kind === 'video' && track) await applySendHint();
+}
+
 async function handleOffer(message) {
   mark('offer');
   const pc = ensurePeerConnection(); // offer before welcome: not per protocol, but harmless
   await pc.setRemoteDescription({ type: 'offer', sdp: message.sdp });
 
+  // Every device we have is answered sendrecv, even one switched off now (its sender
+  // sends nothing until replaceTrack gives it a track): turning it on needs no renegotiation.
   const { localStream } = refs;
   for (const transceiver of pc.getTransceivers()) {
     const kind = transceiver.receiver.track.kind;
+    const available = kind === 'audio' ? state.hasMic : state.hasCamera;
     const track = localStream
       ? kind === 'audio'
         ? localStream.getAudioTracks()[0]
         : localStream.getVideoTracks()[0]
       : null;
-    if (track) {
-      await transceiver.sender.replaceTrack(track);
+    if (available || track) {
+      await transceiver.sender.replaceTrack(track || null);
       transceiver.direction = 'sendrecv';
       state.sending[kind] = true;
     } else {
@@ -161,6 +191,14 @@ async function handleOffer(message) {
   refs.signaling.answer(pc.localDescription.sdp);
   answerSent = true;
   mark('answerSent');
+  // A device switched on or off while the answer was being made: send what is live now.
+  for (const kind of ['audio', 'video']) {
+    const transceiver = transceiverFor(kind);
+    const live = (kind === 'audio' ? localStream.getAudioTracks() : localStream.getVideoTracks())[0] || null;
+    if (transceiver && transceiver.direction === 'sendrecv' && transceiver.sender.track !== live) {
+      await transceiver.sender.replaceTrack(live);
+    }
+  }
   await applySendHint(); // a hint that came before the answer
   for (const queued of pendingLocalIce.splice(0)) {
     refs.signaling.ice(queued.candidate, queued.sdpMLineIndex);
@@ -205,15 +243,18 @@ export function closePeer() {
   if (refs.pc) refs.pc.close();
 }
 
-// Forgets the closed peer connection after "hang up" (leave-call): the next offer
-// (rejoin-call) gets a new one, answered like the first.
+// Forgets the closed connection so that a new session (rejoin) starts from scratch.
 export function resetPeer() {
+  closePeer();
   refs.pc = null;
   refs.remoteStream = null;
   answerSent = false;
   pendingLocalIce.length = 0;
   pendingRemoteIce.length = 0;
+  work = Promise.resolve();
   state.sending = { audio: false, video: false };
+  state.sendHint = null;
+  state.quality = null;
 }
 
 // Registers the offer, ice and send-hint handlers on a SignalingClient.

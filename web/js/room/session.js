@@ -1,12 +1,19 @@
 // The signaling session: opens the WebSocket, joins, lets each module register its message
-// handlers, and handles the session-level messages (welcome, error, bye, close) and leaving.
+// handlers, and handles the session-level messages (welcome, error, bye, close), leaving
+// and rejoining.
+//
+// A module that handles server messages exports attachX(signaling) and is called from
+// createSignaling() below for every session; `signaling` has on(type, fn) and send(message).
+// To send outside a handler use refs.signaling.send(message) (false when not connected).
 
 import { SignalingClient } from '../signaling.js';
 import { attachChat, chatError } from './chat.js';
 import { attachControls } from './controls.js';
-import { ui } from './dom.js';
+import { $, ui } from './dom.js';
+import { stopLocalMedia, restartLocalMedia } from './media.js';
 import { attachModeration, moderationError } from './moderation.js';
-import { attachPeer, closePeer, ensurePeerConnection } from './peer.js';
+import { notify } from './notify.js';
+import { attachPeer, closePeer, ensurePeerConnection, resetPeer } from './peer.js';
 import { attachRoster } from './roster.js';
 import { BYE_TEXT, renderStatus, showError } from './status.js';
 import { mark, refs, set, state } from './store.js';
@@ -46,9 +53,25 @@ export function endSession() {
   renderStatus();
 }
 
+// The socket of one session, as the modules see it: handlers registered through `on` stop
+// firing once a newer session (a rejoin) replaced it, so a late event of the old socket
+// (its close, say) cannot end the new session.
+function scopedTo(client) {
+  return {
+    on(type, callback) {
+      client.on(type, (payload) => {
+        if (refs.signaling === client) callback(payload);
+      });
+      return this;
+    },
+    send: (message) => client.send(message),
+  };
+}
+
 function createSignaling() {
-  const signaling = new SignalingClient();
-  refs.signaling = signaling;
+  const client = new SignalingClient();
+  refs.signaling = client;
+  const signaling = scopedTo(client);
 
   signaling.on('welcome', (message) => {
     mark('welcome');
@@ -94,10 +117,11 @@ function createSignaling() {
           ? `The server went away (${event.reason || 'shutting down'}).`
           : `The connection to the server closed (code ${event.code}${why}).`;
       showError(text, { fatal: true });
+      if (!state.ended) notify('Disconnected from the meeting.', 'bad');
     }
     endSession();
   });
-  return signaling;
+  return client;
 }
 
 // Opens the socket and sends join (state.room, state.name). Failures show in the banner.
@@ -117,6 +141,8 @@ export async function connect() {
   mark('joinSent');
 }
 
+// Leaves the call without asking: the session ends, camera and microphone stop, and the
+// page shows "You left" with a Rejoin button (signed-in users and guests alike).
 export async function leave() {
   if (state.leaving) return;
   set({ leaving: true });
@@ -130,6 +156,50 @@ export async function leave() {
     signaling.close();
   }
   endSession();
-  if (refs.localStream) refs.localStream.getTracks().forEach((t) => t.stop());
-  window.location.assign('/');
+  await stopLocalMedia();
+  showLeft();
+}
+
+function showLeft() {
+  const title = (state.meeting && state.meeting.title) || state.room;
+  $('left-title').textContent = 'You left the meeting';
+  $('left-text').textContent = `You left “${title}”. Rejoin whenever you like.`;
+  // The dashboard is for accounts; a guest would land on the sign-in page.
+  $('left-home').hidden = !state.user;
+  ui.banner.hidden = true;
+  document.title = `You left – mixmeet`;
+  set({ phase: 'left' });
+  ui.rejoin.focus();
+}
+
+// Joins the same meeting again from the "You left" screen, without reloading the page:
+// a fresh socket and peer connection, the same name, devices and on/off choices.
+export async function rejoin() {
+  if (state.phase !== 'left') return;
+  ui.rejoin.disabled = true;
+  resetPeer();
+  ui.remoteVideo.srcObject = null;
+  ui.placeholder.textContent = 'Waiting for the meeting video…';
+  ui.placeholder.hidden = false;
+  ui.leave.disabled = false;
+  ui.banner.hidden = true;
+  state.byeReason = null;
+  document.title = `${(state.meeting && state.meeting.title) || state.room} – mixmeet`;
+  set({
+    ended: false,
+    leaving: false,
+    signaling: 'idle',
+    participantId: null,
+    closeCode: null,
+    roster: [],
+    connectionLost: false,
+    phase: 'call',
+  });
+  await restartLocalMedia();
+  ui.rejoin.disabled = false;
+  await connect();
+}
+
+export function initSession() {
+  ui.rejoin.addEventListener('click', rejoin);
 }

@@ -8,6 +8,7 @@
 //
 // Shape of `state`:
 //   mode            'meeting' (/m/<id>) | 'room' (room.html?room=&name=)
+//   phase           which screen shows: 'loading' | 'lobby' | 'call' | 'left' | 'notice'
 //   room            meeting ID or open-room name
 //   name            the name we join with
 //   meeting         the Meeting from GET /api/meetings/<id>, or null
@@ -26,7 +27,12 @@
 //   quality         {tier, choice, width, height, framerate} from the server
 //   sendHint        {width, height, maxBitrate}: what the server shows of our camera
 //   sendScale       the scaleResolutionDownBy applied for the send hint
-//   micMuted, cameraOff
+//   micMuted, cameraOff  the user's choice; off = the track is stopped and not sent
+//   hasMic, hasCamera    such a device exists and we may use it (getUserMedia gave one)
+//   devices         {audio, video}: the chosen deviceIds (null: the browser's default)
+//   localAudio, localVideo  id of the live local track of that kind, or null
+//   chatOpen        the chat panel shows; chatUnread: messages arrived while it did not
+//   connectionLost  the media connection dropped and has not come back yet
 //   leaving         the user clicked Leave
 //   ended           the session is over (bye, socket closed or left)
 //   byeReason, closeCode
@@ -53,6 +59,7 @@ const meetingPath = /^\/m\/([^/]+)\/?$/.exec(window.location.pathname);
 
 export const state = {
   mode: meetingPath ? 'meeting' : 'room',
+  phase: 'loading',
   room: meetingPath ? decodeURIComponent(meetingPath[1]) : params.get('room') || '',
   name: meetingPath ? '' : (params.get('name') || '').trim(),
   meeting: null,
@@ -75,6 +82,14 @@ export const state = {
   sendHint: null,
   micMuted: false,
   cameraOff: false,
+  hasMic: false,
+  hasCamera: false,
+  devices: { audio: null, video: null },
+  localAudio: null,
+  localVideo: null,
+  chatOpen: true,
+  chatUnread: 0,
+  connectionLost: false,
   leaving: false,
   ended: false,
   byeReason: null,

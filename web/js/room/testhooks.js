@@ -1,11 +1,16 @@
 // window.mixmeet: what the end-to-end tests (tests/e2e) and a person at the console read and
 // drive: state() (a JSON copy of the store), stats() (receive/send figures), leave(),
-// sendChat(text), setQuality(tier).
+// rejoin(), sendChat(text), setQuality(tier), setChatOpen(open), setMicMuted(muted),
+// setCameraOff(off), switchDevice(kind, deviceId), devices(), localTracks() and
+// senderTracks() (what is captured and what is sent), notifications() (toasts shown).
 
-import { sendChat } from './chat.js';
+import { sendChat, setChatOpen } from './chat.js';
 import { setQuality } from './controls.js';
+import { refreshDevices } from './devices.js';
 import { ui } from './dom.js';
-import { leave } from './session.js';
+import { setCameraOff, setMicMuted, switchDevice } from './media.js';
+import { notifications } from './notify.js';
+import { leave, rejoin } from './session.js';
 import { refs, state } from './store.js';
 
 function snapshot() {
@@ -113,7 +118,47 @@ async function stats() {
   return result;
 }
 
+function describeTrack(track) {
+  if (!track) return null;
+  return { id: track.id, kind: track.kind, label: track.label, readyState: track.readyState, enabled: track.enabled, muted: track.muted };
+}
+
+// The local tracks being captured now ({audio, video}: null when none).
+function localTracks() {
+  const stream = refs.localStream;
+  return {
+    audio: describeTrack(stream ? stream.getAudioTracks()[0] : null),
+    video: describeTrack(stream ? stream.getVideoTracks()[0] : null),
+  };
+}
+
+// What each of our senders sends now: [{kind, direction, track}] (track null: nothing).
+function senderTracks() {
+  const { pc } = refs;
+  if (!pc) return [];
+  return pc.getTransceivers().map((t) => ({
+    kind: t.receiver.track ? t.receiver.track.kind : null,
+    direction: t.currentDirection || t.direction,
+    track: describeTrack(t.sender.track),
+  }));
+}
+
 // Other modules add their own hooks here (window.mixmeet.<name> = fn).
 export function installTestHooks() {
-  window.mixmeet = { state: snapshot, stats, leave, sendChat, setQuality };
+  window.mixmeet = {
+    state: snapshot,
+    stats,
+    leave,
+    rejoin,
+    sendChat,
+    setQuality,
+    setChatOpen,
+    setMicMuted,
+    setCameraOff,
+    switchDevice,
+    devices: refreshDevices,
+    localTracks,
+    senderTracks,
+    notifications,
+  };
 }
