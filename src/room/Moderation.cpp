@@ -55,7 +55,13 @@ bool Moderation::enter(const std::string& id, const Attendee& who, int64_t nowMs
 
 bool Moderation::leave(const std::string& id) {
     unhold(id);
-    if (members_.erase(id) == 0 || id != host_) return false;
+    if (members_.erase(id) == 0) return false;
+    if (members_.empty()) {
+        // An empty meeting starts afresh (its room closes, or is reopened by the next join).
+        locked_ = false;
+        waitingRoom_ = false;
+    }
+    if (id != host_) return false;
     host_ = successor();
     return true;
 }

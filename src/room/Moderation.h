@@ -74,7 +74,8 @@ public:
     /// the host changed (the first joiner of an open room, the creator arriving).
     bool enter(const std::string& id, const Attendee& who, int64_t nowMs);
     /// `id` left the meeting (any reason; unknown ids are ignored). Returns true if the host
-    /// changed (the rights passed on, or nobody is left to hold them).
+    /// changed (the rights passed on, or nobody is left to hold them). When nobody is left,
+    /// the lock and the waiting room are off again.
     bool leave(const std::string& id);
 
     /// Holds a joiner in the waiting room (after screen() said Wait).
