@@ -80,8 +80,8 @@ void MeetingControls::apply(const std::string& id) {
 }
 
 core::Status MeetingControls::setMediaState(const std::string& id,
-                                            const protocol::MediaState& state) {
-    auto changed = moderation_.setMediaState(id, state);
+                                            const protocol::MediaState& state, int64_t nowMs) {
+    auto changed = moderation_.setMediaState(id, state, nowMs);
     if (!changed) return changed.error();
     if (!changed.value()) return core::Ok{};
     apply(id);

@@ -78,8 +78,10 @@ public:
     /// on; when nobody is left, everyone still waiting is turned away.
     void left(const std::string& id);
 
-    /// The participant's own switches (`media-state`). Error no-such-participant.
-    core::Status setMediaState(const std::string& id, const protocol::MediaState& state);
+    /// The participant's own switches (`media-state`). Errors no-such-participant,
+    /// rate-limited.
+    core::Status setMediaState(const std::string& id, const protocol::MediaState& state,
+                               int64_t nowMs);
     /// `hand`. Errors no-such-participant, rate-limited.
     core::Status raiseHand(const std::string& id, bool raised, int64_t nowMs);
     /// `reaction`: broadcast to everyone. Errors no-such-participant, rate-limited.

@@ -40,7 +40,8 @@ bool Moderation::enter(const std::string& id, const Attendee& who, int64_t nowMs
                                 nextOrder_++,
                                 {},
                                 signaling::TokenBucket(limits_.reactions, nowMs),
-                                signaling::TokenBucket(limits_.hands, nowMs)});
+                                signaling::TokenBucket(limits_.hands, nowMs),
+                                signaling::TokenBucket(limits_.mediaStates, nowMs)});
     bool takes = false;
     if (!owner_) {
         takes = host_.empty();  // An open room's first joiner.
@@ -102,10 +103,17 @@ const ControlState* Moderation::state(const std::string& id) const {
     return it == members_.end() ? nullptr : &it->second.state;
 }
 
-core::Result<bool> Moderation::setMediaState(const std::string& id, const protocol::MediaState& s) {
+core::Result<bool> Moderation::setMediaState(const std::string& id, const protocol::MediaState& s,
+                                             int64_t nowMs) {
     auto it = members_.find(id);
     if (it == members_.end()) return noSuchParticipant(id);
     ControlState& st = it->second.state;
+    const bool repeat = st.mic == s.mic && st.camera == s.camera && !(s.mic && st.hostMuted) &&
+                        !(s.camera && st.videoStopped);
+    if (repeat) return false;
+    if (!it->second.mediaStates.take(nowMs))
+        return makeError(errc::kRateLimited,
+                         "You are switching your microphone or camera too often; wait a moment.");
     ControlState before = st;
     st.mic = s.mic;
     st.camera = s.camera;

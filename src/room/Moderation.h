@@ -38,6 +38,9 @@ struct ModerationLimits {
     signaling::TokenBucket::Config reactions{1.0, 5};
     /// Hand raises and lowers per participant: 4 at once, then 12 a minute.
     signaling::TokenBucket::Config hands{12 / 60.0, 4};
+    /// Changes of a participant's media state (each is a roster to everyone): 10 at once,
+    /// then 2 a second.
+    signaling::TokenBucket::Config mediaStates{2.0, 10};
     /// Joiners the waiting room holds; the next gets waiting-room-full.
     std::size_t maxWaiting = 50;
 };
@@ -87,9 +90,11 @@ public:
     protocol::WaitingRoomState waitingRoomState() const { return {waitingRoom_, waiting_}; }
 
     /// The participant's own switches. A microphone turned on lifts a host mute; a camera
-    /// turned on lifts a host stop-video. Returns whether anything changed; error
-    /// no-such-participant for an unknown id.
-    core::Result<bool> setMediaState(const std::string& id, const protocol::MediaState& state);
+    /// turned on lifts a host stop-video. Returns whether anything changed. Errors:
+    /// no-such-participant, rate-limited (over ModerationLimits::mediaStates; not applied). A
+    /// repeat of the current state is free.
+    core::Result<bool> setMediaState(const std::string& id, const protocol::MediaState& state,
+                                     int64_t nowMs);
     /// Raises or lowers a hand. Returns whether it changed. Errors: no-such-participant,
     /// rate-limited (over ModerationLimits::hands; the toggle is not applied).
     core::Result<bool> setHand(const std::string& id, bool raised, int64_t nowMs);
@@ -135,6 +140,7 @@ private:
         ControlState state;
         signaling::TokenBucket reactions;
         signaling::TokenBucket hands;
+        signaling::TokenBucket mediaStates;
     };
     bool isOwner(const Attendee& who) const { return owner_ && who.userId == owner_; }
     /// Who takes the host rights when the host leaves (rules in the header comment).

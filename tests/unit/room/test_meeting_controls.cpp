@@ -130,9 +130,9 @@ TEST_CASE("a host mute is enforced by the room and told; only the participant li
     CHECK(m.room.heard.at("p2") == false);
     CHECK(m.p2.got(R"({"type":"muted-by-host","media":"mic","by":"p1"})"));
     CHECK(m.room.rosters == rosters + 1);
-    CHECK(m.controls.setMediaState("p2", {false, true}).ok());
+    CHECK(m.controls.setMediaState("p2", {false, true}, 0).ok());
     CHECK(m.room.heard.at("p2") == false);
-    CHECK(m.controls.setMediaState("p2", {true, true}).ok());
+    CHECK(m.controls.setMediaState("p2", {true, true}, 0).ok());
     CHECK(m.room.heard.at("p2") == true);
 
     REQUIRE(m.controls.hostCommand("p1", cmd(HostVerb::StopVideo, "p3")).ok());

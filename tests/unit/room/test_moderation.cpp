@@ -135,13 +135,13 @@ TEST_CASE("mute and mute-all set host mutes; the participant's own unmute lifts 
     CHECK(all.value().muted == std::vector<std::string>{"p3"});
     CHECK(m.state("p1")->heard());
     // Still sending (the client says mic off or says nothing): stays muted.
-    CHECK(m.setMediaState("p3", {false, true}).value());
+    CHECK(m.setMediaState("p3", {false, true}, 0).value());
     CHECK_FALSE(m.state("p3")->heard());
     // Asked to unmute: the host cannot unmute anyone; only their own switch does.
     auto ask = m.apply("p1", cmd(HostVerb::AskUnmute, "p3"));
     CHECK(ask.value().askUnmute == std::string("p3"));
     CHECK_FALSE(m.state("p3")->heard());
-    CHECK(m.setMediaState("p3", {true, true}).value());
+    CHECK(m.setMediaState("p3", {true, true}, 0).value());
     CHECK(m.state("p3")->heard());
     CHECK_FALSE(m.state("p3")->hostMuted);
 }
@@ -152,11 +152,11 @@ TEST_CASE("stop-video shows the name tile until the participant turns the camera
     auto e = m.apply("p1", cmd(HostVerb::StopVideo, "p2"));
     CHECK(e.value().videoStopped == std::vector<std::string>{"p2"});
     CHECK_FALSE(m.state("p2")->shown());
-    CHECK(m.setMediaState("p2", {true, false}).value());  // Camera off: still no video.
+    CHECK(m.setMediaState("p2", {true, false}, 0).value());  // Camera off: still no video.
     CHECK_FALSE(m.state("p2")->shown());
-    CHECK(m.setMediaState("p2", {true, true}).value());
+    CHECK(m.setMediaState("p2", {true, true}, 0).value());
     CHECK(m.state("p2")->shown());
-    CHECK(m.setMediaState("p99", {true, true}).error().code == errc::kNoSuchParticipant);
+    CHECK(m.setMediaState("p99", {true, true}, 0).error().code == errc::kNoSuchParticipant);
 }
 
 TEST_CASE("make-host moves the rights; the creator takes them back on joining", "[moderation]") {
@@ -218,7 +218,7 @@ TEST_CASE("a locked meeting refuses joins except its creator", "[moderation]") {
 }
 
 TEST_CASE("the waiting room holds guests until admitted or denied", "[moderation]") {
-    Moderation m(kOwner, room::ModerationLimits{{1, 5}, {1, 4}, 2});
+    Moderation m(kOwner, room::ModerationLimits{{1, 5}, {1, 4}, {2, 10}, 2});
     m.enter("p1", kOwnerA, 0);
     CHECK(m.screen(kGuest).value() == Moderation::Admission::Enter);  // Off by default.
     auto on = m.apply("p1", cmd(HostVerb::WaitingRoom, {}, true));
@@ -273,7 +273,7 @@ TEST_CASE("ending the meeting turns the waiting room away", "[moderation]") {
 }
 
 TEST_CASE("hands and reactions are bounded per participant", "[moderation]") {
-    Moderation m(std::nullopt, room::ModerationLimits{{1.0, 5}, {12 / 60.0, 4}, 50});
+    Moderation m(std::nullopt, room::ModerationLimits{{1.0, 5}, {12 / 60.0, 4}, {2.0, 10}, 50});
     m.enter("p1", kGuest, 0);
     // Reactions: 5 at once, then one a second.
     for (int i = 0; i < 5; ++i) CHECK(m.react("p1", 1000).ok());
@@ -289,4 +289,12 @@ TEST_CASE("hands and reactions are bounded per participant", "[moderation]") {
     CHECK(m.setHand("p1", true, 5000).value());
     CHECK(m.state("p1")->hand);
     CHECK(m.setHand("p99", true, 0).error().code == errc::kNoSuchParticipant);
+    // Media state: each change is a roster to everyone; 10 at once, then 2 a second.
+    m.enter("p2", kGuest, 0);
+    bool mic = false;
+    for (int i = 0; i < 10; ++i, mic = !mic) CHECK(m.setMediaState("p2", {mic, true}, 0).value());
+    CHECK_FALSE(m.setMediaState("p2", {!mic, true}, 0).value());  // The current state: free.
+    CHECK(m.setMediaState("p2", {mic, true}, 0).error().code == errc::kRateLimited);
+    CHECK(m.state("p2")->mic == !mic);  // Not applied.
+    CHECK(m.setMediaState("p2", {mic, true}, 500).value());
 }
