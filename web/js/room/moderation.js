@@ -113,11 +113,20 @@ function hostButton(label, onClick, danger = false) {
   return b;
 }
 
+// Whose host menus are open: the list is rebuilt on every roster, and a menu must not snap
+// shut under the host's pointer because someone raised a hand.
+const openMenus = new Set();
+
 // The host's menu for one roster entry (null for ourselves or when we are not host).
 export function hostMenu(participant) {
   if (!amHost() || participant.id === state.participantId) return null;
   const menu = document.createElement('details');
   menu.className = 'host-menu';
+  menu.open = openMenus.has(participant.id);
+  menu.addEventListener('toggle', () => {
+    if (menu.open) openMenus.add(participant.id);
+    else openMenus.delete(participant.id);
+  });
   const summary = document.createElement('summary');
   summary.textContent = 'Host';
   summary.title = `Host actions for ${participant.name}`;
@@ -144,7 +153,7 @@ export function rosterBadges(participant) {
   badges.className = 'roster-badges';
   const add = (cls, text, title) => {
     const b = document.createElement('span');
-    b.className = `badge ${cls}`;
+    b.className = `roster-badge ${cls}`;
     b.textContent = text;
     b.title = title;
     badges.append(b);
@@ -209,6 +218,7 @@ function showReaction(participant, emoji) {
   who.textContent = participant === state.participantId ? 'You' : nameOf(participant);
   item.append(glyph, who);
   mod.overlay.append(item);
+  while (mod.overlay.children.length > 8) mod.overlay.firstElementChild.remove();
   state.reactions.push({ participant, emoji, at: Math.round(performance.now()) });
   if (state.reactions.length > 20) state.reactions.shift();
   setTimeout(() => item.remove(), REACTION_MS);
