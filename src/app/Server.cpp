@@ -50,7 +50,8 @@ core::Status Server::start() {
     // History rows a crash or kill left open are closed at their last liveness mark.
     if (auto closed = store_->closeOpenParticipations(nowMs()); closed && closed.value() > 0)
         g_message("closed %d meeting history rows left open by the previous run", closed.value());
-    store_->deleteExpiredSessions(nowMs());
+    if (auto expired = store_->deleteExpiredSessions(nowMs()); !expired)
+        GST_WARNING("cannot delete expired sessions: %s", expired.error().message.c_str());
 
     hasher_ = std::make_unique<auth::PasswordHasher>(
         config_.passwordHash == "minimum" ? auth::HashCost::Minimum : auth::HashCost::Interactive);
@@ -117,7 +118,9 @@ core::Status Server::start() {
     g_source_set_callback(
         touchTimer_.get(),
         [](gpointer d) -> gboolean {
-            static_cast<store::Store*>(d)->touchOpenParticipations(nowMs());
+            if (auto touched = static_cast<store::Store*>(d)->touchOpenParticipations(nowMs());
+                !touched)
+                GST_WARNING("cannot mark open history rows: %s", touched.error().message.c_str());
             return G_SOURCE_CONTINUE;
         },
         store_.get(), nullptr);
