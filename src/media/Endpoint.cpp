@@ -848,6 +848,7 @@ private:
 }  // namespace
 
 Endpoint::~Endpoint() {
+    blanker_.detach();
     // Stopping webrtcbin while set-local-description is still building its transports leaks
     // a transport receive bin (GST_TRACERS=leaks, ~1 run in 30 of the bad-SDP test): no new
     // transport-creating operation is queued from now on, and those already queued finish
@@ -1039,6 +1040,19 @@ void Endpoint::setTileSize(int width, int height) {
                                         "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
     g_object_set(tileCaps_.get(), "caps", c.get(), nullptr);
     pushPlaceholderFrame();  // re-labelled at the new size
+    if (blanker_.blanked()) blanker_.pushBlackFrame();
+}
+
+void Endpoint::setVideoBlanked(bool blanked) {
+    if (blanked == blanker_.blanked()) return;
+    if (blanked && bin_) {
+        core::ElementPtr queue =
+            core::ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin_.get()), "tile_queue"));
+        core::PadPtr src =
+            core::PadPtr::adopt(queue ? gst_element_get_static_pad(queue.get(), "src") : nullptr);
+        if (src) blanker_.attach(src.get());
+    }
+    blanker_.setBlanked(blanked);
 }
 
 }  // namespace mixmeet::media

@@ -34,6 +34,7 @@
 #include "media/Fragments.h"
 #include "media/LateFrames.h"
 #include "media/MediaConfig.h"
+#include "media/TileBlanker.h"
 
 namespace mixmeet::media {
 
@@ -106,6 +107,9 @@ public:
     /// Whether this participant is shown in the composite. Off stage its video is dropped
     /// before decoding; coming back asks the sender for a keyframe.
     void setShown(bool shown);
+    /// Whether its camera shows (false: the name tile, whatever it sends: host stop-video,
+    /// camera off; media/TileBlanker).
+    void setVideoBlanked(bool blanked);
 
     const std::string& id() const { return id_; }
     GstPad* tileSrc() const { return tileSrc_.get(); }          ///< To a compositor sink pad.
@@ -144,6 +148,7 @@ private:
     core::ElementPtr videoPay_;
     core::ElementPtr tileCaps_;
     core::ElementPtr placeholder_;  ///< appsrc of the placeholder tile, if any
+    TileBlanker blanker_;           ///< On the tile queue's src pad once first blanked.
     core::ElementPtr audioSink_;
     core::ElementPtr audioSrc_;
     core::PadPtr tileSrc_;
