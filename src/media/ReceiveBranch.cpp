@@ -135,9 +135,9 @@ struct ReceiveBranch::Callbacks {
             GST_LOG("audio level -%d dBov", level);
             gate.level.store(level, std::memory_order_relaxed);
             gate.levelAtUs.store(g_get_monotonic_time(), std::memory_order_relaxed);
-        } else if (!isOpusSilence({static_cast<const std::uint8_t*>(
-                                       gst_rtp_buffer_get_payload(&rtp)),
-                                   gst_rtp_buffer_get_payload_len(&rtp)})) {
+        } else if (!isOpusSilence(
+                       {static_cast<const std::uint8_t*>(gst_rtp_buffer_get_payload(&rtp)),
+                        gst_rtp_buffer_get_payload_len(&rtp)})) {
             // No level: a packet larger than silence means sound (OpusPacket.h).
             gate.soundAtUs.store(g_get_monotonic_time(), std::memory_order_relaxed);
         }
@@ -238,6 +238,7 @@ ReceiveBranch::ReceiveBranch(std::string id, const Fragments& fragments,
 
 ReceiveBranch::~ReceiveBranch() {
     unwatch();
+    blanker_.detach();
 }
 
 core::Status ReceiveBranch::build(GstBin* bin, const std::string& label,
@@ -273,6 +274,7 @@ core::Status ReceiveBranch::build(GstBin* bin, const std::string& label,
     // labelled (the compositor would not show it either).
     PadPtr tileQueued = PadPtr::adopt(gst_element_get_static_pad(tileQueue.get(), "src"));
     addLateFrameDrop(tileQueued.get(), shared_->maxFrameDelay, LateKind::Raw, shared_->lateDropped);
+    tileQueueSrc_ = tileQueued;
 
     ElementPtr aconvert = make("audioconvert", "in_audioconvert");
     ElementPtr aresample = make("audioresample", "in_audioresample");
@@ -330,6 +332,13 @@ void ReceiveBranch::setTileSize(int width, int height) {
                                         "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
     g_object_set(tileCaps_.get(), "caps", c.get(), nullptr);
     placeholder_.pushFrame();  // re-labelled at the new size
+    if (blanker_.blanked()) blanker_.pushBlackFrame();
+}
+
+void ReceiveBranch::setVideoBlanked(bool blanked) {
+    if (blanked == blanker_.blanked()) return;
+    if (blanked && tileQueueSrc_) blanker_.attach(tileQueueSrc_.get());
+    blanker_.setBlanked(blanked);
 }
 
 }  // namespace mixmeet::media

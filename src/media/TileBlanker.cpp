@@ -32,6 +32,49 @@ bool paintBlack(GstBuffer* buffer, const GstVideoInfo& info) {
     return true;
 }
 
+void TileBlanker::setBlanked(bool blanked) {
+    bool was = state_->blanked.exchange(blanked, std::memory_order_relaxed);
+    if (blanked && !was) pushBlackFrame();
+}
+
+void TileBlanker::pushBlackFrame() {
+    if (!pad_) return;
+    core::ElementPtr element = core::ElementPtr::adopt(gst_pad_get_parent_element(pad_.get()));
+    if (!element) return;
+    // The pad is a src pad whose peer takes the frame; pushing from another thread than the
+    // streaming one is serialized by the peer's stream lock.
+    gst_element_call_async(
+        element.get(),
+        [](GstElement* e, gpointer data) {
+            GstPad* pad = static_cast<GstPad*>(data);
+            core::CapsPtr caps(gst_pad_get_current_caps(pad));
+            GstEvent* seg = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+            GstVideoInfo info;
+            if (!caps || !seg || !gst_video_info_from_caps(&info, caps.get())) {
+                if (seg) gst_event_unref(seg);
+                return;
+            }
+            GstSegment segment;
+            gst_event_copy_segment(seg, &segment);
+            gst_event_unref(seg);
+            core::GPtr<GstClock> clock = core::GPtr<GstClock>::adopt(gst_element_get_clock(e));
+            if (!clock) return;
+            GstClockTime running = gst_clock_get_time(clock.get()) - gst_element_get_base_time(e);
+            guint64 position =
+                gst_segment_position_from_running_time(&segment, GST_FORMAT_TIME, running);
+            if (position == GST_CLOCK_TIME_NONE) return;
+            GstBuffer* frame =
+                gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&info), nullptr);
+            if (!paintBlack(frame, info)) {
+                gst_buffer_unref(frame);
+                return;
+            }
+            GST_BUFFER_PTS(frame) = position;
+            gst_pad_push(pad, frame);  // Takes ownership.
+        },
+        gst_object_ref(pad_.get()), [](gpointer d) { gst_object_unref(d); });
+}
+
 void TileBlanker::attach(GstPad* pad) {
     detach();
     pad_ = core::PadPtr::ref(pad);

@@ -32,13 +32,20 @@ public:
     TileBlanker(const TileBlanker&) = delete;
     TileBlanker& operator=(const TileBlanker&) = delete;
 
-    /// Watches the raw video buffers flowing through `pad` (a src pad into the tile chain).
-    /// Replaces an earlier attach.
+    /// Watches the raw video buffers flowing through `pad` (a src pad into the tile chain,
+    /// e.g. the tile queue's) and sends black frames down it. Replaces an earlier attach.
     void attach(GstPad* pad);
     /// Removes the probe (idempotent).
     void detach();
-    /// From the next frame on, blank (true) or show (false) the picture.
-    void setBlanked(bool blanked) { state_->blanked.store(blanked, std::memory_order_relaxed); }
+    /// From the next frame on, blank (true) or show (false) the picture. Blanking also sends
+    /// one black frame at once (pushBlackFrame()): a sender that stopped its camera sends no
+    /// more frames, and the compositor would keep showing its last picture.
+    void setBlanked(bool blanked);
+    /// Sends one black frame of the pad's current format down the pad, stamped now (the
+    /// compositor keeps showing a tile's last frame). Nothing before the pad had a format or
+    /// a segment. The frame goes from one of GStreamer's threads (gst_element_call_async),
+    /// never from the caller's.
+    void pushBlackFrame();
     bool blanked() const { return state_->blanked.load(std::memory_order_relaxed); }
 
 private:

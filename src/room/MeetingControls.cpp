@@ -6,8 +6,8 @@
 
 namespace mixmeet::room {
 
-MeetingControls::MeetingControls(std::string roomName, std::optional<int64_t> owner, Room& room,
-                                 ModerationLimits limits)
+MeetingControls::MeetingControls(std::string roomName, std::optional<int64_t> owner,
+                                 RoomAccess& room, ModerationLimits limits)
     : name_(std::move(roomName)), moderation_(owner, limits), room_(room) {}
 
 void MeetingControls::tell(const std::string& id, const protocol::MeetingServerMessage& message) {

@@ -1,7 +1,7 @@
 // A room's meeting controls (docs/protocol.md, "Meeting controls"): applies what Moderation
 // decides. It tells participants what happened to them (muted-by-host, removed, ...), holds
 // the waiting room's connections until the host admits or denies them, broadcasts reactions
-// and the lock, and asks the room, through the narrow MeetingControls::Room interface, to
+// and the lock, and asks the room, through the narrow MeetingControls::RoomAccess interface, to
 // enforce the rest (a microphone out of the mix, a camera replaced by the name tile, a
 // participant removed, the roster sent again). No GStreamer: unit-tested with a fake room.
 //
@@ -36,9 +36,9 @@ public:
 class MeetingControls {
 public:
     /// What the controls need from the room they belong to.
-    class Room {
+    class RoomAccess {
     public:
-        virtual ~Room() = default;
+        virtual ~RoomAccess() = default;
         /// The listener of a participant in the meeting (in the call or not); null if none.
         virtual ParticipantListener* participant(const std::string& id) = 0;
         /// Everyone in the meeting, in join order.
@@ -56,7 +56,7 @@ public:
 
     /// `owner`: the account that created the meeting (empty for an open room); `roomName` is
     /// for the log.
-    MeetingControls(std::string roomName, std::optional<int64_t> owner, Room& room,
+    MeetingControls(std::string roomName, std::optional<int64_t> owner, RoomAccess& room,
                     ModerationLimits limits = {});
     MeetingControls(const MeetingControls&) = delete;
     MeetingControls& operator=(const MeetingControls&) = delete;
@@ -89,6 +89,9 @@ public:
     /// A host action from `actor`. Errors as Moderation::authorize.
     core::Status hostCommand(const std::string& actor, const protocol::HostCommand& command);
 
+    /// Forgets the waiting joiners without telling them (the room is being destroyed with the
+    /// server).
+    void forgetWaiting() { waiting_.clear(); }
     /// Fills the meeting-control fields (mic, camera, hand, host) of a roster entry.
     void fill(protocol::RosterEntry& entry) const;
     const Moderation& moderation() const { return moderation_; }
@@ -108,7 +111,7 @@ private:
     std::string name_;
     Moderation moderation_;
     // Passed by argument.
-    Room& room_;
+    RoomAccess& room_;
     MeetingObserver* observer_ = nullptr;
     std::map<std::string, ParticipantListener*> waiting_;  ///< Waiting joiners' connections.
 };

@@ -17,6 +17,7 @@
 #include "Wait.h"
 #include "app/Server.h"
 #include "auth/Tokens.h"
+#include "media/Layout.h"
 #include "protocol/Messages.h"
 
 using namespace mixmeet;
@@ -35,9 +36,10 @@ int64_t wallMs() {
 
 std::unique_ptr<SyntheticPeer> peer(const TestServer& s, const std::string& room,
                                     const std::string& name, double toneHz,
-                                    const std::string& cookie = {}) {
+                                    const std::string& cookie = {}, int pattern = 0) {
     PeerOptions o = s.peerOptions(room, name);
     o.toneHz = toneHz;
+    o.pattern = pattern;
     o.cookie = cookie;
     o.width = 160;
     o.height = 120;
@@ -49,8 +51,8 @@ std::unique_ptr<SyntheticPeer> peer(const TestServer& s, const std::string& room
 /// Starts a peer and waits until it is connected (so join order, and so the host, is known).
 std::unique_ptr<SyntheticPeer> connectedPeer(const TestServer& s, const std::string& room,
                                              const std::string& name, double toneHz,
-                                             const std::string& cookie = {}) {
-    auto p = peer(s, room, name, toneHz, cookie);
+                                             const std::string& cookie = {}, int pattern = 0) {
+    auto p = peer(s, room, name, toneHz, cookie, pattern);
     bool ok = waitUntil([&] { return p->connected(); }, 20s);
     INFO(name << ": ice=" << p->iceConnectionState() << " types=" << p->receivedTypes().size());
     REQUIRE(ok);
@@ -142,6 +144,56 @@ TEST_CASE("a host-muted participant leaves the mix while it keeps sending", "[mo
     // Only the participant itself lifts the mute: its own microphone switch.
     talker->sendRaw(json(protocol::MediaState{true, true}));
     CHECK(waitUntil([&] { return listener->toneLevel(660.0) > 0.15; }, 10s));
+}
+
+TEST_CASE("a stopped video shows the name tile while the sender keeps sending", "[moderation]") {
+    TestServer s;
+    auto host = connectedPeer(s, "name-tile", "Host", 440.0, {}, 5);  // green
+    auto red = connectedPeer(s, "name-tile", "Red", 660.0, {}, 4);    // red
+    const auto tiles = media::gridLayout(2, testing::kWidth, testing::kHeight);
+    const media::Rect& tile = tiles[1];  // Red joined second.
+    // The tile's centre, away from the name label at its bottom.
+    auto centre = [&] {
+        testing::Frame f = host->lastFrameRGB();
+        return f.empty() ? std::array<double, 3>{0, 0, 0}
+                         : f.mean(tile.x + tile.width / 4, tile.y + tile.height / 8, tile.width / 2,
+                                  tile.height / 2);
+    };
+    auto isRed = [&] {
+        auto c = centre();
+        return c[0] > 128 && c[1] < 100 && c[2] < 100;
+    };
+    auto isDark = [&] {
+        auto c = centre();
+        return c[0] < 40 && c[1] < 40 && c[2] < 40;
+    };
+    REQUIRE(waitUntil(isRed, 20s));
+
+    host->sendRaw(hostJson(protocol::HostVerb::StopVideo, red->participantId()));
+    CHECK(waitUntil(isDark, 5s));
+    CHECK(count(red->receivedTypes(), "muted-by-host") == 1);
+    // The client ignores it and keeps sending its camera: the tile stays the name tile.
+    const auto framesBefore = host->videoFramesDecoded();
+    testing::runFor(1000ms);
+    CHECK(host->videoFramesDecoded() > framesBefore + 10);
+    CHECK(isDark());
+    CHECK(waitUntil(
+        [&] {
+            return entry(*host, red->participantId()) &&
+                   !entry(*host, red->participantId())->camera;
+        },
+        5s));
+    // Its own camera switch brings the picture back.
+    red->sendRaw(json(protocol::MediaState{true, true}));
+    CHECK(waitUntil(isRed, 10s));
+
+    // A camera turned off that sends nothing more (a browser stops the track): the compositor
+    // would keep showing the last picture; the name tile replaces it all the same.
+    red->stopSendingMedia();
+    testing::runFor(500ms);
+    REQUIRE(isRed());
+    red->sendRaw(json(protocol::MediaState{true, false}));
+    CHECK(waitUntil(isDark, 5s));
 }
 
 TEST_CASE("every host action from a non-host is refused", "[moderation]") {

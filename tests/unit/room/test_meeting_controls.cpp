@@ -45,7 +45,7 @@ struct FakeParticipant : room::ParticipantListener {
     }
 };
 
-struct FakeRoom : MeetingControls::Room {
+struct FakeRoom : MeetingControls::RoomAccess {
     std::vector<std::string> order;
     std::map<std::string, FakeParticipant*> people;
     std::map<std::string, bool> heard, shown;

@@ -133,16 +133,20 @@ export function hostMenu(participant) {
   menu.append(summary);
   const items = document.createElement('div');
   items.className = 'host-menu-items';
-  if (participant.mic) {
-    items.append(hostButton('Mute', () => hostAction('mute', participant.id)));
-  } else {
-    items.append(hostButton('Ask to unmute', () => hostAction('unmute-request', participant.id)));
-  }
-  if (participant.camera) {
-    items.append(hostButton('Stop video', () => hostAction('stop-video', participant.id)));
-  }
-  items.append(hostButton('Make host', () => hostAction('make-host', participant.id)));
-  items.append(hostButton('Remove', () => hostAction('remove', participant.id), true));
+  // Choosing an action closes the menu.
+  const item = (label, type, danger = false) =>
+    hostButton(
+      label,
+      () => {
+        menu.open = false;
+        hostAction(type, participant.id);
+      },
+      danger,
+    );
+  items.append(participant.mic ? item('Mute', 'mute') : item('Ask to unmute', 'unmute-request'));
+  if (participant.camera) items.append(item('Stop video', 'stop-video'));
+  items.append(item('Make host', 'make-host'));
+  items.append(item('Remove', 'remove', true));
   menu.append(items);
   return menu;
 }
