@@ -114,6 +114,7 @@ await runTest(
     await third.page.click('#hand-button');
     await waitForState(host, "Third's hand in the list", (s) => entryOf(s, 'Third')?.hand === true);
     await host.page.locator('#roster li', { hasText: 'Third' }).locator('.badge-hand').waitFor();
+    await third.page.click('#reaction-menu > summary');
     await third.page.locator('#reaction-bar button').first().click();
     await host.page.locator('#reaction-overlay .reaction').first().waitFor({ timeout: 5000 });
     log("Host: sees Third's raised hand and reaction");
@@ -134,6 +135,7 @@ await runTest(
     log(`Guest: "${await guest.page.textContent('#stage-placeholder')}"`);
 
     // 4. End the meeting for everyone.
+    await host.page.click('#host-controls > summary');
     await host.page.click('#end-meeting-button');
     for (const who of [host, third]) {
       const s = await waitForState(who, 'the meeting ended', (st) => st.meetingEnded && st.ended);

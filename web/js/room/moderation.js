@@ -22,6 +22,7 @@ const REACTION_MS = 4000;
 const mod = {
   hand: $('hand-button'),
   reactions: $('reaction-bar'),
+  reactionMenu: $('reaction-menu'),
   overlay: $('reaction-overlay'),
   leaveCall: $('leave-call-button'),
   rejoinCall: $('rejoin-call-button'),
@@ -246,7 +247,10 @@ export function initModeration() {
     b.textContent = emoji;
     b.title = `React ${emoji}`;
     b.disabled = true;
-    b.addEventListener('click', () => react(emoji));
+    b.addEventListener('click', () => {
+      mod.reactionMenu.open = false;
+      react(emoji);
+    });
     mod.reactions.append(b);
   }
   mod.leaveCall.addEventListener('click', leaveCall);
