@@ -105,6 +105,8 @@ public:
     core::Status rejoinCall(const std::string& id);
     bool inCall(const std::string& id) const;
     const Moderation& moderation() const { return controls_.moderation(); }
+    /// Whether `id` holds the meeting's host rights (room/Moderation.h, "Host rules").
+    bool isHost(const std::string& id) const { return controls_.moderation().isHost(id); }
     /// Who draws reactions and marks (null: nobody); must outlive the room or be unset.
     void setMeetingObserver(MeetingObserver* observer) { controls_.setObserver(observer); }
 
