@@ -9,7 +9,9 @@
 // 2. the host mutes Guest from the participant menu: Guest's page turns its microphone off
 //    and says so, everyone's list shows Guest muted;
 // 3. the host removes Guest: Guest's page says it was removed;
-// 4. the host ends the meeting for everyone: the host's and Third's pages both show that the
+// 4. Third hangs up but stays: chat goes on both ways, then it rejoins the call without a
+//    reload;
+// 5. the host ends the meeting for everyone: the host's and Third's pages both show that the
 //    meeting ended.
 //
 // Exit code 0 on success, 1 on failure (with browser console and server stderr printed).
@@ -134,7 +136,38 @@ await runTest(
     await waitForState(third, 'two left in the list', (s) => s.roster.length === 2);
     log(`Guest: "${await guest.page.textContent('#stage-placeholder')}"`);
 
-    // 4. End the meeting for everyone.
+    // 4. Third hangs up but stays: chat goes on both ways; rejoining the call without a
+    //    reload brings the picture back.
+    await third.page.click('#leave-call-button');
+    await waitForState(host, 'Third out of the call', (s) => entryOf(s, 'Third')?.inCall === false);
+    await third.page.evaluate(() => window.mixmeet.sendChat('still here'));
+    await host.page.evaluate(() => window.mixmeet.sendChat('hello Third'));
+    for (const who of [host, third]) {
+      await waitFor(
+        `${who.name} to have both chat lines`,
+        async () => {
+          const s = await roomStats(who.page);
+          const texts = (s.chatMessages || []).map((m) => m.text);
+          return { ...s, ok: texts.includes('still here') && texts.includes('hello Third') };
+        },
+        { timeoutMs: 10000, describe: describeRoom },
+      );
+    }
+    log('Third: hung up, still chatting with the host');
+    const framesBefore = (await roomStats(third.page)).framesDecoded;
+    await third.page.click('#rejoin-call-button');
+    await waitFor(
+      'Third back in the call, decoding the composite again',
+      async () => {
+        const s = await roomStats(third.page);
+        return { ...s, ok: s.connectionState === 'connected' && s.framesDecoded > 30 };
+      },
+      { timeoutMs: 30000, describe: (s) => `${describeRoom(s)} (had ${framesBefore} before)` },
+    );
+    await waitForState(host, 'Third back in the call', (s) => entryOf(s, 'Third')?.inCall === true);
+    log('Third: rejoined the call without reloading');
+
+    // 5. End the meeting for everyone.
     await host.page.click('#host-controls > summary');
     await host.page.click('#end-meeting-button');
     for (const who of [host, third]) {
