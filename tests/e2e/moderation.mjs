@@ -11,8 +11,9 @@
 // 3. the host removes Guest: Guest's page says it was removed;
 // 4. Third hangs up but stays: chat goes on both ways, then it rejoins the call without a
 //    reload;
-// 5. the host ends the meeting for everyone: the host's and Third's pages both show that the
-//    meeting ended.
+// 5. the host turns the waiting room on: a newcomer (Late) waits until the host admits it;
+// 6. the host ends the meeting for everyone: every page still there shows that the meeting
+//    ended.
 //
 // Exit code 0 on success, 1 on failure (with browser console and server stderr printed).
 
@@ -167,10 +168,31 @@ await runTest(
     await waitForState(host, 'Third back in the call', (s) => entryOf(s, 'Third')?.inCall === true);
     log('Third: rejoined the call without reloading');
 
-    // 5. End the meeting for everyone.
+    // 5. The waiting room: the host turns it on; a newcomer waits until the host admits it.
+    await host.page.click('#host-controls > summary');
+    await host.page.check('#waiting-room-toggle');
+    await waitForState(host, 'the waiting room on', (s) => s.waitingRoom.enabled);
+    await host.page.click('#host-controls > summary'); // closes the popup
+    const late = await openRoom(guestBrowser, baseUrl, 'Late', { newPage: true });
+    await waitForState(late, 'waiting', (s) => s.waiting && !s.participantId);
+    const admit = host.page.locator('#waiting-list li', { hasText: 'Late' }).locator('button', {
+      hasText: 'Admit',
+    });
+    await admit.click();
+    await waitFor(
+      'Late admitted and in the call',
+      async () => {
+        const s = await roomStats(late.page);
+        return { ...s, ok: s.connectionState === 'connected' && s.participants?.length === 3 };
+      },
+      { timeoutMs: 30000, describe: describeRoom },
+    );
+    log('Late: waited in the waiting room until the host admitted it');
+
+    // 6. End the meeting for everyone.
     await host.page.click('#host-controls > summary');
     await host.page.click('#end-meeting-button');
-    for (const who of [host, third]) {
+    for (const who of [host, third, late]) {
       const s = await waitForState(who, 'the meeting ended', (st) => st.meetingEnded && st.ended);
       if (s.byeReason !== 'meeting-ended') fail(`${who.name}'s bye reason: ${s.byeReason}`);
       const text = await who.page.textContent('#stage-placeholder');
