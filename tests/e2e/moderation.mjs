@@ -7,7 +7,8 @@
 // 1. Third raises a hand and reacts: the host's participant list shows the hand, its stage
 //    shows the reaction;
 // 2. the host mutes Guest from the participant menu: Guest's page turns its microphone off
-//    and says so, everyone's list shows Guest muted;
+//    and says so, everyone's list shows Guest muted; asked to unmute, Guest's page asks
+//    first, and only its user's yes unmutes it;
 // 3. the host removes Guest: Guest's page says it was removed;
 // 4. Third hangs up but stays: chat goes on both ways, then it rejoins the call without a
 //    reload;
@@ -129,6 +130,13 @@ await runTest(
     const micPressed = await guest.page.getAttribute('#mic-button', 'aria-pressed');
     if (micPressed !== 'true') fail(`Guest's mic button is not shown muted (${micPressed})`);
     log("Guest: microphone off by the host; the others' lists show it");
+    // Asked to unmute: Guest's page asks its user; nothing changes until the user agrees.
+    await hostMenuClick(host, 'Guest', 'Ask to unmute');
+    await guest.page.locator('#unmute-dialog[open]').waitFor({ timeout: 5000 });
+    if (!(await stateOf(guest)).micMuted) fail('Guest was unmuted without being asked');
+    await guest.page.click('#unmute-accept');
+    await waitForState(third, 'Guest heard again', (s) => entryOf(s, 'Guest')?.mic === true);
+    log('Guest: asked to unmute, agreed, heard again');
 
     // 3. Remove Guest.
     await hostMenuClick(host, 'Guest', 'Remove');
