@@ -71,6 +71,12 @@ using ElementPtr = GPtr<GstElement>;
 using PadPtr = GPtr<GstPad>;
 using BinPtr = GPtr<GstBin>;
 
+/// A new element of `factory` named `name` (nullptr: GStreamer picks a name), its floating
+/// reference sunk; empty if the factory is not installed.
+inline ElementPtr makeElement(const char* factory, const char* name) {
+    return ElementPtr::refSink(gst_element_factory_make(factory, name));
+}
+
 template <typename T, void (*Free)(T*)>
 struct FnDeleter {
     void operator()(T* p) const {
@@ -78,16 +84,36 @@ struct FnDeleter {
     }
 };
 
-inline void freeCaps(GstCaps* c) { gst_caps_unref(c); }
-inline void freeStructure(GstStructure* s) { gst_structure_free(s); }
-inline void freeBuffer(GstBuffer* b) { gst_buffer_unref(b); }
-inline void freeSample(GstSample* s) { gst_sample_unref(s); }
-inline void freeError(GError* e) { g_error_free(e); }
-inline void freeChars(char* s) { g_free(s); }
-inline void freeMessage(GstMessage* m) { gst_message_unref(m); }
-inline void freeEvent(GstEvent* e) { gst_event_unref(e); }
-inline void freePromise(GstPromise* p) { gst_promise_unref(p); }
-inline void freeSource(GSource* s) { g_source_destroy(s), g_source_unref(s); }
+inline void freeCaps(GstCaps* c) {
+    gst_caps_unref(c);
+}
+inline void freeStructure(GstStructure* s) {
+    gst_structure_free(s);
+}
+inline void freeBuffer(GstBuffer* b) {
+    gst_buffer_unref(b);
+}
+inline void freeSample(GstSample* s) {
+    gst_sample_unref(s);
+}
+inline void freeError(GError* e) {
+    g_error_free(e);
+}
+inline void freeChars(char* s) {
+    g_free(s);
+}
+inline void freeMessage(GstMessage* m) {
+    gst_message_unref(m);
+}
+inline void freeEvent(GstEvent* e) {
+    gst_event_unref(e);
+}
+inline void freePromise(GstPromise* p) {
+    gst_promise_unref(p);
+}
+inline void freeSource(GSource* s) {
+    g_source_destroy(s), g_source_unref(s);
+}
 
 /// Owning pointers for GStreamer mini-objects and plain GLib allocations.
 using CapsPtr = std::unique_ptr<GstCaps, FnDeleter<GstCaps, freeCaps>>;

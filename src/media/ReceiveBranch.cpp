@@ -21,9 +21,7 @@ using core::makeError;
 using core::PadPtr;
 
 namespace {
-ElementPtr make(const char* factory, const char* name) {
-    return ElementPtr::refSink(gst_element_factory_make(factory, name));
-}
+constexpr auto make = &core::makeElement;
 }  // namespace
 
 /// What streaming-thread callbacks may touch. The raw element pointers stay valid while any

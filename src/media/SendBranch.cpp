@@ -9,9 +9,7 @@ using core::makeError;
 using core::PadPtr;
 
 namespace {
-ElementPtr make(const char* factory, const char* name) {
-    return ElementPtr::refSink(gst_element_factory_make(factory, name));
-}
+constexpr auto make = &core::makeElement;
 }  // namespace
 
 core::Status SendBranch::build(GstBin* bin, const MediaConfig& config, const Fragments& fragments) {

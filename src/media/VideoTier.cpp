@@ -23,9 +23,7 @@ core::Result<std::unique_ptr<VideoTier>> VideoTier::create(
     t->bin_ = ElementPtr::refSink(gst_bin_new(("tier-" + spec.name).c_str()));
     GstBin* bin = GST_BIN(t->bin_.get());
 
-    auto make = [](const char* f, const char* n) {
-        return ElementPtr::refSink(gst_element_factory_make(f, n));
-    };
+    constexpr auto make = &core::makeElement;
     ElementPtr queue = make("queue", "queue");
     g_object_set(queue.get(), "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time",
                  guint64{0}, "leaky", 2 /* downstream */, nullptr);
