@@ -1,5 +1,7 @@
 #include "app/ClientConnection.h"
 
+#include <utility>
+
 #include "auth/MeetingId.h"
 #include "core/Log.h"
 #include "http/WebSocketGuard.h"
@@ -71,28 +73,57 @@ room::Room* ClientConnection::room() {
     return services_.rooms.find(room_);
 }
 
-core::Result<protocol::Welcome> ClientConnection::joinRoom(const protocol::Join& join) {
+core::Result<ClientConnection::JoinTarget> ClientConnection::resolveJoin(
+    const protocol::Join& join) {
     // A meeting ID names a stored meeting; other names are plain rooms, allowed only when the
     // admin opened them ([auth] open_rooms) for development and load tests.
-    std::string roomName = join.room;
-    bool meeting = false;
+    JoinTarget t;
+    t.room = join.room;
     std::optional<store::Meeting> stored;
     if (auto m = services_.api.meeting(join.room)) {
         stored = m.value();
-        roomName = stored->id;
-        meeting = true;
+        t.room = stored->id;
+        t.meeting = true;
+        t.owner = stored->hostUserId;
     } else if (!services_.openRooms) {
         return core::makeError(errc::kNoSuchMeeting, "There is no meeting " + join.room + ".");
     }
-    if (meeting && !identity_ && !stored->allowGuests)
+    if (t.meeting && !identity_ && !stored->allowGuests)
         return core::makeError(errc::kUnauthenticated, "Please sign in to join this meeting.");
     // A guest's name is marked, so nobody can pass for the host or another account holder
     // (docs/security.md, "Guests are marked").
-    std::string name = identity_ ? identity_->user.displayName
-                       : meeting ? join.name + kGuestSuffix
-                                 : join.name;
+    t.name = identity_   ? identity_->user.displayName
+             : t.meeting ? join.name + kGuestSuffix
+                         : join.name;
+    // Open rooms have no accounts: everyone there is a guest to the host rules.
+    if (identity_ && t.meeting) t.who.userId = identity_->user.id;
+    return t;
+}
 
-    auto joined = services_.rooms.join(roomName, name, *this);
+core::Result<signaling::Admission> ClientConnection::screenJoin(const protocol::Join& join) {
+    auto target = resolveJoin(join);
+    if (!target) return target.error();
+    const JoinTarget& t = target.value();
+    auto admission = services_.rooms.screen(t.room, t.who);
+    if (!admission) return admission.error();
+    if (admission.value() == room::Moderation::Admission::Enter) return signaling::Admission::Enter;
+    room::Room* r = services_.rooms.find(t.room);
+    if (!r) return signaling::Admission::Enter;
+    room_ = t.room;
+    waitId_ = r->hold(t.name, t.who, *this);
+    return signaling::Admission::Wait;
+}
+
+core::Result<protocol::Welcome> ClientConnection::joinRoom(const protocol::Join& join) {
+    auto target = resolveJoin(join);
+    if (!target) return target.error();
+    const std::string& roomName = target.value().room;
+    const std::string& name = target.value().name;
+    const bool meeting = target.value().meeting;
+    waitId_.clear();
+
+    auto joined =
+        services_.rooms.join(roomName, name, *this, target.value().who, target.value().owner);
     if (!joined) return joined.error();
     room_ = roomName;
     participantId_ = joined.value().participantId;
@@ -137,6 +168,7 @@ void ClientConnection::onJoined() {
         pendingHint_.reset();
     }
     if (room::Room* r = room(); r && r->recording()) sendMessage(r->recordingState());
+    for (const auto& m : std::exchange(pendingMeeting_, {})) sendMessage(m);
     if (!meeting_) return;
     // The first page is a courtesy: a store failure leaves the chat empty, not the join.
     if (auto sent = sendChatHistory(std::nullopt); !sent)
@@ -159,6 +191,11 @@ void ClientConnection::leaveRoom() {
         services_.presence.remove(this);
     }
     history_.close(services_.nowMs());
+    if (!waitId_.empty()) {
+        if (room::Room* r = room()) r->unhold(waitId_);
+        waitId_.clear();
+        room_.clear();
+    }
     if (participantId_.empty()) return;
     std::string room = std::exchange(room_, {});
     std::string id = std::exchange(participantId_, {});
@@ -249,7 +286,8 @@ core::Status ClientConnection::setRecording(bool on) {
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     if (!services_.recordings)
         return core::makeError(errc::kNotHost, "Recording is not available here.");
-    return services_.recordings->setRecording(*r, meeting_ ? room_ : std::string(), identity_, on);
+    return services_.recordings->setRecording(*r, meeting_ ? room_ : std::string(),
+                                              r->isHost(participantId_), identity_, on);
 }
 
 void ClientConnection::onRecording(const protocol::RecordingState& state) {
@@ -285,10 +323,66 @@ void ClientConnection::onRoster(protocol::Roster roster) {
 }
 
 void ClientConnection::onChat(const protocol::ChatLine& line) {
-    if (session_.state() == signaling::State::AwaitingOffer ||
-        session_.state() == signaling::State::AwaitingAnswer ||
-        session_.state() == signaling::State::Active)
-        sendMessage(protocol::ChatEvent{line});
+    if (session_.inMeeting()) sendMessage(protocol::ChatEvent{line});
+}
+
+core::Status ClientConnection::setMediaState(const protocol::MediaState& state) {
+    room::Room* r = room();
+    if (!r || participantId_.empty()) return core::makeError(errc::kBadState, "not in a room");
+    return r->setMediaState(participantId_, state);
+}
+
+core::Status ClientConnection::raiseHand(bool raised) {
+    room::Room* r = room();
+    if (!r || participantId_.empty()) return core::makeError(errc::kBadState, "not in a room");
+    return r->raiseHand(participantId_, raised);
+}
+
+core::Status ClientConnection::react(const std::string& emoji) {
+    room::Room* r = room();
+    if (!r || participantId_.empty()) return core::makeError(errc::kBadState, "not in a room");
+    return r->react(participantId_, emoji);
+}
+
+core::Status ClientConnection::hostCommand(const protocol::HostCommand& command) {
+    room::Room* r = room();
+    if (!r || participantId_.empty()) return core::makeError(errc::kBadState, "not in a room");
+    return r->hostCommand(participantId_, command);
+}
+
+core::Status ClientConnection::leaveCall() {
+    // The history row stays open: hung up, the participant is still in the meeting (chat).
+    room::Room* r = room();
+    if (!r || participantId_.empty()) return core::makeError(errc::kBadState, "not in a room");
+    return r->leaveCall(participantId_);
+}
+
+core::Status ClientConnection::rejoinCall() {
+    room::Room* r = room();
+    if (!r || participantId_.empty()) return core::makeError(errc::kBadState, "not in a room");
+    return r->rejoinCall(participantId_);
+}
+
+void ClientConnection::onMeetingEvent(const protocol::MeetingServerMessage& message) {
+    protocol::ServerMessage m =
+        std::visit([](const auto& v) { return protocol::ServerMessage{v}; }, message);
+    // The first ones are part of the join: they follow the welcome.
+    if (session_.state() == signaling::State::Joining) {
+        pendingMeeting_.push_back(std::move(m));
+        return;
+    }
+    if (session_.inMeeting()) sendMessage(m);
+}
+
+void ClientConnection::onAdmitted() {
+    waitId_.clear();  // Out of the waiting room already.
+    session_.onAdmitted();
+}
+
+void ClientConnection::onDenied() {
+    waitId_.clear();
+    room_.clear();
+    session_.onDenied();
 }
 
 void ClientConnection::onRemoved(std::string reason, std::string code, std::string message) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/Api.h"
 #include "app/ChatService.h"
@@ -79,6 +80,13 @@ public:
     core::Status answerCall(const std::string& callId, bool accept) override;
     core::Status setQuality(const std::string& tier) override;
     core::Status setRecording(bool on) override;
+    core::Result<signaling::Admission> screenJoin(const protocol::Join& join) override;
+    core::Status setMediaState(const protocol::MediaState& state) override;
+    core::Status raiseHand(bool raised) override;
+    core::Status react(const std::string& emoji) override;
+    core::Status hostCommand(const protocol::HostCommand& command) override;
+    core::Status leaveCall() override;
+    core::Status rejoinCall() override;
 
     // room::ParticipantListener
     void onOffer(std::string sdp) override;
@@ -89,8 +97,21 @@ public:
     void onSendHint(const protocol::SendHint& hint) override;
     void onRecording(const protocol::RecordingState& state) override;
     void onRemoved(std::string reason, std::string code, std::string message) override;
+    void onMeetingEvent(const protocol::MeetingServerMessage& message) override;
+    void onAdmitted() override;
+    void onDenied() override;
 
 private:
+    /// Where a join goes: the room, whether it is a stored meeting, the name shown, who joins.
+    struct JoinTarget {
+        std::string room;
+        bool meeting = false;
+        std::optional<int64_t> owner;  ///< The meeting's creator.
+        std::string name;
+        room::Attendee who;
+    };
+    /// Errors: no-such-meeting, unauthenticated.
+    core::Result<JoinTarget> resolveJoin(const protocol::Join& join);
     static void onMessage(SoupWebsocketConnection*, gint type, GBytes* message,
                           gpointer self) noexcept;
     static void onClosedSignal(SoupWebsocketConnection*, gpointer self) noexcept;
@@ -117,6 +138,9 @@ private:
     MeetingHistory history_{services_.store};  ///< Our row in the meeting's history.
     bool online_ = false;
     std::optional<protocol::SendHint> pendingHint_;  ///< Layout hint that came during join.
+    /// Meeting-control messages that came during join (sent after the welcome).
+    std::vector<protocol::ServerMessage> pendingMeeting_;
+    std::string waitId_;  ///< Our id in room_'s waiting room while the session is Waiting.
     gulong messageHandler_ = 0;
     gulong closedHandler_ = 0;
 };

@@ -149,13 +149,6 @@ void Recordings::applyRetention() {
     }
 }
 
-bool Recordings::isHost(const std::string& meetingId, const std::optional<api::Identity>& who) {
-    // TODO(moderation): ask room Moderation once it lands (host rights may be handed over).
-    if (meetingId.empty() || !who) return false;
-    auto meeting = store_.meetingById(meetingId);
-    return meeting && meeting.value().hostUserId == who->user.id;
-}
-
 int64_t Recordings::freeMb() const {
     g_autoptr(GFile) dir = g_file_new_for_path(directory_.c_str());
     g_autoptr(GFileInfo) info =
@@ -165,9 +158,9 @@ int64_t Recordings::freeMb() const {
         g_file_info_get_attribute_uint64(info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE) / (1024 * 1024));
 }
 
-core::Status Recordings::setRecording(room::Room& room, const std::string& meetingId,
+core::Status Recordings::setRecording(room::Room& room, const std::string& meetingId, bool isHost,
                                       const std::optional<api::Identity>& who, bool on) {
-    if (!isHost(meetingId, who))
+    if (meetingId.empty() || !isHost)
         return core::makeError(errc::kNotHost, "Only the meeting's host can record it.");
     if (!on) return room.stopRecording();
     if (room.recording())
@@ -186,7 +179,7 @@ core::Status Recordings::setRecording(room::Room& room, const std::string& meeti
     std::string path = directory_ + "/" + meetingId + "-" + std::to_string(now) + ".webm";
     store::Recording row;
     row.meetingId = meetingId;
-    row.startedBy = who->user.id;
+    if (who) row.startedBy = who->user.id;
     row.path = path;
     row.startedAt = now;
     auto id = store_.createRecording(row);

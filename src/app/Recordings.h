@@ -42,14 +42,13 @@ public:
     /// the file system) and applies retention. Returns how many were repaired.
     int recover();
 
-    /// Whether `who` is host of meeting `meetingId` (empty: not a stored meeting, no host).
-    /// The one place that decides; point it at room Moderation when that exists.
-    bool isHost(const std::string& meetingId, const std::optional<api::Identity>& who);
-
     /// The `record` message: starts (on) or stops the recording of `room`, a stored meeting
-    /// `meetingId` (empty for open rooms). Errors: not-host, bad-state (already / not
-    /// recording), no-space, internal.
-    core::Status setRecording(room::Room& room, const std::string& meetingId,
+    /// `meetingId` (empty for open rooms, which are not recorded). `isHost`: whether the sender
+    /// holds the meeting's host rights (Room::isHost, room/Moderation: the creator while
+    /// present, or whoever was handed them). Errors: not-host (not the host, or an open room),
+    /// bad-state (already / not recording), no-space, internal.
+    /// `who`: the sender's account (none for a guest holding the host rights).
+    core::Status setRecording(room::Room& room, const std::string& meetingId, bool isHost,
                               const std::optional<api::Identity>& who, bool on);
 
     /// GET /api/recordings?meeting=ID: the meeting's recordings for one of its participants.

@@ -113,6 +113,7 @@ void AudioMixer::tick(GstClockTime runningTime) {
     std::vector<AudioAdmission::Input> heard;
     const int64_t nowUs = g_get_monotonic_time();
     for (auto& [id, in] : inputs_) {
+        if (muted_.count(id)) continue;  // Never decoded, never summed.
         const int level = in->gate->level.load(std::memory_order_relaxed);
         std::optional<double> dbov;
         if (level >= 0) {
@@ -186,6 +187,24 @@ void AudioMixer::tick(GstClockTime runningTime) {
         ++encodes;
     }
     activeEncodes_ = encodes;
+}
+
+void AudioMixer::setMuted(const std::string& id, bool muted) {
+    std::lock_guard g(lock_);
+    if (muted)
+        muted_.insert(id);
+    else
+        muted_.erase(id);
+}
+
+bool AudioMixer::isMuted(const std::string& id) const {
+    std::lock_guard g(lock_);
+    return muted_.count(id) > 0;
+}
+
+void AudioMixer::forget(const std::string& id) {
+    std::lock_guard g(lock_);
+    muted_.erase(id);
 }
 
 void AudioMixer::addInput(const std::string& id, GstElement* appsink,

@@ -100,6 +100,14 @@ public:
     /// tick by tick, whether its audio is among the mixed (AudioAdmission).
     void addInput(const std::string& id, GstElement* appsink, std::shared_ptr<InputGate> gate);
     void removeInput(const std::string& id);
+    /// Whether participant `id`'s audio is kept out of the mix (a host mute, or its own
+    /// microphone switched off), whatever it sends: from the next tick its packets are dropped
+    /// before decoding and it is never summed. Kept across removeInput/addInput (a participant
+    /// who hangs up and rejoins the call stays muted); forgotten by forget().
+    void setMuted(const std::string& id, bool muted);
+    bool isMuted(const std::string& id) const;
+    /// Forgets everything kept about `id` beyond its input and output (it left the meeting).
+    void forget(const std::string& id);
     /// The appsrc of the shared full-mix encode.
     void setSharedOutput(GstElement* appsrc);
     /// Feed the shared full-mix encode on every tick, even when no listener is on it (a
@@ -153,6 +161,7 @@ private:
     std::atomic<std::size_t> mixedInputs_{0};
     std::atomic<std::size_t> decodedInputs_{0};
     std::set<std::string> speakers_;  ///< Guarded by lock_.
+    std::set<std::string> muted_;     ///< Guarded by lock_.
     std::atomic<std::size_t> activeEncodes_{0};
     std::atomic<bool> sharedAlwaysOn_{false};
     std::thread thread_;

@@ -121,6 +121,10 @@ void Endpoint::setTileSize(int width, int height) {
     receive_.setTileSize(width, height);
 }
 
+void Endpoint::setVideoBlanked(bool blanked) {
+    receive_.setVideoBlanked(blanked);
+}
+
 void Endpoint::onPeerOffer(std::string sdp) {
     listener_.onEndpointOffer(std::move(sdp));
 }

@@ -114,6 +114,9 @@ public:
     /// Whether this participant is shown in the composite. Off stage its video is dropped
     /// before decoding; coming back asks the sender for a keyframe.
     void setShown(bool shown);
+    /// Whether its camera shows (false: the name tile, whatever it sends: host stop-video,
+    /// camera off). ReceiveBranch::setVideoBlanked.
+    void setVideoBlanked(bool blanked);
 
     const std::string& id() const { return id_; }
     GstPad* tileSrc() const { return receive_.tileSrc(); }          ///< To a compositor sink pad.

@@ -236,6 +236,7 @@ ReceiveBranch::ReceiveBranch(std::string id, const Fragments& fragments,
 
 ReceiveBranch::~ReceiveBranch() {
     unwatch();
+    blanker_.detach();
 }
 
 core::Status ReceiveBranch::build(GstBin* bin, const std::string& label,
@@ -271,6 +272,7 @@ core::Status ReceiveBranch::build(GstBin* bin, const std::string& label,
     // labelled (the compositor would not show it either).
     PadPtr tileQueued = PadPtr::adopt(gst_element_get_static_pad(tileQueue.get(), "src"));
     addLateFrameDrop(tileQueued.get(), shared_->maxFrameDelay, LateKind::Raw, shared_->lateDropped);
+    tileQueueSrc_ = tileQueued;
 
     ElementPtr aconvert = make("audioconvert", "in_audioconvert");
     ElementPtr aresample = make("audioresample", "in_audioresample");
@@ -328,6 +330,13 @@ void ReceiveBranch::setTileSize(int width, int height) {
                                         "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
     g_object_set(tileCaps_.get(), "caps", c.get(), nullptr);
     placeholder_.pushFrame();  // re-labelled at the new size
+    if (blanker_.blanked()) blanker_.pushBlackFrame();
+}
+
+void ReceiveBranch::setVideoBlanked(bool blanked) {
+    if (blanked == blanker_.blanked()) return;
+    if (blanked && tileQueueSrc_) blanker_.attach(tileQueueSrc_.get());
+    blanker_.setBlanked(blanked);
 }
 
 }  // namespace mixmeet::media

@@ -29,6 +29,7 @@
 #include "media/LateFrames.h"
 #include "media/MediaConfig.h"
 #include "media/PlaceholderTile.h"
+#include "media/TileBlanker.h"
 
 namespace mixmeet::media {
 
@@ -58,6 +59,9 @@ public:
     /// Whether the tile is shown. Off stage the video is dropped before decoding; coming back
     /// asks the sender for a keyframe.
     void setShown(bool shown);
+    /// Whether the camera shows (false: the name tile, a black frame with the label, whatever
+    /// the participant sends; media/TileBlanker).
+    void setVideoBlanked(bool blanked);
 
     GstPad* tileSrc() const { return tileSrc_.get(); }
     GstElement* audioSink() const { return audioSink_.get(); }
@@ -71,6 +75,8 @@ private:
     core::ElementPtr audioSink_;
     core::PadPtr tileSrc_;
     PlaceholderTile placeholder_;
+    core::PadPtr tileQueueSrc_;  ///< Decoded video on its way to the tile's scaler.
+    TileBlanker blanker_;        ///< Attached to tileQueueSrc_ once first blanked.
     GstElement* webrtc_ = nullptr;
     gulong padAddedHandler_ = 0;
     std::shared_ptr<Shared> shared_;

@@ -170,6 +170,10 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
         if (!r.ok()) return badMessage(r);
         return ClientMessage{Record{*on}};
     }
+    if (auto meeting = parseMeetingClientMessage(t, r)) {
+        if (!*meeting) return meeting->error();
+        return std::visit([](auto& m) { return ClientMessage{std::move(m)}; }, meeting->value());
+    }
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
 }
 
@@ -221,6 +225,13 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
                 JsonNode* n = json_array_get_element(list, i);
                 JsonReader pr(JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : nullptr);
                 RosterEntry e{pr.string("id", 256), pr.string("name", 1024)};
+                // Absent in servers older than the meeting controls: the defaults.
+                e.mic = pr.optBoolean("mic").value_or(true);
+                e.camera = pr.optBoolean("camera").value_or(true);
+                e.hand = pr.optBoolean("hand").value_or(false);
+                e.host = pr.optBoolean("host").value_or(false);
+                e.inCall = pr.optBoolean("inCall").value_or(true);
+                e.speaking = pr.optBoolean("speaking");
                 if (!pr.ok()) r.fail("bad participants entry: " + pr.error());
                 ro.participants.push_back(std::move(e));
             }
@@ -274,6 +285,10 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
         rs.startedAt = r.optInteger("startedAt", 0, INT64_MAX).value_or(0);
         return done(rs);
     }
+    if (auto meeting = parseMeetingServerMessage(t, r)) {
+        if (!*meeting) return meeting->error();
+        return std::visit([](auto& m) { return ServerMessage{std::move(m)}; }, meeting->value());
+    }
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
 }
 
@@ -306,8 +321,18 @@ std::string toJson(const ServerMessage& message) {
             [](const Roster& m) {
                 JsonWriter w;
                 w.str("type", "roster").beginArray("participants");
-                for (const auto& p : m.participants)
-                    w.beginObject(nullptr).str("id", p.id).str("name", p.name).endObject();
+                for (const auto& p : m.participants) {
+                    w.beginObject(nullptr)
+                        .str("id", p.id)
+                        .str("name", p.name)
+                        .boolean("mic", p.mic)
+                        .boolean("camera", p.camera)
+                        .boolean("hand", p.hand)
+                        .boolean("host", p.host)
+                        .boolean("inCall", p.inCall);
+                    if (p.speaking) w.boolean("speaking", *p.speaking);
+                    w.endObject();
+                }
                 return w.endArray().finish();
             },
             [](const Offer& m) {
@@ -385,6 +410,8 @@ std::string toJson(const ServerMessage& message) {
                     .num("framerate", m.framerate)
                     .finish();
             },
+            // Meeting controls: every other alternative.
+            [](const auto& m) { return meetingJson(MeetingServerMessage{m}); },
         },
         message);
 }
@@ -431,6 +458,8 @@ std::string toJson(const ClientMessage& message) {
             [](const Record& m) {
                 return JsonWriter().str("type", "record").boolean("on", m.on).finish();
             },
+            // Meeting controls: every other alternative.
+            [](const auto& m) { return meetingJson(MeetingClientMessage{m}); },
         },
         message);
 }

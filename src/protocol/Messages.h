@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/Result.h"
+#include "protocol/MeetingControl.h"
 
 namespace mixmeet::protocol {
 
@@ -51,8 +52,7 @@ inline constexpr const char* kBadCandidate = "bad-candidate";
 inline constexpr const char* kTooManyCandidates = "too-many-candidates";
 /// The answer did not arrive, or ICE did not connect, in time ([webrtc] connect_timeout_ms).
 inline constexpr const char* kConnectTimeout = "connect-timeout";
-/// A host-only action (e.g. `record`) from someone who is not the meeting's host.
-inline constexpr const char* kNotHost = "not-host";
+// kNotHost ("not-host", a host-only action from someone else) is in MeetingControl.h.
 /// A recording cannot start: the recording directory is short of space ([recording]
 /// min_free_mb) or cannot be written.
 inline constexpr const char* kNoSpace = "no-space";
@@ -99,7 +99,9 @@ struct Record {
     bool on = false;
 };
 using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest,
-                                   Presence, Call, CallAnswer, SetQuality, Record>;
+                                   Presence, Call, CallAnswer, SetQuality, Record,
+                                   // Meeting controls (protocol/MeetingControl.h).
+                                   MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
 
 // Server -> client.
 struct IceServer {
@@ -118,6 +120,13 @@ struct Welcome {
 struct RosterEntry {
     std::string id;
     std::string name;
+    // Meeting controls (docs/protocol.md, "Meeting controls").
+    bool mic = true;     ///< Heard: microphone on and not muted by the host.
+    bool camera = true;  ///< Shown: camera on and not stopped by the host.
+    bool hand = false;   ///< Hand raised.
+    bool host = false;   ///< Holds the meeting's host rights.
+    bool inCall = true;  ///< false after `leave-call`: in the meeting's chat, not the call.
+    std::optional<bool> speaking;  ///< The active speaker; absent when not computed.
 };
 struct Roster {
     std::vector<RosterEntry> participants;  ///< In tile order.
@@ -169,16 +178,16 @@ struct CallDeclined {
 };
 /// The tier a viewer now receives.
 struct Quality {
-    std::string tier;       ///< "high", "medium", "low" or "audio".
-    std::string choice;     ///< What the viewer asked for ("auto" by default).
-    int width = 0;          ///< Pixels; 0 for audio.
+    std::string tier;    ///< "high", "medium", "low" or "audio".
+    std::string choice;  ///< What the viewer asked for ("auto" by default).
+    int width = 0;       ///< Pixels; 0 for audio.
     int height = 0;
     int framerate = 0;
 };
 /// What the server shows of this sender: its tile in the composite. Senders scale their
 /// camera down to it and cap their bitrate, saving uplink and server decode/scale work.
 struct SendHint {
-    int width = 0;   ///< Tile size in the largest tier, pixels.
+    int width = 0;  ///< Tile size in the largest tier, pixels.
     int height = 0;
     int maxBitrate = 0;  ///< bps.
 };
@@ -189,7 +198,10 @@ struct RecordingState {
 };
 using ServerMessage = std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent,
                                    ChatHistory, PresenceAck, CallRinging, IncomingCall,
-                                   CallAccepted, CallDeclined, Quality, SendHint, RecordingState>;
+                                   CallAccepted, CallDeclined, Quality, SendHint, RecordingState,
+                                   // Meeting controls (protocol/MeetingControl.h).
+                                   MutedByHost, UnmuteRequest, Removed, MeetingEnded, Waiting,
+                                   Admitted, Denied, ReactionEvent, Locked, WaitingRoomState>;
 
 /// Parses and validates one client message. Errors: bad-json, too-large, bad-message,
 /// unknown-type (Error::code), with a human-readable message naming the field.

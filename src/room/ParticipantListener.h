@@ -25,6 +25,16 @@ public:
     /// The room dropped this participant (reason: "ice-failed", "bad-sdp", "internal"); it is
     /// already out of the room when this is called.
     virtual void onRemoved(std::string reason, std::string code, std::string message) = 0;
+
+    // Meeting controls (docs/protocol.md, "Meeting controls"); defaults ignore them.
+    /// A meeting-control message for this participant (muted-by-host, unmute-request,
+    /// removed, meeting-ended, reaction, locked, waiting-room).
+    virtual void onMeetingEvent(const protocol::MeetingServerMessage&) {}
+    /// This participant waited in the waiting room and the host admitted it: join now.
+    virtual void onAdmitted() {}
+    /// This participant waited and was turned away (the host denied it, or the meeting
+    /// ended); it is out of the waiting room already.
+    virtual void onDenied() {}
 };
 
 }  // namespace mixmeet::room

@@ -35,6 +35,9 @@ struct Room::Member {
     std::pair<double, double> feedback{-1, -1};  ///< Last {loss, RTT ms}.
     ViewerQuality quality;  ///< The viewer's choice and the tier its feedback allows.
     std::optional<media::SendSize> sendHint;  ///< The last send-hint this sender was given.
+    Attendee who;                             ///< Its account, for host rights.
+    bool inCall = true;       ///< false after leave-call: no endpoint, still in the meeting.
+    bool cameraShown = true;  ///< false: the name tile (MeetingControls).
 };
 
 /// Routes one endpoint's events to the room, tagged with the participant id.
@@ -63,7 +66,7 @@ private:
 };
 
 Room::Room(std::string name, const media::MediaConfig& config, const media::Fragments& fragments,
-           Listener& listener)
+           Listener& listener, std::optional<int64_t> owner)
     : name_(std::move(name)),
       config_(config),
       sendHints_(config.width, config.height, config.videoBitrate),
@@ -71,12 +74,13 @@ Room::Room(std::string name, const media::MediaConfig& config, const media::Frag
       liveness_(config.disconnectTimeoutMs, config.connectTimeoutMs),
       fragments_(fragments),
       listener_(listener),
-      pipeline_(name_, *this) {}
+      pipeline_(name_, *this),
+      controls_(name_, owner, *this) {}
 
 core::Result<std::unique_ptr<Room>> Room::create(std::string name, const media::MediaConfig& config,
                                                  const media::Fragments& fragments,
-                                                 Listener& listener) {
-    std::unique_ptr<Room> room(new Room(std::move(name), config, fragments, listener));
+                                                 Listener& listener, std::optional<int64_t> owner) {
+    std::unique_ptr<Room> room(new Room(std::move(name), config, fragments, listener, owner));
     auto built = room->build();
     if (!built) return built.error();
     return room;
@@ -147,6 +151,7 @@ core::Status Room::start() {
 Room::~Room() {
     livenessTimer_.reset();
     if (audio_) audio_->stop();
+    controls_.forgetWaiting();  // The server is going down: nobody to tell.
     while (!members_.empty()) remove(members_.back()->id, {}, {}, {});
     pipeline_.stopWatching();
     tearDown();
@@ -169,8 +174,8 @@ void Room::tearDown() {
         media::Teardown::submit(std::move(pipeline), {}, [] { core::trimHeap(); });
 }
 
-core::Result<std::string> Room::join(const std::string& displayName,
-                                     ParticipantListener& listener) {
+core::Result<std::string> Room::join(const std::string& displayName, ParticipantListener& listener,
+                                     const Attendee& who) {
     if (static_cast<int>(members_.size()) >= config_.maxParticipants)
         return makeError(
             "room-full",
@@ -179,41 +184,72 @@ core::Result<std::string> Room::join(const std::string& displayName,
     member->id = "p" + std::to_string(nextId_++);
     member->name = displayName;
     member->listener = &listener;
-    member->joinedMs = g_get_monotonic_time() / 1000;
+    member->who = who;
     member->events = std::make_unique<MemberEvents>(*this, member->id);
-    auto endpoint = media::Endpoint::create(pipeline_.bin(), member->id, displayName, config_,
-                                            fragments_, *member->events, video_->lateCounter());
-    if (!endpoint) {
-        GST_ERROR("[%s] cannot create participant: %s", name_.c_str(),
-                  endpoint.error().message.c_str());
-        return makeError("internal", "could not set up media: " + endpoint.error().message);
-    }
-    member->endpoint = std::move(endpoint).value();
-    media::Endpoint& ep = *member->endpoint;
-
-    member->compositorPad = video_->requestInput();
-    member->teePad = video_->requestOutput(member->tier);
-    member->audioTeePad =
-        core::PadPtr::adopt(gst_element_request_pad_simple(sharedAudioTee_.get(), "src_%u"));
-    if (!member->compositorPad || !member->teePad || !member->audioTeePad ||
-        GST_PAD_LINK_FAILED(gst_pad_link(ep.tileSrc(), member->compositorPad.get())) ||
-        GST_PAD_LINK_FAILED(gst_pad_link(member->teePad.get(), ep.videoSink())) ||
-        GST_PAD_LINK_FAILED(gst_pad_link(member->audioTeePad.get(), ep.sharedAudioSink()))) {
-        video_->releaseInput(member->compositorPad);
-        video_->releaseOutput(member->tier, member->teePad);
-        if (member->audioTeePad)
-            gst_element_release_request_pad(sharedAudioTee_.get(), member->audioTeePad.get());
-        return makeError("internal", "could not link the participant into the room");
-    }
-    audio_->addInput(member->id, ep.audioSink(), ep.inputGate());
+    if (auto attached = attachMedia(*member); !attached) return attached.error();
     std::string id = member->id;
     members_.push_back(std::move(member));
     stage_.join(id);
     g_message("room %s: %s (%s) joined, %zu in room", name_.c_str(), id.c_str(),
               displayName.c_str(), members_.size());
+    controls_.entered(id, who, g_get_monotonic_time() / 1000);
     relayout();
     broadcastRoster();
     return id;
+}
+
+core::Status Room::attachMedia(Member& m) {
+    m.joinedMs = g_get_monotonic_time() / 1000;
+    m.connected = false;
+    m.answered = false;
+    m.tier = 0;
+    m.sendHint.reset();
+    auto endpoint = media::Endpoint::create(pipeline_.bin(), m.id, m.name, config_, fragments_,
+                                            *m.events, video_->lateCounter());
+    if (!endpoint) {
+        GST_ERROR("[%s] cannot create participant: %s", name_.c_str(),
+                  endpoint.error().message.c_str());
+        return makeError("internal", "could not set up media: " + endpoint.error().message);
+    }
+    m.endpoint = std::move(endpoint).value();
+    media::Endpoint& ep = *m.endpoint;
+
+    m.compositorPad = video_->requestInput();
+    m.teePad = video_->requestOutput(m.tier);
+    m.audioTeePad =
+        core::PadPtr::adopt(gst_element_request_pad_simple(sharedAudioTee_.get(), "src_%u"));
+    if (!m.compositorPad || !m.teePad || !m.audioTeePad ||
+        GST_PAD_LINK_FAILED(gst_pad_link(ep.tileSrc(), m.compositorPad.get())) ||
+        GST_PAD_LINK_FAILED(gst_pad_link(m.teePad.get(), ep.videoSink())) ||
+        GST_PAD_LINK_FAILED(gst_pad_link(m.audioTeePad.get(), ep.sharedAudioSink()))) {
+        video_->releaseInput(m.compositorPad);
+        video_->releaseOutput(m.tier, m.teePad);
+        if (m.audioTeePad)
+            gst_element_release_request_pad(sharedAudioTee_.get(), m.audioTeePad.get());
+        m.endpoint.reset();
+        return makeError("internal", "could not link the participant into the room");
+    }
+    audio_->addInput(m.id, ep.audioSink(), ep.inputGate());
+    if (!m.cameraShown) ep.setVideoBlanked(true);
+    m.inCall = true;
+    return core::Ok{};
+}
+
+void Room::detachMedia(Member& m) {
+    if (m.disconnectTimer) g_source_remove(m.disconnectTimer);
+    m.disconnectTimer = 0;
+    audio_->removeOutput(m.id);
+    audio_->removeInput(m.id);
+    if (!m.endpoint) return;
+    m.endpoint.reset();  // Unlinks from tee and compositor, then NULL.
+    video_->releaseInput(m.compositorPad);
+    if (m.teePad) video_->releaseOutput(m.tier, m.teePad);
+    gst_element_release_request_pad(sharedAudioTee_.get(), m.audioTeePad.get());
+    m.compositorPad.reset();
+    m.teePad.reset();
+    m.audioTeePad.reset();
+    m.connected = false;
+    m.inCall = false;
 }
 
 void Room::leave(const std::string& id) {
@@ -228,13 +264,9 @@ void Room::remove(const std::string& id, const std::string& reason, const std::s
     std::unique_ptr<Member> member = std::move(*it);
     members_.erase(it);
     stage_.leave(id);
-    if (member->disconnectTimer) g_source_remove(member->disconnectTimer);
-    audio_->removeOutput(id);
-    audio_->removeInput(id);
-    member->endpoint.reset();  // Unlinks from tee and compositor, then NULL.
-    video_->releaseInput(member->compositorPad);
-    if (member->teePad) video_->releaseOutput(member->tier, member->teePad);
-    gst_element_release_request_pad(sharedAudioTee_.get(), member->audioTeePad.get());
+    detachMedia(*member);
+    audio_->forget(id);
+    controls_.left(id);
     g_message("room %s: %s (%s) left%s%s, %zu in room", name_.c_str(), id.c_str(),
               member->name.c_str(), reason.empty() ? "" : ": ", reason.c_str(), members_.size());
     bool empty = members_.empty();
@@ -248,14 +280,15 @@ void Room::remove(const std::string& id, const std::string& reason, const std::s
 
 core::Status Room::applyAnswer(const std::string& id, const std::string& sdp) {
     Member* m = find(id);
-    if (!m) return makeError("bad-state", "not in the room");
+    if (!m || !m->endpoint) return makeError("bad-state", "not in the call");
     auto applied = m->endpoint->applyAnswer(sdp);
     if (applied) m->answered = true;
     return applied;
 }
 
 void Room::addRemoteCandidate(const std::string& id, const protocol::IceCandidate& candidate) {
-    if (Member* m = find(id))
+    Member* m = find(id);
+    if (m && m->endpoint)
         m->endpoint->addRemoteCandidate(candidate.sdpMLineIndex, candidate.candidate);
 }
 
@@ -270,6 +303,7 @@ void Room::relayout() {
     auto tiles = media::gridLayout(static_cast<int>(shown.size()), config_.width, config_.height);
     for (auto& member : members_) {
         Member& m = *member;
+        if (!m.endpoint) continue;  // Out of the call: no tile.
         auto at = std::find(shown.begin(), shown.end(), m.id);
         std::optional<media::SendSize> hint;
         if (at == shown.end()) {
@@ -282,8 +316,12 @@ void Room::relayout() {
             video_->setTile(m.compositorPad, tile, static_cast<int>(at - shown.begin()));
             m.endpoint->setTileSize(tile.width, tile.height);
             m.endpoint->setShown(true);
-            // Senders send what is shown (with hysteresis: SendHintPolicy).
-            hint = sendHints_.update(m.sendHint, tile.width, tile.height);
+            // Senders send what is shown (with hysteresis: SendHintPolicy); a name tile shows
+            // none of it.
+            if (m.cameraShown)
+                hint = sendHints_.update(m.sendHint, tile.width, tile.height);
+            else if (m.sendHint != sendHints_.offStage())
+                hint = sendHints_.offStage();
         }
         if (hint) {
             m.sendHint = hint;
@@ -296,7 +334,12 @@ void Room::relayout() {
 
 protocol::Roster Room::roster() const {
     protocol::Roster r;
-    for (const auto& m : members_) r.participants.push_back({m->id, m->name});
+    for (const auto& m : members_) {
+        protocol::RosterEntry e{m->id, m->name};
+        controls_.fill(e);
+        e.inCall = m->inCall;
+        r.participants.push_back(std::move(e));
+    }
     return r;
 }
 
@@ -410,8 +453,9 @@ std::vector<Liveness::Peer> Room::livenessPeers() const {
     std::vector<Liveness::Peer> peers;
     peers.reserve(members_.size());
     for (const auto& m : members_)
-        peers.push_back({m->id, m->connected, m->answered, m->joinedMs,
-                         m->connected ? m->endpoint->millisecondsSinceLastPacket() : 0});
+        if (m->inCall)  // Hung up (leave-call): no media to watch; the socket's liveness holds.
+            peers.push_back({m->id, m->connected, m->answered, m->joinedMs,
+                             m->connected ? m->endpoint->millisecondsSinceLastPacket() : 0});
     return peers;
 }
 
@@ -442,6 +486,7 @@ void Room::scheduleTierMoves() {
 void Room::applyChosenTiers() {
     for (auto& member : members_) {
         Member& m = *member;
+        if (!m.endpoint) continue;  // Out of the call: applied on rejoin.
         if (!m.quality.takePending()) continue;
         applyTier(m, m.quality.tier());
         notifyQuality(m);
@@ -450,7 +495,8 @@ void Room::applyChosenTiers() {
 
 unsigned long Room::keyframeRequests() const {
     unsigned long n = 0;
-    for (const auto& m : members_) n += m->endpoint->keyframeRequestsReceived();
+    for (const auto& m : members_)
+        if (m->endpoint) n += m->endpoint->keyframeRequestsReceived();
     return n;
 }
 
@@ -555,6 +601,92 @@ void Room::onRecorderError(const std::string& message) {
 
 void Room::onParticipantMediaError(const std::string& id, const std::string& message) {
     remove(id, "internal", "internal", message);
+}
+
+// ---- Meeting controls ----------------------------------------------------------------------
+
+std::string Room::hold(const std::string& displayName, const Attendee& who,
+                       ParticipantListener& listener) {
+    // Waiting ids share the participants' id space: admitted, the joiner gets a new one.
+    std::string id = "w" + std::to_string(nextId_++);
+    controls_.hold(id, displayName, who, listener);
+    return id;
+}
+
+core::Status Room::setMediaState(const std::string& id, const protocol::MediaState& state) {
+    return controls_.setMediaState(id, state, g_get_monotonic_time() / 1000);
+}
+
+core::Status Room::raiseHand(const std::string& id, bool raised) {
+    return controls_.raiseHand(id, raised, g_get_monotonic_time() / 1000);
+}
+
+core::Status Room::react(const std::string& id, const std::string& emoji) {
+    return controls_.react(id, emoji, g_get_monotonic_time() / 1000);
+}
+
+core::Status Room::hostCommand(const std::string& id, const protocol::HostCommand& command) {
+    return controls_.hostCommand(id, command);
+}
+
+core::Status Room::leaveCall(const std::string& id) {
+    Member* m = find(id);
+    if (!m || !m->inCall) return makeError(protocol::errc::kBadState, "not in the call");
+    stage_.leave(id);
+    detachMedia(*m);
+    g_message("room %s: %s (%s) left the call, stays in the meeting", name_.c_str(), id.c_str(),
+              m->name.c_str());
+    relayout();
+    broadcastRoster();
+    return core::Ok{};
+}
+
+core::Status Room::rejoinCall(const std::string& id) {
+    Member* m = find(id);
+    if (!m) return makeError(protocol::errc::kBadState, "not in the meeting");
+    if (m->inCall) return makeError(protocol::errc::kBadState, "in the call already");
+    if (auto attached = attachMedia(*m); !attached) return attached;
+    if (const ControlState* st = controls_.moderation().state(id))
+        audio_->setMuted(id, !st->heard());
+    stage_.join(id);
+    g_message("room %s: %s (%s) is back in the call", name_.c_str(), id.c_str(), m->name.c_str());
+    relayout();
+    broadcastRoster();
+    return core::Ok{};
+}
+
+bool Room::inCall(const std::string& id) const {
+    for (const auto& m : members_)
+        if (m->id == id) return m->inCall;
+    return false;
+}
+
+ParticipantListener* Room::participant(const std::string& id) {
+    Member* m = find(id);
+    return m ? m->listener : nullptr;
+}
+
+std::vector<std::string> Room::participantIds() const {
+    std::vector<std::string> ids;
+    for (const auto& m : members_) ids.push_back(m->id);
+    return ids;
+}
+
+void Room::setHeard(const std::string& id, bool heard) {
+    // The mixer drops the input before decoding; kept across leave-call/rejoin-call.
+    audio_->setMuted(id, !heard);
+}
+
+void Room::setCameraShown(const std::string& id, bool shown) {
+    Member* m = find(id);
+    if (!m || m->cameraShown == shown) return;
+    m->cameraShown = shown;
+    if (m->endpoint) m->endpoint->setVideoBlanked(!shown);
+    relayout();  // A name tile asks the sender for its minimum (the off-stage hint).
+}
+
+void Room::removeParticipant(const std::string& id, const std::string& reason) {
+    remove(id, reason, {}, {});
 }
 
 }  // namespace mixmeet::room

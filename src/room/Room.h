@@ -21,6 +21,7 @@
 #include "media/SendHints.h"
 #include "media/VideoMixer.h"
 #include "room/Liveness.h"
+#include "room/MeetingControls.h"
 #include "room/ParticipantListener.h"
 #include "room/RoomPipeline.h"
 #include "room/RoomRecording.h"
@@ -29,7 +30,7 @@
 
 namespace mixmeet::room {
 
-class Room : private RoomPipeline::Listener {
+class Room : private RoomPipeline::Listener, private MeetingControls::RoomAccess {
 public:
     /// Tells the registry when the room became empty (after a leave or a removal).
     class Listener {
@@ -41,16 +42,20 @@ public:
     /// Builds and starts the pipeline. Errors: "internal" if it cannot be built (a fragment),
     /// "server-busy" if it cannot be started (a state change failed, a thread could not be
     /// created); what was built is then torn down off the main thread.
+    /// `owner`: the account that created the meeting (host rights, MeetingControls); empty
+    /// for an open room.
     static core::Result<std::unique_ptr<Room>> create(std::string name,
                                                       const media::MediaConfig& config,
                                                       const media::Fragments& fragments,
-                                                      Listener& listener);
+                                                      Listener& listener,
+                                                      std::optional<int64_t> owner = {});
     ~Room() override;
     Room(const Room&) = delete;
     Room& operator=(const Room&) = delete;
 
     /// Adds a participant; returns its id. Errors: "room-full", "internal".
-    core::Result<std::string> join(const std::string& displayName, ParticipantListener& listener);
+    core::Result<std::string> join(const std::string& displayName, ParticipantListener& listener,
+                                   const Attendee& who = {});
     /// Removes a participant (idempotent; unknown ids are ignored).
     void leave(const std::string& id);
     /// Errors: "bad-sdp"; unknown ids give "bad-state".
@@ -91,6 +96,34 @@ public:
     const RoomRecording* recording() const { return recording_.get(); }
     /// What a participant is told about the recording (on join and on every change).
     protocol::RecordingState recordingState() const;
+    // Meeting controls (docs/protocol.md, "Meeting controls"; room/MeetingControls.h).
+    /// Whether a new joiner enters or waits. Errors: meeting-locked, waiting-room-full.
+    core::Result<Moderation::Admission> screen(const Attendee& who) const {
+        return controls_.screen(who);
+    }
+    /// Holds a joiner in the waiting room; returns its waiting id. The listener gets
+    /// onAdmitted() (then joins) or onDenied().
+    std::string hold(const std::string& displayName, const Attendee& who,
+                     ParticipantListener& listener);
+    /// A waiting joiner went away (idempotent).
+    void unhold(const std::string& waitId) { controls_.unhold(waitId); }
+    /// Errors as MeetingControls (no-such-participant, rate-limited, not-host, bad-state).
+    core::Status setMediaState(const std::string& id, const protocol::MediaState& state);
+    core::Status raiseHand(const std::string& id, bool raised);
+    core::Status react(const std::string& id, const std::string& emoji);
+    core::Status hostCommand(const std::string& id, const protocol::HostCommand& command);
+    /// Hangs up: the participant's media goes (endpoint, tile, mixer input and output), it
+    /// stays in the meeting (roster, chat). Error bad-state if not in the call.
+    core::Status leaveCall(const std::string& id);
+    /// Back in the call: a new endpoint, whose offer reaches the listener's onOffer(). Errors:
+    /// bad-state (in the call already), internal.
+    core::Status rejoinCall(const std::string& id);
+    bool inCall(const std::string& id) const;
+    const Moderation& moderation() const { return controls_.moderation(); }
+    /// Whether `id` holds the meeting's host rights (room/Moderation.h, "Host rules").
+    bool isHost(const std::string& id) const { return controls_.moderation().isHost(id); }
+    /// Who draws reactions and marks (null: nobody); must outlive the room or be unset.
+    void setMeetingObserver(MeetingObserver* observer) { controls_.setObserver(observer); }
 
     const std::string& name() const { return name_; }
     std::size_t participantCount() const { return members_.size(); }
@@ -107,7 +140,20 @@ private:
     class MemberEvents;
 
     Room(std::string name, const media::MediaConfig& config, const media::Fragments& fragments,
-         Listener& listener);
+         Listener& listener, std::optional<int64_t> owner);
+    /// Builds the participant's endpoint and links it into the mixers (join, rejoin-call).
+    /// Error "internal".
+    core::Status attachMedia(Member& m);
+    /// Unlinks and frees the participant's endpoint and mixer input/output (leave,
+    /// leave-call).
+    void detachMedia(Member& m);
+    // MeetingControls::RoomAccess
+    ParticipantListener* participant(const std::string& id) override;
+    std::vector<std::string> participantIds() const override;
+    void setHeard(const std::string& id, bool heard) override;
+    void setCameraShown(const std::string& id, bool shown) override;
+    void removeParticipant(const std::string& id, const std::string& reason) override;
+    void rosterChanged() override { broadcastRoster(); }
     core::Status build();
     /// Brings the built pipeline to PLAYING and starts the mixer thread.
     core::Status start();
@@ -157,6 +203,7 @@ private:
     std::function<void(const RecordingEnd&)> recordingEnded_;
     std::vector<std::unique_ptr<Member>> members_;  ///< In join (= tile) order.
     unsigned nextId_ = 1;
+    MeetingControls controls_;  ///< Host, mutes, waiting room (after members_: uses them).
     core::Anchor<Room> anchor_{this};
 };
 

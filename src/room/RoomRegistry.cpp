@@ -15,19 +15,28 @@ RoomRegistry::RoomRegistry(media::MediaConfig config, const media::Fragments& fr
 
 RoomRegistry::~RoomRegistry() = default;
 
+core::Result<Moderation::Admission> RoomRegistry::screen(const std::string& roomName,
+                                                         const Attendee& who) {
+    Room* room = find(roomName);
+    if (!room || room->participantCount() == 0) return Moderation::Admission::Enter;
+    return room->screen(who);
+}
+
 core::Result<RoomRegistry::Joined> RoomRegistry::join(const std::string& roomName,
                                                       const std::string& displayName,
-                                                      ParticipantListener& listener) {
+                                                      ParticipantListener& listener,
+                                                      const Attendee& who,
+                                                      std::optional<int64_t> owner) {
     auto it = rooms_.find(roomName);
     // A room still there without participants is on its way out: joining it opens it again.
     bool opens = it == rooms_.end() || it->second->participantCount() == 0;
     if (auto admitted = admit(roomName, opens); !admitted) return admitted.error();
     if (it == rooms_.end()) {
-        auto room = Room::create(roomName, config_, fragments_, *this);
+        auto room = Room::create(roomName, config_, fragments_, *this, owner);
         if (!room) return room.error();
         it = rooms_.emplace(roomName, std::move(room).value()).first;
     }
-    auto id = it->second->join(displayName, listener);
+    auto id = it->second->join(displayName, listener, who);
     if (!id) {
         if (it->second->participantCount() == 0) onRoomEmpty(roomName);
         return id.error();
@@ -80,8 +89,7 @@ void RoomRegistry::onRoomEmpty(const std::string& roomName) {
         RoomRegistry* self = core::resolve(weak);
         if (!self) return;
         auto it = self->rooms_.find(roomName);
-        if (it != self->rooms_.end() && it->second->participantCount() == 0)
-            self->rooms_.erase(it);
+        if (it != self->rooms_.end() && it->second->participantCount() == 0) self->rooms_.erase(it);
     });
 }
 

@@ -28,8 +28,14 @@ public:
     /// Joins (creating if needed) room `roomName`. Errors as Room::join and Room::create, and
     /// (admit()) "room-limit" for a new room past Limits::maxRooms, "server-busy" when the
     /// process is short of descriptors, threads or address space.
+    /// `who`: the joiner's account (host rights); `owner`: the account that created the
+    /// meeting, used when this join opens the room (empty: an open room).
     core::Result<Joined> join(const std::string& roomName, const std::string& displayName,
-                              ParticipantListener& listener);
+                              ParticipantListener& listener, const Attendee& who = {},
+                              std::optional<int64_t> owner = {});
+    /// Whether a join of `roomName` enters or waits for the host (a room that is not open:
+    /// enters). Errors: meeting-locked, waiting-room-full.
+    core::Result<Moderation::Admission> screen(const std::string& roomName, const Attendee& who);
     /// Leaves; the room goes away at the next main-loop iteration if it is then empty.
     void leave(const std::string& roomName, const std::string& participantId);
     Room* find(const std::string& roomName);

@@ -1,5 +1,6 @@
 #include "signaling/Session.h"
 
+#include <utility>
 #include <variant>
 
 #include "core/Log.h"
@@ -18,7 +19,8 @@ constexpr unsigned short kCloseGoingAway = 1001;
 constexpr unsigned short kClosePolicy = 1008;
 
 unsigned short closeCodeFor(const std::string& byeReason) {
-    if (byeReason == "left") return kCloseNormal;
+    if (byeReason == "left" || byeReason == "meeting-ended" || byeReason == "denied")
+        return kCloseNormal;
     if (byeReason == "shutdown") return kCloseGoingAway;
     return kClosePolicy;
 }
@@ -69,6 +71,40 @@ void Session::handle(const protocol::Join& m) {
         return;
     }
     state_ = State::Joining;
+    auto admission = listener_.screenJoin(m);
+    if (!admission) {
+        listener_.sendMessage(
+            protocol::ErrorReply{admission.error().code, admission.error().message});
+        state_ = State::Ended;
+        listener_.closeConnection(kClosePolicy, admission.error().code);
+        return;
+    }
+    if (state_ != State::Joining) return;  // Failed inside screenJoin.
+    if (admission.value() == Admission::Wait) {
+        state_ = State::Waiting;
+        heldJoin_ = m;
+        listener_.sendMessage(protocol::Waiting{});
+        return;
+    }
+    enterRoom(m);
+}
+
+void Session::onAdmitted() {
+    if (state_ != State::Waiting || !heldJoin_) return;
+    protocol::Join join = *std::exchange(heldJoin_, std::nullopt);
+    state_ = State::Joining;
+    listener_.sendMessage(protocol::Admitted{});
+    enterRoom(join);
+}
+
+void Session::onDenied() {
+    if (state_ != State::Waiting) return;
+    heldJoin_.reset();
+    listener_.sendMessage(protocol::Denied{});
+    end("denied", closeCodeFor("denied"));
+}
+
+void Session::enterRoom(const protocol::Join& m) {
     auto welcome = listener_.joinRoom(m);
     if (!welcome) {
         listener_.sendMessage(protocol::ErrorReply{welcome.error().code, welcome.error().message});
@@ -100,6 +136,7 @@ void Session::handle(const protocol::Answer& m) {
 }
 
 void Session::handle(const protocol::IceCandidate& m) {
+    if (state_ == State::OutOfCall) return;  // Still in flight when the call was left.
     if (state_ != State::AwaitingAnswer && state_ != State::Active) {
         replyError(errc::kBadState, "ICE candidates are accepted only after the offer");
         return;
@@ -146,11 +183,18 @@ bool Session::inRoom() const {
            state_ == State::Active;
 }
 
+bool Session::inMeeting() const {
+    return inRoom() || state_ == State::OutOfCall;
+}
+
 void Session::replyIfError(const core::Status& status) {
     if (status) return;
-    if (status.error().code == errc::kRateLimited) {
-        // A chat or chat-history budget: the client is chatty, not broken; its frames are
-        // already bounded by the message budget, so this does not count towards disconnect.
+    const std::string& code = status.error().code;
+    if (code == errc::kRateLimited || code == errc::kNotHost || code == errc::kNoSuchParticipant) {
+        // A chat, chat-history, hand or reaction budget: the client is chatty, not broken; its
+        // frames are already bounded by the message budget, so this does not count towards
+        // disconnect. Neither do host actions that lost a race (the rights moved on, the
+        // target just left): a correct page can cause them.
         listener_.sendMessage(protocol::ErrorReply{status.error().code, status.error().message});
         return;
     }
@@ -158,7 +202,7 @@ void Session::replyIfError(const core::Status& status) {
 }
 
 void Session::handle(const protocol::ChatSend& m) {
-    if (!inRoom()) {
+    if (!inMeeting()) {
         replyError(errc::kBadState, "chat is available after joining a meeting");
         return;
     }
@@ -166,7 +210,7 @@ void Session::handle(const protocol::ChatSend& m) {
 }
 
 void Session::handle(const protocol::ChatHistoryRequest& m) {
-    if (!inRoom()) {
+    if (!inMeeting()) {
         replyError(errc::kBadState, "chat is available after joining a meeting");
         return;
     }
@@ -221,6 +265,68 @@ void Session::handle(const protocol::Record& m) {
     replyIfError(listener_.setRecording(m.on));
 }
 
+void Session::handle(const protocol::MediaState& m) {
+    if (!inMeeting()) {
+        replyError(errc::kBadState, "media-state is accepted after joining a meeting");
+        return;
+    }
+    replyIfError(listener_.setMediaState(m));
+}
+
+void Session::handle(const protocol::Hand& m) {
+    if (!inMeeting()) {
+        replyError(errc::kBadState, "hands can be raised after joining a meeting");
+        return;
+    }
+    replyIfError(listener_.raiseHand(m.raised));
+}
+
+void Session::handle(const protocol::Reaction& m) {
+    if (!inMeeting()) {
+        replyError(errc::kBadState, "reactions can be sent after joining a meeting");
+        return;
+    }
+    replyIfError(listener_.react(m.emoji));
+}
+
+void Session::handle(const protocol::HostCommand& m) {
+    if (!inMeeting()) {
+        replyError(errc::kBadState, "host actions are accepted after joining a meeting");
+        return;
+    }
+    replyIfError(listener_.hostCommand(m));
+}
+
+void Session::handle(const protocol::LeaveCall&) {
+    if (!inRoom()) {
+        replyError(errc::kBadState, "not in the call");
+        return;
+    }
+    auto left = listener_.leaveCall();
+    if (!left) {
+        replyIfError(left);
+        return;
+    }
+    state_ = State::OutOfCall;
+    pendingCandidates_.clear();
+}
+
+void Session::handle(const protocol::RejoinCall&) {
+    if (state_ != State::OutOfCall) {
+        replyError(errc::kBadState, "rejoin-call is accepted only after leave-call");
+        return;
+    }
+    // The new media session gets its own offer, answer and candidate budget; the offer may
+    // arrive inside rejoinCall().
+    state_ = State::AwaitingOffer;
+    remoteCandidates_ = 0;
+    auto rejoined = listener_.rejoinCall();
+    if (!rejoined) {
+        if (state_ == State::AwaitingOffer) state_ = State::OutOfCall;
+        replyIfError(rejoined);
+    }
+}
+
 void Session::onLocalOffer(std::string sdp) {
     if (state_ != State::AwaitingOffer) return;
     listener_.sendMessage(protocol::Offer{std::move(sdp)});
@@ -246,6 +352,7 @@ void Session::onRoster(protocol::Roster roster) {
         case State::AwaitingOffer:
         case State::AwaitingAnswer:
         case State::Active:
+        case State::OutOfCall:
             listener_.sendMessage(roster);
             break;
         default:

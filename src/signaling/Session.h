@@ -23,8 +23,13 @@ enum class State {
     AwaitingAnswer,  ///< Offer sent.
     Active,          ///< Answer applied; ICE and media running.
     Presence,        ///< A dashboard registered as online (no media); may place/answer calls.
+    Waiting,         ///< Held in the meeting's waiting room until the host admits or denies.
+    OutOfCall,       ///< Hung up (`leave-call`): in the meeting (roster, chat), no media.
     Ended,           ///< bye sent or socket closed; ignores everything.
 };
+
+/// Whether a join enters the room at once or waits for the host (Session::Listener::screenJoin).
+enum class Admission { Enter, Wait };
 
 /// Maximum protocol errors a client may cause before it is disconnected.
 constexpr int kMaxErrors = 10;
@@ -63,9 +68,39 @@ public:
         virtual core::Status setQuality(const std::string& tier) = 0;
         /// The host starts (on) or stops the meeting's recording. Errors: not-host, bad-state,
         /// no-space, internal.
-        virtual core::Status setRecording(bool on) = 0;
+        virtual core::Status setRecording(bool) { return unsupported(); }
+
+        // Meeting controls (docs/protocol.md, "Meeting controls"). The defaults refuse, for
+        // listeners without meetings (tests, tools).
+
+        /// Decides, before joinRoom, whether the join enters or waits. On Wait the listener has
+        /// put the joiner in the room's waiting room and later calls Session::onAdmitted() or
+        /// Session::onDenied(). Errors (sent, then the socket closes): meeting-locked,
+        /// waiting-room-full, and any joinRoom error.
+        virtual core::Result<Admission> screenJoin(const protocol::Join&) {
+            return Admission::Enter;
+        }
+        /// The participant's own microphone and camera switches.
+        virtual core::Status setMediaState(const protocol::MediaState&) { return unsupported(); }
+        /// Raises or lowers the participant's hand. Error rate-limited.
+        virtual core::Status raiseHand(bool) { return unsupported(); }
+        /// Broadcasts a reaction (already one of protocol::kReactions). Error rate-limited.
+        virtual core::Status react(const std::string&) { return unsupported(); }
+        /// A host action. Errors: not-host, no-such-participant, bad-state.
+        virtual core::Status hostCommand(const protocol::HostCommand&) { return unsupported(); }
+        /// Ends the participant's media but keeps it in the meeting.
+        virtual core::Status leaveCall() { return unsupported(); }
+        /// Makes new media for a participant that hung up; the offer comes via onLocalOffer().
+        virtual core::Status rejoinCall() { return unsupported(); }
+
         /// A monotonic clock, ms (rate limits). Tests override it.
         virtual int64_t monotonicMs();
+
+    protected:
+        static core::Error unsupported() {
+            return core::makeError(protocol::errc::kUnknownType,
+                                   "meeting controls are not available here");
+        }
     };
 
     /// `limits`: the message budget and the ICE candidate policy (docs/security.md).
@@ -86,8 +121,15 @@ public:
               const std::string& errorMessage = {});
     /// The socket closed (either side): leaves the room.
     void onSocketClosed();
+    /// The host admitted this waiting participant: sends `admitted` and joins the room as if
+    /// the join had just arrived (welcome, roster, offer). Ignored unless Waiting.
+    void onAdmitted();
+    /// The host turned this waiting participant away: `denied`, bye `denied`, close.
+    void onDenied();
 
     State state() const { return state_; }
+    /// In a meeting: in its call (joined, any media state) or hung up but staying (OutOfCall).
+    bool inMeeting() const;
     int errorCount() const { return errors_; }
 
 private:
@@ -102,6 +144,15 @@ private:
     void handle(const protocol::CallAnswer& m);
     void handle(const protocol::SetQuality& m);
     void handle(const protocol::Record& m);
+    void handle(const protocol::MediaState& m);
+    void handle(const protocol::Hand& m);
+    void handle(const protocol::Reaction& m);
+    void handle(const protocol::HostCommand& m);
+    void handle(const protocol::LeaveCall& m);
+    void handle(const protocol::RejoinCall& m);
+    /// Joins the room (after screenJoin said Enter, or once admitted).
+    void enterRoom(const protocol::Join& m);
+    /// In the call: joined and not hung up.
     bool inRoom() const;
     /// Charges one frame to the message budget; false (error "rate-limited" sent) if over.
     bool admit();
@@ -114,6 +165,7 @@ private:
     State state_ = State::AwaitingJoin;
     int errors_ = 0;
     std::optional<protocol::Roster> pendingRoster_;          ///< Roster that arrived while Joining.
+    std::optional<protocol::Join> heldJoin_;                 ///< The join that is Waiting.
     std::vector<protocol::IceCandidate> pendingCandidates_;  ///< Gathered before the offer.
     Limits limits_;
     TokenBucket messages_;      ///< Every frame from the client.

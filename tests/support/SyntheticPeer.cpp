@@ -822,7 +822,17 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                         JsonNode* e = json_array_get_element(a, i);
                         if (!JSON_NODE_HOLDS_OBJECT(e)) continue;
                         JsonObject* p = json_node_get_object(e);
-                        roster.push_back({stringMember(p, "id"), stringMember(p, "name")});
+                        RosterEntry entry{stringMember(p, "id"), stringMember(p, "name")};
+                        auto flag = [p](const char* name, bool absent) {
+                            return json_object_get_boolean_member_with_default(p, name, absent) !=
+                                   FALSE;
+                        };
+                        entry.mic = flag("mic", true);
+                        entry.camera = flag("camera", true);
+                        entry.hand = flag("hand", false);
+                        entry.host = flag("host", false);
+                        entry.inCall = flag("inCall", true);
+                        roster.push_back(std::move(entry));
                     }
                 }
             }
@@ -1399,6 +1409,35 @@ void SyntheticPeer::resumeSendingMedia() {
 
 void SyntheticPeer::dropMedia() {
     impl_->stopPipeline();
+}
+
+void SyntheticPeer::leaveCall() {
+    impl_->sendText(message("leave-call"));
+    impl_->stopPipeline();
+    impl_->iceState = GST_WEBRTC_ICE_CONNECTION_STATE_CLOSED;
+    impl_->pcState = GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED;
+}
+
+void SyntheticPeer::rejoinCall() {
+    Impl& d = *impl_;
+    d.stopPipeline();
+    // A new media session: a new webrtcbin answers the new offer.
+    d.offerHandled = false;
+    d.answerSent = false;
+    d.answerSdp.clear();
+    d.pendingCandidates.clear();
+    d.iceState = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
+    d.pcState = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+    d.iceConnectedUs = 0;
+    d.securedUs = 0;
+    d.rtcpTuned = false;
+    g_main_context_push_thread_default(d.ctx.get());
+    {
+        NetnsScope media(d.opts.netnsFd);
+        d.buildPipeline();
+    }
+    g_main_context_pop_thread_default(d.ctx.get());
+    d.sendText(message("rejoin-call"));
 }
 
 const PeerOptions& SyntheticPeer::options() const {

@@ -113,6 +113,12 @@ struct VideoFormat {
 struct RosterEntry {
     std::string id;
     std::string name;
+    // Meeting controls (docs/protocol.md, "Roster entries").
+    bool mic = true;
+    bool camera = true;
+    bool hand = false;
+    bool host = false;
+    bool inCall = true;
     bool operator==(const RosterEntry&) const = default;
 };
 
@@ -188,6 +194,12 @@ public:
     /// Sets the whole pipeline to NULL and frees it while the socket stays open: ICE goes
     /// silent, as when a client's network disappears but its signaling survives.
     void dropMedia();
+    /// Hangs up but stays in the meeting: sends `leave-call` and frees the media pipeline;
+    /// the socket (roster, chat) stays.
+    void leaveCall();
+    /// Joins the call again after leaveCall(): builds a new pipeline, sends `rejoin-call` and
+    /// answers the server's new offer as the first. Receive counters keep counting.
+    void rejoinCall();
 
     // ---- Queries --------------------------------------------------------------------------
     const PeerOptions& options() const;

@@ -27,6 +27,7 @@
 //   chat.js      chat panel, list, form, history, unread badge
 //   roster.js    participant list, join/leave notifications
 //   controls.js  control bar: mute, camera, quality, leave
+//   moderation.js meeting controls: hand, reactions, hang up/rejoin, host menu, waiting room
 //   testhooks.js window.mixmeet for tests and the console
 
 import { initChat } from './room/chat.js';
@@ -36,6 +37,7 @@ import { ui } from './room/dom.js';
 import { runLobby } from './room/lobby.js';
 import { openLocalMedia } from './room/media.js';
 import { prepareMeeting } from './room/meeting.js';
+import { initModeration } from './room/moderation.js';
 import { enableSound } from './room/peer.js';
 import { initRecording } from './room/recording.js';
 import { initRoster } from './room/roster.js';
@@ -78,6 +80,7 @@ async function main() {
   initDevices();
   initSelfView();
   initSession();
+  initModeration();
 
   if (state.mode === 'meeting') {
     if (!(await prepareMeeting())) {

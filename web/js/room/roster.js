@@ -2,6 +2,7 @@
 // roster message replaces whole.
 
 import { ui } from './dom.js';
+import { hostMenu, rosterBadges } from './moderation.js';
 import { notify } from './notify.js';
 import { set, state, subscribe } from './store.js';
 
@@ -16,6 +17,9 @@ export function renderRoster() {
       you.textContent = ' (you)';
       item.append(you);
     }
+    item.append(rosterBadges(participant));
+    const menu = hostMenu(participant);
+    if (menu) item.append(menu);
     item.dataset.participantId = participant.id;
     ui.roster.append(item);
   }

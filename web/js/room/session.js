@@ -11,6 +11,7 @@ import { attachChat, chatError } from './chat.js';
 import { attachControls } from './controls.js';
 import { $, ui } from './dom.js';
 import { stopLocalMedia, restartLocalMedia } from './media.js';
+import { attachModeration, moderationError } from './moderation.js';
 import { notify } from './notify.js';
 import { attachPeer, closePeer, ensurePeerConnection, resetPeer } from './peer.js';
 import { attachRecording, recordingError } from './recording.js';
@@ -28,6 +29,8 @@ const FATAL_CODES = [
   'internal',
   'unauthenticated',
   'no-such-meeting',
+  'meeting-locked',
+  'waiting-room-full',
 ];
 
 const FRIENDLY_ERRORS = {
@@ -36,12 +39,17 @@ const FRIENDLY_ERRORS = {
   'room-full': 'The meeting is full.',
   'room-limit': 'The server has as many meetings running as it allows. Please try again later.',
   'server-busy': 'The server is busy. Please try again in a moment.',
+  'meeting-locked': 'The host has locked this meeting: nobody new can join.',
+  'waiting-room-full': 'The waiting room is full. Please try again later.',
 };
 
 export function endSession() {
   if (state.ended) return;
   closePeer();
-  ui.placeholder.textContent = state.leaving ? 'You left the meeting.' : 'Not connected.';
+  // The host's removal, denial or end of the meeting already said what happened.
+  if (!state.meetingEnded && !state.removed && !state.denied) {
+    ui.placeholder.textContent = state.leaving ? 'You left the meeting.' : 'Not connected.';
+  }
   set({ ended: true });
   renderStatus();
 }
@@ -77,6 +85,7 @@ function createSignaling() {
 
   attachChat(signaling);
   attachControls(signaling);
+  attachModeration(signaling); // before attachRoster: it compares old and new rosters
   attachRoster(signaling);
   attachPeer(signaling);
   attachRecording(signaling);
@@ -89,6 +98,7 @@ function createSignaling() {
       notify(recordingText, 'bad');
       return;
     }
+    if (moderationError(code, message)) return;
     showError(FRIENDLY_ERRORS[code] || `Server error (${code}): ${message.message || 'no details'}`, {
       fatal: FATAL_CODES.includes(code),
     });

@@ -31,6 +31,9 @@ export const BYE_TEXT = {
   internal: 'The server could not set up media for you.',
   shutdown: 'The server is shutting down.',
   'connect-timeout': 'The media connection to the server could not be set up in time. Please join again.',
+  removed: 'The host removed you from the meeting.',
+  'meeting-ended': 'The host ended the meeting. The meeting has ended.',
+  denied: 'The host did not let you in.',
 };
 
 // Shows `message` in the banner (and keeps it in state.errors). fatal: offer the way out.

@@ -38,6 +38,15 @@
 //   byeReason, closeCode
 //   autoplayBlocked the browser wants a click before playing sound
 //   timings         {event: ms since page load} (performance.now())
+//   Meeting controls (room/moderation.js):
+//   inCall          false after "hang up" (leave-call): chat only, until rejoin-call
+//   locked          the host locked the meeting
+//   waitingRoom     {enabled, participants: [{id, name}]}: what the host sees
+//   waiting         we are held in the waiting room; denied: the host turned us away
+//   removed, meetingEnded   the host removed us / ended the meeting
+//   mutedByHost     'mic' | 'camera' | null: what the host last turned off
+//   unmuteRequested the host asked us to unmute (the prompt is open)
+//   reactions       [{participant, emoji, at}] received, newest last (at most 20)
 //
 // Shape of `refs` (not in snapshots):
 //   signaling       SignalingClient or null
@@ -87,6 +96,16 @@ export const state = {
   closeCode: null,
   autoplayBlocked: false,
   timings: {},
+  inCall: true,
+  locked: false,
+  waitingRoom: { enabled: false, participants: [] },
+  waiting: false,
+  denied: false,
+  removed: false,
+  meetingEnded: false,
+  mutedByHost: null,
+  unmuteRequested: false,
+  reactions: [],
 };
 
 export const refs = {
