@@ -296,7 +296,7 @@ http::Response Recordings::list(const http::Request& request,
             .num("startedAt", r.startedAt)
             .boolean("recording", !r.endedAt)
             .num("durationMs", r.durationMs)
-            .num("sizeBytes", r.endedAt ? r.sizeBytes : fileSize(r.path))
+            .num("sizeBytes", std::max(r.sizeBytes, fileSize(r.path)))
             .str("url", "/recordings/" + std::to_string(r.id))
             .endObject();
     }

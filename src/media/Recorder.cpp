@@ -18,10 +18,6 @@ using core::PadPtr;
 
 namespace {
 
-ElementPtr make(const char* factory, const char* name) {
-    return ElementPtr::refSink(gst_element_factory_make(factory, name));
-}
-
 /// How long the teardown thread waits for the EOS to reach the file, ms.
 constexpr int kEosWaitMs = 3000;
 
@@ -71,7 +67,7 @@ void addGate(GstElement* queue, GstPadProbeCallback gate,
 }
 
 ElementPtr makeQueue(const char* name) {
-    ElementPtr q = make("queue", name);
+    ElementPtr q = core::makeElement("queue", name);
     // Leaky: a slow disk loses recorded frames, never stalls the room's tees. 2 s of media.
     if (q)
         g_object_set(q.get(), "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
@@ -95,8 +91,8 @@ core::Result<std::unique_ptr<Recorder>> Recorder::create(GstBin* pipeline, const
     GstBin* bin = GST_BIN(r->bin_.get());
     ElementPtr vq = makeQueue("video_queue");
     ElementPtr aq = makeQueue("audio_queue");
-    ElementPtr mux = make("matroskamux", "mux");
-    ElementPtr file = make("filesink", "file");
+    ElementPtr mux = core::makeElement("matroskamux", "mux");
+    ElementPtr file = core::makeElement("filesink", "file");
     if (!vq || !aq || !mux || !file)
         return makeError("internal", "matroskamux or filesink missing");
     g_object_set(mux.get(), "streamable", TRUE, "offset-to-zero", TRUE, "max-cluster-duration",

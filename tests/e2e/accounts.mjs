@@ -287,7 +287,7 @@ await runTest(
           [...document.querySelectorAll('#history-body tr')].map((tr) => [...tr.cells].map((td) => td.textContent.trim())),
         );
         const found = rows.find((cells) => cells[0] === TITLE);
-        const ok = !!found && found.length === 5 && found[2] && found[3] && found[3] !== 'in progress' && /^\d+:\d\d:\d\d$/.test(found[4]);
+        const ok = !!found && found.length === 6 && found[5] === '' && found[2] && found[3] && found[3] !== 'in progress' && /^\d+:\d\d:\d\d$/.test(found[4]);
         return { ok, rows, found };
       },
       { timeoutMs: 15000, intervalMs: 500, describe: (r) => JSON.stringify(r.rows) },
