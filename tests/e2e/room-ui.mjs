@@ -159,6 +159,12 @@ await runTest(
           width: window.innerWidth,
           controlsBottom: Math.round(controls.bottom),
           buttonsInside: buttons.every((b) => b.left >= 0 && b.right <= window.innerWidth && b.bottom <= window.innerHeight),
+          outside: [...document.querySelectorAll('#controls button')]
+            .filter((b) => {
+              const r = b.getBoundingClientRect();
+              return !(r.left >= 0 && r.right <= window.innerWidth && r.bottom <= window.innerHeight);
+            })
+            .map((b) => `${b.id || b.textContent.trim()} ${JSON.stringify(b.getBoundingClientRect())}`),
           chatOpen: !document.getElementById('chat-panel').hidden,
         };
       });
