@@ -130,6 +130,7 @@ void AudioMixer::tick(GstClockTime runningTime) {
     // for "heard by the others" and "gets a private mix-minus".
     std::map<std::string, std::vector<int16_t>> frames;
     std::vector<SpeakerSelector::Level> levels;
+    std::vector<ActiveSpeaker::Level> everyone;  // decoded: measured; the others: RFC 6464
     for (auto& [id, in] : inputs_) {
         const bool decode = decoded.count(id) > 0;
         in->gate->mixed.store(decode, std::memory_order_relaxed);
@@ -140,8 +141,12 @@ void AudioMixer::tick(GstClockTime runningTime) {
             in->fifo.pop(frame);
         }
         if (decode) levels.push_back({id, rmsDbfs(frame)});
+        // heard[] is in the same (map) order as inputs_.
+        const std::optional<double>& dbov = heard[everyone.size()].dbov;
+        everyone.push_back({id, decode ? levels.back().dbfs : dbov ? *dbov : -120.0});
     }
     speakers_ = selector_.update(levels, nowMs);
+    if (active_.update(everyone, nowMs) && activeListener_) activeListener_(active_.speaker());
     std::set<std::string> listeners;
     for (const auto& [id, out] : outputs_) listeners.insert(id);
     const uint64_t tickNow = SendGate::tickOf(runningTime);
@@ -213,6 +218,11 @@ void AudioMixer::addOutput(const std::string& id, GstElement* appsrc,
                            std::shared_ptr<SendGate> gate) {
     std::lock_guard g(lock_);
     outputs_[id] = Output{core::ElementPtr::ref(appsrc), std::move(gate)};
+}
+
+std::string AudioMixer::activeSpeaker() const {
+    std::lock_guard g(lock_);
+    return active_.speaker();
 }
 
 std::set<std::string> AudioMixer::speakers() const {
