@@ -14,6 +14,7 @@
 #include "media/Layout.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -66,6 +67,21 @@ int freeUdpPort() {
         port = ntohs(a.sin_port);
     close(fd);
     return port;
+}
+
+/// Whether another socket holds UDP `port` on 127.0.0.1: binding it here (without
+/// SO_REUSEADDR) then fails with EADDRINUSE.
+bool udpPortTaken(int port) {
+    const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0) return false;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    const bool taken =
+        bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno == EADDRINUSE;
+    close(fd);
+    return taken;
 }
 
 /// The pipeline fragment file without its comment lines, on one line.
@@ -164,7 +180,10 @@ std::string NaiveRoom::mcuDescription(const std::vector<int>& videoIn,
     const NaiveSettings& s = settings_;
     const int n = s.participants;
     std::ostringstream d;
-    d << "compositor name=mix background=black ignore-inactive-pads=true latency="
+    // Not ignore-inactive-pads: on GStreamer 1.22 a live compositor whose pads have all had
+    // no data yet at its first timeout goes EOS with it (every decoder then logs "could not
+    // send sticky events" and the viewers get no video; the bench showed none at N >= 9).
+    d << "compositor name=mix background=black latency="
       << std::uint64_t(s.mixerLatencyMs) * GST_MSECOND;
     const auto layout = media::gridLayout(n, s.width, s.height);
     for (int i = 0; i < n; ++i) {
@@ -270,6 +289,21 @@ bool NaiveRoom::start(std::string& error) {
         return false;
     }
     mcuPid_ = pid_t(std::atoi(g_subprocess_get_identifier(mcu_.get())));
+
+    // The senders start once the MCU (a child process, slower to start the bigger the room)
+    // listens on every input port: a sender's first keyframe, sent into a port nobody holds
+    // yet, would be lost, and its encoder sends the next one only seconds later (the bench
+    // used to show no video at all at N >= 9 this way).
+    auto allBound = [&] {
+        for (const auto* ports : {&videoIn, &audioIn})
+            for (int port : *ports)
+                if (!udpPortTaken(port)) return false;
+        return true;
+    };
+    if (!testing::waitUntil(allBound, std::chrono::seconds(20))) {
+        error = "naive: the MCU did not open its input ports within 20 s";
+        return false;
+    }
 
     // The senders: the synthetic peers' source, encoder and tone, as plain RTP.
     std::ostringstream d;

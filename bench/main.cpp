@@ -43,6 +43,8 @@ struct Options {
     int jitterBufferMs = 50;  // server and peers (webrtcbin latency)
     int mixerLatencyMs = 20;
     bool audioOnly = false;
+    bool levels = true;   // peers write RFC 6464 audio levels (as browsers do)
+    bool dtx = true;      // peers send Opus DTX when silent (as browsers do)
     int decoders = -1;    // peers that decode the composite (the rest only count bytes); -1 all
     int speakers = -1;    // peers that send a tone (the rest send silence, as muted mics); -1 all
     int lateJoiners = 3;  // viewers joining the running room one by one after the window
@@ -63,12 +65,14 @@ int usage(FILE* out) {
                  "                     [--jitter-buffer MS] [--mixer-latency MS] [--decoders K]\n"
                  "                     [--speakers K] [--late-joiners K] [--no-send-hints]\n"
                  "                     [--load SHARE] [--naive] [--max-frame-delay MS]\n"
-                 "                     [--server PATH] [--keep]\n"
+                 "                     [--no-levels] [--no-dtx] [--server PATH] [--keep]\n"
                  "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers capture 640x360\n"
                  "at 30 fps and scale down to their tile (send hints), every peer sends a tone\n"
                  "(--speakers K: only K do; the rest send silence, which the server's usedtx=1\n"
                  "turns into Opus DTX as in a browser), server %s\n"
                  "--load SHARE: busy loops worth SHARE cores (0.5, 1.5) compete during the window\n"
+                 "--no-levels / --no-dtx: peers write no RFC 6464 level / send silence as\n"
+                 "packets every 20 ms instead of Opus DTX (clients that ignore the offer)\n"
                  "--naive: a minimal decode-all/composite/encode-once MCU (plain RTP) instead\n",
                  MIXMEET_BENCH_SERVER);
     return out == stdout ? 0 : 2;
@@ -258,6 +262,8 @@ std::optional<Row> runOnce(const Options& o, int n) {
         p.stampFrames = !o.audioOnly;
         p.keepFrames = false;
         p.latencyMs = unsigned(o.jitterBufferMs);
+        p.writeAudioLevels = o.levels;
+        p.useDtx = o.dtx;
         return p;
     };
     std::vector<std::unique_ptr<SyntheticPeer>> peers;
@@ -532,6 +538,10 @@ int main(int argc, char** argv) {
             o.audioOnly = true;
         else if (a == "--load")
             o.load = std::max(0.0, std::atof(next().c_str()));
+        else if (a == "--no-levels")
+            o.levels = false;
+        else if (a == "--no-dtx")
+            o.dtx = false;
         else if (a == "--naive")
             o.naive = true;
         else if (a == "--max-frame-delay")

@@ -362,7 +362,9 @@ void Api::login(const Request& r, Responder respond) {
 
 Response Api::logout(const Request& r, const std::optional<Identity>& who) {
     if (who) {
-        d_.store.deleteSession(who->session.tokenHash);
+        // The token stops working either way (revoke below); a row left behind expires.
+        if (auto deleted = d_.store.deleteSession(who->session.tokenHash); !deleted)
+            g_warning("logout: cannot delete the session: %s", deleted.error().message.c_str());
         revoke(RevokedSessions{who->user.id, who->session.tokenHash, std::nullopt});
     }
     Response resp = noContent();
@@ -444,7 +446,10 @@ void Api::changePassword(const Request& r, const Identity& who, Responder respon
                 return respond(errorResponse(500, "internal", "Could not secure the password."));
             if (auto ok = d_.store.updatePassword(userId, out->hash.value()); !ok)
                 return respond(storeError(ok.error()));
-            d_.store.deleteSessionsForUser(userId, keep);
+            // Revoked below either way; rows left behind expire.
+            if (auto deleted = d_.store.deleteSessionsForUser(userId, keep); !deleted)
+                g_warning("password change: cannot delete the other sessions: %s",
+                          deleted.error().message.c_str());
             revoke(RevokedSessions{userId, std::nullopt, keep});
             respond(noContent());
         },
@@ -514,7 +519,10 @@ void Api::resetPassword(const Request& r, Responder respond) {
                 return respond(errorResponse(500, "internal", "Could not secure the password."));
             if (auto ok = d_.store.updatePassword(userId, hash->value()); !ok)
                 return respond(storeError(ok.error()));
-            d_.store.deleteSessionsForUser(userId, std::nullopt);
+            // Revoked below either way; rows left behind expire.
+            if (auto deleted = d_.store.deleteSessionsForUser(userId, std::nullopt); !deleted)
+                g_warning("password reset: cannot delete the sessions: %s",
+                          deleted.error().message.c_str());
             revoke(RevokedSessions{userId, std::nullopt, std::nullopt});
             g_message("password reset for account %s", username.c_str());
             respond(noContent());

@@ -13,18 +13,6 @@ namespace errc = protocol::errc;
 namespace {
 /// Appended to a guest's chosen name in meetings.
 constexpr const char* kGuestSuffix = " (guest)";
-/// Chat lines kept for late joiners of a meeting.
-constexpr int kChatHistoryPage = 50;
-
-protocol::ChatLine toLine(const store::ChatMessage& m) {
-    protocol::ChatLine line;
-    line.id = m.id;
-    if (m.userId) line.userId = *m.userId;
-    line.name = m.displayName;
-    line.text = m.text;
-    line.sentAt = m.sentAt;
-    return line;
-}
 }  // namespace
 
 ClientConnection::ClientConnection(SoupWebsocketConnection* connection,
@@ -113,12 +101,7 @@ core::Result<protocol::Welcome> ClientConnection::joinRoom(const protocol::Join&
     if (meeting) {
         std::optional<int64_t> userId;
         if (identity_) userId = identity_->user.id;
-        auto row = services_.store.openParticipation(roomName, userId, name, services_.nowMs());
-        if (row)
-            participationId_ = row.value();
-        else
-            g_warning("cannot record the join of %s: %s", name.c_str(),
-                      row.error().message.c_str());
+        history_.open(roomName, userId, name, services_.nowMs());
     }
 
     const media::MediaConfig& m = services_.rooms.config();
@@ -153,7 +136,10 @@ void ClientConnection::onJoined() {
         sendMessage(*pendingHint_);
         pendingHint_.reset();
     }
-    if (meeting_) sendChatHistory(std::nullopt);
+    if (!meeting_) return;
+    // The first page is a courtesy: a store failure leaves the chat empty, not the join.
+    if (auto sent = sendChatHistory(std::nullopt); !sent)
+        GST_WARNING("cannot send the chat history: %s", sent.error().message.c_str());
 }
 
 core::Status ClientConnection::applyAnswer(const std::string& sdp) {
@@ -171,10 +157,7 @@ void ClientConnection::leaveRoom() {
         online_ = false;
         services_.presence.remove(this);
     }
-    if (participationId_) {
-        services_.store.closeParticipation(*participationId_, services_.nowMs());
-        participationId_.reset();
-    }
+    history_.close(services_.nowMs());
     if (participantId_.empty()) return;
     std::string room = std::exchange(room_, {});
     std::string id = std::exchange(participantId_, {});
@@ -204,18 +187,11 @@ core::Status ClientConnection::sendChat(const std::string& text) {
     line.sentAt = services_.nowMs();
     if (identity_) line.userId = identity_->user.id;
     if (meeting_) {
-        store::ChatMessage m;
-        m.meetingId = room_;
-        if (identity_) m.userId = identity_->user.id;
-        m.displayName = displayName_;
-        m.text = text;
-        m.sentAt = line.sentAt;
-        auto id = services_.store.addChatMessage(m);
-        if (!id) return core::makeError(errc::kInternal, "could not save the message");
+        auto id = chat_.save(room_, line);
+        if (!id) return id.error();
         line.id = id.value();
     } else {
-        static long long ephemeralId = 0;  // Plain rooms keep no chat.
-        line.id = ++ephemeralId;
+        line.id = ChatService::ephemeralId();
     }
     r->broadcastChat(line);
     return core::Ok{};
@@ -236,14 +212,9 @@ core::Status ClientConnection::requestChatHistory(std::optional<long long> befor
 core::Status ClientConnection::sendChatHistory(std::optional<long long> before) {
     protocol::ChatHistory history;
     if (meeting_) {
-        std::optional<int64_t> beforeId;
-        if (before) beforeId = *before;
-        auto page = services_.store.chatMessages(room_, beforeId, kChatHistoryPage);
-        if (!page) return core::makeError(errc::kInternal, "could not read the chat");
-        const auto& msgs = page.value().messages;
-        for (auto it = msgs.rbegin(); it != msgs.rend(); ++it)
-            history.messages.push_back(toLine(*it));
-        history.hasMore = page.value().nextBeforeId.has_value();
+        auto page = chat_.page(room_, before);
+        if (!page) return page.error();
+        history = std::move(page).value();
     }
     sendMessage(history);
     return core::Ok{};

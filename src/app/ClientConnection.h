@@ -12,6 +12,8 @@
 #include <string>
 
 #include "api/Api.h"
+#include "app/ChatService.h"
+#include "app/MeetingHistory.h"
 #include "app/Presence.h"
 #include "core/GstPtr.h"
 #include "room/ParticipantListener.h"
@@ -106,7 +108,8 @@ private:
     std::string participantId_;  ///< Our id in that room.
     std::string displayName_;
     bool meeting_ = false;  ///< The room is a stored meeting (history, persisted chat).
-    std::optional<int64_t> participationId_;
+    ChatService chat_{services_.store};        ///< Stored chat of meetings.
+    MeetingHistory history_{services_.store};  ///< Our row in the meeting's history.
     bool online_ = false;
     std::optional<protocol::SendHint> pendingHint_;  ///< Layout hint that came during join.
     gulong messageHandler_ = 0;

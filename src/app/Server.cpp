@@ -50,7 +50,8 @@ core::Status Server::start() {
     // History rows a crash or kill left open are closed at their last liveness mark.
     if (auto closed = store_->closeOpenParticipations(nowMs()); closed && closed.value() > 0)
         g_message("closed %d meeting history rows left open by the previous run", closed.value());
-    store_->deleteExpiredSessions(nowMs());
+    if (auto expired = store_->deleteExpiredSessions(nowMs()); !expired)
+        GST_WARNING("cannot delete expired sessions: %s", expired.error().message.c_str());
 
     hasher_ = std::make_unique<auth::PasswordHasher>(
         config_.passwordHash == "minimum" ? auth::HashCost::Minimum : auth::HashCost::Interactive);
@@ -117,7 +118,9 @@ core::Status Server::start() {
     g_source_set_callback(
         touchTimer_.get(),
         [](gpointer d) -> gboolean {
-            static_cast<store::Store*>(d)->touchOpenParticipations(nowMs());
+            if (auto touched = static_cast<store::Store*>(d)->touchOpenParticipations(nowMs());
+                !touched)
+                GST_WARNING("cannot mark open history rows: %s", touched.error().message.c_str());
             return G_SOURCE_CONTINUE;
         },
         store_.get(), nullptr);
@@ -179,16 +182,20 @@ http::Response Server::meetingPage(const http::Request& request) {
         }
         return htmlPage(500, "<!doctype html><title>mixmeet</title><p>The room page is missing.");
     }
-    // Nothing from the request is echoed back (no injection).
+    // Nothing from the request is echoed back (no injection). The markup is the account
+    // pages' card (web/login.html), so the page looks like every other one.
     return htmlPage(404,
                     "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                    "<meta name=\"color-scheme\" content=\"light dark\">"
                     "<title>No such meeting - mixmeet</title>"
-                    "<link rel=\"stylesheet\" href=\"/css/style.css\"></head><body>"
-                    "<main class=\"page\"><h1>No such meeting</h1>"
+                    "<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">"
+                    "<link rel=\"stylesheet\" href=\"/css/style.css\"></head>"
+                    "<body class=\"page-auth\"><main class=\"card auth-card\">"
+                    "<a class=\"brand brand-large\" href=\"/\">mixmeet</a><h1>No such meeting</h1>"
                     "<p id=\"no-such-meeting\">There is no meeting with this ID. Check the link "
-                    "or ask the host for a new one.</p><p><a href=\"/\">Back to the dashboard"
-                    "</a></p></main></body></html>");
+                    "or ask the host for a new one.</p><p class=\"card-links\"><a href=\"/\">"
+                    "Back to the dashboard</a></p></main></body></html>");
 }
 
 http::Response Server::stats(const http::Request& request) {

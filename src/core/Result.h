@@ -14,9 +14,11 @@ struct Error {
     std::string message;
 };
 
-/// Either a value of type T or an Error. Never throws on construction.
+/// Either a value of type T or an Error. Never throws on construction. [[nodiscard]]: a
+/// dropped result is a compile error (-Werror); to drop one on purpose, cast it to (void)
+/// with a comment saying why.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
 public:
     Result(T value) : v_(std::move(value)) {}
     Result(Error error) : v_(std::move(error)) {}

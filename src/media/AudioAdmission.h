@@ -2,7 +2,7 @@
 // sender writes into its own RTP packets (RFC 6464, client-to-mixer audio level, which browsers
 // send when the offer lists it). As large conference mixers do, a room then decodes and mixes
 // the few loudest senders instead of every open microphone: the decode cost and the mix's
-// noise floor follow them, not the room size. A sender that writes no level is always mixed.
+// noise floor follow them, not the room size. A sender that sends sound but writes no level is always decoded.
 // Pure logic, one call per 20 ms mixer tick; mixer thread only.
 #pragma once
 
@@ -26,8 +26,8 @@ public:
     };
     struct Input {
         std::string id;
-        /// The sender's latest level in dBov (0 loudest, -127 silence); nullopt: it sends no
-        /// level, so it cannot be ranked and is always mixed.
+        /// The sender's latest level in dBov (0 loudest, -127 silence); nullopt: it sends
+        /// sound but no level, so it cannot be ranked and is always decoded.
         std::optional<double> dbov;
     };
 

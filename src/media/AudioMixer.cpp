@@ -109,16 +109,21 @@ constexpr int64_t kLevelStaleUs = 200 * 1000;
 void AudioMixer::tick(GstClockTime runningTime) {
     std::lock_guard g(lock_);
     // Whose packets are decoded from the next ones on: the loudest by their RFC 6464 levels,
-    // and everyone who writes none.
+    // and everyone who writes none while it sends sound (not only Opus silence or DTX).
     std::vector<AudioAdmission::Input> heard;
     const int64_t nowUs = g_get_monotonic_time();
     for (auto& [id, in] : inputs_) {
-        int level = in->gate->level.load(std::memory_order_relaxed);
+        const int level = in->gate->level.load(std::memory_order_relaxed);
         std::optional<double> dbov;
-        if (level >= 0)
+        if (level >= 0) {
             dbov = nowUs - in->gate->levelAtUs.load(std::memory_order_relaxed) > kLevelStaleUs
                        ? -127.0
                        : -static_cast<double>(level);
+        } else if (nowUs - in->gate->soundAtUs.load(std::memory_order_relaxed) > kLevelStaleUs) {
+            // No level, and only silence frames or DTX (or nothing) lately: nothing to decode,
+            // and no place among the ranked (which fill max_mixed places, silent or not).
+            continue;
+        }
         heard.push_back({id, dbov});
     }
     const auto nowMs = static_cast<int64_t>(runningTime / GST_MSECOND);

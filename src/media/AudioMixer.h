@@ -68,6 +68,10 @@ struct InputGate {
     std::atomic<int> level{-1};
     /// g_get_monotonic_time() of that packet, us.
     std::atomic<int64_t> levelAtUs{0};
+    /// For a sender that writes no level: g_get_monotonic_time() of its latest packet that was
+    /// not Opus silence (isOpusSilence), us; 0 while none has been. Such a sender is decoded
+    /// while it sends sound and not while it sends only silence frames or DTX.
+    std::atomic<int64_t> soundAtUs{0};
     /// Decode this sender's audio (AudioAdmission); packets are dropped before the decoder
     /// otherwise. Whether it is then mixed is the mixer's choice among the decoded.
     std::atomic<bool> mixed{true};

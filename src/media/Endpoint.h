@@ -1,7 +1,14 @@
 // One participant's media inside a room pipeline: a bin "p-<id>" holding its webrtcbin, the
 // decoders for what it sends (added when its streams appear), its tile (scale + name label)
 // and its send branches (the shared composite, payloaded for this viewer; its own mix-minus,
-// Opus-encoded).
+// Opus-encoded). Endpoint is the façade over the parts that build and drive that bin, one job
+// each:
+//   - WebRtcPeer (media/WebRtcPeer.h): webrtcbin, offer/answer/ICE, the teardown barrier;
+//   - ReceiveBranch (media/ReceiveBranch.h): pad-added, decoders, the tile chain, the mixer
+//     input; PlaceholderTile (media/PlaceholderTile.h) for a participant who sends no video;
+//   - SendBranch (media/SendBranch.h): the composite send path, the Opus send with its gate;
+//   - ViewerFeedback (media/ViewerFeedback.h): the viewer's RTCP about our video (parsed by
+//     media/RtcpFeedback.h) and the REMB we send it.
 //
 //   tile_src (ghost, to a compositor pad) <- label <- tile_caps <- scale <- convert <- queue
 //       <- [video-decode-*] <- webrtcbin src (pad-added)
@@ -34,13 +41,14 @@
 #include "media/Fragments.h"
 #include "media/LateFrames.h"
 #include "media/MediaConfig.h"
+#include "media/ReceiveBranch.h"
+#include "media/SendBranch.h"
+#include "media/ViewerFeedback.h"
+#include "media/WebRtcPeer.h"
 
 namespace mixmeet::media {
 
-/// ICE connection state as webrtcbin reports it (GstWebRTCICEConnectionState).
-enum class IceState { New, Checking, Connected, Completed, Failed, Disconnected, Closed };
-
-class Endpoint {
+class Endpoint : private WebRtcPeer::Listener {
 public:
     /// Events, delivered on the main thread. The endpoint may be destroyed from inside any of
     /// them.
@@ -67,7 +75,7 @@ public:
         GstBin* pipeline, std::string id, const std::string& label, const MediaConfig& config,
         const Fragments& fragments, Listener& listener, LateCounter lateDropped = {});
     /// Disconnects signals, removes the bin from the pipeline and sets it to NULL.
-    ~Endpoint();
+    ~Endpoint() override;
     Endpoint(const Endpoint&) = delete;
     Endpoint& operator=(const Endpoint&) = delete;
 
@@ -108,61 +116,38 @@ public:
     void setShown(bool shown);
 
     const std::string& id() const { return id_; }
-    GstPad* tileSrc() const { return tileSrc_.get(); }          ///< To a compositor sink pad.
-    GstPad* videoSink() const { return videoSink_.get(); }      ///< From a composite tee pad.
-    GstElement* audioSink() const { return audioSink_.get(); }  ///< Mixer input (appsink).
-    GstElement* audioSrc() const { return audioSrc_.get(); }    ///< Private mix (appsrc).
-    GstPad* sharedAudioSink() const { return sharedAudioSink_.get(); }  ///< From the full-mix tee.
-    const std::shared_ptr<SendGate>& sendGate() const { return gate_; }
+    GstPad* tileSrc() const { return receive_.tileSrc(); }          ///< To a compositor sink pad.
+    GstPad* videoSink() const { return send_.videoSink(); }         ///< From a composite tee pad.
+    GstElement* audioSink() const { return receive_.audioSink(); }  ///< Mixer input (appsink).
+    GstElement* audioSrc() const { return send_.audioSrc(); }       ///< Private mix (appsrc).
+    GstPad* sharedAudioSink() const { return send_.sharedAudioSink(); }  ///< From the full-mix tee.
+    const std::shared_ptr<SendGate>& sendGate() const { return send_.gate(); }
     /// This sender's audio level and the mixer's decision to decode it (AudioMixer::addInput).
     std::shared_ptr<InputGate> inputGate() const;
     GstElement* bin() const { return bin_.get(); }
 
 private:
-    friend struct Callbacks;
-    struct Shared;  // State shared with streaming-thread callbacks.
-    Endpoint(std::string id, Listener& listener);
+    Endpoint(std::string id, Listener& listener, const MediaConfig& config,
+             const Fragments& fragments, LateCounter lateDropped);
     core::Status build(GstBin* pipeline, const std::string& label, const MediaConfig& config,
                        const Fragments& fragments);
-    void configureIce(const MediaConfig& config);
-    /// Main thread: for a participant who sends no video (recvonly answer), feeds the tile
-    /// chain one black frame per tile size, so the tile shows the name label instead of
-    /// nothing.
-    void startPlaceholder();
-    void pushPlaceholderFrame();
-    static constexpr int kPlaceholderWidth = 64;   ///< pixels, 16:9
-    static constexpr int kPlaceholderHeight = 36;  ///< pixels
+    // WebRtcPeer::Listener: forwarded to listener_.
+    void onPeerOffer(std::string sdp) override;
+    void onPeerCandidate(int mlineIndex, std::string candidate) override;
+    void onPeerIceState(IceState state) override;
+    void onPeerSecured() override;
+    void onPeerFailed(std::string code, std::string message) override;
 
     std::string id_;
     // Passed by argument.
     Listener& listener_;
     GstBin* pipeline_ = nullptr;
-    // Allocated by this (the bin owns the elements; these are extra references).
+    // Allocated by this (the bin owns the elements; the parts hold extra references).
     core::ElementPtr bin_;
-    core::ElementPtr webrtc_;
-    core::ElementPtr valve_;
-    core::ElementPtr videoPay_;
-    core::ElementPtr tileCaps_;
-    core::ElementPtr placeholder_;  ///< appsrc of the placeholder tile, if any
-    core::ElementPtr audioSink_;
-    core::ElementPtr audioSrc_;
-    core::PadPtr tileSrc_;
-    core::PadPtr videoSink_;
-    core::PadPtr sharedAudioSink_;
-    std::shared_ptr<SendGate> gate_;
-    std::vector<gulong> handlers_;    ///< Signal handlers on webrtc_, disconnected first.
-    gulong binHandler_ = 0;           ///< deep-element-added on bin_.
-    core::GPtr<GObject> rtpSession_;  ///< webrtcbin's RTPSession 0 (bundle), once known.
-    gulong rtcpHandler_ = 0;          ///< on-receiving-rtcp on rtpSession_.
-    gulong sendingRtcpHandler_ = 0;   ///< on-sending-rtcp on rtpSession_ (REMB).
-    unsigned lastFeedbackSeq_ = 0;
-    bool haveWindow_ = false;  ///< Loss window start (cumulative counters at the last call).
-    gint32 windowLost_ = 0;
-    guint32 windowHighest_ = 0;
-    guint16 windowSentSeq_ = 0;
-    unsigned windowNacked_ = 0;
-    std::shared_ptr<Shared> shared_;
-    core::Anchor<Endpoint> anchor_{this};
+    WebRtcPeer peer_;
+    ReceiveBranch receive_;
+    SendBranch send_;
+    std::unique_ptr<ViewerFeedback> feedback_;  ///< Once the send branch is built.
 };
 
 }  // namespace mixmeet::media

@@ -28,14 +28,12 @@ struct Room::Member {
     core::PadPtr teePad;         ///< The composite tee's src pad feeding this viewer.
     core::PadPtr audioTeePad;    ///< The full-mix tee's src pad feeding this listener.
     bool connected = false;
-    bool answered = false;        ///< The SDP answer was applied.
-    int64_t joinedMs = 0;         ///< Monotonic, ms.
-    bool qualityPending = false;  ///< A new choice waits for applyChosenTiers().
+    bool answered = false;  ///< The SDP answer was applied.
+    int64_t joinedMs = 0;   ///< Monotonic, ms.
     guint disconnectTimer = 0;
     int tier = 0;                                ///< Video tier (Room::kAudioOnly: none).
-    std::string choice = "auto";                 ///< The viewer's own quality choice.
     std::pair<double, double> feedback{-1, -1};  ///< Last {loss, RTT ms}.
-    media::TierController controller;
+    ViewerQuality quality;  ///< The viewer's choice and the tier its feedback allows.
     std::optional<media::SendSize> sendHint;  ///< The last send-hint this sender was given.
 };
 
@@ -70,8 +68,10 @@ Room::Room(std::string name, const media::MediaConfig& config, const media::Frag
       config_(config),
       sendHints_(config.width, config.height, config.videoBitrate),
       stage_(static_cast<std::size_t>(config.maxTiles)),
+      liveness_(config.disconnectTimeoutMs, config.connectTimeoutMs),
       fragments_(fragments),
-      listener_(listener) {}
+      listener_(listener),
+      pipeline_(name_, *this) {}
 
 core::Result<std::unique_ptr<Room>> Room::create(std::string name, const media::MediaConfig& config,
                                                  const media::Fragments& fragments,
@@ -83,8 +83,7 @@ core::Result<std::unique_ptr<Room>> Room::create(std::string name, const media::
 }
 
 core::Status Room::build() {
-    pipeline_ = core::ElementPtr::refSink(gst_pipeline_new(("room-" + name_).c_str()));
-    auto video = media::VideoMixer::create(GST_BIN(pipeline_.get()), config_, fragments_);
+    auto video = media::VideoMixer::create(pipeline_.bin(), config_, fragments_);
     if (!video) return makeError("internal", video.error().message);
     video_ = std::move(video).value();
     audio_ =
@@ -104,19 +103,12 @@ core::Status Room::build() {
         g_object_set(enc.get(), "bitrate", config_.audioBitrate, nullptr);
     sharedAudioTee_ = core::ElementPtr::refSink(gst_element_factory_make("tee", "audio_tee"));
     g_object_set(sharedAudioTee_.get(), "allow-not-linked", TRUE, nullptr);
-    gst_bin_add_many(GST_BIN(pipeline_.get()), mixSrc.get(), mixEncode.value().get(),
-                     sharedAudioTee_.get(), nullptr);
+    gst_bin_add_many(pipeline_.bin(), mixSrc.get(), mixEncode.value().get(), sharedAudioTee_.get(),
+                     nullptr);
     if (!gst_element_link_many(mixSrc.get(), mixEncode.value().get(), sharedAudioTee_.get(),
                                nullptr))
         return makeError("internal", "cannot link the shared audio encode");
     audio_->setSharedOutput(mixSrc.get());
-
-    core::GPtr<GstBus> bus = core::GPtr<GstBus>::adopt(gst_element_get_bus(pipeline_.get()));
-    busWatch_.reset(gst_bus_create_watch(bus.get()));
-    g_source_set_callback(busWatch_.get(), reinterpret_cast<GSourceFunc>(onBusMessage),
-                          new std::weak_ptr<Room*>(anchor_.weak()),
-                          [](gpointer d) { delete static_cast<std::weak_ptr<Room*>*>(d); });
-    g_source_attach(busWatch_.get(), core::mainContext());
 
     livenessTimer_.reset(g_timeout_source_new(1000));
     g_source_set_callback(
@@ -136,14 +128,14 @@ core::Status Room::build() {
 core::Status Room::start() {
     // A pipeline that cannot reach PLAYING (a thread or descriptor could not be had, an
     // element failed) is refused; ~Room tears down what did start.
-    if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    if (gst_element_set_state(pipeline_.element(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
         return makeError(protocol::errc::kServerBusy, "the room's media could not be started");
     // Live pipeline: returns as soon as PLAYING (NO_PREROLL); the bound is a safety net.
-    if (gst_element_get_state(pipeline_.get(), nullptr, nullptr, GST_SECOND) ==
+    if (gst_element_get_state(pipeline_.element(), nullptr, nullptr, GST_SECOND) ==
         GST_STATE_CHANGE_FAILURE)
         return makeError(protocol::errc::kServerBusy, "the room's media could not be started");
     try {
-        audio_->start(pipeline_.get());
+        audio_->start(pipeline_.element());
     } catch (const std::system_error& e) {  // std::thread could not create the mixer thread.
         GST_ERROR("[%s] cannot start the audio mixer: %s", name_.c_str(), e.what());
         return makeError(protocol::errc::kServerBusy, "the room's audio mixer could not start");
@@ -156,7 +148,7 @@ Room::~Room() {
     livenessTimer_.reset();
     if (audio_) audio_->stop();
     while (!members_.empty()) remove(members_.back()->id, {}, {}, {});
-    busWatch_.reset();
+    pipeline_.stopWatching();
     tearDown();
     g_message("room %s: closed", name_.c_str());
 }
@@ -168,7 +160,8 @@ void Room::tearDown() {
     video_.reset();
     audio_.reset();
     sharedAudioTee_.reset();
-    if (pipeline_) media::Teardown::submit(std::move(pipeline_), {}, [] { core::trimHeap(); });
+    if (core::ElementPtr pipeline = pipeline_.release())
+        media::Teardown::submit(std::move(pipeline), {}, [] { core::trimHeap(); });
 }
 
 core::Result<std::string> Room::join(const std::string& displayName,
@@ -183,9 +176,8 @@ core::Result<std::string> Room::join(const std::string& displayName,
     member->listener = &listener;
     member->joinedMs = g_get_monotonic_time() / 1000;
     member->events = std::make_unique<MemberEvents>(*this, member->id);
-    auto endpoint =
-        media::Endpoint::create(GST_BIN(pipeline_.get()), member->id, displayName, config_,
-                                fragments_, *member->events, video_->lateCounter());
+    auto endpoint = media::Endpoint::create(pipeline_.bin(), member->id, displayName, config_,
+                                            fragments_, *member->events, video_->lateCounter());
     if (!endpoint) {
         GST_ERROR("[%s] cannot create participant: %s", name_.c_str(),
                   endpoint.error().message.c_str());
@@ -363,57 +355,35 @@ void Room::onSecured(const std::string& id) {
 void Room::checkLiveness() {
     // A speaker off stage takes the tile of whoever on it has been quiet longest.
     if (stage_.updateSpeakers(audio_->speakers(), g_get_monotonic_time() / 1000)) relayout();
-    std::vector<std::string> silent;
     for (const auto& m : members_)
         if (m->connected) m->endpoint->requestFeedback();
-    for (const auto& m : members_)
-        if (m->connected &&
-            m->endpoint->millisecondsSinceLastPacket() > config_.disconnectTimeoutMs)
-            silent.push_back(m->id);
-    for (const auto& id : silent) {
+    for (const auto& id : liveness_.silent(livenessPeers())) {
         GST_WARNING("[%s] %s silent for over %d ms", name_.c_str(), id.c_str(),
-                    config_.disconnectTimeoutMs);
+                    liveness_.disconnectTimeoutMs());
         remove(id, "ice-failed", {}, {});
     }
-    removeUnconnected();
-}
-
-void Room::removeUnconnected() {
-    // A client that joins and then never answers (or whose ICE never connects) would keep its
-    // endpoint, encoder branch, tile and history row for ever.
-    const int64_t now = g_get_monotonic_time() / 1000;
-    std::vector<std::pair<std::string, std::string>> late;  // {id, why}
-    for (const auto& m : members_)
-        if (!m->connected && now - m->joinedMs > config_.connectTimeoutMs)
-            late.emplace_back(m->id,
-                              m->answered ? "ICE did not connect" : "no answer to the offer");
-    for (const auto& [id, why] : late) {
-        std::string message = why + " within " + std::to_string(config_.connectTimeoutMs) +
-                              " ms of joining; please join again";
-        g_message("room %s: %s removed: %s", name_.c_str(), id.c_str(), message.c_str());
-        remove(id, protocol::errc::kConnectTimeout, protocol::errc::kConnectTimeout, message);
+    for (const auto& r : liveness_.unconnected(livenessPeers(), g_get_monotonic_time() / 1000)) {
+        g_message("room %s: %s removed: %s", name_.c_str(), r.id.c_str(), r.message.c_str());
+        remove(r.id, protocol::errc::kConnectTimeout, protocol::errc::kConnectTimeout, r.message);
     }
 }
 
-namespace {
-int tierIndex(const std::string& choice) {
-    if (choice == "high" || choice == "auto") return 0;
-    if (choice == "medium") return 1;
-    if (choice == "low") return 2;
-    if (choice == "audio") return Room::kAudioOnly;
-    return -1;
+std::vector<Liveness::Peer> Room::livenessPeers() const {
+    std::vector<Liveness::Peer> peers;
+    peers.reserve(members_.size());
+    for (const auto& m : members_)
+        peers.push_back({m->id, m->connected, m->answered, m->joinedMs,
+                         m->connected ? m->endpoint->millisecondsSinceLastPacket() : 0});
+    return peers;
 }
-}  // namespace
 
 core::Status Room::setQuality(const std::string& id, const std::string& choice) {
     Member* m = find(id);
     if (!m) return makeError("bad-state", "not in the room");
-    int ceiling = tierIndex(choice);
-    if (ceiling < 0) return makeError("bad-message", "unknown quality " + choice);
-    if (choice == m->choice) return core::Ok{};  // A repeat: nothing to do, nothing to log.
-    m->choice = choice;
-    m->controller.setCeiling(ceiling);
-    m->qualityPending = true;
+    std::optional<QualityChoice> parsed = parseQualityChoice(choice);
+    if (!parsed) return makeError("bad-message", "unknown quality " + choice);
+    // A repeat: nothing to do, nothing to log.
+    if (!m->quality.choose(*parsed)) return core::Ok{};
     scheduleTierMoves();
     return core::Ok{};
 }
@@ -434,9 +404,8 @@ void Room::scheduleTierMoves() {
 void Room::applyChosenTiers() {
     for (auto& member : members_) {
         Member& m = *member;
-        if (!m.qualityPending) continue;
-        m.qualityPending = false;
-        applyTier(m, m.controller.tier());
+        if (!m.quality.takePending()) continue;
+        applyTier(m, m.quality.tier());
         notifyQuality(m);
     }
 }
@@ -464,7 +433,7 @@ void Room::onFeedback(const std::string& id, double lossFraction, double rttMs) 
     if (!m) return;
     m->feedback = {lossFraction, rttMs};
     int before = m->tier;
-    int tier = m->controller.update({lossFraction, rttMs}, g_get_monotonic_time() / 1000);
+    int tier = m->quality.update(lossFraction, rttMs, g_get_monotonic_time() / 1000);
     GST_DEBUG("[%s] %s feedback loss %.3f rtt %.0f ms -> tier %d", name_.c_str(), id.c_str(),
               lossFraction, rttMs, tier);
     if (tier != before) {
@@ -495,7 +464,7 @@ void Room::applyTier(Member& m, int tier) {
 
 void Room::notifyQuality(Member& m) {
     protocol::Quality q;
-    q.choice = m.choice;
+    q.choice = qualityChoiceName(m.quality.choice());
     if (m.tier == kAudioOnly) {
         q.tier = "audio";
     } else {
@@ -514,7 +483,7 @@ std::size_t Room::elementCount() const {
 
 std::size_t Room::elementCount(const char* factory) const {
     std::size_t count = 0;
-    GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline_.get()));
+    GstIterator* it = gst_bin_iterate_recurse(pipeline_.bin());
     GValue item = G_VALUE_INIT;
     bool done = false;
     while (!done) {
@@ -540,65 +509,8 @@ std::size_t Room::elementCount(const char* factory) const {
     return count;
 }
 
-gboolean Room::onBusMessage(GstBus*, GstMessage* message, gpointer data) noexcept {
-    if (Room* room = core::resolve(*static_cast<std::weak_ptr<Room*>*>(data)))
-        room->handleBusMessage(message);
-    return G_SOURCE_CONTINUE;
-}
-
-void Room::handleBusMessage(GstMessage* message) {
-    switch (GST_MESSAGE_TYPE(message)) {
-        case GST_MESSAGE_LATENCY:
-            // One recalculation per burst: it queries every sink of the room (O(elements)) and
-            // each join posts several of these, so recalculating per message made a burst of
-            // joins cost O(N^2) on the main thread (seconds of backlog at N=50).
-            if (!latencyPending_) {
-                latencyPending_ = true;
-                core::postToMainDelayed(kLatencyCoalesceMs, [weak = anchor_.weak()] {
-                    Room* room = core::resolve(weak);
-                    if (!room) return;
-                    room->latencyPending_ = false;
-                    gst_bin_recalculate_latency(GST_BIN(room->pipeline_.get()));
-                });
-            }
-            break;
-        case GST_MESSAGE_ERROR:
-        case GST_MESSAGE_WARNING: {
-            bool error = GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR;
-            GError* err = nullptr;
-            gchar* debug = nullptr;
-            if (error)
-                gst_message_parse_error(message, &err, &debug);
-            else
-                gst_message_parse_warning(message, &err, &debug);
-            core::ErrorPtr errOwned(err);
-            core::CharsPtr debugOwned(debug);
-            // Trace the message to the participant bin it came from ("p-<id>" directly in
-            // the pipeline): a participant's failure drops that participant, not the room.
-            std::string participant;
-            for (GstObject* o = GST_MESSAGE_SRC(message); o; o = GST_OBJECT_PARENT(o)) {
-                if (GST_OBJECT_PARENT(o) == GST_OBJECT(pipeline_.get())) {
-                    const char* n = GST_OBJECT_NAME(o);
-                    if (n && g_str_has_prefix(n, "p-")) participant = n + 2;
-                    break;
-                }
-            }
-            GST_WARNING("[%s] %s from %s (%s): %s", name_.c_str(), error ? "error" : "warning",
-                        GST_MESSAGE_SRC_NAME(message), participant.c_str(),
-                        err ? err->message : "");
-            if (!error) break;
-            if (!participant.empty()) {
-                remove(participant, "internal", "internal",
-                       std::string("media error: ") + (err ? err->message : ""));
-            } else {
-                g_warning("room %s: pipeline error from %s: %s", name_.c_str(),
-                          GST_MESSAGE_SRC_NAME(message), err ? err->message : "");
-            }
-            break;
-        }
-        default:
-            break;
-    }
+void Room::onParticipantMediaError(const std::string& id, const std::string& message) {
+    remove(id, "internal", "internal", message);
 }
 
 }  // namespace mixmeet::room

@@ -19,12 +19,15 @@
 #include "media/MediaConfig.h"
 #include "media/SendHints.h"
 #include "media/VideoMixer.h"
+#include "room/Liveness.h"
 #include "room/ParticipantListener.h"
+#include "room/RoomPipeline.h"
 #include "room/Stage.h"
+#include "room/ViewerQuality.h"
 
 namespace mixmeet::room {
 
-class Room {
+class Room : private RoomPipeline::Listener {
 public:
     /// Tells the registry when the room became empty (after a leave or a removal).
     class Listener {
@@ -40,7 +43,7 @@ public:
                                                       const media::MediaConfig& config,
                                                       const media::Fragments& fragments,
                                                       Listener& listener);
-    ~Room();
+    ~Room() override;
     Room(const Room&) = delete;
     Room& operator=(const Room&) = delete;
 
@@ -51,10 +54,10 @@ public:
     /// Errors: "bad-sdp"; unknown ids give "bad-state".
     core::Status applyAnswer(const std::string& id, const std::string& sdp);
     void addRemoteCandidate(const std::string& id, const protocol::IceCandidate& candidate);
-    /// The viewer's quality choice: "auto", "high", "medium", "low" or "audio". Error
-    /// "bad-message" for anything else. Only records the choice: the tier moves (and the
-    /// viewer gets its `quality`) within kTierMoveIntervalMs, at most once per interval for
-    /// the whole room; a repeat of the current choice does nothing.
+    /// The viewer's quality choice: "auto", "high", "medium", "low" or "audio"
+    /// (QualityChoice). Error "bad-message" for anything else. Only records the choice: the tier
+    /// moves (and the viewer gets its `quality`) within kTierMoveIntervalMs, at most once per
+    /// interval for the whole room; a repeat of the current choice does nothing.
     core::Status setQuality(const std::string& id, const std::string& choice);
     /// The tier a participant receives (index into videoMixer().tiers(); kAudioOnly for none).
     int tierOf(const std::string& id) const;
@@ -63,7 +66,7 @@ public:
     std::pair<double, double> lastFeedback(const std::string& id) const;
     /// Whether a participant is shown in the composite ([video] max_tiles).
     bool isShown(const std::string& id) const { return stage_.isShown(id); }
-    static constexpr int kAudioOnly = 3;
+    static constexpr int kAudioOnly = kAudioOnlyTier;
     /// Quality choices are applied at most this often (each may rebuild a tier encoder), ms.
     static constexpr unsigned kTierMoveIntervalMs = 250;
     const media::VideoMixer& videoMixer() const { return *video_; }
@@ -79,7 +82,7 @@ public:
     std::size_t elementCount() const;
     /// Elements made by `factory` (e.g. "vp8enc", "opusenc"), recursively.
     std::size_t elementCount(const char* factory) const;
-    GstElement* pipeline() const { return pipeline_.get(); }
+    GstElement* pipeline() const { return pipeline_.element(); }
     const media::AudioMixer& audioMixer() const { return *audio_; }
     protocol::Roster roster() const;
 
@@ -106,32 +109,28 @@ private:
     /// Moves a viewer's video to `tier` (re-linking its send branch; keyframe on the new tier).
     void applyTier(Member& m, int tier);
     void notifyQuality(Member& m);
-    /// Once a second: removes connected participants silent for disconnectTimeoutMs.
+    /// Once a second: stage speakers, viewer feedback, and the participants Liveness names
+    /// (silent for disconnectTimeoutMs, or not connected connectTimeoutMs after joining).
     void checkLiveness();
-    /// Removes participants not connected connectTimeoutMs after joining (zombies that never
-    /// answer, or whose ICE never connects). Called from checkLiveness.
-    void removeUnconnected();
+    std::vector<Liveness::Peer> livenessPeers() const;
     /// Applies the quality choices recorded since the last move, at most once per
     /// kTierMoveIntervalMs.
     void scheduleTierMoves();
     void applyChosenTiers();
-    static gboolean onBusMessage(GstBus* bus, GstMessage* message, gpointer data) noexcept;
-    void handleBusMessage(GstMessage* message);
+    // RoomPipeline::Listener: a participant's media failed; it is removed.
+    void onParticipantMediaError(const std::string& id, const std::string& message) override;
 
     std::string name_;
     media::MediaConfig config_;
     media::SendHintPolicy sendHints_;
     Stage stage_;  ///< Who is shown when there are more participants than tiles.
+    Liveness liveness_;
     // Passed by argument.
     const media::Fragments& fragments_;
     Listener& listener_;
     // Allocated by this. Declared first so it is destroyed last.
-    core::ElementPtr pipeline_;
-    core::SourcePtr busWatch_;
+    RoomPipeline pipeline_;  ///< The pipeline and its bus.
     core::SourcePtr livenessTimer_;
-    /// LATENCY messages within this window share one gst_bin_recalculate_latency, ms.
-    static constexpr unsigned kLatencyCoalesceMs = 100;
-    bool latencyPending_ = false;
     bool tierMovePending_ = false;  ///< applyChosenTiers() is scheduled.
     std::unique_ptr<media::VideoMixer> video_;
     std::unique_ptr<media::AudioMixer> audio_;

@@ -111,9 +111,24 @@ async function waitForChat(who, sender, text) {
   log(`${who.name}: sees "${text}" from ${sender} (${s.chatMessages.length} message(s) shown)`);
 }
 
-async function leaveMeeting(who, baseUrl) {
-  await Promise.all([who.page.waitForURL(`${baseUrl}/`, { timeout: 10000 }), who.page.click('#leave-button')]);
-  log(`${who.name}: left, back on the dashboard`);
+// Leaving shows "You left" with Rejoin on the same page (nothing asked); signed-in users
+// then follow its link to the dashboard, guests stay there (no dashboard for them).
+async function leaveMeeting(who, baseUrl, { guest = false } = {}) {
+  await who.page.click('#leave-button');
+  await who.page.locator('#left').waitFor({ state: 'visible', timeout: 10000 });
+  if (guest) {
+    if (await who.page.locator('#left-home').isVisible()) fail(`${who.name}: the "You left" screen offers a guest the dashboard`);
+    log(`${who.name}: left, "You left — Rejoin" shown`);
+    return;
+  }
+  await Promise.all([who.page.waitForURL(`${baseUrl}/`, { timeout: 10000 }), who.page.click('#left-home')]);
+  log(`${who.name}: left, "You left" shown, then back on the dashboard`);
+}
+
+// Meeting links open the lobby (devices, preview); Join enters the call.
+async function joinFromLobby(page) {
+  await page.locator('#prejoin').waitFor({ state: 'visible', timeout: 10000 });
+  await page.click('#prejoin-button');
 }
 
 await runTest(
@@ -187,6 +202,7 @@ await runTest(
 
     // ---- 3. media and roster
     const names = [ALICE.displayName, BOB.displayName];
+    await Promise.all([joinFromLobby(alicePage), joinFromLobby(bobPage)]);
     await Promise.all([waitForMeeting(alice, names), waitForMeeting(bob, names)]);
     const shownTitle = await bobPage.locator('#room-name').textContent();
     if (shownTitle !== TITLE) fail(`Bob's room page shows the title "${shownTitle}", not "${TITLE}"`);
@@ -240,6 +256,11 @@ await runTest(
       const older = await guestPage.locator('#chat-older').isVisible();
       return { ...st, ok: (st.chatMessages || []).length === 50 && older };
     }, { describe: (st) => `${(st.chatMessages || []).length} messages` });
+    const scrolled = await guestPage.evaluate(() => {
+      const list = document.getElementById('chat-list');
+      return { gap: Math.round(list.scrollHeight - list.scrollTop - list.clientHeight), scrollable: list.scrollHeight > list.clientHeight };
+    });
+    if (!scrolled.scrollable || scrolled.gap > 4) fail(`the chat did not open at its newest message: ${JSON.stringify(scrolled)}`);
     if (first.chatMessages[0].text !== 'line 6' || first.chatMessages[49].text !== 'line 55') {
       fail(`history on join is ${first.chatMessages[0].text} … ${first.chatMessages[49].text}, expected line 6 … line 55`);
     }
@@ -251,7 +272,7 @@ await runTest(
     });
     if (await guestPage.locator('#chat-older').isVisible()) problems.push('"load older" still shown after the whole chat was loaded (hasMore true)');
     log('guest: 50 messages on rejoin, "load older" prepended the other 5');
-    await leaveMeeting(guest, baseUrl).catch(() => {}); // a guest lands on the login page
+    await leaveMeeting(guest, baseUrl, { guest: true });
     await guestBrowser.close();
 
     // ---- 5. leave, then the history
@@ -377,6 +398,7 @@ await runTest(
     if (alicePage.url() !== bobPage.url()) fail(`after the accepted call Alice is on ${alicePage.url()}, Bob on ${bobPage.url()}`);
     if (alicePage.url() === link) fail('the accepted call reused the Standup meeting instead of a new one');
     log(`Bob accepted the second call: both on ${alicePage.url().slice(baseUrl.length)}`);
+    await Promise.all([joinFromLobby(alicePage), joinFromLobby(bobPage)]);
     await Promise.all([
       waitForMeeting(alice, names).catch((err) => problems.push(`call meeting: ${err.message}`)),
       waitForMeeting(bob, names).catch((err) => problems.push(`call meeting: ${err.message}`)),

@@ -32,6 +32,17 @@ await runTest(
     const id = await page.locator('#new-meeting-id').textContent();
 
     await page.goto(`${baseUrl}/m/${id}`);
+    // The lobby first (camera preview, devices, mic level), then join.
+    await page.locator('#prejoin').waitFor({ state: 'visible' });
+    await waitFor('lobby preview', () => page.evaluate(() => document.getElementById('lobby-video').videoWidth > 0));
+    for (const [variant, size] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]]) {
+      await page.setViewportSize(size);
+      const file = path.join(outDir, `lobby-${variant}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      log(`wrote ${file}`);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.click('#prejoin-button');
     await waitFor('chat enabled', () => page.locator('#chat-input').isEnabled());
     for (const text of ['Hello everyone!', 'Agenda: 1) pages 2) server 3) tests. A long line that wraps around the chat bubble nicely.']) {
       await page.fill('#chat-input', text);
@@ -59,8 +70,19 @@ await runTest(
       await page.screenshot({ path: file, fullPage: variant === 'phone' });
       log(`wrote ${file}`);
     }
+    // The phone with the chat open over the video, and the security note.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.click('#chat-button');
+    await page.screenshot({ path: path.join(outDir, 'room-phone-chat.png') });
+    await page.click('#chat-close');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.click('#security-info summary');
+    await page.screenshot({ path: path.join(outDir, 'room-security-info.png') });
+    await page.click('#security-info summary');
     await page.click('#leave-button');
-    await page.waitForURL(`${baseUrl}/`);
+    await page.locator('#left').waitFor({ state: 'visible' });
+    await page.screenshot({ path: path.join(outDir, 'left.png') });
+    log('wrote room-phone-chat.png, room-security-info.png, left.png');
     for (const [name, url] of shots.slice(1)) {
       for (const [variant, size, scheme] of variants) {
         await page.setViewportSize(size);

@@ -637,6 +637,57 @@ TEST_CASE("nobody hears their own voice when clients write no audio levels",
     std::fprintf(stderr, "mix-minus: %s\n", figures.c_str());
 }
 
+TEST_CASE("senders without audio levels are decoded only while they send sound", "[room][audio]") {
+    // Clients that write no RFC 6464 level and ignore the offer's usedtx=1: the muted ones
+    // send a packet of digital silence every 20 ms. The server reads each packet's Opus TOC and
+    // size (no decode): it decodes the talker and none of the five muted, and a muted one that
+    // starts talking is heard at once.
+    TestServer s;
+    std::vector<std::unique_ptr<SyntheticPeer>> peers;
+    auto add = [&](const std::string& name, double hz, double volume) {
+        PeerOptions o = s.peerOptions("nolevels", name);
+        o.toneHz = hz;
+        o.toneVolume = volume;
+        o.sendVideo = o.receiveVideo = false;
+        o.writeAudioLevels = false;
+        o.useDtx = false;
+        peers.push_back(std::make_unique<SyntheticPeer>(o));
+        peers.back()->start();
+    };
+    add("Talker", 440.0, 0.3);
+    for (int i = 0; i < 5; ++i) add("Muted" + std::to_string(i), 560.0 + 120.0 * i, 0.0);
+    REQUIRE(waitUntil([&] { return allHearing(peers); }, 30s));
+    room::Room* room = s.room("nolevels");
+    REQUIRE(room);
+    INFO(describe(peers));
+    // Everyone but the talker hears it; only the talker is decoded.
+    CHECK(waitUntil(
+        [&] {
+            for (std::size_t i = 1; i < peers.size(); ++i)
+                if (peers[i]->toneLevel(440.0) < 0.15) return false;
+            return room->audioMixer().decodedInputs() == 1;
+        },
+        10s));
+    CHECK(room->audioMixer().decodedInputs() == 1);
+    // The muted send a packet every 20 ms all the same (with DTX it would be one per 400 ms).
+    const std::uint64_t sent = peers[1]->audioPacketsSent();
+    CHECK(waitUntil([&] { return peers[1]->audioPacketsSent() > sent + 40; }, 2s));
+    CHECK(room->audioMixer().decodedInputs() == 1);
+
+    // One of them starts talking: decoded and heard by the others within a second or two.
+    peers[3]->setToneVolume(0.3);
+    const double hz = 560.0 + 120.0 * 2;
+    CHECK(waitUntil(
+        [&] {
+            return peers[0]->toneLevel(hz) > 0.15 && peers[1]->toneLevel(hz) > 0.15 &&
+                   room->audioMixer().decodedInputs() == 2;
+        },
+        5s));
+    // And muted again: no longer decoded.
+    peers[3]->setToneVolume(0.0);
+    CHECK(waitUntil([&] { return room->audioMixer().decodedInputs() == 1; }, 5s));
+}
+
 TEST_CASE("viewers in different tiers get different sizes from one composite", "[room][tiers]") {
     TestServer s;
     auto a = makePeer(s, "tiers", {"A", 4, 440.0});

@@ -1068,8 +1068,8 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                 gst_caps_set_simple(prefs.get(), ("extmap-" + std::to_string(levelExt)).c_str(),
                                     G_TYPE_STRING, kAudioLevelUri, nullptr);
             if (send) {
-                addSendBranch(isVideo, pt, prefs.get(), !isVideo && fmtpFlag(media, pt, "usedtx"),
-                              levelExt);
+                addSendBranch(isVideo, pt, prefs.get(),
+                              !isVideo && opts.useDtx && fmtpFlag(media, pt, "usedtx"), levelExt);
             } else {
                 addRecvOnlyTransceiver(prefs.get());
             }

@@ -57,6 +57,9 @@ struct PeerOptions {
     /// Write the RFC 6464 audio level into each sent audio packet when the offer lists the
     /// extension, as browsers do (false: a client that ignores it and writes none).
     bool writeAudioLevels = true;
+    /// Send Opus DTX when the offer asks for it (usedtx=1), as browsers do (false: a client
+    /// that ignores it and sends a packet every 20 ms, silence included).
+    bool useDtx = true;
     /// Send `join` as soon as the socket opens (false: the test sends its own with sendRaw).
     bool sendJoin = true;
     /// Answer the server's offer (false: the offer is recorded and ignored).

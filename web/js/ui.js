@@ -153,8 +153,10 @@ export class FormUi {
 export function errorText(err) {
   if (err instanceof ApiError) {
     if (err.code === 'rate-limited' && err.retryAfterMs) {
+      // One "try again" only: the server's own ("Try again later.") gives way to the exact wait.
       const minutes = Math.ceil(err.retryAfterMs / 60000);
-      return `${err.message} Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+      const reason = err.message.replace(/\s*(please\s+)?try again\b[^.]*\.?\s*$/i, '');
+      return `${reason} Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
     }
     return err.message;
   }

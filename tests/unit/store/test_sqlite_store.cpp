@@ -556,8 +556,8 @@ TEST_CASE("participation history has one row per stay, newest first", "[store]")
     REQUIRE(s->closeParticipation(p1.value(), T0 + 5 * kMin).ok());
     auto p2 = s->openParticipation("aaa-aaaa-aaa", alice.id, "Alice", T0 + 10 * kMin);
     REQUIRE(s->closeParticipation(p2.value(), T0 + 12 * kMin).ok());
-    s->openParticipation("bbb-bbbb-bbb", alice.id, "Alice", T0 + 20 * kMin);  // still in
-    s->openParticipation("bbb-bbbb-bbb", bob.id, "Bob", T0 + 20 * kMin);      // someone else
+    REQUIRE(s->openParticipation("bbb-bbbb-bbb", alice.id, "Alice", T0 + 20 * kMin).ok());  // in
+    REQUIRE(s->openParticipation("bbb-bbbb-bbb", bob.id, "Bob", T0 + 20 * kMin).ok());      // other
 
     auto rows = s->participationHistory(alice.id, T0 + 21 * kMin, 10);
     REQUIRE(rows.ok());

@@ -1,0 +1,104 @@
+#include "media/SendBranch.h"
+
+#include "media/RtpFormats.h"
+
+namespace mixmeet::media {
+
+using core::ElementPtr;
+using core::makeError;
+using core::PadPtr;
+
+namespace {
+ElementPtr make(const char* factory, const char* name) {
+    return ElementPtr::refSink(gst_element_factory_make(factory, name));
+}
+}  // namespace
+
+core::Status SendBranch::build(GstBin* bin, const MediaConfig& config, const Fragments& fragments) {
+    // Audio first: m-line 0. Two sources feed one payloader (one SSRC, one sequence): this
+    // participant's private mix-minus encode (while speaking) and the room's shared full-mix
+    // encode (otherwise); the SendGate picks one per 20 ms tick.
+    audioSrc_ = make("appsrc", "audio_src");
+    g_object_set(audioSrc_.get(), "caps", rtpCaps(AudioMixer::kCaps).get(), "is-live", TRUE,
+                 "format", GST_FORMAT_TIME, "block", FALSE, "max-bytes",
+                 guint64{AudioMixer::kRate * 2 / 5} /* 200 ms */, "leaky-type",
+                 2 /* downstream: drop old */, nullptr);
+    auto opus = fragments.makeBin(fragment::kAudioEncodeOpus, "audio_encode");
+    if (!opus) return opus.error();
+    if (ElementPtr enc =
+            ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(opus.value().get()), "encoder")))
+        g_object_set(enc.get(), "bitrate", config.audioBitrate, nullptr);
+    ElementPtr sharedQueue = make("queue", "audio_shared_queue");
+    g_object_set(sharedQueue.get(), "max-size-buffers", 10, "max-size-bytes", 0, "max-size-time",
+                 guint64{0}, "leaky", 2 /* downstream */, nullptr);
+    ElementPtr funnel = make("funnel", "audio_funnel");
+    opusPay_ = make("rtpopuspay", "audio_pay");
+    // No automatic header extensions: the offer's audio-level extmap is for what senders write
+    // to us; a level extension the payloader made from it would give caps webrtcbin refuses.
+    g_object_set(opusPay_.get(), "pt", kOpusPt, "mtu", 1200, "auto-header-extension", FALSE,
+                 nullptr);
+    gst_bin_add_many(bin, audioSrc_.get(), opus.value().get(), sharedQueue.get(), funnel.get(),
+                     opusPay_.get(), nullptr);
+    if (!gst_element_link_many(audioSrc_.get(), opus.value().get(), funnel.get(), opusPay_.get(),
+                               nullptr) ||
+        !gst_element_link(sharedQueue.get(), funnel.get()))
+        return makeError("internal", "cannot link the audio send chain");
+    PadPtr sharedIn = PadPtr::adopt(gst_element_get_static_pad(sharedQueue.get(), "sink"));
+    sharedAudioSink_ = PadPtr::refSink(gst_ghost_pad_new("audio_shared_sink", sharedIn.get()));
+    gst_element_add_pad(GST_ELEMENT(bin), sharedAudioSink_.get());
+    PadPtr sharedOut = PadPtr::adopt(gst_element_get_static_pad(sharedQueue.get(), "src"));
+    gst_pad_add_probe(
+        sharedOut.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+            const auto& gate = *static_cast<std::shared_ptr<SendGate>*>(data);
+            GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+            return gate->passShared(GST_BUFFER_PTS(b)) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+        },
+        new std::shared_ptr<SendGate>(gate_),
+        [](gpointer d) { delete static_cast<std::shared_ptr<SendGate>*>(d); });
+
+    // One stream out of two encoders: each tick once, in order, on the tick.
+    PadPtr funnelOut = PadPtr::adopt(gst_element_get_static_pad(funnel.get(), "src"));
+    gst_pad_add_probe(
+        funnelOut.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+            auto& gate = **static_cast<std::shared_ptr<SendGate>*>(data);
+            GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+            uint64_t pts = GST_BUFFER_PTS(b);
+            if (!GST_CLOCK_TIME_IS_VALID(pts) || !gate.admitInOrder(pts)) return GST_PAD_PROBE_DROP;
+            if (pts != GST_BUFFER_PTS(b)) {
+                b = gst_buffer_make_writable(b);
+                GST_BUFFER_PTS(b) = pts;
+                GST_PAD_PROBE_INFO_DATA(info) = b;
+            }
+            return GST_PAD_PROBE_OK;
+        },
+        new std::shared_ptr<SendGate>(gate_),
+        [](gpointer d) { delete static_cast<std::shared_ptr<SendGate>*>(d); });
+
+    ElementPtr sendQueue = make("queue", "video_send_queue");
+    // Leaky: a viewer that cannot keep up loses frames, never stalls the shared tee.
+    g_object_set(sendQueue.get(), "max-size-buffers", 8, "max-size-bytes", 0, "max-size-time",
+                 guint64{0}, "leaky", 2 /* downstream */, nullptr);
+    valve_ = make("valve", "video_valve");
+    g_object_set(valve_.get(), "drop", TRUE, nullptr);
+    videoPay_ = make("rtpvp8pay", "video_pay");
+    // A known SSRC, to find this viewer's receiver reports in get-stats.
+    videoSsrc_ = g_random_int_range(1, G_MAXINT32);
+    g_object_set(videoPay_.get(), "pt", kVp8Pt, "mtu", 1200, "picture-id-mode", 2 /* 15-bit */,
+                 "ssrc", videoSsrc_, nullptr);
+    gst_bin_add_many(bin, sendQueue.get(), valve_.get(), videoPay_.get(), nullptr);
+    if (!gst_element_link_many(sendQueue.get(), valve_.get(), videoPay_.get(), nullptr))
+        return makeError("internal", "cannot link the video send chain");
+    PadPtr queueSink = PadPtr::adopt(gst_element_get_static_pad(sendQueue.get(), "sink"));
+    videoSink_ = PadPtr::refSink(gst_ghost_pad_new("video_sink", queueSink.get()));
+    gst_element_add_pad(GST_ELEMENT(bin), videoSink_.get());
+    return core::Ok{};
+}
+
+void SendBranch::open() {
+    g_object_set(valve_.get(), "drop", FALSE, nullptr);
+    gate_->open.store(true, std::memory_order_release);
+}
+
+}  // namespace mixmeet::media

@@ -1,0 +1,379 @@
+#include "media/WebRtcPeer.h"
+
+#include <gst/sdp/sdp.h>
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+
+#include "core/Log.h"
+#include "core/MainContext.h"
+#include "media/RtpFormats.h"
+
+#define GST_CAT_DEFAULT mixmeet_media_debug
+
+namespace mixmeet::media {
+
+using core::ElementPtr;
+using core::makeError;
+using core::PadPtr;
+
+namespace {
+/// Adds `a=rtcp-fb:96 goog-remb` to the offer's video m-line: senders then obey the REMB
+/// (draft-alvestrand-rmcat-remb-03) with which the server caps each to its tile (media/Remb.h).
+void addRembFeedback(GstSDPMessage* sdp) {
+    for (guint i = 0; i < gst_sdp_message_medias_len(sdp); ++i) {
+        GstSDPMedia* media = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(sdp, i));
+        if (g_strcmp0(gst_sdp_media_get_media(media), "video") != 0) continue;
+        gst_sdp_media_add_attribute(media, "rtcp-fb",
+                                    (std::to_string(kVp8Pt) + " goog-remb").c_str());
+    }
+}
+
+IceState toIceState(GstWebRTCICEConnectionState s) {
+    switch (s) {
+        case GST_WEBRTC_ICE_CONNECTION_STATE_CHECKING:
+            return IceState::Checking;
+        case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
+            return IceState::Connected;
+        case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
+            return IceState::Completed;
+        case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
+            return IceState::Failed;
+        case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
+            return IceState::Disconnected;
+        case GST_WEBRTC_ICE_CONNECTION_STATE_CLOSED:
+            return IceState::Closed;
+        default:
+            return IceState::New;
+    }
+}
+}  // namespace
+
+/// What webrtcbin-thread callbacks may touch. The raw element pointer stays valid while any
+/// callback can run: the Endpoint holds references until its bin is in NULL state.
+struct WebRtcPeer::Shared {
+    std::weak_ptr<WebRtcPeer*> owner;
+    std::string id;
+    GstElement* webrtc = nullptr;
+    std::atomic<gint64> lastPacketUs{0};  ///< g_get_monotonic_time() of the last packet in.
+    /// Held while queuing a webrtcbin operation that creates transports (create-offer,
+    /// set-local-description) and while close() marks `closing` and queues its get-stats:
+    /// every such operation is queued before that get-stats, or never.
+    std::mutex operationsLock;
+    bool closing = false;  ///< Under operationsLock.
+};
+
+/// C trampolines; all noexcept (no exception crosses a C frame).
+struct PeerCallbacks {
+    using SharedRef = std::shared_ptr<WebRtcPeer::Shared>;
+
+    static gpointer wrap(const SharedRef& s) { return new SharedRef(s); }
+    static void unwrap(gpointer data, GClosure*) noexcept { delete static_cast<SharedRef*>(data); }
+    static void unwrapPlain(gpointer data) noexcept { delete static_cast<SharedRef*>(data); }
+    static WebRtcPeer::Shared& get(gpointer data) { return **static_cast<SharedRef*>(data); }
+
+    static void onNegotiationNeeded(GstElement* webrtc, gpointer data) noexcept {
+        GST_DEBUG("[%s] negotiation needed", get(data).id.c_str());
+        auto& s = get(data);
+        std::lock_guard g(s.operationsLock);
+        if (s.closing) return;
+        GstPromise* promise = gst_promise_new_with_change_func(
+            onOfferCreated, wrap(*static_cast<SharedRef*>(data)), unwrapPlain);
+        g_signal_emit_by_name(webrtc, "create-offer", nullptr, promise);
+    }
+
+    static void onOfferCreated(GstPromise* promise, gpointer data) noexcept {
+        core::PromisePtr owned(promise);  // The reference handed to create-offer's caller.
+        auto& s = get(data);
+        if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return;
+        const GstStructure* reply = gst_promise_get_reply(promise);
+        GstWebRTCSessionDescription* offer = nullptr;
+        if (!reply || !gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+                                         &offer, nullptr)) {
+            GST_ERROR("[%s] create-offer failed", s.id.c_str());
+            core::postToMain([owner = s.owner] {
+                if (auto* p = core::resolve(owner))
+                    p->listener_.onPeerFailed("internal", "could not create the SDP offer");
+            });
+            return;
+        }
+        addRembFeedback(offer->sdp);
+        {
+            std::lock_guard g(s.operationsLock);
+            if (s.closing) {
+                gst_webrtc_session_description_free(offer);
+                return;
+            }
+            g_signal_emit_by_name(s.webrtc, "set-local-description", offer, nullptr);
+        }
+        core::CharsPtr text(gst_sdp_message_as_text(offer->sdp));
+        gst_webrtc_session_description_free(offer);
+        core::postToMain([owner = s.owner, sdp = std::string(text.get())]() mutable {
+            if (auto* p = core::resolve(owner)) p->listener_.onPeerOffer(std::move(sdp));
+        });
+    }
+
+    static void onAnswerSet(GstPromise* promise, gpointer data) noexcept {
+        core::PromisePtr owned(promise);
+        auto& s = get(data);
+        std::string error;
+        if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return;
+        const GstStructure* reply = gst_promise_get_reply(promise);
+        if (reply && gst_structure_has_field(reply, "error")) {
+            g_autoptr(GError) err = nullptr;
+            gst_structure_get(reply, "error", G_TYPE_ERROR, &err, nullptr);
+            error = err ? err->message : "rejected";
+        }
+        if (error.empty()) return;
+        GST_WARNING("[%s] answer rejected: %s", s.id.c_str(), error.c_str());
+        core::postToMain([owner = s.owner, error] {
+            if (auto* p = core::resolve(owner))
+                p->listener_.onPeerFailed("bad-sdp", "the SDP answer was rejected: " + error);
+        });
+    }
+
+    static void onIceCandidate(GstElement*, guint mline, gchar* candidate, gpointer data) noexcept {
+        auto& s = get(data);
+        core::postToMain([owner = s.owner, mline, c = std::string(candidate)]() mutable {
+            if (auto* p = core::resolve(owner))
+                p->listener_.onPeerCandidate(static_cast<int>(mline), std::move(c));
+        });
+    }
+
+    static void onIceStateNotify(GstElement* webrtc, GParamSpec*, gpointer data) noexcept {
+        auto& s = get(data);
+        GstWebRTCICEConnectionState state;
+        g_object_get(webrtc, "ice-connection-state", &state, nullptr);
+        GST_INFO("[%s] ICE connection state %d", s.id.c_str(), state);
+        core::postToMain([owner = s.owner, st = toIceState(state)] {
+            if (auto* p = core::resolve(owner)) p->listener_.onPeerIceState(st);
+        });
+    }
+
+    /// Any thread: an element was added somewhere in the participant's bin. Watches the ICE
+    /// transport's nicesrc so the room can tell a peer that went silent (network gone, tab
+    /// frozen) long before ICE itself gives up.
+    static void onDeepElementAdded(GstBin*, GstBin*, GstElement* element, gpointer data) noexcept {
+        GstElementFactory* f = gst_element_get_factory(element);
+        if (f && std::strcmp(GST_OBJECT_NAME(f), "clocksync") == 0) {
+            // webrtcbin's transport send bin holds each outgoing packet until its running time
+            // plus the pipeline latency, which in a room includes the jitter buffers and the
+            // compositor: ~100-200 ms added to every stream for nothing (the composite is
+            // already late by then). Send as soon as encoded.
+            g_object_set(element, "sync", FALSE, nullptr);
+            return;
+        }
+        if (f && std::strcmp(GST_OBJECT_NAME(f), "dtlssrtpenc") == 0) {
+            g_signal_connect_data(element, "on-key-set", G_CALLBACK(onKeySet),
+                                  wrap(*static_cast<SharedRef*>(data)), unwrap, GConnectFlags{});
+            return;
+        }
+        if (!f || std::strcmp(GST_OBJECT_NAME(f), "nicesrc") != 0) return;
+        PadPtr src = PadPtr::adopt(gst_element_get_static_pad(element, "src"));
+        if (!src) return;
+        gst_pad_add_probe(src.get(),
+                          static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                                       GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                          onPacket, wrap(*static_cast<SharedRef*>(data)), unwrapPlain);
+    }
+
+    /// DTLS thread: the handshake finished and the SRTP encoder has its keys.
+    static void onKeySet(GstElement*, gpointer data) noexcept {
+        auto& s = get(data);
+        GST_INFO("[%s] DTLS connected, SRTP keys set", s.id.c_str());
+        core::postToMain([owner = s.owner] {
+            if (auto* p = core::resolve(owner)) p->listener_.onPeerSecured();
+        });
+    }
+
+    static GstPadProbeReturn onPacket(GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
+        get(data).lastPacketUs.store(g_get_monotonic_time(), std::memory_order_relaxed);
+        return GST_PAD_PROBE_OK;
+    }
+};
+
+WebRtcPeer::WebRtcPeer(std::string id, Listener& listener)
+    : id_(std::move(id)), listener_(listener), shared_(std::make_shared<Shared>()) {}
+
+WebRtcPeer::~WebRtcPeer() {
+    for (gulong h : handlers_) g_signal_handler_disconnect(webrtc_.get(), h);
+    handlers_.clear();
+    if (binHandler_) g_signal_handler_disconnect(bin_, binHandler_);
+    binHandler_ = 0;
+}
+
+core::Status WebRtcPeer::build(GstBin* bin, const MediaConfig& config) {
+    bin_ = GST_ELEMENT(bin);
+    webrtc_ = ElementPtr::refSink(gst_element_factory_make("webrtcbin", "webrtc"));
+    if (!webrtc_) return makeError("internal", "webrtcbin is not installed");
+    g_object_set(webrtc_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+                 static_cast<guint>(config.jitterBufferMs), nullptr);
+    gst_bin_add(bin, webrtc_.get());
+    configureIce(config);
+    return core::Ok{};
+}
+
+core::Status WebRtcPeer::linkSenders(GstElement* opusPay, GstElement* vp8Pay) {
+    // Two sendrecv transceivers with codec preferences, so the offer can be made before any
+    // media flows.
+    struct Mline {
+        GstElement* payloader;
+        const char* padName;
+        const char* sendCaps;
+        const char* prefCaps;
+        bool nack;
+    };
+    for (const Mline& ml : {Mline{opusPay, "sink_0", kAudioCaps, kAudioPrefCaps, false},
+                            Mline{vp8Pay, "sink_1", kVideoSendCaps, kVideoPrefCaps, true}}) {
+        core::CapsPtr send = rtpCaps(ml.sendCaps);
+        GstPadTemplate* templ =
+            gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(webrtc_.get()), "sink_%u");
+        PadPtr sink =
+            PadPtr::adopt(gst_element_request_pad(webrtc_.get(), templ, ml.padName, send.get()));
+        if (!sink) return makeError("internal", "webrtcbin refused a sink pad");
+        GstWebRTCRTPTransceiver* trans = nullptr;
+        g_object_get(sink.get(), "transceiver", &trans, nullptr);
+        core::GPtr<GstWebRTCRTPTransceiver> transceiver =
+            core::GPtr<GstWebRTCRTPTransceiver>::adopt(trans);
+        if (transceiver)
+            g_object_set(transceiver.get(), "direction",
+                         GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, "codec-preferences",
+                         rtpCaps(ml.prefCaps).get(), "do-nack", ml.nack, nullptr);
+        PadPtr src = PadPtr::adopt(gst_element_get_static_pad(ml.payloader, "src"));
+        if (GST_PAD_LINK_FAILED(gst_pad_link(src.get(), sink.get())))
+            return makeError("internal", "cannot link a payloader to webrtcbin");
+    }
+    return core::Ok{};
+}
+
+void WebRtcPeer::start(GstBin* bin) {
+    shared_->owner = anchor_.weak();
+    shared_->id = id_;
+    shared_->webrtc = webrtc_.get();
+    auto connect = [this](const char* signal, GCallback cb) {
+        handlers_.push_back(g_signal_connect_data(webrtc_.get(), signal, cb,
+                                                  PeerCallbacks::wrap(shared_),
+                                                  PeerCallbacks::unwrap, GConnectFlags{}));
+    };
+    connect("on-negotiation-needed", G_CALLBACK(PeerCallbacks::onNegotiationNeeded));
+    connect("on-ice-candidate", G_CALLBACK(PeerCallbacks::onIceCandidate));
+    connect("notify::ice-connection-state", G_CALLBACK(PeerCallbacks::onIceStateNotify));
+
+    bin_ = GST_ELEMENT(bin);
+    binHandler_ = g_signal_connect_data(
+        bin, "deep-element-added", G_CALLBACK(PeerCallbacks::onDeepElementAdded),
+        PeerCallbacks::wrap(shared_), PeerCallbacks::unwrap, GConnectFlags{});
+    // Nothing has arrived yet: count silence from now.
+    shared_->lastPacketUs.store(g_get_monotonic_time());
+}
+
+void WebRtcPeer::configureIce(const MediaConfig& config) {
+    GstObject* ice = nullptr;
+    g_object_get(webrtc_.get(), "ice-agent", &ice, nullptr);
+    core::GPtr<GstObject> agent = core::GPtr<GstObject>::adopt(ice);
+    if (agent) {
+        // libnice skips loopback when it enumerates addresses; adding any address turns
+        // enumeration off (design.md, "Browser tests").
+        for (const auto& addr : config.iceAddresses) {
+            gboolean ok = FALSE;
+            g_signal_emit_by_name(agent.get(), "add-local-ip-address", addr.c_str(), &ok);
+            if (!ok) GST_WARNING("[%s] cannot use ICE address %s", id_.c_str(), addr.c_str());
+        }
+        if (config.iceMinPort > 0 && config.iceMaxPort >= config.iceMinPort)
+            g_object_set(agent.get(), "min-rtp-port", static_cast<guint>(config.iceMinPort),
+                         "max-rtp-port", static_cast<guint>(config.iceMaxPort), nullptr);
+    }
+    for (const auto& stun : config.stunServers) {
+        // webrtcbin wants stun://host:port; browsers and our config say stun:host:port.
+        std::string url = stun.rfind("stun://", 0) == 0 ? stun : "stun://" + stun.substr(5);
+        g_object_set(webrtc_.get(), "stun-server", url.c_str(), nullptr);
+        break;  // webrtcbin takes one STUN server.
+    }
+    for (const auto& turn : config.turnServers) {
+        gboolean ok = FALSE;
+        g_signal_emit_by_name(webrtc_.get(), "add-turn-server", turn.c_str(), &ok);
+    }
+}
+
+struct WebRtcPeer::Barrier::Done {
+    std::mutex lock;
+    std::condition_variable cv;
+    bool done = false;
+};
+
+WebRtcPeer::Barrier::Barrier(GstElement* webrtc) : done_(std::make_shared<Done>()) {
+    using DoneRef = std::shared_ptr<Done>;
+    // Answered from webrtcbin's operation thread once everything queued before it has run.
+    GstPromise* promise = gst_promise_new_with_change_func(
+        [](GstPromise*, gpointer data) noexcept {
+            Done& d = **static_cast<DoneRef*>(data);
+            {
+                std::lock_guard g(d.lock);
+                d.done = true;
+            }
+            d.cv.notify_all();
+        },
+        new DoneRef(done_), [](gpointer data) noexcept { delete static_cast<DoneRef*>(data); });
+    g_signal_emit_by_name(webrtc, "get-stats", nullptr, promise);
+    gst_promise_unref(promise);
+}
+
+bool WebRtcPeer::Barrier::wait(std::chrono::milliseconds timeout) {
+    std::unique_lock l(done_->lock);
+    return done_->cv.wait_for(l, timeout, [&] { return done_->done; });
+}
+
+std::shared_ptr<WebRtcPeer::Barrier> WebRtcPeer::close() {
+    // Stopping webrtcbin while set-local-description is still building its transports leaks
+    // a transport receive bin (GST_TRACERS=leaks, ~1 run in 30 of the bad-SDP test): no new
+    // transport-creating operation is queued from now on, and those already queued finish
+    // (waited for at most 2 s, usually microseconds) before the bin goes to NULL.
+    std::shared_ptr<Barrier> barrier;
+    if (webrtc_) {
+        std::lock_guard g(shared_->operationsLock);
+        shared_->closing = true;
+        barrier = std::make_shared<Barrier>(webrtc_.get());
+    }
+    for (gulong h : handlers_) g_signal_handler_disconnect(webrtc_.get(), h);
+    handlers_.clear();
+    if (binHandler_) g_signal_handler_disconnect(bin_, binHandler_);
+    binHandler_ = 0;
+    return barrier;
+}
+
+core::Result<bool> WebRtcPeer::applyAnswer(const std::string& sdp) {
+    GstSDPMessage* msg = nullptr;
+    if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK || !msg)
+        return makeError("bad-sdp", "the answer is not valid SDP");
+    if (gst_sdp_message_medias_len(msg) != 2 || !gst_sdp_message_get_version(msg)) {
+        gst_sdp_message_free(msg);
+        return makeError("bad-sdp", "the answer must have the offer's two m-lines");
+    }
+    const GstSDPMedia* video = gst_sdp_message_get_media(msg, 1);
+    bool sendsNoVideo = gst_sdp_media_get_attribute_val(video, "recvonly") ||
+                        gst_sdp_media_get_attribute_val(video, "inactive") ||
+                        gst_sdp_media_get_port(video) == 0;
+    GstWebRTCSessionDescription* desc =
+        gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+    GstPromise* promise = gst_promise_new_with_change_func(
+        PeerCallbacks::onAnswerSet, PeerCallbacks::wrap(shared_), PeerCallbacks::unwrapPlain);
+    g_signal_emit_by_name(webrtc_.get(), "set-remote-description", desc, promise);
+    gst_webrtc_session_description_free(desc);
+    return sendsNoVideo;
+}
+
+void WebRtcPeer::addRemoteCandidate(int mlineIndex, const std::string& candidate) {
+    if (candidate.empty()) return;
+    g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", static_cast<guint>(mlineIndex),
+                          candidate.c_str());
+}
+
+gint64 WebRtcPeer::millisecondsSinceLastPacket() const {
+    return (g_get_monotonic_time() - shared_->lastPacketUs.load(std::memory_order_relaxed)) / 1000;
+}
+
+}  // namespace mixmeet::media

@@ -1,0 +1,96 @@
+#include "room/RoomPipeline.h"
+
+#include "core/Log.h"
+#include "core/MainContext.h"
+#include "media/Teardown.h"
+
+#define GST_CAT_DEFAULT mixmeet_room_debug
+
+namespace mixmeet::room {
+
+RoomPipeline::RoomPipeline(const std::string& roomName, Listener& listener)
+    : name_(roomName), listener_(listener) {
+    pipeline_ = core::ElementPtr::refSink(gst_pipeline_new(("room-" + name_).c_str()));
+    core::GPtr<GstBus> bus = core::GPtr<GstBus>::adopt(gst_element_get_bus(pipeline_.get()));
+    busWatch_.reset(gst_bus_create_watch(bus.get()));
+    g_source_set_callback(busWatch_.get(), reinterpret_cast<GSourceFunc>(onBusMessage),
+                          new std::weak_ptr<RoomPipeline*>(anchor_.weak()),
+                          [](gpointer d) { delete static_cast<std::weak_ptr<RoomPipeline*>*>(d); });
+    g_source_attach(busWatch_.get(), core::mainContext());
+}
+
+RoomPipeline::~RoomPipeline() {
+    stopWatching();
+    if (pipeline_) media::Teardown::submit(std::move(pipeline_), {});
+}
+
+void RoomPipeline::stopWatching() {
+    busWatch_.reset();
+}
+
+core::ElementPtr RoomPipeline::release() {
+    return std::move(pipeline_);
+}
+
+gboolean RoomPipeline::onBusMessage(GstBus*, GstMessage* message, gpointer data) noexcept {
+    if (RoomPipeline* p = core::resolve(*static_cast<std::weak_ptr<RoomPipeline*>*>(data)))
+        p->handleBusMessage(message);
+    return G_SOURCE_CONTINUE;
+}
+
+void RoomPipeline::handleBusMessage(GstMessage* message) {
+    switch (GST_MESSAGE_TYPE(message)) {
+        case GST_MESSAGE_LATENCY:
+            // One recalculation per burst: it queries every sink of the room (O(elements)) and
+            // each join posts several of these, so recalculating per message made a burst of
+            // joins cost O(N^2) on the main thread (seconds of backlog at N=50).
+            if (!latencyPending_) {
+                latencyPending_ = true;
+                core::postToMainDelayed(kLatencyCoalesceMs, [weak = anchor_.weak()] {
+                    RoomPipeline* p = core::resolve(weak);
+                    if (!p) return;
+                    p->latencyPending_ = false;
+                    if (p->pipeline_) gst_bin_recalculate_latency(p->bin());
+                });
+            }
+            break;
+        case GST_MESSAGE_ERROR:
+        case GST_MESSAGE_WARNING: {
+            bool error = GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR;
+            GError* err = nullptr;
+            gchar* debug = nullptr;
+            if (error)
+                gst_message_parse_error(message, &err, &debug);
+            else
+                gst_message_parse_warning(message, &err, &debug);
+            core::ErrorPtr errOwned(err);
+            core::CharsPtr debugOwned(debug);
+            // Trace the message to the participant bin it came from ("p-<id>" directly in
+            // the pipeline): a participant's failure drops that participant, not the room.
+            std::string participant;
+            for (GstObject* o = GST_MESSAGE_SRC(message); o; o = GST_OBJECT_PARENT(o)) {
+                if (GST_OBJECT_PARENT(o) == GST_OBJECT(pipeline_.get())) {
+                    const char* n = GST_OBJECT_NAME(o);
+                    if (n && g_str_has_prefix(n, "p-")) participant = n + 2;
+                    break;
+                }
+            }
+            GST_WARNING("[%s] %s from %s (%s): %s", name_.c_str(), error ? "error" : "warning",
+                        GST_MESSAGE_SRC_NAME(message), participant.c_str(),
+                        err ? err->message : "");
+            if (!error) break;
+            if (!participant.empty()) {
+                listener_.onParticipantMediaError(
+                    participant, std::string("media error: ") + (err ? err->message : ""));
+            } else {
+                g_warning("room %s: pipeline error from %s: %s", name_.c_str(),
+                          GST_MESSAGE_SRC_NAME(message), err ? err->message : "");
+            }
+            break;
+        }
+        default:
+            break;
+    }
+}
+
+}  // namespace mixmeet::room

@@ -1,0 +1,272 @@
+// The one RTCPeerConnection to the server: the server offers, we answer, ICE trickles both
+// ways (docs/protocol.md). Also plays the received composite and mix, and applies the
+// server's send-hint to our camera.
+
+import { ui } from './dom.js';
+import { showError, renderStatus } from './status.js';
+import { notify } from './notify.js';
+import { mark, query, refs, set, state } from './store.js';
+
+// Test hook (tests/e2e/send-cap.mjs): a page that ignores send-hint, as a client written
+// without it would; the server's REMB must cap it anyway.
+const ignoreSendHint = query.get('testIgnoreSendHint') === '1';
+
+let answerSent = false;
+const pendingLocalIce = []; // gathered before the answer went out
+const pendingRemoteIce = []; // arrived before the offer was applied
+let work = Promise.resolve(); // offer and remote ICE are applied in arrival order
+
+export function createPeerConnection() {
+  const connection = new RTCPeerConnection({
+    iceServers: state.iceServers,
+    bundlePolicy: 'max-bundle',
+    rtcpMuxPolicy: 'require',
+  });
+
+  connection.addEventListener('icecandidate', (event) => {
+    const c = event.candidate;
+    // null (or an empty candidate string) means gathering is done: end-of-candidates.
+    const message =
+      c && c.candidate
+        ? { candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0 }
+        : { candidate: '', sdpMLineIndex: (c && c.sdpMLineIndex) ?? 0 };
+    if (answerSent) {
+      refs.signaling.ice(message.candidate, message.sdpMLineIndex);
+    } else {
+      pendingLocalIce.push(message);
+    }
+  });
+
+  connection.addEventListener('track', () => attachRemoteStream());
+
+  connection.addEventListener('connectionstatechange', () => {
+    const now = connection.connectionState;
+    if (now === 'connected') mark('peerConnected');
+    if (now === 'failed' && !state.ended) {
+      showError('The media connection failed: no network route to the server.');
+    }
+    if ((now === 'disconnected' || now === 'failed') && !state.ended && !state.connectionLost) {
+      set({ connectionLost: true });
+      notify('Connection lost. Reconnecting…', 'warn');
+    } else if (now === 'connected' && state.connectionLost) {
+      set({ connectionLost: false });
+      notify('Connection back.', 'ok');
+    }
+    renderStatus();
+  });
+  connection.addEventListener('iceconnectionstatechange', () => {
+    if (connection.iceConnectionState === 'connected') mark('iceConnected');
+    renderStatus();
+  });
+  return connection;
+}
+
+// Creates the peer connection if there is none yet (on welcome).
+export function ensurePeerConnection() {
+  if (!refs.pc) refs.pc = createPeerConnection();
+  return refs.pc;
+}
+
+// One MediaStream holding both received tracks, built once the receivers exist; the
+// <video> element plays the composite picture and the mix-minus sound together.
+function attachRemoteStream() {
+  const { pc } = refs;
+  if (!pc) return;
+  const tracks = pc.getReceivers().map((r) => r.track).filter(Boolean);
+  const current = refs.remoteStream ? refs.remoteStream.getTracks() : [];
+  if (tracks.length === current.length && tracks.every((t) => current.includes(t))) return;
+  refs.remoteStream = new MediaStream(tracks);
+  ui.remoteVideo.srcObject = refs.remoteStream;
+  startPlayback();
+}
+
+async function startPlayback() {
+  const video = ui.remoteVideo;
+  video.muted = false;
+  try {
+    await video.play();
+    state.autoplayBlocked = false;
+    ui.unmute.hidden = true;
+  } catch (err) {
+    if (err.name !== 'NotAllowedError') {
+      // AbortError: a newer srcObject replaced this one; that load calls play() again.
+      return;
+    }
+    // Sound needs a click first in this browser: play the picture muted meanwhile.
+    state.autoplayBlocked = true;
+    ui.unmute.hidden = false;
+    video.muted = true;
+    try {
+      await video.play();
+    } catch (mutedErr) {
+      console.warn('mixmeet: muted playback failed too', mutedErr);
+    }
+  }
+}
+
+// The "Click to enable sound" button.
+export async function enableSound() {
+  ui.remoteVideo.muted = false;
+  try {
+    await ui.remoteVideo.play();
+    state.autoplayBlocked = false;
+    ui.unmute.hidden = true;
+  } catch (err) {
+    showError(`Could not start the sound: ${err.message}`);
+  }
+}
+
+// Senders send what is shown (docs/protocol.md, send-hint): scale the camera down to the tile
+// we are shown at and cap the bitrate, saving uplink and the server's decode and scale work.
+export async function applySendHint() {
+  const { pc, localStream } = refs;
+  if (ignoreSendHint || !pc || !state.sendHint || !localStream) return;
+  const track = localStream.getVideoTracks()[0];
+  const transceiver = transceiverFor('video');
+  if (!track || !transceiver || transceiver.sender.track !== track) return;
+  const settings = track.getSettings();
+  const scale = Math.max(
+    1,
+    (settings.width || state.sendHint.width) / Math.max(1, state.sendHint.width),
+    (settings.height || state.sendHint.height) / Math.max(1, state.sendHint.height),
+  );
+  const parameters = transceiver.sender.getParameters();
+  if (!parameters.encodings || parameters.encodings.length === 0) parameters.encodings = [{}];
+  parameters.encodings[0].scaleResolutionDownBy = scale;
+  parameters.encodings[0].maxBitrate = state.sendHint.maxBitrate;
+  try {
+    await transceiver.sender.setParameters(parameters);
+    state.sendScale = scale;
+  } catch (err) {
+    console.warn('could not apply the send hint', err);
+  }
+}
+
+// The transceiver of the server's audio or video m-line (protocol 1 offers one of each).
+function transceiverFor(kind) {
+  const { pc } = refs;
+  if (!pc) return null;
+  return pc.getTransceivers().find((t) => !t.stopped && t.receiver.track && t.receiver.track.kind === kind) || null;
+}
+
+// Sends `track` (or nothing, for null) on the `kind` m-line without renegotiating: the
+// answer already said sendrecv for every device we have (handleOffer). Before the offer
+// there is nothing to do: handleOffer picks up the current tracks.
+export async function replaceSenderTrack(kind, track) {
+  const transceiver = transceiverFor(kind);
+  if (!transceiver || !answerSent) return;
+  if (transceiver.currentDirection !== 'sendrecv' && transceiver.direction !== 'sendrecv') return;
+  await transceiver.sender.replaceTrack(track);
+  if (kind === 'video' && track) await applySendHint();
+}
+
+async function handleOffer(message) {
+  mark('offer');
+  const pc = ensurePeerConnection(); // offer before welcome: not per protocol, but harmless
+  await pc.setRemoteDescription({ type: 'offer', sdp: message.sdp });
+
+  // Every device we have is answered sendrecv, even one switched off now (its sender
+  // sends nothing until replaceTrack gives it a track): turning it on needs no renegotiation.
+  const { localStream } = refs;
+  for (const transceiver of pc.getTransceivers()) {
+    const kind = transceiver.receiver.track.kind;
+    const available = kind === 'audio' ? state.hasMic : state.hasCamera;
+    const track = localStream
+      ? kind === 'audio'
+        ? localStream.getAudioTracks()[0]
+        : localStream.getVideoTracks()[0]
+      : null;
+    if (available || track) {
+      await transceiver.sender.replaceTrack(track || null);
+      transceiver.direction = 'sendrecv';
+      state.sending[kind] = true;
+    } else {
+      transceiver.direction = 'recvonly';
+    }
+  }
+  attachRemoteStream();
+
+  const answer = await pc.createAnswer();
+  await pc.setLocalDescription(answer);
+  refs.signaling.answer(pc.localDescription.sdp);
+  answerSent = true;
+  mark('answerSent');
+  // A device switched on or off while the answer was being made: send what is live now.
+  for (const kind of ['audio', 'video']) {
+    const transceiver = transceiverFor(kind);
+    const live = (kind === 'audio' ? localStream.getAudioTracks() : localStream.getVideoTracks())[0] || null;
+    if (transceiver && transceiver.direction === 'sendrecv' && transceiver.sender.track !== live) {
+      await transceiver.sender.replaceTrack(live);
+    }
+  }
+  await applySendHint(); // a hint that came before the answer
+  for (const queued of pendingLocalIce.splice(0)) {
+    refs.signaling.ice(queued.candidate, queued.sdpMLineIndex);
+  }
+  for (const queued of pendingRemoteIce.splice(0)) {
+    await addRemoteIce(queued);
+  }
+  renderStatus();
+}
+
+async function addRemoteIce(message) {
+  const { pc } = refs;
+  if (!pc || !pc.remoteDescription) {
+    pendingRemoteIce.push(message);
+    return;
+  }
+  let candidate = typeof message.candidate === 'string' ? message.candidate : '';
+  if (candidate.startsWith('a=')) candidate = candidate.slice(2);
+  try {
+    if (candidate === '') {
+      await pc.addIceCandidate(); // end-of-candidates
+    } else {
+      await pc.addIceCandidate({ candidate, sdpMLineIndex: message.sdpMLineIndex ?? 0 });
+    }
+  } catch (err) {
+    // One unusable candidate (an unresolvable .local name, say) is not fatal.
+    console.warn('mixmeet: ignoring remote candidate', candidate, err);
+  }
+}
+
+// Runs `task` after everything queued before it; a failure is shown, not thrown.
+export function enqueue(task) {
+  work = work.then(task).catch((err) => {
+    if (state.ended) return; // the connection was closed under the task: nothing to report
+    console.error('mixmeet:', err);
+    showError(`Could not set up the call: ${err.message}`);
+  });
+}
+
+// Closes the peer connection (the session ended).
+export function closePeer() {
+  if (refs.pc) refs.pc.close();
+}
+
+// Forgets the closed connection so that a new session (rejoin) starts from scratch.
+export function resetPeer() {
+  closePeer();
+  refs.pc = null;
+  refs.remoteStream = null;
+  answerSent = false;
+  pendingLocalIce.length = 0;
+  pendingRemoteIce.length = 0;
+  work = Promise.resolve();
+  state.sending = { audio: false, video: false };
+  state.sendHint = null;
+  state.quality = null;
+}
+
+// Registers the offer, ice and send-hint handlers on a SignalingClient.
+export function attachPeer(signaling) {
+  signaling.on('offer', (message) => enqueue(() => handleOffer(message)));
+  signaling.on('ice', (message) => enqueue(() => addRemoteIce(message)));
+  signaling.on('send-hint', (message) => {
+    state.sendHint = {
+      width: message.width,
+      height: message.height,
+      maxBitrate: message.maxBitrate,
+    };
+    enqueue(applySendHint);
+  });
+}

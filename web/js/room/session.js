@@ -1,0 +1,195 @@
+// The signaling session: opens the WebSocket, joins, lets each module register its message
+// handlers, and handles the session-level messages (welcome, error, bye, close), leaving
+// and rejoining.
+//
+// A module that handles server messages exports attachX(signaling) and is called from
+// createSignaling() below for every session; `signaling` has on(type, fn) and send(message).
+// To send outside a handler use refs.signaling.send(message) (false when not connected).
+
+import { SignalingClient } from '../signaling.js';
+import { attachChat, chatError } from './chat.js';
+import { attachControls } from './controls.js';
+import { $, ui } from './dom.js';
+import { stopLocalMedia, restartLocalMedia } from './media.js';
+import { notify } from './notify.js';
+import { attachPeer, closePeer, ensurePeerConnection, resetPeer } from './peer.js';
+import { attachRoster } from './roster.js';
+import { BYE_TEXT, renderStatus, showError } from './status.js';
+import { mark, refs, set, state } from './store.js';
+
+// Error codes after which the session cannot go on.
+const FATAL_CODES = [
+  'unsupported-version',
+  'room-full',
+  'room-limit',
+  'server-busy',
+  'bad-sdp',
+  'internal',
+  'unauthenticated',
+  'no-such-meeting',
+];
+
+const FRIENDLY_ERRORS = {
+  unauthenticated: 'This meeting is for signed-in users only: sign in to join.',
+  'no-such-meeting': 'There is no such meeting.',
+  'room-full': 'The meeting is full.',
+  'room-limit': 'The server has as many meetings running as it allows. Please try again later.',
+  'server-busy': 'The server is busy. Please try again in a moment.',
+};
+
+export function endSession() {
+  if (state.ended) return;
+  closePeer();
+  ui.placeholder.textContent = state.leaving ? 'You left the meeting.' : 'Not connected.';
+  set({ ended: true });
+  renderStatus();
+}
+
+// The socket of one session, as the modules see it: handlers registered through `on` stop
+// firing once a newer session (a rejoin) replaced it, so a late event of the old socket
+// (its close, say) cannot end the new session.
+function scopedTo(client) {
+  return {
+    on(type, callback) {
+      client.on(type, (payload) => {
+        if (refs.signaling === client) callback(payload);
+      });
+      return this;
+    },
+    send: (message) => client.send(message),
+  };
+}
+
+function createSignaling() {
+  const client = new SignalingClient();
+  refs.signaling = client;
+  const signaling = scopedTo(client);
+
+  signaling.on('welcome', (message) => {
+    mark('welcome');
+    state.video = message.video || null;
+    state.iceServers = Array.isArray(message.iceServers) ? message.iceServers : [];
+    set({ signaling: 'joined', participantId: message.participantId });
+    ensurePeerConnection();
+    renderStatus();
+  });
+
+  attachChat(signaling);
+  attachControls(signaling);
+  attachRoster(signaling);
+  attachPeer(signaling);
+
+  signaling.on('error', (message) => {
+    const code = message.code || 'unknown';
+    if (chatError(code, message)) return;
+    showError(FRIENDLY_ERRORS[code] || `Server error (${code}): ${message.message || 'no details'}`, {
+      fatal: FATAL_CODES.includes(code),
+    });
+  });
+
+  signaling.on('bye', (message) => {
+    state.byeReason = message.reason || 'unknown';
+    if (!state.leaving) {
+      const text = BYE_TEXT[state.byeReason] || `The server ended the session (${state.byeReason}).`;
+      showError(text, { fatal: true });
+    }
+    endSession();
+  });
+
+  signaling.on('protocol-error', (problem) => showError(`Protocol error: ${problem.message}`));
+
+  signaling.on('close', (event) => {
+    set({ signaling: 'closed', closeCode: event.code });
+    if (!state.leaving && !state.byeReason) {
+      const why = event.reason ? `: ${event.reason}` : '';
+      const text =
+        event.code === 1001
+          ? `The server went away (${event.reason || 'shutting down'}).`
+          : `The connection to the server closed (code ${event.code}${why}).`;
+      showError(text, { fatal: true });
+      if (!state.ended) notify('Disconnected from the meeting.', 'bad');
+    }
+    endSession();
+  });
+  return client;
+}
+
+// Opens the socket and sends join (state.room, state.name). Failures show in the banner.
+export async function connect() {
+  const signaling = createSignaling();
+  set({ signaling: 'connecting' });
+  try {
+    await signaling.connect();
+  } catch (err) {
+    // the 'close' handler has already shown the failure
+    console.warn('mixmeet:', err);
+    return;
+  }
+  set({ signaling: 'open' });
+  mark('socketOpen');
+  signaling.join(state.room, state.name);
+  mark('joinSent');
+}
+
+// Leaves the call without asking: the session ends, camera and microphone stop, and the
+// page shows "You left" with a Rejoin button (signed-in users and guests alike).
+export async function leave() {
+  if (state.leaving) return;
+  set({ leaving: true });
+  ui.leave.disabled = true;
+  const { signaling } = refs;
+  if (signaling && signaling.readyState === WebSocket.OPEN) {
+    const closed = new Promise((resolve) => signaling.on('close', resolve));
+    signaling.leave();
+    // The server answers bye and closes; do not wait long for it.
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    signaling.close();
+  }
+  endSession();
+  await stopLocalMedia();
+  showLeft();
+}
+
+function showLeft() {
+  const title = (state.meeting && state.meeting.title) || state.room;
+  $('left-title').textContent = 'You left the meeting';
+  $('left-text').textContent = `You left “${title}”. Rejoin whenever you like.`;
+  // The dashboard is for accounts; a guest would land on the sign-in page.
+  $('left-home').hidden = !state.user;
+  ui.banner.hidden = true;
+  document.title = `You left – mixmeet`;
+  set({ phase: 'left' });
+  ui.rejoin.focus();
+}
+
+// Joins the same meeting again from the "You left" screen, without reloading the page:
+// a fresh socket and peer connection, the same name, devices and on/off choices.
+export async function rejoin() {
+  if (state.phase !== 'left') return;
+  ui.rejoin.disabled = true;
+  resetPeer();
+  ui.remoteVideo.srcObject = null;
+  ui.placeholder.textContent = 'Waiting for the meeting video…';
+  ui.placeholder.hidden = false;
+  ui.leave.disabled = false;
+  ui.banner.hidden = true;
+  state.byeReason = null;
+  document.title = `${(state.meeting && state.meeting.title) || state.room} – mixmeet`;
+  set({
+    ended: false,
+    leaving: false,
+    signaling: 'idle',
+    participantId: null,
+    closeCode: null,
+    roster: [],
+    connectionLost: false,
+    phase: 'call',
+  });
+  await restartLocalMedia();
+  ui.rejoin.disabled = false;
+  await connect();
+}
+
+export function initSession() {
+  ui.rejoin.addEventListener('click', rejoin);
+}
