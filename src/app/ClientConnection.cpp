@@ -136,6 +136,10 @@ void ClientConnection::onJoined() {
         sendMessage(*pendingHint_);
         pendingHint_.reset();
     }
+    if (pendingLayout_) {
+        sendMessage(*pendingLayout_);
+        pendingLayout_.reset();
+    }
     if (!meeting_) return;
     // The first page is a courtesy: a store failure leaves the chat empty, not the join.
     if (auto sent = sendChatHistory(std::nullopt); !sent)
@@ -241,6 +245,21 @@ core::Status ClientConnection::setQuality(const std::string& tier) {
     room::Room* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     return r->setQuality(participantId_, tier);
+}
+
+core::Status ClientConnection::setLayout(const std::string& layout, const std::string& scope) {
+    room::Room* r = room();
+    if (!r) return core::makeError(errc::kBadState, "not in a room");
+    return r->setLayout(participantId_, layout, scope);
+}
+
+void ClientConnection::onLayout(const protocol::LayoutInfo& layout) {
+    // Only once joined, after the welcome (like the send hint).
+    if (session_.state() == signaling::State::Joining) {
+        pendingLayout_ = layout;
+        return;
+    }
+    sendMessage(layout);
 }
 
 void ClientConnection::onQuality(const protocol::Quality& quality) {

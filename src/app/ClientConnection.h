@@ -75,6 +75,7 @@ public:
     core::Status placeCall(const std::string& username) override;
     core::Status answerCall(const std::string& callId, bool accept) override;
     core::Status setQuality(const std::string& tier) override;
+    core::Status setLayout(const std::string& layout, const std::string& scope) override;
 
     // room::ParticipantListener
     void onOffer(std::string sdp) override;
@@ -83,6 +84,7 @@ public:
     void onChat(const protocol::ChatLine& line) override;
     void onQuality(const protocol::Quality& quality) override;
     void onSendHint(const protocol::SendHint& hint) override;
+    void onLayout(const protocol::LayoutInfo& layout) override;
     void onRemoved(std::string reason, std::string code, std::string message) override;
 
 private:
@@ -111,7 +113,8 @@ private:
     ChatService chat_{services_.store};        ///< Stored chat of meetings.
     MeetingHistory history_{services_.store};  ///< Our row in the meeting's history.
     bool online_ = false;
-    std::optional<protocol::SendHint> pendingHint_;  ///< Layout hint that came during join.
+    std::optional<protocol::SendHint> pendingHint_;      ///< Layout hint that came during join.
+    std::optional<protocol::LayoutInfo> pendingLayout_;  ///< Layout that came during join.
     gulong messageHandler_ = 0;
     gulong closedHandler_ = 0;
 };

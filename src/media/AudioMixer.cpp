@@ -3,6 +3,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "core/Log.h"
@@ -146,9 +147,16 @@ void AudioMixer::tick(GstClockTime runningTime) {
             in->fifo.pop(frame);
         }
         if (decode) levels.push_back({id, rmsDbfs(frame)});
-        // heard[] is in the same (map) order as inputs_.
-        const std::optional<double>& dbov = heard[everyone.size()].dbov;
-        everyone.push_back({id, decode ? levels.back().dbfs : dbov ? *dbov : -120.0});
+        // Not decoded: its RFC 6464 level if it writes one (quiet, or it would be decoded).
+        double level = -120.0;
+        if (decode) {
+            level = levels.back().dbfs;
+        } else {
+            auto h = std::find_if(heard.begin(), heard.end(),
+                                  [&](const AudioAdmission::Input& i) { return i.id == id; });
+            if (h != heard.end() && h->dbov) level = *h->dbov;
+        }
+        everyone.push_back({id, level});
     }
     speakers_ = selector_.update(levels, nowMs);
     if (active_.update(everyone, nowMs) && activeListener_) activeListener_(active_.speaker());

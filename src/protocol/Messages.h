@@ -89,8 +89,14 @@ struct CallAnswer {
 struct SetQuality {
     std::string tier;
 };
-using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend,
-                                   ChatHistoryRequest, Presence, Call, CallAnswer, SetQuality>;
+/// The layout a viewer wants: "grid", "speaker" or "presentation" (media::LayoutKind), or
+/// "auto" (follow the meeting's). scope "meeting": the host sets the meeting's layout.
+struct SetLayout {
+    std::string layout;
+    std::string scope = "self";  ///< "self" or "meeting".
+};
+using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest,
+                                   Presence, Call, CallAnswer, SetQuality, SetLayout>;
 
 // Server -> client.
 struct IceServer {
@@ -160,23 +166,42 @@ struct CallDeclined {
 };
 /// The tier a viewer now receives.
 struct Quality {
-    std::string tier;       ///< "high", "medium", "low" or "audio".
-    std::string choice;     ///< What the viewer asked for ("auto" by default).
-    int width = 0;          ///< Pixels; 0 for audio.
+    std::string tier;    ///< "high", "medium", "low" or "audio".
+    std::string choice;  ///< What the viewer asked for ("auto" by default).
+    int width = 0;       ///< Pixels; 0 for audio.
     int height = 0;
     int framerate = 0;
 };
 /// What the server shows of this sender: its tile in the composite. Senders scale their
 /// camera down to it and cap their bitrate, saving uplink and server decode/scale work.
 struct SendHint {
-    int width = 0;   ///< Tile size in the largest tier, pixels.
+    int width = 0;  ///< Tile size in the largest tier, pixels.
     int height = 0;
     int maxBitrate = 0;  ///< bps.
 };
-using ServerMessage =
-    std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent, ChatHistory,
-                 PresenceAck, CallRinging, IncomingCall, CallAccepted, CallDeclined, Quality,
-                 SendHint>;
+/// One participant's tile in the composite a viewer receives.
+struct LayoutTile {
+    std::string id;  ///< Participant id.
+    int x = 0;       ///< Composite pixels (the high tier's size; scale for lower tiers).
+    int y = 0;
+    int width = 0;
+    int height = 0;
+    bool operator==(const LayoutTile&) const = default;
+};
+/// What the viewer's composite shows now: sent on join and on every change.
+struct LayoutInfo {
+    std::string layout;         ///< "grid", "speaker" or "presentation".
+    std::string choice;         ///< The viewer's choice: a layout name or "auto".
+    std::string meetingLayout;  ///< The meeting's layout (the host's choice).
+    std::string speaker;        ///< The active speaker's id; empty: nobody yet.
+    int width = 0;              ///< Composite size, pixels.
+    int height = 0;
+    std::vector<LayoutTile> tiles;  ///< Participants shown, in tile order.
+    bool operator==(const LayoutInfo&) const = default;
+};
+using ServerMessage = std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent,
+                                   ChatHistory, PresenceAck, CallRinging, IncomingCall,
+                                   CallAccepted, CallDeclined, Quality, SendHint, LayoutInfo>;
 
 /// Parses and validates one client message. Errors: bad-json, too-large, bad-message,
 /// unknown-type (Error::code), with a human-readable message naming the field.

@@ -61,6 +61,13 @@ public:
         virtual core::Status answerCall(const std::string& callId, bool accept) = 0;
         /// The viewer's quality choice (protocol SetQuality::tier).
         virtual core::Status setQuality(const std::string& tier) = 0;
+        /// The viewer's layout choice (protocol SetLayout); scope "meeting" needs host rights
+        /// (error "not-host").
+        virtual core::Status setLayout(const std::string& layout, const std::string& scope) {
+            (void)layout;
+            (void)scope;
+            return core::makeError("bad-state", "layouts cannot be chosen here");
+        }
         /// A monotonic clock, ms (rate limits). Tests override it.
         virtual int64_t monotonicMs();
     };
@@ -98,6 +105,7 @@ private:
     void handle(const protocol::Call& m);
     void handle(const protocol::CallAnswer& m);
     void handle(const protocol::SetQuality& m);
+    void handle(const protocol::SetLayout& m);
     bool inRoom() const;
     /// Charges one frame to the message budget; false (error "rate-limited" sent) if over.
     bool admit();
