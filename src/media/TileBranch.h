@@ -29,9 +29,10 @@ namespace mixmeet::media {
 /// off its head and stores a leaked CAPS event on its src pad while the src thread may be
 /// pushing an older frame: that frame then goes out after the new caps. When a sender changes
 /// resolution (its send-hint grew because the grid shrank) a frame of the old, smaller size
-/// reached the next video filter with the new caps: "GStreamer-Video-CRITICAL:
-/// gst_video_frame_map_id: assertion 'info->width <= meta->width' failed", and the frame was
-/// lost (found with tests/integration/test_layouts.cpp, "camera-less participants leaving").
+/// would reach the next video filter with the new caps: "GStreamer-Video-CRITICAL:
+/// gst_video_frame_map_id: assertion 'info->width <= meta->width' failed", frame lost (the
+/// likely cause of that line in the server log; not reproduced in a test, see
+/// docs/architecture.md, known issues).
 /// Leaking upstream never drops events. With 2 buffers at most, a tile is at most two frames
 /// behind either way.
 constexpr int kTileQueueLeaky = 1;
