@@ -169,6 +169,10 @@ void ClientConnection::onJoined() {
     }
     if (room::Room* r = room(); r && r->recording()) sendMessage(r->recordingState());
     for (const auto& m : std::exchange(pendingMeeting_, {})) sendMessage(m);
+    if (pendingLayout_) {
+        sendMessage(*pendingLayout_);
+        pendingLayout_.reset();
+    }
     if (!meeting_) return;
     // The first page is a courtesy: a store failure leaves the chat empty, not the join.
     if (auto sent = sendChatHistory(std::nullopt); !sent)
@@ -295,6 +299,21 @@ void ClientConnection::onRecording(const protocol::RecordingState& state) {
         session_.state() == signaling::State::AwaitingAnswer ||
         session_.state() == signaling::State::Active)
         sendMessage(state);
+}
+
+core::Status ClientConnection::setLayout(const std::string& layout, const std::string& scope) {
+    room::Room* r = room();
+    if (!r) return core::makeError(errc::kBadState, "not in a room");
+    return r->setLayout(participantId_, layout, scope);
+}
+
+void ClientConnection::onLayout(const protocol::LayoutInfo& layout) {
+    // Only once joined, after the welcome (like the send hint).
+    if (session_.state() == signaling::State::Joining) {
+        pendingLayout_ = layout;
+        return;
+    }
+    sendMessage(layout);
 }
 
 void ClientConnection::onQuality(const protocol::Quality& quality) {

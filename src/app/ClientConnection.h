@@ -87,6 +87,7 @@ public:
     core::Status hostCommand(const protocol::HostCommand& command) override;
     core::Status leaveCall() override;
     core::Status rejoinCall() override;
+    core::Status setLayout(const std::string& layout, const std::string& scope) override;
 
     // room::ParticipantListener
     void onOffer(std::string sdp) override;
@@ -96,6 +97,7 @@ public:
     void onQuality(const protocol::Quality& quality) override;
     void onSendHint(const protocol::SendHint& hint) override;
     void onRecording(const protocol::RecordingState& state) override;
+    void onLayout(const protocol::LayoutInfo& layout) override;
     void onRemoved(std::string reason, std::string code, std::string message) override;
     void onMeetingEvent(const protocol::MeetingServerMessage& message) override;
     void onAdmitted() override;
@@ -137,10 +139,11 @@ private:
     ChatService chat_{services_.store};        ///< Stored chat of meetings.
     MeetingHistory history_{services_.store};  ///< Our row in the meeting's history.
     bool online_ = false;
-    std::optional<protocol::SendHint> pendingHint_;  ///< Layout hint that came during join.
     /// Meeting-control messages that came during join (sent after the welcome).
     std::vector<protocol::ServerMessage> pendingMeeting_;
     std::string waitId_;  ///< Our id in room_'s waiting room while the session is Waiting.
+    std::optional<protocol::SendHint> pendingHint_;      ///< Layout hint that came during join.
+    std::optional<protocol::LayoutInfo> pendingLayout_;  ///< Layout that came during join.
     gulong messageHandler_ = 0;
     gulong closedHandler_ = 0;
 };

@@ -270,6 +270,7 @@ http::Response Server::stats(const http::Request& request) {
         w.beginObject(nullptr)
             .str("name", r.name())
             .num("participants", static_cast<long long>(r.participantCount()))
+            .num("composites", static_cast<long long>(r.videoMixer().compositeCount()))
             .num("vp8Encoders", static_cast<long long>(r.videoMixer().activeEncoders()))
             .num("keyframes", static_cast<long long>(r.videoMixer().keyframes()))
             .num("lateDropped", static_cast<long long>(r.videoMixer().lateDropped()))
@@ -278,6 +279,7 @@ http::Response Server::stats(const http::Request& request) {
             .num("opusEncoderElements", static_cast<long long>(r.elementCount("opusenc")))
             .num("speakers", static_cast<long long>(r.audioMixer().speakers().size()))
             .num("mixedInputs", static_cast<long long>(r.audioMixer().mixedInputs()))
+            .str("activeSpeaker", r.activeSpeaker())
             .num("elements", static_cast<long long>(r.elementCount()))
             // The recording counts as a viewer of the high tier: its encoder runs for it
             // when nobody watches that tier (vp8Encoders includes it).

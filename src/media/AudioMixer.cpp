@@ -3,6 +3,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "core/Log.h"
@@ -136,6 +137,7 @@ void AudioMixer::tick(GstClockTime runningTime) {
     // for "heard by the others" and "gets a private mix-minus".
     std::map<std::string, std::vector<int16_t>> frames;
     std::vector<SpeakerSelector::Level> levels;
+    std::vector<ActiveSpeaker::Level> everyone;  // decoded: measured; the others: RFC 6464
     for (auto& [id, in] : inputs_) {
         const bool decode = decoded.count(id) > 0;
         in->gate->mixed.store(decode, std::memory_order_relaxed);
@@ -146,8 +148,19 @@ void AudioMixer::tick(GstClockTime runningTime) {
             in->fifo.pop(frame);
         }
         if (decode) levels.push_back({id, rmsDbfs(frame)});
+        // Not decoded: its RFC 6464 level if it writes one (quiet, or it would be decoded).
+        double level = -120.0;
+        if (decode) {
+            level = levels.back().dbfs;
+        } else {
+            auto h = std::find_if(heard.begin(), heard.end(),
+                                  [&](const AudioAdmission::Input& i) { return i.id == id; });
+            if (h != heard.end() && h->dbov) level = *h->dbov;
+        }
+        everyone.push_back({id, level});
     }
     speakers_ = selector_.update(levels, nowMs);
+    if (active_.update(everyone, nowMs) && activeListener_) activeListener_(active_.speaker());
     std::set<std::string> listeners;
     for (const auto& [id, out] : outputs_) listeners.insert(id);
     const uint64_t tickNow = SendGate::tickOf(runningTime);
@@ -237,6 +250,11 @@ void AudioMixer::addOutput(const std::string& id, GstElement* appsrc,
                            std::shared_ptr<SendGate> gate) {
     std::lock_guard g(lock_);
     outputs_[id] = Output{core::ElementPtr::ref(appsrc), std::move(gate)};
+}
+
+std::string AudioMixer::activeSpeaker() const {
+    std::lock_guard g(lock_);
+    return active_.speaker();
 }
 
 std::set<std::string> AudioMixer::speakers() const {

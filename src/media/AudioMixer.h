@@ -18,6 +18,7 @@
 #include <gst/gst.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,6 +28,7 @@
 #include <thread>
 
 #include "core/GstPtr.h"
+#include "media/ActiveSpeaker.h"
 #include "media/AudioAdmission.h"
 #include "media/MixMinus.h"
 #include "media/MixPlan.h"
@@ -126,6 +128,14 @@ public:
     std::size_t activeEncodes() const { return activeEncodes_.load(); }
     /// The current speakers (participant ids): the inputs heard, at most maxMixed.
     std::set<std::string> speakers() const;
+    /// The room's active speaker (ActiveSpeaker: one person, held against flapping); empty
+    /// before anyone spoke.
+    std::string activeSpeaker() const;
+    /// Called on the mixer thread (with the mixer's lock held: post, do not call back in)
+    /// each time the active speaker changes, with the new one. Set before start().
+    void setActiveSpeakerListener(std::function<void(const std::string&)> listener) {
+        activeListener_ = std::move(listener);
+    }
     /// Senders whose audio was summed on the last tick.
     std::size_t mixedInputs() const { return mixedInputs_.load(); }
     /// Senders whose audio was decoded on the last tick.
@@ -156,6 +166,8 @@ private:
     std::map<std::string, Output> outputs_;
     core::ElementPtr shared_;
     SpeakerSelector selector_;
+    ActiveSpeaker active_;  ///< Guarded by lock_.
+    std::function<void(const std::string&)> activeListener_;
     AudioAdmission admission_;
     MixPlan plan_;
     std::atomic<std::size_t> mixedInputs_{0};

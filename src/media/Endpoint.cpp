@@ -58,6 +58,7 @@ core::Status Endpoint::build(GstBin* pipeline, const std::string& label, const M
 Endpoint::~Endpoint() {
     std::shared_ptr<WebRtcPeer::Barrier> barrier = peer_.close();
     receive_.unwatch();
+    receive_.detachTiles();  // They go with the bin.
     feedback_.reset();
     if (!bin_) return;
     // Order verified on 1.22 (design.md): remove (unlinks the ghost pads from the room's tee
@@ -115,10 +116,6 @@ unsigned Endpoint::rembsSent() const {
 
 void Endpoint::setShown(bool shown) {
     receive_.setShown(shown);
-}
-
-void Endpoint::setTileSize(int width, int height) {
-    receive_.setTileSize(width, height);
 }
 
 void Endpoint::setVideoBlanked(bool blanked) {

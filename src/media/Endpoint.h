@@ -109,8 +109,15 @@ public:
     static constexpr uint64_t kRembAudioBps = 50000;
     /// REMB packets sent to this participant so far (once requestFeedback() found the session).
     unsigned rembsSent() const;
-    /// Sets the size of this participant's tile in the composite, pixels.
-    void setTileSize(int width, int height);
+    /// This participant's tile in composite `key` (a layout name): a ghost pad to link to
+    /// that composite's compositor pad; built on first use, nullptr on failure.
+    GstPad* addTile(const std::string& key) { return receive_.addTile(key); }
+    /// Removes the tile of composite `key` (unlinked; release the compositor pad after).
+    void removeTile(const std::string& key) { receive_.removeTile(key); }
+    /// Sets the size (pixels) of the tile in composite `key` and how the video fills it.
+    void setTileGeometry(const std::string& key, int width, int height, Fit fit) {
+        receive_.setTileGeometry(key, width, height, fit);
+    }
     /// Whether this participant is shown in the composite. Off stage its video is dropped
     /// before decoding; coming back asks the sender for a keyframe.
     void setShown(bool shown);
@@ -119,7 +126,6 @@ public:
     void setVideoBlanked(bool blanked);
 
     const std::string& id() const { return id_; }
-    GstPad* tileSrc() const { return receive_.tileSrc(); }          ///< To a compositor sink pad.
     GstPad* videoSink() const { return send_.videoSink(); }         ///< From a composite tee pad.
     GstElement* audioSink() const { return receive_.audioSink(); }  ///< Mixer input (appsink).
     GstElement* audioSrc() const { return send_.audioSrc(); }       ///< Private mix (appsrc).

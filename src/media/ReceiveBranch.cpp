@@ -10,7 +10,6 @@
 #include "media/KeyframeThrottle.h"
 #include "media/OpusPacket.h"
 #include "media/RtpFormats.h"
-#include "media/TileLabel.h"
 
 #define GST_CAT_DEFAULT mixmeet_media_debug
 
@@ -54,26 +53,6 @@ struct ReceiveBranch::Callbacks {
     static gpointer wrap(const SharedRef& s) { return new SharedRef(s); }
     static void unwrap(gpointer data, GClosure*) noexcept { delete static_cast<SharedRef*>(data); }
     static Shared& get(gpointer data) { return **static_cast<SharedRef*>(data); }
-
-    /// Any thread: answers the compositor's LATENCY query for this tile with a minimum of 0
-    /// instead of the jitter buffer's latency. rtpjitterbuffer pushes in-order packets at once
-    /// and stamps them with their arrival time, so frames reach the compositor a few ms after
-    /// their timestamp; counting the jitter buffer's (worst-case) hold would make every
-    /// composite wait for it. The compositor then waits only its own `latency`
-    /// (mixer_latency_ms) past each output frame's time; a frame that comes later (it waited
-    /// for a retransmission, say) shows in the next composite instead of delaying everyone.
-    static GstPadProbeReturn hideJitterBufferLatency(GstPad*, GstPadProbeInfo* info,
-                                                     gpointer) noexcept {
-        GstQuery* query = GST_PAD_PROBE_INFO_QUERY(info);
-        if (!(info->type & GST_PAD_PROBE_TYPE_PULL) || !query ||
-            GST_QUERY_TYPE(query) != GST_QUERY_LATENCY)
-            return GST_PAD_PROBE_OK;
-        gboolean live = FALSE;
-        GstClockTime min = 0, max = GST_CLOCK_TIME_NONE;
-        gst_query_parse_latency(query, &live, &min, &max);
-        gst_query_set_latency(query, live, 0, max);
-        return GST_PAD_PROBE_OK;
-    }
 
     /// Streaming thread: a stream from the participant appeared. Decode it into the tile or
     /// the mixer input; anything unexpected goes to a fakesink (an unlinked src pad would
@@ -240,34 +219,19 @@ ReceiveBranch::~ReceiveBranch() {
 }
 
 core::Status ReceiveBranch::build(GstBin* bin, const std::string& label,
-                                  const MediaConfig& config) {
+                                  const MediaConfig& /*config*/) {
     bin_ = bin;
     shared_->bin = GST_ELEMENT(bin);
+    label_ = label;
     ElementPtr tileQueue = make("queue", "tile_queue");
     g_object_set(tileQueue.get(), "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time",
-                 guint64{0}, "leaky", 2 /* downstream */, nullptr);
-    ElementPtr convert = make("videoconvert", "tile_convert");
-    ElementPtr scale = make("videoscale", "tile_scale");
-    tileCaps_ = make("capsfilter", "tile_caps");
-    ElementPtr labelEl = make("textoverlay", "label");
-    if (!labelEl) return makeError("internal", "textoverlay (pango) is not installed");
-    // "text" is Pango markup: the name goes in escaped and bounded (media/TileLabel.h), on one
-    // line (wrap-mode none: a long name is cut at the tile's edge, not wrapped over it).
-    g_object_set(labelEl.get(), "text", tileLabelMarkup(label).c_str(), "valignment",
-                 1 /* bottom */, "halignment", 0 /* left */, "shaded-background", TRUE, "font-desc",
-                 "Sans Bold 16", nullptr);
-    gst_util_set_object_arg(G_OBJECT(labelEl.get()), "wrap-mode", "none");
-    gst_bin_add_many(bin, tileQueue.get(), convert.get(), scale.get(), tileCaps_.get(),
-                     labelEl.get(), nullptr);
-    if (!gst_element_link_many(tileQueue.get(), convert.get(), scale.get(), tileCaps_.get(),
-                               labelEl.get(), nullptr))
-        return makeError("internal", "cannot link the tile chain");
-    setTileSize(config.width, config.height);
-    PadPtr labelSrc = PadPtr::adopt(gst_element_get_static_pad(labelEl.get(), "src"));
-    tileSrc_ = PadPtr::refSink(gst_ghost_pad_new("tile_src", labelSrc.get()));
-    gst_pad_add_probe(tileSrc_.get(), GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
-                      Callbacks::hideJitterBufferLatency, nullptr, nullptr);
-    gst_element_add_pad(GST_ELEMENT(bin), tileSrc_.get());
+                 guint64{0}, "leaky", kTileQueueLeaky, nullptr);
+    // One decode, one tile chain per composite the participant is shown in (TileBranch).
+    decodedTee_ = make("tee", "decoded_tee");
+    g_object_set(decodedTee_.get(), "allow-not-linked", TRUE, nullptr);
+    gst_bin_add_many(bin, tileQueue.get(), decodedTee_.get(), nullptr);
+    if (!gst_element_link(tileQueue.get(), decodedTee_.get()))
+        return makeError("internal", "cannot link the tile queue");
     // A decoded frame already late when the tile's thread gets to it is not scaled and
     // labelled (the compositor would not show it either).
     PadPtr tileQueued = PadPtr::adopt(gst_element_get_static_pad(tileQueue.get(), "src"));
@@ -324,11 +288,33 @@ void ReceiveBranch::setShown(bool shown) {
             in.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
-void ReceiveBranch::setTileSize(int width, int height) {
-    core::CapsPtr c(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
-                                        G_TYPE_INT, width, "height", G_TYPE_INT, height,
-                                        "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
-    g_object_set(tileCaps_.get(), "caps", c.get(), nullptr);
+GstPad* ReceiveBranch::addTile(const std::string& key) {
+    auto found = tiles_.find(key);
+    if (found != tiles_.end()) return found->second->src();
+    auto tile = TileBranch::create(bin_, decodedTee_.get(), key, label_);
+    if (!tile) {
+        GST_ERROR("[%s] tile %s: %s", shared_->id.c_str(), key.c_str(),
+                  tile.error().message.c_str());
+        return nullptr;
+    }
+    GstPad* src = tile.value()->src();
+    tiles_.emplace(key, std::move(tile).value());
+    return src;
+}
+
+void ReceiveBranch::removeTile(const std::string& key) {
+    tiles_.erase(key);
+}
+
+void ReceiveBranch::detachTiles() {
+    for (auto& [key, tile] : tiles_) tile->detach();
+    tiles_.clear();
+}
+
+void ReceiveBranch::setTileGeometry(const std::string& key, int width, int height, Fit fit) {
+    auto found = tiles_.find(key);
+    if (found == tiles_.end()) return;
+    found->second->setGeometry(width, height, fit);
     placeholder_.pushFrame();  // re-labelled at the new size
     if (blanker_.blanked()) blanker_.pushBlackFrame();
 }

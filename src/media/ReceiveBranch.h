@@ -1,11 +1,11 @@
 // What one participant sends the server, inside its bin, from webrtcbin's src pads:
 //
-//   tile_src (ghost, to a compositor pad) <- label <- tile_caps <- scale <- convert <- queue
-//       <- [video-decode-*] <- webrtcbin src (pad-added)
+//   tile_<key> (ghosts, to compositor pads) <- TileBranch per composite <- decoded_tee
+//       <- queue <- [video-decode-*] <- webrtcbin src (pad-added)
 //   audio_sink (appsink, mixer input) <- caps <- resample <- convert <- [audio-decode-opus]
 //       <- webrtcbin src (pad-added)
 //
-// The tile chain and the mixer input exist from the start; the decoders are added when the
+// The decoded tee and the mixer input exist from the start; the decoders are added when the
 // participant's streams appear (webrtcbin pad-added). A participant who sends no video gets a
 // PlaceholderTile instead.
 //
@@ -19,6 +19,7 @@
 #include <gst/gst.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,7 @@
 #include "media/MediaConfig.h"
 #include "media/PlaceholderTile.h"
 #include "media/TileBlanker.h"
+#include "media/TileBranch.h"
 
 namespace mixmeet::media {
 
@@ -43,8 +45,8 @@ public:
     ReceiveBranch(const ReceiveBranch&) = delete;
     ReceiveBranch& operator=(const ReceiveBranch&) = delete;
 
-    /// Adds and links the tile chain (labelled `label`, sized from `config`) and the mixer
-    /// input chain in `bin`, and the tile_src ghost pad on it. Error "internal" if an element
+    /// Adds and links the tile queue and tee (tiles labelled `label`) and the mixer input
+    /// chain in `bin`. Error "internal" if an element
     /// is missing or does not link. Call once.
     core::Status build(GstBin* bin, const std::string& label, const MediaConfig& config);
     /// Decodes the streams `webrtc` (inside the same bin) adds from now on.
@@ -54,8 +56,15 @@ public:
 
     /// The participant sends no video: show its name on a black tile.
     void startPlaceholder();
-    /// Sets the size of the tile in the composite, pixels.
-    void setTileSize(int width, int height);
+    /// The ghost pad of this participant's tile in composite `key` (a layout name), built on
+    /// first use (TileBranch); nullptr if it cannot be built.
+    GstPad* addTile(const std::string& key);
+    /// Removes the tile of composite `key` (the caller releases the compositor pad after).
+    void removeTile(const std::string& key);
+    /// Forgets every tile without touching the graph (the whole bin is being torn down).
+    void detachTiles();
+    /// Sets the size (pixels) and fit of the tile in composite `key`.
+    void setTileGeometry(const std::string& key, int width, int height, Fit fit);
     /// Whether the tile is shown. Off stage the video is dropped before decoding; coming back
     /// asks the sender for a keyframe.
     void setShown(bool shown);
@@ -63,7 +72,6 @@ public:
     /// the participant sends; media/TileBlanker).
     void setVideoBlanked(bool blanked);
 
-    GstPad* tileSrc() const { return tileSrc_.get(); }
     GstElement* audioSink() const { return audioSink_.get(); }
     std::shared_ptr<InputGate> inputGate() const;
 
@@ -71,9 +79,10 @@ private:
     struct Shared;  // State shared with streaming-thread callbacks.
     struct Callbacks;
     GstBin* bin_ = nullptr;
-    core::ElementPtr tileCaps_;
+    std::string label_;
+    core::ElementPtr decodedTee_;
+    std::map<std::string, std::unique_ptr<TileBranch>> tiles_;  ///< By composite key.
     core::ElementPtr audioSink_;
-    core::PadPtr tileSrc_;
     PlaceholderTile placeholder_;
     core::PadPtr tileQueueSrc_;  ///< Decoded video on its way to the tile's scaler.
     TileBlanker blanker_;        ///< Attached to tileQueueSrc_ once first blanked.

@@ -1,6 +1,7 @@
 #include "media/VideoMixer.h"
 
 #include "core/Log.h"
+#include "media/Teardown.h"
 
 #define GST_CAT_DEFAULT mixmeet_media_debug
 
@@ -19,10 +20,14 @@ std::vector<TierSpec> tierSpecs(const MediaConfig& c) {
     };
 }
 
-core::Result<std::unique_ptr<VideoMixer>> VideoMixer::create(GstBin* pipeline,
-                                                             const MediaConfig& config,
-                                                             const Fragments& fragments) {
+core::Result<std::unique_ptr<VideoMixer>> VideoMixer::create(
+    GstBin* pipeline, const MediaConfig& config, const Fragments& fragments, const std::string& key,
+    LateCounter lateDropped, VideoTier::KeyframeCounter keyframes) {
     std::unique_ptr<VideoMixer> m(new VideoMixer());
+    m->key_ = key;
+    if (lateDropped) m->lateDropped_ = std::move(lateDropped);
+    if (keyframes) m->keyframes_ = std::move(keyframes);
+    const std::string suffix = key.empty() ? "" : "_" + key;
     m->pipeline_ = pipeline;
     m->fragments_ = &fragments;
     m->keyframeMinIntervalMs_ = config.keyframeMinIntervalMs;
@@ -32,22 +37,29 @@ core::Result<std::unique_ptr<VideoMixer>> VideoMixer::create(GstBin* pipeline,
     // tiles: the tiles report no upstream latency (Endpoint hides the jitter buffer's), so
     // that is all the compositor adds, and a late joiner's frames are no later than others'.
     m->compositor_ = ElementPtr::refSink(gst_element_factory_make_full(
-        "compositor", "name", "compositor", "force-live", TRUE, "ignore-inactive-pads", TRUE,
-        "background", 1 /* black */, "latency",
+        "compositor", "name", ("compositor" + suffix).c_str(), "force-live", TRUE,
+        "ignore-inactive-pads", TRUE, "background", 1 /* black */, "latency",
         static_cast<guint64>(config.mixerLatencyMs) * GST_MSECOND, nullptr));
     if (!m->compositor_) return makeError("config", "cannot create compositor");
-    ElementPtr caps = ElementPtr::refSink(gst_element_factory_make("capsfilter", "composite_caps"));
+    m->caps_ = ElementPtr::refSink(
+        gst_element_factory_make("capsfilter", ("composite_caps" + suffix).c_str()));
+    GstElement* caps = m->caps_.get();
     core::CapsPtr outCaps(gst_caps_new_simple(
         "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, config.width, "height",
         G_TYPE_INT, config.height, "framerate", GST_TYPE_FRACTION, config.framerate, 1,
         "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
-    g_object_set(caps.get(), "caps", outCaps.get(), nullptr);
-    m->compositeTee_ = ElementPtr::refSink(gst_element_factory_make("tee", "composite_tee"));
+    g_object_set(caps, "caps", outCaps.get(), nullptr);
+    m->compositeTee_ =
+        ElementPtr::refSink(gst_element_factory_make("tee", ("composite_tee" + suffix).c_str()));
     g_object_set(m->compositeTee_.get(), "allow-not-linked", TRUE, nullptr);
     // The pipeline takes its own references; ours drop with *m.
-    gst_bin_add_many(pipeline, m->compositor_.get(), caps.get(), m->compositeTee_.get(), nullptr);
-    if (!gst_element_link_many(m->compositor_.get(), caps.get(), m->compositeTee_.get(), nullptr))
+    gst_bin_add_many(pipeline, m->compositor_.get(), caps, m->compositeTee_.get(), nullptr);
+    if (!gst_element_link_many(m->compositor_.get(), caps, m->compositeTee_.get(), nullptr))
         return makeError("config", "cannot link the composite");
+    // Built into a running room (a layout's first viewer): running before tiles feed it.
+    gst_element_sync_state_with_parent(m->compositeTee_.get());
+    gst_element_sync_state_with_parent(caps);
+    gst_element_sync_state_with_parent(m->compositor_.get());
     // Live aggregators never skip output on their own: starved of CPU, the compositor would
     // fall further and further behind the clock. A late composite is dropped and the compositor
     // told (QoS) to skip ahead.
@@ -58,6 +70,13 @@ core::Result<std::unique_ptr<VideoMixer>> VideoMixer::create(GstBin* pipeline,
 
 VideoMixer::~VideoMixer() {
     active_.clear();
+    // A room's composite can stop while the room runs (its layout lost its last viewer): out
+    // of the pipeline, stopped on a teardown thread (media/Teardown.h).
+    for (core::ElementPtr* e : {&compositeTee_, &caps_, &compositor_})
+        if (*e && pipeline_ && GST_OBJECT_PARENT(e->get()) == GST_OBJECT(pipeline_)) {
+            gst_bin_remove(pipeline_, e->get());
+            Teardown::submit(std::move(*e));
+        }
 }
 
 core::PadPtr VideoMixer::requestInput() {
@@ -82,7 +101,7 @@ core::PadPtr VideoMixer::requestOutput(int tier) {
     auto it = active_.find(tier);
     if (it == active_.end()) {
         auto t =
-            VideoTier::create(pipeline_, compositeTee_.get(), specs_[tier], keyframeMinIntervalMs_,
+            VideoTier::create(pipeline_, compositeTee_.get(), spec(tier), keyframeMinIntervalMs_,
                               *fragments_, keyframes_, maxFrameDelay_, lateDropped_);
         if (!t) {
             GST_ERROR("cannot start tier %s: %s", specs_[tier].name.c_str(),
@@ -94,6 +113,12 @@ core::PadPtr VideoMixer::requestOutput(int tier) {
     core::PadPtr pad = it->second.tier->requestOutput();
     if (pad) ++it->second.viewers;
     return pad;
+}
+
+TierSpec VideoMixer::spec(int tier) const {
+    TierSpec s = specs_[static_cast<std::size_t>(tier)];
+    if (!key_.empty()) s.name = key_ + "-" + s.name;  // the tier's bin: "tier-<key>-<name>"
+    return s;
 }
 
 void VideoMixer::releaseOutput(int tier, const core::PadPtr& pad) {

@@ -29,9 +29,12 @@ std::vector<TierSpec> tierSpecs(const MediaConfig& config);
 class VideoMixer {
 public:
     /// Builds the composite into `pipeline`. Error "config"/"internal".
-    static core::Result<std::unique_ptr<VideoMixer>> create(GstBin* pipeline,
-                                                            const MediaConfig& config,
-                                                            const Fragments& fragments);
+    /// `key` (a layout name) tells a room's composites apart in element names; the counters,
+    /// if given, are shared with the room's other composites.
+    static core::Result<std::unique_ptr<VideoMixer>> create(
+        GstBin* pipeline, const MediaConfig& config, const Fragments& fragments,
+        const std::string& key = {}, LateCounter lateDropped = {},
+        VideoTier::KeyframeCounter keyframes = {});
     ~VideoMixer();
 
     /// A new compositor sink pad (a tile). Release with releaseInput.
@@ -62,15 +65,19 @@ public:
     /// encoders and (sharing lateCounter()) the participants' decoders and tiles.
     std::uint64_t lateDropped() const { return lateDropped_->load(std::memory_order_relaxed); }
     const LateCounter& lateCounter() const { return lateDropped_; }
+    GstElement* compositor() const { return compositor_.get(); }
 
 private:
     VideoMixer() = default;
+    /// Tier `tier`'s spec, named after this composite.
+    TierSpec spec(int tier) const;
     struct Active {
         std::unique_ptr<VideoTier> tier;
         int viewers = 0;
     };
 
     GstBin* pipeline_ = nullptr;
+    std::string key_;
     const Fragments* fragments_ = nullptr;
     int keyframeMinIntervalMs_ = 500;
     std::chrono::milliseconds maxFrameDelay_{0};
@@ -80,6 +87,7 @@ private:
     std::map<int, Active> active_;
     // Owned by the pipeline; these are extra references for our own use.
     core::ElementPtr compositor_;
+    core::ElementPtr caps_;
     core::ElementPtr compositeTee_;
 };
 

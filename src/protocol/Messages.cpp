@@ -174,6 +174,20 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
         if (!*meeting) return meeting->error();
         return std::visit([](auto& m) { return ClientMessage{std::move(m)}; }, meeting->value());
     }
+    if (t == "set-layout") {
+        SetLayout l{r.string("layout", 16), "self"};
+        if (auto scope = r.optString("scope", 16)) l.scope = *scope;
+        if (!r.ok()) return badMessage(r);
+        if (l.layout != "auto" && l.layout != "grid" && l.layout != "speaker" &&
+            l.layout != "presentation")
+            return makeError(errc::kBadMessage,
+                             "field 'layout' must be auto, grid, speaker or presentation");
+        if (l.scope != "self" && l.scope != "meeting")
+            return makeError(errc::kBadMessage, "field 'scope' must be self or meeting");
+        if (l.scope == "meeting" && l.layout == "auto")
+            return makeError(errc::kBadMessage, "the meeting's layout cannot be auto");
+        return ClientMessage{l};
+    }
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
 }
 
@@ -289,6 +303,30 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
         if (!*meeting) return meeting->error();
         return std::visit([](auto& m) { return ServerMessage{std::move(m)}; }, meeting->value());
     }
+    if (t == "layout") {
+        LayoutInfo l;
+        l.layout = r.string("layout", 16);
+        l.choice = r.string("choice", 16);
+        l.meetingLayout = r.string("meetingLayout", 16);
+        l.speaker = r.string("speaker", 256);
+        l.width = static_cast<int>(r.integer("width", 0, 16384));
+        l.height = static_cast<int>(r.integer("height", 0, 16384));
+        if (JsonArray* list = r.array("tiles")) {
+            for (guint i = 0; i < json_array_get_length(list); ++i) {
+                JsonNode* n = json_array_get_element(list, i);
+                JsonReader tr(JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : nullptr);
+                LayoutTile tile;
+                tile.id = tr.string("id", 256);
+                tile.x = static_cast<int>(tr.integer("x", 0, 16384));
+                tile.y = static_cast<int>(tr.integer("y", 0, 16384));
+                tile.width = static_cast<int>(tr.integer("width", 0, 16384));
+                tile.height = static_cast<int>(tr.integer("height", 0, 16384));
+                if (!tr.ok()) r.fail("bad tiles entry: " + tr.error());
+                l.tiles.push_back(std::move(tile));
+            }
+        }
+        return done(l);
+    }
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
 }
 
@@ -400,6 +438,26 @@ std::string toJson(const ServerMessage& message) {
                 if (m.on) w.num("startedAt", m.startedAt);
                 return w.finish();
             },
+            [](const LayoutInfo& m) {
+                JsonWriter w;
+                w.str("type", "layout")
+                    .str("layout", m.layout)
+                    .str("choice", m.choice)
+                    .str("meetingLayout", m.meetingLayout)
+                    .str("speaker", m.speaker)
+                    .num("width", m.width)
+                    .num("height", m.height)
+                    .beginArray("tiles");
+                for (const auto& t : m.tiles)
+                    w.beginObject(nullptr)
+                        .str("id", t.id)
+                        .num("x", t.x)
+                        .num("y", t.y)
+                        .num("width", t.width)
+                        .num("height", t.height)
+                        .endObject();
+                return w.endArray().finish();
+            },
             [](const Quality& m) {
                 return JsonWriter()
                     .str("type", "quality")
@@ -460,6 +518,13 @@ std::string toJson(const ClientMessage& message) {
             },
             // Meeting controls: every other alternative.
             [](const auto& m) { return meetingJson(MeetingClientMessage{m}); },
+            [](const SetLayout& m) {
+                return JsonWriter()
+                    .str("type", "set-layout")
+                    .str("layout", m.layout)
+                    .str("scope", m.scope)
+                    .finish();
+            },
         },
         message);
 }

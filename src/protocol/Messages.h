@@ -98,8 +98,14 @@ struct SetQuality {
 struct Record {
     bool on = false;
 };
+/// The layout a viewer wants: "grid", "speaker" or "presentation" (media::LayoutKind), or
+/// "auto" (follow the meeting's). scope "meeting": the host sets the meeting's layout.
+struct SetLayout {
+    std::string layout;
+    std::string scope = "self";  ///< "self" or "meeting".
+};
 using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest,
-                                   Presence, Call, CallAnswer, SetQuality, Record,
+                                   Presence, Call, CallAnswer, SetQuality, Record, SetLayout,
                                    // Meeting controls (protocol/MeetingControl.h).
                                    MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
 
@@ -196,12 +202,33 @@ struct RecordingState {
     bool on = false;
     long long startedAt = 0;  ///< Unix ms, UTC; 0 when off.
 };
-using ServerMessage = std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent,
-                                   ChatHistory, PresenceAck, CallRinging, IncomingCall,
-                                   CallAccepted, CallDeclined, Quality, SendHint, RecordingState,
-                                   // Meeting controls (protocol/MeetingControl.h).
-                                   MutedByHost, UnmuteRequest, Removed, MeetingEnded, Waiting,
-                                   Admitted, Denied, ReactionEvent, Locked, WaitingRoomState>;
+/// One participant's tile in the composite a viewer receives.
+struct LayoutTile {
+    std::string id;  ///< Participant id.
+    int x = 0;       ///< Composite pixels (the high tier's size; scale for lower tiers).
+    int y = 0;
+    int width = 0;
+    int height = 0;
+    bool operator==(const LayoutTile&) const = default;
+};
+/// What the viewer's composite shows now: sent on join and on every change.
+struct LayoutInfo {
+    std::string layout;         ///< "grid", "speaker" or "presentation".
+    std::string choice;         ///< The viewer's choice: a layout name or "auto".
+    std::string meetingLayout;  ///< The meeting's layout (the host's choice).
+    std::string speaker;        ///< The active speaker's id; empty: nobody yet.
+    int width = 0;              ///< Composite size, pixels.
+    int height = 0;
+    std::vector<LayoutTile> tiles;  ///< Participants shown, in tile order.
+    bool operator==(const LayoutInfo&) const = default;
+};
+using ServerMessage =
+    std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent, ChatHistory,
+                 PresenceAck, CallRinging, IncomingCall, CallAccepted, CallDeclined, Quality,
+                 SendHint, RecordingState, LayoutInfo,
+                 // Meeting controls (protocol/MeetingControl.h).
+                 MutedByHost, UnmuteRequest, Removed, MeetingEnded, Waiting, Admitted, Denied,
+                 ReactionEvent, Locked, WaitingRoomState>;
 
 /// Parses and validates one client message. Errors: bad-json, too-large, bad-message,
 /// unknown-type (Error::code), with a human-readable message naming the field.

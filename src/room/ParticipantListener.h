@@ -22,6 +22,8 @@ public:
     virtual void onRecording(const protocol::RecordingState& state) = 0;
     /// The size this participant is shown at changed (layout re-flow).
     virtual void onSendHint(const protocol::SendHint& hint) = 0;
+    /// What this viewer's composite shows changed (layout, speaker, tiles).
+    virtual void onLayout(const protocol::LayoutInfo& layout) { (void)layout; }
     /// The room dropped this participant (reason: "ice-failed", "bad-sdp", "internal"); it is
     /// already out of the room when this is called.
     virtual void onRemoved(std::string reason, std::string code, std::string message) = 0;

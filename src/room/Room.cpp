@@ -1,6 +1,7 @@
 #include "room/Room.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <system_error>
 
@@ -24,9 +25,12 @@ struct Room::Member {
     ParticipantListener* listener = nullptr;
     std::unique_ptr<MemberEvents> events;
     std::unique_ptr<media::Endpoint> endpoint;
-    core::PadPtr compositorPad;  ///< Our tile's compositor sink pad.
-    core::PadPtr teePad;         ///< The composite tee's src pad feeding this viewer.
-    core::PadPtr audioTeePad;    ///< The full-mix tee's src pad feeding this listener.
+    core::PadPtr teePad;  ///< The composite tee's src pad feeding this viewer.
+    /// The viewer's layout choice; nullopt: the meeting's.
+    std::optional<media::LayoutKind> layoutChoice;
+    media::LayoutKind layout = media::LayoutKind::Grid;  ///< The composite it receives.
+    std::optional<protocol::LayoutInfo> lastLayout;      ///< The last `layout` sent.
+    core::PadPtr audioTeePad;  ///< The full-mix tee's src pad feeding this listener.
     bool connected = false;
     bool answered = false;  ///< The SDP answer was applied.
     int64_t joinedMs = 0;   ///< Monotonic, ms.
@@ -87,11 +91,15 @@ core::Result<std::unique_ptr<Room>> Room::create(std::string name, const media::
 }
 
 core::Status Room::build() {
-    auto video = media::VideoMixer::create(pipeline_.bin(), config_, fragments_);
-    if (!video) return makeError("internal", video.error().message);
-    video_ = std::move(video).value();
+    video_ = std::make_unique<media::Composites>(pipeline_.bin(), config_, fragments_);
     audio_ =
         std::make_unique<media::AudioMixer>(name_, static_cast<std::size_t>(config_.audioMaxMixed));
+    // The mixer thread names a new active speaker; the layouts follow on the main thread.
+    audio_->setActiveSpeakerListener([weak = anchor_.weak()](const std::string& id) {
+        core::postToMain([weak, id] {
+            if (Room* room = core::resolve(weak)) room->onActiveSpeaker(id);
+        });
+    });
 
     // The shared full-mix encode: appsrc -> [audio-encode-opus] -> tee.
     core::ElementPtr mixSrc =
@@ -214,16 +222,16 @@ core::Status Room::attachMedia(Member& m) {
     m.endpoint = std::move(endpoint).value();
     media::Endpoint& ep = *m.endpoint;
 
-    m.compositorPad = video_->requestInput();
-    m.teePad = video_->requestOutput(m.tier);
+    video_->addParticipant(m.id, ep);
+    m.layout = wantedLayout(m);
+    m.teePad = video_->requestOutput(m.layout, m.tier);
     m.audioTeePad =
         core::PadPtr::adopt(gst_element_request_pad_simple(sharedAudioTee_.get(), "src_%u"));
-    if (!m.compositorPad || !m.teePad || !m.audioTeePad ||
-        GST_PAD_LINK_FAILED(gst_pad_link(ep.tileSrc(), m.compositorPad.get())) ||
+    if (!m.teePad || !m.audioTeePad ||
         GST_PAD_LINK_FAILED(gst_pad_link(m.teePad.get(), ep.videoSink())) ||
         GST_PAD_LINK_FAILED(gst_pad_link(m.audioTeePad.get(), ep.sharedAudioSink()))) {
-        video_->releaseInput(m.compositorPad);
-        video_->releaseOutput(m.tier, m.teePad);
+        video_->releaseOutput(m.layout, m.tier, m.teePad);
+        video_->removeParticipant(m.id);
         if (m.audioTeePad)
             gst_element_release_request_pad(sharedAudioTee_.get(), m.audioTeePad.get());
         m.endpoint.reset();
@@ -241,11 +249,13 @@ void Room::detachMedia(Member& m) {
     audio_->removeOutput(m.id);
     audio_->removeInput(m.id);
     if (!m.endpoint) return;
-    m.endpoint.reset();  // Unlinks from tee and compositor, then NULL.
-    video_->releaseInput(m.compositorPad);
-    if (m.teePad) video_->releaseOutput(m.tier, m.teePad);
+    video_->removeParticipant(m.id);  // Its tiles out of every composite.
+    if (m.teePad) {
+        gst_pad_unlink(m.teePad.get(), m.endpoint->videoSink());
+        video_->releaseOutput(m.layout, m.tier, m.teePad);
+    }
+    m.endpoint.reset();  // Unlinks from the tees, then NULL.
     gst_element_release_request_pad(sharedAudioTee_.get(), m.audioTeePad.get());
-    m.compositorPad.reset();
     m.teePad.reset();
     m.audioTeePad.reset();
     m.connected = false;
@@ -267,6 +277,7 @@ void Room::remove(const std::string& id, const std::string& reason, const std::s
     detachMedia(*member);
     audio_->forget(id);
     controls_.left(id);
+    if (speaker_ == id) speaker_.clear();
     g_message("room %s: %s (%s) left%s%s, %zu in room", name_.c_str(), id.c_str(),
               member->name.c_str(), reason.empty() ? "" : ": ", reason.c_str(), members_.size());
     bool empty = members_.empty();
@@ -300,7 +311,16 @@ Room::Member* Room::find(const std::string& id) {
 
 void Room::relayout() {
     const auto& shown = stage_.shown();
-    auto tiles = media::gridLayout(static_cast<int>(shown.size()), config_.width, config_.height);
+    video_->place(shown, speaker_);
+    // A sender is asked for its largest tile over the composites that have viewers.
+    std::map<std::string, media::Rect> largest;
+    for (media::LayoutKind layout : video_->active())
+        for (const auto& [id, rect] : video_->placement(layout)) {
+            media::Rect& r = largest[id];
+            if (static_cast<long long>(rect.width) * rect.height >
+                static_cast<long long>(r.width) * r.height)
+                r = rect;
+        }
     for (auto& member : members_) {
         Member& m = *member;
         if (!m.endpoint) continue;  // Out of the call: no tile.
@@ -308,14 +328,15 @@ void Room::relayout() {
         std::optional<media::SendSize> hint;
         if (at == shown.end()) {
             // Off stage: not drawn, not decoded, and the sender asked for its minimum.
-            video_->hideTile(m.compositorPad);
             m.endpoint->setShown(false);
             if (m.sendHint != sendHints_.offStage()) hint = sendHints_.offStage();
         } else {
-            const media::Rect& tile = tiles[static_cast<std::size_t>(at - shown.begin())];
-            video_->setTile(m.compositorPad, tile, static_cast<int>(at - shown.begin()));
-            m.endpoint->setTileSize(tile.width, tile.height);
             m.endpoint->setShown(true);
+            auto big = largest.find(m.id);
+            // (No composite yet, e.g. nobody receives video: the grid's tile.)
+            const media::Rect tile = big != largest.end()
+                                         ? big->second
+                                         : video_->placement(media::LayoutKind::Grid)[m.id];
             // Senders send what is shown (with hysteresis: SendHintPolicy); a name tile shows
             // none of it.
             if (m.cameraShown)
@@ -330,6 +351,93 @@ void Room::relayout() {
             m.endpoint->setSendCap(hint->bitrate);
         }
     }
+    // Every viewer whose picture changed learns where everyone now is.
+    for (auto& member : members_) {
+        protocol::LayoutInfo info = layoutFor(*member);
+        if (member->lastLayout == info) continue;
+        member->lastLayout = info;
+        member->listener->onLayout(info);
+    }
+}
+
+media::LayoutKind Room::wantedLayout(const Member& m) const {
+    media::LayoutKind want = m.layoutChoice.value_or(meetingLayout_);
+    // Nothing is shared: the presentation layout is the speaker layout (one composite).
+    if (want == media::LayoutKind::Presentation) want = media::LayoutKind::Speaker;
+    return want;
+}
+
+protocol::LayoutInfo Room::layoutFor(const Member& m) const {
+    protocol::LayoutInfo info;
+    info.layout = std::string(media::layoutName(m.layout));
+    info.choice = m.layoutChoice ? std::string(media::layoutName(*m.layoutChoice)) : "auto";
+    info.meetingLayout = std::string(media::layoutName(meetingLayout_));
+    info.speaker = speaker_;
+    info.width = config_.width;
+    info.height = config_.height;
+    const media::Placement where = video_->placement(m.layout);
+    for (const std::string& id : stage_.shown()) {
+        auto at = where.find(id);
+        if (at == where.end()) continue;
+        info.tiles.push_back({id, at->second.x, at->second.y, at->second.width, at->second.height});
+    }
+    return info;
+}
+
+void Room::applyLayout(Member& m) {
+    const media::LayoutKind want = wantedLayout(m);
+    if (want == m.layout) return;
+    const media::LayoutKind before = m.layout;
+    m.layout = want;
+    if (m.tier == kAudioOnly || !m.teePad) return;
+    media::Endpoint& ep = *m.endpoint;
+    // The new composite first, so a shared one is never torn down and rebuilt in between.
+    core::PadPtr pad = video_->requestOutput(want, m.tier);
+    gst_pad_unlink(m.teePad.get(), ep.videoSink());
+    video_->releaseOutput(before, m.tier, m.teePad);
+    m.teePad = std::move(pad);
+    if (!m.teePad || GST_PAD_LINK_FAILED(gst_pad_link(m.teePad.get(), ep.videoSink()))) {
+        GST_ERROR("[%s] cannot move %s to the %s layout", name_.c_str(), m.id.c_str(),
+                  std::string(media::layoutName(want)).c_str());
+        return;
+    }
+    video_->forceKeyframe(want, m.tier);
+    g_message("room %s: %s now receives the %s layout", name_.c_str(), m.id.c_str(),
+              std::string(media::layoutName(want)).c_str());
+}
+
+core::Status Room::setLayout(const std::string& id, const std::string& layout,
+                             const std::string& scope) {
+    Member* m = find(id);
+    if (!m) return makeError("bad-state", "not in the room");
+    std::optional<media::LayoutKind> kind = media::parseLayout(layout);
+    if (scope == "meeting") {
+        if (!kind) return makeError("bad-message", "unknown layout " + layout);
+        if (!isHost(id)) return makeError("not-host", "only the host sets the meeting's layout");
+        meetingLayout_ = *kind;
+        for (auto& member : members_) applyLayout(*member);
+    } else if (scope == "self") {
+        if (!kind && layout != "auto") return makeError("bad-message", "unknown layout " + layout);
+        m->layoutChoice = kind;
+        applyLayout(*m);
+    } else {
+        return makeError("bad-message", "unknown scope " + scope);
+    }
+    relayout();
+    return core::Ok{};
+}
+
+media::LayoutKind Room::layoutOf(const std::string& id) const {
+    for (const auto& m : members_)
+        if (m->id == id) return m->layout;
+    return meetingLayout_;
+}
+
+void Room::onActiveSpeaker(const std::string& id) {
+    if (id == speaker_ || (!id.empty() && !find(id))) return;
+    speaker_ = id;
+    GST_INFO("[%s] active speaker: %s", name_.c_str(), id.c_str());
+    relayout();
 }
 
 protocol::Roster Room::roster() const {
@@ -350,8 +458,8 @@ void Room::broadcastChat(const protocol::ChatLine& line) {
 core::Status Room::startRecording(const std::string& path, int64_t startedAtMs,
                                   std::function<void(const RecordingEnd&)> onEnded) {
     if (recording_) return makeError(protocol::errc::kBadState, "the meeting is being recorded");
-    auto started = RoomRecording::start(pipeline_.bin(), *video_, *audio_, sharedAudioTee_.get(),
-                                        path, startedAtMs);
+    auto started = RoomRecording::start(pipeline_.bin(), *video_, meetingLayout_, *audio_,
+                                        sharedAudioTee_.get(), path, startedAtMs);
     if (!started) return started.error();
     recording_ = std::move(started).value();
     recordingEnded_ = std::move(onEnded);
@@ -430,7 +538,7 @@ void Room::onIceState(const std::string& id, media::IceState state) {
 void Room::onSecured(const std::string& id) {
     // A new viewer needs a keyframe to start decoding the shared stream; shared encoders
     // space forced keyframes by [video] keyframe_min_interval_ms.
-    if (Member* m = find(id)) video_->forceKeyframe(m->tier);
+    if (Member* m = find(id)) video_->forceKeyframe(m->layout, m->tier);
 }
 
 void Room::checkLiveness() {
@@ -531,17 +639,17 @@ void Room::applyTier(Member& m, int tier) {
     media::Endpoint& ep = *m.endpoint;
     if (m.teePad) {
         gst_pad_unlink(m.teePad.get(), ep.videoSink());
-        video_->releaseOutput(m.tier, m.teePad);
+        video_->releaseOutput(m.layout, m.tier, m.teePad);
         m.teePad.reset();
     }
     m.tier = tier;
     if (tier == kAudioOnly) return;
-    m.teePad = video_->requestOutput(tier);
+    m.teePad = video_->requestOutput(m.layout, tier);
     if (!m.teePad || GST_PAD_LINK_FAILED(gst_pad_link(m.teePad.get(), ep.videoSink()))) {
         GST_ERROR("[%s] cannot move %s to tier %d", name_.c_str(), m.id.c_str(), tier);
         return;
     }
-    video_->forceKeyframe(tier);
+    video_->forceKeyframe(m.layout, tier);
     g_message("room %s: %s now receives the %s tier", name_.c_str(), m.id.c_str(),
               video_->tiers()[static_cast<std::size_t>(tier)].name.c_str());
 }

@@ -15,6 +15,7 @@
 #include "core/GstPtr.h"
 #include "core/Result.h"
 #include "media/AudioMixer.h"
+#include "media/Composites.h"
 #include "media/Endpoint.h"
 #include "media/Fragments.h"
 #include "media/MediaConfig.h"
@@ -76,7 +77,18 @@ public:
     static constexpr int kAudioOnly = kAudioOnlyTier;
     /// Quality choices are applied at most this often (each may rebuild a tier encoder), ms.
     static constexpr unsigned kTierMoveIntervalMs = 250;
-    const media::VideoMixer& videoMixer() const { return *video_; }
+    /// The room's composites (one per layout with viewers) and their encoders.
+    const media::Composites& videoMixer() const { return *video_; }
+    /// A viewer's layout choice: "grid", "speaker", "presentation" or "auto" (the meeting's),
+    /// scope "self"; or the meeting's layout, scope "meeting" (the host only: error
+    /// "not-host"). Error "bad-message" for anything else. The viewer (every viewer for the
+    /// meeting's) moves to the layout's composite and gets a `layout` message.
+    core::Status setLayout(const std::string& id, const std::string& layout,
+                           const std::string& scope);
+    /// The composite a viewer receives.
+    media::LayoutKind layoutOf(const std::string& id) const;
+    /// The active speaker (media::ActiveSpeaker); empty before anyone spoke.
+    const std::string& activeSpeaker() const { return speaker_; }
     /// Keyframe requests (PLI/FIR) the participants in the room now have sent about the
     /// composite; the tier encoders honour at most one per keyframe_min_interval_ms.
     unsigned long keyframeRequests() const;
@@ -163,6 +175,14 @@ private:
     void remove(const std::string& id, const std::string& reason, const std::string& code,
                 const std::string& message);
     void relayout();
+    /// The layout message for viewer `m` as things stand.
+    protocol::LayoutInfo layoutFor(const Member& m) const;
+    /// The composite viewer `m` should receive.
+    media::LayoutKind wantedLayout(const Member& m) const;
+    /// Moves viewer `m` to the composite it should receive (wantedLayout), if it changed.
+    void applyLayout(Member& m);
+    /// The mixer's active speaker changed (posted to the main thread).
+    void onActiveSpeaker(const std::string& id);
     void broadcastRoster();
     void onIceState(const std::string& id, media::IceState state);
     /// The participant's DTLS is done: forces a keyframe on its tier's encoder.
@@ -196,7 +216,9 @@ private:
     RoomPipeline pipeline_;  ///< The pipeline and its bus.
     core::SourcePtr livenessTimer_;
     bool tierMovePending_ = false;  ///< applyChosenTiers() is scheduled.
-    std::unique_ptr<media::VideoMixer> video_;
+    std::unique_ptr<media::Composites> video_;
+    media::LayoutKind meetingLayout_ = media::LayoutKind::Grid;
+    std::string speaker_;  ///< The active speaker shown large / highlighted.
     std::unique_ptr<media::AudioMixer> audio_;
     core::ElementPtr sharedAudioTee_;           ///< The full-mix Opus encode's tee.
     std::unique_ptr<RoomRecording> recording_;  ///< While recording.

@@ -8,16 +8,17 @@
 namespace mixmeet::room {
 
 core::Result<std::unique_ptr<RoomRecording>> RoomRecording::start(
-    GstBin* pipeline, media::VideoMixer& video, media::AudioMixer& audio, GstElement* audioTee,
-    const std::string& path, int64_t startedAtMs) {
+    GstBin* pipeline, media::Composites& video, media::LayoutKind layout, media::AudioMixer& audio,
+    GstElement* audioTee, const std::string& path, int64_t startedAtMs) {
     std::unique_ptr<RoomRecording> r(new RoomRecording());
     r->video_ = &video;
+    r->layout_ = layout;
     r->audio_ = &audio;
     r->audioTee_ = core::ElementPtr::ref(audioTee);
     r->startedAtMs_ = startedAtMs;
     r->end_.path = path;
     // Starts the tier's encoder if it was idle (it then runs for the recording alone).
-    r->videoPad_ = video.requestOutput(kTier);
+    r->videoPad_ = video.requestOutput(layout, kTier);
     r->audioPad_ = core::PadPtr::adopt(gst_element_request_pad_simple(audioTee, "src_%u"));
     if (!r->videoPad_ || !r->audioPad_) return core::makeError("internal", "no pad to record from");
     audio.setSharedAlwaysOn(true);
@@ -26,10 +27,10 @@ core::Result<std::unique_ptr<RoomRecording>> RoomRecording::start(
     r->recorder_ = std::move(recorder).value();
     // The recording starts at a keyframe; forced now that the branch is linked. The tier
     // spaces forced keyframes ([video] keyframe_min_interval_ms): asked again until one came.
-    video.forceKeyframe(kTier);
+    video.forceKeyframe(layout, kTier);
     core::postToMainDelayed(600, [weak = std::weak_ptr<bool>(r->alive_), rec = r.get()] {
         if (weak.expired() || rec->stopped_ || rec->recorder_->started()) return;
-        rec->video_->forceKeyframe(kTier);
+        rec->video_->forceKeyframe(rec->layout_, kTier);
     });
     return r;
 }
@@ -42,7 +43,7 @@ RecordingEnd RoomRecording::stop() {
         end_.durationMs = recorder_->durationMs();
     }
     audio_->setSharedAlwaysOn(false);
-    if (videoPad_) video_->releaseOutput(kTier, videoPad_);
+    if (videoPad_) video_->releaseOutput(layout_, kTier, videoPad_);
     if (audioPad_) gst_element_release_request_pad(audioTee_.get(), audioPad_.get());
     videoPad_.reset();
     audioPad_.reset();

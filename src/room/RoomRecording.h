@@ -14,8 +14,8 @@
 #include "core/GstPtr.h"
 #include "core/Result.h"
 #include "media/AudioMixer.h"
+#include "media/Composites.h"
 #include "media/Recorder.h"
-#include "media/VideoMixer.h"
 
 namespace mixmeet::room {
 
@@ -33,8 +33,9 @@ public:
     /// Starts recording into `path`. Errors as media::Recorder::create, and "internal" if the
     /// tier or the audio tee gives no pad.
     static core::Result<std::unique_ptr<RoomRecording>> start(
-        GstBin* pipeline, media::VideoMixer& video, media::AudioMixer& audio, GstElement* audioTee,
-        const std::string& path, int64_t startedAtMs);
+        GstBin* pipeline, media::Composites& video, media::LayoutKind layout,
+        media::AudioMixer& audio, GstElement* audioTee, const std::string& path,
+        int64_t startedAtMs);
     /// Stops (if still running) and releases the room's pads.
     ~RoomRecording();
     RoomRecording(const RoomRecording&) = delete;
@@ -52,7 +53,8 @@ public:
 private:
     RoomRecording() = default;
 
-    media::VideoMixer* video_ = nullptr;
+    media::Composites* video_ = nullptr;
+    media::LayoutKind layout_ = media::LayoutKind::Grid;  ///< The layout recorded.
     media::AudioMixer* audio_ = nullptr;
     core::ElementPtr audioTee_;
     core::PadPtr videoPad_;  ///< The tier's output pad (we count as a viewer).

@@ -327,6 +327,14 @@ void Session::handle(const protocol::RejoinCall&) {
     }
 }
 
+void Session::handle(const protocol::SetLayout& m) {
+    if (!inRoom()) {
+        replyError(errc::kBadState, "a layout can be chosen after joining");
+        return;
+    }
+    replyIfError(listener_.setLayout(m.layout, m.scope));
+}
+
 void Session::onLocalOffer(std::string sdp) {
     if (state_ != State::AwaitingOffer) return;
     listener_.sendMessage(protocol::Offer{std::move(sdp)});

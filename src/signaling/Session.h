@@ -93,6 +93,13 @@ public:
         /// Makes new media for a participant that hung up; the offer comes via onLocalOffer().
         virtual core::Status rejoinCall() { return unsupported(); }
 
+        /// The viewer's layout choice (protocol SetLayout); scope "meeting" needs host rights
+        /// (error "not-host").
+        virtual core::Status setLayout(const std::string& layout, const std::string& scope) {
+            (void)layout;
+            (void)scope;
+            return core::makeError("bad-state", "layouts cannot be chosen here");
+        }
         /// A monotonic clock, ms (rate limits). Tests override it.
         virtual int64_t monotonicMs();
 
@@ -153,6 +160,7 @@ private:
     /// Joins the room (after screenJoin said Enter, or once admitted).
     void enterRoom(const protocol::Join& m);
     /// In the call: joined and not hung up.
+    void handle(const protocol::SetLayout& m);
     bool inRoom() const;
     /// Charges one frame to the message budget; false (error "rate-limited" sent) if over.
     bool admit();

@@ -25,10 +25,12 @@ bool g_leaks = false;
 // Log handlers run on whichever thread logs (streaming threads too).
 std::mutex g_linesLock;
 std::vector<std::string> g_lines;
+std::atomic<std::size_t> g_criticals{0};
 
 void logHandler(const gchar* domain, GLogLevelFlags level, const gchar* message,
                 gpointer) noexcept {
     if (message && std::strstr(message, "Leaks detected")) g_leaks = true;
+    if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)) ++g_criticals;
     if (message && std::strstr(message, "/reset.html?token=")) {
         std::lock_guard g(g_linesLock);
         g_lines.emplace_back(message);
@@ -131,6 +133,12 @@ private:
     std::thread thread_;
 };
 }  // namespace
+
+/// CRITICAL (and ERROR) log messages of any domain so far, e.g. GStreamer's g_return_if_fail
+/// checks ("GStreamer-Video-CRITICAL"); thread-safe.
+std::size_t criticalLogCount() {
+    return g_criticals.load();
+}
 
 /// Log lines with password-reset links written so far (a copy; thread-safe).
 std::vector<std::string> capturedLogLines() {

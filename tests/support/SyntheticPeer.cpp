@@ -19,6 +19,7 @@
 #include "core/GstPtr.h"
 #include "media/Layout.h"
 #include "media/Remb.h"
+#include "protocol/Messages.h"
 
 #include <algorithm>
 #include <atomic>
@@ -619,6 +620,8 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     std::vector<ProtocolError> errors;
     std::string byeReason;
     std::vector<std::string> receivedTypes;
+    protocol::LayoutInfo lastLayout;  // the latest `layout` message
+    int layoutCount = 0;
     std::string offerSdp;
     std::string answerSdp;
     bool answerSent = false;
@@ -852,6 +855,14 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             if (webrtc && !candidate.empty())
                 g_signal_emit_by_name(webrtc.get(), "add-ice-candidate", guint(mline),
                                       candidate.c_str());
+        } else if (type == "layout") {
+            auto parsed = protocol::parseServerMessage(text);
+            if (parsed && std::holds_alternative<protocol::LayoutInfo>(parsed.value())) {
+                lastLayout = std::get<protocol::LayoutInfo>(parsed.value());
+                ++layoutCount;
+            } else {
+                localErrors.push_back("bad layout message");
+            }
         } else if (type == "send-hint") {
             applySendHint(int(intMember(o, "width")), int(intMember(o, "height")),
                           int(intMember(o, "maxBitrate")));
@@ -1477,6 +1488,14 @@ bool SyntheticPeer::hasError(const std::string& code) const {
 const std::string& SyntheticPeer::byeReason() const {
     return impl_->byeReason;
 }
+const protocol::LayoutInfo& SyntheticPeer::lastLayout() const {
+    return impl_->lastLayout;
+}
+
+int SyntheticPeer::layoutCount() const {
+    return impl_->layoutCount;
+}
+
 const std::vector<std::string>& SyntheticPeer::receivedTypes() const {
     return impl_->receivedTypes;
 }

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "protocol/Messages.h"
+
 namespace mixmeet::testing {
 
 /// Continuity of a received RTP stream, as a viewer sees it.
@@ -221,6 +223,9 @@ public:
     const std::string& byeReason() const;
     /// `type` of every message received, in order.
     const std::vector<std::string>& receivedTypes() const;
+    /// The latest `layout` message (empty before one came) and how many came.
+    const protocol::LayoutInfo& lastLayout() const;
+    int layoutCount() const;
     const std::string& offerSdp() const;
     const std::string& answerSdp() const;  ///< empty until sent
     bool answerSent() const;

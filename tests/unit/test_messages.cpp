@@ -15,7 +15,8 @@ std::string codeOf(const std::string& text) {
 }  // namespace
 
 TEST_CASE("join parses and trims the display name", "[protocol]") {
-    auto r = parseClientMessage(R"({"type":"join","version":1,"room":"team-1.a_b","name":"  Ada  "})");
+    auto r =
+        parseClientMessage(R"({"type":"join","version":1,"room":"team-1.a_b","name":"  Ada  "})");
     REQUIRE(r.ok());
     auto j = std::get<Join>(r.value());
     CHECK(j.version == 1);
@@ -83,7 +84,8 @@ TEST_CASE("client messages round-trip through JSON", "[protocol]") {
           ClientMessage{ChatSend{"hello"}}, ClientMessage{ChatHistoryRequest{42}},
           ClientMessage{ChatHistoryRequest{}}, ClientMessage{Presence{}},
           ClientMessage{Call{"bob"}}, ClientMessage{CallAnswer{"c1", true}},
-          ClientMessage{SetQuality{"medium"}}}) {
+          ClientMessage{SetQuality{"medium"}}, ClientMessage{SetLayout{"speaker", "self"}},
+          ClientMessage{SetLayout{"grid", "meeting"}}}) {
         auto back = parseClientMessage(toJson(m));
         REQUIRE(back.ok());
         CHECK(back.value().index() == m.index());
@@ -92,8 +94,8 @@ TEST_CASE("client messages round-trip through JSON", "[protocol]") {
 }
 
 TEST_CASE("server messages round-trip through JSON", "[protocol]") {
-    Welcome w{"p1", "room", {{{"stun:s:3478"}, "", ""}, {{"turn:t:3478"}, "u", "p"}}, 1280, 720,
-              30};
+    Welcome w{"p1", "room", {{{"stun:s:3478"}, "", ""}, {{"turn:t:3478"}, "u", "p"}},
+              1280, 720,    30};
     for (const ServerMessage& m :
          {ServerMessage{w}, ServerMessage{Roster{{{"p1", "Ada"}, {"p2", "<b>Bob</b>"}}}},
           ServerMessage{Offer{"v=0\r\n"}}, ServerMessage{IceCandidate{"candidate:x", 0}},
@@ -104,7 +106,14 @@ TEST_CASE("server messages round-trip through JSON", "[protocol]") {
           ServerMessage{IncomingCall{"c1", {"ada", "Ada"}}},
           ServerMessage{CallAccepted{"c1", "abc-defg-hij"}}, ServerMessage{CallDeclined{"c1"}},
           ServerMessage{Quality{"low", "auto", 320, 180, 15}},
-          ServerMessage{SendHint{640, 360, 500000}}}) {
+          ServerMessage{SendHint{640, 360, 500000}},
+          ServerMessage{LayoutInfo{"speaker",
+                                   "auto",
+                                   "speaker",
+                                   "p2",
+                                   1280,
+                                   720,
+                                   {{"p2", 128, 0, 1024, 576}, {"p1", 512, 576, 256, 144}}}}}) {
         auto back = parseServerMessage(toJson(m));
         REQUIRE(back.ok());
         CHECK(back.value().index() == m.index());
@@ -114,6 +123,26 @@ TEST_CASE("server messages round-trip through JSON", "[protocol]") {
     CHECK(parsed.iceServers.size() == 2);
     CHECK(parsed.iceServers[1].credential == "p");
     CHECK(parsed.width == 1280);
+}
+
+TEST_CASE("set-layout: a layout and a scope, checked", "[protocol][layouts]") {
+    auto ok = parseClientMessage(R"({"type":"set-layout","layout":"grid"})");
+    REQUIRE(ok.ok());
+    CHECK(std::get<SetLayout>(ok.value()).scope == "self");
+    auto meeting =
+        parseClientMessage(R"({"type":"set-layout","layout":"presentation","scope":"meeting"})");
+    REQUIRE(meeting.ok());
+    CHECK(std::get<SetLayout>(meeting.value()).layout == "presentation");
+    for (const char* bad :
+         {R"({"type":"set-layout"})", R"({"type":"set-layout","layout":3})",
+          R"({"type":"set-layout","layout":"mosaic"})", R"({"type":"set-layout","layout":"Grid"})",
+          R"({"type":"set-layout","layout":"grid","scope":"room"})",
+          R"({"type":"set-layout","layout":"auto","scope":"meeting"})"}) {
+        INFO(bad);
+        auto r = parseClientMessage(bad);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code == errc::kBadMessage);
+    }
 }
 
 TEST_CASE("JSON output escapes text safely", "[protocol]") {

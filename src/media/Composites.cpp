@@ -1,0 +1,227 @@
+#include "media/Composites.h"
+
+#include <gst/app/gstappsrc.h>
+
+#include <algorithm>
+
+#include "core/Log.h"
+#include "media/Teardown.h"
+
+#define GST_CAT_DEFAULT mixmeet_media_debug
+
+namespace mixmeet::media {
+
+namespace {
+/// zorder of the highlight bars: above every tile.
+constexpr int kHighlightZorder = 1000;
+/// The highlight's colour, I420 video range: a warm yellow.
+constexpr guint8 kHighlightY = 200, kHighlightU = 30, kHighlightV = 150;
+constexpr int kHighlightFrame = 16;  ///< Pixels of the one frame each bar is fed (scaled).
+}  // namespace
+
+Composites::Composites(GstBin* pipeline, const MediaConfig& config, const Fragments& fragments)
+    : pipeline_(pipeline), config_(config), fragments_(fragments), specs_(tierSpecs(config)) {}
+
+Composites::~Composites() {
+    while (!composites_.empty()) destroy(composites_.begin()->first);
+}
+
+void Composites::addParticipant(const std::string& id, Endpoint& endpoint) {
+    participants_.emplace_back(id, &endpoint);
+    for (auto& [layout, c] : composites_) addTile(layout, c, id, endpoint);
+}
+
+void Composites::removeParticipant(const std::string& id) {
+    auto it = std::find_if(participants_.begin(), participants_.end(),
+                           [&](const auto& p) { return p.first == id; });
+    if (it == participants_.end()) return;
+    for (auto& [layout, c] : composites_) {
+        auto in = c.inputs.find(id);
+        if (in == c.inputs.end()) continue;
+        it->second->removeTile(std::string(layoutName(layout)));
+        c.mixer->releaseInput(in->second);
+        c.inputs.erase(in);
+    }
+    participants_.erase(it);
+    if (speaker_ == id) speaker_.clear();
+}
+
+void Composites::addTile(LayoutKind layout, Composite& c, const std::string& id, Endpoint& ep) {
+    GstPad* src = ep.addTile(std::string(layoutName(layout)));
+    core::PadPtr pad = c.mixer->requestInput();
+    if (!src || !pad || GST_PAD_LINK_FAILED(gst_pad_link(src, pad.get()))) {
+        GST_ERROR("cannot add %s's tile to the %s composite", id.c_str(),
+                  std::string(layoutName(layout)).c_str());
+        ep.removeTile(std::string(layoutName(layout)));
+        c.mixer->releaseInput(pad);
+        return;
+    }
+    c.mixer->hideTile(pad);  // until placed
+    c.inputs.emplace(id, std::move(pad));
+}
+
+Composites::Composite* Composites::build(LayoutKind layout) {
+    const std::string key(layoutName(layout));
+    auto mixer = VideoMixer::create(pipeline_, config_, fragments_, key, lateDropped_, keyframes_);
+    if (!mixer) {
+        GST_ERROR("cannot build the %s composite: %s", key.c_str(), mixer.error().message.c_str());
+        return nullptr;
+    }
+    Composite& c = composites_[layout];
+    c.mixer = std::move(mixer).value();
+    for (auto& [id, ep] : participants_) addTile(layout, c, id, *ep);
+    buildHighlight(layout, c);
+    placeOne(layout, c);
+    GST_INFO("%s composite started", key.c_str());
+    return &c;
+}
+
+void Composites::buildHighlight(LayoutKind layout, Composite& c) {
+    // Each bar: an appsrc fed one solid frame; the compositor repeats a pad's last frame, so
+    // nothing is rendered again until the bar moves (pad properties only).
+    for (std::size_t i = 0; i < c.highlight.size(); ++i) {
+        const std::string name =
+            "highlight_" + std::string(layoutName(layout)) + "_" + std::to_string(i);
+        core::ElementPtr src =
+            core::ElementPtr::refSink(gst_element_factory_make("appsrc", name.c_str()));
+        core::CapsPtr caps(gst_caps_new_simple(
+            "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, kHighlightFrame,
+            "height", G_TYPE_INT, kHighlightFrame, "framerate", GST_TYPE_FRACTION, 0, 1,
+            "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
+        g_object_set(src.get(), "caps", caps.get(), "is-live", TRUE, "format", GST_FORMAT_TIME,
+                     "do-timestamp", TRUE, nullptr);
+        gst_bin_add(pipeline_, src.get());
+        gst_element_sync_state_with_parent(src.get());
+        core::PadPtr out = core::PadPtr::adopt(gst_element_get_static_pad(src.get(), "src"));
+        core::PadPtr pad = c.mixer->requestInput();
+        if (!pad || GST_PAD_LINK_FAILED(gst_pad_link(out.get(), pad.get()))) {
+            GST_ERROR("cannot link highlight bar %s", name.c_str());
+            c.mixer->releaseInput(pad);
+            gst_bin_remove(pipeline_, src.get());
+            Teardown::submit(std::move(src));
+            continue;
+        }
+        c.mixer->hideTile(pad);
+        constexpr gsize kLuma = kHighlightFrame * kHighlightFrame;
+        GstBuffer* frame = gst_buffer_new_allocate(nullptr, kLuma * 3 / 2, nullptr);
+        gst_buffer_memset(frame, 0, kHighlightY, kLuma);
+        gst_buffer_memset(frame, kLuma, kHighlightU, kLuma / 4);
+        gst_buffer_memset(frame, kLuma + kLuma / 4, kHighlightV, kLuma / 4);
+        gst_app_src_push_buffer(GST_APP_SRC(src.get()), frame);  // takes ownership
+        c.highlight[i] = std::move(pad);
+        c.highlightSrcs[i] = std::move(src);
+    }
+}
+
+void Composites::destroy(LayoutKind layout) {
+    auto it = composites_.find(layout);
+    if (it == composites_.end()) return;
+    Composite& c = it->second;
+    const std::string key(layoutName(layout));
+    for (auto& [id, pad] : c.inputs) {
+        auto p = std::find_if(participants_.begin(), participants_.end(),
+                              [&](const auto& e) { return e.first == id; });
+        if (p != participants_.end()) p->second->removeTile(key);
+        c.mixer->releaseInput(pad);
+    }
+    c.inputs.clear();
+    for (std::size_t i = 0; i < c.highlight.size(); ++i) {
+        if (c.highlightSrcs[i]) {
+            gst_bin_remove(pipeline_, c.highlightSrcs[i].get());
+            Teardown::submit(std::move(c.highlightSrcs[i]));
+        }
+        c.mixer->releaseInput(c.highlight[i]);
+    }
+    composites_.erase(it);  // the mixer: its tiers, then its own elements
+    GST_INFO("%s composite stopped", key.c_str());
+}
+
+core::PadPtr Composites::requestOutput(LayoutKind layout, int tier) {
+    auto it = composites_.find(layout);
+    Composite* c = it == composites_.end() ? build(layout) : &it->second;
+    if (!c) return {};
+    core::PadPtr pad = c->mixer->requestOutput(tier);
+    if (pad)
+        ++c->viewers[tier];
+    else if (c->viewers.empty())
+        destroy(layout);
+    return pad;
+}
+
+void Composites::releaseOutput(LayoutKind layout, int tier, const core::PadPtr& pad) {
+    auto it = composites_.find(layout);
+    if (it == composites_.end() || !pad) return;
+    Composite& c = it->second;
+    c.mixer->releaseOutput(tier, pad);
+    if (--c.viewers[tier] <= 0) c.viewers.erase(tier);
+    if (c.viewers.empty()) destroy(layout);
+}
+
+void Composites::forceKeyframe(LayoutKind layout, int tier) {
+    auto it = composites_.find(layout);
+    if (it != composites_.end()) it->second.mixer->forceKeyframe(tier);
+}
+
+void Composites::place(const std::vector<std::string>& shown, const std::string& speaker) {
+    shown_ = shown;
+    speaker_ = speaker;
+    for (auto& [layout, c] : composites_) placeOne(layout, c);
+}
+
+Placement Composites::placement(LayoutKind layout) const {
+    Placement out;
+    int focus = -1;
+    for (std::size_t i = 0; i < shown_.size(); ++i)
+        if (shown_[i] == speaker_) focus = static_cast<int>(i);
+    LayoutResult r = computeLayout(LayoutRequest{layout, static_cast<int>(shown_.size()), focus,
+                                                 false, config_.width, config_.height});
+    for (std::size_t i = 0; i < shown_.size() && i < r.cameras.size(); ++i)
+        out[shown_[i]] = r.cameras[i].rect;
+    return out;
+}
+
+void Composites::placeOne(LayoutKind layout, Composite& c) {
+    const std::string key(layoutName(layout));
+    Placement where = placement(layout);
+    for (auto& [id, pad] : c.inputs) {
+        auto at = where.find(id);
+        auto p = std::find_if(participants_.begin(), participants_.end(),
+                              [&](const auto& e) { return e.first == id; });
+        if (at == where.end() || p == participants_.end()) {
+            c.mixer->hideTile(pad);
+            continue;
+        }
+        const Rect& r = at->second;
+        auto order = std::find(shown_.begin(), shown_.end(), id) - shown_.begin();
+        c.mixer->setTile(pad, r, static_cast<int>(order));
+        p->second->setTileGeometry(key, r.width, r.height, Fit::Crop);
+    }
+    auto speaker = where.find(speaker_);
+    for (std::size_t i = 0; i < c.highlight.size(); ++i) {
+        if (!c.highlight[i]) continue;
+        if (speaker == where.end() || where.size() < 2) {
+            c.mixer->hideTile(c.highlight[i]);
+            continue;
+        }
+        const Rect bar = borderBars(speaker->second, kHighlightPx)[i];
+        // (A 0 size would make the compositor draw the bar's frame at its own size.)
+        if (bar.width <= 0 || bar.height <= 0)
+            c.mixer->hideTile(c.highlight[i]);
+        else
+            c.mixer->setTile(c.highlight[i], bar, kHighlightZorder);
+    }
+}
+
+std::vector<LayoutKind> Composites::active() const {
+    std::vector<LayoutKind> out;
+    for (const auto& [layout, c] : composites_) out.push_back(layout);
+    return out;
+}
+
+std::size_t Composites::activeEncoders() const {
+    std::size_t n = 0;
+    for (const auto& [layout, c] : composites_) n += c.mixer->activeEncoders();
+    return n;
+}
+
+}  // namespace mixmeet::media

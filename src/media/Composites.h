@@ -1,0 +1,105 @@
+// A room's composites: one VideoMixer (compositor + tier encoders) per layout that has
+// viewers, each with a tile (TileBranch) of every participant. Cost follows the distinct
+// (layout, tier) pairs with viewers, never the number of viewers: viewers of the same layout
+// and tier share one composite and one encode; a layout nobody watches has no compositor,
+// tiles or encoders.
+//
+//   participant bin: decoded tee -> tile_grid ----> compositor_grid -> tee -> tier encoders
+//                                -> tile_speaker -> compositor_speaker -> tee -> tier encoders
+//
+// The active speaker's tile is highlighted in every composite by four thin opaque bars over its
+// edges: compositor pads fed one frame of a solid colour (the compositor repeats a pad's last
+// frame), so a highlight costs no render and moving it is four pad property changes.
+//
+// Threads: main thread only. Owns the composites; participants' endpoints are the room's.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/GstPtr.h"
+#include "media/Endpoint.h"
+#include "media/Fragments.h"
+#include "media/Layout.h"
+#include "media/MediaConfig.h"
+#include "media/VideoMixer.h"
+
+namespace mixmeet::media {
+
+/// Where each participant is in one composite: participant id -> tile, in composite pixels.
+using Placement = std::map<std::string, Rect>;
+
+class Composites {
+public:
+    /// `fragments` must outlive this.
+    Composites(GstBin* pipeline, const MediaConfig& config, const Fragments& fragments);
+    ~Composites();
+    Composites(const Composites&) = delete;
+    Composites& operator=(const Composites&) = delete;
+
+    /// A participant joined: it gets a tile in every composite (placed by the next place()).
+    /// `endpoint` must stay valid until removeParticipant.
+    void addParticipant(const std::string& id, Endpoint& endpoint);
+    /// Removes its tiles (call before destroying its endpoint).
+    void removeParticipant(const std::string& id);
+
+    /// A pad carrying layout `layout`'s composite at tier `tier` (VP8); builds the composite
+    /// (tiles, placement) and the tier's encoder if they were idle. Empty pad on failure.
+    core::PadPtr requestOutput(LayoutKind layout, int tier);
+    /// Stops the tier's encoder with its last viewer, and the composite with its last tier.
+    void releaseOutput(LayoutKind layout, int tier, const core::PadPtr& pad);
+    /// Asks that encoder for a keyframe (rate-limited by the encoder).
+    void forceKeyframe(LayoutKind layout, int tier);
+
+    /// Lays out every composite: `shown` in tile order (the others hidden), `speaker` large in
+    /// the speaker layout and highlighted in all (empty: nobody). Remembered for composites
+    /// built later.
+    void place(const std::vector<std::string>& shown, const std::string& speaker);
+    /// Where everyone is in layout `layout` (computed even if no composite shows it).
+    Placement placement(LayoutKind layout) const;
+
+    /// Layouts that have a composite now.
+    std::vector<LayoutKind> active() const;
+    std::size_t compositeCount() const { return composites_.size(); }
+    /// Tier encoders running, over all composites.
+    std::size_t activeEncoders() const;
+    const std::vector<TierSpec>& tiers() const { return specs_; }
+    std::uint64_t keyframes() const { return keyframes_->load(std::memory_order_relaxed); }
+    std::uint64_t lateDropped() const { return lateDropped_->load(std::memory_order_relaxed); }
+    const LateCounter& lateCounter() const { return lateDropped_; }
+
+    /// Highlight bar thickness, pixels at the composite's size.
+    static constexpr int kHighlightPx = 4;
+
+private:
+    struct Composite {
+        std::unique_ptr<VideoMixer> mixer;
+        std::map<std::string, core::PadPtr> inputs;     ///< participant id -> compositor pad
+        std::array<core::PadPtr, 4> highlight;          ///< bar pads (compositor)
+        std::array<core::ElementPtr, 4> highlightSrcs;  ///< their appsrcs (in the pipeline)
+        std::map<int, int> viewers;                     ///< tier -> viewers
+    };
+    Composite* build(LayoutKind layout);
+    void destroy(LayoutKind layout);
+    void addTile(LayoutKind layout, Composite& c, const std::string& id, Endpoint& ep);
+    void placeOne(LayoutKind layout, Composite& c);
+    void buildHighlight(LayoutKind layout, Composite& c);
+
+    GstBin* pipeline_;
+    MediaConfig config_;
+    const Fragments& fragments_;
+    std::vector<TierSpec> specs_;
+    LateCounter lateDropped_ = std::make_shared<std::atomic<std::uint64_t>>(0);
+    VideoTier::KeyframeCounter keyframes_ = std::make_shared<std::atomic<std::uint64_t>>(0);
+    std::vector<std::pair<std::string, Endpoint*>> participants_;  ///< Join order.
+    std::vector<std::string> shown_;
+    std::string speaker_;
+    std::map<LayoutKind, Composite> composites_;
+};
+
+}  // namespace mixmeet::media

@@ -1,0 +1,131 @@
+#include "media/TileBranch.h"
+
+#include "core/Log.h"
+#include "media/Teardown.h"
+#include "media/TileLabel.h"
+
+#define GST_CAT_DEFAULT mixmeet_media_debug
+
+namespace mixmeet::media {
+
+using core::ElementPtr;
+using core::makeError;
+using core::PadPtr;
+
+namespace {
+
+ElementPtr make(const char* factory, const char* name) {
+    return ElementPtr::refSink(gst_element_factory_make(factory, name));
+}
+
+/// Any thread: answers the compositor's LATENCY query for this tile with a minimum of 0
+/// instead of the jitter buffer's latency. rtpjitterbuffer pushes in-order packets at once and
+/// stamps them with their arrival time, so frames reach the compositor a few ms after their
+/// timestamp; counting the jitter buffer's (worst-case) hold would make every composite wait
+/// for it. The compositor then waits only its own `latency` (mixer_latency_ms) past each
+/// output frame's time; a frame that comes later shows in the next composite instead.
+GstPadProbeReturn hideJitterBufferLatency(GstPad*, GstPadProbeInfo* info, gpointer) noexcept {
+    GstQuery* query = GST_PAD_PROBE_INFO_QUERY(info);
+    if (!(info->type & GST_PAD_PROBE_TYPE_PULL) || !query ||
+        GST_QUERY_TYPE(query) != GST_QUERY_LATENCY)
+        return GST_PAD_PROBE_OK;
+    gboolean live = FALSE;
+    GstClockTime min = 0, max = GST_CLOCK_TIME_NONE;
+    gst_query_parse_latency(query, &live, &min, &max);
+    gst_query_set_latency(query, live, 0, max);
+    return GST_PAD_PROBE_OK;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<TileBranch>> TileBranch::create(GstBin* participantBin,
+                                                             GstElement* tee,
+                                                             const std::string& key,
+                                                             const std::string& label) {
+    std::unique_ptr<TileBranch> t(new TileBranch());
+    t->participantBin_ = participantBin;
+    t->tee_ = ElementPtr::ref(tee);
+    t->bin_ = ElementPtr::refSink(gst_bin_new(("tile-" + key).c_str()));
+    GstBin* bin = GST_BIN(t->bin_.get());
+
+    ElementPtr queue = make("queue", "queue");
+    g_object_set(queue.get(), "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time",
+                 guint64{0}, "leaky", kTileQueueLeaky, nullptr);
+    ElementPtr convert = make("videoconvert", "convert");
+    ElementPtr scale = make("videoscale", "scale");
+    t->caps_ = make("capsfilter", "caps");
+    ElementPtr labelEl = make("textoverlay", "label");
+    if (!labelEl) return makeError("internal", "textoverlay (pango) is not installed");
+    // "text" is Pango markup: the name goes in escaped and bounded (media/TileLabel.h), on one
+    // line (wrap-mode none: a long name is cut at the tile's edge, not wrapped over it).
+    g_object_set(labelEl.get(), "text", tileLabelMarkup(label).c_str(), "valignment",
+                 1 /* bottom */, "halignment", 0 /* left */, "shaded-background", TRUE, "font-desc",
+                 "Sans Bold 16", nullptr);
+    gst_util_set_object_arg(G_OBJECT(labelEl.get()), "wrap-mode", "none");
+    gst_bin_add_many(bin, queue.get(), convert.get(), scale.get(), t->caps_.get(), labelEl.get(),
+                     nullptr);
+    if (!gst_element_link_many(queue.get(), convert.get(), scale.get(), t->caps_.get(),
+                               labelEl.get(), nullptr))
+        return makeError("internal", "cannot link the tile chain");
+    PadPtr in = PadPtr::adopt(gst_element_get_static_pad(queue.get(), "sink"));
+    gst_element_add_pad(t->bin_.get(), gst_ghost_pad_new("sink", in.get()));
+    t->out_ = PadPtr::adopt(gst_element_get_static_pad(labelEl.get(), "src"));
+    gst_element_add_pad(t->bin_.get(), gst_ghost_pad_new("src", t->out_.get()));
+
+    gst_bin_add(participantBin, t->bin_.get());
+    PadPtr binSrc = PadPtr::adopt(gst_element_get_static_pad(t->bin_.get(), "src"));
+    t->ghost_ = PadPtr::refSink(gst_ghost_pad_new(("tile_" + key).c_str(), binSrc.get()));
+    gst_pad_add_probe(t->ghost_.get(), GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, hideJitterBufferLatency,
+                      nullptr, nullptr);
+    gst_pad_set_active(t->ghost_.get(), TRUE);
+    gst_element_add_pad(GST_ELEMENT(participantBin), t->ghost_.get());
+    // Running before it is fed (design.md, "Live branches").
+    gst_element_sync_state_with_parent(t->bin_.get());
+    t->teePad_ = PadPtr::adopt(gst_element_request_pad_simple(tee, "src_%u"));
+    PadPtr sink = PadPtr::adopt(gst_element_get_static_pad(t->bin_.get(), "sink"));
+    if (!t->teePad_ || GST_PAD_LINK_FAILED(gst_pad_link(t->teePad_.get(), sink.get())))
+        return makeError("internal", "cannot feed the tile chain");
+    return t;
+}
+
+TileBranch::~TileBranch() {
+    if (detached_ || !bin_) return;
+    // Frames still in the branch are dropped from now on: pushed into the unlinked ghost pad
+    // they would stop the branch's queue with a not-linked error, and a bus error from a
+    // participant's bin removes the participant.
+    if (out_)
+        gst_pad_add_probe(
+            out_.get(), GST_PAD_PROBE_TYPE_BUFFER,
+            [](GstPad*, GstPadProbeInfo*, gpointer) noexcept { return GST_PAD_PROBE_DROP; },
+            nullptr, nullptr);
+    if (ghost_) {
+        if (PadPtr peer = PadPtr::adopt(gst_pad_get_peer(ghost_.get())))
+            gst_pad_unlink(ghost_.get(), peer.get());
+        gst_element_remove_pad(GST_ELEMENT(participantBin_), ghost_.get());
+    }
+    if (teePad_) {
+        PadPtr sink = PadPtr::adopt(gst_element_get_static_pad(bin_.get(), "sink"));
+        gst_pad_unlink(teePad_.get(), sink.get());
+        gst_element_release_request_pad(tee_.get(), teePad_.get());
+    }
+    if (GST_OBJECT_PARENT(bin_.get()) == GST_OBJECT(participantBin_))
+        gst_bin_remove(participantBin_, bin_.get());
+    Teardown::submit(std::move(bin_));
+}
+
+void TileBranch::setGeometry(int width, int height, Fit fit) {
+    if (width == width_ && height == height_ && fit == fit_) return;
+    width_ = width;
+    height_ = height;
+    fit_ = fit;
+    // Every source is letterboxed by videoscale for now (Fit::Crop included): centre-cropping
+    // with aspectratiocrop (videocrop) made GStreamer 1.22 map frames against caps larger than
+    // the frame ("info->width <= meta->width" criticals, frames lost) whenever a sender changed
+    // resolution; see docs/architecture.md, known issues.
+    core::CapsPtr c(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
+                                        G_TYPE_INT, width, "height", G_TYPE_INT, height,
+                                        "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
+    g_object_set(caps_.get(), "caps", c.get(), nullptr);
+}
+
+}  // namespace mixmeet::media
