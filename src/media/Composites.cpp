@@ -82,8 +82,7 @@ void Composites::buildHighlight(LayoutKind layout, Composite& c) {
     for (std::size_t i = 0; i < c.highlight.size(); ++i) {
         const std::string name =
             "highlight_" + std::string(layoutName(layout)) + "_" + std::to_string(i);
-        core::ElementPtr src =
-            core::ElementPtr::refSink(gst_element_factory_make("appsrc", name.c_str()));
+        core::ElementPtr src = core::makeElement("appsrc", name.c_str());
         core::CapsPtr caps(gst_caps_new_simple(
             "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, kHighlightFrame,
             "height", G_TYPE_INT, kHighlightFrame, "framerate", GST_TYPE_FRACTION, 0, 1,

@@ -14,7 +14,7 @@ void PlaceholderTile::start(GstBin* bin, const std::string& id) {
     core::PadPtr queueSink =
         core::PadPtr::adopt(queue ? gst_element_get_static_pad(queue.get(), "sink") : nullptr);
     if (!queueSink || gst_pad_is_linked(queueSink.get())) return;
-    src_ = core::ElementPtr::refSink(gst_element_factory_make("appsrc", "placeholder"));
+    src_ = core::makeElement("appsrc", "placeholder");
     core::CapsPtr caps(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
                                            G_TYPE_INT, kWidth, "height", G_TYPE_INT, kHeight,
                                            "framerate", GST_TYPE_FRACTION, 0, 1,

@@ -14,9 +14,7 @@ using core::PadPtr;
 
 namespace {
 
-ElementPtr make(const char* factory, const char* name) {
-    return ElementPtr::refSink(gst_element_factory_make(factory, name));
-}
+constexpr auto make = &core::makeElement;
 
 /// Any thread: answers the compositor's LATENCY query for this tile with a minimum of 0
 /// instead of the jitter buffer's latency. rtpjitterbuffer pushes in-order packets at once and

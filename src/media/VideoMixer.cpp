@@ -41,16 +41,14 @@ core::Result<std::unique_ptr<VideoMixer>> VideoMixer::create(
         "ignore-inactive-pads", TRUE, "background", 1 /* black */, "latency",
         static_cast<guint64>(config.mixerLatencyMs) * GST_MSECOND, nullptr));
     if (!m->compositor_) return makeError("config", "cannot create compositor");
-    m->caps_ = ElementPtr::refSink(
-        gst_element_factory_make("capsfilter", ("composite_caps" + suffix).c_str()));
+    m->caps_ = core::makeElement("capsfilter", ("composite_caps" + suffix).c_str());
     GstElement* caps = m->caps_.get();
     core::CapsPtr outCaps(gst_caps_new_simple(
         "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, config.width, "height",
         G_TYPE_INT, config.height, "framerate", GST_TYPE_FRACTION, config.framerate, 1,
         "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
     g_object_set(caps, "caps", outCaps.get(), nullptr);
-    m->compositeTee_ =
-        ElementPtr::refSink(gst_element_factory_make("tee", ("composite_tee" + suffix).c_str()));
+    m->compositeTee_ = core::makeElement("tee", ("composite_tee" + suffix).c_str());
     g_object_set(m->compositeTee_.get(), "allow-not-linked", TRUE, nullptr);
     // The pipeline takes its own references; ours drop with *m.
     gst_bin_add_many(pipeline, m->compositor_.get(), caps, m->compositeTee_.get(), nullptr);

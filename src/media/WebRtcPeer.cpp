@@ -208,7 +208,7 @@ WebRtcPeer::~WebRtcPeer() {
 
 core::Status WebRtcPeer::build(GstBin* bin, const MediaConfig& config) {
     bin_ = GST_ELEMENT(bin);
-    webrtc_ = ElementPtr::refSink(gst_element_factory_make("webrtcbin", "webrtc"));
+    webrtc_ = core::makeElement("webrtcbin", "webrtc");
     if (!webrtc_) return makeError("internal", "webrtcbin is not installed");
     g_object_set(webrtc_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                  static_cast<guint>(config.jitterBufferMs), nullptr);

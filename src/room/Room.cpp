@@ -102,8 +102,7 @@ core::Status Room::build() {
     });
 
     // The shared full-mix encode: appsrc -> [audio-encode-opus] -> tee.
-    core::ElementPtr mixSrc =
-        core::ElementPtr::refSink(gst_element_factory_make("appsrc", "mix_all"));
+    core::ElementPtr mixSrc = core::makeElement("appsrc", "mix_all");
     core::CapsPtr mixCaps(gst_caps_from_string(media::AudioMixer::kCaps));
     g_object_set(mixSrc.get(), "caps", mixCaps.get(), "is-live", TRUE, "format", GST_FORMAT_TIME,
                  "block", FALSE, "max-bytes", guint64{media::AudioMixer::kRate * 2 / 5},
@@ -113,7 +112,7 @@ core::Status Room::build() {
     if (core::ElementPtr enc = core::ElementPtr::adopt(
             gst_bin_get_by_name(GST_BIN(mixEncode.value().get()), "encoder")))
         g_object_set(enc.get(), "bitrate", config_.audioBitrate, nullptr);
-    sharedAudioTee_ = core::ElementPtr::refSink(gst_element_factory_make("tee", "audio_tee"));
+    sharedAudioTee_ = core::makeElement("tee", "audio_tee");
     g_object_set(sharedAudioTee_.get(), "allow-not-linked", TRUE, nullptr);
     gst_bin_add_many(pipeline_.bin(), mixSrc.get(), mixEncode.value().get(), sharedAudioTee_.get(),
                      nullptr);
