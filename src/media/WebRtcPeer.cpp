@@ -231,6 +231,14 @@ core::Status WebRtcPeer::linkSenders(GstElement* opusPay, GstElement* vp8Pay) {
     for (const Mline& ml : {Mline{opusPay, "sink_0", kAudioCaps, kAudioPrefCaps, false},
                             Mline{vp8Pay, "sink_1", kVideoSendCaps, kVideoPrefCaps, true}}) {
         core::CapsPtr send = rtpCaps(ml.sendCaps);
+        // The payloader's SSRC in the preferences makes webrtcbin list it in the offer
+        // (a=ssrc): with the screen's second video m-line in the bundle, Chromium no longer
+        // routes unsignaled SSRCs by payload type alone (no media arrived at all without it).
+        core::CapsPtr prefs = rtpCaps(ml.prefCaps);
+        guint ssrc = 0;
+        g_object_get(ml.payloader, "ssrc", &ssrc, nullptr);
+        if (ssrc != 0 && ssrc != G_MAXUINT)
+            gst_caps_set_simple(prefs.get(), "ssrc", G_TYPE_UINT, ssrc, nullptr);
         GstPadTemplate* templ =
             gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(webrtc_.get()), "sink_%u");
         PadPtr sink =
@@ -243,7 +251,7 @@ core::Status WebRtcPeer::linkSenders(GstElement* opusPay, GstElement* vp8Pay) {
         if (transceiver)
             g_object_set(transceiver.get(), "direction",
                          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, "codec-preferences",
-                         rtpCaps(ml.prefCaps).get(), "do-nack", ml.nack, nullptr);
+                         prefs.get(), "do-nack", ml.nack, nullptr);
         PadPtr src = PadPtr::adopt(gst_element_get_static_pad(ml.payloader, "src"));
         if (GST_PAD_LINK_FAILED(gst_pad_link(src.get(), sink.get())))
             return makeError("internal", "cannot link a payloader to webrtcbin");
