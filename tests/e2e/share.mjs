@@ -3,14 +3,14 @@
 //   MIXMEET_BIN=build/src/mixmeet MIXMEET_SOURCE_ROOT=$PWD node tests/e2e/share.mjs
 //
 // 1. Alice and Bob (headless Chromiums, fake camera and microphone) join an open room.
-// 2. Alice clicks "Share screen". Headless Chromium gets its screen from getDisplayMedia with
+// 2. Alice clicks "Share". Headless Chromium gets its screen from getDisplayMedia with
 //    --auto-select-desktop-capture-source when it can; if getDisplayMedia fails there (no
 //    capture picker headless), the page is reloaded with the test hook ?testShareCanvas=1,
 //    which shares a canvas's captureStream (a blue picture) instead: the log says which.
 // 3. Bob sees "Alice is presenting", Alice presenting in his roster, and his received
 //    composite switches to the presentation layout: the layout message's screen rectangle,
 //    and in the canvas case the pixels in its centre are blue.
-// 4. Alice clicks "Stop sharing": Bob's composite is back on the grid.
+// 4. Alice clicks "Stop share": Bob's composite is back on the grid.
 // 5. Alice shares again and her screen track ends (the browser's own "Stop sharing"): the page
 //    sends share-stop and Bob's composite is back on the grid.
 
@@ -121,12 +121,12 @@ await runTest(
 
     // 2-3: share from the button.
     const before = await alice.evaluate(() => document.querySelector('#share-button .label').textContent);
-    if (before !== 'Share screen') fail(`the share button says "${before}"`);
+    if (before !== 'Share') fail(`the share button says "${before}"`);
     await alice.click('#share-button');
     const shown = await waitPresentation(bob, aliceId, canvas);
     log(`Bob sees Alice's screen at ${JSON.stringify(shown.view.screen)}, centre rgb ${shown.rgb}`);
     const label = await alice.evaluate(() => document.querySelector('#share-button .label').textContent);
-    if (label !== 'Stop sharing') fail(`while sharing the button says "${label}"`);
+    if (label !== 'Stop share') fail(`while sharing the button says "${label}"`);
     await waitFor(
       'Bob to be told Alice presents (toast and roster badge)',
       async () => {

@@ -126,7 +126,7 @@ function renderShareButton() {
   button.hidden = !canShare();
   button.disabled = !joined;
   button.setAttribute('aria-pressed', String(Boolean(state.sharing)));
-  button.querySelector('.label').textContent = state.sharing ? 'Stop sharing' : 'Share screen';
+  button.querySelector('.label').textContent = state.sharing ? 'Stop share' : 'Share';
 }
 
 // Who presents, from a roster: the entry with presenting true, or null.
