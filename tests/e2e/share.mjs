@@ -79,7 +79,12 @@ async function waitGrid(bob, why) {
     async () => {
       const view = await shareView(bob);
       const state = await bob.evaluate(() => window.mixmeet.state());
-      return { view, presenter: state.presenter, ok: view.layout === 'grid' && !view.presenter && !state.presenter };
+      return {
+        view,
+        presenter: state.presenter,
+        bobSharing: state.sharing,
+        ok: view.layout === 'grid' && !view.presenter && !state.presenter,
+      };
     },
     { timeoutMs: 10000, describe: (r) => JSON.stringify(r) },
   );

@@ -18,6 +18,7 @@ const useTestCanvas = query.get('testShareCanvas') === '1';
 const button = $('share-button');
 let screenTrack = null;
 let canvasTimer = null;
+let starting = false; // getDisplayMedia is asking the user
 
 function canShare() {
   return useTestCanvas || Boolean(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
@@ -79,12 +80,13 @@ function releaseTrack() {
 // Starts sharing: asks the user what to share (getDisplayMedia) and sends it on m-line 2.
 export async function startShare() {
   const transceiver = screenTransceiver();
-  if (!transceiver || state.sharing || !refs.signaling) return false;
+  if (!transceiver || state.sharing || starting || !refs.signaling) return false;
   if (transceiver.direction !== 'sendonly' && transceiver.direction !== 'sendrecv') {
     notify('This connection cannot share a screen; rejoin to share.', 'warn');
     return false;
   }
   let track;
+  starting = true; // one capture prompt at a time
   try {
     track = useTestCanvas
       ? canvasTrack()
@@ -92,6 +94,8 @@ export async function startShare() {
   } catch (err) {
     if (err && err.name !== 'NotAllowedError') notify(`Cannot share the screen: ${err.message}`, 'bad');
     return false;
+  } finally {
+    starting = false;
   }
   if (!track) return false;
   screenTrack = track;
@@ -108,6 +112,9 @@ export async function startShare() {
 export async function stopShare(tell = true) {
   if (!state.sharing && !screenTrack) return;
   releaseTrack();
+  // The server first: it stops showing and decoding the screen at once.
+  if (tell && refs.signaling) refs.signaling.send({ type: 'share-stop' });
+  set({ sharing: false });
   const transceiver = screenTransceiver();
   if (transceiver) {
     try {
@@ -116,8 +123,6 @@ export async function stopShare(tell = true) {
       console.warn('mixmeet: could not stop sending the screen', err);
     }
   }
-  if (tell && refs.signaling) refs.signaling.send({ type: 'share-stop' });
-  set({ sharing: false });
 }
 
 function renderShareButton() {
