@@ -4,6 +4,7 @@
 // leaving). GST_TRACERS=leaks checks the screen's tiles and pads are all freed.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -101,7 +102,9 @@ TEST_CASE("a shared screen switches the viewers to the presentation layout; stop
     p->sendRaw(R"({"type":"share-start"})");
     const gint64 start = g_get_monotonic_time();
     REQUIRE(waitUntil([&] { return presenting(*v, *p) && presenting(*p, *p); }, 5s));
-    INFO("presentation layout after " << (g_get_monotonic_time() - start) / 1000 << " ms");
+    const double switchMs = (g_get_monotonic_time() - start) / 1000.0;
+    std::printf("share: presentation layout at the viewer %.0f ms after share-start\n", switchMs);
+    INFO("presentation layout after " << switchMs << " ms");
     CHECK(room->presenter() == p->participantId());
     CHECK(waitUntil([&] { return rosterSays(*v, p->participantId()); }, 2s));
     // One composite (presentation) for both viewers, one encode.
