@@ -33,8 +33,9 @@ core::Status SendBranch::build(GstBin* bin, const MediaConfig& config, const Fra
     opusPay_ = make("rtpopuspay", "audio_pay");
     // No automatic header extensions: the offer's audio-level extmap is for what senders write
     // to us; a level extension the payloader made from it would give caps webrtcbin refuses.
-    g_object_set(opusPay_.get(), "pt", kOpusPt, "mtu", 1200, "auto-header-extension", FALSE,
-                 nullptr);
+    // A known SSRC, listed in the offer (WebRtcPeer::linkSenders).
+    g_object_set(opusPay_.get(), "pt", kOpusPt, "mtu", 1200, "auto-header-extension", FALSE, "ssrc",
+                 static_cast<guint>(g_random_int_range(1, G_MAXINT32)), nullptr);
     gst_bin_add_many(bin, audioSrc_.get(), opus.value().get(), sharedQueue.get(), funnel.get(),
                      opusPay_.get(), nullptr);
     if (!gst_element_link_many(audioSrc_.get(), opus.value().get(), funnel.get(), opusPay_.get(),

@@ -841,6 +841,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                         entry.hand = flag("hand", false);
                         entry.host = flag("host", false);
                         entry.inCall = flag("inCall", true);
+                        entry.presenting = flag("presenting", false);
                         roster.push_back(std::move(entry));
                     }
                 }
@@ -982,9 +983,20 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     /// `dtx`: the offer asked for Opus DTX (usedtx=1); a silent tone then sends one packet per
     /// 400 ms, as a browser does.
     /// `levelExtId`: the offer's extmap id for RFC 6464 audio levels (0: none).
-    bool addSendBranch(bool isVideo, int pt, GstCaps* prefs, bool dtx, int levelExtId = 0) {
+    bool addSendBranch(bool isVideo, int pt, GstCaps* prefs, bool dtx, int levelExtId = 0,
+                       bool screen = false) {
         char desc[1024];
-        if (isVideo) {
+        if (screen) {
+            // A screen share: a still test pattern at its own size, sendonly (m-line 2).
+            std::snprintf(desc, sizeof desc,
+                          "videotestsrc name=src is-live=true pattern=%d ! "
+                          "video/x-raw,width=%d,height=%d,framerate=%d/1 ! videoconvert ! "
+                          "%s name=enc target-bitrate=%d ! "
+                          "valve name=gate drop=true ! "
+                          "rtpvp8pay pt=%d mtu=1200 picture-id-mode=15-bit",
+                          opts.screenPattern, opts.screenWidth, opts.screenHeight, opts.fps,
+                          kPeerVp8Encoder, opts.videoBitrate, pt);
+        } else if (isVideo) {
             // Stamped frames are I420 from the source on, so the probe on the source's pad
             // draws into the planes the encoder reads.
             std::snprintf(desc, sizeof desc,
@@ -1020,7 +1032,9 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             return false;
         }
         g_object_set(trans.get(), "codec-preferences", prefs, "direction",
-                     GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, nullptr);
+                     screen ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY
+                            : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
+                     nullptr);
 
         gst_bin_add(GST_BIN(pipeline.get()), bin.get());
         PadPtr src = PadPtr::adopt(gst_element_get_static_pad(bin.get(), "src"));
@@ -1034,7 +1048,9 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         }
         gst_element_sync_state_with_parent(bin.get());
         encoders.push_back(ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "enc")));
-        if (isVideo) {
+        if (screen) {
+            // Not the camera: send hints do not apply.
+        } else if (isVideo) {
             videoEncoder = encoders.back();
             sendSize = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "sendsize"));
             if (lastHint[0] > 0 || lastRembBps > 0) applySendLimits();
@@ -1087,6 +1103,14 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                 "application/x-rtp", "media", G_TYPE_STRING, kind.c_str(), "encoding-name",
                 G_TYPE_STRING, encoding, "clock-rate", G_TYPE_INT, isVideo ? 90000 : 48000,
                 "payload", G_TYPE_INT, pt, nullptr));
+            // m-line 2: the screen share (the server receives only).
+            if (isVideo && i >= 2) {
+                if (opts.screenPattern >= 0)
+                    addSendBranch(true, pt, prefs.get(), false, 0, true);
+                else
+                    addRecvOnlyTransceiver(prefs.get());
+                continue;
+            }
             const bool send = isVideo ? opts.sendVideo : opts.sendAudio;
             // Audio levels as a browser writes them, if offered (the answer lists the extmap).
             const int levelExt =

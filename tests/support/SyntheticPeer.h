@@ -56,6 +56,12 @@ struct PeerOptions {
     unsigned latencyMs = 50;
     bool sendVideo = true;
     bool sendAudio = true;
+    /// Screen share: videotestsrc `pattern` sent on the offer's m-line 2 (sendonly, from the
+    /// start; the test sends `share-start` itself); -1: m-line 2 answered inactive, as a
+    /// client that never shares.
+    int screenPattern = -1;
+    int screenWidth = 640;  ///< Sent screen size, pixels.
+    int screenHeight = 480;
     /// Write the RFC 6464 audio level into each sent audio packet when the offer lists the
     /// extension, as browsers do (false: a client that ignores it and writes none).
     bool writeAudioLevels = true;
@@ -131,6 +137,7 @@ struct RosterEntry {
     bool hand = false;
     bool host = false;
     bool inCall = true;
+    bool presenting = false;  ///< Shares its screen.
     bool operator==(const RosterEntry&) const = default;
 };
 
