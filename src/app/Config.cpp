@@ -1,4 +1,5 @@
 #include "app/Config.h"
+#include "app/Paths.h"
 
 #include <glib.h>
 
@@ -139,8 +140,8 @@ void readSignalingLimits(Reader& r, Config& c) {
 
 Config defaultConfig() {
     Config c;
-    c.webDir = std::string(MIXMEET_SOURCE_DIR) + "/web";
-    c.pipelinesDir = std::string(MIXMEET_SOURCE_DIR) + "/pipelines";
+    c.webDir = installPaths().webDir;
+    c.pipelinesDir = installPaths().pipelinesDir;
     return c;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/Config.h"
+#include "app/Paths.h"
 #include "app/Server.h"
 #include "core/Heap.h"
 #include "core/Log.h"
@@ -22,7 +23,8 @@ int usage(FILE* out) {
                  "usage: mixmeet serve [--config FILE]\n"
                  "       mixmeet check-config FILE\n"
                  "       mixmeet --version\n\n"
-                 "Without --config, config/mixmeet.ini from the source tree is used if present.\n");
+                 "Without --config: config/mixmeet.ini of the source tree when run from the build\n"
+                 "directory, else the installed SYSCONFDIR/mixmeet/mixmeet.ini (if present).\n");
     return out == stdout ? 0 : 2;
 }
 
@@ -86,7 +88,7 @@ int main(int argc, char** argv) {
             return usage(stderr);
     }
     if (configPath.empty()) {
-        std::string fallback = std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini";
+        const std::string& fallback = mixmeet::app::installPaths().configFile;
         if (g_file_test(fallback.c_str(), G_FILE_TEST_EXISTS)) configPath = fallback;
     }
 
