@@ -88,8 +88,9 @@ core::Status Server::start() {
     if (int repaired = recordings_->recover(); repaired > 0)
         g_message("closed %d recordings left unfinished by the previous run", repaired);
 
-    http::HttpServer::Options options{config_.address, config_.port, config_.webDir,
-                                      config_.limits};
+    http::HttpServer::Options options{config_.address,        config_.port,
+                                      config_.webDir,         config_.limits,
+                                      config_.tlsCertificate, config_.tlsPrivateKey};
     http_ = std::make_unique<http::HttpServer>(
         options,
         [this](SoupWebsocketConnection* c, const http::Request& handshake) {

@@ -8,6 +8,7 @@
 #include "core/Heap.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
+#include "core/StructuredLog.h"
 #include "media/Layout.h"
 #include "media/Teardown.h"
 #include "media/TierController.h"
@@ -151,7 +152,7 @@ core::Status Room::start() {
         GST_ERROR("[%s] cannot start the audio mixer: %s", name_.c_str(), e.what());
         return makeError(protocol::errc::kServerBusy, "the room's audio mixer could not start");
     }
-    g_message("room %s: created", name_.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}}, "created");
     return core::Ok{};
 }
 
@@ -162,7 +163,7 @@ Room::~Room() {
     while (!members_.empty()) remove(members_.back()->id, {}, {}, {});
     pipeline_.stopWatching();
     tearDown();
-    g_message("room %s: closed", name_.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}}, "closed");
 }
 
 void Room::tearDown() {
@@ -197,8 +198,8 @@ core::Result<std::string> Room::join(const std::string& displayName, Participant
     std::string id = member->id;
     members_.push_back(std::move(member));
     stage_.join(id);
-    g_message("room %s: %s (%s) joined, %zu in room", name_.c_str(), id.c_str(),
-              displayName.c_str(), members_.size());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id}, "%s joined, %zu in room", displayName.c_str(),
+                    members_.size());
     controls_.entered(id, who, g_get_monotonic_time() / 1000);
     relayout();
     broadcastRoster();
@@ -277,8 +278,9 @@ void Room::remove(const std::string& id, const std::string& reason, const std::s
     audio_->forget(id);
     controls_.left(id);
     if (speaker_ == id) speaker_.clear();
-    g_message("room %s: %s (%s) left%s%s, %zu in room", name_.c_str(), id.c_str(),
-              member->name.c_str(), reason.empty() ? "" : ": ", reason.c_str(), members_.size());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id}, "%s left%s%s, %zu in room",
+                    member->name.c_str(), reason.empty() ? "" : ": ", reason.c_str(),
+                    members_.size());
     bool empty = members_.empty();
     if (!empty) {
         relayout();
@@ -401,8 +403,8 @@ void Room::applyLayout(Member& m) {
         return;
     }
     video_->forceKeyframe(want, m.tier);
-    g_message("room %s: %s now receives the %s layout", name_.c_str(), m.id.c_str(),
-              std::string(media::layoutName(want)).c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, m.id}, "now receives the %s layout",
+                    std::string(media::layoutName(want)).c_str());
 }
 
 core::Status Room::setLayout(const std::string& id, const std::string& layout,
@@ -462,7 +464,7 @@ core::Status Room::startRecording(const std::string& path, int64_t startedAtMs,
     if (!started) return started.error();
     recording_ = std::move(started).value();
     recordingEnded_ = std::move(onEnded);
-    g_message("room %s: recording to %s", name_.c_str(), path.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}}, "recording to %s", path.c_str());
     protocol::RecordingState state = recordingState();
     for (const auto& m : members_) m->listener->onRecording(state);
     return core::Ok{};
@@ -472,8 +474,8 @@ core::Status Room::stopRecording() {
     if (!recording_) return makeError(protocol::errc::kBadState, "the meeting is not recorded");
     RecordingEnd end = recording_->stop();
     recording_.reset();
-    g_message("room %s: recording stopped after %lld ms", name_.c_str(),
-              static_cast<long long>(end.durationMs));
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}}, "recording stopped after %lld ms",
+                    static_cast<long long>(end.durationMs));
     protocol::RecordingState state = recordingState();
     for (const auto& m : members_) m->listener->onRecording(state);
     if (auto ended = std::exchange(recordingEnded_, {})) ended(end);
@@ -510,7 +512,7 @@ void Room::onIceState(const std::string& id, media::IceState state) {
                 // forced now it would be dropped before the keys exist and hold the tier's
                 // keyframe interval (500 ms) against the one the viewer then asks for.
                 notifyQuality(*m);
-                g_message("room %s: %s connected", name_.c_str(), id.c_str());
+                core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id}, "connected");
             }
             break;
         case media::IceState::Failed:
@@ -551,7 +553,7 @@ void Room::checkLiveness() {
         remove(id, "ice-failed", {}, {});
     }
     for (const auto& r : liveness_.unconnected(livenessPeers(), g_get_monotonic_time() / 1000)) {
-        g_message("room %s: %s removed: %s", name_.c_str(), r.id.c_str(), r.message.c_str());
+        core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, r.id}, "removed: %s", r.message.c_str());
         remove(r.id, protocol::errc::kConnectTimeout, protocol::errc::kConnectTimeout, r.message);
     }
 }
@@ -649,8 +651,8 @@ void Room::applyTier(Member& m, int tier) {
         return;
     }
     video_->forceKeyframe(m.layout, tier);
-    g_message("room %s: %s now receives the %s tier", name_.c_str(), m.id.c_str(),
-              video_->tiers()[static_cast<std::size_t>(tier)].name.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, m.id}, "now receives the %s tier",
+                    video_->tiers()[static_cast<std::size_t>(tier)].name.c_str());
 }
 
 void Room::notifyQuality(Member& m) {
@@ -702,7 +704,7 @@ std::size_t Room::elementCount(const char* factory) const {
 
 void Room::onRecorderError(const std::string& message) {
     if (!recording_) return;
-    g_warning("room %s: recording failed: %s", name_.c_str(), message.c_str());
+    core::logEventf(G_LOG_LEVEL_WARNING, {name_, {}}, "recording failed: %s", message.c_str());
     (void)stopRecording();
 }
 
@@ -741,8 +743,8 @@ core::Status Room::leaveCall(const std::string& id) {
     if (!m || !m->inCall) return makeError(protocol::errc::kBadState, "not in the call");
     stage_.leave(id);
     detachMedia(*m);
-    g_message("room %s: %s (%s) left the call, stays in the meeting", name_.c_str(), id.c_str(),
-              m->name.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id}, "%s left the call, stays in the meeting",
+                    m->name.c_str());
     relayout();
     broadcastRoster();
     return core::Ok{};
@@ -756,7 +758,7 @@ core::Status Room::rejoinCall(const std::string& id) {
     if (const ControlState* st = controls_.moderation().state(id))
         audio_->setMuted(id, !st->heard());
     stage_.join(id);
-    g_message("room %s: %s (%s) is back in the call", name_.c_str(), id.c_str(), m->name.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id}, "%s is back in the call", m->name.c_str());
     relayout();
     broadcastRoster();
     return core::Ok{};
