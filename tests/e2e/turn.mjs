@@ -9,7 +9,8 @@
 // 2. start mixmeet with turn_servers=turn://mixmeet:secret@127.0.0.1:PORT and open rooms;
 // 3. the page must get the TURN server in the welcome's iceServers (turn:127.0.0.1:PORT with
 //    the username and credential), connect with a relay candidate as its side of the selected
-//    ICE pair, and decode the composite.
+//    ICE pair, and decode the composite; turnserver's log shows the allocation for the user and
+//    a permission for a peer.
 //
 // Exit code 0 on success, 1 on failure, 77 (skipped) when turnserver is not installed
 // (scripts/setup.sh --tests installs coturn).
@@ -27,7 +28,6 @@ import {
   roomStats,
   runTest,
   serverBinary,
-  sleep,
   sourceRoot,
   startServer,
   waitFor,
@@ -71,18 +71,22 @@ async function startTurn(resources, port) {
     '--no-tls',
     '--no-dtls',
     '--no-cli',
-    '--log-file=stdout',
+    `--log-file=${path.join(dir, 'turn.log')}`,
     '--simple-log',
+    '--verbose',
   ];
   const child = spawn(TURNSERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
   process.on('exit', () => child.kill('SIGKILL'));
-  resources.turn = { child, output: () => output };
+  const logFile = path.join(dir, 'turn.log');
+  // Its log file, where it writes each session (stdout is block-buffered in a pipe).
+  const turnLog = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
+  resources.turn = { child, output: () => output + turnLog(), log: turnLog };
   await waitFor(
     `turnserver to listen on 127.0.0.1:${port}`,
-    async () => ({ ok: /Total General servers/.test(output) || child.exitCode !== null }),
+    async () => ({ ok: /Total General servers/.test(turnLog()) || child.exitCode !== null }),
     { timeoutMs: 10000 },
   );
   if (child.exitCode !== null) fail(`turnserver exited (${child.exitCode}):\n${output}`);
@@ -127,11 +131,16 @@ await runTest('turn', async (resources) => {
     if (entry.username !== 'mixmeet' || entry.credential !== 'secret') {
       fail(`TURN credentials not handed to the page: ${JSON.stringify(entry)}`);
     }
-    // coturn saw the allocation.
-    await sleep(200);
-    if (!/ALLOCATE processed, success/.test(resources.turn.output())) {
-      log('note: turnserver log shows no successful ALLOCATE line');
+    // coturn's side: an allocation for the static user, and a permission for the server's
+    // address (media relayed to it).
+    const turnLog = resources.turn.log();
+    if (!/username=<mixmeet>/.test(turnLog) || !/ALLOCATE processed, success/.test(turnLog)) {
+      fail(`turnserver logged no allocation for user mixmeet:\n${turnLog.slice(-3000)}`);
     }
+    if (!/CREATE_PERMISSION processed, success|CHANNEL_BIND processed, success/.test(turnLog)) {
+      fail(`turnserver logged no permission for a peer:\n${turnLog.slice(-3000)}`);
+    }
+    log('turnserver: allocation and permission for user mixmeet');
   } finally {
     turn.kill('SIGTERM');
   }
