@@ -378,6 +378,8 @@ Response Api::logout(const Request& r, const std::optional<Identity>& who) {
 Response Api::me(const Identity& who) {
     JsonWriter w;
     writeUser(w, "user", who.user);
+    // Admins get a link to /admin on the dashboard.
+    w.boolean("admin", who.user.admin);
     return json(200, w.str("csrfToken", who.session.csrfToken).finish());
 }
 

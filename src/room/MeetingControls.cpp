@@ -1,5 +1,7 @@
 #include "room/MeetingControls.h"
 
+#include <algorithm>
+
 #include "core/Log.h"
 #include "core/StructuredLog.h"
 
@@ -146,6 +148,21 @@ core::Status MeetingControls::hostCommand(const std::string& actor,
         for (const auto& id : everyone) room_.removeParticipant(id, "meeting-ended");
     }
     return core::Ok{};
+}
+
+core::Status MeetingControls::adminRemove(const std::string& id) {
+    const auto ids = room_.participantIds();
+    if (std::find(ids.begin(), ids.end(), id) == ids.end())
+        return core::makeError("no-such-participant", "no participant " + id + " in this room");
+    tell(id, protocol::Removed{kAdminActor});
+    room_.removeParticipant(id, "removed");
+    return core::Ok{};
+}
+
+void MeetingControls::adminEnd() {
+    const std::vector<std::string> everyone = room_.participantIds();
+    for (const auto& id : everyone) tell(id, protocol::MeetingEnded{kAdminActor});
+    for (const auto& id : everyone) room_.removeParticipant(id, "meeting-ended");
 }
 
 void MeetingControls::fill(protocol::RosterEntry& entry) const {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -130,4 +131,93 @@ TEST_CASE("join and leave log lines carry room and participant ids as fields", "
     peer.reset();
     CHECK(waitUntil([&] { return find("p1", "Lou left"); }, 20s));
     CHECK(waitUntil([&] { return find("", "closed"); }, 20s));
+}
+
+namespace {
+
+/// /api/admin/rooms as {room name: {display name: participant id}}.
+std::map<std::string, std::map<std::string, std::string>> adminRooms(const ApiReply& reply) {
+    std::map<std::string, std::map<std::string, std::string>> out;
+    auto doc = core::JsonDocument::parseObject(reply.body);
+    if (!doc) return out;
+    JsonArray* rooms = json_object_get_array_member(doc.value().root(), "rooms");
+    for (guint i = 0; rooms && i < json_array_get_length(rooms); ++i) {
+        JsonObject* room = json_array_get_object_element(rooms, i);
+        auto& ids = out[json_object_get_string_member(room, "name")];
+        JsonArray* people = json_object_get_array_member(room, "participants");
+        for (guint j = 0; people && j < json_array_get_length(people); ++j) {
+            JsonObject* p = json_array_get_object_element(people, j);
+            ids[json_object_get_string_member(p, "name")] = json_object_get_string_member(p, "id");
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the admin API: live rooms, remove and end, for admins only and under CSRF rules",
+          "[deploy][admin]") {
+    TestServer s;  // Open rooms: synthetic peers join by name.
+    const int port = s.server->port();
+    ApiClient admin(port), plain(port), anonymous(port);
+    auto account = [](const std::string& name) {
+        return R"({"email":")" + name + R"(@example.org","username":")" + name +
+               R"(","displayName":")" + name + R"(","password":"correct horse battery"})";
+    };
+    REQUIRE(admin.post("/api/register", account("ada")).status == 201);
+    REQUIRE(plain.post("/api/register", account("pat")).status == 201);
+    CHECK(admin.get("/api/me").body.find("\"admin\":false") != std::string::npos);
+    auto ada = s.server->store().userByUsername("ada");
+    REQUIRE(ada);
+    REQUIRE(s.server->store().setUserAdmin(ada.value().id, true).ok());
+    CHECK(admin.get("/api/me").body.find("\"admin\":true") != std::string::npos);
+
+    CHECK(anonymous.get("/api/admin/rooms").status == 401);
+    auto refused = plain.get("/api/admin/rooms");
+    CHECK(refused.status == 403);
+    CHECK(refused.errorCode() == "not-admin");
+    REQUIRE(admin.get("/api/admin/rooms").status == 200);
+    CHECK(adminRooms(admin.get("/api/admin/rooms")).empty());
+    auto page = admin.get("/admin");
+    CHECK(page.status == 200);
+    CHECK(page.body.find("/js/admin.js") != std::string::npos);
+
+    PeerOptions o = s.peerOptions("watched", "Ann");
+    o.width = 160;
+    o.height = 120;
+    SyntheticPeer ann(o);
+    o.name = "Bob";
+    SyntheticPeer bob(o);
+    ann.start();
+    bob.start();
+    REQUIRE(waitUntil([&] { return ann.roster().size() == 2 && bob.roster().size() == 2; }, 20s));
+    auto listed = admin.get("/api/admin/rooms");
+    INFO(listed.body);
+    auto watched = adminRooms(listed)["watched"];
+    REQUIRE(watched.size() == 2);
+    REQUIRE(watched.count("Bob") == 1);
+    CHECK(listed.body.find("\"lossPermille\"") != std::string::npos);
+    CHECK(listed.body.find("\"rttMs\"") != std::string::npos);
+
+    const std::string removeBob = R"({"room":"watched","participant":")" + watched["Bob"] + "\"}";
+    // State-changing requests: the session's CSRF token and a same-site Origin are required,
+    // and a non-admin's own valid token does not help.
+    CHECK(admin.request("POST", "/api/admin/remove", removeBob, /*csrf=*/false).errorCode() ==
+          "csrf");
+    CHECK(admin.request("POST", "/api/admin/remove", removeBob, true, "https://evil.example")
+              .errorCode() == "csrf");
+    CHECK(plain.post("/api/admin/remove", removeBob).errorCode() == "not-admin");
+    CHECK(admin.post("/api/admin/remove", R"({"room":"watched","participant":"p9"})").errorCode() ==
+          "no-such-participant");
+    CHECK(admin.post("/api/admin/end", R"({"room":"elsewhere"})").errorCode() == "no-such-room");
+    CHECK(admin.post("/api/admin/end", R"({"room":7})").status == 400);
+    CHECK(bob.roster().size() == 2);  // Nothing happened so far.
+
+    REQUIRE(admin.post("/api/admin/remove", removeBob).status == 200);
+    CHECK(waitUntil([&] { return bob.byeReason() == "removed"; }, 10s));
+    CHECK(waitUntil([&] { return ann.roster().size() == 1; }, 10s));
+
+    REQUIRE(admin.post("/api/admin/end", R"({"room":"watched"})").status == 200);
+    CHECK(waitUntil([&] { return ann.byeReason() == "meeting-ended"; }, 10s));
+    CHECK(waitUntil([&] { return adminRooms(admin.get("/api/admin/rooms")).empty(); }, 10s));
 }
