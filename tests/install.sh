@@ -51,9 +51,19 @@ case "$url" in *:8080/) fail "the installed server used the source tree's config
 fetch() { python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' "$1"; }
 [ "$(fetch "${url}install-marker.txt")" = "installed copy" ] || fail "not serving the installed web directory"
 fetch "${url}room.html" | grep -q '<html' || fail "no room.html page"
+# An account for set-role below.
+python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), headers={"Content-Type": "application/json"}), timeout=10)' \
+  "${url}api/register" '{"email":"root@example.org","username":"root","displayName":"Root","password":"correct horse battery"}' ||
+  fail "cannot register an account on the installed server"
 kill "$pid"
 wait "$pid" || fail "installed server exited with status $?"
 pid=
+
+# mixmeet set-role on the installed config's database (docs/deployment.md, "Admins").
+out=$(cd "$tmp" && "$bin" set-role root admin 2>&1) || fail "set-role: $out"
+[ "$out" = "root is now an admin" ] || fail "set-role said: $out"
+if (cd "$tmp" && "$bin" set-role nobody admin >/dev/null 2>&1); then fail "set-role of a missing account succeeded"; fi
+echo "set-role: OK"
 
 if command -v systemd-analyze >/dev/null 2>&1; then
   # verify checks that ExecStart's binary exists: point it at the staged one.
