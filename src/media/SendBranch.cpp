@@ -75,9 +75,12 @@ core::Status SendBranch::build(GstBin* bin, const MediaConfig& config, const Fra
         [](gpointer d) { delete static_cast<std::shared_ptr<SendGate>*>(d); });
 
     ElementPtr sendQueue = make("queue", "video_send_queue");
-    // Leaky: a viewer that cannot keep up loses frames, never stalls the shared tee.
+    // Leaky: a viewer that cannot keep up loses frames, never stalls the shared tee. Bounded
+    // in time as well as in frames (issue 13: every queue bounded in time): at a composite
+    // slowed to 13 fps by a saturated machine, 8 frames would be 0.6 s of added latency.
+    constexpr guint64 kSendQueueMaxNs = 250 * GST_MSECOND;
     g_object_set(sendQueue.get(), "max-size-buffers", 8, "max-size-bytes", 0, "max-size-time",
-                 guint64{0}, "leaky", 2 /* downstream */, nullptr);
+                 kSendQueueMaxNs, "leaky", 2 /* downstream */, nullptr);
     valve_ = make("valve", "video_valve");
     g_object_set(valve_.get(), "drop", TRUE, nullptr);
     videoPay_ = make("rtpvp8pay", "video_pay");

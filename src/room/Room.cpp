@@ -18,6 +18,11 @@
 
 namespace mixmeet::room {
 
+namespace {
+/// How often the room checks its participants' liveness and feedback, ms.
+constexpr int kLivenessPeriodMs = 1000;
+}  // namespace
+
 using core::makeError;
 
 struct Room::Member {
@@ -122,7 +127,7 @@ core::Status Room::build() {
         return makeError("internal", "cannot link the shared audio encode");
     audio_->setSharedOutput(mixSrc.get());
 
-    livenessTimer_.reset(g_timeout_source_new(1000));
+    livenessTimer_.reset(g_timeout_source_new(kLivenessPeriodMs));
     g_source_set_callback(
         livenessTimer_.get(),
         [](gpointer d) -> gboolean {
@@ -547,12 +552,22 @@ void Room::checkLiveness() {
     if (stage_.updateSpeakers(audio_->speakers(), g_get_monotonic_time() / 1000)) relayout();
     for (const auto& m : members_)
         if (m->connected) m->endpoint->requestFeedback();
+    const int64_t nowMs = g_get_monotonic_time() / 1000;
+    const unsigned stallsBefore = liveness_.stalls();
+    const bool apply = liveness_.checksApply(nowMs, kLivenessPeriodMs);
+    if (liveness_.stalls() != stallsBefore)
+        core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}},
+                        "the server did not run for %lld ms; nobody is dropped for silence "
+                        "until %d ms after it resumed",
+                        static_cast<long long>(liveness_.lastStallMs()),
+                        liveness_.disconnectTimeoutMs());
+    if (!apply) return;
     for (const auto& id : liveness_.silent(livenessPeers())) {
         GST_WARNING("[%s] %s silent for over %d ms", name_.c_str(), id.c_str(),
                     liveness_.disconnectTimeoutMs());
         remove(id, "ice-failed", {}, {});
     }
-    for (const auto& r : liveness_.unconnected(livenessPeers(), g_get_monotonic_time() / 1000)) {
+    for (const auto& r : liveness_.unconnected(livenessPeers(), nowMs)) {
         core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, r.id}, "removed: %s", r.message.c_str());
         remove(r.id, protocol::errc::kConnectTimeout, protocol::errc::kConnectTimeout, r.message);
     }
@@ -606,6 +621,13 @@ unsigned long Room::keyframeRequests() const {
     unsigned long n = 0;
     for (const auto& m : members_)
         if (m->endpoint) n += m->endpoint->keyframeRequestsReceived();
+    return n;
+}
+
+unsigned long Room::rembsSent() const {
+    unsigned long n = 0;
+    for (const auto& m : members_)
+        if (m->endpoint) n += m->endpoint->rembsSent();
     return n;
 }
 

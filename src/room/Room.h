@@ -92,6 +92,8 @@ public:
     /// Keyframe requests (PLI/FIR) the participants in the room now have sent about the
     /// composite; the tier encoders honour at most one per keyframe_min_interval_ms.
     unsigned long keyframeRequests() const;
+    /// REMB packets (send caps, media/Remb.h) sent to the participants in the room now.
+    unsigned long rembsSent() const;
     /// Delivers a chat line to every participant.
     void broadcastChat(const protocol::ChatLine& line);
 
