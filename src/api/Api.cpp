@@ -46,6 +46,7 @@ void writeUser(JsonWriter& w, const char* key, const store::User& u) {
         .str("email", u.email)
         .str("username", u.username)
         .str("displayName", u.displayName)
+        .boolean("admin", u.admin)  // The dashboard links /admin for admins.
         .endObject();
 }
 
@@ -378,8 +379,6 @@ Response Api::logout(const Request& r, const std::optional<Identity>& who) {
 Response Api::me(const Identity& who) {
     JsonWriter w;
     writeUser(w, "user", who.user);
-    // Admins get a link to /admin on the dashboard.
-    w.boolean("admin", who.user.admin);
     return json(200, w.str("csrfToken", who.session.csrfToken).finish());
 }
 

@@ -2,7 +2,8 @@
 //
 //   MIXMEET_BIN=build/src/mixmeet MIXMEET_SOURCE_ROOT=$PWD node tests/e2e/admin.mjs
 //
-// 1. Ada registers; before `mixmeet set-role ada admin` her /admin says it is for admins only;
+// 1. Ada registers; before `mixmeet set-role ada admin` her dashboard has no Admin link and
+//    her /admin says it is for admins only; after it, the dashboard links /admin;
 // 2. after it, /admin lists the open room Bob and Cy are in, with their tiers and link figures;
 // 3. Ada clicks Remove on Bob's row: Bob's page says a server admin removed him, and the row
 //    goes away;
@@ -60,6 +61,13 @@ await runTest('admin', async (resources) => {
   });
   if (registered !== 201) fail(`registration answered ${registered}`);
 
+  const adminLinkVisible = async () => {
+    await admin.goto(`${baseUrl}/`);
+    await admin.waitForSelector('#admin-link', { state: 'attached' });
+    await admin.waitForFunction(() => document.getElementById('user-name').textContent !== '…');
+    return admin.locator('#admin-link').isVisible();
+  };
+  if (await adminLinkVisible()) fail('the dashboard links /admin for a plain account');
   await admin.goto(`${baseUrl}/admin`);
   await waitFor('/admin to refuse a plain account', async () => ({
     ok: /admins only/.test((await admin.textContent('#admin-status')) || ''),
@@ -70,6 +78,8 @@ await runTest('admin', async (resources) => {
     encoding: 'utf8',
   });
   log(`set-role: ${out.trim()}`);
+  if (!(await adminLinkVisible())) fail('the dashboard does not link /admin for an admin');
+  log('Ada: the dashboard links /admin');
 
   const bob = await openRoom(await launchBrowser(resources, 'bob'), baseUrl, 'Bob');
   const cy = await openRoom(await launchBrowser(resources, 'cy'), baseUrl, 'Cy');
