@@ -17,7 +17,8 @@ BUILD_PACKAGES=(
 )
 # nginx: the integration test runs it as a TLS reverse proxy on 127.0.0.1 (its own config in a
 # temporary directory); openssl makes the test's self-signed certificate.
-TEST_PACKAGES=(chromium iproute2 nginx openssl)
+# coturn: the TURN test runs turnserver on 127.0.0.1 (a temporary config, a static user).
+TEST_PACKAGES=(chromium iproute2 nginx openssl coturn)
 
 packages=("${BUILD_PACKAGES[@]}")
 with_tests=0

@@ -46,6 +46,7 @@ void writeUser(JsonWriter& w, const char* key, const store::User& u) {
         .str("email", u.email)
         .str("username", u.username)
         .str("displayName", u.displayName)
+        .boolean("admin", u.admin)  // The dashboard links /admin for admins.
         .endObject();
 }
 

@@ -1,4 +1,5 @@
 #include "app/Config.h"
+#include "app/Paths.h"
 
 #include <glib.h>
 
@@ -139,8 +140,8 @@ void readSignalingLimits(Reader& r, Config& c) {
 
 Config defaultConfig() {
     Config c;
-    c.webDir = std::string(MIXMEET_SOURCE_DIR) + "/web";
-    c.pipelinesDir = std::string(MIXMEET_SOURCE_DIR) + "/pipelines";
+    c.webDir = installPaths().webDir;
+    c.pipelinesDir = installPaths().pipelinesDir;
     return c;
 }
 
@@ -158,6 +159,9 @@ void checkValues(Reader& r, const Config& c) {
     for (const auto& p : c.trustedProxies)
         if (!g_hostname_is_ip_address(p.c_str()))
             r.fail("server", "trusted_proxies", "entries must be IP addresses, got " + p);
+    if (c.tlsCertificate.empty() != c.tlsPrivateKey.empty())
+        r.fail("server", c.tlsCertificate.empty() ? "tls_certificate" : "tls_private_key",
+               "tls_certificate and tls_private_key go together: set both or neither");
     if (!c.mail.url.empty() && c.mail.from.empty())
         r.fail("mail", "from", "required when [mail] url is set");
     if (m.width % 2) r.fail("video", "width", "must be even, got " + std::to_string(m.width));
@@ -204,6 +208,8 @@ Config parse(const std::string& text, const std::string& origin,
     r.str("server", "data_dir", c.dataDir);
     r.str("server", "public_url", c.publicUrl);
     r.list("server", "trusted_proxies", c.trustedProxies);
+    r.str("server", "tls_certificate", c.tlsCertificate);
+    r.str("server", "tls_private_key", c.tlsPrivateKey);
     r.boolean("auth", "open_rooms", c.openRooms);
     r.str("auth", "password_hash", c.passwordHash);
     r.integer("auth", "hash_threads", c.hashThreads, 1, 64);

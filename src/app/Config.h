@@ -32,6 +32,10 @@ struct Config {
     /// [server] public_url: the public origin (mailed links, Origin checks, Secure cookies when
     /// https); empty = http://address:port.
     std::string publicUrl;
+    /// [server] tls_certificate, tls_private_key: PEM files; both set: the server speaks HTTPS
+    /// and WSS itself (docs/deployment.md, "TLS"). Both empty: plain HTTP.
+    std::string tlsCertificate;
+    std::string tlsPrivateKey;
     /// [server] trusted_proxies: IP literals whose X-Forwarded-For/-Proto are believed.
     std::vector<std::string> trustedProxies;
     /// [auth] open_rooms: any room name may be joined without an account (development, load

@@ -88,8 +88,9 @@ core::Status Server::start() {
     if (int repaired = recordings_->recover(); repaired > 0)
         g_message("closed %d recordings left unfinished by the previous run", repaired);
 
-    http::HttpServer::Options options{config_.address, config_.port, config_.webDir,
-                                      config_.limits};
+    http::HttpServer::Options options{config_.address,        config_.port,
+                                      config_.webDir,         config_.limits,
+                                      config_.tlsCertificate, config_.tlsPrivateKey};
     http_ = std::make_unique<http::HttpServer>(
         options,
         [this](SoupWebsocketConnection* c, const http::Request& handshake) {
@@ -118,6 +119,7 @@ core::Status Server::start() {
                        [this](int64_t userId) { return presence_->online(userId); }, publicUrl,
                        std::move(origin).value(), limits,
                        [this](const api::RevokedSessions& revoked) { endSessions(revoked); }});
+    admin_ = std::make_unique<AdminApi>(*rooms_, *api_);
     services_ = std::make_unique<ConnectionServices>(
         ConnectionServices{*rooms_, *store_, *api_, *presence_, config_.openRooms, nowMs});
     services_->recordings = recordings_.get();
@@ -205,6 +207,14 @@ bool Server::dynamic(const http::Request& received, http::HttpServer::Responder 
         respond(recordings_->download(request, api_->authenticate(request)));
         return true;
     }
+    if (request.path.rfind("/api/admin/", 0) == 0) {
+        respond(admin_->handle(request, api_->authenticate(request)));
+        return true;
+    }
+    if (request.path == "/admin") {
+        respond(staticPage("admin.html"));
+        return true;
+    }
     if (request.path.rfind("/api/", 0) == 0) {
         api_->handle(request, std::move(respond));
         return true;
@@ -227,6 +237,17 @@ void Server::endSessions(const api::RevokedSessions& revoked) {
     if (!ended.empty())
         g_message("closed %zu WebSocket(s) of ended sessions of user %lld", ended.size(),
                   static_cast<long long>(revoked.userId));
+}
+
+http::Response Server::staticPage(const std::string& name) const {
+    gchar* contents = nullptr;
+    gsize length = 0;
+    std::string file = config_.webDir + "/" + name;
+    if (!g_file_get_contents(file.c_str(), &contents, &length, nullptr))
+        return htmlPage(500, "<!doctype html><title>mixmeet</title><p>The page is missing.");
+    http::Response r = htmlPage(200, std::string(contents, length));
+    g_free(contents);
+    return r;
 }
 
 http::Response Server::meetingPage(const http::Request& request) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/Api.h"
+#include "app/AdminApi.h"
 #include "app/ClientConnection.h"
 #include "app/Config.h"
 #include "app/Presence.h"
@@ -63,6 +64,8 @@ private:
     /// Closes the WebSockets of sessions that were signed out or revoked (bye "signed-out").
     void endSessions(const api::RevokedSessions& revoked);
     http::Response meetingPage(const http::Request& request);
+    /// A page of the web directory as a 200 text/html answer (500 if it is missing).
+    http::Response staticPage(const std::string& name) const;
     http::Response stats(const http::Request& request);
     /// GET /metrics: Prometheus text (app/Metrics.h for who may read it).
     http::Response metrics(const http::Request& request);
@@ -79,6 +82,7 @@ private:
     std::unique_ptr<auth::LoginThrottle> loginThrottle_;
     std::unique_ptr<mail::Mailer> mailer_;
     std::unique_ptr<api::Api> api_;
+    std::unique_ptr<AdminApi> admin_;  ///< /api/admin/ (after api_ and rooms_).
     std::unique_ptr<Presence> presence_;
     std::optional<media::Fragments> fragments_;
     std::unique_ptr<room::RoomRegistry> rooms_;

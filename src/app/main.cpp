@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/Config.h"
+#include "app/Paths.h"
 #include "app/Server.h"
 #include "core/Heap.h"
 #include "core/Log.h"
@@ -14,6 +15,7 @@
 #include "core/OpenSsl.h"
 #include "media/Teardown.h"
 #include "mixmeet-config.h"
+#include "store/SqliteStore.h"
 
 namespace {
 
@@ -21,8 +23,10 @@ int usage(FILE* out) {
     std::fprintf(out,
                  "usage: mixmeet serve [--config FILE]\n"
                  "       mixmeet check-config FILE\n"
+                 "       mixmeet set-role USERNAME admin|user [--config FILE]\n"
                  "       mixmeet --version\n\n"
-                 "Without --config, config/mixmeet.ini from the source tree is used if present.\n");
+                 "Without --config: config/mixmeet.ini of the source tree when run from the build\n"
+                 "directory, else the installed SYSCONFDIR/mixmeet/mixmeet.ini (if present).\n");
     return out == stdout ? 0 : 2;
 }
 
@@ -32,6 +36,58 @@ int checkConfig(const char* path) {
     for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
     if (!problems.empty()) return 1;
     std::printf("%s: OK\n", path);
+    return 0;
+}
+
+/// The config file `--config FILE` names among argv[from..], else the default one; "" when
+/// there is none (the built-in defaults). False on an unknown argument.
+bool configArgument(int argc, char** argv, int from, std::string& path) {
+    for (int i = from; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            path = argv[++i];
+        else
+            return false;
+    }
+    if (path.empty()) {
+        const std::string& fallback = mixmeet::app::installPaths().configFile;
+        if (g_file_test(fallback.c_str(), G_FILE_TEST_EXISTS)) path = fallback;
+    }
+    return true;
+}
+
+/// `mixmeet set-role USERNAME admin|user`: gives or takes the admin role (the admin page) in
+/// the database of the config's data_dir. Run it as the service's user (or stop the service
+/// first under systemd's DynamicUser: the state directory is its own).
+int setRole(int argc, char** argv) {
+    if (argc < 4) return usage(stderr);
+    std::string username = argv[2];
+    std::string role = argv[3];
+    if (role != "admin" && role != "user") return usage(stderr);
+    std::string configPath;
+    if (!configArgument(argc, argv, 4, configPath)) return usage(stderr);
+    auto config = configPath.empty()
+                      ? mixmeet::core::Result<mixmeet::app::Config>(mixmeet::app::defaultConfig())
+                      : mixmeet::app::loadConfig(configPath);
+    if (!config) {
+        std::fprintf(stderr, "%s\n", config.error().message.c_str());
+        return 1;
+    }
+    auto store = mixmeet::store::SqliteStore::open(config.value().dataDir + "/mixmeet.sqlite");
+    if (!store) {
+        std::fprintf(stderr, "mixmeet: %s\n", store.error().message.c_str());
+        return 1;
+    }
+    auto user = store.value()->userByUsername(username);
+    if (!user) {
+        std::fprintf(stderr, "mixmeet: no account %s: %s\n", username.c_str(),
+                     user.error().message.c_str());
+        return 1;
+    }
+    if (auto done = store.value()->setUserAdmin(user.value().id, role == "admin"); !done) {
+        std::fprintf(stderr, "mixmeet: %s\n", done.error().message.c_str());
+        return 1;
+    }
+    std::printf("%s is now %s\n", username.c_str(), role == "admin" ? "an admin" : "a user");
     return 0;
 }
 
@@ -77,18 +133,10 @@ int main(int argc, char** argv) {
     }
     if (command == "--help" || command == "help") return usage(stdout);
     if (command == "check-config") return argc == 3 ? checkConfig(argv[2]) : usage(stderr);
+    if (command == "set-role") return setRole(argc, argv);
     if (command != "serve") return usage(stderr);
     std::string configPath;
-    for (int i = 2; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-            configPath = argv[++i];
-        else
-            return usage(stderr);
-    }
-    if (configPath.empty()) {
-        std::string fallback = std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini";
-        if (g_file_test(fallback.c_str(), G_FILE_TEST_EXISTS)) configPath = fallback;
-    }
+    if (!configArgument(argc, argv, 2, configPath)) return usage(stderr);
 
     gst_init(&argc, &argv);
     mixmeet::core::initLogging();

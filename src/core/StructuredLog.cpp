@@ -1,5 +1,7 @@
 #include "core/StructuredLog.h"
 
+#include <cstdarg>
+
 namespace mixmeet::core {
 
 std::vector<std::pair<std::string, std::string>> logFields(const LogContext& context,
@@ -23,6 +25,14 @@ void logEvent(GLogLevelFlags level, const LogContext& context, const std::string
     for (const auto& [key, value] : fields)
         out.push_back(GLogField{key.c_str(), value.c_str(), -1});
     g_log_structured_array(level, out.data(), out.size());
+}
+
+void logEventf(GLogLevelFlags level, const LogContext& context, const char* format, ...) {
+    va_list args;
+    va_start(args, format);
+    g_autofree gchar* message = g_strdup_vprintf(format, args);
+    va_end(args);
+    logEvent(level, context, message);
 }
 
 }  // namespace mixmeet::core

@@ -27,5 +27,8 @@ std::vector<std::pair<std::string, std::string>> logFields(const LogContext& con
 /// aborts) with the context's ids as fields. GLib's writer sends it to the journal when stderr
 /// is the journal, else to stderr (INFO and DEBUG only with G_MESSAGES_DEBUG).
 void logEvent(GLogLevelFlags level, const LogContext& context, const std::string& message);
+/// logEvent() with a printf-style message.
+void logEventf(GLogLevelFlags level, const LogContext& context, const char* format, ...)
+    G_GNUC_PRINTF(3, 4);
 
 }  // namespace mixmeet::core

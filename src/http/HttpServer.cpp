@@ -62,8 +62,7 @@ std::string contentTypeFor(const std::string& path) {
 
 bool isSafePath(const std::string& path) {
     if (path.empty() || path[0] != '/') return false;
-    if (path.find('\\') != std::string::npos || path.find('\0') != std::string::npos)
-        return false;
+    if (path.find('\\') != std::string::npos || path.find('\0') != std::string::npos) return false;
     std::size_t start = 1;
     while (start <= path.size()) {
         std::size_t end = path.find('/', start);
@@ -107,14 +106,13 @@ HttpServer::HttpServer(Options options, WebSocketHandler onWebSocket, DynamicHan
       onWebSocket_(std::move(onWebSocket)),
       dynamic_(std::move(dynamic)),
       table_(totalCap(options_.limits), perAddressCap(options_.limits)) {
-    server_ = core::GPtr<SoupServer>::adopt(
-        static_cast<SoupServer*>(g_object_new(SOUP_TYPE_SERVER, "server-header", "mixmeet",
-                                              nullptr)));
+    server_ = core::GPtr<SoupServer>::adopt(static_cast<SoupServer*>(
+        g_object_new(SOUP_TYPE_SERVER, "server-header", "mixmeet", nullptr)));
     // permessage-deflate is not offered: a compressed message is only bounded after it has
     // been inflated (a 1 MB frame can inflate to 1 GB), and signaling messages are small.
     soup_server_remove_websocket_extension(server_.get(), SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
-    soup_server_add_websocket_handler(server_.get(), "/ws", nullptr, nullptr, onWebSocketAccepted, this,
-                                      nullptr);
+    soup_server_add_websocket_handler(server_.get(), "/ws", nullptr, nullptr, onWebSocketAccepted,
+                                      this, nullptr);
     soup_server_add_handler(server_.get(), nullptr, onRequest, this, nullptr);
     g_signal_connect(server_.get(), "request-started", G_CALLBACK(onRequestStarted), this);
     g_signal_connect(server_.get(), "request-read", G_CALLBACK(onRequestRead), this);
@@ -133,6 +131,17 @@ HttpServer::~HttpServer() {
 }
 
 core::Status HttpServer::listen() {
+    if (!options_.tlsCertificate.empty() || !options_.tlsPrivateKey.empty()) {
+        if (!g_tls_backend_supports_tls(g_tls_backend_get_default()))
+            return core::makeError("tls", "GLib has no TLS backend (install glib-networking)");
+        core::ErrorOut tlsErr;
+        tlsCertificate_ = core::GPtr<GTlsCertificate>::adopt(g_tls_certificate_new_from_files(
+            options_.tlsCertificate.c_str(), options_.tlsPrivateKey.c_str(), tlsErr.out()));
+        if (!tlsCertificate_)
+            return core::makeError("tls", "cannot load the TLS certificate " +
+                                              options_.tlsCertificate + " and key " +
+                                              options_.tlsPrivateKey + ": " + tlsErr.message());
+    }
     core::GPtr<GInetAddress> addr =
         core::GPtr<GInetAddress>::adopt(g_inet_address_new_from_string(options_.address.c_str()));
     if (!addr) return core::makeError("listen", "bad listen address " + options_.address);
@@ -211,8 +220,7 @@ void HttpServer::acceptReady() {
             // Out of descriptors: the listening socket stays readable, so accepting again at
             // once would spin. Pause; the connections wait in the kernel's queue.
             if (!acceptStarved_)  // Once per shortage, not every 250 ms.
-                g_message("cannot accept: %s; retrying every %u ms", err.message(),
-                          kAcceptRetryMs);
+                g_message("cannot accept: %s; retrying every %u ms", err.message(), kAcceptRetryMs);
             acceptStarved_ = true;
             acceptSource_.reset();
             acceptRetry_.reset(g_timeout_source_new(kAcceptRetryMs));
@@ -271,6 +279,19 @@ void HttpServer::adopt(core::GPtr<GSocket> socket) {
         core::GPtr<GIOStream>::adopt(newMeteredStream(G_IO_STREAM(base.get()), c->meter));
     connections_.emplace(remote.get(), std::move(c));
     core::ErrorOut err;
+    if (tlsCertificate_) {
+        // TLS over the metered stream (the bounds count the bytes on the wire). libsoup sees a
+        // GTlsConnection, so its request URIs are https:// (Request::tls); the handshake runs
+        // on the first read, within the request timeout.
+        GIOStream* tls =
+            g_tls_server_connection_new(stream.get(), tlsCertificate_.get(), err.out());
+        if (!tls) {
+            GST_WARNING("cannot start TLS on a connection: %s", err.message());
+            g_io_stream_close(stream.get(), nullptr, nullptr);  // Forgets it.
+            return;
+        }
+        stream = core::GPtr<GIOStream>::adopt(tls);
+    }
     if (!soup_server_accept_iostream(server_.get(), stream.get(), local.get(), remote.get(),
                                      err.out())) {
         GST_WARNING("libsoup refused a connection: %s", err.message());
@@ -360,8 +381,9 @@ void HttpServer::refuseBody(SoupServerMessage* msg, std::size_t limit) {
 
 std::string HttpServer::url() const {
     bool v6 = options_.address.find(':') != std::string::npos;
-    return "http://" + (v6 ? "[" + options_.address + "]" : options_.address) + ":" +
-           std::to_string(port_) + "/";
+    return (tlsCertificate_ ? "https://" : "http://") +
+           (v6 ? "[" + options_.address + "]" : options_.address) + ":" + std::to_string(port_) +
+           "/";
 }
 
 Request HttpServer::toRequest(SoupServerMessage* msg, const char* path, GHashTable* query) {
@@ -476,8 +498,8 @@ struct HttpServer::PendingReply {
     }
 };
 
-void HttpServer::onRequest(SoupServer*, SoupServerMessage* msg, const char* path,
-                           GHashTable* query, gpointer self) noexcept {
+void HttpServer::onRequest(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
+                           gpointer self) noexcept {
     auto* server = static_cast<HttpServer*>(self);
     if (server->dynamic_) {
         auto pending = std::make_shared<PendingReply>(msg);
@@ -521,8 +543,8 @@ void HttpServer::serveFile(SoupServerMessage* msg, const std::string& rawPath) {
         return;
     }
     soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
-    soup_server_message_set_response(msg, contentTypeFor(path).c_str(), SOUP_MEMORY_TAKE,
-                                     contents, length);
+    soup_server_message_set_response(msg, contentTypeFor(path).c_str(), SOUP_MEMORY_TAKE, contents,
+                                     length);
 }
 
 void HttpServer::onWebSocketAccepted(SoupServer*, SoupServerMessage* msg, const char* path,

@@ -30,6 +30,10 @@ public:
         int port = 8080;                    ///< 0 picks a free port.
         std::string webDir;                 ///< Root of the static files.
         Limits limits;                      ///< Per-connection bounds.
+        /// PEM certificate (chain) and private key files: both set, every connection is TLS
+        /// (HTTPS, WSS; glib-networking's GnuTLS backend). Both empty: plain HTTP.
+        std::string tlsCertificate;
+        std::string tlsPrivateKey;
     };
     /// Called for each accepted WebSocket on /ws (transfer none: take a reference to keep it),
     /// with the handshake request (cookies, Origin).
@@ -46,11 +50,13 @@ public:
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
-    /// Binds and listens. Error "listen" with the OS's reason.
+    /// Loads the TLS certificate (if configured), binds and listens. Error "tls" when the
+    /// certificate or key cannot be loaded or GLib has no TLS backend (glib-networking), error
+    /// "listen" with the OS's reason.
     core::Status listen();
     /// The bound port (after listen()).
     int port() const { return port_; }
-    /// "http://ADDRESS:PORT/".
+    /// "http://ADDRESS:PORT/", or https:// with TLS.
     std::string url() const;
     /// Client connections open now (HTTP and WebSocket).
     std::size_t connectionCount() const { return table_.count(); }
@@ -93,6 +99,7 @@ private:
     WebSocketHandler onWebSocket_;
     DynamicHandler dynamic_;
     core::GPtr<SoupServer> server_;
+    core::GPtr<GTlsCertificate> tlsCertificate_;  ///< Set: connections are wrapped in TLS.
     int port_ = 0;
     ConnectionTable table_;
     core::GPtr<GSocket> listenSocket_;

@@ -1,6 +1,9 @@
 #include "room/MeetingControls.h"
 
+#include <algorithm>
+
 #include "core/Log.h"
+#include "core/StructuredLog.h"
 
 #define GST_CAT_DEFAULT mixmeet_room_debug
 
@@ -26,7 +29,7 @@ void MeetingControls::hold(const std::string& id, const std::string& name, const
                            ParticipantListener& listener) {
     moderation_.hold(id, name, who);
     waiting_[id] = &listener;
-    g_message("room %s: %s (%s) waits to be admitted", name_.c_str(), id.c_str(), name.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id}, "%s waits to be admitted", name.c_str());
     tellHostWaiting();
 }
 
@@ -49,7 +52,7 @@ void MeetingControls::entered(const std::string& id, const Attendee& who, int64_
     bool newHost = moderation_.enter(id, who, nowMs);
     tell(id, protocol::Locked{moderation_.locked()});
     if (newHost) {
-        g_message("room %s: %s is host", name_.c_str(), id.c_str());
+        core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id}, "is host");
         tellHostWaiting();
     }
 }
@@ -57,8 +60,8 @@ void MeetingControls::entered(const std::string& id, const Attendee& who, int64_
 void MeetingControls::left(const std::string& id) {
     waiting_.erase(id);
     if (moderation_.leave(id)) {
-        g_message("room %s: host rights passed to %s", name_.c_str(),
-                  moderation_.host().empty() ? "nobody" : moderation_.host().c_str());
+        core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}}, "host rights passed to %s",
+                        moderation_.host().empty() ? "nobody" : moderation_.host().c_str());
         tellHostWaiting();
     }
     if (!room_.participantIds().empty() || waiting_.empty()) return;
@@ -115,8 +118,8 @@ core::Status MeetingControls::hostCommand(const std::string& actor,
         return applied.error();
     }
     const Moderation::Effect& e = applied.value();
-    g_message("room %s: host %s: %s %s", name_.c_str(), actor.c_str(),
-              protocol::hostVerbType(command.verb), command.participant.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}}, "host %s: %s %s", actor.c_str(),
+                    protocol::hostVerbType(command.verb), command.participant.c_str());
     for (const auto& id : e.muted) {
         apply(id);
         tell(id, protocol::MutedByHost{"mic", actor});
@@ -145,6 +148,21 @@ core::Status MeetingControls::hostCommand(const std::string& actor,
         for (const auto& id : everyone) room_.removeParticipant(id, "meeting-ended");
     }
     return core::Ok{};
+}
+
+core::Status MeetingControls::adminRemove(const std::string& id) {
+    const auto ids = room_.participantIds();
+    if (std::find(ids.begin(), ids.end(), id) == ids.end())
+        return core::makeError("no-such-participant", "no participant " + id + " in this room");
+    tell(id, protocol::Removed{kAdminActor});
+    room_.removeParticipant(id, "removed");
+    return core::Ok{};
+}
+
+void MeetingControls::adminEnd() {
+    const std::vector<std::string> everyone = room_.participantIds();
+    for (const auto& id : everyone) tell(id, protocol::MeetingEnded{kAdminActor});
+    for (const auto& id : everyone) room_.removeParticipant(id, "meeting-ended");
 }
 
 void MeetingControls::fill(protocol::RosterEntry& entry) const {

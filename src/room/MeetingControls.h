@@ -33,6 +33,9 @@ public:
                                 const ControlState& /*state*/) {}
 };
 
+/// The `by` of `removed` and `meeting-ended` when a server admin acted (not a participant).
+inline constexpr const char* kAdminActor = "admin";
+
 class MeetingControls {
 public:
     /// What the controls need from the room they belong to.
@@ -89,6 +92,12 @@ public:
     /// A host action from `actor`. Errors as Moderation::authorize.
     core::Status hostCommand(const std::string& actor, const protocol::HostCommand& command);
 
+    /// A server admin's removal (the admin page): `id` gets `removed` {by: "admin"}, then bye
+    /// "removed". Error no-such-participant.
+    core::Status adminRemove(const std::string& id);
+    /// A server admin ends the meeting: everyone gets `meeting-ended` {by: "admin"}, then bye
+    /// "meeting-ended".
+    void adminEnd();
     /// Forgets the waiting joiners without telling them (the room is being destroyed with the
     /// server).
     void forgetWaiting() { waiting_.clear(); }

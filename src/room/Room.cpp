@@ -8,6 +8,7 @@
 #include "core/Heap.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
+#include "core/StructuredLog.h"
 #include "media/Layout.h"
 #include "media/Teardown.h"
 #include "media/TierController.h"
@@ -156,7 +157,7 @@ core::Status Room::start() {
         GST_ERROR("[%s] cannot start the audio mixer: %s", name_.c_str(), e.what());
         return makeError(protocol::errc::kServerBusy, "the room's audio mixer could not start");
     }
-    g_message("room %s: created", name_.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}}, "created");
     return core::Ok{};
 }
 
@@ -167,7 +168,7 @@ Room::~Room() {
     while (!members_.empty()) remove(members_.back()->id, {}, {}, {});
     pipeline_.stopWatching();
     tearDown();
-    g_message("room %s: closed", name_.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}}, "closed");
 }
 
 void Room::tearDown() {
@@ -202,8 +203,8 @@ core::Result<std::string> Room::join(const std::string& displayName, Participant
     std::string id = member->id;
     members_.push_back(std::move(member));
     stage_.join(id);
-    g_message("room %s: %s (%s) joined, %zu in room", name_.c_str(), id.c_str(),
-              displayName.c_str(), members_.size());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id}, "%s joined, %zu in room", displayName.c_str(),
+                    members_.size());
     controls_.entered(id, who, g_get_monotonic_time() / 1000);
     relayout();
     broadcastRoster();
@@ -290,8 +291,9 @@ void Room::remove(const std::string& id, const std::string& reason, const std::s
     audio_->forget(id);
     controls_.left(id);
     if (speaker_ == id) speaker_.clear();
-    g_message("room %s: %s (%s) left%s%s, %zu in room", name_.c_str(), id.c_str(),
-              member->name.c_str(), reason.empty() ? "" : ": ", reason.c_str(), members_.size());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id}, "%s left%s%s, %zu in room",
+                    member->name.c_str(), reason.empty() ? "" : ": ", reason.c_str(),
+                    members_.size());
     bool empty = members_.empty();
     if (!empty) {
         relayout();
@@ -421,8 +423,8 @@ void Room::applyLayout(Member& m) {
         return;
     }
     video_->forceKeyframe(want, m.tier);
-    g_message("room %s: %s now receives the %s layout", name_.c_str(), m.id.c_str(),
-              std::string(media::layoutName(want)).c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, m.id}, "now receives the %s layout",
+                    std::string(media::layoutName(want)).c_str());
 }
 
 core::Status Room::setLayout(const std::string& id, const std::string& layout,
@@ -534,7 +536,7 @@ core::Status Room::startRecording(const std::string& path, int64_t startedAtMs,
     if (!started) return started.error();
     recording_ = std::move(started).value();
     recordingEnded_ = std::move(onEnded);
-    g_message("room %s: recording to %s", name_.c_str(), path.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}}, "recording to %s", path.c_str());
     protocol::RecordingState state = recordingState();
     for (const auto& m : members_) m->listener->onRecording(state);
     return core::Ok{};
@@ -544,8 +546,8 @@ core::Status Room::stopRecording() {
     if (!recording_) return makeError(protocol::errc::kBadState, "the meeting is not recorded");
     RecordingEnd end = recording_->stop();
     recording_.reset();
-    g_message("room %s: recording stopped after %lld ms", name_.c_str(),
-              static_cast<long long>(end.durationMs));
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}}, "recording stopped after %lld ms",
+                    static_cast<long long>(end.durationMs));
     protocol::RecordingState state = recordingState();
     for (const auto& m : members_) m->listener->onRecording(state);
     if (auto ended = std::exchange(recordingEnded_, {})) ended(end);
@@ -582,7 +584,7 @@ void Room::onIceState(const std::string& id, media::IceState state) {
                 // forced now it would be dropped before the keys exist and hold the tier's
                 // keyframe interval (500 ms) against the one the viewer then asks for.
                 notifyQuality(*m);
-                g_message("room %s: %s connected", name_.c_str(), id.c_str());
+                core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id}, "connected");
             }
             break;
         case media::IceState::Failed:
@@ -621,11 +623,11 @@ void Room::checkLiveness() {
     const unsigned stallsBefore = liveness_.stalls();
     const bool apply = liveness_.checksApply(nowMs, kLivenessPeriodMs);
     if (liveness_.stalls() != stallsBefore)
-        g_message(
-            "room %s: the server did not run for %lld ms; nobody is dropped for silence "
-            "until %d ms after it resumed",
-            name_.c_str(), static_cast<long long>(liveness_.lastStallMs()),
-            liveness_.disconnectTimeoutMs());
+        core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}},
+                        "the server did not run for %lld ms; nobody is dropped for silence "
+                        "until %d ms after it resumed",
+                        static_cast<long long>(liveness_.lastStallMs()),
+                        liveness_.disconnectTimeoutMs());
     if (!apply) return;
     for (const auto& id : liveness_.silent(livenessPeers())) {
         GST_WARNING("[%s] %s silent for over %d ms", name_.c_str(), id.c_str(),
@@ -633,7 +635,7 @@ void Room::checkLiveness() {
         remove(id, "ice-failed", {}, {});
     }
     for (const auto& r : liveness_.unconnected(livenessPeers(), nowMs)) {
-        g_message("room %s: %s removed: %s", name_.c_str(), r.id.c_str(), r.message.c_str());
+        core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, r.id}, "removed: %s", r.message.c_str());
         remove(r.id, protocol::errc::kConnectTimeout, protocol::errc::kConnectTimeout, r.message);
     }
 }
@@ -738,8 +740,8 @@ void Room::applyTier(Member& m, int tier) {
         return;
     }
     video_->forceKeyframe(m.layout, tier);
-    g_message("room %s: %s now receives the %s tier", name_.c_str(), m.id.c_str(),
-              video_->tiers()[static_cast<std::size_t>(tier)].name.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, m.id}, "now receives the %s tier",
+                    video_->tiers()[static_cast<std::size_t>(tier)].name.c_str());
 }
 
 void Room::notifyQuality(Member& m) {
@@ -791,7 +793,7 @@ std::size_t Room::elementCount(const char* factory) const {
 
 void Room::onRecorderError(const std::string& message) {
     if (!recording_) return;
-    g_warning("room %s: recording failed: %s", name_.c_str(), message.c_str());
+    core::logEventf(G_LOG_LEVEL_WARNING, {name_, {}}, "recording failed: %s", message.c_str());
     (void)stopRecording();
 }
 
@@ -830,8 +832,8 @@ core::Status Room::leaveCall(const std::string& id) {
     if (!m || !m->inCall) return makeError(protocol::errc::kBadState, "not in the call");
     stage_.leave(id);
     detachMedia(*m);
-    g_message("room %s: %s (%s) left the call, stays in the meeting", name_.c_str(), id.c_str(),
-              m->name.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id}, "%s left the call, stays in the meeting",
+                    m->name.c_str());
     relayout();
     broadcastRoster();
     return core::Ok{};
@@ -845,7 +847,7 @@ core::Status Room::rejoinCall(const std::string& id) {
     if (const ControlState* st = controls_.moderation().state(id))
         audio_->setMuted(id, !st->heard());
     stage_.join(id);
-    g_message("room %s: %s (%s) is back in the call", name_.c_str(), id.c_str(), m->name.c_str());
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id}, "%s is back in the call", m->name.c_str());
     relayout();
     broadcastRoster();
     return core::Ok{};

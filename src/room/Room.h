@@ -147,6 +147,10 @@ public:
     /// bad-state (in the call already), internal.
     core::Status rejoinCall(const std::string& id);
     bool inCall(const std::string& id) const;
+    /// Server-admin actions (the admin page; MeetingControls::adminRemove, adminEnd). The room
+    /// may be empty afterwards (the registry then destroys it later, as after any leave).
+    core::Status adminRemove(const std::string& id) { return controls_.adminRemove(id); }
+    void adminEnd() { controls_.adminEnd(); }
     const Moderation& moderation() const { return controls_.moderation(); }
     /// Whether `id` holds the meeting's host rights (room/Moderation.h, "Host rules").
     bool isHost(const std::string& id) const { return controls_.moderation().isHost(id); }

@@ -4,6 +4,7 @@
 
 #include "core/Log.h"
 #include "core/MainContext.h"
+#include "core/StructuredLog.h"
 #include "media/Recorder.h"
 #include "media/Teardown.h"
 
@@ -90,8 +91,8 @@ void RoomPipeline::handleBusMessage(GstMessage* message) {
                 listener_.onParticipantMediaError(
                     participant, std::string("media error: ") + (err ? err->message : ""));
             } else {
-                g_warning("room %s: pipeline error from %s: %s", name_.c_str(),
-                          GST_MESSAGE_SRC_NAME(message), err ? err->message : "");
+                core::logEventf(G_LOG_LEVEL_WARNING, {name_, {}}, "pipeline error from %s: %s",
+                                GST_MESSAGE_SRC_NAME(message), err ? err->message : "");
             }
             break;
         }

@@ -3,6 +3,7 @@
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "core/ProcessResources.h"
+#include "core/StructuredLog.h"
 #include "protocol/Messages.h"
 
 #define GST_CAT_DEFAULT mixmeet_room_debug
@@ -60,7 +61,8 @@ core::Status RoomRegistry::admit(const std::string& roomName, bool newRoom) cons
         need.addressSpaceBytes += cost::kRoom.addressSpaceBytes;
     }
     if (auto scarce = shortfall(core::sampleProcessResources(), need)) {
-        g_warning("room %s: join refused, short of %s", roomName.c_str(), scarce->c_str());
+        core::logEventf(G_LOG_LEVEL_WARNING, {roomName, {}}, "join refused, short of %s",
+                        scarce->c_str());
         return core::makeError(errc::kServerBusy,
                                "The server is short of resources. Please try again later.");
     }

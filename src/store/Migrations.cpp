@@ -93,6 +93,10 @@ CREATE TABLE recordings (
 CREATE INDEX recordings_meeting ON recordings(meeting_id, started_at);
 CREATE INDEX recordings_open ON recordings(ended_at) WHERE ended_at IS NULL;
 )sql"},
+    {5, "account roles (admin)", R"sql(
+-- 'admin': may see every live room and end meetings or remove participants (/admin).
+ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('user', 'admin'));
+)sql"},
 };
 
 }  // namespace

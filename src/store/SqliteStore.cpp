@@ -19,10 +19,11 @@ using core::Status;
 namespace {
 
 constexpr const char* kUserColumns =
-    "SELECT id, email, username, display_name, password_hash, created_at FROM users ";
+    "SELECT id, email, username, display_name, password_hash, created_at, role FROM users ";
 
 User readUser(const Statement& s) {
-    return User{s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5)};
+    return User{s.int64(0), s.text(1),  s.text(2),           s.text(3),
+                s.text(4),  s.int64(5), s.text(6) == "admin"};
 }
 
 Meeting readMeeting(const Statement& s) {
@@ -186,6 +187,14 @@ Result<User> SqliteStore::updateUserProfile(int64_t userId, const ProfileUpdate&
 Status SqliteStore::updatePassword(int64_t userId, const std::string& passwordHash) {
     if (passwordHash.empty()) return makeError(errc::kInvalid, "empty password hash");
     auto n = exec("UPDATE users SET password_hash = ? WHERE id = ?", passwordHash, userId);
+    if (!n) return n.error();
+    if (n.value() == 0) return makeError(errc::kNotFound, "no such user");
+    return core::Ok{};
+}
+
+Status SqliteStore::setUserAdmin(int64_t userId, bool admin) {
+    auto n = exec("UPDATE users SET role = ? WHERE id = ?", std::string(admin ? "admin" : "user"),
+                  userId);
     if (!n) return n.error();
     if (n.value() == 0) return makeError(errc::kNotFound, "no such user");
     return core::Ok{};

@@ -35,6 +35,7 @@ public:
     core::Result<User> userByUsername(const std::string& username) override;
     core::Result<User> updateUserProfile(int64_t userId, const ProfileUpdate& update) override;
     core::Status updatePassword(int64_t userId, const std::string& passwordHash) override;
+    core::Status setUserAdmin(int64_t userId, bool admin) override;
     core::Result<std::vector<UserSummary>> searchUsers(const std::string& prefix,
                                                        int limit) override;
 

@@ -52,6 +52,9 @@ struct User {
     std::string displayName;
     std::string passwordHash;  ///< Argon2id PHC string ("$argon2id$..."). Never send to clients.
     int64_t createdAt = 0;     ///< Unix ms, UTC.
+    /// Role "admin" (users.role, migration 5): the admin page and its API (docs/api.md,
+    /// "Admin"). Set with `mixmeet set-role`.
+    bool admin = false;
 };
 
 /// What createUser needs; the store assigns the id.
@@ -176,6 +179,8 @@ public:
     /// Errors: kNotFound, kInvalid (empty hash), kDb. Does not touch sessions: call
     /// deleteSessionsForUser as well.
     virtual core::Status updatePassword(int64_t userId, const std::string& passwordHash) = 0;
+    /// Makes the account an admin or a plain user. Error "not-found" if there is no such user.
+    virtual core::Status setUserAdmin(int64_t userId, bool admin) = 0;
     /// Accounts whose username or display name starts with `prefix` (case-insensitive, ASCII;
     /// `%` and `_` match literally), ordered by username, at most `limit` (1..100).
     /// Errors: kInvalid (empty prefix, bad limit), kDb.

@@ -134,6 +134,47 @@ private:
 };
 }  // namespace
 
+/// A structured log event about a room (fields MIXMEET_ROOM, MIXMEET_PARTICIPANT, MESSAGE).
+struct LoggedEvent {
+    std::string room, participant, message;
+};
+namespace {
+std::mutex g_eventsLock;
+std::vector<LoggedEvent> g_events;
+
+/// Records the events with a MIXMEET_ROOM field (test_deploy.cpp), then writes as GLib would.
+GLogWriterOutput recordingWriter(GLogLevelFlags level, const GLogField* fields, gsize n,
+                                 gpointer data) noexcept {
+    LoggedEvent e;
+    bool aboutRoom = false;
+    for (gsize i = 0; i < n; ++i) {
+        std::string value = fields[i].length < 0
+                                ? static_cast<const char*>(fields[i].value)
+                                : std::string(static_cast<const char*>(fields[i].value),
+                                              static_cast<std::size_t>(fields[i].length));
+        if (std::strcmp(fields[i].key, "MIXMEET_ROOM") == 0) {
+            e.room = value;
+            aboutRoom = true;
+        } else if (std::strcmp(fields[i].key, "MIXMEET_PARTICIPANT") == 0) {
+            e.participant = value;
+        } else if (std::strcmp(fields[i].key, "MESSAGE") == 0) {
+            e.message = value;
+        }
+    }
+    if (aboutRoom) {
+        std::lock_guard g(g_eventsLock);
+        g_events.push_back(std::move(e));
+    }
+    return g_log_writer_default(level, fields, n, data);
+}
+}  // namespace
+
+/// Structured log events about rooms so far (a copy; thread-safe).
+std::vector<LoggedEvent> structuredLogEvents() {
+    std::lock_guard g(g_eventsLock);
+    return g_events;
+}
+
 /// CRITICAL (and ERROR) log messages of any domain so far, e.g. GStreamer's g_return_if_fail
 /// checks ("GStreamer-Video-CRITICAL"); thread-safe.
 std::size_t criticalLogCount() {
@@ -150,6 +191,7 @@ int main(int argc, char** argv) {
     mixmeet::core::skipOpenSslCleanupAtExit();
     gst_init(nullptr, nullptr);
     mixmeet::core::initLogging();
+    g_log_set_writer_func(recordingWriter, nullptr, nullptr);
     g_log_set_default_handler(logHandler, nullptr);
     g_log_set_handler("GStreamer", static_cast<GLogLevelFlags>(G_LOG_LEVEL_MASK), logHandler,
                       nullptr);

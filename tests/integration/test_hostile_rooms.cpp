@@ -275,7 +275,7 @@ TEST_CASE("a server stops promptly on SIGTERM while a room's media is stuck", "[
     peer.start();
     // Frames have been going into the stuck encode for a while when the peer has connected.
     REQUIRE(waitUntil(
-        [&] { return serverLog().find("room stuck: p1 connected") != std::string::npos; }, 30s));
+        [&] { return serverLog().find("room stuck: p1: connected") != std::string::npos; }, 30s));
 
     const auto start = std::chrono::steady_clock::now();
     CHECK(server.stop(90s));

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "app/Config.h"
+#include "app/Paths.h"
 #include "mixmeet-config.h"
 
 using namespace mixmeet::app;
@@ -180,4 +181,35 @@ TEST_CASE("[recording] keys: defaults match the shipped file, bounds are checked
               .error()
               .message.find("max_duration_s") != std::string::npos);
     CHECK_FALSE(parseConfig("[recording]\nretention_days=-1\n", "t.ini").ok());
+}
+
+TEST_CASE("TLS certificate and key go together; they need a restart", "[config][tls]") {
+    auto both = parseConfig("[server]\ntls_certificate=/c.pem\ntls_private_key=/k.pem\n", "t.ini");
+    REQUIRE(both.ok());
+    CHECK(both.value().tlsCertificate == "/c.pem");
+    CHECK(both.value().tlsPrivateKey == "/k.pem");
+    auto certOnly = parseConfig("[server]\ntls_certificate=/c.pem\n", "t.ini");
+    REQUIRE_FALSE(certOnly.ok());
+    CHECK(certOnly.error().message ==
+          "t.ini: [server] tls_private_key: tls_certificate and tls_private_key go together: set "
+          "both or neither");
+    CHECK_FALSE(parseConfig("[server]\ntls_private_key=/k.pem\n", "t.ini").ok());
+    CHECK_FALSE(liveKey("[server] tls_certificate"));
+}
+
+TEST_CASE("install paths: the source tree from the build directory, else the installed tree",
+          "[config][install]") {
+    auto fromBuild = installPathsFor(std::string(MIXMEET_BUILD_DIR) + "/src/mixmeet");
+    CHECK_FALSE(fromBuild.installed);
+    CHECK(fromBuild.webDir == std::string(MIXMEET_SOURCE_DIR) + "/web");
+    CHECK(fromBuild.configFile == std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini");
+    auto installed = installPathsFor(std::string(MIXMEET_BINDIR) + "/mixmeet");
+    CHECK(installed.installed);
+    CHECK(installed.webDir == std::string(MIXMEET_DATADIR) + "/web");
+    CHECK(installed.pipelinesDir == std::string(MIXMEET_DATADIR) + "/pipelines");
+    CHECK(installed.configFile == std::string(MIXMEET_SYSCONFDIR) + "/mixmeet.ini");
+    // A staged (--destdir) tree: the same places under the stage.
+    auto staged = installPathsFor("/tmp/stage" + std::string(MIXMEET_BINDIR) + "/mixmeet");
+    CHECK(staged.webDir == "/tmp/stage" + std::string(MIXMEET_DATADIR) + "/web");
+    CHECK(staged.configFile == "/tmp/stage" + std::string(MIXMEET_SYSCONFDIR) + "/mixmeet.ini");
 }

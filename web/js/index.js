@@ -5,6 +5,8 @@ import { SignalingClient } from './signaling.js';
 import { $, FormUi, el, errorText, formatDateTime, meetingUrl, parseMeetingId, setupTopbar } from './ui.js';
 
 const user = await requireUser();
+// Server admins (mixmeet set-role) get the admin page's link.
+$('admin-link').hidden = !user.admin;
 setupTopbar(user, {
   onSignOut: async () => {
     stopPresence();

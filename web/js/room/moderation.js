@@ -54,6 +54,8 @@ export function amHost() {
 }
 
 function nameOf(id) {
+  // `by: "admin"`: a server admin acted from /admin (participant ids are p1, p2, ...).
+  if (id === 'admin') return 'A server admin';
   const p = state.roster.find((entry) => entry.id === id);
   return p ? p.name : 'The host';
 }

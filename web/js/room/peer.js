@@ -11,6 +11,9 @@ import { mark, query, refs, set, state } from './store.js';
 // Test hook (tests/e2e/send-cap.mjs): a page that ignores send-hint, as a client written
 // without it would; the server's REMB must cap it anyway.
 const ignoreSendHint = query.get('testIgnoreSendHint') === '1';
+// Test hook (tests/e2e/turn.mjs): ICE over the welcome's TURN servers only (relay candidates),
+// proving media flows through TURN.
+const relayOnly = query.get('testRelayOnly') === '1';
 
 let answerSent = false;
 const pendingLocalIce = []; // gathered before the answer went out
@@ -22,6 +25,7 @@ export function createPeerConnection() {
     iceServers: state.iceServers,
     bundlePolicy: 'max-bundle',
     rtcpMuxPolicy: 'require',
+    iceTransportPolicy: relayOnly ? 'relay' : 'all',
   });
 
   connection.addEventListener('icecandidate', (event) => {

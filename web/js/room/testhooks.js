@@ -84,6 +84,7 @@ async function stats() {
       text: li.querySelector('.chat-text').textContent,
     })),
     timings: { ...state.timings },
+    localCandidateType: null, // of the selected ICE pair: host, srflx, prflx or relay
   };
   if (!pc) return result;
   const report = await pc.getStats();
@@ -96,6 +97,11 @@ async function stats() {
     if (entry.type === 'codec') codecs.set(entry.id, entry.mimeType);
   });
   report.forEach((entry) => {
+    if (entry.type === 'transport' && entry.selectedCandidatePairId) {
+      const pair = report.get(entry.selectedCandidatePairId);
+      const local = pair && report.get(pair.localCandidateId);
+      if (local) result.localCandidateType = local.candidateType;
+    }
     if (entry.type === 'inbound-rtp' && entry.kind === 'video') {
       result.framesDecoded += entry.framesDecoded || 0;
       result.framesReceived += entry.framesReceived || 0;
