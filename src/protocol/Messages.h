@@ -56,13 +56,23 @@ inline constexpr const char* kConnectTimeout = "connect-timeout";
 /// A recording cannot start: the recording directory is short of space ([recording]
 /// min_free_mb) or cannot be written.
 inline constexpr const char* kNoSpace = "no-space";
+/// A `join` with `resume` whose token is unknown, used, expired (past [room]
+/// reconnect_grace_ms), for another meeting or of another account: join afresh.
+inline constexpr const char* kResumeFailed = "resume-failed";
 }  // namespace errc
+
+/// Length of a resume token (docs/protocol.md, "Reconnecting"): URL-safe base64 of 32 random
+/// bytes without padding.
+constexpr std::size_t kResumeTokenChars = 43;
 
 // Client -> server.
 struct Join {
     int version = kVersion;
     std::string room;
     std::string name;  ///< Display name, trimmed.
+    /// The resume token of the last `welcome` (kResumeTokenChars of [A-Za-z0-9_-]): take over
+    /// the same participant after a dropped connection. Empty: a fresh join.
+    std::string resume;
 };
 struct Answer {
     std::string sdp;
@@ -122,6 +132,10 @@ struct Welcome {
     int width = 0;  ///< Composite size in pixels.
     int height = 0;
     int framerate = 0;  ///< Frames per second.
+    /// Single-use token for `join` with `resume` after a dropped connection (empty: none,
+    /// omitted).
+    std::string resumeToken;
+    bool resumed = false;  ///< This join took over the participant of a resume token.
 };
 struct RosterEntry {
     std::string id;

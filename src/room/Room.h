@@ -59,6 +59,20 @@ public:
                                    const Attendee& who = {});
     /// Removes a participant (idempotent; unknown ids are ignored).
     void leave(const std::string& id);
+    /// The participant's connection dropped (docs/protocol.md, "Reconnecting"): its events go
+    /// to `holder` from now on, its media stays as it is (its tile keeps the last frame, its
+    /// silence is mixed) and neither liveness nor ICE failure removes it: only leave(),
+    /// resume() or a host action ends this. Error bad-state for an unknown id.
+    core::Status park(const std::string& id, ParticipantListener& holder);
+    /// A new connection takes over participant `id` (parked or not): its events go to
+    /// `listener`, and its media is rebuilt (the old webrtcbin torn down, a new one whose
+    /// offer reaches listener.onOffer()); its tile slot, host rights, mutes and hand stay,
+    /// and the others see no leave. The roster reaches `listener` at once. A participant
+    /// that had hung up is back in the call. Errors: bad-state (unknown id), internal (the
+    /// participant is then removed).
+    core::Status resume(const std::string& id, ParticipantListener& listener);
+    /// Whether participant `id` is parked (its connection dropped, not yet resumed).
+    bool parked(const std::string& id) const;
     /// Errors: "bad-sdp"; unknown ids give "bad-state".
     core::Status applyAnswer(const std::string& id, const std::string& sdp);
     void addRemoteCandidate(const std::string& id, const protocol::IceCandidate& candidate);
