@@ -77,7 +77,7 @@ bool sawLeave(const SyntheticPeer& viewer, std::size_t from, const std::string& 
 }  // namespace
 
 TEST_CASE("a participant whose UDP is blocked for 2 s is back within 5 s, one history row",
-          "[.netns][reconnect]") {
+          "[.netns][blip]") {
     VethLink link;
     // The shipped defaults for the silence check and the grace period.
     TestServer s(false, {"127.0.0.1", kServerAddress}, [](app::Config& c) {
