@@ -52,9 +52,12 @@ void ClientConnection::onMessage(SoupWebsocketConnection*, gint type, GBytes* me
     c->session_.onText(std::string_view(data ? data : "", size));
 }
 
-void ClientConnection::onClosedSignal(SoupWebsocketConnection*, gpointer self) noexcept {
+void ClientConnection::onClosedSignal(SoupWebsocketConnection* ws, gpointer self) noexcept {
     auto* c = static_cast<ClientConnection*>(self);
-    c->session_.onSocketClosed();
+    // A normal closure (1000) from the client is a leave; a bound that dropped it is final.
+    // Anything else (no close frame, 1001 going away, a page's 4000) may come back: parked.
+    const bool normal = soup_websocket_connection_get_close_code(ws) == SOUP_WEBSOCKET_CLOSE_NORMAL;
+    c->session_.onSocketClosed(!normal && !http::closedByBound(ws));
     c->onClosed_(c);
 }
 

@@ -376,10 +376,10 @@ void Session::fail(const std::string& byeReason, const std::string& errorCode,
     end(byeReason, closeCodeFor(byeReason));
 }
 
-void Session::onSocketClosed() {
+void Session::onSocketClosed(bool mayPark) {
     if (state_ == State::Ended) return;
     bool joined = state_ != State::AwaitingJoin;  // In a room, or online (presence).
-    bool meeting = inMeeting();
+    bool meeting = inMeeting() && mayPark;
     state_ = State::Ended;
     if (meeting)
         listener_.parkRoom();

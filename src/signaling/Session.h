@@ -130,8 +130,10 @@ public:
     void fail(const std::string& byeReason, const std::string& errorCode = {},
               const std::string& errorMessage = {});
     /// The socket closed (either side) without `leave` or `bye`: in a meeting, the participant
-    /// is parked for a resume (Listener::parkRoom); otherwise it leaves the room.
-    void onSocketClosed();
+    /// is parked for a resume (Listener::parkRoom) if `mayPark`; otherwise it leaves the room.
+    /// The connection passes false when the client closed normally (1000) or a transport bound
+    /// dropped it.
+    void onSocketClosed(bool mayPark = true);
     /// The host admitted this waiting participant: sends `admitted` and joins the room as if
     /// the join had just arrived (welcome, roster, offer). Ignored unless Waiting.
     void onAdmitted();

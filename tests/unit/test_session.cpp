@@ -372,6 +372,15 @@ TEST_CASE("a socket that drops in a meeting parks the participant; a bye or leav
     CHECK(std::get<Bye>(l4.sent.back()).reason == "replaced");
     CHECK(l4.closeCode == 1000);
 
+    // Closed normally by the client (1000), or dropped by a transport bound: a leave.
+    ParkingListener l6;
+    Session s6(l6);
+    l6.session = &s6;
+    s6.onText(kJoin);
+    s6.onSocketClosed(false);
+    CHECK(std::count(l6.calls.begin(), l6.calls.end(), "leave") == 1);
+    CHECK(std::count(l6.calls.begin(), l6.calls.end(), "park") == 0);
+
     // Before joining nothing is parked.
     ParkingListener l5;
     Session s5(l5);
