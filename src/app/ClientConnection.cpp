@@ -226,6 +226,20 @@ Reconnects::Seat ClientConnection::releaseSeat() {
     return seat;
 }
 
+bool ClientConnection::onMediaLost() {
+    if (!services_.reconnects || participantId_.empty() || !session_.inMeeting()) return false;
+    Reconnects::Seat seat = takeSeat();
+    if (!services_.reconnects->park(*this, seat)) {
+        room_ = std::move(seat.room);
+        participantId_ = std::move(seat.participantId);
+        history_.adopt(seat.historyRow);
+        return false;
+    }
+    // Parked: the page comes back with its resume token and a new PeerConnection.
+    session_.fail("media-lost");
+    return true;
+}
+
 void ClientConnection::parkRoom() {
     if (online_ || !waitId_.empty() || participantId_.empty() || !services_.reconnects) {
         leaveRoom();

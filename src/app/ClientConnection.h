@@ -106,6 +106,7 @@ public:
     void onRecording(const protocol::RecordingState& state) override;
     void onLayout(const protocol::LayoutInfo& layout) override;
     void onRemoved(std::string reason, std::string code, std::string message) override;
+    bool onMediaLost() override;
     void onMeetingEvent(const protocol::MeetingServerMessage& message) override;
     void onAdmitted() override;
     void onDenied() override;

@@ -563,7 +563,7 @@ void Room::onIceState(const std::string& id, media::IceState state) {
             }
             break;
         case media::IceState::Failed:
-            remove(id, "ice-failed", {}, {});
+            mediaLost(id);
             break;
         case media::IceState::Disconnected:
             if (!m->disconnectTimer)
@@ -574,13 +574,22 @@ void Room::onIceState(const std::string& id, media::IceState state) {
                         if (!room) return;
                         if (Member* mm = room->find(id)) {
                             mm->disconnectTimer = 0;  // This source is finishing.
-                            room->remove(id, "ice-failed", {}, {});
+                            room->mediaLost(id);
                         }
                     });
             break;
         default:
             break;
     }
+}
+
+void Room::mediaLost(const std::string& id) {
+    Member* m = find(id);
+    if (!m) return;
+    // Its connection may take it over again with a new PeerConnection (docs/protocol.md,
+    // "Reconnecting"): no leave for the others meanwhile.
+    if (!m->parked && m->listener->onMediaLost()) return;
+    remove(id, "ice-failed", {}, {});
 }
 
 void Room::onSecured(const std::string& id) {
@@ -597,7 +606,7 @@ void Room::checkLiveness() {
     for (const auto& id : liveness_.silent(livenessPeers())) {
         GST_WARNING("[%s] %s silent for over %d ms", name_.c_str(), id.c_str(),
                     liveness_.disconnectTimeoutMs());
-        remove(id, "ice-failed", {}, {});
+        mediaLost(id);
     }
     for (const auto& r : liveness_.unconnected(livenessPeers(), g_get_monotonic_time() / 1000)) {
         g_message("room %s: %s removed: %s", name_.c_str(), r.id.c_str(), r.message.c_str());

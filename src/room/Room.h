@@ -199,6 +199,9 @@ private:
     void onActiveSpeaker(const std::string& id);
     void broadcastRoster();
     void onIceState(const std::string& id, media::IceState state);
+    /// The participant's media failed (ICE, silence): parked by its listener for a reconnect
+    /// (ParticipantListener::onMediaLost), or removed with "ice-failed".
+    void mediaLost(const std::string& id);
     /// The participant's DTLS is done: forces a keyframe on its tier's encoder.
     void onSecured(const std::string& id);
     void onFeedback(const std::string& id, double lossFraction, double rttMs);

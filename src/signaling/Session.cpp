@@ -20,7 +20,7 @@ constexpr unsigned short kClosePolicy = 1008;
 
 unsigned short closeCodeFor(const std::string& byeReason) {
     if (byeReason == "left" || byeReason == "meeting-ended" || byeReason == "denied" ||
-        byeReason == "replaced")
+        byeReason == "replaced" || byeReason == "media-lost")
         return kCloseNormal;
     if (byeReason == "server-shutdown") return kCloseGoingAway;
     return kClosePolicy;

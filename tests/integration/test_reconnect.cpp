@@ -179,6 +179,38 @@ TEST_CASE("a dropped connection resumes the same participant within the grace pe
     CHECK(rowCount(s, meeting) == 2);
 }
 
+TEST_CASE("media lost with the socket up: told media-lost, resumed with a new PeerConnection",
+          "[reconnect]") {
+    // TestServer's silence check: 1.5 s without a packet.
+    TestServer s(false, {"127.0.0.1"}, [](app::Config& c) { c.reconnectGraceMs = 8000; });
+    const std::string meeting = "rec-onne-cte";
+    ownedMeeting(s, meeting);
+    auto a = peer(s, meeting, "Ann");
+    auto b = peer(s, meeting, "Bob");
+    REQUIRE(waitUntil([&] { return flowing(*a, 2) && flowing(*b, 2); }, 20s));
+    const std::string id = a->participantId();
+    const std::size_t rostersBefore = b->rosterHistory().size();
+
+    // The network under Ann's media goes; her socket stays up.
+    a->dropMedia();
+    REQUIRE(waitUntil([&] { return a->byeReason() == "media-lost"; }, 10s));
+    CHECK(s.room(meeting)->parked(id));
+    CHECK(s.room(meeting)->participantCount() == 2);
+    // The page comes back with its token, as it does on that bye.
+    const uint64_t framesBefore = a->videoFramesDecoded();
+    a->reconnect(Mode::Resume);
+    INFO(describe(*a));
+    REQUIRE(waitUntil(
+        [&] {
+            return a->resumed() && a->connected() && a->videoFramesDecoded() >= framesBefore + 5;
+        },
+        5s));
+    CHECK(a->participantId() == id);
+    CHECK_FALSE(sawLeave(*b, rostersBefore, id));
+    CHECK(rowCount(s, meeting) == 2);
+    CHECK(openRows(s, meeting) == 2);
+}
+
 TEST_CASE("past the grace period the participant has left and a resume is refused", "[reconnect]") {
     TestServer s(false, {"127.0.0.1"}, [](app::Config& c) { c.reconnectGraceMs = 1500; });
     const std::string meeting = "rec-onne-ctb";

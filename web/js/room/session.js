@@ -52,8 +52,9 @@ const FRIENDLY_ERRORS = {
 // over) answers resume-failed and the next try is a fresh join.
 const RECONNECT_DELAYS_MS = [300, 1000, 2000, 4000];
 const RECONNECT_GIVE_UP_MS = 120000;
-// Bye reasons after which the page reconnects (the server restarts: a fresh join).
-const RECONNECT_BYES = ['server-shutdown'];
+// Bye reasons after which the page reconnects: the server restarts (a fresh join), or it lost
+// our media and keeps us for a resume with a new PeerConnection.
+const RECONNECT_BYES = ['server-shutdown', 'media-lost'];
 let reconnectTimer = null;
 let reconnectAttempt = 0;
 let lostAt = 0;
@@ -178,9 +179,11 @@ function createSignaling() {
   signaling.on('bye', (message) => {
     state.byeReason = message.reason || 'unknown';
     if (canReconnect()) {
-      // The server is restarting: the close follows, then a fresh join.
-      resumeToken = null;
-      notify('The server is restarting. Reconnecting…', 'warn');
+      // The close follows, then a resume (media-lost) or a fresh join (the server restarts).
+      if (state.byeReason === 'server-shutdown') {
+        resumeToken = null;
+        notify('The server is restarting. Reconnecting…', 'warn');
+      }
       return;
     }
     if (!state.leaving) {

@@ -30,6 +30,7 @@ export const BYE_TEXT = {
   'too-many-errors': 'The server ended the session after too many errors.',
   internal: 'The server could not set up media for you.',
   'server-shutdown': 'The server is shutting down.',
+  'media-lost': 'The media connection to the server was lost.',
   replaced: 'This meeting was opened again from another tab or connection.',
   'connect-timeout': 'The media connection to the server could not be set up in time. Please join again.',
   removed: 'The host removed you from the meeting.',
