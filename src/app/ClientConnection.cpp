@@ -52,9 +52,12 @@ void ClientConnection::onMessage(SoupWebsocketConnection*, gint type, GBytes* me
     c->session_.onText(std::string_view(data ? data : "", size));
 }
 
-void ClientConnection::onClosedSignal(SoupWebsocketConnection*, gpointer self) noexcept {
+void ClientConnection::onClosedSignal(SoupWebsocketConnection* ws, gpointer self) noexcept {
     auto* c = static_cast<ClientConnection*>(self);
-    c->session_.onSocketClosed();
+    // A normal closure (1000) from the client is a leave; a bound that dropped it is final.
+    // Anything else (no close frame, 1001 going away, a page's 4000) may come back: parked.
+    const bool normal = soup_websocket_connection_get_close_code(ws) == SOUP_WEBSOCKET_CLOSE_NORMAL;
+    c->session_.onSocketClosed(!normal && !http::closedByBound(ws));
     c->onClosed_(c);
 }
 
@@ -104,6 +107,8 @@ core::Result<signaling::Admission> ClientConnection::screenJoin(const protocol::
     auto target = resolveJoin(join);
     if (!target) return target.error();
     const JoinTarget& t = target.value();
+    // A resume takes over a participant that is in the meeting already.
+    if (!join.resume.empty()) return signaling::Admission::Enter;
     auto admission = services_.rooms.screen(t.room, t.who);
     if (!admission) return admission.error();
     if (admission.value() == room::Moderation::Admission::Enter) return signaling::Admission::Enter;
@@ -117,6 +122,7 @@ core::Result<signaling::Admission> ClientConnection::screenJoin(const protocol::
 core::Result<protocol::Welcome> ClientConnection::joinRoom(const protocol::Join& join) {
     auto target = resolveJoin(join);
     if (!target) return target.error();
+    if (!join.resume.empty()) return resumeRoom(join, target.value());
     const std::string& roomName = target.value().room;
     const std::string& name = target.value().name;
     const bool meeting = target.value().meeting;
@@ -134,7 +140,41 @@ core::Result<protocol::Welcome> ClientConnection::joinRoom(const protocol::Join&
         if (identity_) userId = identity_->user.id;
         history_.open(roomName, userId, name, services_.nowMs());
     }
+    return makeWelcome();
+}
 
+core::Result<protocol::Welcome> ClientConnection::resumeRoom(const protocol::Join& join,
+                                                             const JoinTarget& t) {
+    if (!services_.reconnects)
+        return core::makeError(errc::kResumeFailed, "Reconnecting is not available here.");
+    std::optional<int64_t> userId;
+    if (identity_) userId = identity_->user.id;
+    auto taken = services_.reconnects->take(join.resume, t.room, userId);
+    if (!taken) return taken.error();
+    Reconnects::Seat seat = std::move(taken).value();
+    room_ = seat.room;
+    participantId_ = seat.participantId;
+    displayName_ = seat.displayName;
+    meeting_ = seat.meeting;
+    history_.adopt(seat.historyRow);
+    room::Room* r = room();
+    core::Status resumed = r ? r->resume(participantId_, *this)
+                             : core::Status(core::makeError(errc::kBadState, "no such room"));
+    if (!resumed) {
+        // Out of the room (Room::resume removed it): its stay ends here.
+        history_.close(services_.nowMs());
+        room_.clear();
+        participantId_.clear();
+        return core::makeError(
+            errc::kResumeFailed,
+            "The meeting could not take you back (" + resumed.error().message + "); join afresh.");
+    }
+    protocol::Welcome w = makeWelcome();
+    w.resumed = true;
+    return w;
+}
+
+protocol::Welcome ClientConnection::makeWelcome() {
     const media::MediaConfig& m = services_.rooms.config();
     protocol::Welcome w;
     w.participantId = participantId_;
@@ -159,7 +199,59 @@ core::Result<protocol::Welcome> ClientConnection::joinRoom(const protocol::Join&
     w.width = m.width;
     w.height = m.height;
     w.framerate = m.framerate;
+    if (services_.reconnects && services_.reconnects->graceMs() > 0) {
+        std::optional<int64_t> userId;
+        if (identity_) userId = identity_->user.id;
+        w.resumeToken = services_.reconnects->issue(*this, room_, userId);
+    }
     return w;
+}
+
+Reconnects::Seat ClientConnection::takeSeat() {
+    Reconnects::Seat seat;
+    seat.room = std::exchange(room_, {});
+    seat.participantId = std::exchange(participantId_, {});
+    seat.displayName = displayName_;
+    seat.meeting = meeting_;
+    if (identity_) seat.userId = identity_->user.id;
+    seat.historyRow = history_.release();
+    return seat;
+}
+
+Reconnects::Seat ClientConnection::releaseSeat() {
+    Reconnects::Seat seat = takeSeat();
+    g_message("room %s: %s reconnected on another connection", seat.room.c_str(),
+              seat.participantId.c_str());
+    session_.fail("replaced");
+    return seat;
+}
+
+bool ClientConnection::onMediaLost() {
+    if (!services_.reconnects || participantId_.empty() || !session_.inMeeting()) return false;
+    Reconnects::Seat seat = takeSeat();
+    if (!services_.reconnects->park(*this, seat)) {
+        room_ = std::move(seat.room);
+        participantId_ = std::move(seat.participantId);
+        history_.adopt(seat.historyRow);
+        return false;
+    }
+    // Parked: the page comes back with its resume token and a new PeerConnection.
+    session_.fail("media-lost");
+    return true;
+}
+
+void ClientConnection::parkRoom() {
+    if (online_ || !waitId_.empty() || participantId_.empty() || !services_.reconnects) {
+        leaveRoom();
+        return;
+    }
+    Reconnects::Seat seat = takeSeat();
+    if (services_.reconnects->park(*this, seat)) return;
+    // Not kept (no grace period): leave as before.
+    room_ = std::move(seat.room);
+    participantId_ = std::move(seat.participantId);
+    history_.adopt(seat.historyRow);
+    leaveRoom();
 }
 
 void ClientConnection::onJoined() {
@@ -190,6 +282,7 @@ void ClientConnection::addRemoteCandidate(const protocol::IceCandidate& candidat
 }
 
 void ClientConnection::leaveRoom() {
+    if (services_.reconnects) services_.reconnects->forget(*this);  // The token dies with us.
     if (online_) {
         online_ = false;
         services_.presence.remove(this);

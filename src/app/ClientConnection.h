@@ -16,6 +16,7 @@
 #include "app/ChatService.h"
 #include "app/MeetingHistory.h"
 #include "app/Presence.h"
+#include "app/Reconnects.h"
 #include "app/Recordings.h"
 #include "core/GstPtr.h"
 #include "room/ParticipantListener.h"
@@ -42,11 +43,15 @@ struct ConnectionServices {
     std::unique_ptr<signaling::KeyedBuckets> chatByAccount = {};
     /// Who may record, and the recordings' rows (null: recording is refused).
     Recordings* recordings = nullptr;
+    /// Resume tokens and parked participants (null: a dropped socket leaves at once and
+    /// `resume` is refused).
+    Reconnects* reconnects = nullptr;
 };
 
 class ClientConnection : public signaling::Session::Listener,
                          public room::ParticipantListener,
-                         public MessageSink {
+                         public MessageSink,
+                         private Reconnects::Holder {
 public:
     using ClosedHandler = std::function<void(ClientConnection*)>;
 
@@ -57,8 +62,9 @@ public:
     ClientConnection(const ClientConnection&) = delete;
     ClientConnection& operator=(const ClientConnection&) = delete;
 
-    /// Ends the session for a server shutdown: bye "shutdown", leave the room, close (1001).
-    void shutdown() { session_.fail("shutdown"); }
+    /// Ends the session for a server shutdown: bye "server-shutdown", leave the room (history
+    /// row closed), close (1001).
+    void shutdown() { session_.fail("server-shutdown"); }
     /// Ends the session because its sign-in ended (sign-out, password change or reset): bye
     /// "signed-out", leave the room, close (1008). Nothing more is accepted on it.
     void endSession() { session_.fail("signed-out"); }
@@ -73,6 +79,7 @@ public:
     core::Status applyAnswer(const std::string& sdp) override;
     void addRemoteCandidate(const protocol::IceCandidate& candidate) override;
     void leaveRoom() override;
+    void parkRoom() override;
     core::Status sendChat(const std::string& text) override;
     core::Status requestChatHistory(std::optional<long long> before) override;
     core::Status goOnline() override;
@@ -100,6 +107,7 @@ public:
     void onRecording(const protocol::RecordingState& state) override;
     void onLayout(const protocol::LayoutInfo& layout) override;
     void onRemoved(std::string reason, std::string code, std::string message) override;
+    bool onMediaLost() override;
     void onMeetingEvent(const protocol::MeetingServerMessage& message) override;
     void onAdmitted() override;
     void onDenied() override;
@@ -115,6 +123,15 @@ private:
     };
     /// Errors: no-such-meeting, unauthenticated.
     core::Result<JoinTarget> resolveJoin(const protocol::Join& join);
+    /// A join with `resume`: takes over the seat of the token (Reconnects::take) and rebuilds
+    /// its media (Room::resume). Error resume-failed (and those of Room::resume).
+    core::Result<protocol::Welcome> resumeRoom(const protocol::Join& join, const JoinTarget& t);
+    /// The welcome for the room joined (ICE servers, video format, a fresh resume token).
+    protocol::Welcome makeWelcome();
+    /// Hands our seat over and forgets it here (no leave, the history row stays open).
+    Reconnects::Seat takeSeat();
+    // Reconnects::Holder
+    Reconnects::Seat releaseSeat() override;
     static void onMessage(SoupWebsocketConnection*, gint type, GBytes* message,
                           gpointer self) noexcept;
     static void onClosedSignal(SoupWebsocketConnection*, gpointer self) noexcept;

@@ -224,6 +224,7 @@ Config parse(const std::string& text, const std::string& origin,
     r.str("mail", "username", c.mail.username);
     r.str("mail", "password", c.mail.password);
     r.integer("room", "max_participants", m.maxParticipants, 1, 100);
+    r.integer("room", "reconnect_grace_ms", c.reconnectGraceMs, 0, 300000);
     r.integer("limits", "max_rooms", c.roomLimits.maxRooms, 1, 10000);
     r.integer("limits", "malloc_arenas", c.mallocArenas, 0, 1024);
     r.integer("video", "width", m.width, 64, 3840);

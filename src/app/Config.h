@@ -54,6 +54,10 @@ struct Config {
     mail::MailConfig mail;
     media::MediaConfig media;
     room::Limits roomLimits;  ///< [limits] max_rooms
+    /// [room] reconnect_grace_ms: how long a participant whose connection dropped (no `leave`)
+    /// is kept, silent with its tile frozen, for a `join` with its resume token; 0: removed at
+    /// once (docs/protocol.md, "Reconnecting"), ms.
+    int reconnectGraceMs = 10000;
     /// [limits] malloc_arenas: glibc malloc arenas at most (M_ARENA_MAX; 0: glibc's default of
     /// 8 per core). Each thread that allocates may otherwise get its own, and memory freed
     /// into an arena stays with the process (docs/performance.md, "Memory per room").

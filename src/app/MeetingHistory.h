@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "store/Store.h"
 
@@ -23,6 +24,10 @@ public:
               const std::string& displayName, int64_t nowMs);
     /// Records the leave at `nowMs`, if a join is open; idempotent.
     void close(int64_t nowMs);
+    /// Gives up the open row without closing it (a resume hands it to another connection).
+    std::optional<int64_t> release() { return std::exchange(participationId_, std::nullopt); }
+    /// Takes over an open row released by another MeetingHistory (empty: none).
+    void adopt(std::optional<int64_t> row) { participationId_ = row; }
 
 private:
     store::Store& store_;

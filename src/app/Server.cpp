@@ -31,6 +31,7 @@ Server::Server(Config config) : config_(std::move(config)) {}
 
 Server::~Server() {
     connections_.clear();
+    reconnects_.reset();  // Parked participants leave; their history rows are closed.
     http_.reset();
     rooms_.reset();
     recordings_.reset();
@@ -123,6 +124,8 @@ core::Status Server::start() {
     services_ = std::make_unique<ConnectionServices>(
         ConnectionServices{*rooms_, *store_, *api_, *presence_, config_.openRooms, nowMs});
     services_->recordings = recordings_.get();
+    reconnects_ = std::make_unique<Reconnects>(*rooms_, *store_, nowMs, config_.reconnectGraceMs);
+    services_->reconnects = reconnects_.get();
     configureSignalingLimits();
 
     armLivenessMarks();
@@ -422,6 +425,7 @@ http::Response Server::metrics(const http::Request& request) {
 
 void Server::shutdown() {
     for (auto& [key, connection] : connections_) connection->shutdown();
+    if (reconnects_) reconnects_->endAll();
 }
 
 void Server::accept(SoupWebsocketConnection* connection, const http::Request& received) {

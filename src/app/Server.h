@@ -38,9 +38,12 @@ public:
     core::Status start();
     /// How long the destructor waits for media elements still stopping, ms.
     static constexpr unsigned kTeardownDrainMs = 5000;
-    /// Says bye to every client and closes their sockets; they disappear from
+    /// Says bye "server-shutdown" to every client, closes their history rows and sockets, and
+    /// ends the participants waiting for a reconnect; the sockets disappear from
     /// connectionCount() as the close handshakes finish (keep iterating the main context).
     void shutdown();
+    /// Participants whose connection dropped, kept for a resume.
+    const Reconnects& reconnects() const { return *reconnects_; }
     int port() const { return http_ ? http_->port() : 0; }
     std::string url() const { return http_ ? http_->url() : std::string(); }
     room::RoomRegistry& rooms() { return *rooms_; }
@@ -90,6 +93,9 @@ private:
     // closes at shutdown (SIGTERM) gets its row finished.
     std::unique_ptr<Recordings> recordings_;
     std::unique_ptr<ConnectionServices> services_;
+    /// Parked participants and resume tokens; destroyed after the connections, before the
+    /// rooms (~Server).
+    std::unique_ptr<Reconnects> reconnects_;
     std::unique_ptr<http::HttpServer> http_;
     core::SourcePtr touchTimer_;
     int reloads_ = 0;              ///< Successful SIGHUP reloads.

@@ -77,6 +77,7 @@ void guardWebSocket(SoupWebsocketConnection* ws, std::shared_ptr<Meter> meter, G
     g->meter->onRead = [g, ws](gsize) {
         if (g->meter->bytesRead - g->readMark <= g->maxMessage + kFrameSlack) return true;
         GST_INFO("WebSocket message over %zu bytes: closing with 1009", g->maxMessage);
+        g->dropped = true;
         if (soup_websocket_connection_get_state(ws) == SOUP_WEBSOCKET_STATE_OPEN)
             soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
         // No more bytes reach libsoup: end of stream closes the connection.
@@ -88,6 +89,11 @@ void guardWebSocket(SoupWebsocketConnection* ws, std::shared_ptr<Meter> meter, G
     g_object_set(ws, "max-incoming-payload-size",
                  static_cast<guint64>(limits.maxMessageBytes + 64 * 1024), "keepalive-interval",
                  static_cast<guint>(limits.pingIntervalS), nullptr);
+}
+
+bool closedByBound(SoupWebsocketConnection* ws) {
+    Guard* g = guardOf(ws);
+    return g && g->dropped;
 }
 
 bool sendText(SoupWebsocketConnection* ws, const std::string& text) {

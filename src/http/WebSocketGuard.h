@@ -31,6 +31,9 @@ void guardWebSocket(SoupWebsocketConnection* ws, std::shared_ptr<Meter> meter, G
 /// full", shuts its socket down (its "closed" signal follows from the main loop) and returns
 /// false. Unguarded connections just send.
 bool sendText(SoupWebsocketConnection* ws, const std::string& text);
+/// Whether a bound above closed `ws` (a message too big, a client that does not read): such a
+/// client is dropped for good, not kept for a reconnect.
+bool closedByBound(SoupWebsocketConnection* ws);
 
 /// Bytes queued for `ws` but not yet taken by its socket (an estimate that errs high by a few
 /// bytes per control frame); 0 for unguarded connections.

@@ -114,6 +114,17 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
         if (!core::isValidText(j.name, kMaxNameChars, false))
             return makeError(errc::kBadMessage,
                              "field 'name' must be 1-64 characters without control characters");
+        std::optional<std::string> resume = r.optString("resume", 256);
+        if (!r.ok()) return badMessage(r);
+        if (resume) {
+            bool valid = resume->size() == kResumeTokenChars;
+            for (char c : *resume)
+                if (!g_ascii_isalnum(c) && c != '-' && c != '_') valid = false;
+            if (!valid)
+                return makeError(errc::kBadMessage,
+                                 "field 'resume' must be the 43-character token of a welcome");
+            j.resume = *resume;
+        }
         return ClientMessage{j};
     }
     if (t == "answer") {
@@ -232,6 +243,8 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
         w.height = static_cast<int>(vr.integer("height", 1, 16384));
         w.framerate = static_cast<int>(vr.integer("framerate", 1, 1000));
         if (!vr.ok()) r.fail("bad 'video' object: " + vr.error());
+        w.resumeToken = r.optString("resumeToken", 256).value_or("");
+        w.resumed = r.optBoolean("resumed").value_or(false);
         return done(w);
     }
     if (t == "roster") {
@@ -369,6 +382,8 @@ std::string toJson(const ServerMessage& message) {
                     .num("height", m.height)
                     .num("framerate", m.framerate)
                     .endObject();
+                if (!m.resumeToken.empty()) w.str("resumeToken", m.resumeToken);
+                if (m.resumed) w.boolean("resumed", true);
                 return w.finish();
             },
             [](const Roster& m) {
@@ -502,12 +517,13 @@ std::string toJson(const ClientMessage& message) {
     return std::visit(
         Overloaded{
             [](const Join& m) {
-                return JsonWriter()
-                    .str("type", "join")
+                JsonWriter w;
+                w.str("type", "join")
                     .num("version", m.version)
                     .str("room", m.room)
-                    .str("name", m.name)
-                    .finish();
+                    .str("name", m.name);
+                if (!m.resume.empty()) w.str("resume", m.resume);
+                return w.finish();
             },
             [](const Answer& m) {
                 return JsonWriter().str("type", "answer").str("sdp", m.sdp).finish();

@@ -59,13 +59,23 @@ inline constexpr const char* kNoSpace = "no-space";
 /// `share-start` from a participant whose answer did not open m-line 2 for sending (or who is
 /// not in the call): it cannot share a screen without renegotiating.
 inline constexpr const char* kShareUnavailable = "share-unavailable";
+/// A `join` with `resume` whose token is unknown, used, expired (past [room]
+/// reconnect_grace_ms), for another meeting or of another account: join afresh.
+inline constexpr const char* kResumeFailed = "resume-failed";
 }  // namespace errc
+
+/// Length of a resume token (docs/protocol.md, "Reconnecting"): URL-safe base64 of 32 random
+/// bytes without padding.
+constexpr std::size_t kResumeTokenChars = 43;
 
 // Client -> server.
 struct Join {
     int version = kVersion;
     std::string room;
     std::string name;  ///< Display name, trimmed.
+    /// The resume token of the last `welcome` (kResumeTokenChars of [A-Za-z0-9_-]): take over
+    /// the same participant after a dropped connection. Empty: a fresh join.
+    std::string resume;
 };
 struct Answer {
     std::string sdp;
@@ -131,6 +141,10 @@ struct Welcome {
     int width = 0;  ///< Composite size in pixels.
     int height = 0;
     int framerate = 0;  ///< Frames per second.
+    /// Single-use token for `join` with `resume` after a dropped connection (empty: none,
+    /// omitted).
+    std::string resumeToken;
+    bool resumed = false;  ///< This join took over the participant of a resume token.
 };
 struct RosterEntry {
     std::string id;

@@ -27,6 +27,11 @@ public:
     /// The room dropped this participant (reason: "ice-failed", "bad-sdp", "internal"); it is
     /// already out of the room when this is called.
     virtual void onRemoved(std::string reason, std::string code, std::string message) = 0;
+    /// This participant's media went silent or its ICE failed while it is in the room (not
+    /// parked). Return true if the listener parked it for a reconnect (Room::park() called,
+    /// the client told to come back with its resume token); false: the room removes it
+    /// ("ice-failed").
+    virtual bool onMediaLost() { return false; }
 
     // Meeting controls (docs/protocol.md, "Meeting controls"); defaults ignore them.
     /// A meeting-control message for this participant (muted-by-host, unmute-request,

@@ -48,6 +48,7 @@ struct Room::Member {
     Attendee who;                             ///< Its account, for host rights.
     bool inCall = true;       ///< false after leave-call: no endpoint, still in the meeting.
     bool cameraShown = true;  ///< false: the name tile (MeetingControls).
+    bool parked = false;      ///< Its connection dropped; kept for a resume (park()).
 };
 
 /// Routes one endpoint's events to the room, tagged with the participant id.
@@ -277,6 +278,51 @@ void Room::detachMedia(Member& m) {
 
 void Room::leave(const std::string& id) {
     remove(id, {}, {}, {});
+}
+
+core::Status Room::park(const std::string& id, ParticipantListener& holder) {
+    Member* m = find(id);
+    if (!m) return makeError(protocol::errc::kBadState, "not in the room");
+    m->listener = &holder;
+    m->parked = true;
+    // The ICE watch would remove it; the grace period decides instead.
+    if (m->disconnectTimer) g_source_remove(m->disconnectTimer);
+    m->disconnectTimer = 0;
+    g_message("room %s: %s (%s) lost its connection, kept for a reconnect", name_.c_str(),
+              id.c_str(), m->name.c_str());
+    return core::Ok{};
+}
+
+core::Status Room::resume(const std::string& id, ParticipantListener& listener) {
+    Member* m = find(id);
+    if (!m) return makeError(protocol::errc::kBadState, "not in the room");
+    m->listener = &listener;
+    m->parked = false;
+    const bool wasInCall = m->inCall;
+    // A new PeerConnection under the same participant: the old webrtcbin goes, the tile slot
+    // (stage_) stays, so the others' layout does not move.
+    if (wasInCall) detachMedia(*m);
+    if (auto attached = attachMedia(*m); !attached) {
+        remove(id, {}, {}, {});
+        return attached;
+    }
+    if (const ControlState* st = controls_.moderation().state(id))
+        audio_->setMuted(id, !st->heard());
+    if (!wasInCall) stage_.join(id);
+    m->lastLayout.reset();  // The new connection gets the layout message.
+    g_message("room %s: %s (%s) reconnected", name_.c_str(), id.c_str(), m->name.c_str());
+    relayout();
+    if (wasInCall)
+        listener.onRoster(roster());
+    else
+        broadcastRoster();
+    return core::Ok{};
+}
+
+bool Room::parked(const std::string& id) const {
+    for (const auto& m : members_)
+        if (m->id == id) return m->parked;
+    return false;
 }
 
 void Room::remove(const std::string& id, const std::string& reason, const std::string& code,
@@ -569,6 +615,9 @@ void Room::broadcastRoster() {
 void Room::onIceState(const std::string& id, media::IceState state) {
     Member* m = find(id);
     if (!m) return;
+    // Parked: the old PeerConnection fails as expected; the grace period decides.
+    if (m->parked && (state == media::IceState::Failed || state == media::IceState::Disconnected))
+        return;
     switch (state) {
         case media::IceState::Connected:
         case media::IceState::Completed:
@@ -588,7 +637,7 @@ void Room::onIceState(const std::string& id, media::IceState state) {
             }
             break;
         case media::IceState::Failed:
-            remove(id, "ice-failed", {}, {});
+            mediaLost(id);
             break;
         case media::IceState::Disconnected:
             if (!m->disconnectTimer)
@@ -599,13 +648,22 @@ void Room::onIceState(const std::string& id, media::IceState state) {
                         if (!room) return;
                         if (Member* mm = room->find(id)) {
                             mm->disconnectTimer = 0;  // This source is finishing.
-                            room->remove(id, "ice-failed", {}, {});
+                            room->mediaLost(id);
                         }
                     });
             break;
         default:
             break;
     }
+}
+
+void Room::mediaLost(const std::string& id) {
+    Member* m = find(id);
+    if (!m) return;
+    // Its connection may take it over again with a new PeerConnection (docs/protocol.md,
+    // "Reconnecting"): no leave for the others meanwhile.
+    if (!m->parked && m->listener->onMediaLost()) return;
+    remove(id, "ice-failed", {}, {});
 }
 
 void Room::onSecured(const std::string& id) {
@@ -632,7 +690,7 @@ void Room::checkLiveness() {
     for (const auto& id : liveness_.silent(livenessPeers())) {
         GST_WARNING("[%s] %s silent for over %d ms", name_.c_str(), id.c_str(),
                     liveness_.disconnectTimeoutMs());
-        remove(id, "ice-failed", {}, {});
+        mediaLost(id);
     }
     for (const auto& r : liveness_.unconnected(livenessPeers(), nowMs)) {
         core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, r.id}, "removed: %s", r.message.c_str());
@@ -644,7 +702,9 @@ std::vector<Liveness::Peer> Room::livenessPeers() const {
     std::vector<Liveness::Peer> peers;
     peers.reserve(members_.size());
     for (const auto& m : members_)
-        if (m->inCall)  // Hung up (leave-call): no media to watch; the socket's liveness holds.
+        // Hung up (leave-call): no media to watch, the socket's liveness holds; parked: the
+        // grace period holds.
+        if (m->inCall && !m->parked)
             peers.push_back({m->id, m->connected, m->answered, m->joinedMs,
                              m->connected ? m->endpoint->millisecondsSinceLastPacket() : 0});
     return peers;

@@ -60,6 +60,20 @@ public:
                                    const Attendee& who = {});
     /// Removes a participant (idempotent; unknown ids are ignored).
     void leave(const std::string& id);
+    /// The participant's connection dropped (docs/protocol.md, "Reconnecting"): its events go
+    /// to `holder` from now on, its media stays as it is (its tile keeps the last frame, its
+    /// silence is mixed) and neither liveness nor ICE failure removes it: only leave(),
+    /// resume() or a host action ends this. Error bad-state for an unknown id.
+    core::Status park(const std::string& id, ParticipantListener& holder);
+    /// A new connection takes over participant `id` (parked or not): its events go to
+    /// `listener`, and its media is rebuilt (the old webrtcbin torn down, a new one whose
+    /// offer reaches listener.onOffer()); its tile slot, host rights, mutes and hand stay,
+    /// and the others see no leave. The roster reaches `listener` at once. A participant
+    /// that had hung up is back in the call. Errors: bad-state (unknown id), internal (the
+    /// participant is then removed).
+    core::Status resume(const std::string& id, ParticipantListener& listener);
+    /// Whether participant `id` is parked (its connection dropped, not yet resumed).
+    bool parked(const std::string& id) const;
     /// Errors: "bad-sdp"; unknown ids give "bad-state".
     core::Status applyAnswer(const std::string& id, const std::string& sdp);
     void addRemoteCandidate(const std::string& id, const protocol::IceCandidate& candidate);
@@ -211,6 +225,9 @@ private:
     void onActiveSpeaker(const std::string& id);
     void broadcastRoster();
     void onIceState(const std::string& id, media::IceState state);
+    /// The participant's media failed (ICE, silence): parked by its listener for a reconnect
+    /// (ParticipantListener::onMediaLost), or removed with "ice-failed".
+    void mediaLost(const std::string& id);
     /// The participant's DTLS is done: forces a keyframe on its tier's encoder.
     void onSecured(const std::string& id);
     void onFeedback(const std::string& id, double lossFraction, double rttMs);

@@ -19,9 +19,10 @@ constexpr unsigned short kCloseGoingAway = 1001;
 constexpr unsigned short kClosePolicy = 1008;
 
 unsigned short closeCodeFor(const std::string& byeReason) {
-    if (byeReason == "left" || byeReason == "meeting-ended" || byeReason == "denied")
+    if (byeReason == "left" || byeReason == "meeting-ended" || byeReason == "denied" ||
+        byeReason == "replaced" || byeReason == "media-lost")
         return kCloseNormal;
-    if (byeReason == "shutdown") return kCloseGoingAway;
+    if (byeReason == "server-shutdown") return kCloseGoingAway;
     return kClosePolicy;
 }
 }  // namespace
@@ -391,11 +392,15 @@ void Session::fail(const std::string& byeReason, const std::string& errorCode,
     end(byeReason, closeCodeFor(byeReason));
 }
 
-void Session::onSocketClosed() {
+void Session::onSocketClosed(bool mayPark) {
     if (state_ == State::Ended) return;
     bool joined = state_ != State::AwaitingJoin;  // In a room, or online (presence).
+    bool meeting = inMeeting() && mayPark;
     state_ = State::Ended;
-    if (joined) listener_.leaveRoom();
+    if (meeting)
+        listener_.parkRoom();
+    else if (joined)
+        listener_.leaveRoom();
 }
 
 void Session::replyError(const std::string& code, const std::string& message) {

@@ -54,6 +54,9 @@ public:
         virtual void onJoined() {}
         /// Removes the participant from its room (idempotent).
         virtual void leaveRoom() = 0;
+        /// The socket dropped while in a meeting, without `leave`: keep the participant for a
+        /// resume (docs/protocol.md, "Reconnecting"). The default leaves.
+        virtual void parkRoom() { leaveRoom(); }
         /// Saves and broadcasts a chat line. Errors are replied as `error` messages.
         virtual core::Status sendChat(const std::string& text) = 0;
         /// Replies (through sendMessage) with a chat-history page older than `before`.
@@ -132,8 +135,11 @@ public:
     /// Ends the session from the server side: optional error, then bye, leave, close.
     void fail(const std::string& byeReason, const std::string& errorCode = {},
               const std::string& errorMessage = {});
-    /// The socket closed (either side): leaves the room.
-    void onSocketClosed();
+    /// The socket closed (either side) without `leave` or `bye`: in a meeting, the participant
+    /// is parked for a resume (Listener::parkRoom) if `mayPark`; otherwise it leaves the room.
+    /// The connection passes false when the client closed normally (1000) or a transport bound
+    /// dropped it.
+    void onSocketClosed(bool mayPark = true);
     /// The host admitted this waiting participant: sends `admitted` and joins the room as if
     /// the join had just arrived (welcome, roster, offer). Ignored unless Waiting.
     void onAdmitted();

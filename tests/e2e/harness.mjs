@@ -136,16 +136,17 @@ export function serverBinary(root) {
 }
 
 // Starts `bin serve --config TMP` and resolves with the base URL it prints once ready.
-export async function startServer(resources, { bin, root, timeoutMs = 15000, extraConfig = '' }) {
+// port: 0 picks a free one; a restart passes the first run's port (and keeps its data).
+export async function startServer(resources, { bin, root, timeoutMs = 15000, extraConfig = '', port = 0 }) {
   const dataDir = path.join(resources.tmpDir, 'data');
-  fs.mkdirSync(dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
   const configPath = path.join(resources.tmpDir, 'mixmeet.ini');
   fs.writeFileSync(
     configPath,
     [
       '[server]',
       'address=127.0.0.1',
-      'port=0',
+      `port=${port}`,
       `web_dir=${path.join(root, 'web')}`,
       `pipelines_dir=${path.join(root, 'pipelines')}`,
       `data_dir=${dataDir}`,
@@ -203,7 +204,8 @@ export async function startServer(resources, { bin, root, timeoutMs = 15000, ext
   });
 }
 
-async function stopServer(server) {
+// SIGTERM, then SIGKILL after 5 s; resolves once the server exited.
+export async function stopServer(server) {
   const { child } = server;
   if (server.exited || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -279,9 +279,13 @@ TEST_CASE("slow and silent connections are closed after request_timeout_s",
 
 TEST_CASE("a WebSocket that stops answering pings is closed and its participant leaves",
           "[hostile][transport]") {
-    TestServer ts = limitedServer([](http::Limits& l) {
-        l.idleTimeoutS = 3;  // Three pings' worth: a loaded machine's hiccup is not a timeout.
-        l.pingIntervalS = 1;
+    // A vanished client may come back with its resume token: it leaves once the grace period
+    // (1 s here) is over too (docs/protocol.md, "Reconnecting").
+    TestServer ts(true, {"127.0.0.1"}, [](app::Config& c) {
+        c.limits.idleTimeoutS =
+            3;  // Three pings' worth: a loaded machine's hiccup is not a timeout.
+        c.limits.pingIntervalS = 1;
+        c.reconnectGraceMs = 1000;
     });
     int port = ts.server->port();
     RawClient silent(port), live(port);

@@ -78,6 +78,8 @@ public:
     pid_t pid() const { return pid_; }
     int port() const { return port_; }
     std::string wsUrl() const;
+    /// The server's [server] data_dir (its SQLite file, recordings); exists once start()ed.
+    std::string dataDir() const { return dir_ + "/data"; }
     /// The server's stderr, kept after the run when keepFiles() was called.
     std::string logPath() const { return dir_ + "/server.log"; }
     void keepFiles() { keep_ = true; }

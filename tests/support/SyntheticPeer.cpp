@@ -598,6 +598,10 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     /// arrive before this side's SRTP keys and be dropped).
     SourcePtr firstFrameTimer;
     std::vector<std::string> pendingOut;  // sendRaw before the socket opened
+    std::string resumeWith;               // the token the next join resumes with
+    // Sockets (and their sessions) left open by reconnect(KeepOldSocket), unwatched.
+    std::vector<GPtr<SoupWebsocketConnection>> staleSockets;
+    std::vector<GPtr<SoupSession>> staleSessions;
 
     ElementPtr pipeline;
     ElementPtr webrtc;
@@ -620,6 +624,10 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     int closeCode = 0;
     bool joined = false;
     std::string participantId;
+    std::string resumeToken;  // of the last welcome
+    bool resumed = false;     // the last welcome took over a participant
+    int welcomeCount = 0;
+    std::vector<std::vector<std::string>> rosterIds;  // ids of every roster received
     VideoFormat video;
     std::vector<RosterEntry> roster;
     int rosterCount = 0;
@@ -732,6 +740,10 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                 json_builder_add_string_value(b, opts.room.c_str());
                 json_builder_set_member_name(b, "name");
                 json_builder_add_string_value(b, opts.name.c_str());
+                if (!resumeWith.empty()) {
+                    json_builder_set_member_name(b, "resume");
+                    json_builder_add_string_value(b, resumeWith.c_str());
+                }
             }));
         }
         auto queued = std::exchange(pendingOut, {});
@@ -816,7 +828,10 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         receivedTypes.push_back(type);
         if (type == "welcome") {
             joined = true;
+            ++welcomeCount;
             participantId = stringMember(o, "participantId");
+            resumeToken = stringMember(o, "resumeToken");
+            resumed = json_object_get_boolean_member_with_default(o, "resumed", FALSE) != FALSE;
             JsonObject* v = objectMember(o, "video");
             video = {int(intMember(v, "width")), int(intMember(v, "height")),
                      int(intMember(v, "framerate"))};
@@ -846,6 +861,9 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                     }
                 }
             }
+            std::vector<std::string> ids;
+            for (const auto& e : roster) ids.push_back(e.id);
+            rosterIds.push_back(std::move(ids));
             std::lock_guard lock(stats->mutex);
             if (stats->tileCount != int(roster.size())) {
                 stats->tileCount = int(roster.size());
@@ -1462,6 +1480,56 @@ void SyntheticPeer::closeAbruptly() {
     impl_->closeTimer.reset();
     impl_->dropSocket(false);
     impl_->stopPipeline();
+}
+
+void SyntheticPeer::reconnect(ReconnectMode mode) {
+    Impl& d = *impl_;
+    d.closeTimer.reset();
+    if (mode != ReconnectMode::KeepOldSocket) d.dropSocket(false);
+    if (mode == ReconnectMode::KeepOldSocket && d.ws) {
+        // Leave the old socket open, unwatched: the server still thinks it is alive.
+        d.disconnectSocketHandlers();
+        d.staleSockets.push_back(std::move(d.ws));
+        d.staleSessions.push_back(std::move(d.session));
+    }
+    d.stopPipeline();
+    d.resumeWith = mode == ReconnectMode::Fresh ? std::string() : d.resumeToken;
+    // A new connection and a new media session.
+    d.session.reset();
+    d.ws.reset();
+    d.opened = d.closed = d.joined = false;
+    d.closeCode = 0;
+    d.byeReason.clear();
+    d.offerHandled = false;
+    d.answerSent = false;
+    d.answerSdp.clear();
+    d.offerSdp.clear();
+    d.pendingCandidates.clear();
+    d.iceState = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
+    d.pcState = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+    d.iceConnectedUs = 0;
+    d.securedUs = 0;
+    d.rtcpTuned = false;
+    g_main_context_push_thread_default(d.ctx.get());
+    {
+        NetnsScope media(d.opts.netnsFd);
+        d.buildPipeline();
+    }
+    d.connectSocket();
+    g_main_context_pop_thread_default(d.ctx.get());
+}
+
+const std::string& SyntheticPeer::resumeToken() const {
+    return impl_->resumeToken;
+}
+bool SyntheticPeer::resumed() const {
+    return impl_->resumed;
+}
+int SyntheticPeer::welcomeCount() const {
+    return impl_->welcomeCount;
+}
+const std::vector<std::vector<std::string>>& SyntheticPeer::rosterHistory() const {
+    return impl_->rosterIds;
 }
 
 void SyntheticPeer::stopSendingMedia() {

@@ -200,6 +200,16 @@ public:
     /// Drops the TCP connection without a WebSocket close frame and the pipeline without
     /// `leave`: a vanished tab / crashed client.
     void closeAbruptly();
+    /// How reconnect() treats the old connection and which join it sends.
+    enum class ReconnectMode {
+        Resume,         ///< Drop the socket (no close frame), join with the resume token.
+        KeepOldSocket,  ///< Leave the old socket open and unread, join with the resume token.
+        Fresh,          ///< Drop the socket, join without a token.
+    };
+    /// A page coming back after its connection dropped: the old socket and media go (see
+    /// mode), a new socket joins (with the last welcome's resume token unless Fresh) and a
+    /// new webrtcbin answers the new offer. Receive counters keep counting.
+    void reconnect(ReconnectMode mode = ReconnectMode::Resume);
     /// Stops sending audio and video (buffers dropped before the payloaders); the connection
     /// stays up and received media keeps being decoded.
     void stopSendingMedia();
@@ -230,6 +240,12 @@ public:
     /// `welcome` received.
     bool joined() const;
     const std::string& participantId() const;
+    /// `resumeToken` of the last welcome (empty: none) and whether it said `resumed`.
+    const std::string& resumeToken() const;
+    bool resumed() const;
+    int welcomeCount() const;
+    /// The participant ids of every roster received, in order.
+    const std::vector<std::vector<std::string>>& rosterHistory() const;
     VideoFormat announcedVideo() const;
     /// Participants of the last `roster` (empty before one arrived).
     const std::vector<RosterEntry>& roster() const;

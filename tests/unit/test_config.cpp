@@ -64,6 +64,20 @@ TEST_CASE("[limits] caps rooms and malloc arenas", "[config][rooms]") {
     CHECK(bad.error().message.find("[limits] max_rooms") != std::string::npos);
 }
 
+TEST_CASE("[room] reconnect_grace_ms: default, shipped value, range", "[config][reconnect]") {
+    CHECK(defaultConfig().reconnectGraceMs == 10000);
+    auto shipped = loadConfig(std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini");
+    REQUIRE(shipped.ok());
+    CHECK(shipped.value().reconnectGraceMs == defaultConfig().reconnectGraceMs);
+    auto c = parseConfig("[room]\nreconnect_grace_ms=0\n", "t.ini");
+    REQUIRE(c.ok());
+    CHECK(c.value().reconnectGraceMs == 0);
+    auto bad = parseConfig("[room]\nreconnect_grace_ms=-1\n", "t.ini");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message.find("[room] reconnect_grace_ms") != std::string::npos);
+    CHECK_FALSE(liveKey("[room] reconnect_grace_ms"));
+}
+
 TEST_CASE("accounts bounds: keys, defaults and refusals", "[config]") {
     auto shipped = loadConfig(std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini");
     REQUIRE(shipped.ok());

@@ -24,6 +24,40 @@ TEST_CASE("join parses and trims the display name", "[protocol]") {
     CHECK(j.name == "Ada");
 }
 
+TEST_CASE("join carries an optional resume token of the welcome's form", "[protocol][reconnect]") {
+    const std::string token(kResumeTokenChars, 'a');
+    auto r = parseClientMessage(R"({"type":"join","version":1,"room":"r","name":"Ada","resume":")" +
+                                token + "-_Z9" + R"("})");
+    CHECK_FALSE(r.ok());  // 47 characters
+    r = parseClientMessage(R"({"type":"join","version":1,"room":"r","name":"Ada","resume":")" +
+                           token.substr(4) + "-_Z9" + R"("})");
+    REQUIRE(r.ok());
+    CHECK(std::get<Join>(r.value()).resume == token.substr(4) + "-_Z9");
+    // Absent: a fresh join.
+    r = parseClientMessage(R"({"type":"join","version":1,"room":"r","name":"Ada"})");
+    REQUIRE(r.ok());
+    CHECK(std::get<Join>(r.value()).resume.empty());
+    // Wrong length, characters or type.
+    CHECK(codeOf(R"({"type":"join","version":1,"room":"r","name":"A","resume":"short"})") ==
+          errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"join","version":1,"room":"r","name":"A","resume":")" +
+                 token.substr(1) + "!\"}") == errc::kBadMessage);
+    CHECK(codeOf(R"({"type":"join","version":1,"room":"r","name":"A","resume":42})") ==
+          errc::kBadMessage);
+    // Round trip of join and welcome.
+    Join j{1, "r", "Ada", token};
+    auto back = parseClientMessage(toJson(ClientMessage{j}));
+    REQUIRE(back.ok());
+    CHECK(std::get<Join>(back.value()).resume == token);
+    Welcome w{"p1", "r", {}, 640, 360, 30, token, true};
+    auto wb = parseServerMessage(toJson(ServerMessage{w}));
+    REQUIRE(wb.ok());
+    CHECK(std::get<Welcome>(wb.value()).resumeToken == token);
+    CHECK(std::get<Welcome>(wb.value()).resumed);
+    Welcome plain{"p1", "r", {}, 640, 360, 30};
+    CHECK(toJson(ServerMessage{plain}).find("resume") == std::string::npos);
+}
+
 TEST_CASE("malformed JSON is bad-json", "[protocol]") {
     CHECK(codeOf("{not json") == errc::kBadJson);
     CHECK(codeOf("") == errc::kBadJson);

@@ -319,3 +319,72 @@ TEST_CASE("record is validated, needs a room and passes the host's refusal on",
     CHECK(rs->on);
     CHECK(rs->startedAt == 1234);
 }
+
+namespace {
+/// Records parking apart from leaving (ClientConnection keeps the participant for a resume).
+struct ParkingListener : FakeListener {
+    void parkRoom() override { calls.push_back("park"); }
+};
+}  // namespace
+
+TEST_CASE("a socket that drops in a meeting parks the participant; a bye or leave does not",
+          "[signaling][reconnect]") {
+    // Dropped in the call: parked once, nothing sent, no leave.
+    ParkingListener l;
+    Session s(l);
+    l.session = &s;
+    s.onText(kJoin);
+    s.onLocalOffer("v=0 offer");
+    s.onSocketClosed();
+    s.onSocketClosed();
+    CHECK(std::count(l.calls.begin(), l.calls.end(), "park") == 1);
+    CHECK(std::count(l.calls.begin(), l.calls.end(), "leave") == 0);
+    CHECK(s.state() == State::Ended);
+
+    // `leave` first: a real leave, the close after it changes nothing.
+    ParkingListener l2;
+    Session s2(l2);
+    l2.session = &s2;
+    s2.onText(kJoin);
+    s2.onText(R"({"type":"leave"})");
+    s2.onSocketClosed();
+    CHECK(std::count(l2.calls.begin(), l2.calls.end(), "leave") == 1);
+    CHECK(std::count(l2.calls.begin(), l2.calls.end(), "park") == 0);
+
+    // Ended by the server (a shutdown): bye "server-shutdown", close 1001, a leave.
+    ParkingListener l3;
+    Session s3(l3);
+    l3.session = &s3;
+    s3.onText(kJoin);
+    s3.fail("server-shutdown");
+    CHECK(std::get<Bye>(l3.sent.back()).reason == "server-shutdown");
+    CHECK(l3.closeCode == 1001);
+    s3.onSocketClosed();
+    CHECK(std::count(l3.calls.begin(), l3.calls.end(), "leave") == 1);
+    CHECK(std::count(l3.calls.begin(), l3.calls.end(), "park") == 0);
+
+    // Replaced by a resume elsewhere: bye "replaced", a normal close.
+    ParkingListener l4;
+    Session s4(l4);
+    l4.session = &s4;
+    s4.onText(kJoin);
+    s4.fail("replaced");
+    CHECK(std::get<Bye>(l4.sent.back()).reason == "replaced");
+    CHECK(l4.closeCode == 1000);
+
+    // Closed normally by the client (1000), or dropped by a transport bound: a leave.
+    ParkingListener l6;
+    Session s6(l6);
+    l6.session = &s6;
+    s6.onText(kJoin);
+    s6.onSocketClosed(false);
+    CHECK(std::count(l6.calls.begin(), l6.calls.end(), "leave") == 1);
+    CHECK(std::count(l6.calls.begin(), l6.calls.end(), "park") == 0);
+
+    // Before joining nothing is parked.
+    ParkingListener l5;
+    Session s5(l5);
+    l5.session = &s5;
+    s5.onSocketClosed();
+    CHECK(l5.calls.empty());
+}

@@ -93,8 +93,12 @@ export class SignalingClient {
     return true;
   }
 
-  join(room, name) {
-    return this.send({ type: 'join', version: PROTOCOL_VERSION, room, name });
+  // resume: the last welcome's resumeToken, to come back as the same participant after a
+  // dropped connection (docs/protocol.md, "Reconnecting"); null for a fresh join.
+  join(room, name, resume = null) {
+    const message = { type: 'join', version: PROTOCOL_VERSION, room, name };
+    if (resume) message.resume = resume;
+    return this.send(message);
   }
 
   answer(sdp) {

@@ -47,8 +47,14 @@ export function createPeerConnection() {
   connection.addEventListener('connectionstatechange', () => {
     const now = connection.connectionState;
     if (now === 'connected') mark('peerConnected');
-    if (now === 'failed' && !state.ended) {
-      showError('The media connection failed: no network route to the server.');
+    if (now === 'failed' && !state.ended && refs.pc === connection) {
+      // A new PeerConnection under the same participant: close the socket, and the page
+      // reconnects with its resume token (session.js); the server sends a fresh offer.
+      if (refs.signaling && refs.signaling.readyState === WebSocket.OPEN) {
+        refs.signaling.close(4000, 'media-failed');
+      } else {
+        showError('The media connection failed: no network route to the server.');
+      }
     }
     if ((now === 'disconnected' || now === 'failed') && !state.ended && !state.connectionLost) {
       set({ connectionLost: true });

@@ -44,8 +44,67 @@ const FRIENDLY_ERRORS = {
   'waiting-room-full': 'The waiting room is full. Please try again later.',
 };
 
+// Reconnecting (docs/protocol.md, "Reconnecting"): when the socket closes without our leave
+// and without a bye that ends the session, the page tries again with these delays (the
+// last repeats) for at most RECONNECT_GIVE_UP_MS. While away, the camera and microphone
+// are stopped (the camera light goes off); they are opened again once the server answers.
+// The first try carries the last welcome's resume token (the same participant, no leave for
+// the others); a server that does not know it any more (restarted, or the grace period is
+// over) answers resume-failed and the next try is a fresh join.
+const RECONNECT_DELAYS_MS = [300, 1000, 2000, 4000];
+const RECONNECT_GIVE_UP_MS = 120000;
+// Bye reasons after which the page reconnects: the server restarts (a fresh join), or it lost
+// our media and keeps us for a resume with a new PeerConnection.
+const RECONNECT_BYES = ['server-shutdown', 'media-lost'];
+let reconnectTimer = null;
+let reconnectAttempt = 0;
+let lostAt = 0;
+let resumeToken = null;
+let noReconnect = false; // a fatal error: the close that follows is final
+
+function canReconnect() {
+  return (
+    !state.leaving &&
+    !state.ended &&
+    !noReconnect &&
+    state.participantId !== null &&
+    (!state.byeReason || RECONNECT_BYES.includes(state.byeReason))
+  );
+}
+
+// The connection dropped: stop the media, tell the user, try again after a delay.
+function scheduleReconnect() {
+  if (!state.reconnecting) {
+    lostAt = Date.now();
+    reconnectAttempt = 0;
+    if (!state.connectionLost) notify('Connection lost. Reconnecting…', 'warn');
+    set({ reconnecting: true, connectionLost: true });
+    resetPeer();
+    ui.placeholder.textContent = 'Reconnecting…';
+    ui.placeholder.hidden = false;
+    stopLocalMedia(); // the camera light goes off while we are away
+  }
+  if (Date.now() - lostAt > RECONNECT_GIVE_UP_MS) {
+    set({ reconnecting: false });
+    showError('The connection to the server is lost. Please join again later.', { fatal: true });
+    endSession();
+    return;
+  }
+  const delay = RECONNECT_DELAYS_MS[Math.min(reconnectAttempt, RECONNECT_DELAYS_MS.length - 1)];
+  reconnectAttempt += 1;
+  clearTimeout(reconnectTimer);
+  reconnectTimer = setTimeout(() => {
+    reconnectTimer = null;
+    if (state.leaving || state.ended) return;
+    state.byeReason = null;
+    connect();
+  }, delay);
+}
+
 export function endSession() {
   if (state.ended) return;
+  clearTimeout(reconnectTimer);
+  reconnectTimer = null;
   closePeer();
   // The host's removal, denial or end of the meeting already said what happened.
   if (!state.meetingEnded && !state.removed && !state.denied) {
@@ -77,6 +136,12 @@ function createSignaling() {
 
   signaling.on('welcome', (message) => {
     mark('welcome');
+    resumeToken = typeof message.resumeToken === 'string' ? message.resumeToken : null;
+    if (state.reconnecting) {
+      mark(message.resumed ? 'resumed' : 'rejoined');
+      set({ reconnecting: false });
+      ui.banner.hidden = true;
+    }
     state.video = message.video || null;
     state.iceServers = Array.isArray(message.iceServers) ? message.iceServers : [];
     set({ signaling: 'joined', participantId: message.participantId });
@@ -101,6 +166,13 @@ function createSignaling() {
       return;
     }
     if (moderationError(code, message)) return;
+    if (code === 'resume-failed') {
+      // The server does not know us any more: the next try joins afresh.
+      resumeToken = null;
+      reconnectAttempt = 0;
+      return;
+    }
+    if (FATAL_CODES.includes(code)) noReconnect = true;
     showError(FRIENDLY_ERRORS[code] || `Server error (${code}): ${message.message || 'no details'}`, {
       fatal: FATAL_CODES.includes(code),
     });
@@ -108,6 +180,14 @@ function createSignaling() {
 
   signaling.on('bye', (message) => {
     state.byeReason = message.reason || 'unknown';
+    if (canReconnect()) {
+      // The close follows, then a resume (media-lost) or a fresh join (the server restarts).
+      if (state.byeReason === 'server-shutdown') {
+        resumeToken = null;
+        notify('The server is restarting. Reconnecting…', 'warn');
+      }
+      return;
+    }
     if (!state.leaving) {
       const text = BYE_TEXT[state.byeReason] || `The server ended the session (${state.byeReason}).`;
       showError(text, { fatal: true });
@@ -119,6 +199,10 @@ function createSignaling() {
 
   signaling.on('close', (event) => {
     set({ signaling: 'closed', closeCode: event.code });
+    if (canReconnect()) {
+      scheduleReconnect();
+      return;
+    }
     if (!state.leaving && !state.byeReason) {
       const why = event.reason ? `: ${event.reason}` : '';
       const text =
@@ -140,13 +224,18 @@ export async function connect() {
   try {
     await signaling.connect();
   } catch (err) {
-    // the 'close' handler has already shown the failure
+    // the 'close' handler has already shown the failure (or scheduled the next try)
     console.warn('mixmeet:', err);
     return;
   }
   set({ signaling: 'open' });
   mark('socketOpen');
-  signaling.join(state.room, state.name);
+  if (state.reconnecting) {
+    // The server answers again: camera and microphone back before the offer comes.
+    await restartLocalMedia();
+    if (refs.signaling !== signaling || state.leaving || state.ended) return;
+  }
+  signaling.join(state.room, state.name, resumeToken);
   mark('joinSent');
 }
 
@@ -202,8 +291,11 @@ export async function rejoin() {
     closeCode: null,
     roster: [],
     connectionLost: false,
+    reconnecting: false,
     phase: 'call',
   });
+  resumeToken = null;
+  noReconnect = false;
   await restartLocalMedia();
   ui.rejoin.disabled = false;
   await connect();
@@ -211,4 +303,11 @@ export async function rejoin() {
 
 export function initSession() {
   ui.rejoin.addEventListener('click', rejoin);
+  // Closing the tab or navigating away is a leave: the others do not wait out the grace
+  // period a dropped connection gets.
+  window.addEventListener('pagehide', () => {
+    if (state.ended || state.leaving || !refs.signaling) return;
+    set({ leaving: true });
+    refs.signaling.leave();
+  });
 }

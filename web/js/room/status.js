@@ -29,7 +29,9 @@ export const BYE_TEXT = {
   'ice-failed': 'The media connection to the server failed.',
   'too-many-errors': 'The server ended the session after too many errors.',
   internal: 'The server could not set up media for you.',
-  shutdown: 'The server is shutting down.',
+  'server-shutdown': 'The server is shutting down.',
+  'media-lost': 'The media connection to the server was lost.',
+  replaced: 'This meeting was opened again from another tab or connection.',
   'connect-timeout': 'The media connection to the server could not be set up in time. Please join again.',
   removed: 'The host removed you from the meeting.',
   'meeting-ended': 'The host ended the meeting. The meeting has ended.',
@@ -64,7 +66,9 @@ export function renderStatus() {
 
   let tone = 'pending';
   let text = 'Connecting…';
-  if (state.ended) {
+  if (state.reconnecting && !state.ended) {
+    text = 'Reconnecting…';
+  } else if (state.ended) {
     tone = state.leaving ? 'neutral' : 'bad';
     text = state.leaving ? 'Left' : state.participantId ? 'Disconnected' : 'Not joined';
   } else if (peer === 'connected') {
@@ -83,6 +87,6 @@ export function renderStatus() {
 }
 
 export function initStatus() {
-  subscribe(['signaling', 'participantId', 'ended', 'leaving', 'closeCode'], renderStatus);
+  subscribe(['signaling', 'participantId', 'ended', 'leaving', 'closeCode', 'reconnecting'], renderStatus);
   renderStatus();
 }

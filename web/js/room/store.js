@@ -33,6 +33,7 @@
 //   localAudio, localVideo  id of the live local track of that kind, or null
 //   chatOpen        the chat panel shows; chatUnread: messages arrived while it did not
 //   connectionLost  the media connection dropped and has not come back yet
+//   reconnecting    the socket dropped; the page is trying to get back in (session.js)
 //   leaving         the user clicked Leave
 //   ended           the session is over (bye, socket closed or left)
 //   byeReason, closeCode
@@ -94,6 +95,7 @@ export const state = {
   chatOpen: true,
   chatUnread: 0,
   connectionLost: false,
+  reconnecting: false,
   leaving: false,
   ended: false,
   byeReason: null,
