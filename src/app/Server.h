@@ -64,6 +64,11 @@ private:
     void endSessions(const api::RevokedSessions& revoked);
     http::Response meetingPage(const http::Request& request);
     http::Response stats(const http::Request& request);
+    /// GET /live/<meeting-id>/<file>: the meeting's HLS playlist (index.m3u8) and segments
+    /// (segmentNNNNN.ts) while HLS runs; 404 otherwise or for any other name (no paths from the
+    /// request reach the file system). Access "participants": signed-in participants only
+    /// (401/403).
+    http::Response liveFile(const http::Request& request);
     /// GET /metrics: Prometheus text (app/Metrics.h for who may read it).
     http::Response metrics(const http::Request& request);
     void accept(SoupWebsocketConnection* connection, const http::Request& handshake);

@@ -156,6 +156,27 @@ void Composites::releaseOutput(LayoutKind layout, int tier, const core::PadPtr& 
     if (c.viewers.empty()) destroy(layout);
 }
 
+core::PadPtr Composites::requestRawOutput(LayoutKind layout) {
+    auto it = composites_.find(layout);
+    Composite* c = it == composites_.end() ? build(layout) : &it->second;
+    if (!c) return {};
+    core::PadPtr pad = c->mixer->requestRawOutput();
+    if (pad)
+        ++c->viewers[kRawTier];
+    else if (c->viewers.empty())
+        destroy(layout);
+    return pad;
+}
+
+void Composites::releaseRawOutput(LayoutKind layout, const core::PadPtr& pad) {
+    auto it = composites_.find(layout);
+    if (it == composites_.end() || !pad) return;
+    Composite& c = it->second;
+    c.mixer->releaseRawOutput(pad);
+    if (--c.viewers[kRawTier] <= 0) c.viewers.erase(kRawTier);
+    if (c.viewers.empty()) destroy(layout);
+}
+
 void Composites::forceKeyframe(LayoutKind layout, int tier) {
     auto it = composites_.find(layout);
     if (it != composites_.end()) it->second.mixer->forceKeyframe(tier);

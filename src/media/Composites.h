@@ -53,6 +53,10 @@ public:
     core::PadPtr requestOutput(LayoutKind layout, int tier);
     /// Stops the tier's encoder with its last viewer, and the composite with its last tier.
     void releaseOutput(LayoutKind layout, int tier, const core::PadPtr& pad);
+    /// A pad carrying layout `layout`'s raw composite (I420, the high tier's size); builds the
+    /// composite if it was idle (it counts as a viewer). Empty pad on failure.
+    core::PadPtr requestRawOutput(LayoutKind layout);
+    void releaseRawOutput(LayoutKind layout, const core::PadPtr& pad);
     /// Asks that encoder for a keyframe (rate-limited by the encoder).
     void forceKeyframe(LayoutKind layout, int tier);
 
@@ -75,6 +79,8 @@ public:
 
     /// Highlight bar thickness, pixels at the composite's size.
     static constexpr int kHighlightPx = 4;
+    /// The viewers key of raw outputs.
+    static constexpr int kRawTier = -1;
 
 private:
     struct Composite {
@@ -82,7 +88,7 @@ private:
         std::map<std::string, core::PadPtr> inputs;     ///< participant id -> compositor pad
         std::array<core::PadPtr, 4> highlight;          ///< bar pads (compositor)
         std::array<core::ElementPtr, 4> highlightSrcs;  ///< their appsrcs (in the pipeline)
-        std::map<int, int> viewers;                     ///< tier -> viewers
+        std::map<int, int> viewers;  ///< tier (kRawTier: raw outputs) -> viewers
     };
     Composite* build(LayoutKind layout);
     void destroy(LayoutKind layout);

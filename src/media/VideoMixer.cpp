@@ -113,6 +113,14 @@ core::PadPtr VideoMixer::requestOutput(int tier) {
     return pad;
 }
 
+core::PadPtr VideoMixer::requestRawOutput() {
+    return core::PadPtr::adopt(gst_element_request_pad_simple(compositeTee_.get(), "src_%u"));
+}
+
+void VideoMixer::releaseRawOutput(const core::PadPtr& pad) {
+    if (pad) gst_element_release_request_pad(compositeTee_.get(), pad.get());
+}
+
 TierSpec VideoMixer::spec(int tier) const {
     TierSpec s = specs_[static_cast<std::size_t>(tier)];
     if (!key_.empty()) s.name = key_ + "-" + s.name;  // the tier's bin: "tier-<key>-<name>"

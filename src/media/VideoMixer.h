@@ -51,6 +51,11 @@ public:
     /// Stops the tier's encoder when its last viewer goes.
     void releaseOutput(int tier, const core::PadPtr& pad);
 
+    /// A pad carrying the raw composite (I420 at the composite's size), e.g. for the live
+    /// H.264 encode. Release with releaseRawOutput.
+    core::PadPtr requestRawOutput();
+    void releaseRawOutput(const core::PadPtr& pad);
+
     /// Asks tier `tier`'s encoder for a keyframe (rate-limited by the encoder's
     /// min-force-key-unit-interval).
     void forceKeyframe(int tier);
