@@ -276,13 +276,12 @@ http::Response Server::liveFile(const http::Request& request) {
     std::string id = rest.substr(0, slash);
     std::string name = rest.substr(slash + 1);
     bool idOk = !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-                    return g_ascii_isalnum(c) || c == '-' || c == '_';
-                });
+        return g_ascii_isalnum(c) || c == '-' || c == '_';
+    });
     bool playlist = name == "index.m3u8";
-    bool segment = name.size() == 15 && name.rfind("segment", 0) == 0 &&
-                   name.compare(12, 3, ".ts") == 0 &&
-                   std::all_of(name.begin() + 7, name.begin() + 12,
-                               [](char c) { return g_ascii_isdigit(c); });
+    bool segment =
+        name.size() == 15 && name.rfind("segment", 0) == 0 && name.compare(12, 3, ".ts") == 0 &&
+        std::all_of(name.begin() + 7, name.begin() + 12, [](char c) { return g_ascii_isdigit(c); });
     if (!idOk || (!playlist && !segment))
         return api::errorResponse(404, "not-found", "No such stream.");
     room::Room* r = rooms_->find(id);
@@ -292,7 +291,8 @@ http::Response Server::liveFile(const http::Request& request) {
         auto who = api_->authenticate(request);
         if (!who) return api::errorResponse(401, "unauthenticated", "Please sign in.");
         if (!recordings_->mayWatch(id, *who))
-            return api::errorResponse(403, "forbidden", "Only the meeting's participants may watch.");
+            return api::errorResponse(403, "forbidden",
+                                      "Only the meeting's participants may watch.");
     }
     std::string path = live->hlsDirectory() + "/" + name;
     http::Response resp;
@@ -345,12 +345,12 @@ http::Response Server::stats(const http::Request& request) {
             .boolean("recording", r.recording() != nullptr)
             // The one H.264/AAC encode of the live stream (RTMP targets and HLS share it).
             .num("h264Encoders", static_cast<long long>(r.elementCount("x264enc")))
-            .num("liveTargets", static_cast<long long>(
-                                    r.live() && r.live()->encoder() ? r.live()->encoder()->targetCount() : 0))
-            .num("liveVideoFrames",
-                 static_cast<long long>(r.live() && r.live()->encoder()
-                                            ? r.live()->encoder()->videoFrames()
-                                            : 0))
+            .num("liveTargets", static_cast<long long>(r.live() && r.live()->encoder()
+                                                           ? r.live()->encoder()->targetCount()
+                                                           : 0))
+            .num("liveVideoFrames", static_cast<long long>(r.live() && r.live()->encoder()
+                                                               ? r.live()->encoder()->videoFrames()
+                                                               : 0))
             .num("recordingMs",
                  r.recording() && r.recording()->recorder()
                      ? static_cast<long long>(r.recording()->recorder()->durationMs())

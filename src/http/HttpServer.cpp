@@ -63,8 +63,7 @@ std::string contentTypeFor(const std::string& path) {
 
 bool isSafePath(const std::string& path) {
     if (path.empty() || path[0] != '/') return false;
-    if (path.find('\\') != std::string::npos || path.find('\0') != std::string::npos)
-        return false;
+    if (path.find('\\') != std::string::npos || path.find('\0') != std::string::npos) return false;
     std::size_t start = 1;
     while (start <= path.size()) {
         std::size_t end = path.find('/', start);
@@ -108,14 +107,13 @@ HttpServer::HttpServer(Options options, WebSocketHandler onWebSocket, DynamicHan
       onWebSocket_(std::move(onWebSocket)),
       dynamic_(std::move(dynamic)),
       table_(totalCap(options_.limits), perAddressCap(options_.limits)) {
-    server_ = core::GPtr<SoupServer>::adopt(
-        static_cast<SoupServer*>(g_object_new(SOUP_TYPE_SERVER, "server-header", "mixmeet",
-                                              nullptr)));
+    server_ = core::GPtr<SoupServer>::adopt(static_cast<SoupServer*>(
+        g_object_new(SOUP_TYPE_SERVER, "server-header", "mixmeet", nullptr)));
     // permessage-deflate is not offered: a compressed message is only bounded after it has
     // been inflated (a 1 MB frame can inflate to 1 GB), and signaling messages are small.
     soup_server_remove_websocket_extension(server_.get(), SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
-    soup_server_add_websocket_handler(server_.get(), "/ws", nullptr, nullptr, onWebSocketAccepted, this,
-                                      nullptr);
+    soup_server_add_websocket_handler(server_.get(), "/ws", nullptr, nullptr, onWebSocketAccepted,
+                                      this, nullptr);
     soup_server_add_handler(server_.get(), nullptr, onRequest, this, nullptr);
     g_signal_connect(server_.get(), "request-started", G_CALLBACK(onRequestStarted), this);
     g_signal_connect(server_.get(), "request-read", G_CALLBACK(onRequestRead), this);
@@ -212,8 +210,7 @@ void HttpServer::acceptReady() {
             // Out of descriptors: the listening socket stays readable, so accepting again at
             // once would spin. Pause; the connections wait in the kernel's queue.
             if (!acceptStarved_)  // Once per shortage, not every 250 ms.
-                g_message("cannot accept: %s; retrying every %u ms", err.message(),
-                          kAcceptRetryMs);
+                g_message("cannot accept: %s; retrying every %u ms", err.message(), kAcceptRetryMs);
             acceptStarved_ = true;
             acceptSource_.reset();
             acceptRetry_.reset(g_timeout_source_new(kAcceptRetryMs));
@@ -477,8 +474,8 @@ struct HttpServer::PendingReply {
     }
 };
 
-void HttpServer::onRequest(SoupServer*, SoupServerMessage* msg, const char* path,
-                           GHashTable* query, gpointer self) noexcept {
+void HttpServer::onRequest(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
+                           gpointer self) noexcept {
     auto* server = static_cast<HttpServer*>(self);
     if (server->dynamic_) {
         auto pending = std::make_shared<PendingReply>(msg);
@@ -522,8 +519,8 @@ void HttpServer::serveFile(SoupServerMessage* msg, const std::string& rawPath) {
         return;
     }
     soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
-    soup_server_message_set_response(msg, contentTypeFor(path).c_str(), SOUP_MEMORY_TAKE,
-                                     contents, length);
+    soup_server_message_set_response(msg, contentTypeFor(path).c_str(), SOUP_MEMORY_TAKE, contents,
+                                     length);
 }
 
 void HttpServer::onWebSocketAccepted(SoupServer*, SoupServerMessage* msg, const char* path,

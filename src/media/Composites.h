@@ -88,7 +88,7 @@ private:
         std::map<std::string, core::PadPtr> inputs;     ///< participant id -> compositor pad
         std::array<core::PadPtr, 4> highlight;          ///< bar pads (compositor)
         std::array<core::ElementPtr, 4> highlightSrcs;  ///< their appsrcs (in the pipeline)
-        std::map<int, int> viewers;  ///< tier (kRawTier: raw outputs) -> viewers
+        std::map<int, int> viewers;                     ///< tier (kRawTier: raw outputs) -> viewers
     };
     Composite* build(LayoutKind layout);
     void destroy(LayoutKind layout);

@@ -1,5 +1,7 @@
 #include "media/LiveEncoder.h"
 
+#include <gst/video/video.h>
+
 #include "core/Log.h"
 #include "media/Teardown.h"
 
@@ -12,6 +14,10 @@ using core::makeError;
 using core::PadPtr;
 
 namespace {
+
+/// How long flvmux waits for the later of audio and video before muxing, ms: the AAC path
+/// (Opus decode, AAC encode) runs a few hundred ms behind the H.264 one.
+constexpr guint64 kFlvLatencyMs = 400;
 
 /// A ghost pad's chain function that never returns a flow error upstream: what fails behind
 /// it (an RTMP connection, a disk) must not stop the tee feeding it (see the header).
@@ -36,6 +42,20 @@ PadPtr firewallGhost(GstElement* bin, GstElement* element, const char* name) {
     return ghost;
 }
 
+/// Drops delta frames on `element`'s sink pad until the first keyframe: a target (flvmux, a
+/// new RTMP session) starts at a keyframe, which carries SPS/PPS (h264parse config-interval).
+void keyframeGate(GstElement* element) {
+    PadPtr pad = PadPtr::adopt(gst_element_get_static_pad(element, "sink"));
+    gst_pad_add_probe(
+        pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo* info, gpointer) noexcept {
+            if (GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT))
+                return GST_PAD_PROBE_DROP;
+            return GST_PAD_PROBE_REMOVE;
+        },
+        nullptr, nullptr);
+}
+
 ElementPtr child(GstElement* bin, const char* name) {
     return ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin), name));
 }
@@ -43,8 +63,8 @@ ElementPtr child(GstElement* bin, const char* name) {
 /// A bin from a gst-launch description (elements named for child()). Null on error.
 ElementPtr parseBin(const std::string& description, const std::string& name) {
     core::ErrorOut err;
-    GstElement* raw = gst_parse_bin_from_description_full(
-        description.c_str(), FALSE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, err.out());
+    GstElement* raw = gst_parse_bin_from_description_full(description.c_str(), FALSE, nullptr,
+                                                          GST_PARSE_FLAG_FATAL_ERRORS, err.out());
     if (!raw || err) {
         GST_ERROR("cannot build %s: %s", name.c_str(), err.message());
         if (raw) gst_object_unref(raw);
@@ -98,7 +118,8 @@ core::Result<std::unique_ptr<LiveEncoder>> LiveEncoder::create(GstBin* pipeline,
         std::to_string(config.audioBitrateKbps * 1000) +
         " ! aacparse ! tee name=atee allow-not-linked=true";
     e->bin_ = parseBin(description, kBinName);
-    if (!e->bin_) return makeError("internal", "the live encode cannot be built (x264enc, avenc_aac)");
+    if (!e->bin_)
+        return makeError("internal", "the live encode cannot be built (x264enc, avenc_aac)");
     ElementPtr vq = child(e->bin_.get(), "video_queue");
     ElementPtr aq = child(e->bin_.get(), "audio_queue");
     e->videoTee_ = child(e->bin_.get(), "vtee");
@@ -166,12 +187,16 @@ core::Status LiveEncoder::addTarget(ElementPtr target) {
         removeTarget(name);
         return makeError("internal", "target " + name + " does not link");
     }
+    // The target's gate waits for a keyframe: asked for now rather than at the next interval.
+    gst_pad_send_event(targets_.at(name).videoTeePad.get(),
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
     GST_INFO("live target %s added", name.c_str());
     return core::Ok{};
 }
 
 void LiveEncoder::unlink(Target& t) {
-    for (auto [teePad, tee] : {std::pair{&t.videoTeePad, &videoTee_}, std::pair{&t.audioTeePad, &audioTee_}}) {
+    for (auto [teePad, tee] :
+         {std::pair{&t.videoTeePad, &videoTee_}, std::pair{&t.audioTeePad, &audioTee_}}) {
         if (!*teePad) continue;
         PadPtr peer = PadPtr::adopt(gst_pad_get_peer(teePad->get()));
         if (peer) gst_pad_unlink(teePad->get(), peer.get());
@@ -204,8 +229,7 @@ uint64_t LiveEncoder::targetBytes(const std::string& name) const {
     auto it = targets_.find(name);
     if (it == targets_.end()) return 0;
     ElementPtr sink = child(it->second.bin.get(), "sink");
-    if (!sink || !g_object_class_find_property(G_OBJECT_GET_CLASS(sink.get()), "stats"))
-        return 0;
+    if (!sink || !g_object_class_find_property(G_OBJECT_GET_CLASS(sink.get()), "stats")) return 0;
     GstStructure* stats = nullptr;
     g_object_get(sink.get(), "stats", &stats, nullptr);
     if (!stats) return 0;
@@ -219,7 +243,7 @@ core::Result<ElementPtr> LiveEncoder::makeRtmpTarget(const std::string& name,
                                                      const std::string& location) {
     ElementPtr bin = parseBin(
         leakyQueue("vq", 2000) + " ! h264parse ! flvmux name=mux streamable=true latency=" +
-            std::to_string(100 * GST_MSECOND) +
+            std::to_string(kFlvLatencyMs * GST_MSECOND) +
             " ! rtmp2sink name=sink sync=false async=false async-connect=true " +
             leakyQueue("aq", 2000) + " ! aacparse ! mux.",
         name);
@@ -228,16 +252,17 @@ core::Result<ElementPtr> LiveEncoder::makeRtmpTarget(const std::string& name,
     g_object_set(sink.get(), "location", location.c_str(), nullptr);
     ElementPtr vq = child(bin.get(), "vq");
     ElementPtr aq = child(bin.get(), "aq");
-    if (!firewallGhost(bin.get(), vq.get(), "video") || !firewallGhost(bin.get(), aq.get(), "audio"))
+    if (!firewallGhost(bin.get(), vq.get(), "video") ||
+        !firewallGhost(bin.get(), aq.get(), "audio"))
         return makeError("internal", "the RTMP target has no sink pads");
+    keyframeGate(vq.get());
     return bin;
 }
 
 core::Result<ElementPtr> LiveEncoder::makeHlsTarget(const std::string& name,
                                                     const std::string& directory,
                                                     const StreamingConfig& config) {
-    ElementPtr bin = parseBin(leakyQueue("vq", 4000) +
-                                  " ! h264parse ! hlssink2 name=sink async-handling=true " +
+    ElementPtr bin = parseBin(leakyQueue("vq", 4000) + " ! h264parse ! hlssink2 name=sink " +
                                   leakyQueue("aq", 4000) + " ! aacparse ! sink.audio",
                               name);
     if (!bin) return makeError("internal", "hlssink2 missing");
@@ -249,7 +274,8 @@ core::Result<ElementPtr> LiveEncoder::makeHlsTarget(const std::string& name,
                  static_cast<guint>(config.playlistLength + 2), nullptr);
     ElementPtr vq = child(bin.get(), "vq");
     ElementPtr aq = child(bin.get(), "aq");
-    if (!firewallGhost(bin.get(), vq.get(), "video") || !firewallGhost(bin.get(), aq.get(), "audio"))
+    if (!firewallGhost(bin.get(), vq.get(), "video") ||
+        !firewallGhost(bin.get(), aq.get(), "audio"))
         return makeError("internal", "the HLS target has no sink pads");
     return bin;
 }

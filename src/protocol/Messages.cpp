@@ -179,11 +179,13 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
             m.key = r.string("key", kMaxStreamKeyBytes);
             if (!r.ok()) return badMessage(r);
             if (m.url.rfind("rtmp://", 0) != 0 && m.url.rfind("rtmps://", 0) != 0)
-                return makeError(errc::kBadMessage, "field 'url' must start with rtmp:// or rtmps://");
+                return makeError(errc::kBadMessage,
+                                 "field 'url' must start with rtmp:// or rtmps://");
             for (char c : m.url + m.key)
                 if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
-                    return makeError(errc::kBadMessage,
-                                     "fields 'url' and 'key' must have no spaces or control characters");
+                    return makeError(
+                        errc::kBadMessage,
+                        "fields 'url' and 'key' must have no spaces or control characters");
         } else if (m.action == "remove") {
             m.id = r.string("id", 32);
             if (!r.ok()) return badMessage(r);
@@ -502,7 +504,9 @@ std::string toJson(const ServerMessage& message) {
                         .endObject();
                 w.endArray().boolean("hls", m.hls);
                 if (m.hls)
-                    w.str("hlsAccess", m.hlsAccess).str("hlsUrl", m.hlsUrl).str("watchUrl", m.watchUrl);
+                    w.str("hlsAccess", m.hlsAccess)
+                        .str("hlsUrl", m.hlsUrl)
+                        .str("watchUrl", m.watchUrl);
                 return w.finish();
             },
             [](const RecordingState& m) {

@@ -120,11 +120,11 @@ struct Hls {
     bool on = false;
     std::string access = "participants";  ///< "participants" or "anyone" (with the link).
 };
-using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest,
-                                   Presence, Call, CallAnswer, SetQuality, Record, SetLayout,
-                                   Stream, Hls,
-                                   // Meeting controls (protocol/MeetingControl.h).
-                                   MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
+using ClientMessage =
+    std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest, Presence, Call,
+                 CallAnswer, SetQuality, Record, SetLayout, Stream, Hls,
+                 // Meeting controls (protocol/MeetingControl.h).
+                 MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
 
 // Server -> client.
 struct IceServer {

@@ -484,11 +484,10 @@ core::Status Room::stopRecording() {
 
 RoomLive& Room::makeLive() {
     if (!live_) {
-        std::string dir = config_.streaming.directory.empty() ? std::string("live")
-                                                              : config_.streaming.directory;
-        live_ = std::make_unique<RoomLive>(pipeline_.bin(), *video_, sharedAudioTee_.get(),
-                                           config_, name_, dir + "/" + name_,
-                                           [this] { onLiveChanged(); });
+        std::string dir =
+            config_.streaming.directory.empty() ? std::string("live") : config_.streaming.directory;
+        live_ = std::make_unique<RoomLive>(pipeline_.bin(), *video_, sharedAudioTee_.get(), config_,
+                                           name_, dir + "/" + name_, [this] { onLiveChanged(); });
     }
     return *live_;
 }
@@ -522,9 +521,8 @@ core::Status Room::setHls(const std::string& by, bool on, const std::string& acc
     // The name is a directory and a URL path component: only meeting ids (letters, digits,
     // '-' and '_') qualify.
     bool safe = !name_.empty() && name_.size() <= 64 &&
-                std::all_of(name_.begin(), name_.end(), [](char c) {
-                    return g_ascii_isalnum(c) || c == '-' || c == '_';
-                });
+                std::all_of(name_.begin(), name_.end(),
+                            [](char c) { return g_ascii_isalnum(c) || c == '-' || c == '_'; });
     if (!safe) return makeError(protocol::errc::kBadState, "This room cannot be watched over HLS.");
     return makeLive().setHls(on, access, meetingLayout_);
 }

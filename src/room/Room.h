@@ -24,8 +24,8 @@
 #include "room/Liveness.h"
 #include "room/MeetingControls.h"
 #include "room/ParticipantListener.h"
-#include "room/RoomPipeline.h"
 #include "room/RoomLive.h"
+#include "room/RoomPipeline.h"
 #include "room/RoomRecording.h"
 #include "room/Stage.h"
 #include "room/ViewerQuality.h"
@@ -246,7 +246,7 @@ private:
     core::ElementPtr sharedAudioTee_;           ///< The full-mix Opus encode's tee.
     std::unique_ptr<RoomRecording> recording_;  ///< While recording.
     std::function<void(const RecordingEnd&)> recordingEnded_;
-    std::unique_ptr<RoomLive> live_;  ///< Built with the first stream/HLS.
+    std::unique_ptr<RoomLive> live_;                ///< Built with the first stream/HLS.
     std::vector<std::unique_ptr<Member>> members_;  ///< In join (= tile) order.
     unsigned nextId_ = 1;
     MeetingControls controls_;  ///< Host, mutes, waiting room (after members_: uses them).

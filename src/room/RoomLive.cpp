@@ -30,8 +30,7 @@ std::string targetName(const std::string& id) {
 /// Deletes the files in `dir` and `dir` itself (HLS segments and playlist; no subdirectories).
 void removeDirectory(const std::string& dir) {
     if (GDir* d = g_dir_open(dir.c_str(), 0, nullptr)) {
-        while (const char* name = g_dir_read_name(d))
-            g_remove((dir + "/" + name).c_str());
+        while (const char* name = g_dir_read_name(d)) g_remove((dir + "/" + name).c_str());
         g_dir_close(d);
     }
     g_rmdir(dir.c_str());
@@ -45,8 +44,8 @@ std::string maskKey(const std::string& key) {
 }
 
 RoomLive::RoomLive(GstBin* pipeline, media::Composites& video, GstElement* audioTee,
-                   const media::MediaConfig& config, std::string meetingId,
-                   std::string directory, std::function<void()> changed)
+                   const media::MediaConfig& config, std::string meetingId, std::string directory,
+                   std::function<void()> changed)
     : pipeline_(pipeline),
       video_(video),
       audioTee_(core::ElementPtr::ref(audioTee)),
@@ -87,8 +86,8 @@ core::Status RoomLive::ensureEncoder(media::LayoutKind layout) {
         return makeError("internal", why);
     };
     if (!videoPad_ || !audioPad_) return fail("no pad to stream from");
-    auto encoder =
-        media::LiveEncoder::create(pipeline_, config_, framerate_, videoPad_.get(), audioPad_.get());
+    auto encoder = media::LiveEncoder::create(pipeline_, config_, framerate_, videoPad_.get(),
+                                              audioPad_.get());
     if (!encoder) {
         // A bin half built is in the pipeline: its destructor takes it out.
         return fail(encoder.error().message);
@@ -173,8 +172,8 @@ core::Status RoomLive::setHls(bool on, const std::string& access, media::LayoutK
         return makeError("io", "cannot create the HLS directory");
     if (auto started = ensureEncoder(layout); !started) return started.error();
     auto target = media::LiveEncoder::makeHlsTarget("hls", directory_, config_);
-    core::Status added = target ? encoder_->addTarget(std::move(target).value())
-                                : core::Status(target.error());
+    core::Status added =
+        target ? encoder_->addTarget(std::move(target).value()) : core::Status(target.error());
     if (!added) {
         stopEncoderIfIdle();
         return added;
@@ -221,18 +220,18 @@ void RoomLive::scheduleRetry(const std::string& id, Rtmp& t, const std::string& 
     t.message = message;
     t.retryAtMs = nowMs() + delay;
     unsigned generation = ++t.generation;
-    core::postToMainDelayed(static_cast<unsigned>(delay), [this, weak = std::weak_ptr<bool>(alive_),
-                                                          id, generation] {
-        if (weak.expired()) return;
-        auto it = rtmp_.find(id);
-        if (it == rtmp_.end() || it->second.generation != generation || !encoder_) return;
-        if (auto attached = attach(id, it->second); !attached) {
-            scheduleRetry(id, it->second, attached.error().message);
-        } else {
-            poll();
-        }
-        changed_();
-    });
+    core::postToMainDelayed(
+        static_cast<unsigned>(delay), [this, weak = std::weak_ptr<bool>(alive_), id, generation] {
+            if (weak.expired()) return;
+            auto it = rtmp_.find(id);
+            if (it == rtmp_.end() || it->second.generation != generation || !encoder_) return;
+            if (auto attached = attach(id, it->second); !attached) {
+                scheduleRetry(id, it->second, attached.error().message);
+            } else {
+                poll();
+            }
+            changed_();
+        });
 }
 
 void RoomLive::poll() {

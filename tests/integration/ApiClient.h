@@ -24,7 +24,7 @@ struct ApiReply {
     long long num(const std::string& path) const;
     std::string setCookie;
     std::string retryAfter;
-    std::string csp;  ///< Content-Security-Policy header.
+    std::string csp;           ///< Content-Security-Policy header.
     std::string contentRange;  ///< Content-Range header.
     std::string contentType;   ///< Content-Type header.
 };
@@ -155,7 +155,9 @@ private:
     std::string csrf_;
 };
 
-inline std::string ApiReply::errorCode() const { return str("error.code"); }
+inline std::string ApiReply::errorCode() const {
+    return str("error.code");
+}
 
 inline std::string ApiReply::str(const std::string& path) const {
     auto doc = core::JsonDocument::parseObject(body);
