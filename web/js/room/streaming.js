@@ -57,7 +57,7 @@ export function initStreaming() {
   const sendHls = () => refs.signaling?.send({ type: 'hls', on: hlsToggle.checked, access: hlsAccess.value });
   hlsToggle.addEventListener('change', sendHls);
   hlsAccess.addEventListener('change', () => { if (hlsToggle.checked) sendHls(); });
-  subscribe(['streaming', 'meeting', 'ended'], render);
+  subscribe(['streaming', 'meeting', 'ended', 'signaling'], render);
   render();
 }
 
