@@ -69,6 +69,7 @@ Composites::Composite* Composites::build(LayoutKind layout) {
     }
     Composite& c = composites_[layout];
     c.mixer = std::move(mixer).value();
+    c.mixer->setRecordingMark(recordingMark_);
     for (auto& [id, ep] : participants_) addTile(layout, c, id, *ep);
     buildHighlight(layout, c);
     placeOne(layout, c);
@@ -175,6 +176,11 @@ void Composites::releaseRawOutput(LayoutKind layout, const core::PadPtr& pad) {
     c.mixer->releaseRawOutput(pad);
     if (--c.viewers[kRawTier] <= 0) c.viewers.erase(kRawTier);
     if (c.viewers.empty()) destroy(layout);
+}
+
+void Composites::setRecordingMark(bool on) {
+    recordingMark_ = on;
+    for (auto& [layout, c] : composites_) c.mixer->setRecordingMark(on);
 }
 
 void Composites::forceKeyframe(LayoutKind layout, int tier) {

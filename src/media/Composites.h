@@ -57,6 +57,9 @@ public:
     /// composite if it was idle (it counts as a viewer). Empty pad on failure.
     core::PadPtr requestRawOutput(LayoutKind layout);
     void releaseRawOutput(LayoutKind layout, const core::PadPtr& pad);
+    /// The burned-in recording mark in every composite (and those built later).
+    void setRecordingMark(bool on);
+    bool recordingMark() const { return recordingMark_; }
     /// Asks that encoder for a keyframe (rate-limited by the encoder).
     void forceKeyframe(LayoutKind layout, int tier);
 
@@ -105,6 +108,7 @@ private:
     std::vector<std::pair<std::string, Endpoint*>> participants_;  ///< Join order.
     std::vector<std::string> shown_;
     std::string speaker_;
+    bool recordingMark_ = false;
     std::map<LayoutKind, Composite> composites_;
 };
 

@@ -463,6 +463,7 @@ core::Status Room::startRecording(const std::string& path, int64_t startedAtMs,
     if (!started) return started.error();
     recording_ = std::move(started).value();
     recordingEnded_ = std::move(onEnded);
+    video_->setRecordingMark(true);
     g_message("room %s: recording to %s", name_.c_str(), path.c_str());
     protocol::RecordingState state = recordingState();
     for (const auto& m : members_) m->listener->onRecording(state);
@@ -473,6 +474,7 @@ core::Status Room::stopRecording() {
     if (!recording_) return makeError(protocol::errc::kBadState, "the meeting is not recorded");
     RecordingEnd end = recording_->stop();
     recording_.reset();
+    video_->setRecordingMark(false);
     if (live_ && live_->running()) audio_->setSharedAlwaysOn(true);  // Still streaming.
     g_message("room %s: recording stopped after %lld ms", name_.c_str(),
               static_cast<long long>(end.durationMs));
