@@ -18,17 +18,19 @@ BUILD_PACKAGES=(
 # nginx: the integration test runs it as a TLS reverse proxy on 127.0.0.1 (its own config in a
 # temporary directory); openssl makes the test's self-signed certificate.
 # coturn: the TURN test runs turnserver on 127.0.0.1 (a temporary config, a static user).
-TEST_PACKAGES=(chromium iproute2 nginx openssl coturn)
+# libnginx-mod-rtmp: the streaming test's RTMP server (nginx's rtmp module, started by the test).
+TEST_PACKAGES=(chromium iproute2 nginx libnginx-mod-rtmp openssl coturn)
 
 packages=("${BUILD_PACKAGES[@]}")
+# Node.js (npm): the web pages' vendored libraries (hls.js for web/watch.html) and the e2e
+# tests. Debian's, unless a node is already installed (it may come from elsewhere and conflict
+# with Debian's npm package).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 with_tests=0
 if [[ "${1:-}" == "--tests" ]]; then
   with_tests=1
   packages+=("${TEST_PACKAGES[@]}")
-  # Node.js: Debian's, unless a node is already installed (it may come from elsewhere and
-  # conflict with Debian's npm package).
-  command -v node >/dev/null 2>&1 || packages+=(nodejs)
-  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 
 missing=()
@@ -49,6 +51,17 @@ if ((${#missing[@]})); then
     $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
   fi
 fi
+
+# Browser libraries from npm (vendor/package.json), copied into web/vendor (not committed).
+vlock=vendor/package-lock.json
+vstamp=vendor/node_modules/.mixmeet-lock
+if [[ ! -f "$vstamp" ]] || ! cmp -s "$vlock" "$vstamp"; then
+  echo "setup: npm ci (vendor)"
+  (cd vendor && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$vlock" "$vstamp"
+fi
+mkdir -p web/vendor
+cp vendor/node_modules/hls.js/dist/hls.min.js web/vendor/hls.min.js
 
 if ((with_tests)); then
   lock=tests/e2e/package-lock.json

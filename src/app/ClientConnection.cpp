@@ -260,6 +260,8 @@ void ClientConnection::onJoined() {
         pendingHint_.reset();
     }
     if (room::Room* r = room(); r && r->recording()) sendMessage(r->recordingState());
+    if (room::Room* r = room(); r && r->live() && (r->live()->running() || r->live()->hlsOn()))
+        sendMessage(r->streamingState());
     for (const auto& m : std::exchange(pendingMeeting_, {})) sendMessage(m);
     if (pendingLayout_) {
         sendMessage(*pendingLayout_);
@@ -388,6 +390,28 @@ core::Status ClientConnection::setRecording(bool on) {
 }
 
 void ClientConnection::onRecording(const protocol::RecordingState& state) {
+    if (session_.state() == signaling::State::AwaitingOffer ||
+        session_.state() == signaling::State::AwaitingAnswer ||
+        session_.state() == signaling::State::Active)
+        sendMessage(state);
+}
+
+core::Status ClientConnection::setStream(const protocol::Stream& m) {
+    room::Room* r = room();
+    if (!r) return core::makeError(errc::kBadState, "not in a room");
+    if (m.action == "remove") return r->removeStreamTarget(participantId_, m.id);
+    auto added = r->addStreamTarget(participantId_, m.url, m.key);
+    if (!added) return added.error();
+    return core::Ok{};
+}
+
+core::Status ClientConnection::setHls(const protocol::Hls& m) {
+    room::Room* r = room();
+    if (!r) return core::makeError(errc::kBadState, "not in a room");
+    return r->setHls(participantId_, m.on, m.access);
+}
+
+void ClientConnection::onStreaming(const protocol::StreamingState& state) {
     if (session_.state() == signaling::State::AwaitingOffer ||
         session_.state() == signaling::State::AwaitingAnswer ||
         session_.state() == signaling::State::Active)

@@ -87,6 +87,8 @@ public:
     core::Status answerCall(const std::string& callId, bool accept) override;
     core::Status setQuality(const std::string& tier) override;
     core::Status setRecording(bool on) override;
+    core::Status setStream(const protocol::Stream& m) override;
+    core::Status setHls(const protocol::Hls& m) override;
     core::Result<signaling::Admission> screenJoin(const protocol::Join& join) override;
     core::Status setMediaState(const protocol::MediaState& state) override;
     core::Status raiseHand(bool raised) override;
@@ -105,6 +107,7 @@ public:
     void onQuality(const protocol::Quality& quality) override;
     void onSendHint(const protocol::SendHint& hint) override;
     void onRecording(const protocol::RecordingState& state) override;
+    void onStreaming(const protocol::StreamingState& state) override;
     void onLayout(const protocol::LayoutInfo& layout) override;
     void onRemoved(std::string reason, std::string code, std::string message) override;
     bool onMediaLost() override;

@@ -164,6 +164,10 @@ void checkValues(Reader& r, const Config& c) {
                "tls_certificate and tls_private_key go together: set both or neither");
     if (!c.mail.url.empty() && c.mail.from.empty())
         r.fail("mail", "from", "required when [mail] url is set");
+    if (m.streaming.retryMaxMs < m.streaming.retryMinMs)
+        r.fail("streaming", "retry_max_ms",
+               "must be at least retry_min_ms (" + std::to_string(m.streaming.retryMinMs) +
+                   "), got " + std::to_string(m.streaming.retryMaxMs));
     if (m.width % 2) r.fail("video", "width", "must be even, got " + std::to_string(m.width));
     if (m.height % 2) r.fail("video", "height", "must be even, got " + std::to_string(m.height));
     if (m.iceMinPort && m.iceMaxPort && m.iceMinPort > m.iceMaxPort)
@@ -262,6 +266,15 @@ Config parse(const std::string& text, const std::string& origin,
     r.integer("recording", "max_duration_s", c.recording.maxDurationS, 10, 7 * 24 * 3600);
     r.integer("recording", "min_free_mb", c.recording.minFreeMb, 0, 10000000);
     r.integer("recording", "retention_days", c.recording.retentionDays, 0, 36500);
+    media::StreamingConfig& st = m.streaming;
+    r.integer("streaming", "video_bitrate_kbps", st.videoBitrateKbps, 100, 50000);
+    r.integer("streaming", "audio_bitrate_kbps", st.audioBitrateKbps, 32, 512);
+    r.integer("streaming", "segment_s", st.segmentS, 1, 30);
+    r.integer("streaming", "playlist_length", st.playlistLength, 3, 100);
+    r.integer("streaming", "retry_min_ms", st.retryMinMs, 100, 600000);
+    r.integer("streaming", "retry_max_ms", st.retryMaxMs, 100, 3600000);
+    r.integer("streaming", "max_targets", st.maxTargets, 0, 16);
+    r.str("streaming", "directory", st.directory);
     r.str("metrics", "token", c.metricsToken);
     checkValues(r, c);
     r.reportUnknown();

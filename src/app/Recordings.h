@@ -62,6 +62,10 @@ public:
     std::size_t activeCount() const { return active_.size(); }
     const std::string& directory() const { return directory_; }
 
+    /// The user took part in (or hosts) the meeting (also who may watch its HLS stream when
+    /// the host chose "participants").
+    bool mayWatch(const std::string& meetingId, const api::Identity& who);
+
 private:
     struct Active {
         int64_t id = 0;
@@ -78,8 +82,6 @@ private:
     void writeChat(const store::Recording& row, int64_t endedAtMs);
     /// Deletes recordings (file and row) older than retention_days.
     void applyRetention();
-    /// The user took part in (or hosts) the meeting.
-    bool mayWatch(const std::string& meetingId, const api::Identity& who);
 
     RecordingConfig config_;
     std::string directory_;

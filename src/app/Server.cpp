@@ -2,6 +2,8 @@
 
 #include <glib/gstdio.h>
 
+#include <algorithm>
+
 #include "app/Metrics.h"
 #include "core/Json.h"
 #include "core/Log.h"
@@ -79,6 +81,8 @@ core::Status Server::start() {
     fragments_ = std::move(fragments).value();
     // Now, while threads can be had: a room that fails to build later is torn down on them.
     media::Teardown::start();
+    if (config_.media.streaming.directory.empty())
+        config_.media.streaming.directory = config_.dataDir + "/live";
     rooms_ = std::make_unique<room::RoomRegistry>(config_.media, *fragments_, config_.roomLimits);
     recordings_ = std::make_unique<Recordings>(config_.recording,
                                                config_.recording.directory.empty()
@@ -218,6 +222,10 @@ bool Server::dynamic(const http::Request& received, http::HttpServer::Responder 
         respond(staticPage("admin.html"));
         return true;
     }
+    if (request.path.rfind("/live/", 0) == 0) {
+        respond(liveFile(request));
+        return true;
+    }
     if (request.path.rfind("/api/", 0) == 0) {
         api_->handle(request, std::move(respond));
         return true;
@@ -282,6 +290,57 @@ http::Response Server::meetingPage(const http::Request& request) {
                     "Back to the dashboard</a></p></main></body></html>");
 }
 
+http::Response Server::liveFile(const http::Request& request) {
+    if (request.method != "GET" && request.method != "HEAD")
+        return api::errorResponse(405, "method-not-allowed", "GET only.");
+    // "/live/<id>/<name>": the id a meeting id, the name one HLS writes; nothing else.
+    std::string rest = request.path.substr(std::string("/live/").size());
+    std::size_t slash = rest.find('/');
+    if (slash == std::string::npos) return api::errorResponse(404, "not-found", "No such stream.");
+    std::string id = rest.substr(0, slash);
+    std::string name = rest.substr(slash + 1);
+    bool idOk = !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+        return g_ascii_isalnum(c) || c == '-' || c == '_';
+    });
+    bool playlist = name == "index.m3u8";
+    bool segment =
+        name.size() == 15 && name.rfind("segment", 0) == 0 && name.compare(12, 3, ".ts") == 0 &&
+        std::all_of(name.begin() + 7, name.begin() + 12, [](char c) { return g_ascii_isdigit(c); });
+    if (!idOk || (!playlist && !segment))
+        return api::errorResponse(404, "not-found", "No such stream.");
+    room::Room* r = rooms_->find(id);
+    const room::RoomLive* live = r ? r->live() : nullptr;
+    if (!live || !live->hlsOn()) return api::errorResponse(404, "not-found", "No such stream.");
+    if (live->hlsAccess() != "anyone") {
+        auto who = api_->authenticate(request);
+        if (!who) return api::errorResponse(401, "unauthenticated", "Please sign in.");
+        if (!recordings_->mayWatch(id, *who))
+            return api::errorResponse(403, "forbidden",
+                                      "Only the meeting's participants may watch.");
+    }
+    std::string path = live->hlsDirectory() + "/" + name;
+    http::Response resp;
+    resp.headers.emplace_back("Cache-Control", playlist ? "no-cache" : "max-age=60");
+    if (playlist) {
+        // Small and rewritten every segment: read whole, not mapped.
+        gchar* contents = nullptr;
+        gsize length = 0;
+        if (!g_file_get_contents(path.c_str(), &contents, &length, nullptr))
+            return api::errorResponse(404, "not-found", "The stream has not started yet.");
+        resp.contentType = "application/vnd.apple.mpegurl";
+        resp.body.assign(contents, length);
+        g_free(contents);
+        return resp;
+    }
+    GStatBuf st;
+    if (g_stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+        return api::errorResponse(404, "not-found", "No such segment.");
+    resp.contentType = "video/mp2t";
+    resp.file = path;
+    resp.fileLength = static_cast<long long>(st.st_size);
+    return resp;
+}
+
 http::Response Server::stats(const http::Request& request) {
     // Diagnostics for admins and the benchmark: from this machine only.
     if (request.clientAddress != "127.0.0.1" && request.clientAddress != "::1")
@@ -309,6 +368,14 @@ http::Response Server::stats(const http::Request& request) {
             // The recording counts as a viewer of the high tier: its encoder runs for it
             // when nobody watches that tier (vp8Encoders includes it).
             .boolean("recording", r.recording() != nullptr)
+            // The one H.264/AAC encode of the live stream (RTMP targets and HLS share it).
+            .num("h264Encoders", static_cast<long long>(r.elementCount("x264enc")))
+            .num("liveTargets", static_cast<long long>(r.live() && r.live()->encoder()
+                                                           ? r.live()->encoder()->targetCount()
+                                                           : 0))
+            .num("liveVideoFrames", static_cast<long long>(r.live() && r.live()->encoder()
+                                                               ? r.live()->encoder()->videoFrames()
+                                                               : 0))
             .num("recordingMs",
                  r.recording() && r.recording()->recorder()
                      ? static_cast<long long>(r.recording()->recorder()->durationMs())

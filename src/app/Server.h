@@ -70,6 +70,11 @@ private:
     /// A page of the web directory as a 200 text/html answer (500 if it is missing).
     http::Response staticPage(const std::string& name) const;
     http::Response stats(const http::Request& request);
+    /// GET /live/<meeting-id>/<file>: the meeting's HLS playlist (index.m3u8) and segments
+    /// (segmentNNNNN.ts) while HLS runs; 404 otherwise or for any other name (no paths from the
+    /// request reach the file system). Access "participants": signed-in participants only
+    /// (401/403).
+    http::Response liveFile(const http::Request& request);
     /// GET /metrics: Prometheus text (app/Metrics.h for who may read it).
     http::Response metrics(const http::Request& request);
     void accept(SoupWebsocketConnection* connection, const http::Request& handshake);

@@ -34,10 +34,11 @@ bool endsWith(const std::string& s, const char* suffix) {
 }  // namespace
 
 // 'self' covers same-origin ws:/wss: in CSP Level 3 (section 6.7.2.9). The room page's
-// videos take MediaStreams through srcObject, which needs no media-src source.
+// videos take MediaStreams through srcObject, which needs no media-src source; the watch page's
+// hls.js feeds its video through MediaSource, a blob: URL.
 const char* const kContentSecurityPolicy =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "media-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'";
 
 void addSecurityHeaders(SoupMessageHeaders* headers) {

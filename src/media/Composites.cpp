@@ -110,6 +110,7 @@ Composites::Composite* Composites::build(LayoutKind layout) {
     }
     Composite& c = composites_[layout];
     c.mixer = std::move(mixer).value();
+    c.mixer->setRecordingMark(recordingMark_);
     for (auto& [id, ep] : participants_) addTile(layout, c, id, *ep);
     addScreen(layout, c);
     buildHighlight(layout, c);
@@ -197,6 +198,32 @@ void Composites::releaseOutput(LayoutKind layout, int tier, const core::PadPtr& 
     c.mixer->releaseOutput(tier, pad);
     if (--c.viewers[tier] <= 0) c.viewers.erase(tier);
     if (c.viewers.empty()) destroy(layout);
+}
+
+core::PadPtr Composites::requestRawOutput(LayoutKind layout) {
+    auto it = composites_.find(layout);
+    Composite* c = it == composites_.end() ? build(layout) : &it->second;
+    if (!c) return {};
+    core::PadPtr pad = c->mixer->requestRawOutput();
+    if (pad)
+        ++c->viewers[kRawTier];
+    else if (c->viewers.empty())
+        destroy(layout);
+    return pad;
+}
+
+void Composites::releaseRawOutput(LayoutKind layout, const core::PadPtr& pad) {
+    auto it = composites_.find(layout);
+    if (it == composites_.end() || !pad) return;
+    Composite& c = it->second;
+    c.mixer->releaseRawOutput(pad);
+    if (--c.viewers[kRawTier] <= 0) c.viewers.erase(kRawTier);
+    if (c.viewers.empty()) destroy(layout);
+}
+
+void Composites::setRecordingMark(bool on) {
+    recordingMark_ = on;
+    for (auto& [layout, c] : composites_) c.mixer->setRecordingMark(on);
 }
 
 void Composites::forceKeyframe(LayoutKind layout, int tier) {

@@ -58,6 +58,13 @@ public:
     core::PadPtr requestOutput(LayoutKind layout, int tier);
     /// Stops the tier's encoder with its last viewer, and the composite with its last tier.
     void releaseOutput(LayoutKind layout, int tier, const core::PadPtr& pad);
+    /// A pad carrying layout `layout`'s raw composite (I420, the high tier's size); builds the
+    /// composite if it was idle (it counts as a viewer). Empty pad on failure.
+    core::PadPtr requestRawOutput(LayoutKind layout);
+    void releaseRawOutput(LayoutKind layout, const core::PadPtr& pad);
+    /// The burned-in recording mark in every composite (and those built later).
+    void setRecordingMark(bool on);
+    bool recordingMark() const { return recordingMark_; }
     /// Asks that encoder for a keyframe (rate-limited by the encoder).
     void forceKeyframe(LayoutKind layout, int tier);
 
@@ -89,6 +96,8 @@ public:
 
     /// Highlight bar thickness, pixels at the composite's size.
     static constexpr int kHighlightPx = 4;
+    /// The viewers key of raw outputs.
+    static constexpr int kRawTier = -1;
 
 private:
     struct Composite {
@@ -97,7 +106,7 @@ private:
         core::PadPtr screenInput;                       ///< the shared screen's pad
         std::array<core::PadPtr, 4> highlight;          ///< bar pads (compositor)
         std::array<core::ElementPtr, 4> highlightSrcs;  ///< their appsrcs (in the pipeline)
-        std::map<int, int> viewers;                     ///< tier -> viewers
+        std::map<int, int> viewers;                     ///< tier (kRawTier: raw outputs) -> viewers
     };
     Composite* build(LayoutKind layout);
     void destroy(LayoutKind layout);
@@ -119,6 +128,7 @@ private:
     std::string speaker_;
     std::string presenter_;            ///< Whose screen is shared; empty: nobody's.
     Endpoint* presenterEp_ = nullptr;  ///< Its endpoint.
+    bool recordingMark_ = false;
     std::map<LayoutKind, Composite> composites_;
 };
 

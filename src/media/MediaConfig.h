@@ -7,6 +7,22 @@
 
 namespace mixmeet::media {
 
+/// [streaming]: the room's one H.264/AAC encode and its RTMP and HLS outputs
+/// (docs/recording.md, "Live streaming").
+struct StreamingConfig {
+    int videoBitrateKbps = 2500;  ///< x264enc bitrate, kbit/s.
+    int audioBitrateKbps = 128;   ///< AAC bitrate, kbit/s.
+    /// HLS segment length and the H.264 keyframe interval (a segment starts at one), s.
+    int segmentS = 2;
+    int playlistLength = 6;  ///< Segments listed in the live HLS playlist (older are deleted).
+    int retryMinMs = 1000;   ///< First wait before an RTMP target reconnects, ms (doubling).
+    int retryMaxMs = 30000;  ///< Longest wait between reconnects, ms.
+    int maxTargets = 4;      ///< RTMP targets per meeting at most.
+    /// Where HLS segments go (a directory per meeting, deleted when HLS stops); empty:
+    /// <data_dir>/live.
+    std::string directory;
+};
+
 struct MediaConfig {
     int width = 1280;            ///< Composite width, pixels.
     int height = 720;            ///< Composite height, pixels.
@@ -38,6 +54,7 @@ struct MediaConfig {
     int iceMaxPort = 0;
     std::vector<std::string> stunServers;  ///< Browser form: "stun:host:port".
     std::vector<std::string> turnServers;  ///< "turn://user:password@host:port".
+    StreamingConfig streaming;             ///< [streaming]
 };
 
 }  // namespace mixmeet::media

@@ -50,12 +50,23 @@ core::Result<std::unique_ptr<VideoMixer>> VideoMixer::create(
     g_object_set(caps, "caps", outCaps.get(), nullptr);
     m->compositeTee_ = core::makeElement("tee", ("composite_tee" + suffix).c_str());
     g_object_set(m->compositeTee_.get(), "allow-not-linked", TRUE, nullptr);
+    // The burned-in recording mark (docs/recording.md): a red "REC" in the top right corner,
+    // rendered once by pango; `silent` while not recording (passthrough, no blending).
+    m->recMark_ = core::makeElement("textoverlay", ("rec_mark" + suffix).c_str());
+    if (!m->recMark_) return makeError("config", "textoverlay missing (gst-plugins-base pango)");
+    g_object_set(m->recMark_.get(), "text", "\u25CF REC", "silent", TRUE, "valignment", 2 /* top */,
+                 "halignment", 2 /* right */, "color", 0xFFE53935u, "shaded-background", FALSE,
+                 "draw-shadow", TRUE, "font-desc", "Sans Bold 16", "xpad", 16, "ypad", 12,
+                 "wait-text", FALSE, nullptr);
     // The pipeline takes its own references; ours drop with *m.
-    gst_bin_add_many(pipeline, m->compositor_.get(), caps, m->compositeTee_.get(), nullptr);
-    if (!gst_element_link_many(m->compositor_.get(), caps, m->compositeTee_.get(), nullptr))
+    gst_bin_add_many(pipeline, m->compositor_.get(), caps, m->recMark_.get(),
+                     m->compositeTee_.get(), nullptr);
+    if (!gst_element_link_many(m->compositor_.get(), caps, m->recMark_.get(),
+                               m->compositeTee_.get(), nullptr))
         return makeError("config", "cannot link the composite");
     // Built into a running room (a layout's first viewer): running before tiles feed it.
     gst_element_sync_state_with_parent(m->compositeTee_.get());
+    gst_element_sync_state_with_parent(m->recMark_.get());
     gst_element_sync_state_with_parent(caps);
     gst_element_sync_state_with_parent(m->compositor_.get());
     // Live aggregators never skip output on their own: starved of CPU, the compositor would
@@ -70,7 +81,7 @@ VideoMixer::~VideoMixer() {
     active_.clear();
     // A room's composite can stop while the room runs (its layout lost its last viewer): out
     // of the pipeline, stopped on a teardown thread (media/Teardown.h).
-    for (core::ElementPtr* e : {&compositeTee_, &caps_, &compositor_})
+    for (core::ElementPtr* e : {&compositeTee_, &recMark_, &caps_, &compositor_})
         if (*e && pipeline_ && GST_OBJECT_PARENT(e->get()) == GST_OBJECT(pipeline_)) {
             gst_bin_remove(pipeline_, e->get());
             Teardown::submit(std::move(*e));
@@ -111,6 +122,24 @@ core::PadPtr VideoMixer::requestOutput(int tier) {
     core::PadPtr pad = it->second.tier->requestOutput();
     if (pad) ++it->second.viewers;
     return pad;
+}
+
+void VideoMixer::setRecordingMark(bool on) {
+    if (recMark_) g_object_set(recMark_.get(), "silent", on ? FALSE : TRUE, nullptr);
+}
+
+bool VideoMixer::recordingMark() const {
+    gboolean silent = TRUE;
+    if (recMark_) g_object_get(recMark_.get(), "silent", &silent, nullptr);
+    return !silent;
+}
+
+core::PadPtr VideoMixer::requestRawOutput() {
+    return core::PadPtr::adopt(gst_element_request_pad_simple(compositeTee_.get(), "src_%u"));
+}
+
+void VideoMixer::releaseRawOutput(const core::PadPtr& pad) {
+    if (pad) gst_element_release_request_pad(compositeTee_.get(), pad.get());
 }
 
 TierSpec VideoMixer::spec(int tier) const {

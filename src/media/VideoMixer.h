@@ -51,6 +51,16 @@ public:
     /// Stops the tier's encoder when its last viewer goes.
     void releaseOutput(int tier, const core::PadPtr& pad);
 
+    /// A pad carrying the raw composite (I420 at the composite's size), e.g. for the live
+    /// H.264 encode. Release with releaseRawOutput.
+    core::PadPtr requestRawOutput();
+    void releaseRawOutput(const core::PadPtr& pad);
+
+    /// Shows (or hides) the burned-in red "REC" mark in the composite's top right corner
+    /// (a textoverlay after the compositor, silent while off: no cost per frame then).
+    void setRecordingMark(bool on);
+    bool recordingMark() const;
+
     /// Asks tier `tier`'s encoder for a keyframe (rate-limited by the encoder's
     /// min-force-key-unit-interval).
     void forceKeyframe(int tier);
@@ -89,6 +99,7 @@ private:
     core::ElementPtr compositor_;
     core::ElementPtr caps_;
     core::ElementPtr compositeTee_;
+    core::ElementPtr recMark_;  ///< textoverlay "REC", between caps_ and compositeTee_.
 };
 
 }  // namespace mixmeet::media

@@ -181,6 +181,41 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
         if (!r.ok()) return badMessage(r);
         return ClientMessage{Record{*on}};
     }
+    if (t == "stream") {
+        Stream m;
+        m.action = r.string("action", 16);
+        if (!r.ok()) return badMessage(r);
+        if (m.action == "add") {
+            m.url = r.string("url", kMaxStreamUrlBytes);
+            m.key = r.string("key", kMaxStreamKeyBytes);
+            if (!r.ok()) return badMessage(r);
+            if (m.url.rfind("rtmp://", 0) != 0 && m.url.rfind("rtmps://", 0) != 0)
+                return makeError(errc::kBadMessage,
+                                 "field 'url' must start with rtmp:// or rtmps://");
+            for (char c : m.url + m.key)
+                if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+                    return makeError(
+                        errc::kBadMessage,
+                        "fields 'url' and 'key' must have no spaces or control characters");
+        } else if (m.action == "remove") {
+            m.id = r.string("id", 32);
+            if (!r.ok()) return badMessage(r);
+        } else {
+            return makeError(errc::kBadMessage, "field 'action' must be add or remove");
+        }
+        return ClientMessage{m};
+    }
+    if (t == "hls") {
+        Hls m;
+        auto on = r.optBoolean("on");
+        if (!on) r.fail("missing boolean field 'on'");
+        m.access = r.optString("access", 16).value_or("participants");
+        if (!r.ok()) return badMessage(r);
+        m.on = *on;
+        if (m.access != "participants" && m.access != "anyone")
+            return makeError(errc::kBadMessage, "field 'access' must be participants or anyone");
+        return ClientMessage{m};
+    }
     if (auto meeting = parseMeetingClientMessage(t, r)) {
         if (!*meeting) return meeting->error();
         return std::visit([](auto& m) { return ClientMessage{std::move(m)}; }, meeting->value());
@@ -355,6 +390,29 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
         }
         return done(l);
     }
+    if (t == "streaming") {
+        StreamingState st;
+        if (JsonArray* list = r.array("targets")) {
+            for (guint i = 0; i < json_array_get_length(list); ++i) {
+                JsonNode* n = json_array_get_element(list, i);
+                JsonReader tr(JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : nullptr);
+                StreamTarget target;
+                target.id = tr.string("id", 32);
+                target.url = tr.string("url", kMaxStreamUrlBytes);
+                target.key = tr.string("key", kMaxStreamKeyBytes);
+                target.state = tr.string("state", 16);
+                target.message = tr.string("message", 1024);
+                target.retryInMs = static_cast<int>(tr.integer("retryInMs", 0, INT32_MAX));
+                if (!tr.ok()) r.fail("bad targets entry: " + tr.error());
+                st.targets.push_back(std::move(target));
+            }
+        }
+        st.hls = r.optBoolean("hls").value_or(false);
+        st.hlsAccess = r.optString("hlsAccess", 16).value_or("");
+        st.hlsUrl = r.optString("hlsUrl", 256).value_or("");
+        st.watchUrl = r.optString("watchUrl", 256).value_or("");
+        return done(st);
+    }
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
 }
 
@@ -463,6 +521,25 @@ std::string toJson(const ServerMessage& message) {
                     .num("maxBitrate", m.maxBitrate)
                     .finish();
             },
+            [](const StreamingState& m) {
+                JsonWriter w;
+                w.str("type", "streaming").beginArray("targets");
+                for (const auto& t : m.targets)
+                    w.beginObject(nullptr)
+                        .str("id", t.id)
+                        .str("url", t.url)
+                        .str("key", t.key)
+                        .str("state", t.state)
+                        .str("message", t.message)
+                        .num("retryInMs", t.retryInMs)
+                        .endObject();
+                w.endArray().boolean("hls", m.hls);
+                if (m.hls)
+                    w.str("hlsAccess", m.hlsAccess)
+                        .str("hlsUrl", m.hlsUrl)
+                        .str("watchUrl", m.watchUrl);
+                return w.finish();
+            },
             [](const RecordingState& m) {
                 JsonWriter w;
                 w.str("type", "recording").boolean("on", m.on);
@@ -555,6 +632,20 @@ std::string toJson(const ClientMessage& message) {
             },
             [](const Record& m) {
                 return JsonWriter().str("type", "record").boolean("on", m.on).finish();
+            },
+            [](const Stream& m) {
+                JsonWriter w;
+                w.str("type", "stream").str("action", m.action);
+                if (m.action == "add") w.str("url", m.url).str("key", m.key);
+                if (m.action == "remove") w.str("id", m.id);
+                return w.finish();
+            },
+            [](const Hls& m) {
+                return JsonWriter()
+                    .str("type", "hls")
+                    .boolean("on", m.on)
+                    .str("access", m.access)
+                    .finish();
             },
             // Meeting controls: every other alternative.
             [](const auto& m) { return meetingJson(MeetingClientMessage{m}); },

@@ -23,6 +23,9 @@ constexpr std::size_t kMaxRoomChars = 64;
 constexpr std::size_t kMaxNameChars = 64;
 /// Longest chat message, in characters (after trimming).
 constexpr std::size_t kMaxChatChars = 2000;
+/// Longest RTMP URL and stream key a host may send (`stream`), bytes.
+constexpr std::size_t kMaxStreamUrlBytes = 512;
+constexpr std::size_t kMaxStreamKeyBytes = 256;
 
 /// Stable error codes sent in `error` messages (docs/protocol.md, "error").
 namespace errc {
@@ -125,6 +128,22 @@ struct ShareStop {};
 using ClientMessage =
     std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest, Presence, Call,
                  CallAnswer, SetQuality, Record, SetLayout, ShareStart, ShareStop,
+/// The host adds an RTMP(S) target (action "add": url + key) or removes one (action
+/// "remove": id) of the meeting's live stream (docs/protocol.md, "Live streaming").
+struct Stream {
+    std::string action;  ///< "add" or "remove".
+    std::string url;     ///< add: rtmp:// or rtmps:// URL of the ingest application.
+    std::string key;     ///< add: the stream key (appended to the URL; never echoed in full).
+    std::string id;      ///< remove: the target's id.
+};
+/// The host starts or stops HLS for the meeting, and says who may watch it.
+struct Hls {
+    bool on = false;
+    std::string access = "participants";  ///< "participants" or "anyone" (with the link).
+};
+using ClientMessage =
+    std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest, Presence, Call,
+                 CallAnswer, SetQuality, Record, SetLayout, Stream, Hls,
                  // Meeting controls (protocol/MeetingControl.h).
                  MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
 
@@ -250,10 +269,29 @@ struct LayoutInfo {
     std::optional<LayoutTile> screen;
     bool operator==(const LayoutInfo&) const = default;
 };
+/// One RTMP target of the live stream, as everyone in the meeting is told.
+struct StreamTarget {
+    std::string id;
+    std::string url;      ///< As the host gave it (without the key).
+    std::string key;      ///< Masked: the first 2 and last 2 characters at most, "****" between.
+    std::string state;    ///< "connecting", "live" or "retrying".
+    std::string message;  ///< The last error ("retrying"), else empty.
+    int retryInMs = 0;    ///< "retrying": the next attempt, ms from now.
+    bool operator==(const StreamTarget&) const = default;
+};
+/// The meeting's live stream: to everyone on each change, and after joining while it runs.
+struct StreamingState {
+    std::vector<StreamTarget> targets;
+    bool hls = false;
+    std::string hlsAccess;  ///< "participants" or "anyone" while hls.
+    std::string hlsUrl;     ///< "/live/<meeting-id>/index.m3u8" while hls.
+    std::string watchUrl;   ///< "/watch.html?m=<meeting-id>" while hls.
+    bool operator==(const StreamingState&) const = default;
+};
 using ServerMessage =
     std::variant<Welcome, Roster, Offer, IceCandidate, ErrorReply, Bye, ChatEvent, ChatHistory,
                  PresenceAck, CallRinging, IncomingCall, CallAccepted, CallDeclined, Quality,
-                 SendHint, RecordingState, LayoutInfo,
+                 SendHint, RecordingState, LayoutInfo, StreamingState,
                  // Meeting controls (protocol/MeetingControl.h).
                  MutedByHost, UnmuteRequest, Removed, MeetingEnded, Waiting, Admitted, Denied,
                  ReactionEvent, Locked, WaitingRoomState>;

@@ -20,6 +20,8 @@ public:
     virtual void onQuality(const protocol::Quality& quality) = 0;
     /// The meeting's recording started or stopped.
     virtual void onRecording(const protocol::RecordingState& state) = 0;
+    /// The meeting's live stream changed (targets, their state, HLS).
+    virtual void onStreaming(const protocol::StreamingState& state) { (void)state; }
     /// The size this participant is shown at changed (layout re-flow).
     virtual void onSendHint(const protocol::SendHint& hint) = 0;
     /// What this viewer's composite shows changed (layout, speaker, tiles).

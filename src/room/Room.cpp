@@ -181,6 +181,7 @@ void Room::tearDown() {
         recording_.reset();
         if (auto ended = std::exchange(recordingEnded_, {})) ended(end);
     }
+    live_.reset();
     video_.reset();
     audio_.reset();
     sharedAudioTee_.reset();
@@ -582,6 +583,7 @@ core::Status Room::startRecording(const std::string& path, int64_t startedAtMs,
     if (!started) return started.error();
     recording_ = std::move(started).value();
     recordingEnded_ = std::move(onEnded);
+    video_->setRecordingMark(true);
     core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}}, "recording to %s", path.c_str());
     protocol::RecordingState state = recordingState();
     for (const auto& m : members_) m->listener->onRecording(state);
@@ -592,12 +594,63 @@ core::Status Room::stopRecording() {
     if (!recording_) return makeError(protocol::errc::kBadState, "the meeting is not recorded");
     RecordingEnd end = recording_->stop();
     recording_.reset();
+    video_->setRecordingMark(false);
+    if (live_ && live_->running()) audio_->setSharedAlwaysOn(true);  // Still streaming.
     core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}}, "recording stopped after %lld ms",
                     static_cast<long long>(end.durationMs));
     protocol::RecordingState state = recordingState();
     for (const auto& m : members_) m->listener->onRecording(state);
     if (auto ended = std::exchange(recordingEnded_, {})) ended(end);
     return core::Ok{};
+}
+
+RoomLive& Room::makeLive() {
+    if (!live_) {
+        std::string dir =
+            config_.streaming.directory.empty() ? std::string("live") : config_.streaming.directory;
+        live_ = std::make_unique<RoomLive>(pipeline_.bin(), *video_, sharedAudioTee_.get(), config_,
+                                           name_, dir + "/" + name_, [this] { onLiveChanged(); });
+    }
+    return *live_;
+}
+
+void Room::onLiveChanged() {
+    audio_->setSharedAlwaysOn(recording_ != nullptr || (live_ && live_->running()));
+    protocol::StreamingState state = streamingState();
+    for (const auto& m : members_) m->listener->onStreaming(state);
+}
+
+protocol::StreamingState Room::streamingState() const {
+    return live_ ? live_->state() : protocol::StreamingState{};
+}
+
+core::Result<std::string> Room::addStreamTarget(const std::string& by, const std::string& url,
+                                                const std::string& key) {
+    if (!isHost(by))
+        return makeError(protocol::errc::kNotHost, "Only the host can stream the meeting.");
+    return makeLive().addRtmp(url, key, meetingLayout_);
+}
+
+core::Status Room::removeStreamTarget(const std::string& by, const std::string& id) {
+    if (!isHost(by))
+        return makeError(protocol::errc::kNotHost, "Only the host can stream the meeting.");
+    return makeLive().removeRtmp(id);
+}
+
+core::Status Room::setHls(const std::string& by, bool on, const std::string& access) {
+    if (!isHost(by))
+        return makeError(protocol::errc::kNotHost, "Only the host can stream the meeting.");
+    // The name is a directory and a URL path component: only meeting ids (letters, digits,
+    // '-' and '_') qualify.
+    bool safe = !name_.empty() && name_.size() <= 64 &&
+                std::all_of(name_.begin(), name_.end(),
+                            [](char c) { return g_ascii_isalnum(c) || c == '-' || c == '_'; });
+    if (!safe) return makeError(protocol::errc::kBadState, "This room cannot be watched over HLS.");
+    return makeLive().setHls(on, access, meetingLayout_);
+}
+
+void Room::onLiveError(const std::string& target, const std::string& message) {
+    if (live_) live_->onError(target, message);
 }
 
 protocol::RecordingState Room::recordingState() const {

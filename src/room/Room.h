@@ -25,6 +25,7 @@
 #include "room/MeetingControls.h"
 #include "room/ParticipantListener.h"
 #include "room/Presenter.h"
+#include "room/RoomLive.h"
 #include "room/RoomPipeline.h"
 #include "room/RoomRecording.h"
 #include "room/Stage.h"
@@ -138,6 +139,22 @@ public:
     const RoomRecording* recording() const { return recording_.get(); }
     /// What a participant is told about the recording (on join and on every change).
     protocol::RecordingState recordingState() const;
+    // Live streaming (docs/recording.md, "Live streaming"; room/RoomLive.h). Host only: the
+    // others get "not-host". Every participant is told the new state (onStreaming).
+    /// Adds an RTMP(S) target of the meeting layout's composite and the full mix. Returns its
+    /// id. Errors: not-host, too-many, internal.
+    core::Result<std::string> addStreamTarget(const std::string& by, const std::string& url,
+                                              const std::string& key);
+    /// Errors: not-host, bad-state (unknown id).
+    core::Status removeStreamTarget(const std::string& by, const std::string& id);
+    /// Starts/stops HLS; `access` "participants" or "anyone". Errors: not-host, bad-state (a
+    /// room whose name is not a meeting id), io, internal.
+    core::Status setHls(const std::string& by, bool on, const std::string& access);
+    /// What a participant is told about the live stream (on join and on every change).
+    protocol::StreamingState streamingState() const;
+    /// The live stream, or null if none ever ran.
+    const RoomLive* live() const { return live_.get(); }
+
     // Meeting controls (docs/protocol.md, "Meeting controls"; room/MeetingControls.h).
     /// Whether a new joiner enters or waits. Errors: meeting-locked, waiting-room-full.
     core::Result<Moderation::Admission> screen(const Attendee& who) const {
@@ -246,6 +263,12 @@ private:
     void onParticipantMediaError(const std::string& id, const std::string& message) override;
     // RoomPipeline::Listener: the recording failed (e.g. disk full); it is stopped.
     void onRecorderError(const std::string& message) override;
+    // RoomPipeline::Listener: an output of the live stream failed (retried) or the encode did.
+    void onLiveError(const std::string& target, const std::string& message) override;
+    /// The live stream's state changed: tell everyone; the full-mix encode runs on every tick
+    /// while recording or streaming.
+    void onLiveChanged();
+    RoomLive& makeLive();
 
     std::string name_;
     media::MediaConfig config_;
@@ -267,6 +290,7 @@ private:
     core::ElementPtr sharedAudioTee_;           ///< The full-mix Opus encode's tee.
     std::unique_ptr<RoomRecording> recording_;  ///< While recording.
     std::function<void(const RecordingEnd&)> recordingEnded_;
+    std::unique_ptr<RoomLive> live_;                ///< Built with the first stream/HLS.
     std::vector<std::unique_ptr<Member>> members_;  ///< In join (= tile) order.
     unsigned nextId_ = 1;
     MeetingControls controls_;  ///< Host, mutes, waiting room (after members_: uses them).

@@ -5,6 +5,7 @@
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "core/StructuredLog.h"
+#include "media/LiveEncoder.h"
 #include "media/Recorder.h"
 #include "media/Teardown.h"
 
@@ -73,13 +74,30 @@ void RoomPipeline::handleBusMessage(GstMessage* message) {
             // the pipeline): a participant's failure drops that participant, not the room.
             std::string participant;
             bool recorder = false;
+            bool live = false;
+            std::string liveTarget;  ///< The child of the live bin it came from.
             for (GstObject* o = GST_MESSAGE_SRC(message); o; o = GST_OBJECT_PARENT(o)) {
                 if (GST_OBJECT_PARENT(o) == GST_OBJECT(pipeline_.get())) {
                     const char* n = GST_OBJECT_NAME(o);
                     if (n && g_str_has_prefix(n, "p-")) participant = n + 2;
                     recorder = n && std::strcmp(n, media::Recorder::kBinName) == 0;
+                    live = n && std::strcmp(n, media::LiveEncoder::kBinName) == 0;
                     break;
                 }
+                GstObject* parent = GST_OBJECT_PARENT(o);
+                if (parent && GST_OBJECT_PARENT(parent) == GST_OBJECT(pipeline_.get()) &&
+                    GST_OBJECT_NAME(parent) &&
+                    std::strcmp(GST_OBJECT_NAME(parent), media::LiveEncoder::kBinName) == 0)
+                    liveTarget = GST_OBJECT_NAME(o);
+            }
+            if (live) {
+                // Its text may hold an RTMP location with the stream key: the room logs it
+                // masked (room::RoomLive).
+                GST_WARNING("[%s] %s from the live stream (%s)", name_.c_str(),
+                            error ? "error" : "warning", liveTarget.c_str());
+                if (error)
+                    listener_.onLiveError(liveTarget, err ? err->message : "live stream failed");
+                break;
             }
             GST_WARNING("[%s] %s from %s (%s): %s", name_.c_str(), error ? "error" : "warning",
                         GST_MESSAGE_SRC_NAME(message), participant.c_str(),

@@ -25,6 +25,13 @@ public:
         /// An ERROR message from inside the recording's bin (media::Recorder::kBinName), e.g.
         /// the disk is full.
         virtual void onRecorderError(const std::string& message) { (void)message; }
+        /// An ERROR message from inside the live encode's bin (media::LiveEncoder::kBinName):
+        /// `target` is the name of the output's bin it came from ("rtmp-1", "hls"), empty for
+        /// the encode itself. Not logged here: it may hold a stream key.
+        virtual void onLiveError(const std::string& target, const std::string& message) {
+            (void)target;
+            (void)message;
+        }
     };
 
     /// Creates the pipeline "room-<roomName>" (not started) and watches its bus.

@@ -266,6 +266,22 @@ void Session::handle(const protocol::Record& m) {
     replyIfError(listener_.setRecording(m.on));
 }
 
+void Session::handle(const protocol::Stream& m) {
+    if (!inRoom()) {
+        replyError(errc::kBadState, "streaming can be started after joining");
+        return;
+    }
+    replyIfError(listener_.setStream(m));
+}
+
+void Session::handle(const protocol::Hls& m) {
+    if (!inRoom()) {
+        replyError(errc::kBadState, "HLS can be started after joining");
+        return;
+    }
+    replyIfError(listener_.setHls(m));
+}
+
 void Session::handle(const protocol::MediaState& m) {
     if (!inMeeting()) {
         replyError(errc::kBadState, "media-state is accepted after joining a meeting");

@@ -72,6 +72,11 @@ public:
         /// The host starts (on) or stops the meeting's recording. Errors: not-host, bad-state,
         /// no-space, internal.
         virtual core::Status setRecording(bool) { return unsupported(); }
+        /// The host adds or removes an RTMP target of the meeting's live stream. Errors:
+        /// not-host, too-many, bad-state, internal.
+        virtual core::Status setStream(const protocol::Stream&) { return unsupported(); }
+        /// The host starts or stops HLS. Errors: not-host, bad-state, io, internal.
+        virtual core::Status setHls(const protocol::Hls&) { return unsupported(); }
 
         // Meeting controls (docs/protocol.md, "Meeting controls"). The defaults refuse, for
         // listeners without meetings (tests, tools).
@@ -163,6 +168,8 @@ private:
     void handle(const protocol::CallAnswer& m);
     void handle(const protocol::SetQuality& m);
     void handle(const protocol::Record& m);
+    void handle(const protocol::Stream& m);
+    void handle(const protocol::Hls& m);
     void handle(const protocol::MediaState& m);
     void handle(const protocol::Hand& m);
     void handle(const protocol::Reaction& m);

@@ -24,8 +24,9 @@ struct ApiReply {
     long long num(const std::string& path) const;
     std::string setCookie;
     std::string retryAfter;
-    std::string csp;  ///< Content-Security-Policy header.
+    std::string csp;           ///< Content-Security-Policy header.
     std::string contentRange;  ///< Content-Range header.
+    std::string contentType;   ///< Content-Type header.
 };
 
 class ApiClient {
@@ -117,6 +118,7 @@ public:
         if (const char* v = soup_message_headers_get_one(rh, "Retry-After")) reply.retryAfter = v;
         if (const char* v = soup_message_headers_get_one(rh, "Content-Range"))
             reply.contentRange = v;
+        if (const char* v = soup_message_headers_get_one(rh, "Content-Type")) reply.contentType = v;
         if (const char* v = soup_message_headers_get_one(rh, "Content-Security-Policy"))
             reply.csp = v;
         std::string token = reply.str("csrfToken");
@@ -153,7 +155,9 @@ private:
     std::string csrf_;
 };
 
-inline std::string ApiReply::errorCode() const { return str("error.code"); }
+inline std::string ApiReply::errorCode() const {
+    return str("error.code");
+}
 
 inline std::string ApiReply::str(const std::string& path) const {
     auto doc = core::JsonDocument::parseObject(body);

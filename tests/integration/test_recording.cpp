@@ -174,6 +174,7 @@ TEST_CASE("the host records the meeting into a WebM that decodes; downloads are 
         5s));
     REQUIRE(room->recording());
     CHECK(room->videoMixer().activeEncoders() == 2);
+    CHECK(room->videoMixer().recordingMark());  // The burned-in "REC" is shown.
     // A second start is refused while one runs.
     a->sendRaw(R"({"type":"record","on":true})");
     REQUIRE(waitUntil([&] { return a->hasError("bad-state"); }, 5s));
@@ -191,6 +192,7 @@ TEST_CASE("the host records the meeting into a WebM that decodes; downloads are 
     REQUIRE(waitUntil([&] { return room->recording() == nullptr; }, 5s));
     REQUIRE(waitUntil([&] { return count(b->receivedTypes(), "recording") == 2; }, 5s));
     CHECK(room->videoMixer().activeEncoders() == 1);
+    CHECK_FALSE(room->videoMixer().recordingMark());
     // The participants' media kept flowing through start and stop.
     REQUIRE(waitUntil([&] { return a->videoFramesDecoded() >= framesBefore + 15; }, 5s));
     CHECK(a->frameGaps().freezes == freezesA);

@@ -226,4 +226,39 @@ TEST_CASE("install paths: the source tree from the build directory, else the ins
     auto staged = installPathsFor("/tmp/stage" + std::string(MIXMEET_BINDIR) + "/mixmeet");
     CHECK(staged.webDir == "/tmp/stage" + std::string(MIXMEET_DATADIR) + "/web");
     CHECK(staged.configFile == "/tmp/stage" + std::string(MIXMEET_SYSCONFDIR) + "/mixmeet.ini");
+TEST_CASE("[streaming] keys: defaults match the shipped file, bounds are checked",
+          "[config][streaming]") {
+    auto shipped = loadConfig(std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini");
+    REQUIRE(shipped.ok());
+    const auto& s = shipped.value().media.streaming;
+    const auto d = defaultConfig().media.streaming;
+    CHECK(s.videoBitrateKbps == d.videoBitrateKbps);
+    CHECK(s.audioBitrateKbps == d.audioBitrateKbps);
+    CHECK(s.segmentS == d.segmentS);
+    CHECK(s.playlistLength == d.playlistLength);
+    CHECK(s.retryMinMs == d.retryMinMs);
+    CHECK(s.retryMaxMs == d.retryMaxMs);
+    CHECK(s.maxTargets == d.maxTargets);
+    CHECK(s.directory == d.directory);
+    auto c = parseConfig(
+        "[streaming]\nvideo_bitrate_kbps=4000\naudio_bitrate_kbps=96\nsegment_s=4\n"
+        "playlist_length=10\nretry_min_ms=500\nretry_max_ms=8000\nmax_targets=2\n"
+        "directory=/srv/live\n",
+        "t.ini");
+    REQUIRE(c.ok());
+    const auto& v = c.value().media.streaming;
+    CHECK(v.videoBitrateKbps == 4000);
+    CHECK(v.audioBitrateKbps == 96);
+    CHECK(v.segmentS == 4);
+    CHECK(v.playlistLength == 10);
+    CHECK(v.retryMinMs == 500);
+    CHECK(v.retryMaxMs == 8000);
+    CHECK(v.maxTargets == 2);
+    CHECK(v.directory == "/srv/live");
+    CHECK(parseConfig("[streaming]\nretry_min_ms=5000\nretry_max_ms=1000\n", "t.ini")
+              .error()
+              .message.find("retry_max_ms") != std::string::npos);
+    CHECK_FALSE(parseConfig("[streaming]\nsegment_s=0\n", "t.ini").ok());
+    CHECK_FALSE(parseConfig("[streaming]\nplaylist_length=2\n", "t.ini").ok());
+    CHECK_FALSE(parseConfig("[streaming]\nkey=abc\n", "t.ini").ok());
 }

@@ -185,3 +185,39 @@ TEST_CASE("JSON output escapes text safely", "[protocol]") {
     REQUIRE(back.ok());
     CHECK(std::get<ErrorReply>(back.value()).message == "quote \" and \\ and \n");
 }
+
+TEST_CASE("stream and hls: fields checked; streaming round-trips", "[protocol][streaming]") {
+    auto add = parseClientMessage(
+        R"({"type":"stream","action":"add","url":"rtmps://live.example.org/app","key":"k-1"})");
+    REQUIRE(add.ok());
+    const auto& s = std::get<Stream>(add.value());
+    CHECK(s.action == "add");
+    CHECK(s.url == "rtmps://live.example.org/app");
+    CHECK(s.key == "k-1");
+    auto remove = parseClientMessage(R"({"type":"stream","action":"remove","id":"3"})");
+    REQUIRE(remove.ok());
+    CHECK(std::get<Stream>(remove.value()).id == "3");
+    CHECK(codeOf(R"({"type":"stream","action":"add","url":"http://x/","key":"k"})") ==
+          "bad-message");
+    CHECK(codeOf(R"({"type":"stream","action":"add","url":"rtmp://x/a b","key":"k"})") ==
+          "bad-message");
+    CHECK(codeOf(R"({"type":"stream","action":"add","url":"rtmp://x/a"})") == "bad-message");
+    CHECK(codeOf(R"({"type":"stream","action":"pause"})") == "bad-message");
+    CHECK(codeOf(R"({"type":"stream","action":"add","url":"rtmp://x/","key":")" +
+                 std::string(300, 'k') + R"("})") == "bad-message");
+    auto hls = parseClientMessage(R"({"type":"hls","on":true})");
+    REQUIRE(hls.ok());
+    CHECK(std::get<Hls>(hls.value()).access == "participants");
+    CHECK(codeOf(R"({"type":"hls","on":true,"access":"everyone"})") == "bad-message");
+    CHECK(codeOf(R"({"type":"hls"})") == "bad-message");
+
+    StreamingState st;
+    st.targets.push_back({"1", "rtmp://x/app", "ab****yz", "retrying", "refused", 2000});
+    st.hls = true;
+    st.hlsAccess = "anyone";
+    st.hlsUrl = "/live/abc/index.m3u8";
+    st.watchUrl = "/watch.html?m=abc";
+    auto back = parseServerMessage(toJson(st));
+    REQUIRE(back.ok());
+    CHECK(std::get<StreamingState>(back.value()) == st);
+}

@@ -40,6 +40,7 @@ import { prepareMeeting } from './room/meeting.js';
 import { initModeration } from './room/moderation.js';
 import { enableSound } from './room/peer.js';
 import { initRecording } from './room/recording.js';
+import { initStreaming } from './room/streaming.js';
 import { initRoster } from './room/roster.js';
 import { initScreens } from './room/screens.js';
 import { initSelfView } from './room/selfview.js';
@@ -78,6 +79,7 @@ async function main() {
   initChat();
   initControls();
   initRecording();
+  initStreaming();
   initDevices();
   initSelfView();
   initSession();

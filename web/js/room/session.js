@@ -15,6 +15,7 @@ import { attachModeration, moderationError } from './moderation.js';
 import { notify } from './notify.js';
 import { attachPeer, closePeer, ensurePeerConnection, resetPeer } from './peer.js';
 import { attachRecording, recordingError } from './recording.js';
+import { attachStreaming, streamingError } from './streaming.js';
 import { attachRoster } from './roster.js';
 import { attachShare } from './share.js';
 import { BYE_TEXT, renderStatus, showError } from './status.js';
@@ -156,6 +157,7 @@ function createSignaling() {
   attachRoster(signaling);
   attachPeer(signaling);
   attachRecording(signaling);
+  attachStreaming(signaling);
 
   signaling.on('error', (message) => {
     const code = message.code || 'unknown';
@@ -163,6 +165,11 @@ function createSignaling() {
     const recordingText = recordingError(code);
     if (recordingText) {
       notify(recordingText, 'bad');
+      return;
+    }
+    const streamingText = streamingError(code);
+    if (streamingText) {
+      notify(streamingText, 'bad');
       return;
     }
     if (moderationError(code, message)) return;
