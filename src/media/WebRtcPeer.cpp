@@ -12,6 +12,7 @@
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "media/RtpFormats.h"
+#include "media/SdpAnswer.h"
 
 #define GST_CAT_DEFAULT mixmeet_media_debug
 
@@ -346,19 +347,12 @@ std::shared_ptr<WebRtcPeer::Barrier> WebRtcPeer::close() {
 }
 
 core::Result<bool> WebRtcPeer::applyAnswer(const std::string& sdp) {
-    GstSDPMessage* msg = nullptr;
-    if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK || !msg)
-        return makeError("bad-sdp", "the answer is not valid SDP");
-    if (gst_sdp_message_medias_len(msg) != 2 || !gst_sdp_message_get_version(msg)) {
-        gst_sdp_message_free(msg);
-        return makeError("bad-sdp", "the answer must have the offer's two m-lines");
-    }
-    const GstSDPMedia* video = gst_sdp_message_get_media(msg, 1);
-    bool sendsNoVideo = gst_sdp_media_get_attribute_val(video, "recvonly") ||
-                        gst_sdp_media_get_attribute_val(video, "inactive") ||
-                        gst_sdp_media_get_port(video) == 0;
-    GstWebRTCSessionDescription* desc =
-        gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+    auto answer = parseSdpAnswer(sdp);
+    if (!answer) return answer.error();
+    bool sendsNoVideo = answer.value().sendsNoVideo;
+    // The description takes the message.
+    GstWebRTCSessionDescription* desc = gst_webrtc_session_description_new(
+        GST_WEBRTC_SDP_TYPE_ANSWER, answer.value().message.release());
     GstPromise* promise = gst_promise_new_with_change_func(
         PeerCallbacks::onAnswerSet, PeerCallbacks::wrap(shared_), PeerCallbacks::unwrapPlain);
     g_signal_emit_by_name(webrtc_.get(), "set-remote-description", desc, promise);

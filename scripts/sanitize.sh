@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the server and the test suites with AddressSanitizer + UndefinedBehaviorSanitizer
+# (meson's built-in -Db_sanitize=address,undefined) in build-asan/, then runs the unit suite and
+# the [hostile],[protocol] integration tests under them. .ci/run runs this through
+# scripts/test.sh (MIXMEET_SANITIZERS=1), which counts the results into its last line; the meson
+# test logs are build-asan/meson-logs/sanitize-{unit,integration}.json.
+# Exit status: 0 when everything built and passed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=build-asan
+logs=$build/meson-logs
+mkdir -p "$logs"
+rm -f "$logs"/sanitize-*.json
+start=$(date +%s)
+
+fail() {  # One failed "test" in the count, with the reason.
+    echo "sanitize: $1" >&2
+    printf '{"name": "sanitize-%s", "result": "FAIL", "stdout": ""}\n' "$2" >"$logs/sanitize-$2.json"
+    exit 1
+}
+
+if [[ ! -f $build/build.ninja ]]; then
+    meson setup "$build" --buildtype=debugoptimized -Db_sanitize=address,undefined \
+        -Db_lundef=false >/dev/null || fail "meson setup failed" setup
+fi
+ninja -C "$build" || fail "build failed" build
+built=$(date +%s)
+
+# LeakSanitizer is off: GLib, GStreamer and their plugins keep global caches for the process
+# lifetime (the integration suite's GST_TRACERS=leaks checks our elements and pads instead).
+export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1:print_summary=1
+export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1:print_summary=1
+status=0
+meson test -C "$build" --no-rebuild --print-errorlogs --num-processes 1 --suite unit \
+    --logbase sanitize-unit || status=1
+meson test -C "$build" --no-rebuild --print-errorlogs --num-processes 1 integration \
+    --test-args '[hostile],[protocol]' --logbase sanitize-integration || status=1
+echo "sanitize: ASan+UBSan build $((built - start)) s, tests $(($(date +%s) - built)) s"
+exit $status
