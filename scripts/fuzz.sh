@@ -12,6 +12,7 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(signaling candidate sdp_answer config http rtcp byterange)
 build=build-fuzz
+rm -f "$build/fuzz.json"
 jobs=${FUZZ_BUILD_JOBS:-2}
 
 if [ ! -f "$build/build.ninja" ]; then
@@ -27,6 +28,8 @@ export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export GST_REGISTRY_FORK=no
 found=0
+# One meson-test-style JSON line per target, for scripts/test.sh's count (MIXMEET_FUZZ_SECONDS).
+: >"$build/fuzz.json"
 printf '%-12s %10s %8s %8s %8s  %s\n' target execs exec/s cov corpus result
 for t in "${targets[@]}"; do
     corpus="$build/corpus/$t" artifacts="$build/artifacts/$t" log="$build/fuzz-$t.log"
@@ -49,5 +52,7 @@ for t in "${targets[@]}"; do
     fi
     printf '%-12s %10s %8s %8s %8s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" \
         "${corp:-?}" "$result"
+    printf '{"name": "fuzz-%s", "result": "%s", "stdout": ""}\n' "$t" \
+        "$([ $rc -eq 0 ] && echo OK || echo FAIL)" >>"$build/fuzz.json"
 done
 exit $found

@@ -2,7 +2,8 @@
 # Builds (installing what is missing) and runs every test suite (unit, integration, e2e).
 # Ends with the line "N passed, N failed". Extra arguments go to `meson test`
 # (e.g. --suite unit). With MIXMEET_SANITIZERS=1 (.ci/run) it then runs scripts/sanitize.sh
-# (unit + [hostile],[protocol] integration tests under ASan+UBSan) and counts those too.
+# (unit + [hostile],[protocol] integration tests under ASan+UBSan) and counts those too; with
+# MIXMEET_FUZZ_SECONDS=S it runs every libFuzzer target S seconds (scripts/fuzz.sh), one test each.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests || { echo "0 passed, 1 failed"; exit 1; }
@@ -13,6 +14,16 @@ if [[ "${MIXMEET_SANITIZERS:-0}" == 1 ]]; then
   scripts/sanitize.sh || status=1
   shopt -s nullglob
   logs+=(build-asan/meson-logs/sanitize-*.json)
+fi
+if [[ -n "${MIXMEET_FUZZ_SECONDS:-}" ]]; then
+  # Each libFuzzer target for that long (clang build in build-fuzz/); one test per target.
+  scripts/fuzz.sh "$MIXMEET_FUZZ_SECONDS" || status=1
+  if [[ -f build-fuzz/fuzz.json ]]; then
+    logs+=(build-fuzz/fuzz.json)
+  else
+    echo '{"name": "fuzz-build", "result": "FAIL", "stdout": ""}' >build/fuzz-build.json
+    logs+=(build/fuzz-build.json)
+  fi
 fi
 python3 - "${logs[@]}" <<'PY'
 # Counts test cases: a Catch2 executable reports its own cases ("All tests passed (A assertions
