@@ -37,6 +37,13 @@ for t in "${targets[@]}"; do
     cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null
     dict=()
     [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
+    # Inputs that once crashed (tests/fuzz/regressions/<name>/) run first, as they are.
+    regressions=(tests/fuzz/regressions/"$t"/*)
+    if [ -e "${regressions[0]}" ] &&
+        ! "$build/tests/fuzz/fuzz-${t//_/-}" "${regressions[@]}" >"$build/regress-$t.log" 2>&1; then
+        found=1
+        printf '%-12s regression input crashes again: see %s\n' "$t" "$build/regress-$t.log"
+    fi
     "$build/tests/fuzz/fuzz-${t//_/-}" "$corpus" "${dict[@]}" -max_total_time="$seconds" \
         -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$artifacts/" >"$log" 2>&1
