@@ -21,10 +21,13 @@ struct SdpAnswer {
     SdpMessagePtr message;
     /// The answer sends us no video (recvonly, inactive or port 0 on the video m-line).
     bool sendsNoVideo = false;
+    /// The screen m-line (kScreenMline) is video answered sendonly/sendrecv: the participant
+    /// may share a screen.
+    bool canShareScreen = false;
 };
 
 /// Parses `sdp` (text up to its first NUL). Error "bad-sdp" if it is not SDP or does not have
-/// exactly the offer's two m-lines (audio, video) and a version line.
+/// exactly the offer's three m-lines (audio, video, screen) and a version line.
 core::Result<SdpAnswer> parseSdpAnswer(const std::string& sdp);
 
 }  // namespace mixmeet::media

@@ -56,6 +56,9 @@ inline constexpr const char* kConnectTimeout = "connect-timeout";
 /// A recording cannot start: the recording directory is short of space ([recording]
 /// min_free_mb) or cannot be written.
 inline constexpr const char* kNoSpace = "no-space";
+/// `share-start` from a participant whose answer did not open m-line 2 for sending (or who is
+/// not in the call): it cannot share a screen without renegotiating.
+inline constexpr const char* kShareUnavailable = "share-unavailable";
 }  // namespace errc
 
 // Client -> server.
@@ -104,10 +107,16 @@ struct SetLayout {
     std::string layout;
     std::string scope = "self";  ///< "self" or "meeting".
 };
-using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest,
-                                   Presence, Call, CallAnswer, SetQuality, Record, SetLayout,
-                                   // Meeting controls (protocol/MeetingControl.h).
-                                   MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
+/// The participant starts sharing its screen (it sends on m-line 2; docs/protocol.md,
+/// "Screen sharing"). A presenter already sharing is replaced.
+struct ShareStart {};
+/// The presenter stops sharing.
+struct ShareStop {};
+using ClientMessage =
+    std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest, Presence, Call,
+                 CallAnswer, SetQuality, Record, SetLayout, ShareStart, ShareStop,
+                 // Meeting controls (protocol/MeetingControl.h).
+                 MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
 
 // Server -> client.
 struct IceServer {
@@ -127,11 +136,12 @@ struct RosterEntry {
     std::string id;
     std::string name;
     // Meeting controls (docs/protocol.md, "Meeting controls").
-    bool mic = true;     ///< Heard: microphone on and not muted by the host.
-    bool camera = true;  ///< Shown: camera on and not stopped by the host.
-    bool hand = false;   ///< Hand raised.
-    bool host = false;   ///< Holds the meeting's host rights.
-    bool inCall = true;  ///< false after `leave-call`: in the meeting's chat, not the call.
+    bool mic = true;          ///< Heard: microphone on and not muted by the host.
+    bool camera = true;       ///< Shown: camera on and not stopped by the host.
+    bool hand = false;        ///< Hand raised.
+    bool host = false;        ///< Holds the meeting's host rights.
+    bool inCall = true;       ///< false after `leave-call`: in the meeting's chat, not the call.
+    bool presenting = false;  ///< Shares its screen (at most one participant).
     std::optional<bool> speaking;  ///< The active speaker; absent when not computed.
 };
 struct Roster {
@@ -220,6 +230,10 @@ struct LayoutInfo {
     int width = 0;              ///< Composite size, pixels.
     int height = 0;
     std::vector<LayoutTile> tiles;  ///< Participants shown, in tile order.
+    std::string presenter;          ///< Who shares a screen; empty: nobody.
+    /// Where the shared screen is in this composite (id: the presenter); absent if it shows
+    /// none.
+    std::optional<LayoutTile> screen;
     bool operator==(const LayoutInfo&) const = default;
 };
 using ServerMessage =

@@ -43,6 +43,7 @@ import { initRecording } from './room/recording.js';
 import { initRoster } from './room/roster.js';
 import { initScreens } from './room/screens.js';
 import { initSelfView } from './room/selfview.js';
+import { initShare } from './room/share.js';
 import { connect, initSession } from './room/session.js';
 import { initStatus, showError } from './room/status.js';
 import { mark, query, set, state } from './room/store.js';
@@ -81,6 +82,7 @@ async function main() {
   initSelfView();
   initSession();
   initModeration();
+  initShare();
 
   if (state.mode === 'meeting') {
     if (!(await prepareMeeting())) {

@@ -16,6 +16,7 @@ import { notify } from './notify.js';
 import { attachPeer, closePeer, ensurePeerConnection, resetPeer } from './peer.js';
 import { attachRecording, recordingError } from './recording.js';
 import { attachRoster } from './roster.js';
+import { attachShare } from './share.js';
 import { BYE_TEXT, renderStatus, showError } from './status.js';
 import { mark, refs, set, state } from './store.js';
 
@@ -86,6 +87,7 @@ function createSignaling() {
   attachChat(signaling);
   attachControls(signaling);
   attachModeration(signaling); // before attachRoster: it compares old and new rosters
+  attachShare(signaling); // before attachRoster too
   attachRoster(signaling);
   attachPeer(signaling);
   attachRecording(signaling);

@@ -47,6 +47,10 @@
 //   mutedByHost     'mic' | 'camera' | null: what the host last turned off
 //   unmuteRequested the host asked us to unmute (the prompt is open)
 //   reactions       [{participant, emoji, at}] received, newest last (at most 20)
+//   Screen sharing (room/share.js):
+//   sharing         we send our screen now
+//   presenter       id of the participant who presents (roster `presenting`), or null
+//   shareView       {layout, presenter, screen: {x, y, width, height} | null} from `layout`
 //
 // Shape of `refs` (not in snapshots):
 //   signaling       SignalingClient or null
@@ -106,6 +110,9 @@ export const state = {
   mutedByHost: null,
   unmuteRequested: false,
   reactions: [],
+  sharing: false,
+  presenter: null,
+  shareView: null,
 };
 
 export const refs = {
