@@ -1,5 +1,7 @@
 #include "core/Json.h"
 
+#include <algorithm>
+
 namespace mixmeet::core {
 
 namespace {
@@ -23,9 +25,51 @@ bool holdsNul(std::string_view text) {
 }
 }  // namespace
 
+Result<std::size_t> jsonNestingDepth(std::string_view text, std::size_t limit) {
+    std::size_t depth = 0, deepest = 0;
+    bool inString = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;  // The escaped character, whatever it is, is part of the string.
+            else if (c == '"')
+                inString = false;
+            continue;
+        }
+        switch (c) {
+            case '"':
+                inString = true;
+                break;
+            case '[':
+            case '{':
+                if (++depth > limit)
+                    return makeError("bad-json",
+                                     "JSON nests deeper than " + std::to_string(limit) + " levels");
+                deepest = std::max(deepest, depth);
+                break;
+            case ']':
+            case '}':
+                if (depth > 0) --depth;  // Unbalanced: the parser reports it.
+                break;
+            case '\'':
+            case '/':
+                // json-glib also reads 'strings' and /* comments */, which would hide brackets
+                // from this scan; neither is JSON.
+                return makeError("bad-json",
+                                 std::string("unexpected character '") + c + "' outside a string");
+            default:
+                break;
+        }
+    }
+    return deepest;
+}
+
 Result<JsonDocument> JsonDocument::parseObject(std::string_view text) {
     if (holdsNul(text))
         return makeError("bad-json", "text must not contain NUL characters (\\u0000)");
+    // json-glib's parser recurses once per level (a stack overflow near 80 000 levels).
+    if (auto depth = jsonNestingDepth(text, kMaxJsonDepth); !depth) return depth.error();
     JsonDocument doc;
     doc.parser_ = GPtr<JsonParser>::adopt(json_parser_new());
     ErrorOut err;

@@ -14,11 +14,20 @@
 
 namespace mixmeet::core {
 
+/// Deepest nesting of arrays and objects that JsonDocument accepts (client messages use 3).
+inline constexpr std::size_t kMaxJsonDepth = 32;
+
+/// Linear pre-scan run before json-glib (whose parser is recursive) sees client text: the
+/// deepest nesting of [ and { outside double-quoted strings (escapes honoured). Errors (code
+/// "bad-json"): deeper than `limit`, or a ' or / outside a string (json-glib would read a
+/// single-quoted string or a comment there and could hide brackets from this scan).
+Result<std::size_t> jsonNestingDepth(std::string_view text, std::size_t limit = kMaxJsonDepth);
+
 /// A parsed JSON object; the parser (which owns the nodes) lives as long as this.
 class JsonDocument {
 public:
-    /// Errors (code "bad-json"): not JSON, the root is not an object, or a string holds U+0000
-    /// (json-glib would silently cut it there).
+    /// Errors (code "bad-json"): not JSON, the root is not an object, a string holds U+0000
+    /// (json-glib would silently cut it there), or nesting deeper than kMaxJsonDepth.
     static Result<JsonDocument> parseObject(std::string_view text);
     JsonObject* root() const { return root_; }
 

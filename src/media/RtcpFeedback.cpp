@@ -5,10 +5,17 @@
 namespace mixmeet::media {
 
 namespace {
+/// The FMT field of a feedback packet (5 bits the sender picks), read from the packet itself:
+/// most values are outside GstRTCPFBType, and holding one in that enum is undefined behaviour
+/// in C++ (UBSan's "not a valid value for type", found by tests/fuzz/fuzz_rtcp.cpp).
+guint8 feedbackFormat(const GstRTCPPacket& packet) {
+    return packet.rtcp->map.data[packet.offset] & 0x1f;
+}
+
 /// A PLI about our video, or a FIR naming it in one of its FCI entries (SSRC, seq nr,
 /// reserved: 8 bytes each; its media SSRC field is unused).
 bool isKeyframeRequest(GstRTCPPacket& packet, guint32 videoSsrc) {
-    const GstRTCPFBType fb = gst_rtcp_packet_fb_get_type(&packet);
+    const guint8 fb = feedbackFormat(packet);
     if (fb == GST_RTCP_PSFB_TYPE_PLI)
         return gst_rtcp_packet_fb_get_media_ssrc(&packet) == videoSsrc;
     if (fb != GST_RTCP_PSFB_TYPE_FIR) return false;
@@ -28,8 +35,7 @@ std::optional<RtcpSummary> parseRtcp(GstBuffer* buffer, guint32 videoSsrc) {
     for (gboolean more = gst_rtcp_buffer_get_first_packet(&rtcp, &packet); more;
          more = gst_rtcp_packet_move_to_next(&packet)) {
         GstRTCPType type = gst_rtcp_packet_get_type(&packet);
-        if (type == GST_RTCP_TYPE_RTPFB &&
-            gst_rtcp_packet_fb_get_type(&packet) == GST_RTCP_RTPFB_TYPE_NACK &&
+        if (type == GST_RTCP_TYPE_RTPFB && feedbackFormat(packet) == GST_RTCP_RTPFB_TYPE_NACK &&
             gst_rtcp_packet_fb_get_media_ssrc(&packet) == videoSsrc) {
             // Generic NACKs (RFC 4585 section 6.2.1): each FCI names a lost packet (PID)
             // and up to 16 more (BLP bitmask). Viewers send these at once, while their

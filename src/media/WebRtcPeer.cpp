@@ -12,6 +12,7 @@
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "media/RtpFormats.h"
+#include "media/SdpAnswer.h"
 
 #define GST_CAT_DEFAULT mixmeet_media_debug
 
@@ -364,25 +365,14 @@ std::shared_ptr<WebRtcPeer::Barrier> WebRtcPeer::close() {
 }
 
 core::Result<AnswerInfo> WebRtcPeer::applyAnswer(const std::string& sdp) {
-    GstSDPMessage* msg = nullptr;
-    if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK || !msg)
-        return makeError("bad-sdp", "the answer is not valid SDP");
-    if (gst_sdp_message_medias_len(msg) != 3 || !gst_sdp_message_get_version(msg)) {
-        gst_sdp_message_free(msg);
-        return makeError("bad-sdp", "the answer must have the offer's three m-lines");
-    }
+    auto answer = parseSdpAnswer(sdp);
+    if (!answer) return answer.error();
     AnswerInfo info;
-    const GstSDPMedia* video = gst_sdp_message_get_media(msg, 1);
-    info.sendsNoVideo = gst_sdp_media_get_attribute_val(video, "recvonly") ||
-                        gst_sdp_media_get_attribute_val(video, "inactive") ||
-                        gst_sdp_media_get_port(video) == 0;
-    // Bundled m-lines may carry port 0 (bundle-only): the direction says whether it sends.
-    const GstSDPMedia* screen = gst_sdp_message_get_media(msg, kScreenMline);
-    info.canShareScreen = g_strcmp0(gst_sdp_media_get_media(screen), "video") == 0 &&
-                          (gst_sdp_media_get_attribute_val(screen, "sendonly") ||
-                           gst_sdp_media_get_attribute_val(screen, "sendrecv"));
-    GstWebRTCSessionDescription* desc =
-        gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+    info.sendsNoVideo = answer.value().sendsNoVideo;
+    info.canShareScreen = answer.value().canShareScreen;
+    // The description takes the message.
+    GstWebRTCSessionDescription* desc = gst_webrtc_session_description_new(
+        GST_WEBRTC_SDP_TYPE_ANSWER, answer.value().message.release());
     GstPromise* promise = gst_promise_new_with_change_func(
         PeerCallbacks::onAnswerSet, PeerCallbacks::wrap(shared_), PeerCallbacks::unwrapPlain);
     g_signal_emit_by_name(webrtc_.get(), "set-remote-description", desc, promise);

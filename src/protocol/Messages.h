@@ -125,9 +125,6 @@ struct SetLayout {
 struct ShareStart {};
 /// The presenter stops sharing.
 struct ShareStop {};
-using ClientMessage =
-    std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest, Presence, Call,
-                 CallAnswer, SetQuality, Record, SetLayout, ShareStart, ShareStop,
 /// The host adds an RTMP(S) target (action "add": url + key) or removes one (action
 /// "remove": id) of the meeting's live stream (docs/protocol.md, "Live streaming").
 struct Stream {
@@ -143,7 +140,7 @@ struct Hls {
 };
 using ClientMessage =
     std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest, Presence, Call,
-                 CallAnswer, SetQuality, Record, SetLayout, Stream, Hls,
+                 CallAnswer, SetQuality, Record, SetLayout, ShareStart, ShareStop, Stream, Hls,
                  // Meeting controls (protocol/MeetingControl.h).
                  MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
 

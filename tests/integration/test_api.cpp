@@ -301,3 +301,20 @@ TEST_CASE("history rows come from a real webrtcbin client's media session", "[ap
     CHECK(json_object_get_int_member(json_array_get_object_element(rows, 0), "joinedAt") >=
           json_object_get_int_member(json_array_get_object_element(rows, 1), "leftAt"));
 }
+
+TEST_CASE("deeply nested JSON is refused before json-glib parses it", "[api][hostile]") {
+    // json-glib's parser recurses per level; core::jsonNestingDepth bounds it at 32 first.
+    TestServer s(false);
+    ApiClient c(s.server->port());
+    auto rest = c.post("/api/register", R"({"email":"d@example.org","x":)" +
+                                            std::string(5000, '[') + std::string(5000, ']') + "}");
+    CHECK(rest.status == 400);
+    CHECK(rest.errorCode() == "bad-request");
+    SignalClient ws(s.wsUrl(), "");
+    ws.sendRaw(R"({"type":"chat","text":"x","y":)" + std::string(30000, '[') +
+               std::string(30000, ']') + "}");
+    REQUIRE(waitUntil([&] { return ws.hasError("bad-json"); }, 5s));
+    // The connection is still served.
+    ws.sendRaw(R"({"type":"no-such-type"})");
+    REQUIRE(waitUntil([&] { return ws.hasError("unknown-type"); }, 5s));
+}

@@ -366,7 +366,7 @@ TEST_CASE("with few file descriptors joins are refused with server-busy and the 
 }
 
 TEST_CASE("with little address space joins are refused with server-busy and the rest goes on",
-          "[hostile][rooms]") {
+          "[hostile][rooms][no-asan]") {
     // Threads failed to start under such a limit ("failed to create thread"), and a room was
     // left half-built with the main loop blocked for good.
     ServerSettings settings;

@@ -92,7 +92,7 @@ TEST_CASE("idle memory after rooms one after another (measurement)", "[.memory]"
 }
 
 TEST_CASE("memory a room leaves behind is bounded: rooms after the first few add none",
-          "[hostile][rooms]") {
+          "[hostile][rooms][no-asan]") {
     ServerSettings settings;
     settings.binary = MIXMEET_SERVER_BINARY;
     settings.width = 1280;  // The default composite, where a room's buffers are largest.

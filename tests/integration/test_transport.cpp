@@ -452,7 +452,7 @@ struct LimitedProcess {
 TEST_CASE(
     "the real server under RLIMIT_NOFILE and RLIMIT_AS survives a connection flood and "
     "a 400 MiB body",
-    "[hostile][transport][process]") {
+    "[hostile][transport][process][no-asan]") {
     // 160 descriptors: at most (160 - 64) / 2 = 48 connections. 1 GiB of address space: a
     // copy or two of a 400 MiB body do not fit.
     LimitedProcess server(160, 1024 * kMiB);

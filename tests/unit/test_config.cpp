@@ -226,6 +226,8 @@ TEST_CASE("install paths: the source tree from the build directory, else the ins
     auto staged = installPathsFor("/tmp/stage" + std::string(MIXMEET_BINDIR) + "/mixmeet");
     CHECK(staged.webDir == "/tmp/stage" + std::string(MIXMEET_DATADIR) + "/web");
     CHECK(staged.configFile == "/tmp/stage" + std::string(MIXMEET_SYSCONFDIR) + "/mixmeet.ini");
+}
+
 TEST_CASE("[streaming] keys: defaults match the shipped file, bounds are checked",
           "[config][streaming]") {
     auto shipped = loadConfig(std::string(MIXMEET_SOURCE_DIR) + "/config/mixmeet.ini");

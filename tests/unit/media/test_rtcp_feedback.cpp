@@ -139,3 +139,19 @@ TEST_CASE("RTT is A - LSR - DLSR in 1/65536 s, nonsense ignored", "[rtcp]") {
     // NTP middle bits: 1970 is 2208988800 s after 1900; 0.5 s is 0x8000.
     CHECK(ntpMiddle32(500000) == (((2208988800ULL & 0xFFFF) << 16) | 0x8000));
 }
+
+TEST_CASE("a feedback packet with an unknown FMT is ignored (fuzz finding)", "[rtcp][fuzz]") {
+    // tests/fuzz/fuzz_rtcp.cpp's first finding: a PSFB with FMT 24, then a REMB, about SSRC
+    // 0x11203344. Reading FMT 24 into GstRTCPFBType was undefined behaviour (UBSan: "load of
+    // value 24, which is not a valid value for type 'const GstRTCPFBType'"); the sanitizer
+    // build (scripts/sanitize.sh) halts on it.
+    static const guint8 packet[] = {0x98, 0xce, 0x00, 0x05, 0x00, 0x00, 0xaa, 0xaa,
+                                    0x11, 0x22, 0x33, 0x44, 0x8f, 0xce, 0x00, 0x05,
+                                    0x00, 0x00, 0x00, 0xaa, 0xaa, 0x00, 0x00, 0x00};
+    GstBuffer* buf = gst_buffer_new_memdup(packet, sizeof packet);
+    auto s = parseRtcp(buf, 0x11203344);
+    gst_buffer_unref(buf);
+    REQUIRE(s);
+    CHECK(s->keyframeRequests == 0);
+    CHECK(s->nackedPackets == 0);
+}
