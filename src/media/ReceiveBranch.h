@@ -71,6 +71,9 @@ public:
     /// Whether the camera shows (false: the name tile, a black frame with the label, whatever
     /// the participant sends; media/TileBlanker).
     void setVideoBlanked(bool blanked);
+    /// Sets the marks drawn on every tile of this participant (media/TileMarks.h), now and
+    /// for tiles built later; a tile that gets no frames (placeholder, blanked) gets one.
+    void setTileMarks(const TileMarks& marks);
 
     GstElement* audioSink() const { return audioSink_.get(); }
     std::shared_ptr<InputGate> inputGate() const;
@@ -82,6 +85,7 @@ private:
     std::string label_;
     core::ElementPtr decodedTee_;
     std::map<std::string, std::unique_ptr<TileBranch>> tiles_;  ///< By composite key.
+    TileMarks marks_;
     core::ElementPtr audioSink_;
     PlaceholderTile placeholder_;
     core::PadPtr tileQueueSrc_;  ///< Decoded video on its way to the tile's scaler.

@@ -79,7 +79,34 @@ Room::Room(std::string name, const media::MediaConfig& config, const media::Frag
       fragments_(fragments),
       listener_(listener),
       pipeline_(name_, *this),
-      controls_(name_, owner, *this) {}
+      controls_(name_, owner, *this) {
+    controls_.setObserver(&marksObserver_);
+}
+
+void Room::MarksObserver::onReaction(const std::string& id, const std::string& emoji) {
+    room_.marks_.react(id, emoji, g_get_monotonic_time() / 1000);
+    room_.drawMarks(id);
+    // One check per reaction, kReactionMs on (reactions are rate-limited per participant).
+    core::postToMainDelayed(static_cast<unsigned>(media::kReactionMs),
+                            [weak = room_.anchor_.weak()] {
+                                if (Room* room = core::resolve(weak)) room->expireReactions();
+                            });
+    if (room_.observer_) room_.observer_->onReaction(id, emoji);
+}
+
+void Room::MarksObserver::onControlState(const std::string& id, const ControlState& state) {
+    if (room_.marks_.setState(id, state.hand, !state.heard())) room_.drawMarks(id);
+    if (room_.observer_) room_.observer_->onControlState(id, state);
+}
+
+void Room::drawMarks(const std::string& id) {
+    Member* m = find(id);
+    if (m && m->endpoint) m->endpoint->setTileMarks(marks_.marks(id));
+}
+
+void Room::expireReactions() {
+    for (const std::string& id : marks_.expire(g_get_monotonic_time() / 1000)) drawMarks(id);
+}
 
 core::Result<std::unique_ptr<Room>> Room::create(std::string name, const media::MediaConfig& config,
                                                  const media::Fragments& fragments,
@@ -238,6 +265,7 @@ core::Status Room::attachMedia(Member& m) {
     }
     audio_->addInput(m.id, ep.audioSink(), ep.inputGate());
     if (!m.cameraShown) ep.setVideoBlanked(true);
+    ep.setTileMarks(marks_.marks(m.id));
     m.inCall = true;
     return core::Ok{};
 }
@@ -272,6 +300,7 @@ void Room::remove(const std::string& id, const std::string& reason, const std::s
     if (it == members_.end()) return;
     std::unique_ptr<Member> member = std::move(*it);
     members_.erase(it);
+    marks_.remove(id);
     stage_.leave(id);
     detachMedia(*member);
     audio_->forget(id);

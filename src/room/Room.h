@@ -20,6 +20,7 @@
 #include "media/Fragments.h"
 #include "media/MediaConfig.h"
 #include "media/SendHints.h"
+#include "media/TileMarks.h"
 #include "media/VideoMixer.h"
 #include "room/Liveness.h"
 #include "room/MeetingControls.h"
@@ -135,7 +136,10 @@ public:
     /// Whether `id` holds the meeting's host rights (room/Moderation.h, "Host rules").
     bool isHost(const std::string& id) const { return controls_.moderation().isHost(id); }
     /// Who draws reactions and marks (null: nobody); must outlive the room or be unset.
-    void setMeetingObserver(MeetingObserver* observer) { controls_.setObserver(observer); }
+    /// The room draws them itself (media/TileMarks.h) and then tells `observer`.
+    void setMeetingObserver(MeetingObserver* observer) { observer_ = observer; }
+    /// The marks drawn on a participant's tiles now (hand, muted, reaction).
+    media::TileMarks tileMarks(const std::string& id) const { return marks_.marks(id); }
 
     const std::string& name() const { return name_; }
     std::size_t participantCount() const { return members_.size(); }
@@ -150,6 +154,16 @@ public:
 private:
     struct Member;
     class MemberEvents;
+    /// Draws the meeting controls' events on the tiles, then passes them to observer_.
+    class MarksObserver : public MeetingObserver {
+    public:
+        explicit MarksObserver(Room& room) : room_(room) {}
+        void onReaction(const std::string& id, const std::string& emoji) override;
+        void onControlState(const std::string& id, const ControlState& state) override;
+
+    private:
+        Room& room_;
+    };
 
     Room(std::string name, const media::MediaConfig& config, const media::Fragments& fragments,
          Listener& listener, std::optional<int64_t> owner);
@@ -184,6 +198,10 @@ private:
     /// The mixer's active speaker changed (posted to the main thread).
     void onActiveSpeaker(const std::string& id);
     void broadcastRoster();
+    /// Sends participant `id`'s marks (marks_) to its endpoint's tiles.
+    void drawMarks(const std::string& id);
+    /// Clears the reactions whose time is up and schedules the next check.
+    void expireReactions();
     void onIceState(const std::string& id, media::IceState state);
     /// The participant's DTLS is done: forces a keyframe on its tier's encoder.
     void onSecured(const std::string& id);
@@ -225,6 +243,9 @@ private:
     std::function<void(const RecordingEnd&)> recordingEnded_;
     std::vector<std::unique_ptr<Member>> members_;  ///< In join (= tile) order.
     unsigned nextId_ = 1;
+    media::MarksBoard marks_;              ///< What is drawn on each participant's tiles.
+    MeetingObserver* observer_ = nullptr;  ///< Told after marks_ (setMeetingObserver).
+    MarksObserver marksObserver_{*this};
     MeetingControls controls_;  ///< Host, mutes, waiting room (after members_: uses them).
     core::Anchor<Room> anchor_{this};
 };
