@@ -307,6 +307,12 @@ core::Status ClientConnection::setLayout(const std::string& layout, const std::s
     return r->setLayout(participantId_, layout, scope);
 }
 
+core::Status ClientConnection::setPin(const std::string& participantId) {
+    room::Room* r = room();
+    if (!r) return core::makeError(errc::kBadState, "not in a room");
+    return r->setPin(participantId_, participantId);
+}
+
 void ClientConnection::onLayout(const protocol::LayoutInfo& layout) {
     // Only once joined, after the welcome (like the send hint).
     if (session_.state() == signaling::State::Joining) {

@@ -34,6 +34,17 @@ namespace mixmeet::media {
 /// Where each participant is in one composite: participant id -> tile, in composite pixels.
 using Placement = std::map<std::string, Rect>;
 
+/// Which composite: a layout, and for a viewer who pinned someone, the participant shown
+/// large (a speaker layout of its own, shared by every viewer who pinned the same one).
+struct View {
+    LayoutKind layout = LayoutKind::Grid;
+    std::string pin;  ///< Empty: the layout as it is for everyone.
+    auto operator<=>(const View&) const = default;
+    /// The tile key (Endpoint::addTile) and element name part: the layout's name, or
+    /// "pin-<id>".
+    std::string key() const;
+};
+
 class Composites {
 public:
     /// `fragments` must outlive this.
@@ -50,21 +61,27 @@ public:
 
     /// A pad carrying layout `layout`'s composite at tier `tier` (VP8); builds the composite
     /// (tiles, placement) and the tier's encoder if they were idle. Empty pad on failure.
-    core::PadPtr requestOutput(LayoutKind layout, int tier);
+    /// `pin` (a participant id): the speaker layout with that participant large instead of
+    /// the active speaker (`layout` is then ignored), for the viewers who pinned them.
+    core::PadPtr requestOutput(LayoutKind layout, int tier, const std::string& pin = {});
     /// Stops the tier's encoder with its last viewer, and the composite with its last tier.
-    void releaseOutput(LayoutKind layout, int tier, const core::PadPtr& pad);
+    void releaseOutput(LayoutKind layout, int tier, const core::PadPtr& pad,
+                       const std::string& pin = {});
     /// Asks that encoder for a keyframe (rate-limited by the encoder).
-    void forceKeyframe(LayoutKind layout, int tier);
+    void forceKeyframe(LayoutKind layout, int tier, const std::string& pin = {});
 
     /// Lays out every composite: `shown` in tile order (the others hidden), `speaker` large in
     /// the speaker layout and highlighted in all (empty: nobody). Remembered for composites
     /// built later.
     void place(const std::vector<std::string>& shown, const std::string& speaker);
-    /// Where everyone is in layout `layout` (computed even if no composite shows it).
-    Placement placement(LayoutKind layout) const;
+    /// Where everyone is in layout `layout` (computed even if no composite shows it); with
+    /// `pin`, in the speaker layout with that participant large (if shown).
+    Placement placement(LayoutKind layout, const std::string& pin = {}) const;
 
-    /// Layouts that have a composite now.
+    /// Layouts that have a composite now (a pinned view counts as speaker).
     std::vector<LayoutKind> active() const;
+    /// Where everyone is in each composite that exists now, pinned views included.
+    std::vector<Placement> activePlacements() const;
     std::size_t compositeCount() const { return composites_.size(); }
     /// Tier encoders running, over all composites.
     std::size_t activeEncoders() const;
@@ -84,11 +101,13 @@ private:
         std::array<core::ElementPtr, 4> highlightSrcs;  ///< their appsrcs (in the pipeline)
         std::map<int, int> viewers;                     ///< tier -> viewers
     };
-    Composite* build(LayoutKind layout);
-    void destroy(LayoutKind layout);
-    void addTile(LayoutKind layout, Composite& c, const std::string& id, Endpoint& ep);
-    void placeOne(LayoutKind layout, Composite& c);
-    void buildHighlight(LayoutKind layout, Composite& c);
+    static View viewOf(LayoutKind layout, const std::string& pin);
+    Placement placement(const View& view) const;
+    Composite* build(const View& view);
+    void destroy(const View& view);
+    void addTile(const View& view, Composite& c, const std::string& id, Endpoint& ep);
+    void placeOne(const View& view, Composite& c);
+    void buildHighlight(const View& view, Composite& c);
 
     GstBin* pipeline_;
     MediaConfig config_;
@@ -99,7 +118,7 @@ private:
     std::vector<std::pair<std::string, Endpoint*>> participants_;  ///< Join order.
     std::vector<std::string> shown_;
     std::string speaker_;
-    std::map<LayoutKind, Composite> composites_;
+    std::map<View, Composite> composites_;
 };
 
 }  // namespace mixmeet::media

@@ -177,7 +177,11 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
     if (t == "set-layout") {
         SetLayout l{r.string("layout", 16), "self"};
         if (auto scope = r.optString("scope", 16)) l.scope = *scope;
+        l.pin = r.optString("pin", 64);
         if (!r.ok()) return badMessage(r);
+        if (l.pin && !l.pin->empty() && (l.layout != "speaker" || l.scope != "self"))
+            return makeError(errc::kBadMessage,
+                             "field 'pin' goes with layout speaker and scope self");
         if (l.layout != "auto" && l.layout != "grid" && l.layout != "speaker" &&
             l.layout != "presentation")
             return makeError(errc::kBadMessage,
@@ -246,6 +250,7 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
                 e.host = pr.optBoolean("host").value_or(false);
                 e.inCall = pr.optBoolean("inCall").value_or(true);
                 e.speaking = pr.optBoolean("speaking");
+                e.device = static_cast<int>(pr.optInteger("device", 0, 1000).value_or(0));
                 if (!pr.ok()) r.fail("bad participants entry: " + pr.error());
                 ro.participants.push_back(std::move(e));
             }
@@ -309,6 +314,7 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
         l.choice = r.string("choice", 16);
         l.meetingLayout = r.string("meetingLayout", 16);
         l.speaker = r.string("speaker", 256);
+        l.pin = r.optString("pin", 256).value_or("");
         l.width = static_cast<int>(r.integer("width", 0, 16384));
         l.height = static_cast<int>(r.integer("height", 0, 16384));
         if (JsonArray* list = r.array("tiles")) {
@@ -369,6 +375,7 @@ std::string toJson(const ServerMessage& message) {
                         .boolean("host", p.host)
                         .boolean("inCall", p.inCall);
                     if (p.speaking) w.boolean("speaking", *p.speaking);
+                    if (p.device > 0) w.num("device", p.device);
                     w.endObject();
                 }
                 return w.endArray().finish();
@@ -445,6 +452,7 @@ std::string toJson(const ServerMessage& message) {
                     .str("choice", m.choice)
                     .str("meetingLayout", m.meetingLayout)
                     .str("speaker", m.speaker)
+                    .str("pin", m.pin)
                     .num("width", m.width)
                     .num("height", m.height)
                     .beginArray("tiles");
@@ -519,11 +527,10 @@ std::string toJson(const ClientMessage& message) {
             // Meeting controls: every other alternative.
             [](const auto& m) { return meetingJson(MeetingClientMessage{m}); },
             [](const SetLayout& m) {
-                return JsonWriter()
-                    .str("type", "set-layout")
-                    .str("layout", m.layout)
-                    .str("scope", m.scope)
-                    .finish();
+                JsonWriter w;
+                w.str("type", "set-layout").str("layout", m.layout).str("scope", m.scope);
+                if (m.pin) w.str("pin", *m.pin);
+                return w.finish();
             },
         },
         message);

@@ -103,6 +103,9 @@ struct Record {
 struct SetLayout {
     std::string layout;
     std::string scope = "self";  ///< "self" or "meeting".
+    /// Present: pin this participant id for this viewer (the speaker layout with them large;
+    /// `layout` is then "speaker", scope "self"); "": unpin.
+    std::optional<std::string> pin;
 };
 using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest,
                                    Presence, Call, CallAnswer, SetQuality, Record, SetLayout,
@@ -133,6 +136,9 @@ struct RosterEntry {
     bool host = false;   ///< Holds the meeting's host rights.
     bool inCall = true;  ///< false after `leave-call`: in the meeting's chat, not the call.
     std::optional<bool> speaking;  ///< The active speaker; absent when not computed.
+    /// The same account is in the meeting more than once: this connection's number among
+    /// them (1, 2, ...; room/Devices.h); 0 (omitted): the account's only one, or a guest.
+    int device = 0;
 };
 struct Roster {
     std::vector<RosterEntry> participants;  ///< In tile order.
@@ -220,6 +226,7 @@ struct LayoutInfo {
     int width = 0;              ///< Composite size, pixels.
     int height = 0;
     std::vector<LayoutTile> tiles;  ///< Participants shown, in tile order.
+    std::string pin;                ///< Who this viewer pinned (shown large); empty: nobody.
     bool operator==(const LayoutInfo&) const = default;
 };
 using ServerMessage =

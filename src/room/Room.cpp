@@ -12,6 +12,7 @@
 #include "media/Teardown.h"
 #include "media/TierController.h"
 #include "protocol/Messages.h"
+#include "room/Devices.h"
 
 #define GST_CAT_DEFAULT mixmeet_room_debug
 
@@ -29,7 +30,9 @@ struct Room::Member {
     /// The viewer's layout choice; nullopt: the meeting's.
     std::optional<media::LayoutKind> layoutChoice;
     media::LayoutKind layout = media::LayoutKind::Grid;  ///< The composite it receives.
-    std::optional<protocol::LayoutInfo> lastLayout;      ///< The last `layout` sent.
+    std::string pin;      ///< Who the viewer pinned (setPin); empty: nobody.
+    std::string viewPin;  ///< The pin of the composite it receives (with `layout`).
+    std::optional<protocol::LayoutInfo> lastLayout;  ///< The last `layout` sent.
     core::PadPtr audioTeePad;  ///< The full-mix tee's src pad feeding this listener.
     bool connected = false;
     bool answered = false;  ///< The SDP answer was applied.
@@ -250,13 +253,14 @@ core::Status Room::attachMedia(Member& m) {
 
     video_->addParticipant(m.id, ep);
     m.layout = wantedLayout(m);
-    m.teePad = video_->requestOutput(m.layout, m.tier);
+    m.viewPin = m.pin;
+    m.teePad = video_->requestOutput(m.layout, m.tier, m.viewPin);
     m.audioTeePad =
         core::PadPtr::adopt(gst_element_request_pad_simple(sharedAudioTee_.get(), "src_%u"));
     if (!m.teePad || !m.audioTeePad ||
         GST_PAD_LINK_FAILED(gst_pad_link(m.teePad.get(), ep.videoSink())) ||
         GST_PAD_LINK_FAILED(gst_pad_link(m.audioTeePad.get(), ep.sharedAudioSink()))) {
-        video_->releaseOutput(m.layout, m.tier, m.teePad);
+        video_->releaseOutput(m.layout, m.tier, m.teePad, m.viewPin);
         video_->removeParticipant(m.id);
         if (m.audioTeePad)
             gst_element_release_request_pad(sharedAudioTee_.get(), m.audioTeePad.get());
@@ -279,7 +283,7 @@ void Room::detachMedia(Member& m) {
     video_->removeParticipant(m.id);  // Its tiles out of every composite.
     if (m.teePad) {
         gst_pad_unlink(m.teePad.get(), m.endpoint->videoSink());
-        video_->releaseOutput(m.layout, m.tier, m.teePad);
+        video_->releaseOutput(m.layout, m.tier, m.teePad, m.viewPin);
     }
     m.endpoint.reset();  // Unlinks from the tees, then NULL.
     gst_element_release_request_pad(sharedAudioTee_.get(), m.audioTeePad.get());
@@ -303,6 +307,7 @@ void Room::remove(const std::string& id, const std::string& reason, const std::s
     marks_.remove(id);
     stage_.leave(id);
     detachMedia(*member);
+    unpinEverywhere(id);
     audio_->forget(id);
     controls_.left(id);
     if (speaker_ == id) speaker_.clear();
@@ -342,8 +347,8 @@ void Room::relayout() {
     video_->place(shown, speaker_);
     // A sender is asked for its largest tile over the composites that have viewers.
     std::map<std::string, media::Rect> largest;
-    for (media::LayoutKind layout : video_->active())
-        for (const auto& [id, rect] : video_->placement(layout)) {
+    for (const media::Placement& placement : video_->activePlacements())
+        for (const auto& [id, rect] : placement) {
             media::Rect& r = largest[id];
             if (static_cast<long long>(rect.width) * rect.height >
                 static_cast<long long>(r.width) * r.height)
@@ -389,6 +394,7 @@ void Room::relayout() {
 }
 
 media::LayoutKind Room::wantedLayout(const Member& m) const {
+    if (!m.pin.empty()) return media::LayoutKind::Speaker;  // Someone pinned: large.
     media::LayoutKind want = m.layoutChoice.value_or(meetingLayout_);
     // Nothing is shared: the presentation layout is the speaker layout (one composite).
     if (want == media::LayoutKind::Presentation) want = media::LayoutKind::Speaker;
@@ -401,9 +407,10 @@ protocol::LayoutInfo Room::layoutFor(const Member& m) const {
     info.choice = m.layoutChoice ? std::string(media::layoutName(*m.layoutChoice)) : "auto";
     info.meetingLayout = std::string(media::layoutName(meetingLayout_));
     info.speaker = speaker_;
+    info.pin = m.viewPin;
     info.width = config_.width;
     info.height = config_.height;
-    const media::Placement where = video_->placement(m.layout);
+    const media::Placement where = video_->placement(m.layout, m.viewPin);
     for (const std::string& id : stage_.shown()) {
         auto at = where.find(id);
         if (at == where.end()) continue;
@@ -414,24 +421,46 @@ protocol::LayoutInfo Room::layoutFor(const Member& m) const {
 
 void Room::applyLayout(Member& m) {
     const media::LayoutKind want = wantedLayout(m);
-    if (want == m.layout) return;
+    if (want == m.layout && m.pin == m.viewPin) return;
     const media::LayoutKind before = m.layout;
+    const std::string beforePin = m.viewPin;
     m.layout = want;
+    m.viewPin = m.pin;
     if (m.tier == kAudioOnly || !m.teePad) return;
     media::Endpoint& ep = *m.endpoint;
     // The new composite first, so a shared one is never torn down and rebuilt in between.
-    core::PadPtr pad = video_->requestOutput(want, m.tier);
+    core::PadPtr pad = video_->requestOutput(want, m.tier, m.viewPin);
     gst_pad_unlink(m.teePad.get(), ep.videoSink());
-    video_->releaseOutput(before, m.tier, m.teePad);
+    video_->releaseOutput(before, m.tier, m.teePad, beforePin);
     m.teePad = std::move(pad);
     if (!m.teePad || GST_PAD_LINK_FAILED(gst_pad_link(m.teePad.get(), ep.videoSink()))) {
         GST_ERROR("[%s] cannot move %s to the %s layout", name_.c_str(), m.id.c_str(),
                   std::string(media::layoutName(want)).c_str());
         return;
     }
-    video_->forceKeyframe(want, m.tier);
-    g_message("room %s: %s now receives the %s layout", name_.c_str(), m.id.c_str(),
-              std::string(media::layoutName(want)).c_str());
+    video_->forceKeyframe(want, m.tier, m.viewPin);
+    g_message("room %s: %s now receives the %s layout%s%s", name_.c_str(), m.id.c_str(),
+              std::string(media::layoutName(want)).c_str(), m.viewPin.empty() ? "" : " pinned on ",
+              m.viewPin.c_str());
+}
+
+core::Status Room::setPin(const std::string& id, const std::string& pinned) {
+    Member* m = find(id);
+    if (!m) return makeError("bad-state", "not in the room");
+    if (!pinned.empty() && !find(pinned))
+        return makeError(protocol::errc::kNoSuchParticipant, "nobody with that id is here");
+    m->pin = pinned;
+    applyLayout(*m);
+    relayout();
+    return core::Ok{};
+}
+
+void Room::unpinEverywhere(const std::string& id) {
+    for (auto& member : members_)
+        if (member->pin == id) {
+            member->pin.clear();
+            applyLayout(*member);
+        }
 }
 
 core::Status Room::setLayout(const std::string& id, const std::string& layout,
@@ -470,10 +499,15 @@ void Room::onActiveSpeaker(const std::string& id) {
 
 protocol::Roster Room::roster() const {
     protocol::Roster r;
-    for (const auto& m : members_) {
-        protocol::RosterEntry e{m->id, m->name};
+    std::vector<std::optional<int64_t>> accounts;
+    for (const auto& m : members_) accounts.push_back(m->who.userId);
+    const std::vector<int> devices = deviceNumbers(accounts);
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+        const Member& m = *members_[i];
+        protocol::RosterEntry e{m.id, m.name};
         controls_.fill(e);
-        e.inCall = m->inCall;
+        e.inCall = m.inCall;
+        e.device = devices[i];
         r.participants.push_back(std::move(e));
     }
     return r;
@@ -566,7 +600,7 @@ void Room::onIceState(const std::string& id, media::IceState state) {
 void Room::onSecured(const std::string& id) {
     // A new viewer needs a keyframe to start decoding the shared stream; shared encoders
     // space forced keyframes by [video] keyframe_min_interval_ms.
-    if (Member* m = find(id)) video_->forceKeyframe(m->layout, m->tier);
+    if (Member* m = find(id)) video_->forceKeyframe(m->layout, m->tier, m->viewPin);
 }
 
 void Room::checkLiveness() {
@@ -667,17 +701,17 @@ void Room::applyTier(Member& m, int tier) {
     media::Endpoint& ep = *m.endpoint;
     if (m.teePad) {
         gst_pad_unlink(m.teePad.get(), ep.videoSink());
-        video_->releaseOutput(m.layout, m.tier, m.teePad);
+        video_->releaseOutput(m.layout, m.tier, m.teePad, m.viewPin);
         m.teePad.reset();
     }
     m.tier = tier;
     if (tier == kAudioOnly) return;
-    m.teePad = video_->requestOutput(m.layout, tier);
+    m.teePad = video_->requestOutput(m.layout, tier, m.viewPin);
     if (!m.teePad || GST_PAD_LINK_FAILED(gst_pad_link(m.teePad.get(), ep.videoSink()))) {
         GST_ERROR("[%s] cannot move %s to tier %d", name_.c_str(), m.id.c_str(), tier);
         return;
     }
-    video_->forceKeyframe(m.layout, tier);
+    video_->forceKeyframe(m.layout, tier, m.viewPin);
     g_message("room %s: %s now receives the %s tier", name_.c_str(), m.id.c_str(),
               video_->tiers()[static_cast<std::size_t>(tier)].name.c_str());
 }
@@ -770,6 +804,7 @@ core::Status Room::leaveCall(const std::string& id) {
     if (!m || !m->inCall) return makeError(protocol::errc::kBadState, "not in the call");
     stage_.leave(id);
     detachMedia(*m);
+    unpinEverywhere(id);
     g_message("room %s: %s (%s) left the call, stays in the meeting", name_.c_str(), id.c_str(),
               m->name.c_str());
     relayout();

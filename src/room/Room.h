@@ -88,6 +88,10 @@ public:
                            const std::string& scope);
     /// The composite a viewer receives.
     media::LayoutKind layoutOf(const std::string& id) const;
+    /// Viewer `id` pins `pinned` (a participant in the room; "": unpins): it receives the
+    /// speaker layout with `pinned` large, shared with whoever pinned the same participant.
+    /// Errors: bad-state (`id` not in the room), no-such-participant.
+    core::Status setPin(const std::string& id, const std::string& pinned);
     /// The active speaker (media::ActiveSpeaker); empty before anyone spoke.
     const std::string& activeSpeaker() const { return speaker_; }
     /// Keyframe requests (PLI/FIR) the participants in the room now have sent about the
@@ -195,6 +199,8 @@ private:
     media::LayoutKind wantedLayout(const Member& m) const;
     /// Moves viewer `m` to the composite it should receive (wantedLayout), if it changed.
     void applyLayout(Member& m);
+    /// Whoever pinned `id` (who left the call or the meeting) is unpinned.
+    void unpinEverywhere(const std::string& id);
     /// The mixer's active speaker changed (posted to the main thread).
     void onActiveSpeaker(const std::string& id);
     void broadcastRoster();

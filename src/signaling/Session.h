@@ -100,6 +100,12 @@ public:
             (void)scope;
             return core::makeError("bad-state", "layouts cannot be chosen here");
         }
+        /// Pins participant `participantId` for this viewer ("": unpins). Errors:
+        /// no-such-participant.
+        virtual core::Status setPin(const std::string& participantId) {
+            (void)participantId;
+            return core::makeError("bad-state", "layouts cannot be chosen here");
+        }
         /// A monotonic clock, ms (rate limits). Tests override it.
         virtual int64_t monotonicMs();
 

@@ -74,8 +74,8 @@ constexpr std::array<int, 3> kRed{255, 0, 0};
 void dump(const testing::Frame& frame, const std::string& name) {
     const char* dir = g_getenv("MIXMEET_TEST_DUMP_DIR");
     if (!dir || frame.empty()) return;
-    std::string data = "P6\n" + std::to_string(frame.width) + " " +
-                       std::to_string(frame.height) + "\n255\n";
+    std::string data =
+        "P6\n" + std::to_string(frame.width) + " " + std::to_string(frame.height) + "\n255\n";
     for (int y = 0; y < frame.height; ++y)
         for (int x = 0; x < frame.width; ++x)
             for (auto c : frame.at(x, y)) data += static_cast<char>(c);
@@ -169,4 +169,69 @@ TEST_CASE(
     a->sendRaw(R"({"type":"hand","raised":false})");
     CHECK(waitUntil([&] { return std::abs(labelBand() - before) < 0.005; }, 3s));
     CHECK_FALSE(room->tileMarks(aid).hand);
+}
+
+TEST_CASE("a viewer pins a participant: the speaker layout with them large, for that viewer only",
+          "[tiles][pin][layouts]") {
+    TestServer s;
+    auto a = makePeer(s, "pin", "A", 4);  // red
+    auto b = makePeer(s, "pin", "B", 5);  // green
+    auto c = makePeer(s, "pin", "C", 6);  // blue
+    REQUIRE(waitUntil(
+        [&] { return receivingFull(*a, 3) && receivingFull(*b, 3) && receivingFull(*c, 3); }, 30s));
+    room::Room* room = s.room("pin");
+    REQUIRE(room);
+    const std::string cid = c->participantId();
+    auto largest = [](const SyntheticPeer& viewer) {
+        protocol::LayoutTile best;
+        for (const auto& t : viewer.lastLayout().tiles)
+            if (t.width * t.height > best.width * best.height) best = t;
+        return best;
+    };
+    auto blueShare = [&](const SyntheticPeer& viewer) {
+        const auto t = largest(viewer);
+        return shareNear(viewer.lastFrameRGB(), t.x + t.width / 4, t.y + t.height / 4, t.width / 2,
+                         t.height / 4, {0, 0, 255}, 120);
+    };
+
+    b->sendRaw(R"({"type":"set-layout","layout":"speaker","pin":")" + cid + R"("})");
+    CHECK(waitUntil(
+        [&] {
+            return b->lastLayout().pin == cid && b->lastLayout().layout == "speaker" &&
+                   largest(*b).id == cid;
+        },
+        5s));
+    CHECK(waitUntil([&] { return blueShare(*b) > 0.9; }, 5s));
+    INFO("blue share of B's large tile " << blueShare(*b));
+    // Only B: A still receives the grid, and a second composite serves B.
+    CHECK(a->lastLayout().layout == "grid");
+    CHECK(a->lastLayout().pin.empty());
+    CHECK(room->videoMixer().compositeCount() == 2);
+    // A pinning the same participant shares B's composite and encode.
+    a->sendRaw(R"({"type":"set-layout","layout":"speaker","pin":")" + cid + R"("})");
+    CHECK(waitUntil([&] { return a->lastLayout().pin == cid; }, 5s));
+    CHECK(room->videoMixer().compositeCount() == 2);
+    CHECK(room->videoMixer().activeEncoders() == 2);
+
+    // Bad pins are refused and change nothing.
+    b->sendRaw(R"({"type":"set-layout","layout":"speaker","pin":"p999"})");
+    b->sendRaw(R"({"type":"set-layout","layout":"grid","pin":")" + cid + R"("})");
+    CHECK(waitUntil([&] { return b->errors().size() == 2; }, 5s));
+    if (b->errors().size() == 2) {
+        CHECK(b->errors()[0].code == "no-such-participant");
+        CHECK(b->errors()[1].code == "bad-message");
+    }
+    CHECK(b->lastLayout().pin == cid);
+
+    // B unpins: back to the meeting's grid. The pinned participant leaving unpins A.
+    b->sendRaw(R"({"type":"set-layout","layout":"auto","pin":""})");
+    CHECK(waitUntil([&] { return b->lastLayout().pin.empty() && b->lastLayout().layout == "grid"; },
+                    5s));
+    c->leave();
+    CHECK(waitUntil(
+        [&] {
+            return a->lastLayout().pin.empty() && a->lastLayout().layout == "grid" &&
+                   room->videoMixer().compositeCount() == 1;
+        },
+        10s));
 }

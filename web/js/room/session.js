@@ -15,6 +15,7 @@ import { attachModeration, moderationError } from './moderation.js';
 import { notify } from './notify.js';
 import { attachPeer, closePeer, ensurePeerConnection, resetPeer } from './peer.js';
 import { attachRecording, recordingError } from './recording.js';
+import { attachLayout } from './layout.js';
 import { attachRoster } from './roster.js';
 import { BYE_TEXT, renderStatus, showError } from './status.js';
 import { mark, refs, set, state } from './store.js';
@@ -89,6 +90,7 @@ function createSignaling() {
   attachRoster(signaling);
   attachPeer(signaling);
   attachRecording(signaling);
+  attachLayout(signaling);
 
   signaling.on('error', (message) => {
     const code = message.code || 'unknown';

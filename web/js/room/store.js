@@ -47,6 +47,8 @@
 //   mutedByHost     'mic' | 'camera' | null: what the host last turned off
 //   unmuteRequested the host asked us to unmute (the prompt is open)
 //   reactions       [{participant, emoji, at}] received, newest last (at most 20)
+//   layout          the last `layout` message: {layout, choice, meetingLayout, speaker, pin,
+//                   width, height, tiles: [{id, x, y, width, height}]} (room/layout.js)
 //
 // Shape of `refs` (not in snapshots):
 //   signaling       SignalingClient or null
@@ -106,6 +108,7 @@ export const state = {
   mutedByHost: null,
   unmuteRequested: false,
   reactions: [],
+  layout: null,
 };
 
 export const refs = {
