@@ -39,6 +39,7 @@ struct Options {
     int width = 640, height = 360, fps = 30;
     int sendWidth = 640, sendHeight = 360, sendFps = 30;
     bool sendHints = true;  // peers scale down to their tile, as the web client does
+    bool obeyRemb = true;   // peers obey the server's REMB, as Chrome does (--ignore-remb: not)
     int videoBitrate = 800000;
     int jitterBufferMs = 50;  // server and peers (webrtcbin latency)
     int mixerLatencyMs = 20;
@@ -65,7 +66,8 @@ int usage(FILE* out) {
                  "                     [--jitter-buffer MS] [--mixer-latency MS] [--decoders K]\n"
                  "                     [--speakers K] [--late-joiners K] [--no-send-hints]\n"
                  "                     [--load SHARE] [--naive] [--max-frame-delay MS]\n"
-                 "                     [--no-levels] [--no-dtx] [--server PATH] [--keep]\n"
+                 "                     [--no-levels] [--no-dtx] [--ignore-remb]\n"
+                 "                     [--server PATH] [--keep]\n"
                  "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers capture 640x360\n"
                  "at 30 fps and scale down to their tile (send hints), every peer sends a tone\n"
                  "(--speakers K: only K do; the rest send silence, which the server's usedtx=1\n"
@@ -73,7 +75,9 @@ int usage(FILE* out) {
                  "--load SHARE: busy loops worth SHARE cores (0.5, 1.5) compete during the window\n"
                  "--no-levels / --no-dtx: peers write no RFC 6464 level / send silence as\n"
                  "packets every 20 ms instead of Opus DTX (clients that ignore the offer)\n"
-                 "--naive: a minimal decode-all/composite/encode-once MCU (plain RTP) instead\n",
+                 "--naive: a minimal decode-all/composite/encode-once MCU (plain RTP) instead\n"
+                 "Peers obey the server's REMB as Chrome does (bitrate, and the size libwebrtc\n"
+                 "starts at for it) even with --no-send-hints; --ignore-remb: they do not\n",
                  MIXMEET_BENCH_SERVER);
     return out == stdout ? 0 : 2;
 }
@@ -257,6 +261,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
         p.height = o.sendHeight;
         p.fps = o.sendFps;
         p.followSendHints = o.sendHints;
+        p.obeyRemb = o.obeyRemb;
         p.sendVideo = !o.audioOnly;
         p.receiveVideo = !o.audioOnly && (o.decoders < 0 || i < o.decoders);
         p.stampFrames = !o.audioOnly;
@@ -548,6 +553,8 @@ int main(int argc, char** argv) {
             o.maxFrameDelayMs = std::max(0, std::atoi(next().c_str()));
         else if (a == "--no-send-hints")
             o.sendHints = false;
+        else if (a == "--ignore-remb")
+            o.obeyRemb = false;
         else if (a == "--layout")
             o.layout = next();
         else if (a == "--server")

@@ -313,6 +313,12 @@ core::Status ClientConnection::setPin(const std::string& participantId) {
     return r->setPin(participantId_, participantId);
 }
 
+core::Status ClientConnection::shareScreen(bool on) {
+    room::Room* r = room();
+    if (!r) return core::makeError(errc::kBadState, "not in a room");
+    return on ? r->startShare(participantId_) : r->stopShare(participantId_);
+}
+
 void ClientConnection::onLayout(const protocol::LayoutInfo& layout) {
     // Only once joined, after the welcome (like the send hint).
     if (session_.state() == signaling::State::Joining) {

@@ -89,6 +89,7 @@ public:
     core::Status rejoinCall() override;
     core::Status setLayout(const std::string& layout, const std::string& scope) override;
     core::Status setPin(const std::string& participantId) override;
+    core::Status shareScreen(bool on) override;
 
     // room::ParticipantListener
     void onOffer(std::string sdp) override;

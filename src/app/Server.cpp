@@ -275,6 +275,7 @@ http::Response Server::stats(const http::Request& request) {
             .num("keyframes", static_cast<long long>(r.videoMixer().keyframes()))
             .num("lateDropped", static_cast<long long>(r.videoMixer().lateDropped()))
             .num("keyframeRequests", static_cast<long long>(r.keyframeRequests()))
+            .num("rembsSent", static_cast<long long>(r.rembsSent()))
             .num("opusEncoders", static_cast<long long>(r.audioMixer().activeEncodes()))
             .num("opusEncoderElements", static_cast<long long>(r.elementCount("opusenc")))
             .num("speakers", static_cast<long long>(r.audioMixer().speakers().size()))

@@ -52,6 +52,47 @@ void Composites::removeParticipant(const std::string& id) {
     }
     participants_.erase(it);
     if (speaker_ == id) speaker_.clear();
+    if (presenter_ == id) setScreen({}, nullptr);
+}
+
+void Composites::setScreen(const std::string& id, Endpoint* endpoint) {
+    for (auto& [view, c] : composites_) removeScreen(view.layout, c);
+    presenter_ = endpoint ? id : std::string();
+    presenterEp_ = endpoint;
+    for (auto& [view, c] : composites_) {
+        addScreen(view.layout, c);
+        placeOne(view, c);
+    }
+}
+
+std::optional<Rect> Composites::screenPlacement(LayoutKind layout) const {
+    if (layout != LayoutKind::Presentation || !presenterEp_) return std::nullopt;
+    LayoutResult r = computeLayout(LayoutRequest{layout, static_cast<int>(shown_.size()), -1, true,
+                                                 config_.width, config_.height});
+    if (!r.screen) return std::nullopt;
+    return r.screen->rect;
+}
+
+void Composites::addScreen(LayoutKind layout, Composite& c) {
+    if (layout != LayoutKind::Presentation || !presenterEp_ || c.screenInput) return;
+    const std::string key(layoutName(layout));
+    GstPad* src = presenterEp_->addScreenTile(key);
+    core::PadPtr pad = c.mixer->requestInput();
+    if (!src || !pad || GST_PAD_LINK_FAILED(gst_pad_link(src, pad.get()))) {
+        GST_ERROR("cannot add %s's screen to the %s composite", presenter_.c_str(), key.c_str());
+        presenterEp_->removeScreenTile(key);
+        c.mixer->releaseInput(pad);
+        return;
+    }
+    c.mixer->hideTile(pad);  // until placed
+    c.screenInput = std::move(pad);
+}
+
+void Composites::removeScreen(LayoutKind layout, Composite& c) {
+    if (!c.screenInput) return;
+    if (presenterEp_) presenterEp_->removeScreenTile(std::string(layoutName(layout)));
+    c.mixer->releaseInput(c.screenInput);
+    c.screenInput.reset();
 }
 
 void Composites::addTile(const View& view, Composite& c, const std::string& id, Endpoint& ep) {
@@ -77,6 +118,7 @@ Composites::Composite* Composites::build(const View& view) {
     Composite& c = composites_[view];
     c.mixer = std::move(mixer).value();
     for (auto& [id, ep] : participants_) addTile(view, c, id, *ep);
+    addScreen(view.layout, c);
     buildHighlight(view, c);
     placeOne(view, c);
     GST_INFO("%s composite started", key.c_str());
@@ -130,6 +172,7 @@ void Composites::destroy(const View& view) {
         c.mixer->releaseInput(pad);
     }
     c.inputs.clear();
+    removeScreen(view.layout, c);
     for (std::size_t i = 0; i < c.highlight.size(); ++i) {
         if (c.highlightSrcs[i]) {
             gst_bin_remove(pipeline_, c.highlightSrcs[i].get());
@@ -189,8 +232,9 @@ Placement Composites::placement(const View& view) const {
             : speaker_;
     for (std::size_t i = 0; i < shown_.size(); ++i)
         if (shown_[i] == large) focus = static_cast<int>(i);
+    const bool screen = view.layout == LayoutKind::Presentation && presenterEp_;
     LayoutResult r = computeLayout(LayoutRequest{view.layout, static_cast<int>(shown_.size()),
-                                                 focus, false, config_.width, config_.height});
+                                                 focus, screen, config_.width, config_.height});
     for (std::size_t i = 0; i < shown_.size() && i < r.cameras.size(); ++i)
         out[shown_[i]] = r.cameras[i].rect;
     return out;
@@ -211,6 +255,15 @@ void Composites::placeOne(const View& view, Composite& c) {
         auto order = std::find(shown_.begin(), shown_.end(), id) - shown_.begin();
         c.mixer->setTile(pad, r, static_cast<int>(order));
         p->second->setTileGeometry(key, r.width, r.height, Fit::Crop);
+    }
+    if (c.screenInput) {
+        std::optional<Rect> screen = screenPlacement(view.layout);
+        if (screen && presenterEp_) {
+            c.mixer->setTile(c.screenInput, *screen, 0);
+            presenterEp_->setScreenGeometry(key, screen->width, screen->height);
+        } else {
+            c.mixer->hideTile(c.screenInput);
+        }
     }
     auto speaker = where.find(speaker_);
     for (std::size_t i = 0; i < c.highlight.size(); ++i) {

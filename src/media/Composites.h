@@ -6,6 +6,10 @@
 //
 //   participant bin: decoded tee -> tile_grid ----> compositor_grid -> tee -> tier encoders
 //                                -> tile_speaker -> compositor_speaker -> tee -> tier encoders
+//   presenter's bin: screen tee -> tile_screen_presentation -> compositor_presentation (large)
+//
+// The shared screen (setScreen) is a tile of the presentation composite only: screen large and
+// letterboxed, every camera in the strip (media/Layout.h).
 //
 // The active speaker's tile is highlighted in every composite by four thin opaque bars over its
 // edges: compositor pads fed one frame of a solid colour (the compositor repeats a pad's last
@@ -19,6 +23,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,6 +83,15 @@ public:
     /// `pin`, in the speaker layout with that participant large (if shown).
     Placement placement(LayoutKind layout, const std::string& pin = {}) const;
 
+    /// The shared screen: `endpoint`'s (participant `id`) screen share is shown large in the
+    /// presentation composite (letterboxed) from now on; a null endpoint takes the screen out
+    /// (its tile and compositor pad removed). `endpoint` must stay valid until the screen is
+    /// cleared or the participant removed (which clears it).
+    void setScreen(const std::string& id, Endpoint* endpoint);
+    const std::string& presenter() const { return presenter_; }
+    /// Where the screen is in layout `layout`; nullopt if that layout shows none.
+    std::optional<Rect> screenPlacement(LayoutKind layout) const;
+
     /// Layouts that have a composite now (a pinned view counts as speaker).
     std::vector<LayoutKind> active() const;
     /// Where everyone is in each composite that exists now, pinned views included.
@@ -97,6 +111,7 @@ private:
     struct Composite {
         std::unique_ptr<VideoMixer> mixer;
         std::map<std::string, core::PadPtr> inputs;     ///< participant id -> compositor pad
+        core::PadPtr screenInput;                       ///< the shared screen's pad
         std::array<core::PadPtr, 4> highlight;          ///< bar pads (compositor)
         std::array<core::ElementPtr, 4> highlightSrcs;  ///< their appsrcs (in the pipeline)
         std::map<int, int> viewers;                     ///< tier -> viewers
@@ -108,6 +123,10 @@ private:
     void addTile(const View& view, Composite& c, const std::string& id, Endpoint& ep);
     void placeOne(const View& view, Composite& c);
     void buildHighlight(const View& view, Composite& c);
+    /// Adds / removes the presenter's screen tile in composite `c` (if its layout shows one;
+    /// a pinned view never does).
+    void addScreen(LayoutKind layout, Composite& c);
+    void removeScreen(LayoutKind layout, Composite& c);
 
     GstBin* pipeline_;
     MediaConfig config_;
@@ -118,6 +137,8 @@ private:
     std::vector<std::pair<std::string, Endpoint*>> participants_;  ///< Join order.
     std::vector<std::string> shown_;
     std::string speaker_;
+    std::string presenter_;            ///< Whose screen is shared; empty: nobody's.
+    Endpoint* presenterEp_ = nullptr;  ///< Its endpoint.
     std::map<View, Composite> composites_;
 };
 

@@ -75,7 +75,8 @@ Endpoint::~Endpoint() {
 core::Status Endpoint::applyAnswer(const std::string& sdp) {
     auto applied = peer_.applyAnswer(sdp);
     if (!applied) return applied.error();
-    if (applied.value()) receive_.startPlaceholder();
+    if (applied.value().sendsNoVideo) receive_.startPlaceholder();
+    canShareScreen_ = applied.value().canShareScreen;
     return core::Ok{};
 }
 

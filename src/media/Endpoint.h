@@ -21,7 +21,8 @@
 //   sink_0
 //
 // The server always makes the SDP offer: m-line 0 audio (Opus), m-line 1 video (VP8), both
-// sendrecv, max-bundle (docs/protocol.md lists every line). Never renegotiated.
+// sendrecv, m-line 2 the screen share (VP8, recvonly on the server's side), max-bundle
+// (docs/protocol.md lists every line). Never renegotiated.
 //
 // Threads: created, driven and destroyed on the main thread. webrtcbin signals and promise
 // replies arrive on webrtcbin's threads and are posted to the main thread guarded by an Anchor;
@@ -118,6 +119,19 @@ public:
     void setTileGeometry(const std::string& key, int width, int height, Fit fit) {
         receive_.setTileGeometry(key, width, height, fit);
     }
+    // The screen share (m-line 2; ReceiveBranch).
+    /// The answer reserved m-line 2 for sending (sendonly): this participant can share.
+    bool canShareScreen() const { return canShareScreen_; }
+    /// Starts or stops decoding its screen.
+    void setScreenActive(bool active) { receive_.setScreenActive(active); }
+    /// Its screen's tile in composite `key`: a ghost pad for a compositor pad; nullptr on
+    /// failure.
+    GstPad* addScreenTile(const std::string& key) { return receive_.addScreenTile(key); }
+    void removeScreenTile(const std::string& key) { receive_.removeScreenTile(key); }
+    /// The screen tile's size in composite `key` (letterboxed into it), pixels.
+    void setScreenGeometry(const std::string& key, int width, int height) {
+        receive_.setScreenGeometry(key, width, height);
+    }
     /// Whether this participant is shown in the composite. Off stage its video is dropped
     /// before decoding; coming back asks the sender for a keyframe.
     void setShown(bool shown);
@@ -159,6 +173,7 @@ private:
     ReceiveBranch receive_;
     SendBranch send_;
     std::unique_ptr<ViewerFeedback> feedback_;  ///< Once the send branch is built.
+    bool canShareScreen_ = false;
 };
 
 }  // namespace mixmeet::media

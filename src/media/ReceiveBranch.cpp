@@ -36,6 +36,13 @@ struct ReceiveBranch::Shared {
     /// depayloader.
     std::shared_ptr<std::atomic<bool>> videoShown = std::make_shared<std::atomic<bool>>(true);
     PadPtr videoDecoderIn;  ///< The video decoder bin's sink pad (under `lock`).
+    // The screen share (m-line 2, payload type kScreenPt).
+    PadPtr screenQueueSink;
+    /// A share of this participant's is on: its screen is decoded. Otherwise RTP on m-line 2
+    /// is dropped before the depayloader.
+    std::shared_ptr<std::atomic<bool>> screenActive = std::make_shared<std::atomic<bool>>(false);
+    PadPtr screenDecoderIn;  ///< The screen decoder bin's sink pad (under `lock`).
+    bool screenLinked = false;
     /// Load shedding ([video] max_frame_delay_ms): late frames are dropped before the decoder
     /// and before the tile's scaler, counted in the room's `lateDropped`.
     std::chrono::milliseconds maxFrameDelay{0};
@@ -67,22 +74,36 @@ struct ReceiveBranch::Callbacks {
         const char* media = st ? gst_structure_get_string(st, "media") : nullptr;
         const char* encoding = st ? gst_structure_get_string(st, "encoding-name") : nullptr;
         std::string m = media ? media : "", enc = encoding ? encoding : "";
-        GST_INFO("[%s] incoming %s stream %s", s.id.c_str(), m.c_str(), enc.c_str());
+        int payload = -1;
+        if (st) gst_structure_get_int(st, "payload", &payload);
+        GST_INFO("[%s] incoming %s stream %s (pt %d)", s.id.c_str(), m.c_str(), enc.c_str(),
+                 payload);
 
         std::lock_guard g(s.lock);
         const char* fragmentName = nullptr;
         GstPad* target = nullptr;
-        bool video = false;
-        if (m == "video" && !s.videoLinked && (enc == "VP8" || enc == "H264")) {
+        Kind kind = Kind::Audio;
+        bool* linked = nullptr;
+        if (m == "video" && payload == kScreenPt) {
+            // m-line 2: the screen share (its own payload type on the bundled transport).
+            if (!s.screenLinked && enc == "VP8") {
+                fragmentName = fragment::kVideoDecodeVp8;
+                target = s.screenQueueSink.get();
+                kind = Kind::Screen;
+                linked = &s.screenLinked;
+            }
+        } else if (m == "video" && !s.videoLinked && (enc == "VP8" || enc == "H264")) {
             fragmentName = enc == "VP8" ? fragment::kVideoDecodeVp8 : fragment::kVideoDecodeH264;
             target = s.tileQueueSink.get();
-            video = true;
+            kind = Kind::Camera;
+            linked = &s.videoLinked;
         } else if (m == "audio" && !s.audioLinked && enc == "OPUS") {
             fragmentName = fragment::kAudioDecodeOpus;
             target = s.audioInSink.get();
+            linked = &s.audioLinked;
         }
-        if (fragmentName && linkDecoder(s, pad, fragmentName, target, video)) {
-            (video ? s.videoLinked : s.audioLinked) = true;
+        if (fragmentName && linkDecoder(s, pad, fragmentName, target, kind)) {
+            *linked = true;
             return;
         }
         GST_WARNING("[%s] discarding incoming %s/%s stream", s.id.c_str(), m.c_str(), enc.c_str());
@@ -145,10 +166,29 @@ struct ReceiveBranch::Callbacks {
                               new GateRef(s.inputGate), deleteGateRef);
     }
 
+    enum class Kind { Audio, Camera, Screen };
+
+    using ShownRef = std::shared_ptr<std::atomic<bool>>;
+    /// Drops what reaches `pad` while `flag` is false.
+    static void addDropUnless(GstPad* pad, const ShownRef& flag) {
+        gst_pad_add_probe(
+            pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+            [](GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
+                return (*static_cast<ShownRef*>(data))->load(std::memory_order_relaxed)
+                           ? GST_PAD_PROBE_OK
+                           : GST_PAD_PROBE_DROP;
+            },
+            new ShownRef(flag),
+            [](gpointer data) noexcept { delete static_cast<ShownRef*>(data); });
+    }
+
     static bool linkDecoder(Shared& s, GstPad* pad, const char* fragmentName, GstPad* target,
-                            bool video) {
-        std::string name = std::string("decode_") + (video ? "video_" : "audio_") +
-                           std::to_string(s.decoderSerial++);
+                            Kind kind) {
+        const bool video = kind == Kind::Camera;
+        const char* prefix = kind == Kind::Camera   ? "video_"
+                             : kind == Kind::Screen ? "screen_"
+                                                    : "audio_";
+        std::string name = std::string("decode_") + prefix + std::to_string(s.decoderSerial++);
         auto decoder = s.fragments->makeBin(fragmentName, name);
         if (!decoder) {
             GST_ERROR("[%s] %s", s.id.c_str(), decoder.error().message.c_str());
@@ -168,18 +208,15 @@ struct ReceiveBranch::Callbacks {
             gst_bin_remove(GST_BIN(s.bin), d);
             return false;
         }
-        if (video) {
-            using ShownRef = std::shared_ptr<std::atomic<bool>>;
-            gst_pad_add_probe(
-                in.get(),
-                GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                [](GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
-                    return (*static_cast<ShownRef*>(data))->load(std::memory_order_relaxed)
-                               ? GST_PAD_PROBE_OK
-                               : GST_PAD_PROBE_DROP;
-                },
-                new ShownRef(s.videoShown),
-                [](gpointer data) noexcept { delete static_cast<ShownRef*>(data); });
+        if (kind == Kind::Screen) {
+            // Decoded only while a share of this participant's is on (one decode per share).
+            addDropUnless(in.get(), s.screenActive);
+            s.screenDecoderIn = in;  // the caller (onPadAdded) holds s.lock
+            addKeyframeRequestThrottle(in.get(), std::chrono::milliseconds(500));
+            gst_pad_push_event(in.get(), gst_video_event_new_upstream_force_key_unit(
+                                             GST_CLOCK_TIME_NONE, TRUE, 0));
+        } else if (video) {
+            addDropUnless(in.get(), s.videoShown);
             s.videoDecoderIn = in;  // the caller (onPadAdded) holds s.lock
             // Frames that waited too long for the decoding thread (the jitter buffer's, which
             // also runs depayloader and decoder) are not decoded: their delay would pass to
@@ -250,6 +287,18 @@ core::Status ReceiveBranch::build(GstBin* bin, const std::string& label,
                                nullptr))
         return makeError("internal", "cannot link the audio input chain");
 
+    // The screen share: decoded into its own queue and tee; a tile per composite that shows
+    // it (the presentation's), letterboxed.
+    ElementPtr screenQueue = make("queue", "screen_queue");
+    g_object_set(screenQueue.get(), "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time",
+                 guint64{0}, "leaky", kTileQueueLeaky, nullptr);
+    screenTee_ = make("tee", "screen_tee");
+    g_object_set(screenTee_.get(), "allow-not-linked", TRUE, nullptr);
+    gst_bin_add_many(bin, screenQueue.get(), screenTee_.get(), nullptr);
+    if (!gst_element_link(screenQueue.get(), screenTee_.get()))
+        return makeError("internal", "cannot link the screen queue");
+    shared_->screenQueueSink = PadPtr::adopt(gst_element_get_static_pad(screenQueue.get(), "sink"));
+
     shared_->tileQueueSink = PadPtr::adopt(gst_element_get_static_pad(tileQueue.get(), "sink"));
     shared_->audioInSink = PadPtr::adopt(gst_element_get_static_pad(aconvert.get(), "sink"));
     return core::Ok{};
@@ -310,6 +359,48 @@ void ReceiveBranch::removeTile(const std::string& key) {
 void ReceiveBranch::detachTiles() {
     for (auto& [key, tile] : tiles_) tile->detach();
     tiles_.clear();
+    for (auto& [key, tile] : screenTiles_) tile->detach();
+    screenTiles_.clear();
+}
+
+void ReceiveBranch::setScreenActive(bool active) {
+    if (shared_->screenActive->exchange(active) == active || !active) return;
+    // Decoding starts mid-stream: ask the presenter for a keyframe (PLI).
+    PadPtr in;
+    {
+        std::lock_guard g(shared_->lock);
+        in = shared_->screenDecoderIn;
+    }
+    if (in)
+        gst_pad_push_event(
+            in.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+bool ReceiveBranch::screenActive() const {
+    return shared_->screenActive->load(std::memory_order_relaxed);
+}
+
+GstPad* ReceiveBranch::addScreenTile(const std::string& key) {
+    auto found = screenTiles_.find(key);
+    if (found != screenTiles_.end()) return found->second->src();
+    auto tile = TileBranch::create(bin_, screenTee_.get(), "screen_" + key, label_);
+    if (!tile) {
+        GST_ERROR("[%s] screen tile %s: %s", shared_->id.c_str(), key.c_str(),
+                  tile.error().message.c_str());
+        return nullptr;
+    }
+    GstPad* src = tile.value()->src();
+    screenTiles_.emplace(key, std::move(tile).value());
+    return src;
+}
+
+void ReceiveBranch::removeScreenTile(const std::string& key) {
+    screenTiles_.erase(key);
+}
+
+void ReceiveBranch::setScreenGeometry(const std::string& key, int width, int height) {
+    auto found = screenTiles_.find(key);
+    if (found != screenTiles_.end()) found->second->setGeometry(width, height, Fit::Letterbox);
 }
 
 void ReceiveBranch::setTileGeometry(const std::string& key, int width, int height, Fit fit) {

@@ -4,6 +4,8 @@
 //       <- queue <- [video-decode-*] <- webrtcbin src (pad-added)
 //   audio_sink (appsink, mixer input) <- caps <- resample <- convert <- [audio-decode-opus]
 //       <- webrtcbin src (pad-added)
+//   tile_screen_<key> (ghosts) <- TileBranch (letterbox) <- screen_tee <- screen_queue
+//       <- [video-decode-vp8] <- drop probe (share not active) <- webrtcbin src (m-line 2)
 //
 // The decoded tee and the mixer input exist from the start; the decoders are added when the
 // participant's streams appear (webrtcbin pad-added). A participant who sends no video gets a
@@ -75,6 +77,19 @@ public:
     /// for tiles built later; a tile that gets no frames (placeholder, blanked) gets one.
     void setTileMarks(const TileMarks& marks);
 
+    // The screen share (m-line 2). Its decoder is linked when its stream appears and stays
+    // (webrtcbin's pad must stay linked), but decodes only while the share is active.
+    /// Starts (asking the presenter for a keyframe) or stops decoding the screen.
+    void setScreenActive(bool active);
+    bool screenActive() const;
+    /// The ghost pad of the screen's tile in composite `key`, built on first use; nullptr if
+    /// it cannot be built.
+    GstPad* addScreenTile(const std::string& key);
+    /// Removes it (the caller releases the compositor pad after).
+    void removeScreenTile(const std::string& key);
+    /// The screen tile's size in composite `key`, pixels: the screen is letterboxed into it.
+    void setScreenGeometry(const std::string& key, int width, int height);
+
     GstElement* audioSink() const { return audioSink_.get(); }
     std::shared_ptr<InputGate> inputGate() const;
 
@@ -84,8 +99,10 @@ private:
     GstBin* bin_ = nullptr;
     std::string label_;
     core::ElementPtr decodedTee_;
-    std::map<std::string, std::unique_ptr<TileBranch>> tiles_;  ///< By composite key.
     TileMarks marks_;
+    std::map<std::string, std::unique_ptr<TileBranch>> tiles_;        ///< By composite key.
+    core::ElementPtr screenTee_;                                      ///< The decoded screen share.
+    std::map<std::string, std::unique_ptr<TileBranch>> screenTiles_;  ///< By composite key.
     core::ElementPtr audioSink_;
     PlaceholderTile placeholder_;
     core::PadPtr tileQueueSrc_;  ///< Decoded video on its way to the tile's scaler.

@@ -38,7 +38,16 @@ inline constexpr const char* kVideoSendCaps =
 inline constexpr const char* kVideoPrefCaps =
     "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96,"
     "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,rtcp-fb-nack=(boolean)true";
-static_assert(kOpusPt == 111 && kVp8Pt == 96, "see the caps strings");
+// m-line 2, the screen share (docs/protocol.md, "Screen sharing"): VP8 the client sends and the
+// server receives (server side recvonly), with its own payload type so that on the bundled
+// transport its packets are told from the camera's by payload type alone.
+inline constexpr int kScreenPt = 98;
+inline constexpr const char* kScreenPrefCaps =
+    "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=98,"
+    "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true,rtcp-fb-nack=(boolean)true";
+/// The m-line index of the screen share.
+inline constexpr int kScreenMline = 2;
+static_assert(kOpusPt == 111 && kVp8Pt == 96 && kScreenPt == 98, "see the caps strings");
 
 /// Caps from their text form (one of the above, or AudioMixer::kCaps).
 inline core::CapsPtr rtpCaps(const char* text) {

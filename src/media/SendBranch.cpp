@@ -33,8 +33,9 @@ core::Status SendBranch::build(GstBin* bin, const MediaConfig& config, const Fra
     opusPay_ = make("rtpopuspay", "audio_pay");
     // No automatic header extensions: the offer's audio-level extmap is for what senders write
     // to us; a level extension the payloader made from it would give caps webrtcbin refuses.
-    g_object_set(opusPay_.get(), "pt", kOpusPt, "mtu", 1200, "auto-header-extension", FALSE,
-                 nullptr);
+    // A known SSRC, listed in the offer (WebRtcPeer::linkSenders).
+    g_object_set(opusPay_.get(), "pt", kOpusPt, "mtu", 1200, "auto-header-extension", FALSE, "ssrc",
+                 static_cast<guint>(g_random_int_range(1, G_MAXINT32)), nullptr);
     gst_bin_add_many(bin, audioSrc_.get(), opus.value().get(), sharedQueue.get(), funnel.get(),
                      opusPay_.get(), nullptr);
     if (!gst_element_link_many(audioSrc_.get(), opus.value().get(), funnel.get(), opusPay_.get(),
@@ -75,9 +76,12 @@ core::Status SendBranch::build(GstBin* bin, const MediaConfig& config, const Fra
         [](gpointer d) { delete static_cast<std::shared_ptr<SendGate>*>(d); });
 
     ElementPtr sendQueue = make("queue", "video_send_queue");
-    // Leaky: a viewer that cannot keep up loses frames, never stalls the shared tee.
+    // Leaky: a viewer that cannot keep up loses frames, never stalls the shared tee. Bounded
+    // in time as well as in frames (issue 13: every queue bounded in time): at a composite
+    // slowed to 13 fps by a saturated machine, 8 frames would be 0.6 s of added latency.
+    constexpr guint64 kSendQueueMaxNs = 250 * GST_MSECOND;
     g_object_set(sendQueue.get(), "max-size-buffers", 8, "max-size-bytes", 0, "max-size-time",
-                 guint64{0}, "leaky", 2 /* downstream */, nullptr);
+                 kSendQueueMaxNs, "leaky", 2 /* downstream */, nullptr);
     valve_ = make("valve", "video_valve");
     g_object_set(valve_.get(), "drop", TRUE, nullptr);
     videoPay_ = make("rtpvp8pay", "video_pay");

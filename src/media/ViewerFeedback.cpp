@@ -125,8 +125,16 @@ std::optional<ViewerFeedback::Report> ViewerFeedback::poll(GstObject* logObject)
         sendingRtcpHandler_ =
             g_signal_connect_data(session, "on-sending-rtcp", G_CALLBACK(Callbacks::onSendingRtcp),
                                   Callbacks::wrap(shared_), Callbacks::unwrap, GConnectFlags{});
+        sendRtcpSoon();
         return std::nullopt;
     }
+    // A cap is set but no REMB went out since the last poll (~1 s): the regular RTCP interval
+    // is randomized and can run to several seconds, while a page that ignores send-hint keeps
+    // sending at its start rate until it hears the REMB.
+    const unsigned rembs = shared_->rembsSent.load(std::memory_order_relaxed);
+    if (shared_->rembBps.load(std::memory_order_relaxed) > 0 && rembs == rembsAtLastPoll_)
+        sendRtcpSoon();
+    rembsAtLastPoll_ = rembs;
     // Loss over this window, two ways: NACKed packets / packets we sent (prompt), and the
     // receiver reports' cumulative counters (RFC 3550 A.3; may lag behind). The larger wins.
     guint sentSeq = 0;
@@ -166,8 +174,15 @@ std::optional<ViewerFeedback::Report> ViewerFeedback::poll(GstObject* logObject)
     return Report{*fraction, shared_->feedbackRttMs.load()};
 }
 
+void ViewerFeedback::sendRtcpSoon() {
+    if (!rtpSession_) return;
+    gboolean scheduled = FALSE;
+    g_signal_emit_by_name(rtpSession_.get(), "send-rtcp-full", static_cast<guint64>(0), &scheduled);
+}
+
 void ViewerFeedback::setRembBps(uint64_t bps) {
-    shared_->rembBps.store(bps, std::memory_order_relaxed);
+    const uint64_t before = shared_->rembBps.exchange(bps, std::memory_order_relaxed);
+    if (bps != before && bps > 0) sendRtcpSoon();
 }
 
 unsigned ViewerFeedback::rembsSent() const {

@@ -39,7 +39,9 @@ public:
     /// nullopt if the viewer reported nothing new (or on the first calls, which find the RTP
     /// session and open the first window).
     std::optional<Report> poll(GstObject* logObject);
-    /// The most the participant should send, bps, told it in a REMB; 0: no REMB.
+    /// The most the participant should send, bps, told it in a REMB; 0: no REMB. A new value
+    /// goes out in an early RTCP compound (RFC 4585 section 3.5.2) rather than waiting for the
+    /// next regular one.
     void setRembBps(uint64_t bps);
     /// REMB packets added to our RTCP so far.
     unsigned rembsSent() const;
@@ -60,7 +62,12 @@ private:
     guint32 windowHighest_ = 0;
     guint16 windowSentSeq_ = 0;
     unsigned windowNacked_ = 0;
+    unsigned rembsAtLastPoll_ = 0;  ///< rembsSent() at the previous poll().
     std::shared_ptr<Shared> shared_;
+
+    /// Asks the RTP session for an RTCP compound now (its "send-rtcp-full" action signal), so
+    /// the REMB reaches the participant without waiting for the regular RTCP interval.
+    void sendRtcpSoon();
 };
 
 }  // namespace mixmeet::media

@@ -22,14 +22,15 @@ using core::makeError;
 using core::PadPtr;
 
 namespace {
-/// Adds `a=rtcp-fb:96 goog-remb` to the offer's video m-line: senders then obey the REMB
-/// (draft-alvestrand-rmcat-remb-03) with which the server caps each to its tile (media/Remb.h).
+/// Adds `a=rtcp-fb:<pt> goog-remb` to the offer's video m-lines (96 camera, 98 screen): senders
+/// then obey the REMB (draft-alvestrand-rmcat-remb-03) with which the server caps each to its
+/// tile (media/Remb.h).
 void addRembFeedback(GstSDPMessage* sdp) {
     for (guint i = 0; i < gst_sdp_message_medias_len(sdp); ++i) {
         GstSDPMedia* media = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(sdp, i));
         if (g_strcmp0(gst_sdp_media_get_media(media), "video") != 0) continue;
-        gst_sdp_media_add_attribute(media, "rtcp-fb",
-                                    (std::to_string(kVp8Pt) + " goog-remb").c_str());
+        const int pt = i == static_cast<guint>(kScreenMline) ? kScreenPt : kVp8Pt;
+        gst_sdp_media_add_attribute(media, "rtcp-fb", (std::to_string(pt) + " goog-remb").c_str());
     }
 }
 
@@ -230,6 +231,14 @@ core::Status WebRtcPeer::linkSenders(GstElement* opusPay, GstElement* vp8Pay) {
     for (const Mline& ml : {Mline{opusPay, "sink_0", kAudioCaps, kAudioPrefCaps, false},
                             Mline{vp8Pay, "sink_1", kVideoSendCaps, kVideoPrefCaps, true}}) {
         core::CapsPtr send = rtpCaps(ml.sendCaps);
+        // The payloader's SSRC in the preferences makes webrtcbin list it in the offer
+        // (a=ssrc): with the screen's second video m-line in the bundle, Chromium no longer
+        // routes unsignaled SSRCs by payload type alone (no media arrived at all without it).
+        core::CapsPtr prefs = rtpCaps(ml.prefCaps);
+        guint ssrc = 0;
+        g_object_get(ml.payloader, "ssrc", &ssrc, nullptr);
+        if (ssrc != 0 && ssrc != G_MAXUINT)
+            gst_caps_set_simple(prefs.get(), "ssrc", G_TYPE_UINT, ssrc, nullptr);
         GstPadTemplate* templ =
             gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(webrtc_.get()), "sink_%u");
         PadPtr sink =
@@ -242,11 +251,20 @@ core::Status WebRtcPeer::linkSenders(GstElement* opusPay, GstElement* vp8Pay) {
         if (transceiver)
             g_object_set(transceiver.get(), "direction",
                          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, "codec-preferences",
-                         rtpCaps(ml.prefCaps).get(), "do-nack", ml.nack, nullptr);
+                         prefs.get(), "do-nack", ml.nack, nullptr);
         PadPtr src = PadPtr::adopt(gst_element_get_static_pad(ml.payloader, "src"));
         if (GST_PAD_LINK_FAILED(gst_pad_link(src.get(), sink.get())))
             return makeError("internal", "cannot link a payloader to webrtcbin");
     }
+    // m-line 2: the screen share, received only; a client that does not share answers it
+    // inactive (or sendonly without a track) and never sends on it.
+    GstWebRTCRTPTransceiver* screen = nullptr;
+    g_signal_emit_by_name(webrtc_.get(), "add-transceiver",
+                          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY,
+                          rtpCaps(kScreenPrefCaps).get(), &screen);
+    if (!screen) return makeError("internal", "webrtcbin refused the screen transceiver");
+    g_object_set(screen, "do-nack", TRUE, nullptr);
+    gst_object_unref(screen);
     return core::Ok{};
 }
 
@@ -345,25 +363,31 @@ std::shared_ptr<WebRtcPeer::Barrier> WebRtcPeer::close() {
     return barrier;
 }
 
-core::Result<bool> WebRtcPeer::applyAnswer(const std::string& sdp) {
+core::Result<AnswerInfo> WebRtcPeer::applyAnswer(const std::string& sdp) {
     GstSDPMessage* msg = nullptr;
     if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK || !msg)
         return makeError("bad-sdp", "the answer is not valid SDP");
-    if (gst_sdp_message_medias_len(msg) != 2 || !gst_sdp_message_get_version(msg)) {
+    if (gst_sdp_message_medias_len(msg) != 3 || !gst_sdp_message_get_version(msg)) {
         gst_sdp_message_free(msg);
-        return makeError("bad-sdp", "the answer must have the offer's two m-lines");
+        return makeError("bad-sdp", "the answer must have the offer's three m-lines");
     }
+    AnswerInfo info;
     const GstSDPMedia* video = gst_sdp_message_get_media(msg, 1);
-    bool sendsNoVideo = gst_sdp_media_get_attribute_val(video, "recvonly") ||
+    info.sendsNoVideo = gst_sdp_media_get_attribute_val(video, "recvonly") ||
                         gst_sdp_media_get_attribute_val(video, "inactive") ||
                         gst_sdp_media_get_port(video) == 0;
+    // Bundled m-lines may carry port 0 (bundle-only): the direction says whether it sends.
+    const GstSDPMedia* screen = gst_sdp_message_get_media(msg, kScreenMline);
+    info.canShareScreen = g_strcmp0(gst_sdp_media_get_media(screen), "video") == 0 &&
+                          (gst_sdp_media_get_attribute_val(screen, "sendonly") ||
+                           gst_sdp_media_get_attribute_val(screen, "sendrecv"));
     GstWebRTCSessionDescription* desc =
         gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
     GstPromise* promise = gst_promise_new_with_change_func(
         PeerCallbacks::onAnswerSet, PeerCallbacks::wrap(shared_), PeerCallbacks::unwrapPlain);
     g_signal_emit_by_name(webrtc_.get(), "set-remote-description", desc, promise);
     gst_webrtc_session_description_free(desc);
-    return sendsNoVideo;
+    return info;
 }
 
 void WebRtcPeer::addRemoteCandidate(int mlineIndex, const std::string& candidate) {

@@ -3,8 +3,9 @@
 // and the teardown barrier.
 //
 // The server always makes the SDP offer: m-line 0 audio (Opus), m-line 1 video (VP8), both
-// sendrecv, max-bundle (docs/protocol.md lists every line; media/RtpFormats.h). Never
-// renegotiated.
+// sendrecv, m-line 2 the screen share (VP8, server side recvonly), max-bundle (docs/protocol.md
+// lists every line; media/RtpFormats.h). Never renegotiated: a client shares by starting to
+// send on m-line 2.
 //
 // Threads: created, driven and destroyed on the main thread. webrtcbin signals and promise
 // replies arrive on webrtcbin's threads and are posted to the main thread guarded by an
@@ -27,6 +28,13 @@ namespace mixmeet::media {
 
 /// ICE connection state as webrtcbin reports it (GstWebRTCICEConnectionState).
 enum class IceState { New, Checking, Connected, Completed, Failed, Disconnected, Closed };
+
+/// What an applied answer says about the participant's sending.
+struct AnswerInfo {
+    bool sendsNoVideo = false;  ///< m-line 1 recvonly, inactive or port 0.
+    /// m-line 2 (the screen) answered sendonly/sendrecv: the participant may share a screen.
+    bool canShareScreen = false;
+};
 
 class WebRtcPeer {
 public:
@@ -57,16 +65,16 @@ public:
     /// "internal" if webrtcbin is not installed.
     core::Status build(GstBin* bin, const MediaConfig& config);
     /// Links the payloaders to two sendrecv transceivers with our codec preferences (sink_0
-    /// audio, sink_1 video), so the offer can be made before any media flows.
+    /// audio, sink_1 video) and adds the recvonly screen transceiver (m-line 2), so the offer
+    /// can be made before any media flows.
     core::Status linkSenders(GstElement* opusPay, GstElement* vp8Pay);
     /// Connects webrtcbin's signals and watches `bin`'s transport elements; the offer follows
     /// (Listener::onPeerOffer). Counts silence from now.
     void start(GstBin* bin);
 
     /// Applies the client's SDP answer. Error "bad-sdp" if it does not parse as SDP or has the
-    /// wrong m-lines; webrtcbin's later rejection arrives as onPeerFailed. On success: whether
-    /// the answer sends us no video (recvonly, inactive or port 0).
-    core::Result<bool> applyAnswer(const std::string& sdp);
+    /// wrong m-lines (the offer's three); webrtcbin's later rejection arrives as onPeerFailed.
+    core::Result<AnswerInfo> applyAnswer(const std::string& sdp);
     /// Adds a trickled remote candidate (empty = end-of-candidates, ignored).
     void addRemoteCandidate(int mlineIndex, const std::string& candidate);
     /// Time since the last packet (RTP, RTCP or DTLS) arrived, ms.

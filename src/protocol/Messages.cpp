@@ -174,6 +174,8 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
         if (!*meeting) return meeting->error();
         return std::visit([](auto& m) { return ClientMessage{std::move(m)}; }, meeting->value());
     }
+    if (t == "share-start") return ClientMessage{ShareStart{}};
+    if (t == "share-stop") return ClientMessage{ShareStop{}};
     if (t == "set-layout") {
         SetLayout l{r.string("layout", 16), "self"};
         if (auto scope = r.optString("scope", 16)) l.scope = *scope;
@@ -251,6 +253,7 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
                 e.inCall = pr.optBoolean("inCall").value_or(true);
                 e.speaking = pr.optBoolean("speaking");
                 e.device = static_cast<int>(pr.optInteger("device", 0, 1000).value_or(0));
+                e.presenting = pr.optBoolean("presenting").value_or(false);
                 if (!pr.ok()) r.fail("bad participants entry: " + pr.error());
                 ro.participants.push_back(std::move(e));
             }
@@ -331,6 +334,18 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
                 l.tiles.push_back(std::move(tile));
             }
         }
+        l.presenter = r.optString("presenter", 256).value_or("");
+        if (JsonObject* sc = r.has("screen") ? r.object("screen") : nullptr) {
+            JsonReader tr(sc);
+            LayoutTile tile;
+            tile.id = l.presenter;
+            tile.x = static_cast<int>(tr.integer("x", 0, 16384));
+            tile.y = static_cast<int>(tr.integer("y", 0, 16384));
+            tile.width = static_cast<int>(tr.integer("width", 0, 16384));
+            tile.height = static_cast<int>(tr.integer("height", 0, 16384));
+            if (!tr.ok()) r.fail("bad screen: " + tr.error());
+            l.screen = tile;
+        }
         return done(l);
     }
     return makeError(errc::kUnknownType, "unknown message type '" + t + "'");
@@ -373,7 +388,8 @@ std::string toJson(const ServerMessage& message) {
                         .boolean("camera", p.camera)
                         .boolean("hand", p.hand)
                         .boolean("host", p.host)
-                        .boolean("inCall", p.inCall);
+                        .boolean("inCall", p.inCall)
+                        .boolean("presenting", p.presenting);
                     if (p.speaking) w.boolean("speaking", *p.speaking);
                     if (p.device > 0) w.num("device", p.device);
                     w.endObject();
@@ -464,7 +480,15 @@ std::string toJson(const ServerMessage& message) {
                         .num("width", t.width)
                         .num("height", t.height)
                         .endObject();
-                return w.endArray().finish();
+                w.endArray().str("presenter", m.presenter);
+                if (m.screen)
+                    w.beginObject("screen")
+                        .num("x", m.screen->x)
+                        .num("y", m.screen->y)
+                        .num("width", m.screen->width)
+                        .num("height", m.screen->height)
+                        .endObject();
+                return w.finish();
             },
             [](const Quality& m) {
                 return JsonWriter()
@@ -526,6 +550,8 @@ std::string toJson(const ClientMessage& message) {
             },
             // Meeting controls: every other alternative.
             [](const auto& m) { return meetingJson(MeetingClientMessage{m}); },
+            [](const ShareStart&) { return JsonWriter().str("type", "share-start").finish(); },
+            [](const ShareStop&) { return JsonWriter().str("type", "share-stop").finish(); },
             [](const SetLayout& m) {
                 JsonWriter w;
                 w.str("type", "set-layout").str("layout", m.layout).str("scope", m.scope);

@@ -56,6 +56,9 @@ inline constexpr const char* kConnectTimeout = "connect-timeout";
 /// A recording cannot start: the recording directory is short of space ([recording]
 /// min_free_mb) or cannot be written.
 inline constexpr const char* kNoSpace = "no-space";
+/// `share-start` from a participant whose answer did not open m-line 2 for sending (or who is
+/// not in the call): it cannot share a screen without renegotiating.
+inline constexpr const char* kShareUnavailable = "share-unavailable";
 }  // namespace errc
 
 // Client -> server.
@@ -107,10 +110,16 @@ struct SetLayout {
     /// `layout` is then "speaker", scope "self"); "": unpin.
     std::optional<std::string> pin;
 };
-using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest,
-                                   Presence, Call, CallAnswer, SetQuality, Record, SetLayout,
-                                   // Meeting controls (protocol/MeetingControl.h).
-                                   MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
+/// The participant starts sharing its screen (it sends on m-line 2; docs/protocol.md,
+/// "Screen sharing"). A presenter already sharing is replaced.
+struct ShareStart {};
+/// The presenter stops sharing.
+struct ShareStop {};
+using ClientMessage =
+    std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest, Presence, Call,
+                 CallAnswer, SetQuality, Record, SetLayout, ShareStart, ShareStop,
+                 // Meeting controls (protocol/MeetingControl.h).
+                 MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
 
 // Server -> client.
 struct IceServer {
@@ -130,11 +139,12 @@ struct RosterEntry {
     std::string id;
     std::string name;
     // Meeting controls (docs/protocol.md, "Meeting controls").
-    bool mic = true;     ///< Heard: microphone on and not muted by the host.
-    bool camera = true;  ///< Shown: camera on and not stopped by the host.
-    bool hand = false;   ///< Hand raised.
-    bool host = false;   ///< Holds the meeting's host rights.
-    bool inCall = true;  ///< false after `leave-call`: in the meeting's chat, not the call.
+    bool mic = true;          ///< Heard: microphone on and not muted by the host.
+    bool camera = true;       ///< Shown: camera on and not stopped by the host.
+    bool hand = false;        ///< Hand raised.
+    bool host = false;        ///< Holds the meeting's host rights.
+    bool inCall = true;       ///< false after `leave-call`: in the meeting's chat, not the call.
+    bool presenting = false;  ///< Shares its screen (at most one participant).
     std::optional<bool> speaking;  ///< The active speaker; absent when not computed.
     /// The same account is in the meeting more than once: this connection's number among
     /// them (1, 2, ...; room/Devices.h); 0 (omitted): the account's only one, or a guest.
@@ -226,7 +236,11 @@ struct LayoutInfo {
     int width = 0;              ///< Composite size, pixels.
     int height = 0;
     std::vector<LayoutTile> tiles;  ///< Participants shown, in tile order.
-    std::string pin;                ///< Who this viewer pinned (shown large); empty: nobody.
+    std::string presenter;          ///< Who shares a screen; empty: nobody.
+    /// Where the shared screen is in this composite (id: the presenter); absent if it shows
+    /// none.
+    std::optional<LayoutTile> screen;
+    std::string pin;  ///< Who this viewer pinned (shown large); empty: nobody.
     bool operator==(const LayoutInfo&) const = default;
 };
 using ServerMessage =

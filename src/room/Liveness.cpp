@@ -23,4 +23,14 @@ std::vector<Liveness::Removal> Liveness::unconnected(const std::vector<Peer>& pe
     return out;
 }
 
+bool Liveness::checksApply(int64_t nowMs, int periodMs) {
+    if (lastCheckMs_ >= 0 && nowMs - lastCheckMs_ > 3LL * periodMs) {
+        lastStallMs_ = nowMs - lastCheckMs_;
+        resumedAtMs_ = nowMs;
+        ++stalls_;
+    }
+    lastCheckMs_ = nowMs;
+    return resumedAtMs_ < 0 || nowMs - resumedAtMs_ > disconnectTimeoutMs_;
+}
+
 }  // namespace mixmeet::room

@@ -36,11 +36,26 @@ public:
     /// Peers still not connected over connectTimeoutMs after joining at `nowMs`, in order.
     std::vector<Removal> unconnected(const std::vector<Peer>& peers, int64_t nowMs) const;
 
+    /// Called at every check, `nowMs` monotonic; `periodMs` is how often checks are meant to
+    /// run. FALSE while the checks must not remove anyone: a gap between two checks of more
+    /// than three periods means the server itself did not run (SIGSTOP, a swapped-out or
+    /// saturated machine), so participants' "silence" over that gap is ours, not theirs; they
+    /// get disconnectTimeoutMs after the server resumes before silent() or unconnected() are
+    /// believed again.
+    bool checksApply(int64_t nowMs, int periodMs);
+    /// Stalls checksApply() detected so far, and the length of the last one, ms.
+    unsigned stalls() const { return stalls_; }
+    int64_t lastStallMs() const { return lastStallMs_; }
+
     int disconnectTimeoutMs() const { return disconnectTimeoutMs_; }
 
 private:
     int disconnectTimeoutMs_;
     int connectTimeoutMs_;
+    int64_t lastCheckMs_ = -1;
+    int64_t resumedAtMs_ = -1;  ///< When the last stall ended (-1: never).
+    int64_t lastStallMs_ = 0;
+    unsigned stalls_ = 0;
 };
 
 }  // namespace mixmeet::room

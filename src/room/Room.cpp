@@ -18,6 +18,11 @@
 
 namespace mixmeet::room {
 
+namespace {
+/// How often the room checks its participants' liveness and feedback, ms.
+constexpr int kLivenessPeriodMs = 1000;
+}  // namespace
+
 using core::makeError;
 
 struct Room::Member {
@@ -151,7 +156,7 @@ core::Status Room::build() {
         return makeError("internal", "cannot link the shared audio encode");
     audio_->setSharedOutput(mixSrc.get());
 
-    livenessTimer_.reset(g_timeout_source_new(1000));
+    livenessTimer_.reset(g_timeout_source_new(kLivenessPeriodMs));
     g_source_set_callback(
         livenessTimer_.get(),
         [](gpointer d) -> gboolean {
@@ -275,6 +280,14 @@ core::Status Room::attachMedia(Member& m) {
 }
 
 void Room::detachMedia(Member& m) {
+    if (presenter_.presenting(m.id)) {
+        // Its share ends with its media (leave, leave-call, a vanished peer).
+        endShareMedia(m);
+        presenter_.left(m.id);
+        g_message("room %s: %s stopped presenting (left the call)", name_.c_str(), m.id.c_str());
+        for (auto& other : members_)
+            if (other.get() != &m && other->endpoint) applyLayout(*other);
+    }
     if (m.disconnectTimer) g_source_remove(m.disconnectTimer);
     m.disconnectTimer = 0;
     audio_->removeOutput(m.id);
@@ -381,7 +394,7 @@ void Room::relayout() {
             m.sendHint = hint;
             m.listener->onSendHint({hint->width, hint->height, hint->bitrate});
             // Enforced too: a page that ignores the hint still gets a REMB of its bitrate.
-            m.endpoint->setSendCap(hint->bitrate);
+            applySendCap(m);
         }
     }
     // Every viewer whose picture changed learns where everyone now is.
@@ -396,8 +409,11 @@ void Room::relayout() {
 media::LayoutKind Room::wantedLayout(const Member& m) const {
     if (!m.pin.empty()) return media::LayoutKind::Speaker;  // Someone pinned: large.
     media::LayoutKind want = m.layoutChoice.value_or(meetingLayout_);
+    // A share moves everyone who follows the meeting's layout to the presentation.
+    const bool sharing = !presenter_.current().empty();
+    if (sharing && !m.layoutChoice) want = media::LayoutKind::Presentation;
     // Nothing is shared: the presentation layout is the speaker layout (one composite).
-    if (want == media::LayoutKind::Presentation) want = media::LayoutKind::Speaker;
+    if (want == media::LayoutKind::Presentation && !sharing) want = media::LayoutKind::Speaker;
     return want;
 }
 
@@ -416,6 +432,10 @@ protocol::LayoutInfo Room::layoutFor(const Member& m) const {
         if (at == where.end()) continue;
         info.tiles.push_back({id, at->second.x, at->second.y, at->second.width, at->second.height});
     }
+    info.presenter = presenter_.current();
+    if (auto screen = video_->screenPlacement(m.layout))
+        info.screen = protocol::LayoutTile{info.presenter, screen->x, screen->y, screen->width,
+                                           screen->height};
     return info;
 }
 
@@ -484,6 +504,57 @@ core::Status Room::setLayout(const std::string& id, const std::string& layout,
     return core::Ok{};
 }
 
+core::Status Room::startShare(const std::string& id) {
+    Member* m = find(id);
+    if (!m) return makeError(protocol::errc::kBadState, "not in the room");
+    if (!m->endpoint)
+        return makeError(protocol::errc::kShareUnavailable, "join the call to share a screen");
+    if (!m->endpoint->canShareScreen())
+        return makeError(protocol::errc::kShareUnavailable,
+                         "the answer did not open m-line 2 (the screen) for sending");
+    if (presenter_.presenting(id)) return core::Ok{};
+    const std::string previous = presenter_.start(id);
+    if (Member* p = previous.empty() ? nullptr : find(previous)) {
+        // Taken over: the first presenter's share ends (its page sees it in the roster).
+        endShareMedia(*p);
+        g_message("room %s: %s takes over the presentation from %s", name_.c_str(), id.c_str(),
+                  previous.c_str());
+    }
+    m->endpoint->setScreenActive(true);
+    video_->setScreen(id, m->endpoint.get());
+    applySendCap(*m);
+    g_message("room %s: %s (%s) presents", name_.c_str(), id.c_str(), m->name.c_str());
+    for (auto& member : members_)
+        if (member->endpoint) applyLayout(*member);
+    relayout();
+    broadcastRoster();
+    return core::Ok{};
+}
+
+core::Status Room::stopShare(const std::string& id) {
+    if (auto stopped = presenter_.stop(id); !stopped) return stopped;
+    if (Member* m = find(id)) endShareMedia(*m);
+    g_message("room %s: %s stopped presenting", name_.c_str(), id.c_str());
+    for (auto& member : members_)
+        if (member->endpoint) applyLayout(*member);
+    relayout();
+    broadcastRoster();
+    return core::Ok{};
+}
+
+void Room::endShareMedia(Member& m) {
+    if (video_->presenter() == m.id) video_->setScreen({}, nullptr);
+    if (!m.endpoint) return;
+    m.endpoint->setScreenActive(false);
+    applySendCap(m);
+}
+
+void Room::applySendCap(Member& m) {
+    if (!m.endpoint || !m.sendHint) return;
+    const bool presenting = presenter_.presenting(m.id) && video_->presenter() == m.id;
+    m.endpoint->setSendCap(m.sendHint->bitrate + (presenting ? config_.videoBitrate : 0));
+}
+
 media::LayoutKind Room::layoutOf(const std::string& id) const {
     for (const auto& m : members_)
         if (m->id == id) return m->layout;
@@ -508,6 +579,7 @@ protocol::Roster Room::roster() const {
         controls_.fill(e);
         e.inCall = m.inCall;
         e.device = devices[i];
+        e.presenting = presenter_.presenting(m.id);
         r.participants.push_back(std::move(e));
     }
     return r;
@@ -608,12 +680,22 @@ void Room::checkLiveness() {
     if (stage_.updateSpeakers(audio_->speakers(), g_get_monotonic_time() / 1000)) relayout();
     for (const auto& m : members_)
         if (m->connected) m->endpoint->requestFeedback();
+    const int64_t nowMs = g_get_monotonic_time() / 1000;
+    const unsigned stallsBefore = liveness_.stalls();
+    const bool apply = liveness_.checksApply(nowMs, kLivenessPeriodMs);
+    if (liveness_.stalls() != stallsBefore)
+        g_message(
+            "room %s: the server did not run for %lld ms; nobody is dropped for silence "
+            "until %d ms after it resumed",
+            name_.c_str(), static_cast<long long>(liveness_.lastStallMs()),
+            liveness_.disconnectTimeoutMs());
+    if (!apply) return;
     for (const auto& id : liveness_.silent(livenessPeers())) {
         GST_WARNING("[%s] %s silent for over %d ms", name_.c_str(), id.c_str(),
                     liveness_.disconnectTimeoutMs());
         remove(id, "ice-failed", {}, {});
     }
-    for (const auto& r : liveness_.unconnected(livenessPeers(), g_get_monotonic_time() / 1000)) {
+    for (const auto& r : liveness_.unconnected(livenessPeers(), nowMs)) {
         g_message("room %s: %s removed: %s", name_.c_str(), r.id.c_str(), r.message.c_str());
         remove(r.id, protocol::errc::kConnectTimeout, protocol::errc::kConnectTimeout, r.message);
     }
@@ -667,6 +749,13 @@ unsigned long Room::keyframeRequests() const {
     unsigned long n = 0;
     for (const auto& m : members_)
         if (m->endpoint) n += m->endpoint->keyframeRequestsReceived();
+    return n;
+}
+
+unsigned long Room::rembsSent() const {
+    unsigned long n = 0;
+    for (const auto& m : members_)
+        if (m->endpoint) n += m->endpoint->rembsSent();
     return n;
 }
 

@@ -25,6 +25,7 @@
 #include "room/Liveness.h"
 #include "room/MeetingControls.h"
 #include "room/ParticipantListener.h"
+#include "room/Presenter.h"
 #include "room/RoomPipeline.h"
 #include "room/RoomRecording.h"
 #include "room/Stage.h"
@@ -92,11 +93,26 @@ public:
     /// speaker layout with `pinned` large, shared with whoever pinned the same participant.
     /// Errors: bad-state (`id` not in the room), no-such-participant.
     core::Status setPin(const std::string& id, const std::string& pinned);
+    /// Screen sharing (docs/protocol.md, "Screen sharing"): `id` starts presenting its screen
+    /// (what it sends on m-line 2). One presenter at a time: a second one takes over (the
+    /// first one's share ends). Every viewer that follows the meeting's layout moves to the
+    /// presentation composite (screen large, letterboxed; cameras in the strip) until the
+    /// share ends. Errors: bad-state (not in the room), share-unavailable (not in the call,
+    /// or its answer did not open m-line 2 for sending). Repeating it changes nothing.
+    core::Status startShare(const std::string& id);
+    /// The presenter stops: the screen's tile and decode go, viewers return to their layout.
+    /// Error bad-state if `id` is not presenting. Leaving the call or the room (a vanished
+    /// peer included) ends a share the same way.
+    core::Status stopShare(const std::string& id);
+    /// Who presents; empty: nobody.
+    const std::string& presenter() const { return presenter_.current(); }
     /// The active speaker (media::ActiveSpeaker); empty before anyone spoke.
     const std::string& activeSpeaker() const { return speaker_; }
     /// Keyframe requests (PLI/FIR) the participants in the room now have sent about the
     /// composite; the tier encoders honour at most one per keyframe_min_interval_ms.
     unsigned long keyframeRequests() const;
+    /// REMB packets (send caps, media/Remb.h) sent to the participants in the room now.
+    unsigned long rembsSent() const;
     /// Delivers a chat line to every participant.
     void broadcastChat(const protocol::ChatLine& line);
 
@@ -195,6 +211,12 @@ private:
     void relayout();
     /// The layout message for viewer `m` as things stand.
     protocol::LayoutInfo layoutFor(const Member& m) const;
+    /// Takes the screen of `m` (the presenter) out of the composites and stops its decode;
+    /// the caller moves the viewers (applyLayout) and relayouts.
+    void endShareMedia(Member& m);
+    /// The REMB cap of sender `m`: its camera's send hint, plus the screen's bitrate while it
+    /// presents (a browser counts a REMB against everything it sends).
+    void applySendCap(Member& m);
     /// The composite viewer `m` should receive.
     media::LayoutKind wantedLayout(const Member& m) const;
     /// Moves viewer `m` to the composite it should receive (wantedLayout), if it changed.
@@ -243,6 +265,7 @@ private:
     std::unique_ptr<media::Composites> video_;
     media::LayoutKind meetingLayout_ = media::LayoutKind::Grid;
     std::string speaker_;  ///< The active speaker shown large / highlighted.
+    Presenter presenter_;  ///< Who shares a screen.
     std::unique_ptr<media::AudioMixer> audio_;
     core::ElementPtr sharedAudioTee_;           ///< The full-mix Opus encode's tee.
     std::unique_ptr<RoomRecording> recording_;  ///< While recording.

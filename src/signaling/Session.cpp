@@ -339,6 +339,22 @@ void Session::handle(const protocol::SetLayout& m) {
     replyIfError(listener_.setLayout(m.layout, m.scope));
 }
 
+void Session::handle(const protocol::ShareStart&) {
+    if (!inRoom()) {
+        replyError(errc::kBadState, "a screen can be shared after joining");
+        return;
+    }
+    replyIfError(listener_.shareScreen(true));
+}
+
+void Session::handle(const protocol::ShareStop&) {
+    if (!inRoom()) {
+        replyError(errc::kBadState, "not presenting");
+        return;
+    }
+    replyIfError(listener_.shareScreen(false));
+}
+
 void Session::onLocalOffer(std::string sdp) {
     if (state_ != State::AwaitingOffer) return;
     listener_.sendMessage(protocol::Offer{std::move(sdp)});

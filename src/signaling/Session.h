@@ -106,6 +106,12 @@ public:
             (void)participantId;
             return core::makeError("bad-state", "layouts cannot be chosen here");
         }
+        /// Starts (true) or stops (false) sharing the participant's screen (protocol
+        /// ShareStart/ShareStop). Errors: share-unavailable, bad-state.
+        virtual core::Status shareScreen(bool on) {
+            (void)on;
+            return core::makeError("bad-state", "screens cannot be shared here");
+        }
         /// A monotonic clock, ms (rate limits). Tests override it.
         virtual int64_t monotonicMs();
 
@@ -167,6 +173,8 @@ private:
     void enterRoom(const protocol::Join& m);
     /// In the call: joined and not hung up.
     void handle(const protocol::SetLayout& m);
+    void handle(const protocol::ShareStart& m);
+    void handle(const protocol::ShareStop& m);
     bool inRoom() const;
     /// Charges one frame to the message budget; false (error "rate-limited" sent) if over.
     bool admit();

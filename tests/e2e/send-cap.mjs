@@ -38,6 +38,17 @@ async function openRoom(context, baseUrl, name, extra = '') {
   return page;
 }
 
+// REMB packets the server has sent into the room (GET /api/stats, from this machine).
+async function rembsSent(baseUrl) {
+  try {
+    const response = await fetch(`${baseUrl}/api/stats?room=${ROOM}`);
+    const body = await response.json();
+    return body.rooms.length ? body.rooms[0].rembsSent : 0;
+  } catch (err) {
+    return `unknown (${err.message})`;
+  }
+}
+
 // Bob's video send rate over the next `ms`, bps (RTP payload bytes, as getStats counts them).
 async function sendRate(page, ms) {
   const before = await roomStats(page);
@@ -93,16 +104,20 @@ await runTest('send-cap', async (resources) => {
   while (rate > CAP_BPS * 1.25) {
     if (Date.now() - startedAt > 10000) {
       fail(`Bob still sends ${Math.round(rate / 1000)} kbps of video ${Date.now() - startedAt} ms ` +
-        `after joining off stage; the REMB cap is ${CAP_BPS / 1000} kbps`);
+        `after joining off stage; the REMB cap is ${CAP_BPS / 1000} kbps ` +
+        `(${await rembsSent(baseUrl)} REMBs sent in the room)`);
     }
     rate = await sendRate(bobPage, 1000);
-    log(`Bob: ${Math.round(rate / 1000)} kbps at ${Date.now() - startedAt} ms`);
+    log(`Bob: ${Math.round(rate / 1000)} kbps at ${Date.now() - startedAt} ms, ` +
+      `${await rembsSent(baseUrl)} REMBs sent in the room`);
   }
   log(`Bob: capped to ${Math.round(rate / 1000)} kbps (cap ${CAP_BPS / 1000} kbps) ` +
     `${Date.now() - startedAt} ms after he began sending`);
   // It stays there.
   const later = await sendRate(bobPage, 2000);
   log(`Bob: ${Math.round(later / 1000)} kbps over the next 2 s`);
+  const rembs = await rembsSent(baseUrl);
+  if (!(rembs > 0)) fail(`the server reports ${rembs} REMBs sent, yet Bob was capped`);
   if (later > CAP_BPS * 1.25) fail(`Bob went back up to ${Math.round(later / 1000)} kbps`);
   // The page really ignored the hint (the test hook works): it never set a send scale.
   const sendScale = await bobPage.evaluate(() => window.mixmeet.state().sendScale);

@@ -527,6 +527,11 @@ std::array<double, 3> Frame::mean(int x, int y, int w, int h) const {
 
 // ---- Impl ----------------------------------------------------------------------------------
 
+int peerHeightForBitrate(int videoBps, int maxHeight) {
+    const int height = videoBps >= 500000 ? 360 : videoBps >= 300000 ? 270 : 180;
+    return std::min(height, maxHeight);
+}
+
 struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     explicit Impl(PeerOptions o) : opts(std::move(o)), ctx(g_main_context_ref_thread_default()) {
         stats->keepFrames = opts.keepFrames;
@@ -604,6 +609,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     ElementPtr sendSize;               // capsfilter after the camera's scaler, for send hints
     ElementPtr toneSource;             // the audiotestsrc, for setToneVolume()
     std::array<int, 3> lastHint{};     // the latest send-hint: width, height, maxBitrate
+    std::uint64_t lastRembBps = 0;     // the latest REMB from the server, bps (0: none)
     std::vector<ElementPtr> valves;    // send gates, opened when ICE connects
     bool sendingStopped = false;
     bool offerHandled = false;
@@ -836,6 +842,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                         entry.hand = flag("hand", false);
                         entry.host = flag("host", false);
                         entry.inCall = flag("inCall", true);
+                        entry.presenting = flag("presenting", false);
                         roster.push_back(std::move(entry));
                     }
                 }
@@ -977,9 +984,20 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     /// `dtx`: the offer asked for Opus DTX (usedtx=1); a silent tone then sends one packet per
     /// 400 ms, as a browser does.
     /// `levelExtId`: the offer's extmap id for RFC 6464 audio levels (0: none).
-    bool addSendBranch(bool isVideo, int pt, GstCaps* prefs, bool dtx, int levelExtId = 0) {
+    bool addSendBranch(bool isVideo, int pt, GstCaps* prefs, bool dtx, int levelExtId = 0,
+                       bool screen = false) {
         char desc[1024];
-        if (isVideo) {
+        if (screen) {
+            // A screen share: a still test pattern at its own size, sendonly (m-line 2).
+            std::snprintf(desc, sizeof desc,
+                          "videotestsrc name=src is-live=true pattern=%d ! "
+                          "video/x-raw,width=%d,height=%d,framerate=%d/1 ! videoconvert ! "
+                          "%s name=enc target-bitrate=%d ! "
+                          "valve name=gate drop=true ! "
+                          "rtpvp8pay pt=%d mtu=1200 picture-id-mode=15-bit",
+                          opts.screenPattern, opts.screenWidth, opts.screenHeight, opts.fps,
+                          kPeerVp8Encoder, opts.videoBitrate, pt);
+        } else if (isVideo) {
             // Stamped frames are I420 from the source on, so the probe on the source's pad
             // draws into the planes the encoder reads.
             std::snprintf(desc, sizeof desc,
@@ -1015,7 +1033,9 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             return false;
         }
         g_object_set(trans.get(), "codec-preferences", prefs, "direction",
-                     GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, nullptr);
+                     screen ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY
+                            : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
+                     nullptr);
 
         gst_bin_add(GST_BIN(pipeline.get()), bin.get());
         PadPtr src = PadPtr::adopt(gst_element_get_static_pad(bin.get(), "src"));
@@ -1029,10 +1049,12 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         }
         gst_element_sync_state_with_parent(bin.get());
         encoders.push_back(ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "enc")));
-        if (isVideo) {
+        if (screen) {
+            // Not the camera: send hints do not apply.
+        } else if (isVideo) {
             videoEncoder = encoders.back();
             sendSize = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "sendsize"));
-            if (lastHint[0] > 0) applySendHint(lastHint[0], lastHint[1], lastHint[2]);
+            if (lastHint[0] > 0 || lastRembBps > 0) applySendLimits();
         } else {
             toneSource = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "tone"));
             ElementPtr pay = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "pay"));
@@ -1082,6 +1104,14 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                 "application/x-rtp", "media", G_TYPE_STRING, kind.c_str(), "encoding-name",
                 G_TYPE_STRING, encoding, "clock-rate", G_TYPE_INT, isVideo ? 90000 : 48000,
                 "payload", G_TYPE_INT, pt, nullptr));
+            // m-line 2: the screen share (the server receives only).
+            if (isVideo && i >= 2) {
+                if (opts.screenPattern >= 0)
+                    addSendBranch(true, pt, prefs.get(), false, 0, true);
+                else
+                    addRecvOnlyTransceiver(prefs.get());
+                continue;
+            }
             const bool send = isVideo ? opts.sendVideo : opts.sendAudio;
             // Audio levels as a browser writes them, if offered (the answer lists the extmap).
             const int levelExt =
@@ -1272,25 +1302,34 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             }),
             new StatsBox(stats), [](gpointer d, GClosure*) { delete static_cast<StatsBox*>(d); },
             GConnectFlags{});
-        // REMBs from the server (media/Remb.h), as a browser's sender would obey them.
+        // REMBs from the server (media/Remb.h), obeyed (on the main context) with obeyRemb.
+        struct RembWatch {
+            StatsBox stats;
+            GuardBox guard;
+        };
         g_signal_connect_data(
             session.get(), "on-receiving-rtcp",
             G_CALLBACK(+[](GObject*, GstBuffer* buffer, gpointer data) noexcept {
-                ReceiveStats& st = **static_cast<StatsBox*>(data);
+                auto& watch = *static_cast<RembWatch*>(data);
+                ReceiveStats& st = *watch.stats;
                 GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
                 if (!gst_rtcp_buffer_map(buffer, GST_MAP_READ, &rtcp)) return;
                 GstRTCPPacket packet;
                 for (gboolean more = gst_rtcp_buffer_get_first_packet(&rtcp, &packet); more;
                      more = gst_rtcp_packet_move_to_next(&packet)) {
                     if (auto remb = media::parseRemb(packet)) {
-                        st.lastRembBps.store(remb->bitrateBps, std::memory_order_relaxed);
+                        const std::uint64_t before =
+                            st.lastRembBps.exchange(remb->bitrateBps, std::memory_order_relaxed);
                         st.rembsReceived.fetch_add(1, std::memory_order_relaxed);
+                        if (before != remb->bitrateBps)
+                            watch.guard->post(
+                                [bps = remb->bitrateBps](Impl& peer) { peer.applyRemb(bps); });
                     }
                 }
                 gst_rtcp_buffer_unmap(&rtcp);
             }),
-            new StatsBox(stats), [](gpointer d, GClosure*) { delete static_cast<StatsBox*>(d); },
-            GConnectFlags{});
+            new RembWatch{stats, makeGuard()},
+            [](gpointer d, GClosure*) { delete static_cast<RembWatch*>(d); }, GConnectFlags{});
     }
 
     /// Scales the sent video to fit `width` x `height` (never up; aspect ratio kept) and caps
@@ -1298,17 +1337,43 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     void applySendHint(int width, int height, int maxBitrate) {
         if (width <= 0 || height <= 0) return;
         lastHint = {width, height, maxBitrate};
-        if (!opts.followSendHints) return;
+        applySendLimits();
+    }
+
+    /// A REMB of `bps` (audio and video together) from the server.
+    void applyRemb(std::uint64_t bps) {
+        lastRembBps = bps;
+        applySendLimits();
+    }
+
+    /// Sends the smaller of what the send-hint (if followed) and the REMB (if obeyed) allow.
+    void applySendLimits() {
         if (!sendSize) return;  // applied when the send branch is built (the hint comes first)
-        double scale = std::max({1.0, double(opts.width) / width, double(opts.height) / height});
+        const bool hinted = opts.followSendHints && lastHint[0] > 0 && lastHint[1] > 0;
+        const bool capped = opts.obeyRemb && lastRembBps > 0;
+        if (!hinted && !capped) return;  // the sender's own size and bitrate
+        double scale = 1.0;
+        int bitrate = opts.videoBitrate;
+        if (hinted) {
+            scale = std::max(
+                {scale, double(opts.width) / lastHint[0], double(opts.height) / lastHint[1]});
+            if (lastHint[2] > 0) bitrate = std::min(bitrate, lastHint[2]);
+        }
+        if (capped) {
+            // As a browser: audio's share first, the video encoder gets the rest.
+            constexpr std::uint64_t kAudioBps = 50000, kMinVideoBps = 30000;
+            const int video = int(std::max(kMinVideoBps, lastRembBps > kAudioBps + kMinVideoBps
+                                                             ? lastRembBps - kAudioBps
+                                                             : kMinVideoBps));
+            bitrate = std::min(bitrate, video);
+            scale = std::max(scale, double(opts.height) / peerHeightForBitrate(video, opts.height));
+        }
         int w = std::max(2, int(opts.width / scale) & ~1);
         int h = std::max(2, int(opts.height / scale) & ~1);
         CapsPtr caps(gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, w, "height",
                                          G_TYPE_INT, h, nullptr));
         g_object_set(sendSize.get(), "caps", caps.get(), nullptr);
-        if (videoEncoder && maxBitrate > 0)
-            g_object_set(videoEncoder.get(), "target-bitrate",
-                         std::min(opts.videoBitrate, maxBitrate), nullptr);
+        if (videoEncoder) g_object_set(videoEncoder.get(), "target-bitrate", bitrate, nullptr);
     }
 
     /// Lets media flow (once connected, unless stopped) and asks the encoders for a keyframe.

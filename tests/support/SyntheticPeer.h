@@ -56,6 +56,12 @@ struct PeerOptions {
     unsigned latencyMs = 50;
     bool sendVideo = true;
     bool sendAudio = true;
+    /// Screen share: videotestsrc `pattern` sent on the offer's m-line 2 (sendonly, from the
+    /// start; the test sends `share-start` itself); -1: m-line 2 answered inactive, as a
+    /// client that never shares.
+    int screenPattern = -1;
+    int screenWidth = 640;  ///< Sent screen size, pixels.
+    int screenHeight = 480;
     /// Write the RFC 6464 audio level into each sent audio packet when the offer lists the
     /// extension, as browsers do (false: a client that ignores it and writes none).
     bool writeAudioLevels = true;
@@ -89,7 +95,17 @@ struct PeerOptions {
     /// Follow the server's `send-hint` as the web client does: scale the sent video down to
     /// fit the tile it is shown at (never up) and cap the bitrate at the hint's maxBitrate.
     bool followSendHints = false;
+    /// Obey the server's REMB as Chrome does even when its page ignores send-hint: the video
+    /// encoder's bitrate becomes the REMB's less 50 kbps for audio, and the sent size the
+    /// largest that libwebrtc allows at that bitrate (peerSizeForBitrate()).
+    bool obeyRemb = false;
 };
+
+/// The largest 16:9 height libwebrtc's VP8 encoder starts at for `videoBps` (its default
+/// singlecast bitrate limits: 640x360 from 500 kbps, 480x270 from 300 kbps, else 320x180;
+/// webrtc api/video_codecs/encoder_info_settings.cc, GetDefaultSinglecastBitrateLimits),
+/// never above `maxHeight`.
+int peerHeightForBitrate(int videoBps, int maxHeight);
 
 /// The send encoder SyntheticPeer uses (for a direct encode/decode loop that compares with
 /// it); `target-bitrate` is appended.
@@ -121,6 +137,7 @@ struct RosterEntry {
     bool hand = false;
     bool host = false;
     bool inCall = true;
+    bool presenting = false;  ///< Shares its screen.
     bool operator==(const RosterEntry&) const = default;
 };
 

@@ -52,3 +52,20 @@ TEST_CASE("liveness names silent connected peers and late unconnected ones", "[l
     CHECK(late[1].id == "p4");
     CHECK(late[1].message == "ICE did not connect within 20000 ms of joining; please join again");
 }
+
+TEST_CASE("liveness does not blame participants for the server's own stall", "[liveness]") {
+    Liveness l(5000, 20000);
+    // Regular checks every second: they apply.
+    for (int64_t t = 0; t <= 3000; t += 1000) CHECK(l.checksApply(t, 1000));
+    CHECK(l.stalls() == 0);
+    // The server did not run for 12 s (SIGSTOP, a saturated machine): every participant looks
+    // silent for 12 s, so nobody is removed until 5 s after the server resumed.
+    CHECK_FALSE(l.checksApply(15000, 1000));
+    CHECK(l.stalls() == 1);
+    CHECK(l.lastStallMs() == 12000);
+    for (int64_t t = 16000; t <= 20000; t += 1000) CHECK_FALSE(l.checksApply(t, 1000));
+    CHECK(l.checksApply(21000, 1000));
+    // A late tick within three periods is not a stall.
+    CHECK(l.checksApply(23500, 1000));
+    CHECK(l.stalls() == 1);
+}

@@ -45,6 +45,7 @@ import { initRecording } from './room/recording.js';
 import { initRoster } from './room/roster.js';
 import { initScreens } from './room/screens.js';
 import { initSelfView } from './room/selfview.js';
+import { initShare } from './room/share.js';
 import { connect, initSession } from './room/session.js';
 import { initStatus, showError } from './room/status.js';
 import { mark, query, set, state } from './room/store.js';
@@ -84,6 +85,7 @@ async function main() {
   initSession();
   initModeration();
   initLayout();
+  initShare();
 
   if (state.mode === 'meeting') {
     if (!(await prepareMeeting())) {

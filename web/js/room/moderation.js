@@ -164,6 +164,7 @@ export function rosterBadges(participant) {
     badges.append(b);
   };
   if (participant.host) add('badge-host', 'host', 'Host');
+  if (participant.presenting) add('badge-presenting', 'presenting', 'Sharing their screen');
   if (participant.hand) add('badge-hand', '\u270B', 'Hand raised');
   if (participant.mic === false) add('badge-mic-off', 'muted', 'Microphone off');
   if (participant.camera === false) add('badge-cam-off', 'no video', 'Camera off');

@@ -5,6 +5,7 @@
 import { ui } from './dom.js';
 import { showError, renderStatus } from './status.js';
 import { notify } from './notify.js';
+import { prepareScreenTransceiver, screenTransceiver } from './share.js';
 import { mark, query, refs, set, state } from './store.js';
 
 // Test hook (tests/e2e/send-cap.mjs): a page that ignores send-hint, as a client written
@@ -142,11 +143,17 @@ export async function applySendHint() {
   }
 }
 
-// The transceiver of the server's audio or video m-line (protocol 1 offers one of each).
+// The transceiver of the server's audio or video m-line (m-lines 0 and 1; m-line 2, the
+// screen, is share.js's).
 function transceiverFor(kind) {
   const { pc } = refs;
   if (!pc) return null;
-  return pc.getTransceivers().find((t) => !t.stopped && t.receiver.track && t.receiver.track.kind === kind) || null;
+  const screen = screenTransceiver();
+  return (
+    pc
+      .getTransceivers()
+      .find((t) => t !== screen && !t.stopped && t.receiver.track && t.receiver.track.kind === kind) || null
+  );
 }
 
 // Sends `track` (or nothing, for null) on the `kind` m-line without renegotiating: the
@@ -168,7 +175,9 @@ async function handleOffer(message) {
   // Every device we have is answered sendrecv, even one switched off now (its sender
   // sends nothing until replaceTrack gives it a track): turning it on needs no renegotiation.
   const { localStream } = refs;
+  const screen = screenTransceiver();
   for (const transceiver of pc.getTransceivers()) {
+    if (transceiver === screen) continue; // m-line 2: share.js
     const kind = transceiver.receiver.track.kind;
     const available = kind === 'audio' ? state.hasMic : state.hasCamera;
     const track = localStream
@@ -184,6 +193,7 @@ async function handleOffer(message) {
       transceiver.direction = 'recvonly';
     }
   }
+  prepareScreenTransceiver();
   attachRemoteStream();
 
   const answer = await pc.createAnswer();

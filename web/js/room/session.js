@@ -17,6 +17,7 @@ import { attachPeer, closePeer, ensurePeerConnection, resetPeer } from './peer.j
 import { attachRecording, recordingError } from './recording.js';
 import { attachLayout } from './layout.js';
 import { attachRoster } from './roster.js';
+import { attachShare } from './share.js';
 import { BYE_TEXT, renderStatus, showError } from './status.js';
 import { mark, refs, set, state } from './store.js';
 
@@ -87,6 +88,7 @@ function createSignaling() {
   attachChat(signaling);
   attachControls(signaling);
   attachModeration(signaling); // before attachRoster: it compares old and new rosters
+  attachShare(signaling); // before attachRoster too
   attachRoster(signaling);
   attachPeer(signaling);
   attachRecording(signaling);

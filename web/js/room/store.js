@@ -49,6 +49,10 @@
 //   reactions       [{participant, emoji, at}] received, newest last (at most 20)
 //   layout          the last `layout` message: {layout, choice, meetingLayout, speaker, pin,
 //                   width, height, tiles: [{id, x, y, width, height}]} (room/layout.js)
+//   Screen sharing (room/share.js):
+//   sharing         we send our screen now
+//   presenter       id of the participant who presents (roster `presenting`), or null
+//   shareView       {layout, presenter, screen: {x, y, width, height} | null} from `layout`
 //
 // Shape of `refs` (not in snapshots):
 //   signaling       SignalingClient or null
@@ -109,6 +113,9 @@ export const state = {
   unmuteRequested: false,
   reactions: [],
   layout: null,
+  sharing: false,
+  presenter: null,
+  shareView: null,
 };
 
 export const refs = {

@@ -11,6 +11,7 @@ import { ui } from './dom.js';
 import { setCameraOff, setMicMuted, switchDevice } from './media.js';
 import { notifications } from './notify.js';
 import { leave, rejoin } from './session.js';
+import { screenTransceiver } from './share.js';
 import { refs, state } from './store.js';
 
 function snapshot() {
@@ -86,6 +87,10 @@ async function stats() {
   };
   if (!pc) return result;
   const report = await pc.getStats();
+  // Our camera's figures only: the screen (m-line 2, share.js) is counted apart.
+  const screen = screenTransceiver();
+  const screenMid = screen ? screen.mid : null;
+  result.screenFramesEncoded = 0;
   const codecs = new Map();
   report.forEach((entry) => {
     if (entry.type === 'codec') codecs.set(entry.id, entry.mimeType);
@@ -108,6 +113,8 @@ async function stats() {
       result.audioCodec = codecs.get(entry.codecId) || result.audioCodec;
     } else if (entry.type === 'outbound-rtp' && entry.kind === 'audio') {
       result.audioPacketsSent += entry.packetsSent || 0;
+    } else if (entry.type === 'outbound-rtp' && entry.kind === 'video' && screenMid && entry.mid === screenMid) {
+      result.screenFramesEncoded += entry.framesEncoded || 0;
     } else if (entry.type === 'outbound-rtp' && entry.kind === 'video') {
       result.videoFramesEncoded += entry.framesEncoded || 0;
       result.videoBytesSent += entry.bytesSent || 0;
@@ -160,5 +167,10 @@ export function installTestHooks() {
     localTracks,
     senderTracks,
     notifications,
+    // The SDP offer and answer of the current connection (debugging).
+    descriptions: () => ({
+      offer: refs.pc && refs.pc.remoteDescription ? refs.pc.remoteDescription.sdp : null,
+      answer: refs.pc && refs.pc.localDescription ? refs.pc.localDescription.sdp : null,
+    }),
   };
 }

@@ -1,0 +1,360 @@
+// mixmeet-soak: synthetic participants join and leave at random across several rooms for a
+// while (issue 16, "Soak"); the server must stay flat and keep serving:
+//   - its RSS, open descriptors and threads, measured at the same population (one participant
+//     per room) after warm-up and again at the end, within 10 % (RSS: 10 % or 8 MiB, the
+//     larger; descriptors and threads: 10 % or 4);
+//   - every participant that has been in a room for a while keeps receiving frames: at each
+//     check (every 2 s) its decoded-frame counter moved since the previous check;
+//   - no GStreamer object outlives the run (the server runs with the leaks tracer; its log is
+//     read after SIGTERM).
+// Exit 0 and "soak: PASS" when all hold; 1 and the reasons otherwise.
+//
+//   mixmeet-soak [--seconds S] [--participants N] [--rooms R] [--churn-ms MS] [--seed N]
+//
+// Defaults are the issue's soak (600 s, 25 participants, 3 rooms); `meson test --suite soak`
+// runs a bounded form. Participants send 320x180 moving bars and a tone; the composite is
+// 320x180 at 15 fps, so the run measures the server's bookkeeping, not its encoders.
+#include <gst/gst.h>
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ServerProcess.h"
+#include "SyntheticPeer.h"
+#include "Wait.h"
+
+using namespace std::chrono_literals;
+using mixmeet::testing::PeerOptions;
+using mixmeet::testing::ServerProcess;
+using mixmeet::testing::ServerSettings;
+using mixmeet::testing::SyntheticPeer;
+using mixmeet::testing::waitUntil;
+
+namespace {
+
+struct Options {
+    int seconds = 600;
+    int participants = 25;
+    int rooms = 3;
+    int churnMs = 1500;  ///< Mean time between two join/leave events, ms.
+    unsigned seed = 1;
+};
+
+/// What the server process holds at one moment.
+struct Footprint {
+    long rssKiB = -1;
+    long fds = -1;
+    long threads = -1;
+    std::map<std::string, long> fdKinds;
+};
+
+long countDir(const std::string& path) {
+    DIR* d = opendir(path.c_str());
+    if (!d) return -1;
+    long n = 0;
+    while (dirent* e = readdir(d))
+        if (e->d_name[0] != '.') ++n;
+    closedir(d);
+    return n;
+}
+
+/// What each open descriptor of `pid` is ("socket", "anon_inode:[eventfd]", "pipe", a path),
+/// counted by kind.
+std::map<std::string, long> descriptorKinds(pid_t pid) {
+    std::map<std::string, long> kinds;
+    const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+    DIR* d = opendir(dir.c_str());
+    if (!d) return kinds;
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        char target[512];
+        const ssize_t n = readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
+        if (n <= 0) continue;
+        std::string t(target, std::size_t(n));
+        if (auto bracket = t.find(":["); bracket != std::string::npos && t[0] != 'a')
+            t = t.substr(0, bracket);  // socket:[123] -> socket, pipe:[4] -> pipe
+        ++kinds[t];
+    }
+    closedir(d);
+    return kinds;
+}
+
+/// `key:` line of /proc/PID/status, as a number (kB for memory lines); -1 if absent.
+long statusField(pid_t pid, const std::string& key) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(key + ":", 0) == 0) return std::atol(line.c_str() + key.size() + 1);
+    return -1;
+}
+
+Footprint footprint(pid_t pid) {
+    return {statusField(pid, "VmRSS"), countDir("/proc/" + std::to_string(pid) + "/fd"),
+            statusField(pid, "Threads"), descriptorKinds(pid)};
+}
+
+/// `after` is within 10 % of `before`, or within `slack` of it, whichever is larger.
+bool flat(long before, long after, long slack) {
+    return after <= before + std::max(slack, before / 10);
+}
+
+/// One slot of the participant pool: a peer in a room, or nobody.
+struct Slot {
+    std::unique_ptr<SyntheticPeer> peer;
+    int room = -1;
+    std::chrono::steady_clock::time_point since;  ///< When it joined.
+    std::uint64_t framesAtCheck = 0;
+    bool receiving = false;  ///< Frames were seen since it joined (the check starts then).
+};
+
+int usage() {
+    std::fprintf(stderr,
+                 "usage: mixmeet-soak [--seconds S] [--participants N] [--rooms R] "
+                 "[--churn-ms MS] [--seed N]\n");
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (i + 1 >= argc) return usage();
+        const int v = std::atoi(argv[++i]);
+        if (a == "--seconds")
+            o.seconds = std::max(10, v);
+        else if (a == "--participants")
+            o.participants = std::max(o.rooms, v);
+        else if (a == "--rooms")
+            o.rooms = std::max(1, v);
+        else if (a == "--churn-ms")
+            o.churnMs = std::max(100, v);
+        else if (a == "--seed")
+            o.seed = unsigned(v);
+        else
+            return usage();
+    }
+    o.participants = std::max(o.participants, o.rooms);
+    gst_init(&argc, &argv);
+
+    ServerSettings settings;
+    settings.binary = MIXMEET_SERVER_BINARY;
+    settings.width = 320;
+    settings.height = 180;
+    settings.framerate = 15;
+    settings.videoBitrate = 300000;
+    settings.maxParticipants = o.participants;
+    settings.environment = {{"GST_TRACERS", "leaks(filters=\"GstElement,GstPad\")"},
+                            {"GST_DEBUG", "GST_TRACER:7"}};
+    ServerProcess server(settings);
+    std::string error;
+    if (!server.start(error)) {
+        std::fprintf(stderr, "soak: server did not start: %s\n", error.c_str());
+        return 1;
+    }
+    std::printf("soak: %d participants, %d rooms, %d s, an event every ~%d ms (seed %u)\n",
+                o.participants, o.rooms, o.seconds, o.churnMs, o.seed);
+
+    std::mt19937 random(o.seed);
+    std::vector<Slot> slots(std::size_t(o.participants));
+    std::vector<std::string> failures;
+    int joins = 0, leaves = 0, counter = 0;
+
+    auto join = [&](Slot& s, int room) {
+        PeerOptions p;
+        p.url = server.wsUrl();
+        p.room = "soak-" + std::to_string(room);
+        p.name = "s" + std::to_string(++counter);
+        p.width = 320;
+        p.height = 180;
+        p.fps = 15;
+        p.videoBitrate = 150000;
+        p.horizontalSpeed = 2;
+        p.toneHz = 300.0 + 37.0 * (counter % 20);
+        p.toneVolume = 0.05;
+        p.keepFrames = false;
+        s.peer = std::make_unique<SyntheticPeer>(p);
+        s.peer->start();
+        s.room = room;
+        s.since = std::chrono::steady_clock::now();
+        s.framesAtCheck = 0;
+        s.receiving = false;
+        ++joins;
+    };
+    auto leave = [&](Slot& s) {
+        s.peer->leave();
+        waitUntil([&] { return s.peer->socketClosed(); }, 5s);
+        s.peer.reset();
+        s.room = -1;
+        ++leaves;
+    };
+    auto inRoom = [&](int room) {
+        return int(std::count_if(slots.begin(), slots.end(),
+                                 [&](const Slot& s) { return s.room == room; }));
+    };
+    // One participant per room, everyone else out, all of them receiving: the population the
+    // footprint is compared at.
+    auto settleToBaseline = [&]() -> bool {
+        for (Slot& s : slots)
+            if (s.peer && inRoom(s.room) > 1) leave(s);
+        for (int r = 0; r < o.rooms; ++r)
+            if (inRoom(r) == 0)
+                for (Slot& s : slots)
+                    if (!s.peer) {
+                        join(s, r);
+                        break;
+                    }
+        return waitUntil(
+            [&] {
+                for (const Slot& s : slots)
+                    if (s.peer && (!s.peer->connected() || s.peer->videoFramesDecoded() == 0 ||
+                                   int(s.peer->roster().size()) != 1))
+                        return false;
+                return true;
+            },
+            30s);
+    };
+    auto measure = [&](const char* what) {
+        // Freed memory goes back after each room (malloc_trim); give the teardown threads and
+        // the liveness timer a moment to finish what the last leave started.
+        Footprint f;
+        waitUntil(
+            [&] {
+                f = footprint(server.pid());
+                return false;
+            },
+            3s);
+        std::printf("soak: %s: RSS %ld KiB, %ld descriptors, %ld threads\n", what, f.rssKiB, f.fds,
+                    f.threads);
+        return f;
+    };
+
+    // Warm-up: a quarter of the run (at most 60 s) of churn, so caches, arenas and thread
+    // pools reach their working size before the first measurement.
+    const auto start = std::chrono::steady_clock::now();
+    const auto warmUp = std::chrono::seconds(std::min(60, o.seconds / 4));
+    const auto end = start + std::chrono::seconds(o.seconds);
+    bool measured = false;
+    Footprint before;
+    auto lastCheck = std::chrono::steady_clock::now();
+    std::exponential_distribution<double> gap(1.0 / o.churnMs);
+    auto nextEvent = start;
+    long checks = 0, starved = 0;
+
+    while (std::chrono::steady_clock::now() < end) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!measured && now - start >= warmUp) {
+            if (!settleToBaseline()) failures.push_back("the baseline population did not settle");
+            before = measure("after warm-up, one participant per room");
+            measured = true;
+            lastCheck = std::chrono::steady_clock::now();
+            for (Slot& s : slots)
+                if (s.peer) s.framesAtCheck = s.peer->videoFramesDecoded();
+        }
+        if (now >= nextEvent) {
+            Slot& s = slots[random() % slots.size()];
+            if (s.peer) {
+                if (inRoom(s.room) > 1 || random() % 4 == 0) leave(s);
+            } else {
+                join(s, int(random() % unsigned(o.rooms)));
+            }
+            nextEvent =
+                std::chrono::steady_clock::now() + std::chrono::milliseconds(long(gap(random)));
+        }
+        // Every 2 s: each participant in for over 8 s (joined, negotiated, first keyframe) has
+        // decoded frames since the previous check.
+        if (std::chrono::steady_clock::now() - lastCheck >= 2s) {
+            lastCheck = std::chrono::steady_clock::now();
+            for (Slot& s : slots) {
+                if (!s.peer) continue;
+                const std::uint64_t frames = s.peer->videoFramesDecoded();
+                if (lastCheck - s.since > 8s) {
+                    ++checks;
+                    if (!s.receiving || frames == s.framesAtCheck) {
+                        ++starved;
+                        failures.push_back(s.peer->options().name + " in " +
+                                           s.peer->options().room + " received no frame for 2 s" +
+                                           (s.receiving ? "" : " (none since joining 8 s ago)"));
+                    }
+                }
+                if (frames > 0) s.receiving = true;
+                s.framesAtCheck = frames;
+            }
+        }
+        waitUntil([&] { return std::chrono::steady_clock::now() >= nextEvent; }, 100ms);
+    }
+
+    if (!settleToBaseline()) failures.push_back("the final population did not settle");
+    Footprint after = measure("at the end, one participant per room");
+    if (!flat(before.rssKiB, after.rssKiB, 8 * 1024))
+        failures.push_back("RSS grew from " + std::to_string(before.rssKiB) + " to " +
+                           std::to_string(after.rssKiB) + " KiB");
+    if (!flat(before.fds, after.fds, 4)) {
+        std::string kinds;
+        for (const auto& [kind, n] : after.fdKinds) {
+            const long was = before.fdKinds.count(kind) ? before.fdKinds.at(kind) : 0;
+            if (n != was)
+                kinds += " " + kind + " " + std::to_string(was) + "->" + std::to_string(n);
+        }
+        failures.push_back("open descriptors grew from " + std::to_string(before.fds) + " to " +
+                           std::to_string(after.fds) + ":" + kinds);
+    }
+    if (!flat(before.threads, after.threads, 4))
+        failures.push_back("threads grew from " + std::to_string(before.threads) + " to " +
+                           std::to_string(after.threads));
+
+    for (Slot& s : slots)
+        if (s.peer) leave(s);
+    std::printf("soak: %d joins, %d leaves, %ld receive checks (%ld without frames)\n", joins,
+                leaves, checks, starved);
+    if (!server.stop()) failures.push_back("the server did not exit on SIGTERM within 10 s");
+
+    // The leaks tracer's report, written by the server's gst_deinit at exit.
+    std::ifstream log(server.logPath());
+    std::stringstream text;
+    text << log.rdbuf();
+    const std::string serverLog = text.str();
+    std::size_t alive = 0;
+    for (std::size_t at = serverLog.find("object-alive"); at != std::string::npos;
+         at = serverLog.find("object-alive", at + 1)) {
+        // webrtcbin 1.22's internal rtpulpfecdec (tests/integration/main.cpp): tolerated.
+        const std::size_t lineEnd = serverLog.find('\n', at);
+        const std::string line = serverLog.substr(at, lineEnd - at);
+        if (line.rfind("object-alive, type-name=(string)", 0) != 0) continue;  // its format
+        if (line.find("(string)%s") != std::string::npos) continue;
+        if (line.find("rtpulpfecdec") == std::string::npos) ++alive;
+    }
+    if (alive > 0) {
+        failures.push_back(std::to_string(alive) + " GStreamer objects outlived the server:");
+        for (std::size_t at = serverLog.find("object-alive, type-name=(string)G");
+             at != std::string::npos;
+             at = serverLog.find("object-alive, type-name=(string)G", at + 1))
+            failures.push_back(
+                "  " +
+                serverLog.substr(at, std::min<std::size_t>(200, serverLog.find('\n', at) - at)));
+    }
+    if (serverLog.find("CRITICAL") != std::string::npos)
+        failures.push_back("the server log has a CRITICAL");
+
+    if (failures.empty()) {
+        std::printf("soak: PASS\n");
+        return 0;
+    }
+    const std::size_t shown = std::min<std::size_t>(failures.size(), 20);
+    for (std::size_t i = 0; i < shown; ++i) std::printf("soak: FAIL %s\n", failures[i].c_str());
+    if (failures.size() > shown) std::printf("soak: (%zu more)\n", failures.size() - shown);
+    return 1;
+}
