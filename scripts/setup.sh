@@ -13,7 +13,7 @@ BUILD_PACKAGES=(
   libsqlite3-dev libsodium-dev libssl-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav gstreamer1.0-x
-  gstreamer1.0-tools glib-networking fonts-dejavu-core
+  gstreamer1.0-tools glib-networking fonts-dejavu-core fonts-noto-color-emoji
 )
 # nginx: the integration test runs it as a TLS reverse proxy on 127.0.0.1 (its own config in a
 # temporary directory); openssl makes the test's self-signed certificate.

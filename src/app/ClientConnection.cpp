@@ -424,6 +424,12 @@ core::Status ClientConnection::setLayout(const std::string& layout, const std::s
     return r->setLayout(participantId_, layout, scope);
 }
 
+core::Status ClientConnection::setPin(const std::string& participantId) {
+    room::Room* r = room();
+    if (!r) return core::makeError(errc::kBadState, "not in a room");
+    return r->setPin(participantId_, participantId);
+}
+
 core::Status ClientConnection::shareScreen(bool on) {
     room::Room* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");

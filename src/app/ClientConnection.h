@@ -97,6 +97,7 @@ public:
     core::Status leaveCall() override;
     core::Status rejoinCall() override;
     core::Status setLayout(const std::string& layout, const std::string& scope) override;
+    core::Status setPin(const std::string& participantId) override;
     core::Status shareScreen(bool on) override;
 
     // room::ParticipantListener

@@ -19,6 +19,14 @@ constexpr guint8 kHighlightY = 200, kHighlightU = 30, kHighlightV = 150;
 constexpr int kHighlightFrame = 16;  ///< Pixels of the one frame each bar is fed (scaled).
 }  // namespace
 
+std::string View::key() const {
+    return pin.empty() ? std::string(layoutName(layout)) : "pin-" + pin;
+}
+
+View Composites::viewOf(LayoutKind layout, const std::string& pin) {
+    return pin.empty() ? View{layout, {}} : View{LayoutKind::Speaker, pin};
+}
+
 Composites::Composites(GstBin* pipeline, const MediaConfig& config, const Fragments& fragments)
     : pipeline_(pipeline), config_(config), fragments_(fragments), specs_(tierSpecs(config)) {}
 
@@ -28,17 +36,17 @@ Composites::~Composites() {
 
 void Composites::addParticipant(const std::string& id, Endpoint& endpoint) {
     participants_.emplace_back(id, &endpoint);
-    for (auto& [layout, c] : composites_) addTile(layout, c, id, endpoint);
+    for (auto& [view, c] : composites_) addTile(view, c, id, endpoint);
 }
 
 void Composites::removeParticipant(const std::string& id) {
     auto it = std::find_if(participants_.begin(), participants_.end(),
                            [&](const auto& p) { return p.first == id; });
     if (it == participants_.end()) return;
-    for (auto& [layout, c] : composites_) {
+    for (auto& [view, c] : composites_) {
         auto in = c.inputs.find(id);
         if (in == c.inputs.end()) continue;
-        it->second->removeTile(std::string(layoutName(layout)));
+        it->second->removeTile(view.key());
         c.mixer->releaseInput(in->second);
         c.inputs.erase(in);
     }
@@ -48,12 +56,12 @@ void Composites::removeParticipant(const std::string& id) {
 }
 
 void Composites::setScreen(const std::string& id, Endpoint* endpoint) {
-    for (auto& [layout, c] : composites_) removeScreen(layout, c);
+    for (auto& [view, c] : composites_) removeScreen(view.layout, c);
     presenter_ = endpoint ? id : std::string();
     presenterEp_ = endpoint;
-    for (auto& [layout, c] : composites_) {
-        addScreen(layout, c);
-        placeOne(layout, c);
+    for (auto& [view, c] : composites_) {
+        addScreen(view.layout, c);
+        placeOne(view, c);
     }
 }
 
@@ -87,13 +95,12 @@ void Composites::removeScreen(LayoutKind layout, Composite& c) {
     c.screenInput.reset();
 }
 
-void Composites::addTile(LayoutKind layout, Composite& c, const std::string& id, Endpoint& ep) {
-    GstPad* src = ep.addTile(std::string(layoutName(layout)));
+void Composites::addTile(const View& view, Composite& c, const std::string& id, Endpoint& ep) {
+    GstPad* src = ep.addTile(view.key());
     core::PadPtr pad = c.mixer->requestInput();
     if (!src || !pad || GST_PAD_LINK_FAILED(gst_pad_link(src, pad.get()))) {
-        GST_ERROR("cannot add %s's tile to the %s composite", id.c_str(),
-                  std::string(layoutName(layout)).c_str());
-        ep.removeTile(std::string(layoutName(layout)));
+        GST_ERROR("cannot add %s's tile to the %s composite", id.c_str(), view.key().c_str());
+        ep.removeTile(view.key());
         c.mixer->releaseInput(pad);
         return;
     }
@@ -101,30 +108,29 @@ void Composites::addTile(LayoutKind layout, Composite& c, const std::string& id,
     c.inputs.emplace(id, std::move(pad));
 }
 
-Composites::Composite* Composites::build(LayoutKind layout) {
-    const std::string key(layoutName(layout));
+Composites::Composite* Composites::build(const View& view) {
+    const std::string key = view.key();
     auto mixer = VideoMixer::create(pipeline_, config_, fragments_, key, lateDropped_, keyframes_);
     if (!mixer) {
         GST_ERROR("cannot build the %s composite: %s", key.c_str(), mixer.error().message.c_str());
         return nullptr;
     }
-    Composite& c = composites_[layout];
+    Composite& c = composites_[view];
     c.mixer = std::move(mixer).value();
     c.mixer->setRecordingMark(recordingMark_);
-    for (auto& [id, ep] : participants_) addTile(layout, c, id, *ep);
-    addScreen(layout, c);
-    buildHighlight(layout, c);
-    placeOne(layout, c);
+    for (auto& [id, ep] : participants_) addTile(view, c, id, *ep);
+    addScreen(view.layout, c);
+    buildHighlight(view, c);
+    placeOne(view, c);
     GST_INFO("%s composite started", key.c_str());
     return &c;
 }
 
-void Composites::buildHighlight(LayoutKind layout, Composite& c) {
+void Composites::buildHighlight(const View& view, Composite& c) {
     // Each bar: an appsrc fed one solid frame; the compositor repeats a pad's last frame, so
     // nothing is rendered again until the bar moves (pad properties only).
     for (std::size_t i = 0; i < c.highlight.size(); ++i) {
-        const std::string name =
-            "highlight_" + std::string(layoutName(layout)) + "_" + std::to_string(i);
+        const std::string name = "highlight_" + view.key() + "_" + std::to_string(i);
         core::ElementPtr src = core::makeElement("appsrc", name.c_str());
         core::CapsPtr caps(gst_caps_new_simple(
             "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, kHighlightFrame,
@@ -155,11 +161,11 @@ void Composites::buildHighlight(LayoutKind layout, Composite& c) {
     }
 }
 
-void Composites::destroy(LayoutKind layout) {
-    auto it = composites_.find(layout);
+void Composites::destroy(const View& view) {
+    auto it = composites_.find(view);
     if (it == composites_.end()) return;
     Composite& c = it->second;
-    const std::string key(layoutName(layout));
+    const std::string key = view.key();
     for (auto& [id, pad] : c.inputs) {
         auto p = std::find_if(participants_.begin(), participants_.end(),
                               [&](const auto& e) { return e.first == id; });
@@ -167,7 +173,7 @@ void Composites::destroy(LayoutKind layout) {
         c.mixer->releaseInput(pad);
     }
     c.inputs.clear();
-    removeScreen(layout, c);
+    removeScreen(view.layout, c);
     for (std::size_t i = 0; i < c.highlight.size(); ++i) {
         if (c.highlightSrcs[i]) {
             gst_bin_remove(pipeline_, c.highlightSrcs[i].get());
@@ -179,80 +185,93 @@ void Composites::destroy(LayoutKind layout) {
     GST_INFO("%s composite stopped", key.c_str());
 }
 
-core::PadPtr Composites::requestOutput(LayoutKind layout, int tier) {
-    auto it = composites_.find(layout);
-    Composite* c = it == composites_.end() ? build(layout) : &it->second;
+core::PadPtr Composites::requestOutput(LayoutKind layout, int tier, const std::string& pin) {
+    const View view = viewOf(layout, pin);
+    auto it = composites_.find(view);
+    Composite* c = it == composites_.end() ? build(view) : &it->second;
     if (!c) return {};
     core::PadPtr pad = c->mixer->requestOutput(tier);
     if (pad)
         ++c->viewers[tier];
     else if (c->viewers.empty())
-        destroy(layout);
+        destroy(view);
     return pad;
 }
 
-void Composites::releaseOutput(LayoutKind layout, int tier, const core::PadPtr& pad) {
-    auto it = composites_.find(layout);
+void Composites::releaseOutput(LayoutKind layout, int tier, const core::PadPtr& pad,
+                               const std::string& pin) {
+    const View view = viewOf(layout, pin);
+    auto it = composites_.find(view);
     if (it == composites_.end() || !pad) return;
     Composite& c = it->second;
     c.mixer->releaseOutput(tier, pad);
     if (--c.viewers[tier] <= 0) c.viewers.erase(tier);
-    if (c.viewers.empty()) destroy(layout);
+    if (c.viewers.empty()) destroy(view);
 }
 
 core::PadPtr Composites::requestRawOutput(LayoutKind layout) {
-    auto it = composites_.find(layout);
-    Composite* c = it == composites_.end() ? build(layout) : &it->second;
+    const View view = viewOf(layout, {});
+    auto it = composites_.find(view);
+    Composite* c = it == composites_.end() ? build(view) : &it->second;
     if (!c) return {};
     core::PadPtr pad = c->mixer->requestRawOutput();
     if (pad)
         ++c->viewers[kRawTier];
     else if (c->viewers.empty())
-        destroy(layout);
+        destroy(view);
     return pad;
 }
 
 void Composites::releaseRawOutput(LayoutKind layout, const core::PadPtr& pad) {
-    auto it = composites_.find(layout);
+    const View view = viewOf(layout, {});
+    auto it = composites_.find(view);
     if (it == composites_.end() || !pad) return;
     Composite& c = it->second;
     c.mixer->releaseRawOutput(pad);
     if (--c.viewers[kRawTier] <= 0) c.viewers.erase(kRawTier);
-    if (c.viewers.empty()) destroy(layout);
+    if (c.viewers.empty()) destroy(view);
 }
 
 void Composites::setRecordingMark(bool on) {
     recordingMark_ = on;
-    for (auto& [layout, c] : composites_) c.mixer->setRecordingMark(on);
+    for (auto& [view, c] : composites_) c.mixer->setRecordingMark(on);
 }
 
-void Composites::forceKeyframe(LayoutKind layout, int tier) {
-    auto it = composites_.find(layout);
+void Composites::forceKeyframe(LayoutKind layout, int tier, const std::string& pin) {
+    auto it = composites_.find(viewOf(layout, pin));
     if (it != composites_.end()) it->second.mixer->forceKeyframe(tier);
 }
 
 void Composites::place(const std::vector<std::string>& shown, const std::string& speaker) {
     shown_ = shown;
     speaker_ = speaker;
-    for (auto& [layout, c] : composites_) placeOne(layout, c);
+    for (auto& [view, c] : composites_) placeOne(view, c);
 }
 
-Placement Composites::placement(LayoutKind layout) const {
+Placement Composites::placement(LayoutKind layout, const std::string& pin) const {
+    return placement(viewOf(layout, pin));
+}
+
+Placement Composites::placement(const View& view) const {
     Placement out;
     int focus = -1;
+    const std::string& large =
+        !view.pin.empty() && std::find(shown_.begin(), shown_.end(), view.pin) != shown_.end()
+            ? view.pin
+            : speaker_;
     for (std::size_t i = 0; i < shown_.size(); ++i)
-        if (shown_[i] == speaker_) focus = static_cast<int>(i);
-    const bool screen = layout == LayoutKind::Presentation && presenterEp_;
-    LayoutResult r = computeLayout(LayoutRequest{layout, static_cast<int>(shown_.size()), focus,
-                                                 screen, config_.width, config_.height});
+        if (shown_[i] == large) focus = static_cast<int>(i);
+    const bool screen = view.layout == LayoutKind::Presentation && presenterEp_;
+    LayoutResult r = computeLayout(LayoutRequest{view.layout, static_cast<int>(shown_.size()),
+                                                 focus, screen, config_.width, config_.height});
     for (std::size_t i = 0; i < shown_.size() && i < r.cameras.size(); ++i)
         out[shown_[i]] = r.cameras[i].rect;
     return out;
 }
 
-void Composites::placeOne(LayoutKind layout, Composite& c) {
-    const std::string key(layoutName(layout));
-    Placement where = placement(layout);
+void Composites::placeOne(const View& view, Composite& c) {
+    const std::string key = view.key();
+    Placement where = placement(view);
     for (auto& [id, pad] : c.inputs) {
         auto at = where.find(id);
         auto p = std::find_if(participants_.begin(), participants_.end(),
@@ -267,7 +286,7 @@ void Composites::placeOne(LayoutKind layout, Composite& c) {
         p->second->setTileGeometry(key, r.width, r.height, Fit::Crop);
     }
     if (c.screenInput) {
-        std::optional<Rect> screen = screenPlacement(layout);
+        std::optional<Rect> screen = screenPlacement(view.layout);
         if (screen && presenterEp_) {
             c.mixer->setTile(c.screenInput, *screen, 0);
             presenterEp_->setScreenGeometry(key, screen->width, screen->height);
@@ -293,13 +312,20 @@ void Composites::placeOne(LayoutKind layout, Composite& c) {
 
 std::vector<LayoutKind> Composites::active() const {
     std::vector<LayoutKind> out;
-    for (const auto& [layout, c] : composites_) out.push_back(layout);
+    for (const auto& [view, c] : composites_)
+        if (std::find(out.begin(), out.end(), view.layout) == out.end()) out.push_back(view.layout);
+    return out;
+}
+
+std::vector<Placement> Composites::activePlacements() const {
+    std::vector<Placement> out;
+    for (const auto& [view, c] : composites_) out.push_back(placement(view));
     return out;
 }
 
 std::size_t Composites::activeEncoders() const {
     std::size_t n = 0;
-    for (const auto& [layout, c] : composites_) n += c.mixer->activeEncoders();
+    for (const auto& [view, c] : composites_) n += c.mixer->activeEncoders();
     return n;
 }
 

@@ -39,6 +39,17 @@ namespace mixmeet::media {
 /// Where each participant is in one composite: participant id -> tile, in composite pixels.
 using Placement = std::map<std::string, Rect>;
 
+/// Which composite: a layout, and for a viewer who pinned someone, the participant shown
+/// large (a speaker layout of its own, shared by every viewer who pinned the same one).
+struct View {
+    LayoutKind layout = LayoutKind::Grid;
+    std::string pin;  ///< Empty: the layout as it is for everyone.
+    auto operator<=>(const View&) const = default;
+    /// The tile key (Endpoint::addTile) and element name part: the layout's name, or
+    /// "pin-<id>".
+    std::string key() const;
+};
+
 class Composites {
 public:
     /// `fragments` must outlive this.
@@ -55,25 +66,30 @@ public:
 
     /// A pad carrying layout `layout`'s composite at tier `tier` (VP8); builds the composite
     /// (tiles, placement) and the tier's encoder if they were idle. Empty pad on failure.
-    core::PadPtr requestOutput(LayoutKind layout, int tier);
+    /// `pin` (a participant id): the speaker layout with that participant large instead of
+    /// the active speaker (`layout` is then ignored), for the viewers who pinned them.
+    core::PadPtr requestOutput(LayoutKind layout, int tier, const std::string& pin = {});
     /// Stops the tier's encoder with its last viewer, and the composite with its last tier.
-    void releaseOutput(LayoutKind layout, int tier, const core::PadPtr& pad);
-    /// A pad carrying layout `layout`'s raw composite (I420, the high tier's size); builds the
-    /// composite if it was idle (it counts as a viewer). Empty pad on failure.
+    void releaseOutput(LayoutKind layout, int tier, const core::PadPtr& pad,
+                       const std::string& pin = {});
+    /// A pad carrying layout `layout`'s raw composite (I420, the high tier's size; never a
+    /// pinned view); builds the composite if it was idle (it counts as a viewer). Empty pad on
+    /// failure.
     core::PadPtr requestRawOutput(LayoutKind layout);
     void releaseRawOutput(LayoutKind layout, const core::PadPtr& pad);
     /// The burned-in recording mark in every composite (and those built later).
     void setRecordingMark(bool on);
     bool recordingMark() const { return recordingMark_; }
     /// Asks that encoder for a keyframe (rate-limited by the encoder).
-    void forceKeyframe(LayoutKind layout, int tier);
+    void forceKeyframe(LayoutKind layout, int tier, const std::string& pin = {});
 
     /// Lays out every composite: `shown` in tile order (the others hidden), `speaker` large in
     /// the speaker layout and highlighted in all (empty: nobody). Remembered for composites
     /// built later.
     void place(const std::vector<std::string>& shown, const std::string& speaker);
-    /// Where everyone is in layout `layout` (computed even if no composite shows it).
-    Placement placement(LayoutKind layout) const;
+    /// Where everyone is in layout `layout` (computed even if no composite shows it); with
+    /// `pin`, in the speaker layout with that participant large (if shown).
+    Placement placement(LayoutKind layout, const std::string& pin = {}) const;
 
     /// The shared screen: `endpoint`'s (participant `id`) screen share is shown large in the
     /// presentation composite (letterboxed) from now on; a null endpoint takes the screen out
@@ -84,8 +100,10 @@ public:
     /// Where the screen is in layout `layout`; nullopt if that layout shows none.
     std::optional<Rect> screenPlacement(LayoutKind layout) const;
 
-    /// Layouts that have a composite now.
+    /// Layouts that have a composite now (a pinned view counts as speaker).
     std::vector<LayoutKind> active() const;
+    /// Where everyone is in each composite that exists now, pinned views included.
+    std::vector<Placement> activePlacements() const;
     std::size_t compositeCount() const { return composites_.size(); }
     /// Tier encoders running, over all composites.
     std::size_t activeEncoders() const;
@@ -108,12 +126,15 @@ private:
         std::array<core::ElementPtr, 4> highlightSrcs;  ///< their appsrcs (in the pipeline)
         std::map<int, int> viewers;                     ///< tier (kRawTier: raw outputs) -> viewers
     };
-    Composite* build(LayoutKind layout);
-    void destroy(LayoutKind layout);
-    void addTile(LayoutKind layout, Composite& c, const std::string& id, Endpoint& ep);
-    void placeOne(LayoutKind layout, Composite& c);
-    void buildHighlight(LayoutKind layout, Composite& c);
-    /// Adds / removes the presenter's screen tile in composite `c` (if its layout shows one).
+    static View viewOf(LayoutKind layout, const std::string& pin);
+    Placement placement(const View& view) const;
+    Composite* build(const View& view);
+    void destroy(const View& view);
+    void addTile(const View& view, Composite& c, const std::string& id, Endpoint& ep);
+    void placeOne(const View& view, Composite& c);
+    void buildHighlight(const View& view, Composite& c);
+    /// Adds / removes the presenter's screen tile in composite `c` (if its layout shows one;
+    /// a pinned view never does).
     void addScreen(LayoutKind layout, Composite& c);
     void removeScreen(LayoutKind layout, Composite& c);
 
@@ -129,7 +150,7 @@ private:
     std::string presenter_;            ///< Whose screen is shared; empty: nobody's.
     Endpoint* presenterEp_ = nullptr;  ///< Its endpoint.
     bool recordingMark_ = false;
-    std::map<LayoutKind, Composite> composites_;
+    std::map<View, Composite> composites_;
 };
 
 }  // namespace mixmeet::media

@@ -138,6 +138,8 @@ public:
     /// Whether its camera shows (false: the name tile, whatever it sends: host stop-video,
     /// camera off). ReceiveBranch::setVideoBlanked.
     void setVideoBlanked(bool blanked);
+    /// The marks drawn on its tiles (hand, muted, reaction): ReceiveBranch::setTileMarks.
+    void setTileMarks(const TileMarks& marks) { receive_.setTileMarks(marks); }
 
     const std::string& id() const { return id_; }
     GstPad* videoSink() const { return send_.videoSink(); }         ///< From a composite tee pad.

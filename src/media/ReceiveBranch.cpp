@@ -347,6 +347,7 @@ GstPad* ReceiveBranch::addTile(const std::string& key) {
         return nullptr;
     }
     GstPad* src = tile.value()->src();
+    tile.value()->setMarks(marks_);
     tiles_.emplace(key, std::move(tile).value());
     return src;
 }
@@ -407,6 +408,15 @@ void ReceiveBranch::setTileGeometry(const std::string& key, int width, int heigh
     if (found == tiles_.end()) return;
     found->second->setGeometry(width, height, fit);
     placeholder_.pushFrame();  // re-labelled at the new size
+    if (blanker_.blanked()) blanker_.pushBlackFrame();
+}
+
+void ReceiveBranch::setTileMarks(const TileMarks& marks) {
+    if (marks == marks_) return;
+    marks_ = marks;
+    for (auto& [key, tile] : tiles_) tile->setMarks(marks);
+    // The compositor keeps a tile's last frame: one that gets no frames is given one.
+    placeholder_.pushFrame();
     if (blanker_.blanked()) blanker_.pushBlackFrame();
 }
 

@@ -73,6 +73,9 @@ public:
     /// Whether the camera shows (false: the name tile, a black frame with the label, whatever
     /// the participant sends; media/TileBlanker).
     void setVideoBlanked(bool blanked);
+    /// Sets the marks drawn on every tile of this participant (media/TileMarks.h), now and
+    /// for tiles built later; a tile that gets no frames (placeholder, blanked) gets one.
+    void setTileMarks(const TileMarks& marks);
 
     // The screen share (m-line 2). Its decoder is linked when its stream appears and stays
     // (webrtcbin's pad must stay linked), but decodes only while the share is active.
@@ -96,6 +99,7 @@ private:
     GstBin* bin_ = nullptr;
     std::string label_;
     core::ElementPtr decodedTee_;
+    TileMarks marks_;
     std::map<std::string, std::unique_ptr<TileBranch>> tiles_;        ///< By composite key.
     core::ElementPtr screenTee_;                                      ///< The decoded screen share.
     std::map<std::string, std::unique_ptr<TileBranch>> screenTiles_;  ///< By composite key.

@@ -1,5 +1,9 @@
 #include "media/TileBranch.h"
 
+#include <algorithm>
+
+#include <gst/video/video.h>
+
 #include "core/Log.h"
 #include "media/Teardown.h"
 #include "media/TileLabel.h"
@@ -34,6 +38,38 @@ GstPadProbeReturn hideJitterBufferLatency(GstPad*, GstPadProbeInfo* info, gpoint
     return GST_PAD_PROBE_OK;
 }
 
+/// Streaming thread of the videocrop's sink pad: sets videocrop's margins to centreCrop() of
+/// the incoming size for the tile's aspect, on every CAPS event (before videocrop sees it, so
+/// it negotiates with margins that fit the new size) and on the first frame after the tile's
+/// size changed. Only this thread sets the margins: they always match the caps they crop
+/// (margins set from another thread against older caps could exceed a smaller frame).
+GstPadProbeReturn applyCrop(GstPad* pad, GstPadProbeInfo* info, gpointer data) noexcept {
+    auto& target = **static_cast<std::shared_ptr<TileBranch::CropTarget>*>(data);
+    core::CapsPtr caps;
+    if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+        GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+        if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+        GstCaps* c = nullptr;
+        gst_event_parse_caps(event, &c);
+        caps = core::CapsPtr(gst_caps_ref(c));
+    } else {
+        if (target.generation.load(std::memory_order_acquire) == target.applied)
+            return GST_PAD_PROBE_OK;
+        caps = core::CapsPtr(gst_pad_get_current_caps(pad));
+    }
+    target.applied = target.generation.load(std::memory_order_acquire);
+    GstVideoInfo vinfo;
+    if (!caps || !gst_video_info_from_caps(&vinfo, caps.get())) return GST_PAD_PROBE_OK;
+    const int srcW = GST_VIDEO_INFO_WIDTH(&vinfo), srcH = GST_VIDEO_INFO_HEIGHT(&vinfo);
+    const Rect keep = centreCrop(srcW, srcH, target.width.load(std::memory_order_relaxed),
+                                 target.height.load(std::memory_order_relaxed));
+    core::ElementPtr crop = core::ElementPtr::adopt(gst_pad_get_parent_element(pad));
+    if (!crop) return GST_PAD_PROBE_OK;
+    g_object_set(crop.get(), "left", keep.x, "right", srcW - keep.x - keep.width, "top", keep.y,
+                 "bottom", srcH - keep.y - keep.height, nullptr);
+    return GST_PAD_PROBE_OK;
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<TileBranch>> TileBranch::create(GstBin* participantBin,
@@ -49,25 +85,44 @@ core::Result<std::unique_ptr<TileBranch>> TileBranch::create(GstBin* participant
     ElementPtr queue = make("queue", "queue");
     g_object_set(queue.get(), "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time",
                  guint64{0}, "leaky", kTileQueueLeaky, nullptr);
+    t->crop_ = make("videocrop", "crop");
     ElementPtr convert = make("videoconvert", "convert");
     ElementPtr scale = make("videoscale", "scale");
     t->caps_ = make("capsfilter", "caps");
     ElementPtr labelEl = make("textoverlay", "label");
-    if (!labelEl) return makeError("internal", "textoverlay (pango) is not installed");
+    t->reaction_ = make("textoverlay", "reaction");
+    if (!labelEl || !t->reaction_)
+        return makeError("internal", "textoverlay (pango) is not installed");
+    if (!t->crop_) return makeError("internal", "videocrop is not installed");
+    t->label_ = labelEl;
+    t->name_ = label;
     // "text" is Pango markup: the name goes in escaped and bounded (media/TileLabel.h), on one
     // line (wrap-mode none: a long name is cut at the tile's edge, not wrapped over it).
     g_object_set(labelEl.get(), "text", tileLabelMarkup(label).c_str(), "valignment",
                  1 /* bottom */, "halignment", 0 /* left */, "shaded-background", TRUE, "font-desc",
                  "Sans Bold 16", nullptr);
     gst_util_set_object_arg(G_OBJECT(labelEl.get()), "wrap-mode", "none");
-    gst_bin_add_many(bin, queue.get(), convert.get(), scale.get(), t->caps_.get(), labelEl.get(),
-                     nullptr);
-    if (!gst_element_link_many(queue.get(), convert.get(), scale.get(), t->caps_.get(),
-                               labelEl.get(), nullptr))
+    // The reaction: one emoji (protocol::kReactions) in the middle, sized by setGeometry;
+    // silent (frames pass untouched) while there is none.
+    g_object_set(t->reaction_.get(), "text", "", "silent", TRUE, "valignment", 4 /* center */,
+                 "halignment", 1 /* center */, "font-desc", "Sans 48", nullptr);
+    gst_util_set_object_arg(G_OBJECT(t->reaction_.get()), "wrap-mode", "none");
+    gst_bin_add_many(bin, queue.get(), t->crop_.get(), convert.get(), scale.get(), t->caps_.get(),
+                     labelEl.get(), t->reaction_.get(), nullptr);
+    if (!gst_element_link_many(queue.get(), t->crop_.get(), convert.get(), scale.get(),
+                               t->caps_.get(), labelEl.get(), t->reaction_.get(), nullptr))
         return makeError("internal", "cannot link the tile chain");
+    {
+        PadPtr cropSink = PadPtr::adopt(gst_element_get_static_pad(t->crop_.get(), "sink"));
+        gst_pad_add_probe(cropSink.get(),
+                          static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                                       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+                          applyCrop, new std::shared_ptr<CropTarget>(t->cropTarget_),
+                          [](gpointer d) { delete static_cast<std::shared_ptr<CropTarget>*>(d); });
+    }
     PadPtr in = PadPtr::adopt(gst_element_get_static_pad(queue.get(), "sink"));
     gst_element_add_pad(t->bin_.get(), gst_ghost_pad_new("sink", in.get()));
-    t->out_ = PadPtr::adopt(gst_element_get_static_pad(labelEl.get(), "src"));
+    t->out_ = PadPtr::adopt(gst_element_get_static_pad(t->reaction_.get(), "src"));
     gst_element_add_pad(t->bin_.get(), gst_ghost_pad_new("src", t->out_.get()));
 
     gst_bin_add(participantBin, t->bin_.get());
@@ -116,14 +171,35 @@ void TileBranch::setGeometry(int width, int height, Fit fit) {
     width_ = width;
     height_ = height;
     fit_ = fit;
-    // Every source is letterboxed by videoscale for now (Fit::Crop included): centre-cropping
-    // with aspectratiocrop (videocrop) made GStreamer 1.22 map frames against caps larger than
-    // the frame ("info->width <= meta->width" criticals, frames lost) whenever a sender changed
-    // resolution; see docs/architecture.md, known issues.
+    // Fit::Crop: the crop probe (applyCrop) recomputes videocrop's margins for the new aspect
+    // on the next frame; 0x0 crops nothing (letterbox: videoscale adds the bars).
+    const bool crop = fit == Fit::Crop && width > 0 && height > 0;
+    cropTarget_->width.store(crop ? width : 0, std::memory_order_relaxed);
+    cropTarget_->height.store(crop ? height : 0, std::memory_order_relaxed);
+    cropTarget_->generation.fetch_add(1, std::memory_order_release);
     core::CapsPtr c(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
                                         G_TYPE_INT, width, "height", G_TYPE_INT, height,
                                         "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
     g_object_set(caps_.get(), "caps", c.get(), nullptr);
+    // The reaction takes about a third of the tile's height.
+    const int px = std::max(8, height / 3);
+    g_object_set(reaction_.get(), "font-desc", ("Sans " + std::to_string(px) + "px").c_str(),
+                 nullptr);
+}
+
+}  // namespace mixmeet::media
+
+namespace mixmeet::media {
+
+void TileBranch::setMarks(const TileMarks& marks) {
+    if (marks == marks_) return;
+    if (marks.hand != marks_.hand || marks.muted != marks_.muted)
+        g_object_set(label_.get(), "text", markedLabelMarkup(marks, name_).c_str(), nullptr);
+    if (marks.reaction != marks_.reaction) {
+        const std::string text = reactionMarkup(marks);
+        g_object_set(reaction_.get(), "text", text.c_str(), "silent", text.empty(), nullptr);
+    }
+    marks_ = marks;
 }
 
 }  // namespace mixmeet::media

@@ -1,25 +1,28 @@
 // One participant's tile in one composite (one layout), inside the participant's bin:
 //
-//   decoded tee -> [bin "tile-<key>": queue (leaky) -> videoconvert -> videoscale
-//       -> capsfilter (tile size) -> textoverlay (name)] -> ghost "tile_<key>" on the
-//       participant's bin -> a compositor sink pad
+//   decoded tee -> [bin "tile-<key>": queue (leaky) -> videocrop -> videoconvert
+//       -> videoscale
+//       -> capsfilter (tile size) -> textoverlay (marks and name) -> textoverlay (reaction)]
+//       -> ghost "tile_<key>" on the participant's bin -> a compositor sink pad
 //
 // Each composite a participant is shown in has its own branch: tiles differ in size and aspect
-// per layout. The source is scaled to fit the tile (videoscale adds black bars where the
-// aspects differ). Fit::Crop (centre-crop a camera to fill its tile, media/Layout.h
-// centreCrop) is not applied yet: see setGeometry.
+// per layout. Fit::Crop (a camera) centre-crops the source to the tile's aspect, then scales
+// it: the tile is filled, as Meet and Jitsi do. Fit::Letterbox (a shared screen) scales it to
+// fit (videoscale adds black bars where the aspects differ).
 //
 // Threads: main thread only.
 #pragma once
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
 #include "core/GstPtr.h"
 #include "core/Result.h"
 #include "media/Layout.h"
+#include "media/TileMarks.h"
 
 namespace mixmeet::media {
 
@@ -60,6 +63,19 @@ public:
     /// Sets the tile's size (pixels, even) and how the source fills it. Renegotiates only
     /// when something changed.
     void setGeometry(int width, int height, Fit fit);
+    /// Sets the marks drawn on the tile (hand and muted before the name, the reaction large in
+    /// the middle). The overlays re-render their text only when it changes (here), never per
+    /// frame; no reaction: the reaction overlay is silent (passes frames untouched). The next
+    /// frame through the branch shows the change.
+    void setMarks(const TileMarks& marks);
+
+    /// The tile size the crop probe crops for (0x0: no crop), shared with the streaming thread.
+    struct CropTarget {
+        std::atomic<int> width{0};
+        std::atomic<int> height{0};
+        std::atomic<unsigned> generation{0};  ///< Bumped by every change (main thread).
+        unsigned applied = 0;                 ///< The generation applied (streaming thread).
+    };
 
 private:
     TileBranch() = default;
@@ -69,6 +85,8 @@ private:
     int width_ = 0;
     int height_ = 0;
     Fit fit_ = Fit::Crop;
+    std::string name_;
+    TileMarks marks_;
     // Allocated by this (the branch bin owns the elements; these are extra references).
     core::ElementPtr bin_;
     core::ElementPtr tee_;
@@ -76,6 +94,10 @@ private:
     core::PadPtr ghost_;
     core::PadPtr out_;  ///< The label's src pad (the branch's last).
     core::ElementPtr caps_;
+    core::ElementPtr crop_;  ///< videocrop (Fit::Crop), margins set by its sink pad probe.
+    std::shared_ptr<CropTarget> cropTarget_ = std::make_shared<CropTarget>();
+    core::ElementPtr label_;     ///< textoverlay: marks and name.
+    core::ElementPtr reaction_;  ///< textoverlay: the reaction.
 };
 
 }  // namespace mixmeet::media

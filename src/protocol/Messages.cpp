@@ -225,7 +225,11 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
     if (t == "set-layout") {
         SetLayout l{r.string("layout", 16), "self"};
         if (auto scope = r.optString("scope", 16)) l.scope = *scope;
+        l.pin = r.optString("pin", 64);
         if (!r.ok()) return badMessage(r);
+        if (l.pin && !l.pin->empty() && (l.layout != "speaker" || l.scope != "self"))
+            return makeError(errc::kBadMessage,
+                             "field 'pin' goes with layout speaker and scope self");
         if (l.layout != "auto" && l.layout != "grid" && l.layout != "speaker" &&
             l.layout != "presentation")
             return makeError(errc::kBadMessage,
@@ -296,6 +300,7 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
                 e.host = pr.optBoolean("host").value_or(false);
                 e.inCall = pr.optBoolean("inCall").value_or(true);
                 e.speaking = pr.optBoolean("speaking");
+                e.device = static_cast<int>(pr.optInteger("device", 0, 1000).value_or(0));
                 e.presenting = pr.optBoolean("presenting").value_or(false);
                 if (!pr.ok()) r.fail("bad participants entry: " + pr.error());
                 ro.participants.push_back(std::move(e));
@@ -360,6 +365,7 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
         l.choice = r.string("choice", 16);
         l.meetingLayout = r.string("meetingLayout", 16);
         l.speaker = r.string("speaker", 256);
+        l.pin = r.optString("pin", 256).value_or("");
         l.width = static_cast<int>(r.integer("width", 0, 16384));
         l.height = static_cast<int>(r.integer("height", 0, 16384));
         if (JsonArray* list = r.array("tiles")) {
@@ -458,6 +464,7 @@ std::string toJson(const ServerMessage& message) {
                         .boolean("inCall", p.inCall)
                         .boolean("presenting", p.presenting);
                     if (p.speaking) w.boolean("speaking", *p.speaking);
+                    if (p.device > 0) w.num("device", p.device);
                     w.endObject();
                 }
                 return w.endArray().finish();
@@ -553,6 +560,7 @@ std::string toJson(const ServerMessage& message) {
                     .str("choice", m.choice)
                     .str("meetingLayout", m.meetingLayout)
                     .str("speaker", m.speaker)
+                    .str("pin", m.pin)
                     .num("width", m.width)
                     .num("height", m.height)
                     .beginArray("tiles");
@@ -652,11 +660,10 @@ std::string toJson(const ClientMessage& message) {
             [](const ShareStart&) { return JsonWriter().str("type", "share-start").finish(); },
             [](const ShareStop&) { return JsonWriter().str("type", "share-stop").finish(); },
             [](const SetLayout& m) {
-                return JsonWriter()
-                    .str("type", "set-layout")
-                    .str("layout", m.layout)
-                    .str("scope", m.scope)
-                    .finish();
+                JsonWriter w;
+                w.str("type", "set-layout").str("layout", m.layout).str("scope", m.scope);
+                if (m.pin) w.str("pin", *m.pin);
+                return w.finish();
             },
         },
         message);

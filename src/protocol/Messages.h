@@ -119,6 +119,9 @@ struct Record {
 struct SetLayout {
     std::string layout;
     std::string scope = "self";  ///< "self" or "meeting".
+    /// Present: pin this participant id for this viewer (the speaker layout with them large;
+    /// `layout` is then "speaker", scope "self"); "": unpin.
+    std::optional<std::string> pin;
 };
 /// The participant starts sharing its screen (it sends on m-line 2; docs/protocol.md,
 /// "Screen sharing"). A presenter already sharing is replaced.
@@ -173,6 +176,9 @@ struct RosterEntry {
     bool inCall = true;       ///< false after `leave-call`: in the meeting's chat, not the call.
     bool presenting = false;  ///< Shares its screen (at most one participant).
     std::optional<bool> speaking;  ///< The active speaker; absent when not computed.
+    /// The same account is in the meeting more than once: this connection's number among
+    /// them (1, 2, ...; room/Devices.h); 0 (omitted): the account's only one, or a guest.
+    int device = 0;
 };
 struct Roster {
     std::vector<RosterEntry> participants;  ///< In tile order.
@@ -264,6 +270,7 @@ struct LayoutInfo {
     /// Where the shared screen is in this composite (id: the presenter); absent if it shows
     /// none.
     std::optional<LayoutTile> screen;
+    std::string pin;  ///< Who this viewer pinned (shown large); empty: nobody.
     bool operator==(const LayoutInfo&) const = default;
 };
 /// One RTMP target of the live stream, as everyone in the meeting is told.

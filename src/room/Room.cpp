@@ -13,6 +13,7 @@
 #include "media/Teardown.h"
 #include "media/TierController.h"
 #include "protocol/Messages.h"
+#include "room/Devices.h"
 
 #define GST_CAT_DEFAULT mixmeet_room_debug
 
@@ -35,7 +36,9 @@ struct Room::Member {
     /// The viewer's layout choice; nullopt: the meeting's.
     std::optional<media::LayoutKind> layoutChoice;
     media::LayoutKind layout = media::LayoutKind::Grid;  ///< The composite it receives.
-    std::optional<protocol::LayoutInfo> lastLayout;      ///< The last `layout` sent.
+    std::string pin;      ///< Who the viewer pinned (setPin); empty: nobody.
+    std::string viewPin;  ///< The pin of the composite it receives (with `layout`).
+    std::optional<protocol::LayoutInfo> lastLayout;  ///< The last `layout` sent.
     core::PadPtr audioTeePad;  ///< The full-mix tee's src pad feeding this listener.
     bool connected = false;
     bool answered = false;  ///< The SDP answer was applied.
@@ -86,7 +89,34 @@ Room::Room(std::string name, const media::MediaConfig& config, const media::Frag
       fragments_(fragments),
       listener_(listener),
       pipeline_(name_, *this),
-      controls_(name_, owner, *this) {}
+      controls_(name_, owner, *this) {
+    controls_.setObserver(&marksObserver_);
+}
+
+void Room::MarksObserver::onReaction(const std::string& id, const std::string& emoji) {
+    room_.marks_.react(id, emoji, g_get_monotonic_time() / 1000);
+    room_.drawMarks(id);
+    // One check per reaction, kReactionMs on (reactions are rate-limited per participant).
+    core::postToMainDelayed(static_cast<unsigned>(media::kReactionMs),
+                            [weak = room_.anchor_.weak()] {
+                                if (Room* room = core::resolve(weak)) room->expireReactions();
+                            });
+    if (room_.observer_) room_.observer_->onReaction(id, emoji);
+}
+
+void Room::MarksObserver::onControlState(const std::string& id, const ControlState& state) {
+    if (room_.marks_.setState(id, state.hand, !state.heard())) room_.drawMarks(id);
+    if (room_.observer_) room_.observer_->onControlState(id, state);
+}
+
+void Room::drawMarks(const std::string& id) {
+    Member* m = find(id);
+    if (m && m->endpoint) m->endpoint->setTileMarks(marks_.marks(id));
+}
+
+void Room::expireReactions() {
+    for (const std::string& id : marks_.expire(g_get_monotonic_time() / 1000)) drawMarks(id);
+}
 
 core::Result<std::unique_ptr<Room>> Room::create(std::string name, const media::MediaConfig& config,
                                                  const media::Fragments& fragments,
@@ -231,13 +261,14 @@ core::Status Room::attachMedia(Member& m) {
 
     video_->addParticipant(m.id, ep);
     m.layout = wantedLayout(m);
-    m.teePad = video_->requestOutput(m.layout, m.tier);
+    m.viewPin = m.pin;
+    m.teePad = video_->requestOutput(m.layout, m.tier, m.viewPin);
     m.audioTeePad =
         core::PadPtr::adopt(gst_element_request_pad_simple(sharedAudioTee_.get(), "src_%u"));
     if (!m.teePad || !m.audioTeePad ||
         GST_PAD_LINK_FAILED(gst_pad_link(m.teePad.get(), ep.videoSink())) ||
         GST_PAD_LINK_FAILED(gst_pad_link(m.audioTeePad.get(), ep.sharedAudioSink()))) {
-        video_->releaseOutput(m.layout, m.tier, m.teePad);
+        video_->releaseOutput(m.layout, m.tier, m.teePad, m.viewPin);
         video_->removeParticipant(m.id);
         if (m.audioTeePad)
             gst_element_release_request_pad(sharedAudioTee_.get(), m.audioTeePad.get());
@@ -246,6 +277,7 @@ core::Status Room::attachMedia(Member& m) {
     }
     audio_->addInput(m.id, ep.audioSink(), ep.inputGate());
     if (!m.cameraShown) ep.setVideoBlanked(true);
+    ep.setTileMarks(marks_.marks(m.id));
     m.inCall = true;
     return core::Ok{};
 }
@@ -267,7 +299,7 @@ void Room::detachMedia(Member& m) {
     video_->removeParticipant(m.id);  // Its tiles out of every composite.
     if (m.teePad) {
         gst_pad_unlink(m.teePad.get(), m.endpoint->videoSink());
-        video_->releaseOutput(m.layout, m.tier, m.teePad);
+        video_->releaseOutput(m.layout, m.tier, m.teePad, m.viewPin);
     }
     m.endpoint.reset();  // Unlinks from the tees, then NULL.
     gst_element_release_request_pad(sharedAudioTee_.get(), m.audioTeePad.get());
@@ -333,8 +365,10 @@ void Room::remove(const std::string& id, const std::string& reason, const std::s
     if (it == members_.end()) return;
     std::unique_ptr<Member> member = std::move(*it);
     members_.erase(it);
+    marks_.remove(id);
     stage_.leave(id);
     detachMedia(*member);
+    unpinEverywhere(id);
     audio_->forget(id);
     controls_.left(id);
     if (speaker_ == id) speaker_.clear();
@@ -375,8 +409,8 @@ void Room::relayout() {
     video_->place(shown, speaker_);
     // A sender is asked for its largest tile over the composites that have viewers.
     std::map<std::string, media::Rect> largest;
-    for (media::LayoutKind layout : video_->active())
-        for (const auto& [id, rect] : video_->placement(layout)) {
+    for (const media::Placement& placement : video_->activePlacements())
+        for (const auto& [id, rect] : placement) {
             media::Rect& r = largest[id];
             if (static_cast<long long>(rect.width) * rect.height >
                 static_cast<long long>(r.width) * r.height)
@@ -422,6 +456,7 @@ void Room::relayout() {
 }
 
 media::LayoutKind Room::wantedLayout(const Member& m) const {
+    if (!m.pin.empty()) return media::LayoutKind::Speaker;  // Someone pinned: large.
     media::LayoutKind want = m.layoutChoice.value_or(meetingLayout_);
     // A share moves everyone who follows the meeting's layout to the presentation.
     const bool sharing = !presenter_.current().empty();
@@ -437,9 +472,10 @@ protocol::LayoutInfo Room::layoutFor(const Member& m) const {
     info.choice = m.layoutChoice ? std::string(media::layoutName(*m.layoutChoice)) : "auto";
     info.meetingLayout = std::string(media::layoutName(meetingLayout_));
     info.speaker = speaker_;
+    info.pin = m.viewPin;
     info.width = config_.width;
     info.height = config_.height;
-    const media::Placement where = video_->placement(m.layout);
+    const media::Placement where = video_->placement(m.layout, m.viewPin);
     for (const std::string& id : stage_.shown()) {
         auto at = where.find(id);
         if (at == where.end()) continue;
@@ -454,24 +490,46 @@ protocol::LayoutInfo Room::layoutFor(const Member& m) const {
 
 void Room::applyLayout(Member& m) {
     const media::LayoutKind want = wantedLayout(m);
-    if (want == m.layout) return;
+    if (want == m.layout && m.pin == m.viewPin) return;
     const media::LayoutKind before = m.layout;
+    const std::string beforePin = m.viewPin;
     m.layout = want;
+    m.viewPin = m.pin;
     if (m.tier == kAudioOnly || !m.teePad) return;
     media::Endpoint& ep = *m.endpoint;
     // The new composite first, so a shared one is never torn down and rebuilt in between.
-    core::PadPtr pad = video_->requestOutput(want, m.tier);
+    core::PadPtr pad = video_->requestOutput(want, m.tier, m.viewPin);
     gst_pad_unlink(m.teePad.get(), ep.videoSink());
-    video_->releaseOutput(before, m.tier, m.teePad);
+    video_->releaseOutput(before, m.tier, m.teePad, beforePin);
     m.teePad = std::move(pad);
     if (!m.teePad || GST_PAD_LINK_FAILED(gst_pad_link(m.teePad.get(), ep.videoSink()))) {
         GST_ERROR("[%s] cannot move %s to the %s layout", name_.c_str(), m.id.c_str(),
                   std::string(media::layoutName(want)).c_str());
         return;
     }
-    video_->forceKeyframe(want, m.tier);
-    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, m.id}, "now receives the %s layout",
-                    std::string(media::layoutName(want)).c_str());
+    video_->forceKeyframe(want, m.tier, m.viewPin);
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, m.id}, "now receives the %s layout%s%s",
+                    std::string(media::layoutName(want)).c_str(),
+                    m.viewPin.empty() ? "" : " pinned on ", m.viewPin.c_str());
+}
+
+core::Status Room::setPin(const std::string& id, const std::string& pinned) {
+    Member* m = find(id);
+    if (!m) return makeError("bad-state", "not in the room");
+    if (!pinned.empty() && !find(pinned))
+        return makeError(protocol::errc::kNoSuchParticipant, "nobody with that id is here");
+    m->pin = pinned;
+    applyLayout(*m);
+    relayout();
+    return core::Ok{};
+}
+
+void Room::unpinEverywhere(const std::string& id) {
+    for (auto& member : members_)
+        if (member->pin == id) {
+            member->pin.clear();
+            applyLayout(*member);
+        }
 }
 
 core::Status Room::setLayout(const std::string& id, const std::string& layout,
@@ -561,11 +619,16 @@ void Room::onActiveSpeaker(const std::string& id) {
 
 protocol::Roster Room::roster() const {
     protocol::Roster r;
-    for (const auto& m : members_) {
-        protocol::RosterEntry e{m->id, m->name};
+    std::vector<std::optional<int64_t>> accounts;
+    for (const auto& m : members_) accounts.push_back(m->who.userId);
+    const std::vector<int> devices = deviceNumbers(accounts);
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+        const Member& m = *members_[i];
+        protocol::RosterEntry e{m.id, m.name};
         controls_.fill(e);
-        e.inCall = m->inCall;
-        e.presenting = presenter_.presenting(m->id);
+        e.inCall = m.inCall;
+        e.device = devices[i];
+        e.presenting = presenter_.presenting(m.id);
         r.participants.push_back(std::move(e));
     }
     return r;
@@ -722,7 +785,7 @@ void Room::mediaLost(const std::string& id) {
 void Room::onSecured(const std::string& id) {
     // A new viewer needs a keyframe to start decoding the shared stream; shared encoders
     // space forced keyframes by [video] keyframe_min_interval_ms.
-    if (Member* m = find(id)) video_->forceKeyframe(m->layout, m->tier);
+    if (Member* m = find(id)) video_->forceKeyframe(m->layout, m->tier, m->viewPin);
 }
 
 void Room::checkLiveness() {
@@ -842,17 +905,17 @@ void Room::applyTier(Member& m, int tier) {
     media::Endpoint& ep = *m.endpoint;
     if (m.teePad) {
         gst_pad_unlink(m.teePad.get(), ep.videoSink());
-        video_->releaseOutput(m.layout, m.tier, m.teePad);
+        video_->releaseOutput(m.layout, m.tier, m.teePad, m.viewPin);
         m.teePad.reset();
     }
     m.tier = tier;
     if (tier == kAudioOnly) return;
-    m.teePad = video_->requestOutput(m.layout, tier);
+    m.teePad = video_->requestOutput(m.layout, tier, m.viewPin);
     if (!m.teePad || GST_PAD_LINK_FAILED(gst_pad_link(m.teePad.get(), ep.videoSink()))) {
         GST_ERROR("[%s] cannot move %s to tier %d", name_.c_str(), m.id.c_str(), tier);
         return;
     }
-    video_->forceKeyframe(m.layout, tier);
+    video_->forceKeyframe(m.layout, tier, m.viewPin);
     core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, m.id}, "now receives the %s tier",
                     video_->tiers()[static_cast<std::size_t>(tier)].name.c_str());
 }
@@ -945,6 +1008,7 @@ core::Status Room::leaveCall(const std::string& id) {
     if (!m || !m->inCall) return makeError(protocol::errc::kBadState, "not in the call");
     stage_.leave(id);
     detachMedia(*m);
+    unpinEverywhere(id);
     core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id}, "%s left the call, stays in the meeting",
                     m->name.c_str());
     relayout();

@@ -20,6 +20,7 @@
 #include "media/Fragments.h"
 #include "media/MediaConfig.h"
 #include "media/SendHints.h"
+#include "media/TileMarks.h"
 #include "media/VideoMixer.h"
 #include "room/Liveness.h"
 #include "room/MeetingControls.h"
@@ -103,6 +104,10 @@ public:
                            const std::string& scope);
     /// The composite a viewer receives.
     media::LayoutKind layoutOf(const std::string& id) const;
+    /// Viewer `id` pins `pinned` (a participant in the room; "": unpins): it receives the
+    /// speaker layout with `pinned` large, shared with whoever pinned the same participant.
+    /// Errors: bad-state (`id` not in the room), no-such-participant.
+    core::Status setPin(const std::string& id, const std::string& pinned);
     /// Screen sharing (docs/protocol.md, "Screen sharing"): `id` starts presenting its screen
     /// (what it sends on m-line 2). One presenter at a time: a second one takes over (the
     /// first one's share ends). Every viewer that follows the meeting's layout moves to the
@@ -186,7 +191,10 @@ public:
     /// Whether `id` holds the meeting's host rights (room/Moderation.h, "Host rules").
     bool isHost(const std::string& id) const { return controls_.moderation().isHost(id); }
     /// Who draws reactions and marks (null: nobody); must outlive the room or be unset.
-    void setMeetingObserver(MeetingObserver* observer) { controls_.setObserver(observer); }
+    /// The room draws them itself (media/TileMarks.h) and then tells `observer`.
+    void setMeetingObserver(MeetingObserver* observer) { observer_ = observer; }
+    /// The marks drawn on a participant's tiles now (hand, muted, reaction).
+    media::TileMarks tileMarks(const std::string& id) const { return marks_.marks(id); }
 
     const std::string& name() const { return name_; }
     std::size_t participantCount() const { return members_.size(); }
@@ -201,6 +209,16 @@ public:
 private:
     struct Member;
     class MemberEvents;
+    /// Draws the meeting controls' events on the tiles, then passes them to observer_.
+    class MarksObserver : public MeetingObserver {
+    public:
+        explicit MarksObserver(Room& room) : room_(room) {}
+        void onReaction(const std::string& id, const std::string& emoji) override;
+        void onControlState(const std::string& id, const ControlState& state) override;
+
+    private:
+        Room& room_;
+    };
 
     Room(std::string name, const media::MediaConfig& config, const media::Fragments& fragments,
          Listener& listener, std::optional<int64_t> owner);
@@ -238,9 +256,15 @@ private:
     media::LayoutKind wantedLayout(const Member& m) const;
     /// Moves viewer `m` to the composite it should receive (wantedLayout), if it changed.
     void applyLayout(Member& m);
+    /// Whoever pinned `id` (who left the call or the meeting) is unpinned.
+    void unpinEverywhere(const std::string& id);
     /// The mixer's active speaker changed (posted to the main thread).
     void onActiveSpeaker(const std::string& id);
     void broadcastRoster();
+    /// Sends participant `id`'s marks (marks_) to its endpoint's tiles.
+    void drawMarks(const std::string& id);
+    /// Clears the reactions whose time is up and schedules the next check.
+    void expireReactions();
     void onIceState(const std::string& id, media::IceState state);
     /// The participant's media failed (ICE, silence): parked by its listener for a reconnect
     /// (ParticipantListener::onMediaLost), or removed with "ice-failed".
@@ -293,6 +317,9 @@ private:
     std::unique_ptr<RoomLive> live_;                ///< Built with the first stream/HLS.
     std::vector<std::unique_ptr<Member>> members_;  ///< In join (= tile) order.
     unsigned nextId_ = 1;
+    media::MarksBoard marks_;              ///< What is drawn on each participant's tiles.
+    MeetingObserver* observer_ = nullptr;  ///< Told after marks_ (setMeetingObserver).
+    MarksObserver marksObserver_{*this};
     MeetingControls controls_;  ///< Host, mutes, waiting room (after members_: uses them).
     core::Anchor<Room> anchor_{this};
 };

@@ -349,6 +349,10 @@ void Session::handle(const protocol::SetLayout& m) {
         replyError(errc::kBadState, "a layout can be chosen after joining");
         return;
     }
+    if (m.pin) {
+        replyIfError(listener_.setPin(*m.pin));
+        return;
+    }
     replyIfError(listener_.setLayout(m.layout, m.scope));
 }
 

@@ -108,6 +108,12 @@ public:
             (void)scope;
             return core::makeError("bad-state", "layouts cannot be chosen here");
         }
+        /// Pins participant `participantId` for this viewer ("": unpins). Errors:
+        /// no-such-participant.
+        virtual core::Status setPin(const std::string& participantId) {
+            (void)participantId;
+            return core::makeError("bad-state", "layouts cannot be chosen here");
+        }
         /// Starts (true) or stops (false) sharing the participant's screen (protocol
         /// ShareStart/ShareStop). Errors: share-unavailable, bad-state.
         virtual core::Status shareScreen(bool on) {

@@ -38,16 +38,23 @@ std::array<int, kCells> cellsFor(std::uint32_t value) {
     return cells;
 }
 
-/// Cell `i`'s rectangle inside `area`.
+/// Cell `i`'s rectangle for a frame that covers `area`: the band starts kStampInset of the
+/// height from the top and spans the width less kStampInset on either side.
 PixelRect cellRect(const PixelRect& area, int i) {
     const int row = i / kStampColumns, col = i % kStampColumns;
     const int rowH = std::max(1, int(std::lround(area.height * kStampRowHeight)));
-    const int x0 = area.x + col * area.width / kStampColumns;
-    const int x1 = area.x + (col + 1) * area.width / kStampColumns;
-    return {x0, area.y + row * rowH, x1 - x0, rowH};
+    const int left = area.x + int(area.width * kStampInset);
+    const int width = area.width - 2 * int(area.width * kStampInset);
+    const int x0 = left + col * width / kStampColumns;
+    const int x1 = left + (col + 1) * width / kStampColumns;
+    return {x0, area.y + int(area.height * kStampInset) + row * rowH, x1 - x0, rowH};
 }
 
 }  // namespace
+
+int stampBandTop(int height) {
+    return int(height * kStampInset);
+}
 
 int stampBandHeight(int height) {
     return kStampRows * std::max(1, int(std::lround(height * kStampRowHeight)));
@@ -108,6 +115,18 @@ PixelRect contentRect(const PixelRect& tile, int srcWidth, int srcHeight) {
     int w = tile.width;
     int h = int(std::int64_t(tile.width) * srcHeight / srcWidth);
     if (h > tile.height) {
+        h = tile.height;
+        w = int(std::int64_t(tile.height) * srcWidth / srcHeight);
+    }
+    return {tile.x + (tile.width - w) / 2, tile.y + (tile.height - h) / 2, w, h};
+}
+
+PixelRect coverRect(const PixelRect& tile, int srcWidth, int srcHeight) {
+    if (srcWidth <= 0 || srcHeight <= 0) return tile;
+    // The larger scale of the two: the frame covers the tile, the excess is cut equally.
+    int w = tile.width;
+    int h = int(std::int64_t(tile.width) * srcHeight / srcWidth);
+    if (h < tile.height) {
         h = tile.height;
         w = int(std::int64_t(tile.height) * srcWidth / srcHeight);
     }

@@ -11,8 +11,9 @@
 
 namespace mixmeet::testing {
 
-/// The barcode: kStampRows rows of kStampColumns cells over the full width of the frame, each
-/// row kStampRowHeight (fraction of the frame height) high, from the top. Cell 0 is white and
+/// The barcode: kStampRows rows of kStampColumns cells across the frame (kStampInset clear on
+/// either side), each row kStampRowHeight (fraction of the frame height) high, from
+/// kStampInset below the top. Cell 0 is white and
 /// cell 1 black (the receiver's threshold and contrast check), then 16 bits of the ms clock
 /// (least significant first), then a 6-bit CRC over those 16 bits. At a 5x5 grid of a
 /// 640x360 composite a cell is about 10x7 pixels: big enough to survive VP8 at a few hundred
@@ -21,6 +22,10 @@ constexpr int kStampColumns = 12;
 constexpr int kStampRows = 2;
 constexpr double kStampRowHeight = 0.1;
 constexpr int kStampBits = 16;
+/// The band keeps this share of the frame's width and height clear of it on its left, right
+/// and top: the server centre-crops a camera to its tile's aspect (4:3 to 16:9) by at most an
+/// eighth on each side, so the whole band stays in the tile.
+constexpr double kStampInset = 0.125;
 /// The stamp wraps every 65.536 s; latencies are far below that.
 constexpr std::uint32_t kStampModulo = 1u << kStampBits;
 
@@ -48,7 +53,9 @@ struct PixelRect {
 /// stampBandHeight) so the blocks stay grey.
 void drawStamp(const LumaView& frame, std::uint64_t ms);
 
-/// Height in pixels of the band drawStamp covers in a frame `height` pixels high.
+/// The first row and the height in pixels of the band drawStamp covers in a frame `height`
+/// pixels high.
+int stampBandTop(int height);
 int stampBandHeight(int height);
 
 /// Reads a stamp from `area` of `frame` (a whole frame, or a tile of a composite). Returns the
@@ -59,6 +66,11 @@ std::optional<std::uint32_t> readStamp(const LumaView& frame, const PixelRect& a
 /// Where a sender's frame of srcWidth x srcHeight lands inside a `tile` when it is scaled with
 /// its aspect ratio kept and centred (videoscale add-borders=true).
 PixelRect contentRect(const PixelRect& tile, int srcWidth, int srcHeight);
+
+/// Where a sender's whole frame of srcWidth x srcHeight lies (partly outside `tile`) when the
+/// server centre-crops it to the tile's aspect and scales it to fill the tile (camera tiles):
+/// pass this to readStamp for such a tile.
+PixelRect coverRect(const PixelRect& tile, int srcWidth, int srcHeight);
 
 /// Milliseconds from a 16-bit stamp to `nowMs` (same clock), modulo the stamp's wrap.
 std::uint32_t stampAgeMs(std::uint32_t stamp, std::uint64_t nowMs);

@@ -29,12 +29,12 @@ GstPadProbeReturn stampProbe(GstPad* pad, GstPadProbeInfo* info, gpointer) noexc
                GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0), 1},
               std::uint64_t(nowUs / 1000));
     // Grey chroma under the band, so the blocks stay black and white after conversion.
-    const int band = (stampBandHeight(h) + 1) / 2;
+    const int top = stampBandTop(h) / 2, band = (stampBandTop(h) + stampBandHeight(h) + 1) / 2;
     for (int plane = 1; plane <= 2; ++plane) {
         auto* data = static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, plane));
         const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, plane);
         const int cw = GST_VIDEO_FRAME_COMP_WIDTH(&frame, plane);
-        for (int y = 0; y < std::min(band, GST_VIDEO_FRAME_COMP_HEIGHT(&frame, plane)); ++y)
+        for (int y = top; y < std::min(band, GST_VIDEO_FRAME_COMP_HEIGHT(&frame, plane)); ++y)
             std::fill_n(data + std::ptrdiff_t(y) * stride, cw, std::uint8_t{128});
     }
     gst_video_frame_unmap(&frame);

@@ -128,8 +128,9 @@ void readStamps(ReceiveStats& stats, const LumaView& luma, std::int64_t nowUs) {
     std::vector<std::optional<std::uint32_t>> read(layout.size());
     for (std::size_t i = 0; i < layout.size(); ++i) {
         const auto& t = layout[i];
-        read[i] = readStamp(luma, contentRect({t.x, t.y, t.width, t.height}, stats.senderWidth,
-                                              stats.senderHeight));
+        // Camera tiles are centre-cropped to fill their cell (media/TileBranch.h).
+        read[i] = readStamp(
+            luma, coverRect({t.x, t.y, t.width, t.height}, stats.senderWidth, stats.senderHeight));
     }
     const auto nowMs = std::uint64_t(nowUs / 1000);
     std::lock_guard lock(stats.mutex);

@@ -52,6 +52,25 @@ TEST_CASE("A stamp survives downscaling into a 5x5 grid tile with noise", "[fram
     }
 }
 
+TEST_CASE("A stamp survives the centre crop of a 4:3 camera into a 16:9 tile", "[framestamp]") {
+    for (std::uint64_t ms : {5ull, 40000ull}) {
+        Plane sender(320, 240, 100);
+        drawStamp(sender.view(), ms);
+        // The server keeps the middle 320x180 (an eighth cut at the top and the bottom).
+        Plane kept(320, 180, 0);
+        for (int y = 0; y < 180; ++y)
+            for (int x = 0; x < 320; ++x)
+                kept.data[std::size_t(y * 320 + x)] = sender.data[std::size_t((y + 30) * 320 + x)];
+        Plane composite(640, 360, 60);
+        const PixelRect tile{320, 180, 256, 144};
+        scaleInto(kept, composite, tile);
+        CHECK(readStamp(composite.view(), coverRect(tile, 320, 240)) ==
+              std::uint32_t(ms % kStampModulo));
+        // Read as if letterboxed, the band is in the wrong place.
+        CHECK_FALSE(readStamp(composite.view(), contentRect(tile, 320, 240)));
+    }
+}
+
 TEST_CASE("No stamp is read where none was drawn or a bit is damaged", "[framestamp]") {
     Plane flat(320, 180, 128);
     CHECK_FALSE(readStamp(flat.view(), {0, 0, 320, 180}));
@@ -68,8 +87,9 @@ TEST_CASE("No stamp is read where none was drawn or a bit is damaged", "[framest
     Plane damaged(320, 180, 100);
     drawStamp(damaged.view(), 4242);
     // Invert data cell 5 (row 0): the CRC no longer matches.
-    for (int y = 0; y < 18; ++y)
-        for (int x = 5 * 320 / 12; x < 6 * 320 / 12; ++x) {
+    // (The band: 40 pixels in from either side, 22 from the top, rows 18 high.)
+    for (int y = 22; y < 22 + 18; ++y)
+        for (int x = 40 + 5 * 240 / 12; x < 40 + 6 * 240 / 12; ++x) {
             auto& v = damaged.data[std::size_t(y * 320 + x)];
             v = v > 128 ? 16 : 235;
         }

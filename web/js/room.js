@@ -22,6 +22,7 @@
 //   devices.js   the camera/microphone pickers (enumerateDevices)
 //   meter.js     microphone level (AnalyserNode)
 //   selfview.js  the mirrored self-view from the local track
+//   layout.js    layout picker, clickable tiles (pin, host menu), self-view over our tile
 //   session.js   the signaling socket: join, welcome/error/bye/close, leave, rejoin
 //   peer.js      RTCPeerConnection: offer/answer, ICE, playback, send-hint, replaceTrack
 //   chat.js      chat panel, list, form, history, unread badge
@@ -34,6 +35,7 @@ import { initChat } from './room/chat.js';
 import { initControls } from './room/controls.js';
 import { initDevices } from './room/devices.js';
 import { ui } from './room/dom.js';
+import { initLayout } from './room/layout.js';
 import { runLobby } from './room/lobby.js';
 import { openLocalMedia } from './room/media.js';
 import { prepareMeeting } from './room/meeting.js';
@@ -84,6 +86,7 @@ async function main() {
   initSelfView();
   initSession();
   initModeration();
+  initLayout();
   initShare();
 
   if (state.mode === 'meeting') {

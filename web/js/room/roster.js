@@ -11,6 +11,14 @@ export function renderRoster() {
   for (const participant of state.roster) {
     const item = document.createElement('li');
     item.textContent = participant.name;
+    // The same account twice (two tabs, laptop and phone): each connection is its own
+    // participant, numbered by the server.
+    if (participant.device > 0) {
+      const device = document.createElement('span');
+      device.className = 'device';
+      device.textContent = ` (device ${participant.device})`;
+      item.append(device);
+    }
     if (participant.id === state.participantId) {
       const you = document.createElement('span');
       you.className = 'you';

@@ -16,6 +16,7 @@ import { notify } from './notify.js';
 import { attachPeer, closePeer, ensurePeerConnection, resetPeer } from './peer.js';
 import { attachRecording, recordingError } from './recording.js';
 import { attachStreaming, streamingError } from './streaming.js';
+import { attachLayout } from './layout.js';
 import { attachRoster } from './roster.js';
 import { attachShare } from './share.js';
 import { BYE_TEXT, renderStatus, showError } from './status.js';
@@ -158,6 +159,7 @@ function createSignaling() {
   attachPeer(signaling);
   attachRecording(signaling);
   attachStreaming(signaling);
+  attachLayout(signaling);
 
   signaling.on('error', (message) => {
     const code = message.code || 'unknown';

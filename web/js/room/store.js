@@ -48,6 +48,8 @@
 //   mutedByHost     'mic' | 'camera' | null: what the host last turned off
 //   unmuteRequested the host asked us to unmute (the prompt is open)
 //   reactions       [{participant, emoji, at}] received, newest last (at most 20)
+//   layout          the last `layout` message: {layout, choice, meetingLayout, speaker, pin,
+//                   width, height, tiles: [{id, x, y, width, height}]} (room/layout.js)
 //   Screen sharing (room/share.js):
 //   sharing         we send our screen now
 //   presenter       id of the participant who presents (roster `presenting`), or null
@@ -112,6 +114,7 @@ export const state = {
   mutedByHost: null,
   unmuteRequested: false,
   reactions: [],
+  layout: null,
   sharing: false,
   presenter: null,
   shareView: null,
