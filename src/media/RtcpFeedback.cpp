@@ -28,9 +28,13 @@ bool isKeyframeRequest(GstRTCPPacket& packet, guint32 videoSsrc) {
 }  // namespace
 
 std::optional<RtcpSummary> parseRtcp(GstBuffer* buffer, guint32 videoSsrc) {
-    GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
-    if (!buffer || !gst_rtcp_buffer_map(buffer, GST_MAP_READ, &rtcp)) return std::nullopt;
+    if (!buffer) return std::nullopt;
     RtcpSummary out;
+    // An empty buffer maps without GST_MAP_READ set, and gst_rtcp_buffer_get_first_packet()
+    // then raises a critical: it holds no packet, so it says nothing.
+    if (gst_buffer_get_size(buffer) == 0) return out;
+    GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+    if (!gst_rtcp_buffer_map(buffer, GST_MAP_READ, &rtcp)) return std::nullopt;
     GstRTCPPacket packet;
     for (gboolean more = gst_rtcp_buffer_get_first_packet(&rtcp, &packet); more;
          more = gst_rtcp_packet_move_to_next(&packet)) {

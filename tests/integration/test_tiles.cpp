@@ -44,6 +44,16 @@ bool receivingFull(const SyntheticPeer& p, std::size_t roster) {
            p.lastLayout().tiles.size() == roster;
 }
 
+/// What receivingFull() looks at, for failure messages.
+std::string describe(const SyntheticPeer& p) {
+    auto size = p.lastVideoSize();
+    return p.options().name + ": connected " + std::to_string(p.connected()) + ", frames " +
+           std::to_string(p.videoFramesDecoded()) + ", size " + std::to_string(size[0]) + "x" +
+           std::to_string(size[1]) + ", roster " + std::to_string(p.roster().size()) +
+           ", layout tiles " + std::to_string(p.lastLayout().tiles.size()) + " (" +
+           p.lastLayout().layout + ")";
+}
+
 /// `id`'s tile in the viewer's last layout message (zero size if none).
 protocol::LayoutTile tileOf(const SyntheticPeer& viewer, const std::string& id) {
     for (const auto& t : viewer.lastLayout().tiles)
@@ -177,8 +187,10 @@ TEST_CASE("a viewer pins a participant: the speaker layout with them large, for 
     auto a = makePeer(s, "pin", "A", 4);  // red
     auto b = makePeer(s, "pin", "B", 5);  // green
     auto c = makePeer(s, "pin", "C", 6);  // blue
-    REQUIRE(waitUntil(
-        [&] { return receivingFull(*a, 3) && receivingFull(*b, 3) && receivingFull(*c, 3); }, 30s));
+    const bool allReceiving = waitUntil(
+        [&] { return receivingFull(*a, 3) && receivingFull(*b, 3) && receivingFull(*c, 3); }, 30s);
+    INFO(describe(*a) << "; " << describe(*b) << "; " << describe(*c));
+    REQUIRE(allReceiving);
     room::Room* room = s.room("pin");
     REQUIRE(room);
     const std::string cid = c->participantId();
