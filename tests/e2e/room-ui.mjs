@@ -58,6 +58,7 @@ const chatGeometry = (page) =>
       inputBottom: Math.round(input.bottom),
       inputTop: Math.round(input.top),
       controlsTop: Math.round(controls.top),
+      panels: [...document.querySelectorAll('.sidebar > *')].filter((e) => !e.hidden).map((e) => `${e.id || e.className}:${Math.round(e.getBoundingClientRect().height)}`).join(' '),
       viewportHeight: window.innerHeight,
       badge: document.getElementById('chat-badge').hidden ? null : document.getElementById('chat-badge').textContent,
     };
@@ -113,7 +114,7 @@ await runTest(
       return { ...g, ok: Boolean(g.open && g.badge === null && g.atEnd && g.lastVisible) };
     }, { timeoutMs: 3000, describe: (g) => JSON.stringify(g) });
     if (!opened.scrollable) fail(`the 8 messages do not fill the chat list, so the scroll test proves nothing: ${JSON.stringify(opened)}`);
-    if (opened.listHeight < 160) fail(`the chat list is only ${opened.listHeight} px high at 1280x800`);
+    if (opened.listHeight < 160) fail(`the chat list is only ${opened.listHeight} px high at 1280x800: ${JSON.stringify(opened)}`);
     if (!inputInView(opened)) fail(`the chat input is not in view above the control bar: ${JSON.stringify(opened)}`);
     log(`Alice: chat opened scrolled to the newest message, badge cleared, input above the controls (${opened.inputBottom} <= ${opened.controlsTop})`);
 

@@ -113,6 +113,9 @@ function renderChatPanel() {
   ui.chatBadge.textContent = unread > 9 ? '9+' : String(unread);
   ui.chatButton.title = unread ? `Chat: ${unread} unread` : 'Chat';
   document.body.classList.toggle('chat-open', state.chatOpen);
+  // A short window (or a control bar wrapped onto two rows) can leave the sidebar too short for
+  // everything in it: bring the chat's input into view when the chat opens.
+  if (state.chatOpen && !ui.chatPanel.hidden) ui.chatForm?.scrollIntoView({ block: 'nearest' });
 }
 
 export function renderChatControls() {
