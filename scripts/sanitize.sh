@@ -24,7 +24,7 @@ if [[ ! -f $build/build.ninja ]]; then
     # 15 s instead of 34 s CPU; 10 s unsanitized), and ASan's reports still name file and line.
     # -Wno-maybe-uninitialized: GCC 12 with ASan at -O1 warns falsely inside libstdc++'s
     # <regex> (std::function in _State, pulled in by Catch2); warnings stay errors otherwise.
-    meson setup "$build" -Doptimization=1 -Ddebug=false -Dcpp_args=-g1,-Wno-maybe-uninitialized \
+    meson setup "$build" -Doptimization=1 -Ddebug=false "-Dcpp_args=-g1 -Wno-maybe-uninitialized" \
         -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || fail "meson setup failed" setup
 fi
 # Which integration tests run sanitized: MIXMEET_SANITIZE_TAGS (Catch2 tags, default
