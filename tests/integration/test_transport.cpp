@@ -148,8 +148,9 @@ TEST_CASE("continuation frames past max_message_bytes close the socket with 1009
     CHECK(ok.readUntil([&] { return ok.received().find("error") != std::string::npos; }, 10s));
 }
 
+// [no-asan]: RSS growth is the check, and ASan's quarantine keeps freed memory resident.
 TEST_CASE("a client that never reads is dropped while the others keep receiving",
-          "[hostile][transport]") {
+          "[hostile][transport][no-asan]") {
     TestServer ts = limitedServer([](http::Limits& l) { l.maxSendQueueBytes = 256 * 1024; });
     int port = ts.server->port();
     RawClient mute(port, 4096), reader(port);
@@ -199,7 +200,9 @@ TEST_CASE("a client that never reads is dropped while the others keep receiving"
     CHECK_FALSE(reader.closedByPeer());
 }
 
-TEST_CASE("a 64 MiB request body is answered 413 without being stored", "[hostile][transport]") {
+// [no-asan]: RSS growth is the check, and ASan's quarantine keeps freed memory resident.
+TEST_CASE("a 64 MiB request body is answered 413 without being stored",
+          "[hostile][transport][no-asan]") {
     TestServer ts = limitedServer([](http::Limits& l) { l.requestTimeoutS = 30; });
     int port = ts.server->port();
     long long before = rssBytes();
@@ -494,8 +497,9 @@ TEST_CASE(
     CHECK(getIndex(port) == 200);
 }
 
+// [no-asan]: the sanitized binary does not start under the lowered RLIMIT_NOFILE.
 TEST_CASE("the real server pauses accepting when descriptors run out, and recovers",
-          "[hostile][transport][process]") {
+          "[hostile][transport][process][no-asan]") {
     // The cap set above the descriptor limit on purpose: accept(2) itself fails with EMFILE.
     // libsoup's own listener stopped accepting for good then; a naive loop would spin.
     LimitedProcess server(100, 1024 * kMiB,
