@@ -4,15 +4,12 @@
 #pragma once
 
 #include <glib/gstdio.h>
-#include <signal.h>
-#include <sys/wait.h>
 
-#include <chrono>
 #include <fstream>
 #include <string>
 
+#include "NginxProcess.h"
 #include "TlsProxy.h"
-#include "Wait.h"
 
 namespace mixmeet::testing {
 
@@ -25,9 +22,6 @@ public:
     }
 
     explicit RtmpServer(int port) : port_(port) {
-        gchar* dir = g_dir_make_tmp("mixmeet-rtmp-XXXXXX", nullptr);
-        dir_ = dir;
-        g_free(dir);
         std::ofstream(dir_ + "/nginx.conf")
             << "load_module " << modulePath() << ";\n"
             << "daemon off;\nmaster_process off;\nworker_processes 1;\npid " << dir_
@@ -47,64 +41,26 @@ public:
 
     /// Starts nginx; true once the port accepts connections.
     bool start() {
-        std::string nginx = TlsProxy::nginxPath();
-        std::string errorLog = dir_ + "/error.log";
-        std::string conf = dir_ + "/nginx.conf";
-        const gchar* argv[] = {nginx.c_str(), "-e", errorLog.c_str(), "-p",
-                               dir_.c_str(),  "-c", conf.c_str(),     nullptr};
-        exited_ = false;
-        if (!g_spawn_async(nullptr, const_cast<gchar**>(argv), nullptr, G_SPAWN_DO_NOT_REAP_CHILD,
-                           nullptr, nullptr, &pid_, nullptr)) {
-            pid_ = 0;
-            return false;
-        }
-        return waitUntil([&] { return exited() ? true : accepts(); }, std::chrono::seconds(20)) &&
-               !exited();
+        std::string error;
+        return nginx_.start(error);
     }
     /// Stops nginx (SIGTERM, then SIGKILL after 10 s); idempotent.
-    void stop() {
-        if (pid_ <= 0) return;
-        if (!exited()) {
-            kill(pid_, SIGTERM);
-            auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-            while (!exited() && std::chrono::steady_clock::now() < deadline) g_usleep(10000);
-            if (!exited()) {
-                kill(pid_, SIGKILL);
-                waitpid(pid_, nullptr, 0);
-            }
-        }
-        g_spawn_close_pid(pid_);
-        pid_ = 0;
-    }
+    void stop() { nginx_.stop(); }
     /// "rtmp://127.0.0.1:PORT/live", the URL a host enters.
     std::string url() const { return "rtmp://127.0.0.1:" + std::to_string(port_) + "/live"; }
-    std::string log() const {
-        gchar* text = nullptr;
-        std::string out;
-        if (g_file_get_contents((dir_ + "/error.log").c_str(), &text, nullptr, nullptr)) out = text;
-        g_free(text);
+    std::string log() const { return nginx_.log(); }
+
+private:
+    static std::string makeTempDir() {
+        gchar* dir = g_dir_make_tmp("mixmeet-rtmp-XXXXXX", nullptr);
+        std::string out = dir ? dir : "";
+        g_free(dir);
         return out;
     }
 
-private:
-    bool exited() {
-        if (exited_) return true;
-        int status = 0;
-        if (waitpid(pid_, &status, WNOHANG) == pid_) exited_ = true;
-        return exited_;
-    }
-    bool accepts() const {
-        core::GPtr<GSocketClient> client = core::GPtr<GSocketClient>::adopt(g_socket_client_new());
-        core::GPtr<GSocketConnection> c =
-            core::GPtr<GSocketConnection>::adopt(g_socket_client_connect_to_host(
-                client.get(), "127.0.0.1", static_cast<guint16>(port_), nullptr, nullptr));
-        return static_cast<bool>(c);
-    }
-
     int port_;
-    std::string dir_;
-    GPid pid_ = 0;
-    bool exited_ = false;
+    std::string dir_ = makeTempDir();  // before nginx_, which is given it
+    NginxProcess nginx_{dir_, port_};
 };
 
 }  // namespace mixmeet::testing

@@ -4,31 +4,20 @@
 // Everything lives in a temporary directory; the nginx process is stopped on destruction.
 #pragma once
 
-#include <gio/gio.h>
 #include <glib/gstdio.h>
-#include <signal.h>
-#include <sys/wait.h>
 
-#include <chrono>
 #include <fstream>
+#include <memory>
 #include <string>
 
-#include "Wait.h"
-#include "core/GstPtr.h"
+#include "NginxProcess.h"
 
 namespace mixmeet::testing {
 
 class TlsProxy {
 public:
     /// Path of the nginx binary, or "" when it is not installed.
-    static std::string nginxPath() {
-        for (const char* p : {"/usr/sbin/nginx", "/usr/bin/nginx"})
-            if (g_file_test(p, G_FILE_TEST_IS_EXECUTABLE)) return p;
-        gchar* found = g_find_program_in_path("nginx");
-        std::string out = found ? found : "";
-        g_free(found);
-        return out;
-    }
+    static std::string nginxPath() { return NginxProcess::binaryPath(); }
 
     /// A free TCP port on 127.0.0.1 (bound and released; nginx needs a number up front).
     static int freePort() {
@@ -85,36 +74,12 @@ public:
             << "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
             << "      proxy_set_header X-Forwarded-Proto $scheme;\n"
             << "      proxy_read_timeout 60s;\n    }\n  }\n}\n";
-        std::string nginx = nginxPath();
-        std::string errorLog = dir_ + "/error.log";
-        std::string conf = dir_ + "/nginx.conf";
-        const gchar* argv[] = {nginx.c_str(), "-e", errorLog.c_str(), "-p",
-                               dir_.c_str(),  "-c", conf.c_str(),     nullptr};
-        GError* spawnError = nullptr;
-        if (!g_spawn_async(nullptr, const_cast<gchar**>(argv), nullptr, G_SPAWN_DO_NOT_REAP_CHILD,
-                           nullptr, nullptr, &pid_, &spawnError)) {
-            error_ = std::string("cannot start nginx: ") + spawnError->message;
-            g_error_free(spawnError);
-            pid_ = 0;
-            return;
-        }
-        // Up when the port accepts connections (or failed when nginx exited).
-        ok_ = waitUntil([&] { return exited() ? true : accepts(); }, std::chrono::seconds(20)) &&
-              !exited();
-        if (!ok_) error_ = "nginx did not start: " + log();
+        nginx_ = std::make_unique<NginxProcess>(dir_, port);
+        ok_ = nginx_->start(error_);
     }
 
     ~TlsProxy() {
-        if (pid_ > 0 && !exited()) {
-            kill(pid_, SIGTERM);
-            auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-            while (!exited() && std::chrono::steady_clock::now() < deadline) g_usleep(10000);
-            if (!exited()) {
-                kill(pid_, SIGKILL);
-                waitpid(pid_, nullptr, 0);
-            }
-        }
-        if (pid_ > 0) g_spawn_close_pid(pid_);
+        nginx_.reset();
         for (const char* f : {"/nginx.conf", "/cert.pem", "/key.pem", "/error.log", "/nginx.pid"})
             g_remove((dir_ + f).c_str());
         for (const char* d : {"/body", "/proxy", "/fcgi", "/uwsgi", "/scgi"})
@@ -129,34 +94,13 @@ public:
     /// "https://127.0.0.1:PORT", the public origin.
     std::string origin() const { return "https://127.0.0.1:" + std::to_string(port_); }
     /// nginx's error log (for failure messages).
-    std::string log() const {
-        gchar* text = nullptr;
-        std::string out;
-        if (g_file_get_contents((dir_ + "/error.log").c_str(), &text, nullptr, nullptr)) out = text;
-        g_free(text);
-        return out;
-    }
+    std::string log() const { return nginx_ ? nginx_->log() : std::string(); }
 
 private:
-    bool exited() {
-        if (exited_) return true;
-        int status = 0;
-        if (waitpid(pid_, &status, WNOHANG) == pid_) exited_ = true;
-        return exited_;
-    }
-    bool accepts() const {
-        core::GPtr<GSocketClient> client = core::GPtr<GSocketClient>::adopt(g_socket_client_new());
-        core::GPtr<GSocketConnection> c =
-            core::GPtr<GSocketConnection>::adopt(g_socket_client_connect_to_host(
-                client.get(), "127.0.0.1", static_cast<guint16>(port_), nullptr, nullptr));
-        return static_cast<bool>(c);
-    }
-
     int port_;
     std::string dir_;
-    GPid pid_ = 0;
+    std::unique_ptr<NginxProcess> nginx_;
     bool ok_ = false;
-    bool exited_ = false;
     std::string error_;
 };
 
