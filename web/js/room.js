@@ -68,7 +68,11 @@ async function main() {
   ui.unmute.addEventListener('click', enableSound);
   ui.remoteVideo.addEventListener('playing', () => {
     mark('playing');
-    ui.placeholder.hidden = true;
+    // A late 'playing' (the stream resumed after a stall) must not hide what the page says
+    // once the meeting ended or we were removed: that text stays until the user acts.
+    if (!state.ended && !state.meetingEnded && !state.removed && !ui.remoteVideo.hidden) {
+      ui.placeholder.hidden = true;
+    }
   });
   if ('requestVideoFrameCallback' in HTMLVideoElement.prototype) {
     ui.remoteVideo.requestVideoFrameCallback((now) => {

@@ -237,6 +237,8 @@ function showEnded(text) {
   ui.placeholder.hidden = false;
   ui.placeholder.textContent = text;
   ui.remoteVideo.hidden = true;
+  // Stop the last frames too: a stalled stream that resumes would fire 'playing' again.
+  ui.remoteVideo.srcObject = null;
 }
 
 // ---------------------------------------------------------------- wiring
