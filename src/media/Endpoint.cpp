@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/Heap.h"
 #include "core/Log.h"
 #include "media/Teardown.h"
 
@@ -66,10 +67,16 @@ Endpoint::~Endpoint() {
     // a teardown thread (media/Teardown.h): the main loop never waits for a streaming thread.
     if (pipeline_ && GST_OBJECT_PARENT(bin_.get()) == GST_OBJECT(pipeline_))
         gst_bin_remove(pipeline_, bin_.get());
-    Teardown::submit(std::move(bin_), [barrier, id = id_] {
-        if (barrier && !barrier->wait(std::chrono::milliseconds(2000)))
-            GST_WARNING("[%s] webrtcbin still busy after 2 s; stopping it anyway", id.c_str());
-    });
+    // Then the heap this participant's threads freed goes back to the system: in a room that
+    // lives for hours, people come and go, and without a trim their freed memory stays with
+    // the process (docs/performance.md, "Memory per room"; the soak test holds RSS flat).
+    Teardown::submit(
+        std::move(bin_),
+        [barrier, id = id_] {
+            if (barrier && !barrier->wait(std::chrono::milliseconds(2000)))
+                GST_WARNING("[%s] webrtcbin still busy after 2 s; stopping it anyway", id.c_str());
+        },
+        [] { core::trimHeap(); });
 }
 
 core::Status Endpoint::applyAnswer(const std::string& sdp) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "RawWebSocket.h"
+#include "Sanitized.h"
 #include "SignalClient.h"
 #include "SyntheticPeer.h"
 #include "TestServer.h"
@@ -180,8 +181,10 @@ TEST_CASE("a flooding client does not slow signaling in other rooms", "[hostile]
         "trip in another room over %zu samples: p50 %.1f ms, p95 %.1f ms, max %.1f ms\n",
         sent.load(), connections.load(), cutOff.load(), rtts.size(), p50, p95, worst);
     INFO("p50 " << p50 << " p95 " << p95 << " max " << worst << " ms");
-    CHECK(rtts.size() >= 10);
-    CHECK(p95 < 100);
+    if (!testing::kSanitized) {  // a latency bound says nothing about an ASan build
+        CHECK(rtts.size() >= 10);
+        CHECK(p95 < 100);
+    }
     CHECK(cutOff.load() >= 1);  // the flooder was disconnected, not served
     // The flood left at most one burst of chat rows behind.
     auto stored = s.server->store().chatMessages(floodRoom, std::nullopt, 500);
