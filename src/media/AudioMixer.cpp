@@ -90,7 +90,8 @@ uint64_t SendGate::tickOf(uint64_t pts) {
 }
 
 bool SendGate::passShared(uint64_t pts) const {
-    if (!open.load(std::memory_order_acquire)) return false;
+    if (!open.load(std::memory_order_acquire) || !secured.load(std::memory_order_acquire))
+        return false;
     return !(privateTicks.load(std::memory_order_acquire) >> (tickOf(pts) % 64) & 1);
 }
 

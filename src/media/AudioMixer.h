@@ -41,6 +41,11 @@ namespace mixmeet::media {
 struct SendGate {
     /// Closed until the listener's ICE connects: nothing reaches its webrtcbin before.
     std::atomic<bool> open{false};
+    /// Set once the listener's DTLS handshake is done (SRTP keys set). The shared mix is
+    /// pushed into the listener's webrtcbin from the full-mix tee's own thread (no queue per
+    /// listener), and webrtcbin blocks RTP until DTLS connects: a buffer let through before
+    /// would stall the tee, and everyone's shared audio with it.
+    std::atomic<bool> secured{false};
     /// Bit (n % 64) set: tick n was sent privately, so the shared buffer of tick n is dropped.
     std::atomic<uint64_t> privateTicks{0};
 

@@ -143,6 +143,7 @@ void Endpoint::onPeerIceState(IceState state) {
 }
 
 void Endpoint::onPeerSecured() {
+    send_.gate()->secured.store(true, std::memory_order_release);
     listener_.onEndpointSecured();
 }
 

@@ -17,7 +17,7 @@
 //   video_sink (ghost, from the composite tee) -> queue (leaky) -> valve -> rtpvp8pay
 //       -> webrtcbin sink_1
 //   audio_src (appsrc, private mix-minus) -> [audio-encode-opus] -> funnel -> rtpopuspay
-//   audio_shared_sink (ghost, from the full-mix tee) -> queue -> gate probe -^    -> webrtcbin
+//   audio_shared_sink (ghost, from the full-mix tee) -> gate probe --------^    -> webrtcbin
 //   sink_0
 //
 // The server always makes the SDP offer: m-line 0 audio (Opus), m-line 1 video (VP8), both

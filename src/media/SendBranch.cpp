@@ -26,9 +26,11 @@ core::Status SendBranch::build(GstBin* bin, const MediaConfig& config, const Fra
     if (ElementPtr enc =
             ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(opus.value().get()), "encoder")))
         g_object_set(enc.get(), "bitrate", config.audioBitrate, nullptr);
-    ElementPtr sharedQueue = make("queue", "audio_shared_queue");
-    g_object_set(sharedQueue.get(), "max-size-buffers", 10, "max-size-bytes", 0, "max-size-time",
-                 guint64{0}, "leaky", 2 /* downstream */, nullptr);
+    // The shared mix enters the funnel straight from the full-mix tee's thread: a queue per
+    // listener cost a thread hand-off per listener per 20 ms packet (docs/performance.md,
+    // "Where a participant's time goes"). The gate probe drops it until the listener's DTLS is
+    // done (SendGate::secured: webrtcbin would block the tee until then) and on the ticks its
+    // private mix-minus was sent instead.
     ElementPtr funnel = make("funnel", "audio_funnel");
     opusPay_ = make("rtpopuspay", "audio_pay");
     // No automatic header extensions: the offer's audio-level extmap is for what senders write
@@ -36,18 +38,17 @@ core::Status SendBranch::build(GstBin* bin, const MediaConfig& config, const Fra
     // A known SSRC, listed in the offer (WebRtcPeer::linkSenders).
     g_object_set(opusPay_.get(), "pt", kOpusPt, "mtu", 1200, "auto-header-extension", FALSE, "ssrc",
                  static_cast<guint>(g_random_int_range(1, G_MAXINT32)), nullptr);
-    gst_bin_add_many(bin, audioSrc_.get(), opus.value().get(), sharedQueue.get(), funnel.get(),
-                     opusPay_.get(), nullptr);
+    gst_bin_add_many(bin, audioSrc_.get(), opus.value().get(), funnel.get(), opusPay_.get(),
+                     nullptr);
     if (!gst_element_link_many(audioSrc_.get(), opus.value().get(), funnel.get(), opusPay_.get(),
-                               nullptr) ||
-        !gst_element_link(sharedQueue.get(), funnel.get()))
+                               nullptr))
         return makeError("internal", "cannot link the audio send chain");
-    PadPtr sharedIn = PadPtr::adopt(gst_element_get_static_pad(sharedQueue.get(), "sink"));
+    PadPtr sharedIn = PadPtr::adopt(gst_element_request_pad_simple(funnel.get(), "sink_%u"));
+    if (!sharedIn) return makeError("internal", "cannot link the shared audio branch");
     sharedAudioSink_ = PadPtr::refSink(gst_ghost_pad_new("audio_shared_sink", sharedIn.get()));
     gst_element_add_pad(GST_ELEMENT(bin), sharedAudioSink_.get());
-    PadPtr sharedOut = PadPtr::adopt(gst_element_get_static_pad(sharedQueue.get(), "src"));
     gst_pad_add_probe(
-        sharedOut.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        sharedIn.get(), GST_PAD_PROBE_TYPE_BUFFER,
         [](GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
             const auto& gate = *static_cast<std::shared_ptr<SendGate>*>(data);
             GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);

@@ -3,7 +3,7 @@
 //   video_sink (ghost, from the composite tee) -> queue (leaky) -> valve -> rtpvp8pay
 //       -> webrtcbin sink_1
 //   audio_src (appsrc, private mix-minus) -> [audio-encode-opus] -> funnel -> rtpopuspay
-//   audio_shared_sink (ghost, from the full-mix tee) -> queue -> gate probe -^    -> webrtcbin
+//   audio_shared_sink (ghost, from the full-mix tee) -> gate probe --------^    -> webrtcbin
 //   sink_0
 //
 // Two sources feed the one Opus payloader (one SSRC, one sequence): the participant's private
