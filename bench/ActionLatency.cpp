@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -36,6 +37,21 @@ std::int64_t nowUs() {
     return g_get_monotonic_time();
 }
 
+/// Scheduler times of one thread (/proc/PID/task/TID/schedstat), ns: on a CPU, and runnable
+/// but waiting for one (what a loaded machine adds).
+struct ThreadTimes {
+    double runNs = 0;
+    double waitNs = 0;
+};
+
+ThreadTimes threadTimes(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
+                     "/schedstat");
+    ThreadTimes t;
+    in >> t.runNs >> t.waitNs;
+    return t;
+}
+
 /// The samples of one action and how often its effect never came.
 struct Series {
     std::string name;
@@ -43,6 +59,16 @@ struct Series {
     std::vector<double> ms;
     std::vector<double> messageMs;  // the viewer's `layout` message, where there is one
     int missed = 0;
+    // The server's main thread (signaling, room logic, pipeline changes) from the send to the
+    // effect: ms on a CPU and ms runnable but waiting for one, summed over the samples.
+    double mainRunMs = 0;
+    double mainWaitMs = 0;
+};
+
+/// When an action was sent, and the server's main thread then.
+struct Mark {
+    std::int64_t t0 = 0;
+    ThreadTimes main;
 };
 
 /// Stamps readable in `rects` (layout pixels of a layoutW x layoutH composite) of `f`.
@@ -181,10 +207,11 @@ public:
                            rects(toSpeaker ? media::LayoutKind::Grid : media::LayoutKind::Speaker),
                        to = rects(toSpeaker ? media::LayoutKind::Speaker : media::LayoutKind::Grid);
             const std::string target = toSpeaker ? "speaker" : "grid";
-            const std::int64_t t0 = nowUs();
+            const Mark mark = markNow();
+            const std::int64_t t0 = mark.t0;
             peers_[kHost]->sendRaw(R"({"type":"set-layout","layout":")" + target +
                                    R"(","scope":"meeting"})");
-            record(s, t0,
+            record(s, mark,
                    pollEffect(
                        viewer(), t0, [&](Frame& f) { return geometryIs(f, to, from); },
                        [&] { return viewer().lastLayout().layout == target; }));
@@ -214,7 +241,8 @@ public:
         const std::string presenterId = peers_[kPresenter]->participantId();
         for (int k = 0; k < s_.repeats; ++k) {
             std::int64_t pictureAt = 0;
-            const std::int64_t t0 = nowUs();
+            const Mark mark = markNow();
+            const std::int64_t t0 = mark.t0;
             peers_[kPresenter]->sendRaw(R"({"type":"share-start"})");
             auto effect = pollEffect(
                 viewer(), t0,
@@ -227,7 +255,7 @@ public:
                     return viewer().lastLayout().layout == "presentation" &&
                            viewer().lastLayout().presenter == presenterId;
                 });
-            record(geometry, t0, effect);
+            record(geometry, mark, effect);
             if (!pictureAt)  // the picture may come after the geometry
                 pictureAt = pollEffect(
                                 viewer(), t0,
@@ -236,7 +264,7 @@ public:
                                 },
                                 nullptr)
                                 .first;
-            record(picture, t0, {pictureAt, 0});
+            record(picture, Mark{t0, {}}, {pictureAt, 0});
             peers_[kPresenter]->sendRaw(R"({"type":"share-stop"})");
             pollEffect(
                 viewer(), nowUs(), [&](Frame& f) { return geometryIs(f, grid, strip); },
@@ -261,7 +289,7 @@ public:
                 continue;
             }
             const double baseline = viewer().toneLevel(hz, 200);
-            const std::int64_t t0 = nowUs();
+            const Mark mark = markNow();
             peers_[kHost]->sendRaw(R"({"type":"mute","participant":")" + talkerId + R"("})");
             // Gone: under a quarter of the level before, over the newest 30 ms, and still gone
             // 100 ms later (a dip of the tone from a late packet is not the mute).
@@ -276,7 +304,7 @@ public:
                     return nowUs() - lowSince >= 100000;
                 },
                 kActionTimeout);
-            record(s, t0, {gone ? lowSince : 0, 0});
+            record(s, mark, {gone ? lowSince : 0, 0});
             peers_[kTalker]->sendRaw(R"({"type":"media-state","mic":true,"camera":true})");
             pause();
         }
@@ -313,7 +341,8 @@ public:
                 continue;
             }
             testing::runFor(1500ms);
-            const std::int64_t t0 = nowUs();
+            const Mark mark = markNow();
+            const std::int64_t t0 = mark.t0;
             peers_[kPresenter]->setToneVolume(kNewSpeakerVolume);
             auto effect = pollEffect(
                 viewer(), t0,
@@ -322,7 +351,7 @@ public:
                 },
                 [&] { return viewer().lastLayout().speaker == newId; });
             // Both must have happened: the later of the two is when the viewer sees it.
-            record(s, t0,
+            record(s, mark,
                    {effect.first && effect.second ? std::max(effect.first, effect.second) : 0,
                     effect.second});
             peers_[kPresenter]->setToneVolume(0);
@@ -386,12 +415,21 @@ private:
         if (now * 3 < int(to.size()) || now == 0) return false;
         return now > stampsIn(f, from, width(), height(), s_.sendWidth, s_.sendHeight);
     }
-    static void record(Series& s, std::int64_t t0, std::pair<std::int64_t, std::int64_t> at) {
-        if (at.first > 0)
-            s.ms.push_back(double(at.first - t0) / 1000);
-        else
+    Mark markNow() const { return {nowUs(), threadTimes(server_.pid())}; }
+    /// Records a sample (at: {effect, message} in µs, 0: not seen); right after the effect
+    /// was seen, so the server's main thread is read over (about) the action's time.
+    void record(Series& s, const Mark& mark, std::pair<std::int64_t, std::int64_t> at) const {
+        if (at.first > 0) {
+            s.ms.push_back(double(at.first - mark.t0) / 1000);
+            if (mark.main.runNs > 0) {
+                const ThreadTimes now = threadTimes(server_.pid());
+                s.mainRunMs += (now.runNs - mark.main.runNs) / 1e6;
+                s.mainWaitMs += (now.waitNs - mark.main.waitNs) / 1e6;
+            }
+        } else {
             ++s.missed;
-        if (at.second > 0) s.messageMs.push_back(double(at.second - t0) / 1000);
+        }
+        if (at.second > 0) s.messageMs.push_back(double(at.second - mark.t0) / 1000);
     }
     /// Between repetitions: the senders follow their new send hints, keyframes settle.
     static void pause() { testing::runFor(700ms); }
@@ -412,11 +450,15 @@ void printSeries(const Series& s) {
     const double max = s.ms.empty() ? 0 : *std::max_element(s.ms.begin(), s.ms.end());
     const bool over =
         !s.ms.empty() && s.targetMs > 0 && testing::percentile(s.ms, 0.95) > s.targetMs;
-    std::printf("| %s | %s | %zu | %d | %s | %s | %s | %s |%s\n", s.name.c_str(),
+    char main[64] = "-";
+    if (!s.ms.empty() && (s.mainRunMs > 0 || s.mainWaitMs > 0))
+        std::snprintf(main, sizeof main, "%.0f / %.0f", s.mainRunMs / double(s.ms.size()),
+                      s.mainWaitMs / double(s.ms.size()));
+    std::printf("| %s | %s | %zu | %d | %s | %s | %s | %s | %s |%s\n", s.name.c_str(),
                 s.targetMs > 0 ? std::to_string(s.targetMs).c_str() : "-", s.ms.size(), s.missed,
                 stat(s.ms, 0.5).c_str(), stat(s.ms, 0.95).c_str(),
                 s.ms.empty() ? "-" : std::to_string(int(max + 0.5)).c_str(),
-                stat(s.messageMs, 0.5).c_str(), over ? " over target" : "");
+                stat(s.messageMs, 0.5).c_str(), main, over ? " over target" : "");
 }
 
 }  // namespace
@@ -450,10 +492,14 @@ int runActionLatency(const ActionLatencySettings& settings) {
         s.sendHeight, s.sendFps, viewer.c_str());
     std::printf(
         "| action | target ms | samples | missed | p50 ms | p95 ms | max ms | `layout` "
-        "message p50 ms |\n|---|---|---|---|---|---|---|---|\n");
+        "message p50 ms | server main thread run / wait ms "
+        "|\n|---|---|---|---|---|---|---|---|---|\n");
     for (const Series* series : {&a, &b, &picture, &c, &d}) printSeries(*series);
-    std::printf("(missed: the effect was not seen within %lld s; over target: p95 above it)\n",
-                (long long)std::chrono::seconds(kActionTimeout).count());
+    std::printf(
+        "(missed: the effect was not seen within %lld s; over target: p95 above it; "
+        "server main thread: mean ms per sample on a CPU / runnable but waiting for "
+        "one, from the send to the effect)\n",
+        (long long)std::chrono::seconds(kActionTimeout).count());
     std::fflush(stdout);
     return 0;
 }
