@@ -304,6 +304,11 @@ public:
                     return nowUs() - lowSince >= 100000;
                 },
                 kActionTimeout);
+            if (!gone)
+                std::fprintf(stderr,
+                             "  (c) the tone stayed: level %.3f of %.3f, %llu audio samples\n",
+                             viewer().toneLevel(hz, 30), baseline,
+                             (unsigned long long)viewer().audioSamplesReceived());
             record(s, mark, {gone ? lowSince : 0, 0});
             peers_[kTalker]->sendRaw(R"({"type":"media-state","mic":true,"camera":true})");
             pause();
@@ -336,7 +341,13 @@ public:
                            viewer().lastLayout().speaker == talkerId;
                 });
             if (!back.first || !back.second) {
-                std::fprintf(stderr, "  (d) the talker did not become the speaker again\n");
+                std::fprintf(stderr,
+                             "  (d) the talker did not become the speaker again: layout %s, "
+                             "speaker %s (talker %s), large tile %s, %llu frames\n",
+                             viewer().lastLayout().layout.c_str(),
+                             viewer().lastLayout().speaker.c_str(), talkerId.c_str(),
+                             back.first ? "red" : "not red",
+                             (unsigned long long)viewer().videoFramesDecoded());
                 ++s.missed;
                 continue;
             }
@@ -428,6 +439,9 @@ private:
             }
         } else {
             ++s.missed;
+            std::fprintf(stderr, "  %s: not seen within %lld s%s\n", s.name.c_str(),
+                         (long long)std::chrono::seconds(kActionTimeout).count(),
+                         at.second > 0 ? " (the viewer's layout message came)" : "");
         }
         if (at.second > 0) s.messageMs.push_back(double(at.second - mark.t0) / 1000);
     }
