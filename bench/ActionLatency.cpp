@@ -419,11 +419,12 @@ private:
             media::computeLayout({kind, s_.participants, 0, false, width(), height()}));
     }
     /// `f` has the geometry `to` rather than `from`: more of its tiles carry a readable stamp
-    /// where `to` puts them than where `from` does, and at least a third of them.
+    /// where `to` puts them than where `from` does (at least one: the strip tiles of a big room
+    /// are too small for a stamp, the large tile is not).
     bool geometryIs(Frame& f, const std::vector<media::Rect>& to,
                     const std::vector<media::Rect>& from) const {
         const int now = stampsIn(f, to, width(), height(), s_.sendWidth, s_.sendHeight);
-        if (now * 3 < int(to.size()) || now == 0) return false;
+        if (now == 0) return false;
         return now > stampsIn(f, from, width(), height(), s_.sendWidth, s_.sendHeight);
     }
     Mark markNow() const { return {nowUs(), threadTimes(server_.pid())}; }

@@ -321,16 +321,18 @@ std::optional<Row> runOnce(const Options& o, int n) {
                     (unsigned long long)p->audioSamplesReceived());
     }
 
-    // --layouts: the viewers move to their layouts, then settle again (stamps in every tile).
+    // --layouts: the viewers move to their layouts, then settle again.
     std::vector<SyntheticPeer*> viewers;
     std::vector<bool> decoding;
     for (auto& p : peers) {
         viewers.push_back(p.get());
         decoding.push_back(p->options().receiveVideo);
     }
-    if (o.layouts && (!o.layouts->apply(viewers, decoding, 10s) ||
-                      !mixmeet::testing::waitUntil([&] { return everyone(settled); }, 20s)))
-        row.complete = false;
+    if (o.layouts && !o.layouts->apply(viewers, decoding, 10s)) row.complete = false;
+    // The small strip tiles of a big room may keep their stamps unreadable: the g2g column then
+    // covers the tiles read, and the row is not incomplete for it.
+    else if (o.layouts && !mixmeet::testing::waitUntil([&] { return everyone(settled); }, 20s))
+        std::fprintf(stderr, "  after --layouts not every tile's stamp is readable\n");
 
     // ---- measurement window ----
     LoadWindow load(o.load, o.duration);
