@@ -5,9 +5,11 @@
 #include <gst/gst.h>
 #include <unistd.h>
 
+#include "ActionLatency.h"
 #include "CpuLoad.h"
 #include "DirectLoop.h"
 #include "FrameStamp.h"
+#include "LayoutSpread.h"
 #include "NaiveRoom.h"
 #include "ProcStat.h"
 #include "ServerProcess.h"
@@ -52,7 +54,10 @@ struct Options {
     double load = 0;      // cores of competing busy loops during the window (CpuLoad)
     bool naive = false;   // the naive MCU (NaiveRoom) instead of the server
     int maxFrameDelayMs = -1;  // server [video] max_frame_delay_ms; -1: the server's default
-    std::string layout = "grid";
+    std::optional<mixmeet::bench::LayoutSpread> layouts;  // --layouts (LayoutSpread.h)
+    bool actionLatency = false;                           // --action-latency (ActionLatency.h)
+    int repeats = 10;                                     // --repeats K (action latency)
+    bool participantsGiven = false;
     std::string server = MIXMEET_BENCH_SERVER;
     bool keep = false;
 };
@@ -62,12 +67,14 @@ int usage(FILE* out) {
                  "usage: mixmeet-bench [--participants N[,N...]] [--duration S]\n"
                  "                     [--width W --height H --fps F]   composite (server)\n"
                  "                     [--send-width W --send-height H --send-fps F]  peers\n"
-                 "                     [--bitrate BPS] [--audio-only] [--layout grid]\n"
+                 "                     [--bitrate BPS] [--audio-only]\n"
+                 "                     [--layouts grid,speaker,presentation]\n"
                  "                     [--jitter-buffer MS] [--mixer-latency MS] [--decoders K]\n"
                  "                     [--speakers K] [--late-joiners K] [--no-send-hints]\n"
                  "                     [--load SHARE] [--naive] [--max-frame-delay MS]\n"
                  "                     [--no-levels] [--no-dtx] [--ignore-remb]\n"
                  "                     [--server PATH] [--keep]\n"
+                 "       mixmeet-bench --action-latency [--participants N] [--repeats K] ...\n"
                  "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers capture 640x360\n"
                  "at 30 fps and scale down to their tile (send hints), every peer sends a tone\n"
                  "(--speakers K: only K do; the rest send silence, which the server's usedtx=1\n"
@@ -77,7 +84,12 @@ int usage(FILE* out) {
                  "packets every 20 ms instead of Opus DTX (clients that ignore the offer)\n"
                  "--naive: a minimal decode-all/composite/encode-once MCU (plain RTP) instead\n"
                  "Peers obey the server's REMB as Chrome does (bitrate, and the size libwebrtc\n"
-                 "starts at for it) even with --no-send-hints; --ignore-remb: they do not\n",
+                 "starts at for it) even with --no-send-hints; --ignore-remb: they do not\n"
+                 "--layouts L1,L2,...: the decoding viewers spread round-robin over these\n"
+                 "layouts (presentation: p1 shares a screen all along); prints /api/stats\n"
+                 "composites and encoders against the distinct (layout, tier) pairs\n"
+                 "--action-latency: layout switch, share start, host mute and new speaker\n"
+                 "timed at a viewer, K times each (default 4 participants, K 10)\n",
                  MIXMEET_BENCH_SERVER);
     return out == stdout ? 0 : 2;
 }
@@ -113,6 +125,7 @@ struct Row {
     double loadCpu = 0;         // what the --load busy loops got, % of one core
     std::uint64_t freezes = 0;  // gaps > kFreezeGapMs between decoded frames, all viewers
     double longestGapMs = 0;    // the longest such gap at any viewer
+    std::string note;           // printed under the row (--layouts)
 };
 
 std::string fmt(const char* f, double a, double b) {
@@ -269,6 +282,8 @@ std::optional<Row> runOnce(const Options& o, int n) {
         p.latencyMs = unsigned(o.jitterBufferMs);
         p.writeAudioLevels = o.levels;
         p.useDtx = o.dtx;
+        if (o.layouts && o.layouts->needsShare() && i == mixmeet::bench::LayoutSpread::kPresenter)
+            p.screenPattern = mixmeet::bench::LayoutSpread::kScreenPattern;
         return p;
     };
     std::vector<std::unique_ptr<SyntheticPeer>> peers;
@@ -305,6 +320,19 @@ std::optional<Row> runOnce(const Options& o, int n) {
                     (unsigned long long)p->videoFramesDecoded(), p->tilesWithStamp(),
                     (unsigned long long)p->audioSamplesReceived());
     }
+
+    // --layouts: the viewers move to their layouts, then settle again.
+    std::vector<SyntheticPeer*> viewers;
+    std::vector<bool> decoding;
+    for (auto& p : peers) {
+        viewers.push_back(p.get());
+        decoding.push_back(p->options().receiveVideo);
+    }
+    if (o.layouts && !o.layouts->apply(viewers, decoding, 10s)) row.complete = false;
+    // The small strip tiles of a big room may keep their stamps unreadable: the g2g column then
+    // covers the tiles read, and the row is not incomplete for it.
+    else if (o.layouts && !mixmeet::testing::waitUntil([&] { return everyone(settled); }, 20s))
+        std::fprintf(stderr, "  after --layouts not every tile's stamp is readable\n");
 
     // ---- measurement window ----
     LoadWindow load(o.load, o.duration);
@@ -359,6 +387,9 @@ std::optional<Row> runOnce(const Options& o, int n) {
         missed += p.stampMisses() - miss0[i];
     }
     row.stats = server.roomStats(room);
+    if (o.layouts)
+        row.note = mixmeet::bench::LayoutSpread::describe(
+            o.layouts->report(server, room, viewers, o.width), o.layouts->layouts());
     if (statsBefore && row.stats) {
         row.keyframesPerSecond = double(row.stats->keyframes - statsBefore->keyframes) / seconds;
         row.lateDroppedPerSecond =
@@ -511,9 +542,10 @@ int main(int argc, char** argv) {
             if (i + 1 >= argc) std::exit(usage(stderr));
             return argv[++i];
         };
-        if (a == "--participants")
+        if (a == "--participants") {
             o.participants = parseList(next());
-        else if (a == "--duration")
+            o.participantsGiven = true;
+        } else if (a == "--duration")
             o.duration = std::max(1, std::atoi(next().c_str()));
         else if (a == "--width")
             o.width = std::atoi(next().c_str());
@@ -555,8 +587,17 @@ int main(int argc, char** argv) {
             o.sendHints = false;
         else if (a == "--ignore-remb")
             o.obeyRemb = false;
-        else if (a == "--layout")
-            o.layout = next();
+        else if (a == "--layout" || a == "--layouts") {
+            std::string error;
+            o.layouts = mixmeet::bench::LayoutSpread::parse(next(), error);
+            if (!o.layouts) {
+                std::fprintf(stderr, "mixmeet-bench: %s\n", error.c_str());
+                return 2;
+            }
+        } else if (a == "--action-latency")
+            o.actionLatency = true;
+        else if (a == "--repeats")
+            o.repeats = std::max(1, std::atoi(next().c_str()));
         else if (a == "--server")
             o.server = next();
         else if (a == "--keep")
@@ -564,11 +605,25 @@ int main(int argc, char** argv) {
         else
             return usage(a == "--help" || a == "-h" ? stdout : stderr);
     }
-    if (o.layout != "grid") {
-        std::fprintf(stderr, "mixmeet-bench: only --layout grid exists\n");
+    if (o.participants.empty()) return usage(stderr);
+    if (o.layouts && (o.naive || o.audioOnly)) {
+        std::fprintf(stderr, "mixmeet-bench: --layouts needs the server's video\n");
         return 2;
     }
-    if (o.participants.empty()) return usage(stderr);
+    if (o.actionLatency) {
+        const int status =
+            mixmeet::bench::runActionLatency({{o.server, o.width, o.height, o.fps, o.videoBitrate,
+                                               0, o.jitterBufferMs, o.mixerLatencyMs},
+                                              o.participantsGiven ? o.participants.front() : 4,
+                                              o.repeats,
+                                              o.sendWidth,
+                                              o.sendHeight,
+                                              o.sendFps,
+                                              unsigned(o.jitterBufferMs),
+                                              o.keep});
+        gst_deinit();
+        return status;
+    }
 
     printHeader(o);
     int status = 0;
@@ -579,6 +634,7 @@ int main(int argc, char** argv) {
             continue;
         }
         printRow(o, *row);
+        std::fputs(row->note.c_str(), stdout);
     }
     std::printf(
         "(* = not every peer was connected and receiving from everyone before the "

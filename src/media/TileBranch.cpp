@@ -70,6 +70,22 @@ GstPadProbeReturn applyCrop(GstPad* pad, GstPadProbeInfo* info, gpointer data) n
     return GST_PAD_PROBE_OK;
 }
 
+/// Links src -> sink of each pair without the caps check: gst_element_link_many and a checked
+/// gst_pad_link query the caps of the whole chain (videoconvert's and textoverlay's caps are
+/// large) for every link, which was three quarters of the main thread's time in a layout
+/// switch or share start (perf, bench --action-latency): a new composite builds a tile for
+/// every participant. These raw-video elements always fit one another; the caps are
+/// negotiated on the streaming thread as before, and a mismatch would show there.
+bool linkUnchecked(GstPad* src, GstPad* sink) {
+    return src && sink &&
+           GST_PAD_LINK_SUCCESSFUL(gst_pad_link_full(src, sink, GST_PAD_LINK_CHECK_HIERARCHY));
+}
+bool linkUnchecked(GstElement* from, const char* srcPad, GstElement* to, const char* sinkPad) {
+    PadPtr src = PadPtr::adopt(gst_element_get_static_pad(from, srcPad));
+    PadPtr sink = PadPtr::adopt(gst_element_get_static_pad(to, sinkPad));
+    return linkUnchecked(src.get(), sink.get());
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<TileBranch>> TileBranch::create(GstBin* participantBin,
@@ -109,8 +125,12 @@ core::Result<std::unique_ptr<TileBranch>> TileBranch::create(GstBin* participant
     gst_util_set_object_arg(G_OBJECT(t->reaction_.get()), "wrap-mode", "none");
     gst_bin_add_many(bin, queue.get(), t->crop_.get(), convert.get(), scale.get(), t->caps_.get(),
                      labelEl.get(), t->reaction_.get(), nullptr);
-    if (!gst_element_link_many(queue.get(), t->crop_.get(), convert.get(), scale.get(),
-                               t->caps_.get(), labelEl.get(), t->reaction_.get(), nullptr))
+    if (!linkUnchecked(queue.get(), "src", t->crop_.get(), "sink") ||
+        !linkUnchecked(t->crop_.get(), "src", convert.get(), "sink") ||
+        !linkUnchecked(convert.get(), "src", scale.get(), "sink") ||
+        !linkUnchecked(scale.get(), "src", t->caps_.get(), "sink") ||
+        !linkUnchecked(t->caps_.get(), "src", labelEl.get(), "video_sink") ||
+        !linkUnchecked(labelEl.get(), "src", t->reaction_.get(), "video_sink"))
         return makeError("internal", "cannot link the tile chain");
     {
         PadPtr cropSink = PadPtr::adopt(gst_element_get_static_pad(t->crop_.get(), "sink"));
@@ -136,7 +156,7 @@ core::Result<std::unique_ptr<TileBranch>> TileBranch::create(GstBin* participant
     gst_element_sync_state_with_parent(t->bin_.get());
     t->teePad_ = PadPtr::adopt(gst_element_request_pad_simple(tee, "src_%u"));
     PadPtr sink = PadPtr::adopt(gst_element_get_static_pad(t->bin_.get(), "sink"));
-    if (!t->teePad_ || GST_PAD_LINK_FAILED(gst_pad_link(t->teePad_.get(), sink.get())))
+    if (!t->teePad_ || !linkUnchecked(t->teePad_.get(), sink.get()))
         return makeError("internal", "cannot feed the tile chain");
     return t;
 }

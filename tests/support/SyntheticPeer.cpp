@@ -85,7 +85,13 @@ struct ReceiveStats {
 
     mutable std::mutex mutex;
     // Latency probe.
-    int tileCount = 0;                     // roster size, from the main thread
+    int tileCount = 0;  // roster size, from the main thread
+    // The tiles of the last `layout` message (its width x height) when it is not the grid;
+    // empty: the grid of tileCount tiles. From the main thread.
+    std::vector<PixelRect> layoutTiles;
+    int layoutWidth = 0;
+    int layoutHeight = 0;
+    std::uint64_t tilesGeneration = 0;     // bumped whenever tileCount or layoutTiles change
     std::vector<std::uint32_t> lastStamp;  // per tile; kNoStamp before one was read
     std::vector<double> latencyMs;
     std::uint64_t stampsRead = 0;
@@ -100,6 +106,8 @@ struct ReceiveStats {
     int width = 0;
     int height = 0;
     std::vector<std::uint8_t> rgbx;  // last frame, stride width * 4
+    std::int64_t rgbxAtUs = 0;       // when it came (monotonic µs)
+    std::uint64_t rgbxIndex = 0;     // its videoFrames number
     std::uint64_t audioSamples = 0;
     RtpContinuity audioRtp;  // of the received audio RTP stream
     guint16 lastAudioSeq = 0;
@@ -118,24 +126,34 @@ constexpr std::size_t kMaxLatencySamples = 500000;
 /// Reads the stamp of every tile of a received composite; records a latency sample for each
 /// tile whose stamp changed. Streaming thread.
 void readStamps(ReceiveStats& stats, const LumaView& luma, std::int64_t nowUs) {
+    std::vector<PixelRect> rects;
     int tiles = 0;
+    std::uint64_t generation = 0;
     {
         std::lock_guard lock(stats.mutex);
+        generation = stats.tilesGeneration;
         tiles = stats.tileCount;
+        if (!stats.layoutTiles.empty() && stats.layoutWidth > 0 && stats.layoutHeight > 0) {
+            // A speaker or presentation layout: its tiles, scaled to this tier's frame.
+            for (const auto& t : stats.layoutTiles)
+                rects.push_back({t.x * luma.width / stats.layoutWidth,
+                                 t.y * luma.height / stats.layoutHeight,
+                                 t.width * luma.width / stats.layoutWidth,
+                                 t.height * luma.height / stats.layoutHeight});
+        }
     }
-    if (tiles <= 0) return;
-    const auto layout = media::gridLayout(tiles, luma.width, luma.height);
-    std::vector<std::optional<std::uint32_t>> read(layout.size());
-    for (std::size_t i = 0; i < layout.size(); ++i) {
-        const auto& t = layout[i];
+    if (rects.empty() && tiles > 0)
+        for (const auto& t : media::gridLayout(tiles, luma.width, luma.height))
+            rects.push_back({t.x, t.y, t.width, t.height});
+    if (rects.empty()) return;
+    std::vector<std::optional<std::uint32_t>> read(rects.size());
+    for (std::size_t i = 0; i < rects.size(); ++i)
         // Camera tiles are centre-cropped to fill their cell (media/TileBranch.h).
-        read[i] = readStamp(
-            luma, coverRect({t.x, t.y, t.width, t.height}, stats.senderWidth, stats.senderHeight));
-    }
+        read[i] = readStamp(luma, coverRect(rects[i], stats.senderWidth, stats.senderHeight));
     const auto nowMs = std::uint64_t(nowUs / 1000);
     std::lock_guard lock(stats.mutex);
-    if (stats.tileCount != tiles) return;  // the roster changed meanwhile
-    if (stats.lastStamp.size() != std::size_t(tiles)) stats.lastStamp.assign(tiles, kNoStamp);
+    if (stats.tilesGeneration != generation) return;  // the roster or layout changed meanwhile
+    if (stats.lastStamp.size() != rects.size()) stats.lastStamp.assign(rects.size(), kNoStamp);
     for (std::size_t i = 0; i < read.size(); ++i) {
         if (!read[i]) {
             ++stats.stampMisses;
@@ -177,6 +195,8 @@ GstFlowReturn onVideoSample(GstAppSink* sink, gpointer data) noexcept {
             for (int y = 0; y < h; ++y)
                 std::copy_n(src + std::ptrdiff_t(y) * stride, std::size_t(w) * 4,
                             stats.rgbx.begin() + std::ptrdiff_t(y) * w * 4);
+            stats.rgbxAtUs = nowUs;
+            stats.rgbxIndex = stats.videoFrames + 1;
         }
         stats.width = w;
         stats.height = h;
@@ -868,7 +888,10 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             std::lock_guard lock(stats->mutex);
             if (stats->tileCount != int(roster.size())) {
                 stats->tileCount = int(roster.size());
-                stats->lastStamp.assign(roster.size(), kNoStamp);
+                ++stats->tilesGeneration;
+                stats->lastStamp.assign(
+                    stats->layoutTiles.empty() ? roster.size() : stats->layoutTiles.size(),
+                    kNoStamp);
             }
         } else if (type == "offer") {
             offerSdp = stringMember(o, "sdp");
@@ -886,6 +909,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             if (parsed && std::holds_alternative<protocol::LayoutInfo>(parsed.value())) {
                 lastLayout = std::get<protocol::LayoutInfo>(parsed.value());
                 ++layoutCount;
+                followLayoutTiles();
             } else {
                 localErrors.push_back("bad layout message");
             }
@@ -995,6 +1019,31 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         encoders.clear();
         webrtc.reset();
         pipeline.reset();
+    }
+
+    /// Where readStamps looks: the tiles of lastLayout unless it is the grid (then the grid of
+    /// the roster's size, as before layout messages existed).
+    void followLayoutTiles() {
+        std::vector<PixelRect> tiles;
+        if (lastLayout.layout != "grid")
+            for (const auto& t : lastLayout.tiles) tiles.push_back({t.x, t.y, t.width, t.height});
+        std::lock_guard lock(stats->mutex);
+        const bool same = tiles.size() == stats->layoutTiles.size() &&
+                          std::equal(tiles.begin(), tiles.end(), stats->layoutTiles.begin(),
+                                     [](const PixelRect& a, const PixelRect& b) {
+                                         return a.x == b.x && a.y == b.y && a.width == b.width &&
+                                                a.height == b.height;
+                                     }) &&
+                          stats->layoutWidth == lastLayout.width &&
+                          stats->layoutHeight == lastLayout.height;
+        if (same) return;
+        stats->layoutTiles = std::move(tiles);
+        stats->layoutWidth = lastLayout.width;
+        stats->layoutHeight = lastLayout.height;
+        ++stats->tilesGeneration;
+        stats->lastStamp.assign(
+            stats->layoutTiles.empty() ? std::size_t(stats->tileCount) : stats->layoutTiles.size(),
+            kNoStamp);
     }
 
     /// Adds a send branch for m-line kind `kind` to a new webrtcbin sink pad whose transceiver
@@ -1692,6 +1741,8 @@ Frame SyntheticPeer::lastFrameRGB() const {
         std::lock_guard lock(impl_->stats->mutex);
         f.width = impl_->stats->width;
         f.height = impl_->stats->height;
+        f.receivedAtUs = impl_->stats->rgbxAtUs;
+        f.index = impl_->stats->rgbxIndex;
         rgbx = impl_->stats->rgbx;
     }
     const std::size_t pixels = rgbx.size() / 4;

@@ -152,6 +152,10 @@ struct Frame {
     int width = 0;
     int height = 0;
     std::vector<std::uint8_t> rgb;
+    /// When it reached the appsink (g_get_monotonic_time(), µs) and its number among the
+    /// decoded frames (1 for the first): a poller can tell a new frame, and when it came.
+    std::int64_t receivedAtUs = 0;
+    std::uint64_t index = 0;
 
     bool empty() const { return width <= 0 || height <= 0; }
     /// {r, g, b} at (x, y); {0, 0, 0} outside the frame.
