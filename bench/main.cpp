@@ -10,6 +10,7 @@
 #include "FrameStamp.h"
 #include "NaiveRoom.h"
 #include "ProcStat.h"
+#include "RecordingLoad.h"
 #include "ServerProcess.h"
 #include "SyntheticPeer.h"
 #include "Wait.h"
@@ -55,6 +56,7 @@ struct Options {
     std::string layout = "grid";
     std::string server = MIXMEET_BENCH_SERVER;
     bool keep = false;
+    mixmeet::bench::OutputOptions outputs;  // --record, --stream (bench/RecordingLoad.h)
 };
 
 int usage(FILE* out) {
@@ -68,6 +70,7 @@ int usage(FILE* out) {
                  "                     [--load SHARE] [--naive] [--max-frame-delay MS]\n"
                  "                     [--no-levels] [--no-dtx] [--ignore-remb]\n"
                  "                     [--server PATH] [--keep]\n"
+                 "                     [--record] [--stream rtmp|hls|rtmp,hls]\n"
                  "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers capture 640x360\n"
                  "at 30 fps and scale down to their tile (send hints), every peer sends a tone\n"
                  "(--speakers K: only K do; the rest send silence, which the server's usedtx=1\n"
@@ -77,7 +80,10 @@ int usage(FILE* out) {
                  "packets every 20 ms instead of Opus DTX (clients that ignore the offer)\n"
                  "--naive: a minimal decode-all/composite/encode-once MCU (plain RTP) instead\n"
                  "Peers obey the server's REMB as Chrome does (bitrate, and the size libwebrtc\n"
-                 "starts at for it) even with --no-send-hints; --ignore-remb: they do not\n",
+                 "starts at for it) even with --no-send-hints; --ignore-remb: they do not\n"
+                 "--record / --stream: the room is a meeting whose host records / streams it\n"
+                 "(RTMP to an nginx-rtmp on loopback, HLS) during the window; a second table\n"
+                 "compares the same room without them and gives the latency to the outputs\n",
                  MIXMEET_BENCH_SERVER);
     return out == stdout ? 0 : 2;
 }
@@ -246,7 +252,13 @@ std::optional<Row> runOnce(const Options& o, int n) {
         }
     }
 
-    const std::string room = "bench";
+    mixmeet::bench::RecordingLoad outputs(
+        {o.outputs, n, o.width, o.height, o.fps, o.sendWidth, o.sendHeight, o.duration}, server);
+    if (o.outputs.any() && !outputs.prepare(error)) {
+        std::fprintf(stderr, "mixmeet-bench: %s\n", error.c_str());
+        return std::nullopt;
+    }
+    const std::string room = o.outputs.any() ? outputs.room() : "bench";
     auto peerOptions = [&](int i) {
         PeerOptions p;
         p.url = server.wsUrl();
@@ -269,6 +281,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
         p.latencyMs = unsigned(o.jitterBufferMs);
         p.writeAudioLevels = o.levels;
         p.useDtx = o.dtx;
+        if (i == 0 && o.outputs.any()) p.cookie = outputs.hostCookie();  // the meeting's host
         return p;
     };
     std::vector<std::unique_ptr<SyntheticPeer>> peers;
@@ -307,6 +320,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
     }
 
     // ---- measurement window ----
+    if (o.outputs.any()) outputs.beforeWindow(*peers[0]);  // half a window without, then start
     LoadWindow load(o.load, o.duration);
     std::vector<std::uint64_t> frames0, bytes0, read0, miss0;
     for (auto& p : peers) {
@@ -380,6 +394,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
     row.firstFrameMax =
         firstFrame.empty() ? 0 : *std::max_element(firstFrame.begin(), firstFrame.end());
     row.stampReadPct = read + missed ? 100.0 * double(read) / double(read + missed) : 0;
+    if (o.outputs.any()) outputs.afterWindow(*peers[0], row.serverCpu);  // stop; without again
 
     // ---- late joiners: one viewer at a time joins the running room and leaves again ----
     // The joins above come as a burst (each waits for the tier's next forced keyframe, one per
@@ -561,7 +576,11 @@ int main(int argc, char** argv) {
             o.server = next();
         else if (a == "--keep")
             o.keep = true;
-        else
+        else if (a == "--record")
+            o.outputs.record = true;
+        else if (a == "--stream") {
+            if (!mixmeet::bench::parseStreamList(next(), o.outputs)) return usage(stderr);
+        } else
             return usage(a == "--help" || a == "-h" ? stdout : stderr);
     }
     if (o.layout != "grid") {
@@ -569,6 +588,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (o.participants.empty()) return usage(stderr);
+    if (o.outputs.any() && (o.naive || o.audioOnly)) {
+        std::fprintf(stderr, "mixmeet-bench: --record/--stream need the server with video\n");
+        return 2;
+    }
 
     printHeader(o);
     int status = 0;
@@ -583,6 +606,7 @@ int main(int argc, char** argv) {
     std::printf(
         "(* = not every peer was connected and receiving from everyone before the "
         "window, or one dropped out during it; stats n/a = the server has no /api/stats)\n");
+    mixmeet::bench::RecordingLoad::printSummary();
     gst_deinit();
     return status;
 }
