@@ -29,6 +29,7 @@ struct SummaryRow {
     std::string outputs;
     double cpuBefore = 0, cpuWith = 0, cpuAfter = 0;
     long h264Encoders = -1;
+    double h264Fps = -1;  // frames the H.264 encode made per second of the window
     long rssBeforeKiB = 0, rssStartKiB = 0, rssEndKiB = 0, rssAfterKiB = 0;
     long long recordingBytes = -1, recordingMs = -1;
     std::vector<double> rtmpMs;
@@ -186,6 +187,8 @@ bool RecordingLoad::beforeWindow(testing::SyntheticPeer& host) {
                      errors.empty() ? " none" : errors.c_str());
     }
     rssStartKiB_ = rssKiB(server_.pid());
+    liveFrames0_ = stats().liveVideoFrames;
+    windowStartUs_ = g_get_monotonic_time();
     return started_;
 }
 
@@ -204,7 +207,11 @@ void RecordingLoad::afterWindow(testing::SyntheticPeer& host, double serverCpuWi
     row.rssBeforeKiB = rssBeforeKiB_;
     row.rssStartKiB = rssStartKiB_;
     row.rssEndKiB = rssKiB(server_.pid());
-    row.h264Encoders = long(stats().h264Encoders);
+    const Stats end = stats();
+    row.h264Encoders = long(end.h264Encoders);
+    if (o.rtmp || o.hls)
+        row.h264Fps = double(end.liveVideoFrames - liveFrames0_) * 1e6 /
+                      double(std::max<std::int64_t>(1, g_get_monotonic_time() - windowStartUs_));
 
     // ---- latency to the live outputs (not part of the CPU windows: the pull decodes here) ----
     if (o.rtmp || o.hls) {
@@ -295,7 +302,8 @@ void RecordingLoad::printSummary() {
         "row's window), %% of one core; RSS before, at the start and end of the window, after "
         "the stop; latency to the outputs measured after the window\n"
         "| N | composite | outputs | server CPU %% without (before / after) | with | extra %% of "
-        "a core | H.264 enc | server RSS MB before / start / end / after | recording MB / s | "
+        "a core | H.264 enc / fps | server RSS MB before / start / end / after | recording MB / s "
+        "| "
         "RTMP g2g p50/p95 ms (samples) | HLS segment s: listed after its first / last frame, "
         "p50 (max) ms (segments) |\n"
         "|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -326,13 +334,14 @@ void RecordingLoad::printSummary() {
         } else if (r.hlsMeasured)
             hls = "none: " + r.hls.error;
         std::printf(
-            "| %d%s | %s | %s | %.1f (%.1f / %.1f) | %.1f | %+.1f | %s | %.0f / %.0f / %.0f / "
+            "| %d%s | %s | %s | %.1f (%.1f / %.1f) | %.1f | %+.1f | %s%s | %.0f / %.0f / %.0f / "
             "%.0f | %s | %s | %s |\n",
             r.n, r.complete ? "" : "*", r.composite.c_str(), r.outputs.c_str(), without,
             r.cpuBefore, r.cpuAfter, r.cpuWith, r.cpuWith - without,
             r.h264Encoders < 0 ? "n/a" : std::to_string(r.h264Encoders).c_str(),
-            double(r.rssBeforeKiB) / 1024, double(r.rssStartKiB) / 1024, double(r.rssEndKiB) / 1024,
-            double(r.rssAfterKiB) / 1024, recording.c_str(), rtmp.c_str(), hls.c_str());
+            r.h264Fps < 0 ? "" : fmt1(" / %.1f", r.h264Fps).c_str(), double(r.rssBeforeKiB) / 1024,
+            double(r.rssStartKiB) / 1024, double(r.rssEndKiB) / 1024, double(r.rssAfterKiB) / 1024,
+            recording.c_str(), rtmp.c_str(), hls.c_str());
     }
     std::printf("(* = an output did not start within 15 s; the row measured less than asked)\n");
     std::fflush(stdout);

@@ -86,6 +86,25 @@ GstFlowReturn onSample(GstAppSink* appsink, gpointer data) noexcept {
     return GST_FLOW_OK;
 }
 
+/// A demuxer's pad-added: "video..." pads to the element named "vq", "audio..." to "aq"
+/// (gst_parse's own delayed linking gives up at no-more-pads, and flvdemux announces the video
+/// pad after it when the FLV header lists audio only). Streaming thread.
+void linkDemuxerPad(GstElement* demux, GstPad* pad, gpointer) noexcept {
+    const char* target = g_str_has_prefix(GST_PAD_NAME(pad), "video")   ? "vq"
+                         : g_str_has_prefix(GST_PAD_NAME(pad), "audio") ? "aq"
+                                                                        : nullptr;
+    GstObject* parent = gst_object_get_parent(GST_OBJECT(demux));
+    if (!target || !parent) {
+        if (parent) gst_object_unref(parent);
+        return;
+    }
+    ElementPtr queue = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(parent), target));
+    gst_object_unref(parent);
+    if (!queue) return;
+    core::PadPtr sink = core::PadPtr::adopt(gst_element_get_static_pad(queue.get(), "sink"));
+    if (sink && !gst_pad_is_linked(sink.get())) gst_pad_link(pad, sink.get());
+}
+
 }  // namespace
 
 StampedDecoder::StampedDecoder(int tiles, int senderWidth, int senderHeight)
@@ -110,6 +129,8 @@ bool StampedDecoder::start(const std::string& source, std::string& error) {
         error = err.message();
         return false;
     }
+    if (ElementPtr demux = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "d")))
+        g_signal_connect(demux.get(), "pad-added", G_CALLBACK(linkDemuxerPad), nullptr);
     ElementPtr sink = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "sink"));
     GstAppSinkCallbacks callbacks{};
     callbacks.new_sample = onSample;
@@ -165,8 +186,8 @@ bool RtmpPull::start(std::string& error) {
     // flvdemux adds its pads as the tags come (audio first, often): both are consumed so the
     // demuxer never sees not-linked on the only pad it has.
     return decoder_.start("rtmp2src location=" + location_ +
-                              " ! flvdemux name=d d.audio ! queue ! fakesink sync=false "
-                              "async=false d.video ! queue ! h264parse ! avdec_h264",
+                              " ! flvdemux name=d queue name=aq ! fakesink sync=false "
+                              "async=false queue name=vq ! h264parse ! avdec_h264",
                           error);
 }
 
@@ -221,8 +242,8 @@ HlsWatch::Result HlsWatch::measure(int tiles, int senderWidth, int senderHeight)
         StampedDecoder decoder(tiles, senderWidth, senderHeight);
         std::string error;
         if (decoder.start("filesrc location=" + file +
-                              " ! tsdemux name=d d. ! aacparse ! fakesink sync=false "
-                              "async=false d. ! h264parse ! avdec_h264",
+                              " ! tsdemux name=d queue name=aq ! fakesink sync=false "
+                              "async=false queue name=vq ! h264parse ! avdec_h264",
                           error)) {
             testing::waitUntil([&] { return decoder.finished(); }, 20s);
             if (!decoder.error().empty()) error = decoder.error();

@@ -35,7 +35,9 @@ public:
     StampedDecoder& operator=(const StampedDecoder&) = delete;
 
     /// Starts `source ! videoconvert ! video/x-raw,format=I420 ! appsink`; `source` ends in
-    /// raw video. false (with `error`) when it does not parse or start.
+    /// raw video. A demuxer named "d" in it has its "video..." pads linked to the element named
+    /// "vq" and its "audio..." pads to "aq", as they come. false (with `error`) when it does not
+    /// parse or start.
     bool start(const std::string& source, std::string& error);
     /// Stops the pipeline (NULL); idempotent.
     void stop();
