@@ -215,17 +215,19 @@ void RecordingLoad::afterWindow(testing::SyntheticPeer& host, double serverCpuWi
 
     // ---- latency to the live outputs (not part of the CPU windows: the pull decodes here) ----
     if (o.rtmp || o.hls) {
-        const int seconds = std::max(settings_.durationS, 8);
+        const int seconds = std::max(settings_.durationS, 10);
         std::fprintf(stderr, "N=%d: %d s of latency to the outputs\n", row.n, seconds);
         const std::string location = o.rtmp ? rtmp_->url() + "/" + streamKey_ : "";
         std::unique_ptr<RtmpPull> pull;
         std::vector<double> rtmpMs;
         int pulls = 0;
+        std::int64_t pullStartUs = 0;
         auto startPull = [&] {
             pull = std::make_unique<RtmpPull>(location, row.n, settings_.sendWidth,
                                               settings_.sendHeight);
             std::string error;
             ++pulls;
+            pullStartUs = g_get_monotonic_time();
             if (!pull->start(error)) row.rtmpNote = error;
         };
         if (o.rtmp) startPull();
@@ -234,24 +236,31 @@ void RecordingLoad::afterWindow(testing::SyntheticPeer& host, double serverCpuWi
         while (g_get_monotonic_time() < end) {
             if (o.hls) watch.poll();
             testing::runFor(50ms);
-            // nginx may refuse a player for a moment (no publisher yet): a new player, as a
-            // viewer would retry; at most 3.
-            if (pull && pull->failed()) {
-                row.rtmpNote = pull->error();
+            // nginx may refuse a player for a moment, or a player joining at a bad moment gets
+            // no video (as in the integration test): a new player, as a viewer would retry,
+            // after an error or 4 s without a frame (keyframes come every segment_s); at most 4.
+            const bool stuck =
+                pull && pull->frames() == 0 && g_get_monotonic_time() - pullStartUs > 4000000;
+            if (pull && (pull->failed() || stuck)) {
+                row.rtmpNote = stuck ? "no frame within 4 s" : pull->error();
                 auto got = pull->samplesMs();
                 rtmpMs.insert(rtmpMs.end(), got.begin(), got.end());
                 pull.reset();
-                if (pulls < 3) startPull();
+                if (pulls < 4) startPull();
             }
         }
         if (pull) {
             pull->stop();
             auto got = pull->samplesMs();
             rtmpMs.insert(rtmpMs.end(), got.begin(), got.end());
-            if (got.empty() && row.rtmpNote.empty())
-                row.rtmpNote = std::to_string(pull->frames()) + " frames, no stamp read";
+            if (got.empty())
+                row.rtmpNote += (row.rtmpNote.empty() ? "" : "; ") +
+                                std::to_string(pull->frames()) + " frames, no stamp read";
         }
         row.rtmpMs = std::move(rtmpMs);
+        if (pulls > 1)
+            std::fprintf(stderr, "  RTMP: %d players (the last retry's reason: %s)\n", pulls,
+                         row.rtmpNote.c_str());
         if (o.hls) {
             row.hls = watch.measure(row.n, settings_.sendWidth, settings_.sendHeight);
             row.hlsMeasured = true;
