@@ -207,10 +207,10 @@ void RecordingLoad::afterWindow(testing::SyntheticPeer& host, double serverCpuWi
     row.rssBeforeKiB = rssBeforeKiB_;
     row.rssStartKiB = rssStartKiB_;
     row.rssEndKiB = rssKiB(server_.pid());
-    const Stats end = stats();
-    row.h264Encoders = long(end.h264Encoders);
+    const Stats atEnd = stats();
+    row.h264Encoders = long(atEnd.h264Encoders);
     if (o.rtmp || o.hls)
-        row.h264Fps = double(end.liveVideoFrames - liveFrames0_) * 1e6 /
+        row.h264Fps = double(atEnd.liveVideoFrames - liveFrames0_) * 1e6 /
                       double(std::max<std::int64_t>(1, g_get_monotonic_time() - windowStartUs_));
 
     // ---- latency to the live outputs (not part of the CPU windows: the pull decodes here) ----
