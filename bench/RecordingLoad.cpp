@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 namespace mixmeet::bench {
@@ -37,7 +38,19 @@ struct SummaryRow {
     HlsWatch::Result hls;
     bool hlsMeasured = false;
     bool complete = true;  // every output started
+    int stalls = 0;        // "the server did not run for" lines in server.log during the row
 };
+
+/// Lines of the server's log saying its main loop did not run for seconds (Room's liveness
+/// check): the machine starved the server, and the row measures that, not the server.
+int stallLines(const std::string& logPath) {
+    gchar* text = nullptr;
+    if (!g_file_get_contents(logPath.c_str(), &text, nullptr, nullptr)) return 0;
+    int n = 0;
+    for (const char* at = text; (at = std::strstr(at, "the server did not run for")); ++at) ++n;
+    g_free(text);
+    return n;
+}
 
 std::vector<SummaryRow>& summary() {
     static std::vector<SummaryRow> rows;
@@ -159,6 +172,7 @@ bool RecordingLoad::beforeWindow(testing::SyntheticPeer& host) {
     const OutputOptions& o = settings_.outputs;
     if (!o.any()) return true;
     rssBeforeKiB_ = rssKiB(server_.pid());
+    stallsBefore_ = stallLines(server_.logPath());
     std::fprintf(stderr, "N=%d: %d s without the outputs\n", settings_.participants,
                  std::max(1, settings_.durationS / 2));
     cpuBefore_ = measureWithout(std::max(1, settings_.durationS / 2));
@@ -301,6 +315,12 @@ void RecordingLoad::afterWindow(testing::SyntheticPeer& host, double serverCpuWi
                  std::max(1, settings_.durationS / 2));
     row.cpuAfter = measureWithout(std::max(1, settings_.durationS / 2));
     row.rssAfterKiB = rssKiB(server_.pid());
+    row.stalls = stallLines(server_.logPath()) - stallsBefore_;
+    if (row.stalls > 0)
+        std::fprintf(stderr,
+                     "mixmeet-bench: the server's main loop stalled %d times during the row "
+                     "(server.log: \"the server did not run for\"): not a measurement\n",
+                     row.stalls);
     summary().push_back(std::move(row));
 }
 
@@ -311,11 +331,10 @@ void RecordingLoad::printSummary() {
         "row's window), %% of one core; RSS before, at the start and end of the window, after "
         "the stop; latency to the outputs measured after the window\n"
         "| N | composite | outputs | server CPU %% without (before / after) | with | extra %% of "
-        "a core | H.264 enc / fps | server RSS MB before / start / end / after | recording MB / s "
-        "| "
-        "RTMP g2g p50/p95 ms (samples) | HLS segment s: listed after its first / last frame, "
-        "p50 (max) ms (segments) |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|\n");
+        "a core | H.264 enc / fps | server RSS MB before / start / end / after | recording MB / "
+        "s | RTMP g2g p50/p95 ms (samples) | HLS segment s: listed after its first / last "
+        "frame, p50 (max) ms (segments) | server stalls |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (const SummaryRow& r : summary()) {
         const double without = (r.cpuBefore + r.cpuAfter) / 2;
         std::string recording = "-";
@@ -344,15 +363,18 @@ void RecordingLoad::printSummary() {
             hls = "none: " + r.hls.error;
         std::printf(
             "| %d%s | %s | %s | %.1f (%.1f / %.1f) | %.1f | %+.1f | %s%s | %.0f / %.0f / %.0f / "
-            "%.0f | %s | %s | %s |\n",
+            "%.0f | %s | %s | %s | %d |\n",
             r.n, r.complete ? "" : "*", r.composite.c_str(), r.outputs.c_str(), without,
             r.cpuBefore, r.cpuAfter, r.cpuWith, r.cpuWith - without,
             r.h264Encoders < 0 ? "n/a" : std::to_string(r.h264Encoders).c_str(),
             r.h264Fps < 0 ? "" : fmt1(" / %.1f", r.h264Fps).c_str(), double(r.rssBeforeKiB) / 1024,
             double(r.rssStartKiB) / 1024, double(r.rssEndKiB) / 1024, double(r.rssAfterKiB) / 1024,
-            recording.c_str(), rtmp.c_str(), hls.c_str());
+            recording.c_str(), rtmp.c_str(), hls.c_str(), r.stalls);
     }
-    std::printf("(* = an output did not start within 15 s; the row measured less than asked)\n");
+    std::printf(
+        "(* = an output did not start within 15 s; the row measured less than asked. server "
+        "stalls > 0: the server's main loop did not run for seconds (server.log), the machine "
+        "starved it: not a measurement)\n");
     std::fflush(stdout);
 }
 

@@ -84,6 +84,7 @@ private:
     double cpuBefore_ = 0;
     long rssBeforeKiB_ = 0, rssStartKiB_ = 0;
     bool started_ = false;
+    int stallsBefore_ = 0;            // stall lines in server.log before the row
     long long liveFrames0_ = 0;       // liveVideoFrames at the window's start
     std::int64_t windowStartUs_ = 0;  // g_get_monotonic_time() then
 };
