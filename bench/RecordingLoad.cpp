@@ -229,7 +229,7 @@ void RecordingLoad::afterWindow(testing::SyntheticPeer& host, double serverCpuWi
 
     // ---- latency to the live outputs (not part of the CPU windows: the pull decodes here) ----
     if (o.rtmp || o.hls) {
-        const int seconds = std::max(settings_.durationS, 10);
+        const int seconds = std::max(settings_.durationS, 12);
         std::fprintf(stderr, "N=%d: %d s of latency to the outputs\n", row.n, seconds);
         const std::string location = o.rtmp ? rtmp_->url() + "/" + streamKey_ : "";
         std::unique_ptr<RtmpPull> pull;
@@ -252,11 +252,15 @@ void RecordingLoad::afterWindow(testing::SyntheticPeer& host, double serverCpuWi
             testing::runFor(50ms);
             // nginx may refuse a player for a moment, or a player joining at a bad moment gets
             // no video (as in the integration test): a new player, as a viewer would retry,
-            // after an error or 4 s without a frame (keyframes come every segment_s); at most 4.
-            const bool stuck =
-                pull && pull->frames() == 0 && g_get_monotonic_time() - pullStartUs > 4000000;
-            if (pull && (pull->failed() || stuck)) {
-                row.rtmpNote = stuck ? "no frame within 4 s" : pull->error();
+            // after an error, 3 s without any H.264 from nginx, or 8 s without a decoded frame
+            // (the first needs a keyframe: one per segment_s at full rate); at most 4.
+            const std::int64_t pulledUs = g_get_monotonic_time() - pullStartUs;
+            const bool noVideo = pull && pull->encodedFrames() == 0 && pulledUs > 3000000;
+            const bool noFrame = pull && pull->frames() == 0 && pulledUs > 8000000;
+            if (pull && (pull->failed() || noVideo || noFrame)) {
+                row.rtmpNote = noVideo   ? "no H.264 from nginx within 3 s"
+                               : noFrame ? "no frame decoded within 8 s"
+                                         : pull->error();
                 auto got = pull->samplesMs();
                 rtmpMs.insert(rtmpMs.end(), got.begin(), got.end());
                 pull.reset();
@@ -269,6 +273,7 @@ void RecordingLoad::afterWindow(testing::SyntheticPeer& host, double serverCpuWi
             rtmpMs.insert(rtmpMs.end(), got.begin(), got.end());
             if (got.empty())
                 row.rtmpNote += (row.rtmpNote.empty() ? "" : "; ") +
+                                std::to_string(pull->encodedFrames()) + " H.264 buffers, " +
                                 std::to_string(pull->frames()) + " frames, no stamp read";
         }
         row.rtmpMs = std::move(rtmpMs);

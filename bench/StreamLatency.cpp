@@ -11,6 +11,7 @@
 #include "media/Layout.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -37,7 +38,8 @@ struct StampedDecoder::State {
     int senderWidth = 0;
     int senderHeight = 0;
     std::uint64_t frames = 0;
-    std::vector<std::uint32_t> last;  // per tile, the last stamp read
+    std::atomic<std::uint64_t> encoded{0};  // buffers into "vq"
+    std::vector<std::uint32_t> last;        // per tile, the last stamp read
     std::vector<double> agesMs;
     std::vector<std::vector<std::uint32_t>> frameStamps;
 };
@@ -131,6 +133,16 @@ bool StampedDecoder::start(const std::string& source, std::string& error) {
     }
     if (ElementPtr demux = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "d")))
         g_signal_connect(demux.get(), "pad-added", G_CALLBACK(linkDemuxerPad), nullptr);
+    if (ElementPtr vq = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "vq"))) {
+        core::PadPtr pad = core::PadPtr::adopt(gst_element_get_static_pad(vq.get(), "sink"));
+        gst_pad_add_probe(
+            pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+            [](GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
+                ++(*static_cast<StateBox*>(data))->encoded;
+                return GST_PAD_PROBE_OK;
+            },
+            new StateBox(state_), [](gpointer p) noexcept { delete static_cast<StateBox*>(p); });
+    }
     ElementPtr sink = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "sink"));
     GstAppSinkCallbacks callbacks{};
     callbacks.new_sample = onSample;
@@ -167,6 +179,10 @@ bool StampedDecoder::finished() {
 std::uint64_t StampedDecoder::frames() const {
     std::lock_guard lock(state_->mutex);
     return state_->frames;
+}
+
+std::uint64_t StampedDecoder::encodedFrames() const {
+    return state_->encoded.load();
 }
 
 std::vector<double> StampedDecoder::changeAgesMs() const {

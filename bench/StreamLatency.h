@@ -46,6 +46,8 @@ public:
     const std::string& error() const { return error_; }
 
     std::uint64_t frames() const;
+    /// Encoded buffers that entered the element named "vq" (the demuxed video), if there is one.
+    std::uint64_t encodedFrames() const;
     /// Ages (ms, now minus the stamp) of tile stamps when they changed, live sources.
     std::vector<double> changeAgesMs() const;
     /// The stamps (16-bit ms) read in each decoded frame, frames in order (frames where no
@@ -72,6 +74,8 @@ public:
     bool failed() { return decoder_.finished(); }
     const std::string& error() const { return decoder_.error(); }
     std::uint64_t frames() const { return decoder_.frames(); }
+    /// H.264 buffers demuxed so far (frames() stays 0 until the first keyframe arrives).
+    std::uint64_t encodedFrames() const { return decoder_.encodedFrames(); }
     std::vector<double> samplesMs() const { return decoder_.changeAgesMs(); }
 
 private:
