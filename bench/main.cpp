@@ -12,6 +12,7 @@
 #include "LayoutSpread.h"
 #include "NaiveRoom.h"
 #include "ProcStat.h"
+#include "RecordingLoad.h"
 #include "ServerProcess.h"
 #include "SyntheticPeer.h"
 #include "Wait.h"
@@ -60,6 +61,7 @@ struct Options {
     bool participantsGiven = false;
     std::string server = MIXMEET_BENCH_SERVER;
     bool keep = false;
+    mixmeet::bench::OutputOptions outputs;  // --record, --stream (bench/RecordingLoad.h)
 };
 
 int usage(FILE* out) {
@@ -74,6 +76,7 @@ int usage(FILE* out) {
                  "                     [--load SHARE] [--naive] [--max-frame-delay MS]\n"
                  "                     [--no-levels] [--no-dtx] [--ignore-remb]\n"
                  "                     [--server PATH] [--keep]\n"
+                 "                     [--record] [--stream rtmp|hls|rtmp,hls]\n"
                  "       mixmeet-bench --action-latency [--participants N] [--repeats K] ...\n"
                  "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers capture 640x360\n"
                  "at 30 fps and scale down to their tile (send hints), every peer sends a tone\n"
@@ -89,7 +92,10 @@ int usage(FILE* out) {
                  "layouts (presentation: p1 shares a screen all along); prints /api/stats\n"
                  "composites and encoders against the distinct (layout, tier) pairs\n"
                  "--action-latency: layout switch, share start, host mute and new speaker\n"
-                 "timed at a viewer, K times each (default 4 participants, K 10)\n",
+                 "timed at a viewer, K times each (default 4 participants, K 10)\n"
+                 "--record / --stream: the room is a meeting whose host records / streams it\n"
+                 "(RTMP to an nginx-rtmp on loopback, HLS) during the window; a second table\n"
+                 "compares the same room without them and gives the latency to the outputs\n",
                  MIXMEET_BENCH_SERVER);
     return out == stdout ? 0 : 2;
 }
@@ -259,7 +265,13 @@ std::optional<Row> runOnce(const Options& o, int n) {
         }
     }
 
-    const std::string room = "bench";
+    mixmeet::bench::RecordingLoad outputs(
+        {o.outputs, n, o.width, o.height, o.fps, o.sendWidth, o.sendHeight, o.duration}, server);
+    if (o.outputs.any() && !outputs.prepare(error)) {
+        std::fprintf(stderr, "mixmeet-bench: %s\n", error.c_str());
+        return std::nullopt;
+    }
+    const std::string room = o.outputs.any() ? outputs.room() : "bench";
     auto peerOptions = [&](int i) {
         PeerOptions p;
         p.url = server.wsUrl();
@@ -284,6 +296,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
         p.useDtx = o.dtx;
         if (o.layouts && o.layouts->needsShare() && i == mixmeet::bench::LayoutSpread::kPresenter)
             p.screenPattern = mixmeet::bench::LayoutSpread::kScreenPattern;
+        if (i == 0 && o.outputs.any()) p.cookie = outputs.hostCookie();  // the meeting's host
         return p;
     };
     std::vector<std::unique_ptr<SyntheticPeer>> peers;
@@ -335,6 +348,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
         std::fprintf(stderr, "  after --layouts not every tile's stamp is readable\n");
 
     // ---- measurement window ----
+    if (o.outputs.any()) outputs.beforeWindow(*peers[0]);  // half a window without, then start
     LoadWindow load(o.load, o.duration);
     std::vector<std::uint64_t> frames0, bytes0, read0, miss0;
     for (auto& p : peers) {
@@ -411,6 +425,7 @@ std::optional<Row> runOnce(const Options& o, int n) {
     row.firstFrameMax =
         firstFrame.empty() ? 0 : *std::max_element(firstFrame.begin(), firstFrame.end());
     row.stampReadPct = read + missed ? 100.0 * double(read) / double(read + missed) : 0;
+    if (o.outputs.any()) outputs.afterWindow(*peers[0], row.serverCpu);  // stop; without again
 
     // ---- late joiners: one viewer at a time joins the running room and leaves again ----
     // The joins above come as a burst (each waits for the tier's next forced keyframe, one per
@@ -602,12 +617,22 @@ int main(int argc, char** argv) {
             o.server = next();
         else if (a == "--keep")
             o.keep = true;
-        else
+        else if (a == "--record")
+            o.outputs.record = true;
+        else if (a == "--stream") {
+            if (!mixmeet::bench::parseStreamList(next(), o.outputs)) return usage(stderr);
+        } else
             return usage(a == "--help" || a == "-h" ? stdout : stderr);
     }
     if (o.participants.empty()) return usage(stderr);
     if (o.layouts && (o.naive || o.audioOnly)) {
         std::fprintf(stderr, "mixmeet-bench: --layouts needs the server's video\n");
+        return 2;
+    }
+    if (o.outputs.any() && (o.naive || o.audioOnly || o.actionLatency)) {
+        std::fprintf(stderr,
+                     "mixmeet-bench: --record/--stream do not combine with --naive, --audio-only "
+                     "or --action-latency\n");
         return 2;
     }
     if (o.actionLatency) {
@@ -639,6 +664,7 @@ int main(int argc, char** argv) {
     std::printf(
         "(* = not every peer was connected and receiving from everyone before the "
         "window, or one dropped out during it; stats n/a = the server has no /api/stats)\n");
+    mixmeet::bench::RecordingLoad::printSummary();
     gst_deinit();
     return status;
 }
