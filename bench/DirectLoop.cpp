@@ -60,17 +60,12 @@ bool DirectLoop::start(std::string& error) {
         Samples& s = **static_cast<SamplesBox*>(data);
         core::SamplePtr sample(gst_app_sink_pull_sample(appsink));
         if (!sample) return GST_FLOW_EOS;
-        GstVideoInfo info;
-        GstVideoFrame frame;
-        if (!gst_video_info_from_caps(&info, gst_sample_get_caps(sample.get())) ||
-            !gst_video_frame_map(&frame, &info, gst_sample_get_buffer(sample.get()), GST_MAP_READ))
-            return GST_FLOW_OK;
-        const int w = GST_VIDEO_FRAME_WIDTH(&frame), h = GST_VIDEO_FRAME_HEIGHT(&frame);
-        const testing::LumaView luma{
-            static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)), w, h,
-            GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0), 1};
-        const auto stamp = testing::readStamp(luma, {0, 0, w, h});
-        gst_video_frame_unmap(&frame);
+        std::optional<std::uint32_t> stamp;
+        {
+            const testing::MappedLuma luma(sample.get());
+            if (!luma) return GST_FLOW_OK;
+            stamp = testing::readStamp(luma.view(), {0, 0, luma.width(), luma.height()});
+        }
         if (stamp) {
             std::lock_guard lock(s.mutex);
             if (*stamp != s.last && s.ms.size() < 500000)

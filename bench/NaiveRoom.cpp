@@ -106,21 +106,15 @@ GstFlowReturn onComposite(GstAppSink* appsink, gpointer data) noexcept {
     NaiveRoom::Viewer& v = **static_cast<ViewerBox*>(data);
     core::SamplePtr sample(gst_app_sink_pull_sample(appsink));
     if (!sample) return GST_FLOW_EOS;
-    GstVideoInfo info;
-    GstVideoFrame frame;
-    if (!gst_video_info_from_caps(&info, gst_sample_get_caps(sample.get())) ||
-        !gst_video_frame_map(&frame, &info, gst_sample_get_buffer(sample.get()), GST_MAP_READ))
-        return GST_FLOW_OK;
-    const int w = GST_VIDEO_FRAME_WIDTH(&frame), h = GST_VIDEO_FRAME_HEIGHT(&frame);
-    const testing::LumaView luma{static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)),
-                                 w, h, GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0), 1};
-    const auto layout = media::gridLayout(v.tiles, w, h);
     std::vector<std::optional<std::uint32_t>> read;
-    for (const auto& t : layout)
-        read.push_back(testing::readStamp(
-            luma,
-            testing::contentRect({t.x, t.y, t.width, t.height}, v.senderWidth, v.senderHeight)));
-    gst_video_frame_unmap(&frame);
+    {
+        const testing::MappedLuma luma(sample.get());
+        if (!luma) return GST_FLOW_OK;
+        for (const auto& t : media::gridLayout(v.tiles, luma.width(), luma.height()))
+            read.push_back(testing::readStamp(
+                luma.view(), testing::contentRect({t.x, t.y, t.width, t.height}, v.senderWidth,
+                                                  v.senderHeight)));
+    }
     const auto nowMs = std::uint64_t(nowUs / 1000);
     std::lock_guard lock(v.mutex);
     ++v.frames;

@@ -7,6 +7,7 @@
 
 #include "FrameStamp.h"
 #include "ServerProcess.h"
+#include "StampProbe.h"
 #include "Wait.h"
 #include "media/Layout.h"
 
@@ -53,21 +54,16 @@ GstFlowReturn onSample(GstAppSink* appsink, gpointer data) noexcept {
     StampedDecoder::State& s = **static_cast<StateBox*>(data);
     core::SamplePtr sample(gst_app_sink_pull_sample(appsink));
     if (!sample) return GST_FLOW_EOS;
-    GstVideoInfo info;
-    GstVideoFrame frame;
-    if (!gst_video_info_from_caps(&info, gst_sample_get_caps(sample.get())) ||
-        !gst_video_frame_map(&frame, &info, gst_sample_get_buffer(sample.get()), GST_MAP_READ))
-        return GST_FLOW_OK;
-    const int w = GST_VIDEO_FRAME_WIDTH(&frame), h = GST_VIDEO_FRAME_HEIGHT(&frame);
-    const testing::LumaView luma{static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)),
-                                 w, h, GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0), 1};
-    // Camera tiles are centre-cropped to fill their cell (media/TileBranch.h).
-    const auto layout = media::gridLayout(s.tiles, w, h);
     std::vector<std::optional<std::uint32_t>> read;
-    for (const auto& t : layout)
-        read.push_back(testing::readStamp(luma, testing::coverRect({t.x, t.y, t.width, t.height},
-                                                                   s.senderWidth, s.senderHeight)));
-    gst_video_frame_unmap(&frame);
+    {
+        const testing::MappedLuma luma(sample.get());
+        if (!luma) return GST_FLOW_OK;
+        // Camera tiles are centre-cropped to fill their cell (media/TileBranch.h).
+        for (const auto& t : media::gridLayout(s.tiles, luma.width(), luma.height()))
+            read.push_back(testing::readStamp(
+                luma.view(),
+                testing::coverRect({t.x, t.y, t.width, t.height}, s.senderWidth, s.senderHeight)));
+    }
 
     const auto nowMs = std::uint64_t(nowUs / 1000);
     std::lock_guard lock(s.mutex);

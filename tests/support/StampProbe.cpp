@@ -1,8 +1,5 @@
 #include "StampProbe.h"
 
-#include <gst/video/video.h>
-
-#include "FrameStamp.h"
 #include "core/GstPtr.h"
 
 #include <algorithm>
@@ -46,6 +43,22 @@ GstPadProbeReturn stampProbe(GstPad* pad, GstPadProbeInfo* info, gpointer) noexc
 void addStampProbe(GstElement* source) {
     core::PadPtr pad = core::PadPtr::adopt(gst_element_get_static_pad(source, "src"));
     if (pad) gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_BUFFER, &stampProbe, nullptr, nullptr);
+}
+
+MappedLuma::MappedLuma(GstSample* sample) {
+    GstVideoInfo info;
+    GstCaps* caps = sample ? gst_sample_get_caps(sample) : nullptr;
+    GstBuffer* buffer = sample ? gst_sample_get_buffer(sample) : nullptr;
+    if (!caps || !buffer || !gst_video_info_from_caps(&info, caps)) return;
+    mapped_ = gst_video_frame_map(&frame_, &info, buffer, GST_MAP_READ);
+    if (!mapped_) return;
+    view_ = {static_cast<std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame_, 0)),
+             GST_VIDEO_FRAME_WIDTH(&frame_), GST_VIDEO_FRAME_HEIGHT(&frame_),
+             GST_VIDEO_FRAME_PLANE_STRIDE(&frame_, 0), 1};
+}
+
+MappedLuma::~MappedLuma() {
+    if (mapped_) gst_video_frame_unmap(&frame_);
 }
 
 }  // namespace mixmeet::testing
