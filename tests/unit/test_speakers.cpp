@@ -74,6 +74,8 @@ TEST_CASE("the send gate passes exactly one stream per tick", "[speakers]") {
     const uint64_t tick = 20 * GST_MSECOND;
     CHECK_FALSE(gate.passShared(5 * tick));  // closed until ICE connects
     gate.open = true;
+    CHECK_FALSE(gate.passShared(5 * tick));  // and until DTLS is done (the tee would block)
+    gate.secured = true;
     CHECK(gate.passShared(5 * tick));
     gate.privateTicks |= uint64_t{1} << (SendGate::tickOf(6 * tick) % 64);
     CHECK_FALSE(gate.passShared(6 * tick));                    // tick 6 went out privately
