@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 #include "core/Log.h"
 #include "core/MainContext.h"
@@ -32,6 +33,41 @@ void addRembFeedback(GstSDPMessage* sdp) {
         if (g_strcmp0(gst_sdp_media_get_media(media), "video") != 0) continue;
         const int pt = i == static_cast<guint>(kScreenMline) ? kScreenPt : kVp8Pt;
         gst_sdp_media_add_attribute(media, "rtcp-fb", (std::to_string(pt) + " goog-remb").c_str());
+    }
+}
+
+/// ice-char (RFC 8839 section 5.4): ALPHA / DIGIT / "+" / "/".
+constexpr char kIceChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string randomIceChars(int n) {
+    std::string out;
+    out.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+        out += kIceChars[g_random_int_range(0, static_cast<gint32>(sizeof(kIceChars) - 1))];
+    return out;
+}
+
+/// An ICE restart (RFC 8445 section 9, RFC 8839 section 4.4.1.1.1): new ice-ufrag and ice-pwd
+/// on every m-line of the offer. webrtcbin 1.22 reuses its last credentials in a new offer
+/// and takes the ones of the local description it is given (set-local-description hands them
+/// to its ICE agent). Same lengths as webrtcbin's own: 32 and 32 characters.
+void replaceIceCredentials(GstSDPMessage* sdp) {
+    const std::string ufrag = randomIceChars(32);
+    const std::string pwd = randomIceChars(32);
+    for (guint i = 0; i < gst_sdp_message_medias_len(sdp); ++i) {
+        GstSDPMedia* media = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(sdp, i));
+        for (guint a = 0; a < gst_sdp_media_attributes_len(media); ++a) {
+            const GstSDPAttribute* attr = gst_sdp_media_get_attribute(media, a);
+            const char* value = nullptr;
+            if (g_strcmp0(attr->key, "ice-ufrag") == 0)
+                value = ufrag.c_str();
+            else if (g_strcmp0(attr->key, "ice-pwd") == 0)
+                value = pwd.c_str();
+            if (!value) continue;
+            GstSDPAttribute fresh;
+            gst_sdp_attribute_set(&fresh, attr->key, value);
+            gst_sdp_media_replace_attribute(media, a, &fresh);  // Takes `fresh`'s contents.
+        }
     }
 }
 
@@ -67,6 +103,8 @@ struct WebRtcPeer::Shared {
     /// every such operation is queued before that get-stats, or never.
     std::mutex operationsLock;
     bool closing = false;  ///< Under operationsLock.
+    /// The next created offer is an ICE restart (new credentials). Under operationsLock.
+    bool restartNext = false;
 };
 
 /// C trampolines; all noexcept (no exception crosses a C frame).
@@ -110,6 +148,7 @@ struct PeerCallbacks {
                 gst_webrtc_session_description_free(offer);
                 return;
             }
+            if (std::exchange(s.restartNext, false)) replaceIceCredentials(offer->sdp);
             g_signal_emit_by_name(s.webrtc, "set-local-description", offer, nullptr);
         }
         core::CharsPtr text(gst_sdp_message_as_text(offer->sdp));
@@ -362,6 +401,18 @@ std::shared_ptr<WebRtcPeer::Barrier> WebRtcPeer::close() {
     if (binHandler_) g_signal_handler_disconnect(bin_, binHandler_);
     binHandler_ = 0;
     return barrier;
+}
+
+bool WebRtcPeer::restartIce() {
+    if (!webrtc_) return false;
+    std::lock_guard g(shared_->operationsLock);
+    if (shared_->closing) return false;
+    shared_->restartNext = true;
+    GstPromise* promise = gst_promise_new_with_change_func(
+        PeerCallbacks::onOfferCreated, PeerCallbacks::wrap(shared_), PeerCallbacks::unwrapPlain);
+    g_signal_emit_by_name(webrtc_.get(), "create-offer", nullptr, promise);
+    GST_INFO("[%s] ICE restart: new offer requested", id_.c_str());
+    return true;
 }
 
 core::Result<AnswerInfo> WebRtcPeer::applyAnswer(const std::string& sdp) {
