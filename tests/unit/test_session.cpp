@@ -460,3 +460,10 @@ TEST_CASE("a server-side ICE restart needs an active session", "[signaling][ice-
     CHECK(s.state() == State::AwaitingOffer);
     CHECK_FALSE(s.beginIceRestart());  // One at a time.
 }
+
+TEST_CASE("ice-restart parses and round-trips", "[protocol][ice-restart]") {
+    auto parsed = parseClientMessage(R"({"type":"ice-restart"})");
+    REQUIRE(parsed.ok());
+    CHECK(std::holds_alternative<IceRestart>(parsed.value()));
+    CHECK(toJson(parsed.value()) == R"({"type":"ice-restart"})");
+}
