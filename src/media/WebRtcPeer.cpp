@@ -48,9 +48,9 @@ std::string randomIceChars(int n) {
 }
 
 /// An ICE restart (RFC 8445 section 9, RFC 8839 section 4.4.1.1.1): new ice-ufrag and ice-pwd
-/// on every m-line of the offer. webrtcbin 1.22 reuses its last credentials in a new offer
-/// and takes the ones of the local description it is given (set-local-description hands them
-/// to its ICE agent). Same lengths as webrtcbin's own: 32 and 32 characters.
+/// on every m-line of the offer. webrtcbin 1.22 has no ice-restart option; it takes the
+/// credentials of the local description it is given (set-local-description hands them to its
+/// ICE agent). Same lengths as webrtcbin's own: 32 and 32 characters.
 void replaceIceCredentials(GstSDPMessage* sdp) {
     const std::string ufrag = randomIceChars(32);
     const std::string pwd = randomIceChars(32);
@@ -103,8 +103,6 @@ struct WebRtcPeer::Shared {
     /// every such operation is queued before that get-stats, or never.
     std::mutex operationsLock;
     bool closing = false;  ///< Under operationsLock.
-    /// The next created offer is an ICE restart (new credentials). Under operationsLock.
-    bool restartNext = false;
 };
 
 /// C trampolines; all noexcept (no exception crosses a C frame).
@@ -134,10 +132,14 @@ struct PeerCallbacks {
         GstWebRTCSessionDescription* offer = nullptr;
         if (!reply || !gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
                                          &offer, nullptr)) {
-            GST_ERROR("[%s] create-offer failed", s.id.c_str());
-            core::postToMain([owner = s.owner] {
+            g_autoptr(GError) err = nullptr;
+            if (reply && gst_structure_has_field(reply, "error"))
+                gst_structure_get(reply, "error", G_TYPE_ERROR, &err, nullptr);
+            std::string why = err ? err->message : "no offer in the reply";
+            g_warning("[%s] create-offer failed: %s", s.id.c_str(), why.c_str());
+            core::postToMain([owner = s.owner, why] {
                 if (auto* p = core::resolve(owner))
-                    p->listener_.onPeerFailed("internal", "could not create the SDP offer");
+                    p->listener_.onPeerFailed("internal", "could not create the SDP offer: " + why);
             });
             return;
         }
@@ -148,7 +150,6 @@ struct PeerCallbacks {
                 gst_webrtc_session_description_free(offer);
                 return;
             }
-            if (std::exchange(s.restartNext, false)) replaceIceCredentials(offer->sdp);
             g_signal_emit_by_name(s.webrtc, "set-local-description", offer, nullptr);
         }
         core::CharsPtr text(gst_sdp_message_as_text(offer->sdp));
@@ -405,13 +406,46 @@ std::shared_ptr<WebRtcPeer::Barrier> WebRtcPeer::close() {
 
 bool WebRtcPeer::restartIce() {
     if (!webrtc_) return false;
-    std::lock_guard g(shared_->operationsLock);
-    if (shared_->closing) return false;
-    shared_->restartNext = true;
-    GstPromise* promise = gst_promise_new_with_change_func(
-        PeerCallbacks::onOfferCreated, PeerCallbacks::wrap(shared_), PeerCallbacks::unwrapPlain);
-    g_signal_emit_by_name(webrtc_.get(), "create-offer", nullptr, promise);
-    GST_INFO("[%s] ICE restart: new offer requested", id_.c_str());
+    // The offer in force, again, with new ICE credentials and the next version: the same
+    // m-lines, codecs, SSRCs and fingerprint by construction. (webrtcbin 1.22's create-offer
+    // would re-derive the codecs from its pads' caps, and fails when a receive branch's caps
+    // are fixed to the client's stream: "Caps negotiation on pad src_0 failed".)
+    GstWebRTCSessionDescription* current = nullptr;
+    g_object_get(webrtc_.get(), "current-local-description", &current, nullptr);
+    if (!current) return false;
+    GstSDPMessage* sdp = nullptr;
+    gst_sdp_message_copy(current->sdp, &sdp);
+    gst_webrtc_session_description_free(current);
+    replaceIceCredentials(sdp);
+    if (const GstSDPOrigin* o = gst_sdp_message_get_origin(sdp)) {
+        // Copies first: set_origin frees the strings `o` points to.
+        const std::string user = o->username ? o->username : "-";
+        const std::string id = o->sess_id ? o->sess_id : "0";
+        const std::string net = o->nettype ? o->nettype : "IN";
+        const std::string type = o->addrtype ? o->addrtype : "IP4";
+        const std::string addr = o->addr ? o->addr : "0.0.0.0";
+        const std::string version =
+            std::to_string(g_ascii_strtoull(o->sess_version, nullptr, 10) + 1);
+        gst_sdp_message_set_origin(sdp, user.c_str(), id.c_str(), version.c_str(), net.c_str(),
+                                   type.c_str(), addr.c_str());
+    }
+    core::CharsPtr text(gst_sdp_message_as_text(sdp));
+    GstWebRTCSessionDescription* offer =
+        gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);  // Takes `sdp`.
+    {
+        std::lock_guard g(shared_->operationsLock);
+        if (shared_->closing) {
+            gst_webrtc_session_description_free(offer);
+            return false;
+        }
+        g_signal_emit_by_name(webrtc_.get(), "set-local-description", offer, nullptr);
+    }
+    gst_webrtc_session_description_free(offer);
+    GST_INFO("[%s] ICE restart: new credentials in a new offer", id_.c_str());
+    // Delivered like every offer: from the main loop, after the caller has returned.
+    core::postToMain([owner = anchor_.weak(), sdpText = std::string(text.get())]() mutable {
+        if (auto* p = core::resolve(owner)) p->listener_.onPeerOffer(std::move(sdpText));
+    });
     return true;
 }
 
