@@ -88,7 +88,6 @@ async function stats() {
     timings: { ...state.timings },
     localCandidateType: null, // of the selected ICE pair: host, srflx, prflx or relay
     selectedPairId: null, // its stats id (a new ICE generation makes new pairs)
-    bytesReceivedOnPair: 0,
   };
   if (!pc) return result;
   const report = await pc.getStats();
@@ -106,7 +105,6 @@ async function stats() {
       const local = pair && report.get(pair.localCandidateId);
       if (local) result.localCandidateType = local.candidateType;
       result.selectedPairId = entry.selectedCandidatePairId;
-      result.bytesReceivedOnPair = pair ? pair.bytesReceived || 0 : 0;
     }
     if (entry.type === 'inbound-rtp' && entry.kind === 'video') {
       result.framesDecoded += entry.framesDecoded || 0;
