@@ -74,6 +74,11 @@ export function createPeerConnection() {
   });
   connection.addEventListener('iceconnectionstatechange', () => {
     if (connection.iceConnectionState === 'connected') mark('iceConnected');
+    // ICE failed (the connection state follows): an ICE restart first, with the socket up.
+    if (connection.iceConnectionState === 'failed' && !state.ended && refs.pc === connection &&
+        refs.signaling && refs.signaling.readyState === WebSocket.OPEN) {
+      restartIceOrFallBack(connection);
+    }
     renderStatus();
   });
   return connection;
