@@ -240,6 +240,16 @@ bool ClientConnection::onMediaLost() {
     return true;
 }
 
+bool ClientConnection::onIceRestart() {
+    return session_.beginIceRestart();
+}
+
+core::Status ClientConnection::restartIce() {
+    room::Room* r = room();
+    if (!r) return core::makeError(errc::kBadState, "not in a room");
+    return r->restartIce(participantId_);
+}
+
 void ClientConnection::parkRoom() {
     if (online_ || !waitId_.empty() || participantId_.empty() || !services_.reconnects) {
         leaveRoom();

@@ -96,6 +96,7 @@ public:
     core::Status hostCommand(const protocol::HostCommand& command) override;
     core::Status leaveCall() override;
     core::Status rejoinCall() override;
+    core::Status restartIce() override;
     core::Status setLayout(const std::string& layout, const std::string& scope) override;
     core::Status setPin(const std::string& participantId) override;
     core::Status shareScreen(bool on) override;
@@ -112,6 +113,7 @@ public:
     void onLayout(const protocol::LayoutInfo& layout) override;
     void onRemoved(std::string reason, std::string code, std::string message) override;
     bool onMediaLost() override;
+    bool onIceRestart() override;
     void onMeetingEvent(const protocol::MeetingServerMessage& message) override;
     void onAdmitted() override;
     void onDenied() override;

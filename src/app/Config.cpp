@@ -247,6 +247,7 @@ Config parse(const std::string& text, const std::string& origin,
     r.integer("webrtc", "mixer_latency_ms", m.mixerLatencyMs, 0, 2000);
     r.integer("webrtc", "disconnect_timeout_ms", m.disconnectTimeoutMs, 100, 60000);
     r.integer("webrtc", "connect_timeout_ms", m.connectTimeoutMs, 500, 300000);
+    r.integer("webrtc", "ice_restart_timeout_ms", m.iceRestartTimeoutMs, 0, 60000);
     readSignalingLimits(r, c);
     r.list("ice", "addresses", m.iceAddresses);
     r.integer("ice", "min_port", m.iceMinPort, 0, 65535);
@@ -327,6 +328,7 @@ bool liveKey(const std::string& key) {
         "[signaling] chat_per_minute",    "[signaling] chat_burst",
         "[signaling] history_per_minute", "[signaling] history_burst",
         "[signaling] max_candidates",     "[metrics] token",
+        "[server] tls_certificate",       "[server] tls_private_key",
     };
     return live.count(key) > 0;
 }

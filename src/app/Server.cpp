@@ -8,6 +8,7 @@
 #include "core/Json.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
+#include "http/TlsFiles.h"
 #include "media/Teardown.h"
 #include "store/SqliteStore.h"
 
@@ -155,6 +156,7 @@ void Server::armLivenessMarks() {
 ConfigChanges Server::reload(const Config& fresh) {
     ConfigChanges changes = diffConfig(config_, fresh);
     ++reloads_;
+    reloadTls(fresh, changes);
     restartKeys_ = changes.restart.size();
     for (const auto& key : changes.restart) g_message("config: needs a restart: %s", key.c_str());
     if (!changes.live.empty()) {
@@ -183,6 +185,40 @@ ConfigChanges Server::reload(const Config& fresh) {
         }
     }
     return changes;
+}
+
+void Server::reloadTls(const Config& fresh, ConfigChanges& changes) {
+    static const std::vector<std::string> keys = {"[server] tls_certificate",
+                                                  "[server] tls_private_key"};
+    auto moveKeys = [&](std::vector<std::string>* to) {
+        for (const auto& key : keys) {
+            auto at = std::find(changes.live.begin(), changes.live.end(), key);
+            if (at == changes.live.end()) continue;
+            changes.live.erase(at);
+            if (to) to->push_back(key);
+        }
+    };
+    const bool wanted = !fresh.tlsCertificate.empty();
+    if (wanted != http_->tls()) {
+        // Between HTTP and HTTPS: the listener and every URL change, a restart.
+        moveKeys(&changes.restart);
+        return;
+    }
+    if (!wanted) return;
+    // Re-read even when the paths did not change: a renewal replaces the files in place.
+    if (auto reloaded = http_->reloadTls(fresh.tlsCertificate, fresh.tlsPrivateKey); !reloaded) {
+        g_warning("config: TLS certificate not reloaded, the one in use stays: %s",
+                  reloaded.error().message.c_str());
+        ++tlsReloadFailures_;
+        moveKeys(nullptr);  // Their running values stay, so the next reload tries again.
+        return;
+    }
+    config_.tlsCertificate = fresh.tlsCertificate;
+    config_.tlsPrivateKey = fresh.tlsPrivateKey;
+    g_message(
+        "config: TLS certificate reloaded from %s (SHA-256 %s); open connections keep "
+        "theirs",
+        fresh.tlsCertificate.c_str(), http::tlsFingerprint(http_->tlsCertificate()).c_str());
 }
 
 void Server::configureSignalingLimits() {
@@ -477,6 +513,9 @@ http::Response Server::metrics(const http::Request& request) {
     m.family("mixmeet_config_restart_pending", "gauge",
              "Keys the last reload found changed that take effect only after a restart.")
         .sample("mixmeet_config_restart_pending", static_cast<double>(restartKeys_));
+    m.family("mixmeet_tls_reload_failures_total", "counter",
+             "SIGHUP reloads whose TLS certificate or key did not load (the old one stayed).")
+        .sample("mixmeet_tls_reload_failures_total", tlsReloadFailures_);
     ProcessFigures p = readProcessFigures();
     m.family("process_cpu_seconds_total", "counter", "User and system CPU time, seconds.")
         .sample("process_cpu_seconds_total", p.cpuSeconds);

@@ -80,6 +80,11 @@ private:
     void accept(SoupWebsocketConnection* connection, const http::Request& handshake);
     void closed(ClientConnection* connection);
     /// [signaling] limits for the connections (docs/security.md, "Signaling").
+    /// Part of reload(): loads the TLS certificate and key of `fresh` again (also when the
+    /// paths are the same: a renewal replaces the files). On failure logs the file and the
+    /// reason, keeps the certificate in use and drops the TLS keys from `changes.live`;
+    /// turning TLS on or off moves them to `changes.restart`.
+    void reloadTls(const Config& fresh, ConfigChanges& changes);
     void configureSignalingLimits();
     /// (Re)arms the timer that marks open history rows ([server] liveness_mark_ms).
     void armLivenessMarks();
@@ -104,6 +109,7 @@ private:
     std::unique_ptr<http::HttpServer> http_;
     core::SourcePtr touchTimer_;
     int reloads_ = 0;              ///< Successful SIGHUP reloads.
+    int tlsReloadFailures_ = 0;    ///< Reloads whose TLS certificate did not load.
     std::size_t restartKeys_ = 0;  ///< Keys the last reload found changed but not live.
     // Destroyed first (declared last): connections leave their rooms.
     std::map<ClientConnection*, std::unique_ptr<ClientConnection>> connections_;

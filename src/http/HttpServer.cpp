@@ -12,6 +12,7 @@
 #include "core/Json.h"
 #include "core/Log.h"
 #include "http/MeteredStream.h"
+#include "http/TlsFiles.h"
 #include "http/WebSocketGuard.h"
 
 #define GST_CAT_DEFAULT mixmeet_http_debug
@@ -102,6 +103,19 @@ void HttpServer::setLimits(const Limits& limits) {
     table_.setCaps(totalCap(limits), perAddressCap(limits));
 }
 
+core::Status HttpServer::reloadTls(const std::string& certificate, const std::string& privateKey) {
+    if (!tlsCertificate_)
+        return core::makeError("tls",
+                               "the server was started without TLS: turning it on needs a restart");
+    auto loaded = loadTlsCertificate(certificate, privateKey);
+    if (!loaded) return loaded.error();
+    // Open connections hold the certificate they started with and keep it.
+    tlsCertificate_ = std::move(loaded).value();
+    options_.tlsCertificate = certificate;
+    options_.tlsPrivateKey = privateKey;
+    return core::Ok{};
+}
+
 HttpServer::HttpServer(Options options, WebSocketHandler onWebSocket, DynamicHandler dynamic)
     : options_(std::move(options)),
       onWebSocket_(std::move(onWebSocket)),
@@ -133,15 +147,9 @@ HttpServer::~HttpServer() {
 
 core::Status HttpServer::listen() {
     if (!options_.tlsCertificate.empty() || !options_.tlsPrivateKey.empty()) {
-        if (!g_tls_backend_supports_tls(g_tls_backend_get_default()))
-            return core::makeError("tls", "GLib has no TLS backend (install glib-networking)");
-        core::ErrorOut tlsErr;
-        tlsCertificate_ = core::GPtr<GTlsCertificate>::adopt(g_tls_certificate_new_from_files(
-            options_.tlsCertificate.c_str(), options_.tlsPrivateKey.c_str(), tlsErr.out()));
-        if (!tlsCertificate_)
-            return core::makeError("tls", "cannot load the TLS certificate " +
-                                              options_.tlsCertificate + " and key " +
-                                              options_.tlsPrivateKey + ": " + tlsErr.message());
+        auto loaded = loadTlsCertificate(options_.tlsCertificate, options_.tlsPrivateKey);
+        if (!loaded) return loaded.error();
+        tlsCertificate_ = std::move(loaded).value();
     }
     core::GPtr<GInetAddress> addr =
         core::GPtr<GInetAddress>::adopt(g_inet_address_new_from_string(options_.address.c_str()));

@@ -65,6 +65,16 @@ public:
     /// New bounds (a config reload): the connection caps apply to the next accept (open
     /// connections over them stay), the timeouts and sizes to connections accepted from now.
     void setLimits(const Limits& limits);
+    /// Whether connections are TLS (a certificate was configured at listen()).
+    bool tls() const { return static_cast<bool>(tlsCertificate_); }
+    /// The certificate served now (nullptr without TLS).
+    GTlsCertificate* tlsCertificate() const { return tlsCertificate_.get(); }
+    /// Loads `certificate` and `privateKey` (PEM files; a config reload, or the same paths
+    /// after a renewal replaced the files) for connections accepted from now on; open
+    /// connections keep the certificate they started with. Error "tls" (loadTlsCertificate;
+    /// the message names the file and the reason), or when the server was started without
+    /// TLS: the certificate in use stays.
+    core::Status reloadTls(const std::string& certificate, const std::string& privateKey);
 
 private:
     struct Connection;

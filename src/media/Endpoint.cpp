@@ -1,6 +1,7 @@
 #include "media/Endpoint.h"
 
 #include <chrono>
+#include <utility>
 
 #include "core/Heap.h"
 #include "core/Log.h"
@@ -82,9 +83,15 @@ Endpoint::~Endpoint() {
 core::Status Endpoint::applyAnswer(const std::string& sdp) {
     auto applied = peer_.applyAnswer(sdp);
     if (!applied) return applied.error();
+    // The answer to an ICE restart's offer changes no m-line: what the first said stands.
+    if (std::exchange(answered_, true)) return core::Ok{};
     if (applied.value().sendsNoVideo) receive_.startPlaceholder();
     canShareScreen_ = applied.value().canShareScreen;
     return core::Ok{};
+}
+
+bool Endpoint::restartIce() {
+    return peer_.restartIce();
 }
 
 void Endpoint::addRemoteCandidate(int mlineIndex, const std::string& candidate) {

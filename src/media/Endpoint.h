@@ -22,7 +22,8 @@
 //
 // The server always makes the SDP offer: m-line 0 audio (Opus), m-line 1 video (VP8), both
 // sendrecv, m-line 2 the screen share (VP8, recvonly on the server's side), max-bundle
-// (docs/protocol.md lists every line). Never renegotiated.
+// (docs/protocol.md lists every line). Never renegotiated, except for ICE restarts, which offer
+// the same m-lines with new ICE credentials.
 //
 // Threads: created, driven and destroyed on the main thread. webrtcbin signals and promise
 // replies arrive on webrtcbin's threads and are posted to the main thread guarded by an Anchor;
@@ -85,6 +86,9 @@ public:
     core::Status applyAnswer(const std::string& sdp);
     /// Adds a trickled remote candidate (empty = end-of-candidates, ignored).
     void addRemoteCandidate(int mlineIndex, const std::string& candidate);
+    /// ICE restart on the same webrtcbin (WebRtcPeer::restartIce): the new offer follows
+    /// through Listener::onEndpointOffer, its answer goes to applyAnswer(). false once closing.
+    bool restartIce();
 
     /// Lets the composite and the shared audio reach this viewer (call once ICE is connected;
     /// design.md: media reaching webrtcbin before that can stall a shared tee).
@@ -174,6 +178,7 @@ private:
     SendBranch send_;
     std::unique_ptr<ViewerFeedback> feedback_;  ///< Once the send branch is built.
     bool canShareScreen_ = false;
+    bool answered_ = false;  ///< The first answer was applied (later ones: ICE restarts).
 };
 
 }  // namespace mixmeet::media

@@ -49,6 +49,11 @@ struct MediaConfig {
     /// A participant whose answer has not come, or whose ICE has not connected, this long after
     /// joining is removed (error "connect-timeout"), ms. [webrtc] connect_timeout_ms.
     int connectTimeoutMs = 15000;
+    /// A participant whose media failed while its socket is up gets an ICE restart on the same
+    /// webrtcbin first; if no packet arrives from it this long after the restart began, it
+    /// falls back to a new PeerConnection (parked, bye "media-lost"), ms. 0: no ICE restart.
+    /// [webrtc] ice_restart_timeout_ms.
+    int iceRestartTimeoutMs = 5000;
     std::vector<std::string> iceAddresses;  ///< Local addresses to gather on; empty = all.
     int iceMinPort = 0;                     ///< UDP port range for ICE; 0 = any.
     int iceMaxPort = 0;

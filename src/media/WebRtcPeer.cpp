@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 #include "core/Log.h"
 #include "core/MainContext.h"
@@ -32,6 +33,41 @@ void addRembFeedback(GstSDPMessage* sdp) {
         if (g_strcmp0(gst_sdp_media_get_media(media), "video") != 0) continue;
         const int pt = i == static_cast<guint>(kScreenMline) ? kScreenPt : kVp8Pt;
         gst_sdp_media_add_attribute(media, "rtcp-fb", (std::to_string(pt) + " goog-remb").c_str());
+    }
+}
+
+/// ice-char (RFC 8839 section 5.4): ALPHA / DIGIT / "+" / "/".
+constexpr char kIceChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string randomIceChars(int n) {
+    std::string out;
+    out.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+        out += kIceChars[g_random_int_range(0, static_cast<gint32>(sizeof(kIceChars) - 1))];
+    return out;
+}
+
+/// An ICE restart (RFC 8445 section 9, RFC 8839 section 4.4.1.1.1): new ice-ufrag and ice-pwd
+/// on every m-line of the offer. webrtcbin 1.22 has no ice-restart option; it takes the
+/// credentials of the local description it is given (set-local-description hands them to its
+/// ICE agent). Same lengths as webrtcbin's own: 32 and 32 characters.
+void replaceIceCredentials(GstSDPMessage* sdp) {
+    const std::string ufrag = randomIceChars(32);
+    const std::string pwd = randomIceChars(32);
+    for (guint i = 0; i < gst_sdp_message_medias_len(sdp); ++i) {
+        GstSDPMedia* media = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(sdp, i));
+        for (guint a = 0; a < gst_sdp_media_attributes_len(media); ++a) {
+            const GstSDPAttribute* attr = gst_sdp_media_get_attribute(media, a);
+            const char* value = nullptr;
+            if (g_strcmp0(attr->key, "ice-ufrag") == 0)
+                value = ufrag.c_str();
+            else if (g_strcmp0(attr->key, "ice-pwd") == 0)
+                value = pwd.c_str();
+            if (!value) continue;
+            GstSDPAttribute fresh;
+            gst_sdp_attribute_set(&fresh, attr->key, value);
+            gst_sdp_media_replace_attribute(media, a, &fresh);  // Takes `fresh`'s contents.
+        }
     }
 }
 
@@ -96,10 +132,14 @@ struct PeerCallbacks {
         GstWebRTCSessionDescription* offer = nullptr;
         if (!reply || !gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
                                          &offer, nullptr)) {
-            GST_ERROR("[%s] create-offer failed", s.id.c_str());
-            core::postToMain([owner = s.owner] {
+            g_autoptr(GError) err = nullptr;
+            if (reply && gst_structure_has_field(reply, "error"))
+                gst_structure_get(reply, "error", G_TYPE_ERROR, &err, nullptr);
+            std::string why = err ? err->message : "no offer in the reply";
+            g_warning("[%s] create-offer failed: %s", s.id.c_str(), why.c_str());
+            core::postToMain([owner = s.owner, why] {
                 if (auto* p = core::resolve(owner))
-                    p->listener_.onPeerFailed("internal", "could not create the SDP offer");
+                    p->listener_.onPeerFailed("internal", "could not create the SDP offer: " + why);
             });
             return;
         }
@@ -362,6 +402,51 @@ std::shared_ptr<WebRtcPeer::Barrier> WebRtcPeer::close() {
     if (binHandler_) g_signal_handler_disconnect(bin_, binHandler_);
     binHandler_ = 0;
     return barrier;
+}
+
+bool WebRtcPeer::restartIce() {
+    if (!webrtc_) return false;
+    // The offer in force, again, with new ICE credentials and the next version: the same
+    // m-lines, codecs, SSRCs and fingerprint by construction. (webrtcbin 1.22's create-offer
+    // would re-derive the codecs from its pads' caps, and fails when a receive branch's caps
+    // are fixed to the client's stream: "Caps negotiation on pad src_0 failed".)
+    GstWebRTCSessionDescription* current = nullptr;
+    g_object_get(webrtc_.get(), "current-local-description", &current, nullptr);
+    if (!current) return false;
+    GstSDPMessage* sdp = nullptr;
+    gst_sdp_message_copy(current->sdp, &sdp);
+    gst_webrtc_session_description_free(current);
+    replaceIceCredentials(sdp);
+    if (const GstSDPOrigin* o = gst_sdp_message_get_origin(sdp)) {
+        // Copies first: set_origin frees the strings `o` points to.
+        const std::string user = o->username ? o->username : "-";
+        const std::string id = o->sess_id ? o->sess_id : "0";
+        const std::string net = o->nettype ? o->nettype : "IN";
+        const std::string type = o->addrtype ? o->addrtype : "IP4";
+        const std::string addr = o->addr ? o->addr : "0.0.0.0";
+        const std::string version =
+            std::to_string(g_ascii_strtoull(o->sess_version, nullptr, 10) + 1);
+        gst_sdp_message_set_origin(sdp, user.c_str(), id.c_str(), version.c_str(), net.c_str(),
+                                   type.c_str(), addr.c_str());
+    }
+    core::CharsPtr text(gst_sdp_message_as_text(sdp));
+    GstWebRTCSessionDescription* offer =
+        gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);  // Takes `sdp`.
+    {
+        std::lock_guard g(shared_->operationsLock);
+        if (shared_->closing) {
+            gst_webrtc_session_description_free(offer);
+            return false;
+        }
+        g_signal_emit_by_name(webrtc_.get(), "set-local-description", offer, nullptr);
+    }
+    gst_webrtc_session_description_free(offer);
+    GST_INFO("[%s] ICE restart: new credentials in a new offer", id_.c_str());
+    // Delivered like every offer: from the main loop, after the caller has returned.
+    core::postToMain([owner = anchor_.weak(), sdpText = std::string(text.get())]() mutable {
+        if (auto* p = core::resolve(owner)) p->listener_.onPeerOffer(std::move(sdpText));
+    });
+    return true;
 }
 
 core::Result<AnswerInfo> WebRtcPeer::applyAnswer(const std::string& sdp) {

@@ -4,8 +4,8 @@
 //
 // The server always makes the SDP offer: m-line 0 audio (Opus), m-line 1 video (VP8), both
 // sendrecv, m-line 2 the screen share (VP8, server side recvonly), max-bundle (docs/protocol.md
-// lists every line; media/RtpFormats.h). Never renegotiated: a client shares by starting to
-// send on m-line 2.
+// lists every line; media/RtpFormats.h). The m-lines are never renegotiated (a client shares by
+// starting to send on m-line 2); an ICE restart offers them again with new ICE credentials.
 //
 // Threads: created, driven and destroyed on the main thread. webrtcbin signals and promise
 // replies arrive on webrtcbin's threads and are posted to the main thread guarded by an
@@ -75,6 +75,11 @@ public:
     /// Applies the client's SDP answer. Error "bad-sdp" if it does not parse as SDP or has the
     /// wrong m-lines (the offer's three); webrtcbin's later rejection arrives as onPeerFailed.
     core::Result<AnswerInfo> applyAnswer(const std::string& sdp);
+    /// ICE restart on this webrtcbin (docs/protocol.md, "ICE restart"): a new offer with the
+    /// same m-lines, codecs and SSRCs but new ICE credentials follows through
+    /// Listener::onPeerOffer; apply the client's answer to it with applyAnswer(). The
+    /// transports, and the media over them, stay. false after close() or before build().
+    bool restartIce();
     /// Adds a trickled remote candidate (empty = end-of-candidates, ignored).
     void addRemoteCandidate(int mlineIndex, const std::string& candidate);
     /// Time since the last packet (RTP, RTCP or DTLS) arrived, ms.

@@ -221,6 +221,7 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
         return std::visit([](auto& m) { return ClientMessage{std::move(m)}; }, meeting->value());
     }
     if (t == "share-start") return ClientMessage{ShareStart{}};
+    if (t == "ice-restart") return ClientMessage{IceRestart{}};
     if (t == "share-stop") return ClientMessage{ShareStop{}};
     if (t == "set-layout") {
         SetLayout l{r.string("layout", 16), "self"};
@@ -658,6 +659,7 @@ std::string toJson(const ClientMessage& message) {
             // Meeting controls: every other alternative.
             [](const auto& m) { return meetingJson(MeetingClientMessage{m}); },
             [](const ShareStart&) { return JsonWriter().str("type", "share-start").finish(); },
+            [](const IceRestart&) { return JsonWriter().str("type", "ice-restart").finish(); },
             [](const ShareStop&) { return JsonWriter().str("type", "share-stop").finish(); },
             [](const SetLayout& m) {
                 JsonWriter w;

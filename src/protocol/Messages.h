@@ -141,11 +141,15 @@ struct Hls {
     bool on = false;
     std::string access = "participants";  ///< "participants" or "anyone" (with the link).
 };
-using ClientMessage =
-    std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest, Presence, Call,
-                 CallAnswer, SetQuality, Record, SetLayout, ShareStart, ShareStop, Stream, Hls,
-                 // Meeting controls (protocol/MeetingControl.h).
-                 MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
+/// The client's media connection failed (or went "disconnected") while its socket is up: it
+/// asks for an ICE restart; the server sends a new `offer` with new ICE credentials for the
+/// same PeerConnection (docs/protocol.md, "ICE restart").
+struct IceRestart {};
+using ClientMessage = std::variant<Join, Answer, IceCandidate, Leave, ChatSend, ChatHistoryRequest,
+                                   Presence, Call, CallAnswer, SetQuality, Record, SetLayout,
+                                   ShareStart, ShareStop, Stream, Hls, IceRestart,
+                                   // Meeting controls (protocol/MeetingControl.h).
+                                   MediaState, Hand, Reaction, HostCommand, LeaveCall, RejoinCall>;
 
 // Server -> client.
 struct IceServer {

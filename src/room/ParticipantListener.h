@@ -34,6 +34,11 @@ public:
     /// the client told to come back with its resume token); false: the room removes it
     /// ("ice-failed").
     virtual bool onMediaLost() { return false; }
+    /// The room restarts ICE on this participant's connection (its media went silent or its
+    /// ICE failed, or the client asked): return true if the listener can carry the new offer
+    /// and its answer (the client's socket is up and in the call); false: the room falls back
+    /// to onMediaLost().
+    virtual bool onIceRestart() { return false; }
 
     // Meeting controls (docs/protocol.md, "Meeting controls"); defaults ignore them.
     /// A meeting-control message for this participant (muted-by-host, unmute-request,

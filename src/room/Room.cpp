@@ -52,6 +52,11 @@ struct Room::Member {
     bool inCall = true;       ///< false after leave-call: no endpoint, still in the meeting.
     bool cameraShown = true;  ///< false: the name tile (MeetingControls).
     bool parked = false;      ///< Its connection dropped; kept for a resume (park()).
+    /// An ICE restart under way: when it began (monotonic ms; 0: none), whether its answer
+    /// was applied, and the timer that ends it.
+    int64_t restartStartedMs = 0;
+    bool restartAnswered = false;
+    guint restartTimer = 0;
 };
 
 /// Routes one endpoint's events to the room, tagged with the participant id.
@@ -293,6 +298,7 @@ void Room::detachMedia(Member& m) {
     }
     if (m.disconnectTimer) g_source_remove(m.disconnectTimer);
     m.disconnectTimer = 0;
+    clearIceRestart(m);
     audio_->removeOutput(m.id);
     audio_->removeInput(m.id);
     if (!m.endpoint) return;
@@ -321,6 +327,7 @@ core::Status Room::park(const std::string& id, ParticipantListener& holder) {
     // The ICE watch would remove it; the grace period decides instead.
     if (m->disconnectTimer) g_source_remove(m->disconnectTimer);
     m->disconnectTimer = 0;
+    clearIceRestart(*m);
     g_message("room %s: %s (%s) lost its connection, kept for a reconnect", name_.c_str(),
               id.c_str(), m->name.c_str());
     return core::Ok{};
@@ -388,8 +395,85 @@ core::Status Room::applyAnswer(const std::string& id, const std::string& sdp) {
     Member* m = find(id);
     if (!m || !m->endpoint) return makeError("bad-state", "not in the call");
     auto applied = m->endpoint->applyAnswer(sdp);
-    if (applied) m->answered = true;
+    if (applied) {
+        m->answered = true;
+        if (m->restartStartedMs) m->restartAnswered = true;
+    }
     return applied;
+}
+
+core::Status Room::restartIce(const std::string& id) {
+    Member* m = find(id);
+    if (!m || !m->endpoint) return makeError(protocol::errc::kBadState, "not in the call");
+    if (config_.iceRestartTimeoutMs <= 0)
+        return makeError(protocol::errc::kBadState, "ICE restarts are off on this server");
+    if (!m->answered) return makeError(protocol::errc::kBadState, "no answer to restart from");
+    if (m->restartStartedMs)
+        return makeError(protocol::errc::kBadState, "an ICE restart is under way");
+    if (!beginIceRestart(*m))
+        return makeError(protocol::errc::kBadState, "the connection cannot be restarted now");
+    return core::Ok{};
+}
+
+bool Room::restartingIce(const std::string& id) const {
+    for (const auto& m : members_)
+        if (m->id == id) return m->restartStartedMs != 0;
+    return false;
+}
+
+bool Room::beginIceRestart(Member& m) {
+    if (config_.iceRestartTimeoutMs <= 0 || !m.endpoint || !m.answered || m.parked ||
+        m.restartStartedMs)
+        return false;
+    // The listener first: its session must await the offer before it is made.
+    if (!m.listener->onIceRestart()) return false;
+    if (!m.endpoint->restartIce()) return false;
+    ++iceRestarts_;
+    if (m.disconnectTimer) g_source_remove(m.disconnectTimer);
+    m.disconnectTimer = 0;
+    m.restartStartedMs = g_get_monotonic_time() / 1000;
+    m.restartAnswered = false;
+    m.restartTimer = core::postToMainDelayed(
+        static_cast<unsigned>(config_.iceRestartTimeoutMs), [weak = anchor_.weak(), id = m.id] {
+            Room* room = core::resolve(weak);
+            if (!room) return;
+            if (Member* mm = room->find(id)) {
+                mm->restartTimer = 0;  // This source is finishing.
+                room->iceRestartTimedOut(id);
+            }
+        });
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, m.id}, "ICE restart: new offer, %d ms to recover",
+                    config_.iceRestartTimeoutMs);
+    return true;
+}
+
+bool Room::checkIceRestart(Member& m) {
+    if (!m.restartStartedMs || !m.restartAnswered || !m.endpoint) return false;
+    const int64_t sinceStart = g_get_monotonic_time() / 1000 - m.restartStartedMs;
+    if (m.endpoint->millisecondsSinceLastPacket() >= sinceStart) return false;
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, m.id}, "ICE restart: media back after %lld ms",
+                    static_cast<long long>(sinceStart));
+    ++iceRestartsRecovered_;
+    clearIceRestart(m);
+    return true;
+}
+
+void Room::iceRestartTimedOut(const std::string& id) {
+    Member* m = find(id);
+    if (!m || !m->restartStartedMs || checkIceRestart(*m)) return;
+    core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, id},
+                    "ICE restart: nothing from it within %d ms (%s), falling back",
+                    config_.iceRestartTimeoutMs, m->restartAnswered ? "answered" : "no answer");
+    clearIceRestart(*m);
+    if (m->listener->onMediaLost()) return;
+    remove(id, "ice-failed", {}, {});
+}
+
+void Room::clearIceRestart(Member& m) {
+    if (m.restartTimer) g_source_remove(m.restartTimer);
+    m.restartTimer = 0;
+    m.restartStartedMs = 0;
+    m.restartAnswered = false;
 }
 
 void Room::addRemoteCandidate(const std::string& id, const protocol::IceCandidate& candidate) {
@@ -731,8 +815,10 @@ void Room::broadcastRoster() {
 void Room::onIceState(const std::string& id, media::IceState state) {
     Member* m = find(id);
     if (!m) return;
-    // Parked: the old PeerConnection fails as expected; the grace period decides.
-    if (m->parked && (state == media::IceState::Failed || state == media::IceState::Disconnected))
+    // Parked: the old PeerConnection fails as expected; the grace period decides. Restarting:
+    // the restart's timer decides.
+    if ((m->parked || m->restartStartedMs) &&
+        (state == media::IceState::Failed || state == media::IceState::Disconnected))
         return;
     switch (state) {
         case media::IceState::Connected:
@@ -776,8 +862,11 @@ void Room::onIceState(const std::string& id, media::IceState state) {
 void Room::mediaLost(const std::string& id) {
     Member* m = find(id);
     if (!m) return;
-    // Its connection may take it over again with a new PeerConnection (docs/protocol.md,
-    // "Reconnecting"): no leave for the others meanwhile.
+    if (m->restartStartedMs) return;  // The restart's timer decides.
+    // With its socket up: an ICE restart on the same webrtcbin first (docs/protocol.md, "ICE
+    // restart"); its connection may also take it over again with a new PeerConnection
+    // ("Reconnecting"): no leave for the others meanwhile.
+    if (!m->parked && beginIceRestart(*m)) return;
     if (!m->parked && m->listener->onMediaLost()) return;
     remove(id, "ice-failed", {}, {});
 }
@@ -791,8 +880,10 @@ void Room::onSecured(const std::string& id) {
 void Room::checkLiveness() {
     // A speaker off stage takes the tile of whoever on it has been quiet longest.
     if (stage_.updateSpeakers(audio_->speakers(), g_get_monotonic_time() / 1000)) relayout();
-    for (const auto& m : members_)
+    for (const auto& m : members_) {
         if (m->connected) m->endpoint->requestFeedback();
+        checkIceRestart(*m);  // Seen through early once its media is back.
+    }
     const int64_t nowMs = g_get_monotonic_time() / 1000;
     const unsigned stallsBefore = liveness_.stalls();
     const bool apply = liveness_.checksApply(nowMs, kLivenessPeriodMs);
@@ -819,8 +910,8 @@ std::vector<Liveness::Peer> Room::livenessPeers() const {
     peers.reserve(members_.size());
     for (const auto& m : members_)
         // Hung up (leave-call): no media to watch, the socket's liveness holds; parked: the
-        // grace period holds.
-        if (m->inCall && !m->parked)
+        // grace period holds; restarting ICE: the restart's timer holds.
+        if (m->inCall && !m->parked && !m->restartStartedMs)
             peers.push_back({m->id, m->connected, m->answered, m->joinedMs,
                              m->connected ? m->endpoint->millisecondsSinceLastPacket() : 0});
     return peers;

@@ -78,6 +78,20 @@ public:
     bool parked(const std::string& id) const;
     /// Errors: "bad-sdp"; unknown ids give "bad-state".
     core::Status applyAnswer(const std::string& id, const std::string& sdp);
+    /// ICE restart on participant `id`'s webrtcbin, asked by its client (docs/protocol.md, "ICE
+    /// restart"): a new offer with new ICE credentials reaches its listener (onIceRestart()
+    /// first, then onOffer()), the same participant, no leave for the others. If nothing
+    /// arrives from it within [webrtc] ice_restart_timeout_ms, it falls back as a media loss
+    /// (onMediaLost(): parked, bye "media-lost"). Errors bad-state: unknown id, not in the
+    /// call, no answer applied yet, a restart already under way, or restarts are off
+    /// (timeout 0).
+    core::Status restartIce(const std::string& id);
+    /// Whether an ICE restart of participant `id` is under way (started, not yet seen through).
+    bool restartingIce(const std::string& id) const;
+    /// ICE restarts begun so far in this room (by clients or by the server) and those that
+    /// brought the media back without a fallback.
+    unsigned iceRestarts() const { return iceRestarts_; }
+    unsigned iceRestartsRecovered() const { return iceRestartsRecovered_; }
     void addRemoteCandidate(const std::string& id, const protocol::IceCandidate& candidate);
     /// The viewer's quality choice: "auto", "high", "medium", "low" or "audio"
     /// (QualityChoice). Error "bad-message" for anything else. Only records the choice: the tier
@@ -269,6 +283,16 @@ private:
     /// The participant's media failed (ICE, silence): parked by its listener for a reconnect
     /// (ParticipantListener::onMediaLost), or removed with "ice-failed".
     void mediaLost(const std::string& id);
+    /// Starts an ICE restart of `m` (see restartIce()); false when it cannot (no media, not
+    /// answered, parked, one already running, restarts off, or the listener cannot carry it).
+    bool beginIceRestart(Member& m);
+    /// Whether `m`'s restart is done: its answer was applied and a packet arrived after it
+    /// began. Clears the restart (a success) and returns true if so.
+    bool checkIceRestart(Member& m);
+    /// The restart's time is up: done (checkIceRestart) or a media loss.
+    void iceRestartTimedOut(const std::string& id);
+    /// Forgets `m`'s restart and its timer.
+    void clearIceRestart(Member& m);
     /// The participant's DTLS is done: forces a keyframe on its tier's encoder.
     void onSecured(const std::string& id);
     void onFeedback(const std::string& id, double lossFraction, double rttMs);
@@ -294,6 +318,8 @@ private:
     void onLiveChanged();
     RoomLive& makeLive();
 
+    unsigned iceRestarts_ = 0;
+    unsigned iceRestartsRecovered_ = 0;
     std::string name_;
     media::MediaConfig config_;
     media::SendHintPolicy sendHints_;

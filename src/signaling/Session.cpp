@@ -32,7 +32,10 @@ int64_t Session::Listener::monotonicMs() {
 }
 
 Session::Session(Listener& listener, const Limits& limits)
-    : listener_(listener), limits_(limits), messages_(limits.messages(), listener.monotonicMs()) {}
+    : listener_(listener),
+      limits_(limits),
+      messages_(limits.messages(), listener.monotonicMs()),
+      iceRestarts_({1.0 / kIceRestartPeriodS, kIceRestartBurst}, listener.monotonicMs()) {}
 
 bool Session::admit() {
     if (messages_.take(listener_.monotonicMs())) return true;
@@ -134,11 +137,14 @@ void Session::handle(const protocol::Answer& m) {
         return;
     }
     state_ = State::Active;
+    restarting_ = false;
 }
 
 void Session::handle(const protocol::IceCandidate& m) {
     if (state_ == State::OutOfCall) return;  // Still in flight when the call was left.
-    if (state_ != State::AwaitingAnswer && state_ != State::Active) {
+    // During an ICE restart the old generation's candidates may still be in flight.
+    const bool restartInFlight = restarting_ && state_ == State::AwaitingOffer;
+    if (state_ != State::AwaitingAnswer && state_ != State::Active && !restartInFlight) {
         replyError(errc::kBadState, "ICE candidates are accepted only after the offer");
         return;
     }
@@ -326,6 +332,8 @@ void Session::handle(const protocol::LeaveCall&) {
     }
     state_ = State::OutOfCall;
     pendingCandidates_.clear();
+    sentCandidates_.clear();
+    restarting_ = false;
 }
 
 void Session::handle(const protocol::RejoinCall&) {
@@ -337,6 +345,7 @@ void Session::handle(const protocol::RejoinCall&) {
     // arrive inside rejoinCall().
     state_ = State::AwaitingOffer;
     remoteCandidates_ = 0;
+    sentCandidates_.clear();
     auto rejoined = listener_.rejoinCall();
     if (!rejoined) {
         if (state_ == State::AwaitingOffer) state_ = State::OutOfCall;
@@ -372,11 +381,38 @@ void Session::handle(const protocol::ShareStop&) {
     replyIfError(listener_.shareScreen(false));
 }
 
+void Session::handle(const protocol::IceRestart&) {
+    if (restarting_) return;  // One is under way: its offer is coming or came.
+    if (state_ != State::Active) {
+        replyError(errc::kBadState, "ice-restart is accepted once the answer is applied");
+        return;
+    }
+    if (!iceRestarts_.take(listener_.monotonicMs())) {
+        // A page retrying on a flapping network, not a broken one: not counted as an error.
+        listener_.sendMessage(protocol::ErrorReply{
+            errc::kRateLimited, "at most " + std::to_string(static_cast<int>(kIceRestartBurst)) +
+                                    " ICE restarts at once, then one every " +
+                                    std::to_string(static_cast<int>(kIceRestartPeriodS)) + " s"});
+        return;
+    }
+    replyIfError(listener_.restartIce());
+}
+
+bool Session::beginIceRestart() {
+    if (state_ != State::Active) return false;
+    state_ = State::AwaitingOffer;
+    restarting_ = true;
+    remoteCandidates_ = 0;  // The client's new ICE generation gathers again.
+    return true;
+}
+
 void Session::onLocalOffer(std::string sdp) {
     if (state_ != State::AwaitingOffer) return;
     listener_.sendMessage(protocol::Offer{std::move(sdp)});
     state_ = State::AwaitingAnswer;
-    for (auto& c : pendingCandidates_) listener_.sendMessage(c);
+    if (restarting_)
+        for (const auto& c : sentCandidates_) listener_.sendMessage(c);
+    for (auto& c : pendingCandidates_) send(std::move(c));
     pendingCandidates_.clear();
 }
 
@@ -385,8 +421,13 @@ void Session::onLocalCandidate(protocol::IceCandidate candidate) {
         pendingCandidates_.push_back(std::move(candidate));
         return;
     }
-    if (state_ == State::AwaitingAnswer || state_ == State::Active)
-        listener_.sendMessage(candidate);
+    if (state_ == State::AwaitingAnswer || state_ == State::Active) send(std::move(candidate));
+}
+
+void Session::send(protocol::IceCandidate candidate) {
+    listener_.sendMessage(candidate);
+    if (sentCandidates_.size() < kMaxSentCandidates && !candidate.candidate.empty())
+        sentCandidates_.push_back(std::move(candidate));
 }
 
 void Session::onRoster(protocol::Roster roster) {

@@ -33,6 +33,12 @@ enum class Admission { Enter, Wait };
 
 /// Maximum protocol errors a client may cause before it is disconnected.
 constexpr int kMaxErrors = 10;
+/// `ice-restart` requests a participant may send at once, and then one per this many seconds
+/// (docs/protocol.md, "Limits").
+constexpr double kIceRestartBurst = 2;
+constexpr double kIceRestartPeriodS = 10;
+/// Local candidates remembered for resending after an ICE restart (the server gathers a few).
+constexpr std::size_t kMaxSentCandidates = 32;
 
 class Session {
 public:
@@ -100,6 +106,13 @@ public:
         virtual core::Status leaveCall() { return unsupported(); }
         /// Makes new media for a participant that hung up; the offer comes via onLocalOffer().
         virtual core::Status rejoinCall() { return unsupported(); }
+        /// The client asked for an ICE restart (docs/protocol.md, "ICE restart"): the room
+        /// restarts ICE on the participant's webrtcbin and calls Session::beginIceRestart();
+        /// the new offer comes via onLocalOffer(). Errors: bad-state.
+        virtual core::Status restartIce() {
+            return core::makeError(protocol::errc::kBadState,
+                                   "ICE restarts are not available here");
+        }
 
         /// The viewer's layout choice (protocol SetLayout); scope "meeting" needs host rights
         /// (error "not-host").
@@ -156,6 +169,13 @@ public:
     void onAdmitted();
     /// The host turned this waiting participant away: `denied`, bye `denied`, close.
     void onDenied();
+    /// The media side restarts ICE on the participant's connection (asked by the client, or
+    /// the server found its media silent): back to AwaitingOffer with a fresh candidate budget;
+    /// the next local offer is followed by every local candidate sent before (the client's new
+    /// ICE generation needs them again). false (nothing changes) unless Active.
+    bool beginIceRestart();
+    /// An ICE restart's offer went out and its answer has not been applied yet.
+    bool restartingIce() const { return restarting_; }
 
     State state() const { return state_; }
     /// In a meeting: in its call (joined, any media state) or hung up but staying (OutOfCall).
@@ -188,12 +208,15 @@ private:
     void handle(const protocol::SetLayout& m);
     void handle(const protocol::ShareStart& m);
     void handle(const protocol::ShareStop& m);
+    void handle(const protocol::IceRestart& m);
     bool inRoom() const;
     /// Charges one frame to the message budget; false (error "rate-limited" sent) if over.
     bool admit();
     void replyIfError(const core::Status& status);
     void replyError(const std::string& code, const std::string& message);
     void end(const std::string& reason, unsigned short closeCode);
+    /// Sends a local candidate and remembers it for an ICE restart.
+    void send(protocol::IceCandidate candidate);
 
     // Passed by argument.
     Listener& listener_;
@@ -205,6 +228,12 @@ private:
     Limits limits_;
     TokenBucket messages_;      ///< Every frame from the client.
     int remoteCandidates_ = 0;  ///< Candidates accepted from the client.
+    /// `ice-restart` requests (kIceRestartBurst at once, then one per kIceRestartPeriodS).
+    TokenBucket iceRestarts_;
+    bool restarting_ = false;  ///< An ICE restart is waiting for its offer or answer.
+    /// Local candidates sent for the current media session (at most kMaxSentCandidates), sent
+    /// again after an ICE restart's offer.
+    std::vector<protocol::IceCandidate> sentCandidates_;
 };
 
 }  // namespace mixmeet::signaling

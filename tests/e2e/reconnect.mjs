@@ -2,7 +2,8 @@
 //
 //   MIXMEET_BIN=build/src/mixmeet MIXMEET_SOURCE_ROOT=$PWD node tests/e2e/reconnect.mjs
 //
-// 1. Alice and Bob join an open room and receive the composite;
+// 1. Alice and Bob join an open room and receive the composite; Alice's page asks for an ICE
+//    restart and keeps decoding over the new ICE generation as the same participant;
 // 2. the server is stopped (SIGTERM): both pages are told (bye "server-shutdown"), show
 //    "Reconnecting…", and their camera and microphone are stopped (the camera light goes off);
 // 3. the server starts again on the same port: both pages join again by themselves (a fresh
@@ -63,6 +64,35 @@ await runTest(
     const before = await tracks(alice);
     if (!before.video || before.video.readyState !== 'live') fail(`Alice's camera is not live: ${JSON.stringify(before)}`);
 
+    // ---- 1b. an ICE restart on the same PeerConnection (docs/protocol.md, "ICE restart"):
+    // the page asks, the server re-offers with new ICE credentials, Chromium answers with its
+    // own and starts a new ICE generation; the same participant keeps decoding.
+    const ufrag = (sdp) => ((sdp || '').match(/a=ice-ufrag:(\S+)/) || [])[1] || null;
+    const descriptions = () => alice.page.evaluate(() => window.mixmeet.descriptions());
+    const first = await descriptions();
+    const idBefore = (await alice.page.evaluate(() => window.mixmeet.state())).participantId;
+    const pairBefore = (await roomStats(alice.page)).selectedPairId;
+    if (!(await alice.page.evaluate(() => window.mixmeet.iceRestart()))) fail('Alice could not send ice-restart');
+    const restartAt = Date.now();
+    const restarted = await waitFor('Alice to answer the restart offer with new credentials', async () => {
+      const d = await descriptions();
+      return { ok: ufrag(d.offer) !== ufrag(first.offer) && ufrag(d.answer) !== ufrag(first.answer), d: { offer: ufrag(d.offer), answer: ufrag(d.answer) } };
+    }, { timeoutMs: 10000, describe: (x) => JSON.stringify(x && x.d) });
+    log(`ICE restart: server ufrag ${ufrag(first.offer)} -> ${restarted.d.offer}, page ${ufrag(first.answer)} -> ${restarted.d.answer}`);
+    // The new generation carries the media: Chromium selected a pair of it (a pair of new
+    // candidates: its checks with the new credentials succeeded against the server's libnice),
+    // frames decoded beyond what came before, the same participant, no rejoin.
+    const framesAtRestart = (await roomStats(alice.page)).framesDecoded;
+    const after = await waitFor('Alice to decode over the new ICE generation', async () => {
+      const s = await roomStats(alice.page);
+      return { ...s, ok: s.iceConnectionState !== 'failed' && s.selectedPairId && s.selectedPairId !== pairBefore && s.framesDecoded > framesAtRestart + 10 };
+    }, { timeoutMs: 30000, describe: (x) => `${describeRoom(x)} ice=${x && x.iceConnectionState} pair=${x && x.selectedPairId} (was ${pairBefore}) frames since the restart=${x && x.framesDecoded - framesAtRestart}` });
+    const stateAfter = await alice.page.evaluate(() => window.mixmeet.state());
+    if (stateAfter.participantId !== idBefore || stateAfter.reconnecting || stateAfter.timings.resumed !== undefined) {
+      fail(`the ICE restart changed the participant: ${JSON.stringify({ idBefore, id: stateAfter.participantId, reconnecting: stateAfter.reconnecting })}`);
+    }
+    log(`ICE restart: decoding over pair ${after.selectedPairId} (was ${pairBefore}) ${Date.now() - restartAt} ms after asking, still ${idBefore}`);
+
     // ---- 2. the server stops: told, "Reconnecting…", camera and microphone off
     const stoppedAt = Date.now();
     await stopServer(resources.server);
@@ -97,5 +127,5 @@ await runTest(
     }
     log('both pages rejoined by themselves and receive the composite again');
   },
-  { timeoutMs: 90000 },
+  { timeoutMs: 120000 },
 );

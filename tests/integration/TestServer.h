@@ -43,6 +43,8 @@ struct TestServer {
         c.media.videoBitrate = 800000;
         c.media.iceAddresses = std::move(iceAddresses);
         c.media.disconnectTimeoutMs = 1500;
+        // The ICE restart tried before a media loss falls back (shortened like the silence check).
+        c.media.iceRestartTimeoutMs = 2000;
         if (configure) configure(c);
         server = std::make_unique<app::Server>(c);
         auto started = server->start();

@@ -3,6 +3,7 @@
 // participant ids as structured-log fields (journald under systemd). docs/deployment.md.
 #include <glib/gstdio.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
@@ -14,6 +15,7 @@
 #include "SyntheticPeer.h"
 #include "TestServer.h"
 #include "Wait.h"
+#include "http/TlsFiles.h"
 
 using namespace mixmeet;
 using namespace mixmeet::testing;
@@ -37,21 +39,102 @@ struct SelfSigned {
         g_free(d);
         cert = dir + "/cert.pem";
         key = dir + "/key.pem";
+        make(cert, key);
+    }
+    /// Writes a new self-signed certificate and its key to `certFile` and `keyFile`.
+    bool make(const std::string& certFile, const std::string& keyFile) {
         std::string cmd =
-            "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + key +
-            " -out " + cert;
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " +
+            keyFile + " -out " + certFile;
         gint status = 0;
         gchar* err = nullptr;
         if (!g_spawn_command_line_sync(cmd.c_str(), nullptr, &err, &status, nullptr) || status != 0)
             error = std::string("openssl failed: ") + (err ? err : "");
         g_free(err);
+        return error.empty();
     }
     ~SelfSigned() {
+        for (const auto& f : extra) g_remove(f.c_str());
         g_remove(cert.c_str());
         g_remove(key.c_str());
         g_rmdir(dir.c_str());
     }
+    std::vector<std::string> extra;  ///< More files in `dir`, removed too.
 };
+
+std::string readFile(const std::string& path) {
+    g_autofree gchar* text = nullptr;
+    gsize len = 0;
+    if (!g_file_get_contents(path.c_str(), &text, &len, nullptr)) return {};
+    return std::string(text, len);
+}
+
+void writeFile(const std::string& path, const std::string& text) {
+    REQUIRE(
+        g_file_set_contents(path.c_str(), text.c_str(), static_cast<gssize>(text.size()), nullptr));
+}
+
+/// A TLS client handshake with the server at 127.0.0.1:`port` (any certificate accepted),
+/// iterating the main context meanwhile (the server runs on it).
+struct TlsProbe {
+    core::GPtr<GIOStream> tls;
+    std::string error;
+    bool done = false;
+
+    explicit TlsProbe(int port) {
+        core::GPtr<GSocketClient> client = core::GPtr<GSocketClient>::adopt(g_socket_client_new());
+        core::ErrorOut err;
+        // A blocking connect to loopback: the kernel completes it without the server's loop.
+        core::GPtr<GSocketConnection> base =
+            core::GPtr<GSocketConnection>::adopt(g_socket_client_connect_to_host(
+                client.get(), "127.0.0.1", static_cast<guint16>(port), nullptr, err.out()));
+        if (!base) {
+            error = err.message();
+            done = true;
+            return;
+        }
+        tls = core::GPtr<GIOStream>::adopt(
+            g_tls_client_connection_new(G_IO_STREAM(base.get()), nullptr, err.out()));
+        if (!tls) {
+            error = err.message();
+            done = true;
+            return;
+        }
+        g_signal_connect(tls.get(), "accept-certificate",
+                         G_CALLBACK(+[](GTlsConnection*, GTlsCertificate*, GTlsCertificateFlags,
+                                        gpointer) -> gboolean { return TRUE; }),
+                         nullptr);
+        g_tls_connection_handshake_async(
+            G_TLS_CONNECTION(tls.get()), G_PRIORITY_DEFAULT, nullptr,
+            [](GObject* source, GAsyncResult* result, gpointer data) {
+                auto* self = static_cast<TlsProbe*>(data);
+                GError* e = nullptr;
+                if (!g_tls_connection_handshake_finish(G_TLS_CONNECTION(source), result, &e)) {
+                    self->error = e ? e->message : "handshake failed";
+                    g_clear_error(&e);
+                }
+                self->done = true;
+            },
+            this);
+        waitUntil([&] { return done; }, 10s);
+    }
+    ~TlsProbe() {
+        if (tls) g_io_stream_close(tls.get(), nullptr, nullptr);
+    }
+    /// SHA-256 of the certificate the server presented; empty if the handshake failed.
+    std::string fingerprint() const {
+        if (!tls || !error.empty()) return {};
+        GTlsCertificate* peer = g_tls_connection_get_peer_certificate(G_TLS_CONNECTION(tls.get()));
+        return peer ? http::tlsFingerprint(peer) : std::string();
+    }
+};
+
+/// The SHA-256 fingerprint of the certificate in PEM file `path`.
+std::string fileFingerprint(const std::string& path) {
+    core::GPtr<GTlsCertificate> c =
+        core::GPtr<GTlsCertificate>::adopt(g_tls_certificate_new_from_file(path.c_str(), nullptr));
+    return c ? http::tlsFingerprint(c.get()) : std::string();
+}
 
 }  // namespace
 
@@ -89,6 +172,83 @@ TEST_CASE("HTTPS and WSS from a configured certificate", "[deploy][tls]") {
     // Plain HTTP on the TLS port gets no page.
     ApiClient plain(s.server->port());
     CHECK(plain.get("/room.html").status != 200);
+}
+
+TEST_CASE("a reload serves a renewed TLS certificate; a bad one is refused and the old one stays",
+          "[deploy][tls]") {
+    SelfSigned tls;
+    REQUIRE(tls.error.empty());
+    TestServer s(false, {"127.0.0.1"}, [&](app::Config& c) {
+        c.tlsCertificate = tls.cert;
+        c.tlsPrivateKey = tls.key;
+    });
+    const int port = s.server->port();
+    const std::string first = fileFingerprint(tls.cert);
+    REQUIRE_FALSE(first.empty());
+    {
+        TlsProbe probe(port);
+        INFO(probe.error);
+        CHECK(probe.fingerprint() == first);
+    }
+    // A signaling socket open across the reloads: it stays up and keeps working.
+    const std::string origin = "https://127.0.0.1:" + std::to_string(port);
+    const std::string wss = "wss://127.0.0.1:" + std::to_string(port) + "/ws";
+    SignalClient member(wss, "", origin, true);
+    REQUIRE(waitUntil([&] { return member.open(); }, 10s));
+
+    // A renewal replaces both files in place (the same paths), then SIGHUP (Server::reload).
+    REQUIRE(tls.make(tls.cert, tls.key));
+    const std::string second = fileFingerprint(tls.cert);
+    REQUIRE(second != first);
+    app::Config fresh = s.server->config();
+    auto changes = s.server->reload(fresh);
+    CHECK(changes.restart.empty());
+    {
+        TlsProbe probe(port);
+        INFO(probe.error);
+        CHECK(probe.fingerprint() == second);
+    }
+    CHECK(member.open());
+
+    // Bad files: the certificate in use stays, the reason names the file.
+    const std::string otherCert = tls.dir + "/other-cert.pem";
+    const std::string otherKey = tls.dir + "/other-key.pem";
+    tls.extra = {otherCert, otherKey};
+    REQUIRE(tls.make(otherCert, otherKey));
+    std::string faulty, reason;
+    SECTION("a key that is not the certificate's (a renewal caught half-way)") {
+        writeFile(tls.key, readFile(otherKey));
+        faulty = tls.key;
+        reason = "is not the key of the certificate";
+    }
+    SECTION("a certificate file that is not PEM") {
+        writeFile(tls.cert, "not a certificate\n");
+        faulty = tls.cert;
+        reason = "PEM";
+    }
+    SECTION("a missing key file") {
+        fresh.tlsPrivateKey = tls.dir + "/missing-key.pem";
+        faulty = fresh.tlsPrivateKey;
+        reason = "No such file";
+    }
+    // What the reload logs: the file and the reason.
+    auto loaded = http::loadTlsCertificate(fresh.tlsCertificate, fresh.tlsPrivateKey);
+    REQUIRE_FALSE(loaded.ok());
+    CHECK(loaded.error().code == "tls");
+    CHECK_THAT(loaded.error().message, Catch::Contains(faulty) && Catch::Contains(reason));
+    auto refused = s.server->reload(fresh);
+    CHECK(refused.restart.empty());
+    CHECK(std::find(refused.live.begin(), refused.live.end(), "[server] tls_private_key") ==
+          refused.live.end());
+    {
+        TlsProbe probe(port);
+        INFO(probe.error);
+        CHECK(probe.fingerprint() == second);
+    }
+    // Still served over the old certificate: a request works, the open socket too.
+    ApiClient web(origin, /*acceptAnyCertificate=*/true);
+    CHECK(web.get("/room.html").status == 200);
+    CHECK(member.open());
 }
 
 TEST_CASE("a TLS certificate that does not load stops the start with error tls", "[deploy][tls]") {

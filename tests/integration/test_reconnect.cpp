@@ -211,6 +211,178 @@ TEST_CASE("media lost with the socket up: told media-lost, resumed with a new Pe
     CHECK(openRows(s, meeting) == 2);
 }
 
+namespace {
+/// The a=ice-ufrag value of an SDP (the first), empty if none.
+std::string iceUfrag(const std::string& sdp) {
+    const std::string key = "a=ice-ufrag:";
+    auto at = sdp.find(key);
+    if (at == std::string::npos) return {};
+    at += key.size();
+    return sdp.substr(at, sdp.find_first_of("\r\n", at) - at);
+}
+
+/// What must stay the same across an ICE restart: the m-lines, their mids, codecs and
+/// directions, the DTLS fingerprint and the media SSRCs (each m-line's first). webrtcbin's new
+/// offer may differ in the rest (fmtp parameters, the RTX SSRC, rtcp-mux-only, which only an
+/// initial offer needs: RFC 8858 section 4).
+std::string mediaShape(const std::string& sdp) {
+    std::string out;
+    bool ssrcSeen = false;
+    std::size_t at = 0;
+    while (at < sdp.size()) {
+        std::size_t end = sdp.find('\n', at);
+        if (end == std::string::npos) end = sdp.size();
+        std::string line = sdp.substr(at, end - at);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        at = end + 1;
+        if (line.rfind("m=", 0) == 0) ssrcSeen = false;
+        const bool first = line.rfind("a=ssrc:", 0) == 0 && !ssrcSeen;
+        if (first) ssrcSeen = true;
+        if (line.rfind("m=", 0) == 0 || line.rfind("a=mid:", 0) == 0 ||
+            line.rfind("a=rtpmap:", 0) == 0 || line.rfind("a=fingerprint:", 0) == 0 ||
+            line.rfind("a=group:", 0) == 0 || line == "a=sendrecv" || line == "a=recvonly" ||
+            line == "a=sendonly" || line == "a=inactive" || first)
+            out += line + "\n";
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("ICE restart with the socket up: same participant and webrtcbin, media back, no leave",
+          "[reconnect][ice-restart]") {
+    // TestServer's silence check: 1.5 s without a packet.
+    TestServer s(false, {"127.0.0.1"}, [](app::Config& c) {
+        c.reconnectGraceMs = 8000;
+        c.media.iceRestartTimeoutMs = 4000;
+    });
+    const std::string meeting = "ice-rest-art";
+    ownedMeeting(s, meeting);
+    auto a = peer(s, meeting, "Ann");
+    auto b = peer(s, meeting, "Bob");
+    REQUIRE(waitUntil([&] { return flowing(*a, 2) && flowing(*b, 2); }, 20s));
+    const std::string id = a->participantId();
+    const std::size_t rostersBefore = b->rosterHistory().size();
+    const std::string firstOffer = a->offerSdp();
+    REQUIRE(a->offerCount() == 1);
+
+    bool blocked = false;
+    SECTION("the server finds its media silent (a network blip under a live socket)") {
+        // Media, RTCP and DTLS stop both ways; ICE's own checks and the socket go on.
+        a->blockMedia(true);
+        blocked = true;
+    }
+    SECTION("the page asks for it (its iceConnectionState went failed)") {
+        a->requestIceRestart();
+    }
+    INFO(describe(*a));
+    REQUIRE(waitUntil([&] { return a->offerCount() == 2; }, 10s));
+    // A restart proper: new ICE credentials, the same m-lines, codecs and SSRCs.
+    const std::string restartOffer = a->offerSdp();
+    CHECK_FALSE(iceUfrag(restartOffer).empty());
+    CHECK(iceUfrag(restartOffer) != iceUfrag(firstOffer));
+    CHECK(mediaShape(restartOffer) == mediaShape(firstOffer));
+    // Blocked, it cannot be seen through yet (no packet can arrive).
+    if (blocked) CHECK(s.room(meeting)->restartingIce(id));
+
+    const uint64_t framesBefore = a->videoFramesDecoded();
+    if (blocked) a->blockMedia(false);  // The network is back.
+    CHECK(waitUntil([&] { return a->videoFramesDecoded() >= framesBefore + 10; }, 5s));
+    // The server sees it through: answered, packets since the restart began.
+    CHECK(waitUntil([&] { return !s.room(meeting)->restartingIce(id); }, 5s));
+    CHECK(s.room(meeting)->iceRestarts() == 1);
+    CHECK(s.room(meeting)->iceRestartsRecovered() == 1);
+    // The same participant on the same socket: one welcome, no bye, no leave for Bob.
+    CHECK(a->welcomeCount() == 1);
+    CHECK(a->byeReason().empty());
+    CHECK(a->participantId() == id);
+    CHECK(a->errors().empty());
+    CHECK(a->localErrors().empty());
+    CHECK_FALSE(sawLeave(*b, rostersBefore, id));
+    CHECK(s.room(meeting)->participantCount() == 2);
+    CHECK(rowCount(s, meeting) == 2);
+    CHECK(openRows(s, meeting) == 2);
+    // Bob keeps receiving, Ann's sound reaches him again.
+    const uint64_t bobFrames = b->videoFramesDecoded();
+    CHECK(waitUntil([&] { return b->videoFramesDecoded() >= bobFrames + 10; }, 5s));
+    CHECK(waitUntil([&] { return b->toneLevel(testing::PeerOptions{}.toneHz) > 0.1; }, 5s));
+}
+
+TEST_CASE("an ICE restart that brings nothing back falls back to media-lost and a resume",
+          "[reconnect][ice-restart]") {
+    TestServer s(false, {"127.0.0.1"}, [](app::Config& c) {
+        c.reconnectGraceMs = 8000;
+        c.media.iceRestartTimeoutMs = 2000;
+    });
+    const std::string meeting = "ice-fall-bak";
+    ownedMeeting(s, meeting);
+    auto a = peer(s, meeting, "Ann");
+    auto b = peer(s, meeting, "Bob");
+    REQUIRE(waitUntil([&] { return flowing(*a, 2) && flowing(*b, 2); }, 20s));
+    const std::string id = a->participantId();
+    const std::size_t rostersBefore = b->rosterHistory().size();
+
+    a->blockMedia(true);  // And it stays blocked: the restart is answered, nothing arrives.
+    REQUIRE(waitUntil([&] { return a->offerCount() == 2; }, 10s));
+    INFO(describe(*a));
+    REQUIRE(waitUntil([&] { return a->byeReason() == "media-lost"; }, 8s));
+    CHECK(s.room(meeting)->iceRestarts() == 1);
+    CHECK(s.room(meeting)->iceRestartsRecovered() == 0);
+    CHECK(s.room(meeting)->parked(id));
+    // Today's path from here: the page resumes with a new PeerConnection.
+    const uint64_t framesBefore = a->videoFramesDecoded();
+    a->reconnect(Mode::Resume);
+    REQUIRE(waitUntil(
+        [&] {
+            return a->resumed() && a->connected() && a->videoFramesDecoded() >= framesBefore + 5;
+        },
+        5s));
+    CHECK(a->participantId() == id);
+    CHECK_FALSE(sawLeave(*b, rostersBefore, id));
+    CHECK(rowCount(s, meeting) == 2);
+}
+
+TEST_CASE("ice-restart requests: refused before the answer, rate-limited, off with timeout 0",
+          "[reconnect][ice-restart]") {
+    int timeoutMs = 4000;
+    SECTION("restarts on") {
+        timeoutMs = 4000;
+    }
+    SECTION("restarts off") {
+        timeoutMs = 0;
+    }
+    TestServer s(true, {"127.0.0.1"},
+                 [&](app::Config& c) { c.media.iceRestartTimeoutMs = timeoutMs; });
+    // Before any answer: bad-state.
+    PeerOptions o = s.peerOptions("ice-limits", "Cy");
+    o.answer = false;
+    SyntheticPeer early(o);
+    early.start();
+    REQUIRE(waitUntil([&] { return early.offerCount() == 1; }, 10s));
+    early.requestIceRestart();
+    CHECK(waitUntil([&] { return early.hasError(protocol::errc::kBadState); }, 5s));
+
+    auto a = peer(s, "ice-limits", "Ann");
+    REQUIRE(waitUntil([&] { return a->connected() && a->videoFramesDecoded() >= 5; }, 20s));
+    const std::string id = a->participantId();
+    if (timeoutMs == 0) {
+        a->requestIceRestart();
+        CHECK(waitUntil([&] { return a->hasError(protocol::errc::kBadState); }, 5s));
+        CHECK(a->offerCount() == 1);
+        return;
+    }
+    // Two at once (each seen through), then one every 10 s: the third is refused.
+    for (int n = 2; n <= 3; ++n) {
+        a->requestIceRestart();
+        REQUIRE(waitUntil([&] { return a->offerCount() == n; }, 5s));
+        REQUIRE(waitUntil([&] { return !s.room("ice-limits")->restartingIce(id); }, 5s));
+    }
+    a->requestIceRestart();
+    CHECK(waitUntil([&] { return a->hasError(protocol::errc::kRateLimited); }, 5s));
+    CHECK(a->offerCount() == 3);
+    CHECK(a->byeReason().empty());
+    CHECK(s.room("ice-limits")->iceRestartsRecovered() == 2);
+}
+
 TEST_CASE("past the grace period the participant has left and a resume is refused", "[reconnect]") {
     TestServer s(false, {"127.0.0.1"}, [](app::Config& c) { c.reconnectGraceMs = 1500; });
     const std::string meeting = "rec-onne-ctb";

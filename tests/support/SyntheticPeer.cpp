@@ -637,6 +637,11 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
     std::vector<ElementPtr> valves;    // send gates, opened when ICE connects
     bool sendingStopped = false;
     bool offerHandled = false;
+    int offerCount = 0;  // `offer` messages received (more than one: ICE restarts)
+    // blockMedia(): drop every packet through the ICE transport (probes on nicesrc/nicesink,
+    // installed on first use; the flag is shared with them).
+    std::shared_ptr<std::atomic<bool>> mediaBlocked = std::make_shared<std::atomic<bool>>(false);
+    bool blockProbes = false;
     bool rtcpTuned = false;  // speedUpRtcp() done
 
     // Model (main thread only).
@@ -894,8 +899,14 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
                     kNoStamp);
             }
         } else if (type == "offer") {
+            ++offerCount;
             offerSdp = stringMember(o, "sdp");
-            if (opts.answer) handleOffer();
+            if (opts.answer) {
+                if (offerHandled && answerSent && webrtc)
+                    handleReoffer();  // ICE restart: the same PeerConnection answers again
+                else
+                    handleOffer();
+            }
         } else if (type == "ice") {
             ++remoteCandidatesReceived;
             const std::string candidate = stringMember(o, "candidate");
@@ -1019,6 +1030,7 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
         encoders.clear();
         webrtc.reset();
         pipeline.reset();
+        blockProbes = false;  // gone with the pipeline
     }
 
     /// Where readStamps looks: the tiles of lastLayout unless it is the grid (then the grid of
@@ -1200,6 +1212,60 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             &Impl::onRemoteDescriptionSet, new GuardBox(makeGuard()), &Impl::deleteGuardBoxPlain);
         g_signal_emit_by_name(webrtc.get(), "set-remote-description", offer.get(), setRemote);
         core::PromisePtr ownPromise(setRemote);
+    }
+
+    /// A new offer for the PeerConnection that answered the first (an ICE restart): the same
+    /// transceivers answer it, as a browser's setRemoteDescription/createAnswer does.
+    void handleReoffer() {
+        GstSDPMessage* raw = nullptr;
+        if (gst_sdp_message_new_from_text(offerSdp.c_str(), &raw) != GST_SDP_OK || !raw) {
+            localErrors.push_back("cannot parse offer");
+            return;
+        }
+        DescriptionPtr offer(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, raw));
+        GstPromise* setRemote = gst_promise_new_with_change_func(
+            &Impl::onRemoteDescriptionSet, new GuardBox(makeGuard()), &Impl::deleteGuardBoxPlain);
+        g_signal_emit_by_name(webrtc.get(), "set-remote-description", offer.get(), setRemote);
+        core::PromisePtr ownPromise(setRemote);
+    }
+
+    /// Drops (or lets through again) every packet between the ICE transport and webrtcbin,
+    /// both ways: media, RTCP and DTLS stop, ICE's own checks (inside libnice) go on.
+    void blockMedia(bool on) {
+        mediaBlocked->store(on);
+        if (blockProbes || !webrtc) return;
+        blockProbes = true;
+        GstIterator* it = gst_bin_iterate_recurse(GST_BIN(webrtc.get()));
+        GValue item = G_VALUE_INIT;
+        while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+            auto* element = GST_ELEMENT(g_value_get_object(&item));
+            GstElementFactory* f = gst_element_get_factory(element);
+            const char* name = f ? GST_OBJECT_NAME(f) : "";
+            const bool src = std::strcmp(name, "nicesrc") == 0;
+            if (src || std::strcmp(name, "nicesink") == 0) {
+                PadPtr pad =
+                    PadPtr::adopt(gst_element_get_static_pad(element, src ? "src" : "sink"));
+                if (pad)
+                    gst_pad_add_probe(
+                        pad.get(),
+                        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                                     GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                        [](GstPad*, GstPadProbeInfo*, gpointer flag) noexcept {
+                            return static_cast<std::shared_ptr<std::atomic<bool>>*>(flag)
+                                           ->get()
+                                           ->load()
+                                       ? GST_PAD_PROBE_DROP
+                                       : GST_PAD_PROBE_OK;
+                        },
+                        new std::shared_ptr<std::atomic<bool>>(mediaBlocked),
+                        [](gpointer flag) noexcept {
+                            delete static_cast<std::shared_ptr<std::atomic<bool>>*>(flag);
+                        });
+            }
+            g_value_reset(&item);
+        }
+        g_value_unset(&item);
+        gst_iterator_free(it);
     }
 
     /// webrtcbin thread.
@@ -1603,6 +1669,18 @@ void SyntheticPeer::resumeSendingMedia() {
 
 void SyntheticPeer::dropMedia() {
     impl_->stopPipeline();
+}
+
+void SyntheticPeer::blockMedia(bool blocked) {
+    impl_->blockMedia(blocked);
+}
+
+void SyntheticPeer::requestIceRestart() {
+    impl_->sendText(message("ice-restart"));
+}
+
+int SyntheticPeer::offerCount() const {
+    return impl_->offerCount;
 }
 
 void SyntheticPeer::leaveCall() {

@@ -227,6 +227,13 @@ public:
     /// Sets the whole pipeline to NULL and frees it while the socket stays open: ICE goes
     /// silent, as when a client's network disappears but its signaling survives.
     void dropMedia();
+    /// Drops every packet between webrtcbin and its ICE transport, both ways (true), or lets
+    /// them through again (false): media, RTCP and DTLS stop as on a network blip while ICE's
+    /// own checks and the socket go on. After ICE connected.
+    void blockMedia(bool blocked);
+    /// Sends `ice-restart` (docs/protocol.md, "ICE restart"); a later `offer` is answered by
+    /// the same webrtcbin, as every offer after the first.
+    void requestIceRestart();
     /// Hangs up but stays in the meeting: sends `leave-call` and frees the media pipeline;
     /// the socket (roster, chat) stays.
     void leaveCall();
@@ -263,7 +270,9 @@ public:
     /// The latest `layout` message (empty before one came) and how many came.
     const protocol::LayoutInfo& lastLayout() const;
     int layoutCount() const;
+    /// The last `offer`'s SDP, and how many offers came (over one: ICE restarts, resumes).
     const std::string& offerSdp() const;
+    int offerCount() const;
     const std::string& answerSdp() const;  ///< empty until sent
     bool answerSent() const;
     int localCandidatesSent() const;

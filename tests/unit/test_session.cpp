@@ -75,6 +75,13 @@ struct FakeListener : Session::Listener {
         if (!host) return core::makeError(errc::kNotHost, "only the host");
         return core::Ok{};
     }
+    core::Status restartIce() override {
+        calls.push_back("restart-ice");
+        // The room calls back into the session, as ClientConnection::onIceRestart does.
+        if (session && !session->beginIceRestart())
+            return core::makeError(errc::kBadState, "cannot");
+        return core::Ok{};
+    }
     bool host = true;
     bool offline = false;
 
@@ -387,4 +394,76 @@ TEST_CASE("a socket that drops in a meeting parks the participant; a bye or leav
     l5.session = &s5;
     s5.onSocketClosed();
     CHECK(l5.calls.empty());
+}
+
+TEST_CASE("ice-restart: a new offer on the same session, candidates sent again, rate-limited",
+          "[signaling][ice-restart]") {
+    FakeListener l;
+    Session s(l);
+    l.session = &s;
+    s.onText(kJoin);
+    // Before the answer: refused.
+    s.onText(R"({"type":"ice-restart"})");
+    CHECK(l.lastErrorCode() == errc::kBadState);
+    s.onLocalOffer("v=0 offer");
+    s.onLocalCandidate({"candidate:host", 0});
+    s.onText(R"({"type":"answer","sdp":"v=0 answer"})");
+    REQUIRE(s.state() == State::Active);
+    l.sent.clear();
+    l.calls.clear();
+
+    s.onText(R"({"type":"ice-restart"})");
+    CHECK(l.calls == std::vector<std::string>{"restart-ice"});
+    CHECK(s.state() == State::AwaitingOffer);
+    CHECK(s.restartingIce());
+    // Asked again while one is under way: ignored, no error.
+    s.onText(R"({"type":"ice-restart"})");
+    CHECK(l.calls.size() == 1);
+    CHECK(l.sent.empty());
+    // An old-generation candidate still in flight is accepted.
+    s.onText(
+        R"({"type":"ice","candidate":"candidate:1 1 UDP 2015363327 192.0.2.1 40000 typ host","sdpMLineIndex":0})");
+    CHECK(l.calls.back().rfind("ice:", 0) == 0);
+    // The restart's offer is followed by the candidates sent before it.
+    s.onLocalOffer("v=0 restart offer");
+    CHECK(l.types() == std::vector<std::string>{"offer", "ice"});
+    CHECK(std::get<IceCandidate>(l.sent.back()).candidate == "candidate:host");
+    CHECK(s.state() == State::AwaitingAnswer);
+    s.onText(R"({"type":"answer","sdp":"v=0 restart answer"})");
+    CHECK(s.state() == State::Active);
+    CHECK_FALSE(s.restartingIce());
+    CHECK(l.calls.back() == "answer:v=0 restart answer");
+
+    // The second of the burst goes through; the third is refused, not as a protocol error.
+    s.onText(R"({"type":"ice-restart"})");
+    s.onLocalOffer("v=0 third offer");
+    s.onText(R"({"type":"answer","sdp":"v=0 third answer"})");
+    REQUIRE(s.state() == State::Active);
+    const int errorsBefore = s.errorCount();
+    s.onText(R"({"type":"ice-restart"})");
+    CHECK(l.lastErrorCode() == errc::kRateLimited);
+    CHECK(s.state() == State::Active);
+    CHECK(s.errorCount() == errorsBefore);
+}
+
+TEST_CASE("a server-side ICE restart needs an active session", "[signaling][ice-restart]") {
+    FakeListener l;
+    Session s(l);
+    l.session = &s;
+    CHECK_FALSE(s.beginIceRestart());  // Not joined.
+    s.onText(kJoin);
+    CHECK_FALSE(s.beginIceRestart());  // No offer yet.
+    s.onLocalOffer("v=0 offer");
+    CHECK_FALSE(s.beginIceRestart());  // No answer yet.
+    s.onText(R"({"type":"answer","sdp":"v=0 answer"})");
+    CHECK(s.beginIceRestart());
+    CHECK(s.state() == State::AwaitingOffer);
+    CHECK_FALSE(s.beginIceRestart());  // One at a time.
+}
+
+TEST_CASE("ice-restart parses and round-trips", "[protocol][ice-restart]") {
+    auto parsed = parseClientMessage(R"({"type":"ice-restart"})");
+    REQUIRE(parsed.ok());
+    CHECK(std::holds_alternative<IceRestart>(parsed.value()));
+    CHECK(toJson(parsed.value()) == R"({"type":"ice-restart"})");
 }

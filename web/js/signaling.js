@@ -114,6 +114,12 @@ export class SignalingClient {
     return this.send({ type: 'leave' });
   }
 
+  // The media connection failed with the socket up: the server answers with a new offer
+  // (new ICE credentials) for the same PeerConnection (docs/protocol.md, "ICE restart").
+  iceRestart() {
+    return this.send({ type: 'ice-restart' });
+  }
+
   close(code = 1000, reason = '') {
     if (this.ws && this.ws.readyState <= WebSocket.OPEN) {
       this.ws.close(code, reason);

@@ -16,6 +16,10 @@ const ignoreSendHint = query.get('testIgnoreSendHint') === '1';
 const relayOnly = query.get('testRelayOnly') === '1';
 
 let answerSent = false;
+// ICE restart (docs/protocol.md, "ICE restart"): asked once per failure; if the connection is
+// not back this long after, the page falls back to a new PeerConnection (close 4000, resume).
+const ICE_RESTART_FALLBACK_MS = 5000;
+let iceRestartTimer = null;
 const pendingLocalIce = []; // gathered before the answer went out
 const pendingRemoteIce = []; // arrived before the offer was applied
 let work = Promise.resolve(); // offer and remote ICE are applied in arrival order
@@ -48,13 +52,16 @@ export function createPeerConnection() {
     const now = connection.connectionState;
     if (now === 'connected') mark('peerConnected');
     if (now === 'failed' && !state.ended && refs.pc === connection) {
-      // A new PeerConnection under the same participant: close the socket, and the page
-      // reconnects with its resume token (session.js); the server sends a fresh offer.
       if (refs.signaling && refs.signaling.readyState === WebSocket.OPEN) {
-        refs.signaling.close(4000, 'media-failed');
+        restartIceOrFallBack(connection);
       } else {
         showError('The media connection failed: no network route to the server.');
       }
+    }
+    if (now === 'connected' && iceRestartTimer) {
+      clearTimeout(iceRestartTimer);
+      iceRestartTimer = null;
+      mark('iceRestarted');
     }
     if ((now === 'disconnected' || now === 'failed') && !state.ended && !state.connectionLost) {
       set({ connectionLost: true });
@@ -67,9 +74,36 @@ export function createPeerConnection() {
   });
   connection.addEventListener('iceconnectionstatechange', () => {
     if (connection.iceConnectionState === 'connected') mark('iceConnected');
+    // ICE failed (the connection state follows): an ICE restart first, with the socket up.
+    if (connection.iceConnectionState === 'failed' && !state.ended && refs.pc === connection &&
+        refs.signaling && refs.signaling.readyState === WebSocket.OPEN) {
+      restartIceOrFallBack(connection);
+    }
     renderStatus();
   });
   return connection;
+}
+
+// The media connection failed while the socket is up: first an ICE restart on this
+// PeerConnection (the server re-offers with new ICE credentials); if it is not connected again
+// within ICE_RESTART_FALLBACK_MS, a new PeerConnection under the same participant: close the
+// socket, and the page reconnects with its resume token (session.js); the server sends a fresh
+// offer.
+function restartIceOrFallBack(connection) {
+  if (iceRestartTimer) return; // one under way: its timer decides
+  const fallBack = () => {
+    iceRestartTimer = null;
+    if (state.ended || refs.pc !== connection || connection.connectionState === 'connected') return;
+    if (refs.signaling && refs.signaling.readyState === WebSocket.OPEN) {
+      refs.signaling.close(4000, 'media-failed');
+    }
+  };
+  if (!answerSent || !refs.signaling.iceRestart()) {
+    fallBack();
+    return;
+  }
+  mark('iceRestartAsked');
+  iceRestartTimer = setTimeout(fallBack, ICE_RESTART_FALLBACK_MS);
 }
 
 // Creates the peer connection if there is none yet (on welcome).
@@ -177,7 +211,25 @@ export async function replaceSenderTrack(kind, track) {
   if (kind === 'video' && track) await applySendHint();
 }
 
+// A second offer for the PeerConnection that answered the first: an ICE restart (asked by
+// us or by the server). The same transceivers answer it; the browser's answer carries new ICE
+// credentials of its own and its new candidates trickle as before.
+async function handleRestartOffer(pc, message) {
+  mark('restartOffer');
+  await pc.setRemoteDescription({ type: 'offer', sdp: message.sdp });
+  const answer = await pc.createAnswer();
+  await pc.setLocalDescription(answer);
+  refs.signaling.answer(pc.localDescription.sdp);
+  for (const queued of pendingRemoteIce.splice(0)) {
+    await addRemoteIce(queued);
+  }
+}
+
 async function handleOffer(message) {
+  if (answerSent && refs.pc && refs.pc.remoteDescription) {
+    await handleRestartOffer(refs.pc, message);
+    return;
+  }
   mark('offer');
   const pc = ensurePeerConnection(); // offer before welcome: not per protocol, but harmless
   await pc.setRemoteDescription({ type: 'offer', sdp: message.sdp });
@@ -266,6 +318,8 @@ export function closePeer() {
 // Forgets the closed connection so that a new session (rejoin) starts from scratch.
 export function resetPeer() {
   closePeer();
+  if (iceRestartTimer) clearTimeout(iceRestartTimer);
+  iceRestartTimer = null;
   refs.pc = null;
   refs.remoteStream = null;
   answerSent = false;

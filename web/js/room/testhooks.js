@@ -2,7 +2,9 @@
 // drive: state() (a JSON copy of the store), stats() (receive/send figures), leave(),
 // rejoin(), sendChat(text), setQuality(tier), setChatOpen(open), setMicMuted(muted),
 // setCameraOff(off), switchDevice(kind, deviceId), devices(), localTracks() and
-// senderTracks() (what is captured and what is sent), notifications() (toasts shown).
+// senderTracks() (what is captured and what is sent), notifications() (toasts shown),
+// iceRestart() (asks the server for an ICE restart, as the page does when its connection
+// fails).
 
 import { sendChat, setChatOpen } from './chat.js';
 import { setQuality } from './controls.js';
@@ -85,6 +87,7 @@ async function stats() {
     })),
     timings: { ...state.timings },
     localCandidateType: null, // of the selected ICE pair: host, srflx, prflx or relay
+    selectedPairId: null, // its stats id (a new ICE generation makes new pairs)
   };
   if (!pc) return result;
   const report = await pc.getStats();
@@ -101,6 +104,7 @@ async function stats() {
       const pair = report.get(entry.selectedCandidatePairId);
       const local = pair && report.get(pair.localCandidateId);
       if (local) result.localCandidateType = local.candidateType;
+      result.selectedPairId = entry.selectedCandidatePairId;
     }
     if (entry.type === 'inbound-rtp' && entry.kind === 'video') {
       result.framesDecoded += entry.framesDecoded || 0;
@@ -173,6 +177,8 @@ export function installTestHooks() {
     localTracks,
     senderTracks,
     notifications,
+    // Sends `ice-restart` (docs/protocol.md, "ICE restart"); false if the socket is not open.
+    iceRestart: () => Boolean(refs.signaling && refs.signaling.iceRestart()),
     // The SDP offer and answer of the current connection (debugging).
     descriptions: () => ({
       offer: refs.pc && refs.pc.remoteDescription ? refs.pc.remoteDescription.sdp : null,
