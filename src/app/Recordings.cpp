@@ -237,7 +237,8 @@ core::Status Recordings::setRecording(room::Room& room, const std::string& meeti
     auto id = store_.createRecording(row);
     if (!id) return core::makeError(errc::kInternal, "The recording could not be stored.");
     auto started = room.startRecording(
-        path, now, [weak = anchor_.weak(), rid = id.value()](const room::RecordingEnd& end) {
+        path, now,
+        [weak = anchor_.weak(), rid = id.value()](const room::RecordingEnd& end) {
             if (auto* self = core::resolve(weak)) self->finish(rid, end);
         },
         format);

@@ -395,9 +395,9 @@ http::Response Server::stats(const http::Request& request) {
                                                                : 0))
             .num("recordingMs",
                  r.recording() ? static_cast<long long>(r.recording()->durationMs()) : 0LL)
-            .str("recordingLayout", r.recording() ? std::string(media::layoutName(
-                                                        r.recording()->layout()))
-                                                  : std::string())
+            .str("recordingLayout", r.recording()
+                                        ? std::string(media::layoutName(r.recording()->layout()))
+                                        : std::string())
             .endObject();
     });
     http::Response resp;

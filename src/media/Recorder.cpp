@@ -288,12 +288,12 @@ core::Result<int64_t> probeRecordingDurationMs(const std::string& path, int time
     core::ErrorOut err;
     // Fragmented MP4 (a ".mp4" recording, [recording] container=mp4) or streamable WebM.
     const bool mp4 = g_str_has_suffix(path.c_str(), ".mp4");
-    core::ElementPtr pipeline = core::ElementPtr::refSink(gst_parse_launch(
-        (std::string("filesrc name=src ! ") + (mp4 ? "qtdemux" : "matroskademux") +
-         " name=demux demux. ! queue ! fakesink name=v sync=false "
-         "demux. ! queue ! fakesink name=a sync=false")
-            .c_str(),
-        err.out()));
+    core::ElementPtr pipeline = core::ElementPtr::refSink(
+        gst_parse_launch((std::string("filesrc name=src ! ") + (mp4 ? "qtdemux" : "matroskademux") +
+                          " name=demux demux. ! queue ! fakesink name=v sync=false "
+                          "demux. ! queue ! fakesink name=a sync=false")
+                             .c_str(),
+                         err.out()));
     if (!pipeline) return makeError("internal", "cannot build the probe pipeline");
     ElementPtr src = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
     g_object_set(src.get(), "location", path.c_str(), nullptr);

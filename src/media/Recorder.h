@@ -133,8 +133,8 @@ core::Result<Mp4Target> makeMp4Target(const std::string& name, const std::string
 
 /// Length of a recording file, ms, read by demuxing it to the end (no decode): for files a
 /// crash left unfinished (streamable Matroska has no duration field; a fragmented MP4 cut
-/// short has none either). A path ending in ".mp4" is demuxed as MP4, any other as Matroska. Blocks the caller at
-/// most `timeoutMs`. Error "io" if the file does not demux.
+/// short has none either). A path ending in ".mp4" is demuxed as MP4, any other as
+/// Matroska. Blocks the caller at most `timeoutMs`. Error "io" if the file does not demux.
 core::Result<int64_t> probeRecordingDurationMs(const std::string& path, int timeoutMs = 30000);
 
 }  // namespace mixmeet::media

@@ -107,16 +107,16 @@ std::unique_ptr<Decoded> decode(const std::string& path, Container c) {
     core::ElementPtr p = core::ElementPtr::refSink(gst_parse_launch(launch.c_str(), err.out()));
     REQUIRE(p);
     core::ElementPtr dm = core::ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(p.get()), "d"));
-    g_signal_connect(dm.get(), "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
-                         auto* d = static_cast<Decoded*>(data);
-                         GstCaps* caps = gst_pad_get_current_caps(pad);
-                         std::lock_guard<std::mutex> hold(d->lock);
-                         d->tracks.push_back(caps ? gst_structure_get_name(
-                                                        gst_caps_get_structure(caps, 0))
-                                                  : GST_PAD_NAME(pad));
-                         if (caps) gst_caps_unref(caps);
-                     }),
-                     d.get());
+    g_signal_connect(
+        dm.get(), "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
+            auto* d = static_cast<Decoded*>(data);
+            GstCaps* caps = gst_pad_get_current_caps(pad);
+            std::lock_guard<std::mutex> hold(d->lock);
+            d->tracks.push_back(caps ? gst_structure_get_name(gst_caps_get_structure(caps, 0))
+                                     : GST_PAD_NAME(pad));
+            if (caps) gst_caps_unref(caps);
+        }),
+        d.get());
     if (c != Container::WebmAudio) {
         core::ElementPtr v = core::ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(p.get()), "v"));
         GstAppSinkCallbacks vc{};
@@ -247,8 +247,8 @@ TEST_CASE("the host records audio only: Opus alone in WebM, listed and downloada
     CHECK(rec.durationMs >= 3900);
 
     auto d = decode(rec.path, Container::WebmAudio);
-    INFO("tracks " << d->tracks.size() << " audio " << d->audioSamples << " row "
-                   << rec.durationMs << (d->error ? " (error)" : ""));
+    INFO("tracks " << d->tracks.size() << " audio " << d->audioSamples << " row " << rec.durationMs
+                   << (d->error ? " (error)" : ""));
     CHECK_FALSE(d->error);
     CHECK(d->tracks == std::vector<std::string>{"audio/x-opus"});
     // Decoded length within 10 % of what the row says.
@@ -275,8 +275,9 @@ TEST_CASE("the host records audio only: Opus alone in WebM, listed and downloada
     g_rmdir((s.dataDir + "/recordings").c_str());
 }
 
-TEST_CASE("a WebM recording follows the meeting layout: a share mid-recording is in its late frames",
-          "[recording][follow]") {
+TEST_CASE(
+    "a WebM recording follows the meeting layout: a share mid-recording is in its late frames",
+    "[recording][follow]") {
     TestServer s(false);
     ApiClient host(s.server->port()), guest(s.server->port());
     REQUIRE(host.post("/api/register", registration("followhost")).status == 201);
@@ -390,9 +391,9 @@ TEST_CASE("MP4 recording: H.264/AAC from the one live encode, shared with HLS, f
     std::printf("mp4 recording: row %lld ms, file %lld ms, %d frames, %lld audio samples\n",
                 static_cast<long long>(rec.durationMs), static_cast<long long>(probed.value()),
                 d->videoFrames, d->audioSamples);
-    INFO("tracks " << d->tracks.size() << " frames " << d->videoFrames << " span "
-                   << d->videoSpanMs << " audio " << d->audioSamples << " row " << rec.durationMs
-                   << " probed " << probed.value() << (d->error ? " (error)" : ""));
+    INFO("tracks " << d->tracks.size() << " frames " << d->videoFrames << " span " << d->videoSpanMs
+                   << " audio " << d->audioSamples << " row " << rec.durationMs << " probed "
+                   << probed.value() << (d->error ? " (error)" : ""));
     CHECK_FALSE(d->error);
     CHECK(hasTrack(*d, "video/x-h264"));
     CHECK(hasTrack(*d, "audio/mpeg"));
@@ -467,10 +468,11 @@ TEST_CASE("a kill -9 mid-MP4-recording leaves a file that plays to within its la
     auto probed = media::probeRecordingDurationMs(path);
     REQUIRE(probed.ok());
     auto d = decode(path, Container::Mp4);
-    std::printf("mp4 kill -9: %lld ms recorded at the kill, %lld ms in the file (%lld ms lost), "
-                "%d frames\n",
-                atKill, static_cast<long long>(probed.value()),
-                atKill - static_cast<long long>(probed.value()), d->videoFrames);
+    std::printf(
+        "mp4 kill -9: %lld ms recorded at the kill, %lld ms in the file (%lld ms lost), "
+        "%d frames\n",
+        atKill, static_cast<long long>(probed.value()),
+        atKill - static_cast<long long>(probed.value()), d->videoFrames);
     INFO("at kill " << atKill << " probed " << probed.value() << " frames " << d->videoFrames);
     CHECK(hasTrack(*d, "video/x-h264"));
     CHECK(hasTrack(*d, "audio/mpeg"));
