@@ -21,6 +21,10 @@ namespace {
 
 /// How long the teardown thread waits for the EOS to reach the file, ms.
 constexpr int kEosWaitMs = 3000;
+/// Audio only: the recording starts with the kAudioRun-th of packets each following the
+/// previous one within kAudioGap.
+constexpr int kAudioRun = 3;
+constexpr uint64_t kAudioGap = 30 * GST_MSECOND;
 
 void noteEnd(Recorder::Progress& p, GstBuffer* b) {
     if (!GST_BUFFER_PTS_IS_VALID(b)) return;
@@ -51,13 +55,30 @@ GstPadProbeReturn videoGate(GstPad*, GstPadProbeInfo* info, gpointer data) noexc
     return GST_PAD_PROBE_OK;
 }
 
+/// The audio gate's data: the recording's progress and, audio only, the run of packets seen
+/// before the start (audio streaming thread only).
+struct AudioGate {
+    std::shared_ptr<Recorder::Progress> progress;
+    int runCount = 0;     ///< Packets in a row so far.
+    uint64_t runEnd = 0;  ///< End of the last, ns.
+};
+
 /// Audio: dropped until the video started, and older than its first keyframe. Audio only:
-/// starts with the first packet.
+/// starts with the kAudioRun-th of packets following each other (the shared encode may hold
+/// a packet from before it was fed on every tick).
 GstPadProbeReturn audioGate(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
-    auto& p = **static_cast<std::shared_ptr<Recorder::Progress>*>(data);
+    auto& g = *static_cast<AudioGate*>(data);
+    auto& p = *g.progress;
     GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
-    if (p.audioOnly && !p.started.load(std::memory_order_acquire) && GST_BUFFER_PTS_IS_VALID(b)) {
-        p.firstPts.store(GST_BUFFER_PTS(b), std::memory_order_relaxed);
+    if (p.audioOnly && !p.started.load(std::memory_order_acquire)) {
+        if (!GST_BUFFER_PTS_IS_VALID(b)) return GST_PAD_PROBE_DROP;
+        const uint64_t pts = GST_BUFFER_PTS(b);
+        const uint64_t dur = GST_BUFFER_DURATION_IS_VALID(b) ? GST_BUFFER_DURATION(b) : 0;
+        const bool follows = g.runCount > 0 && pts >= g.runEnd && pts <= g.runEnd + kAudioGap;
+        g.runCount = follows ? g.runCount + 1 : 1;
+        g.runEnd = pts + dur;
+        if (g.runCount < kAudioRun) return GST_PAD_PROBE_DROP;
+        p.firstPts.store(pts, std::memory_order_relaxed);
         p.started.store(true, std::memory_order_release);
     }
     if (!p.started.load(std::memory_order_acquire) || !GST_BUFFER_PTS_IS_VALID(b) ||
@@ -66,6 +87,12 @@ GstPadProbeReturn audioGate(GstPad*, GstPadProbeInfo* info, gpointer data) noexc
     p.audioFrames.fetch_add(1, std::memory_order_relaxed);
     noteEnd(p, b);
     return GST_PAD_PROBE_OK;
+}
+
+void addAudioGate(GstElement* queue, const std::shared_ptr<Recorder::Progress>& progress) {
+    PadPtr sink = PadPtr::adopt(gst_element_get_static_pad(queue, "sink"));
+    gst_pad_add_probe(sink.get(), GST_PAD_PROBE_TYPE_BUFFER, audioGate, new AudioGate{progress},
+                      [](gpointer d) { delete static_cast<AudioGate*>(d); });
 }
 
 void addGate(GstElement* queue, GstPadProbeCallback gate,
@@ -145,7 +172,7 @@ core::Result<std::unique_ptr<Recorder>> Recorder::create(GstBin* pipeline, const
         addGate(vq.get(), videoGate, r->progress_);
         keepFirstStream(vq.get());
     }
-    addGate(aq.get(), audioGate, r->progress_);
+    addAudioGate(aq.get(), r->progress_);
 
     r->fileSinkPad_ = PadPtr::adopt(gst_element_get_static_pad(file.get(), "sink"));
     gst_pad_add_probe(
@@ -266,7 +293,7 @@ core::Result<Mp4Target> makeMp4Target(const std::string& name, const std::string
         !gst_element_link(mux.get(), file.get()))
         return makeError("internal", "cannot link the MP4 recording");
     addGate(vq.get(), videoGate, t.progress);
-    addGate(aq.get(), audioGate, t.progress);
+    addAudioGate(aq.get(), t.progress);
     PadPtr fileSink = PadPtr::adopt(gst_element_get_static_pad(file.get(), "sink"));
     gst_pad_add_probe(
         fileSink.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
@@ -285,54 +312,62 @@ core::Result<Mp4Target> makeMp4Target(const std::string& name, const std::string
 }
 
 core::Result<int64_t> probeRecordingDurationMs(const std::string& path, int timeoutMs) {
+    // What the demuxer's pads carried (declared first: outlives the pipeline).
+    struct Seen {
+        std::atomic<uint64_t> first{GST_CLOCK_TIME_NONE};
+        std::atomic<uint64_t> end{0};
+    } seen;
     core::ErrorOut err;
     // Fragmented MP4 (a ".mp4" recording, [recording] container=mp4) or streamable WebM.
     const bool mp4 = g_str_has_suffix(path.c_str(), ".mp4");
-    core::ElementPtr pipeline = core::ElementPtr::refSink(
-        gst_parse_launch((std::string("filesrc name=src ! ") + (mp4 ? "qtdemux" : "matroskademux") +
-                          " name=demux demux. ! queue ! fakesink name=v sync=false "
-                          "demux. ! queue ! fakesink name=a sync=false")
-                             .c_str(),
-                         err.out()));
+    core::ElementPtr pipeline = core::ElementPtr::refSink(gst_parse_launch(
+        (std::string("filesrc name=src ! ") + (mp4 ? "qtdemux" : "matroskademux") + " name=demux")
+            .c_str(),
+        err.out()));
     if (!pipeline) return makeError("internal", "cannot build the probe pipeline");
     ElementPtr src = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(pipeline.get()), "src"));
     g_object_set(src.get(), "location", path.c_str(), nullptr);
-    auto end = std::make_shared<std::atomic<uint64_t>>(0);
-    auto first = std::make_shared<std::atomic<uint64_t>>(GST_CLOCK_TIME_NONE);
-    for (const char* name : {"v", "a"}) {
-        ElementPtr sink = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(pipeline.get()), name));
-        PadPtr pad = PadPtr::adopt(gst_element_get_static_pad(sink.get(), "sink"));
-        struct Seen {
-            std::shared_ptr<std::atomic<uint64_t>> first, end;
-        };
-        gst_pad_add_probe(
-            pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
-            [](GstPad*, GstPadProbeInfo* info, gpointer d) noexcept {
-                auto* s = static_cast<Seen*>(d);
-                GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
-                if (!GST_BUFFER_PTS_IS_VALID(b)) return GST_PAD_PROBE_OK;
-                uint64_t pts = GST_BUFFER_PTS(b);
-                uint64_t e = pts + (GST_BUFFER_DURATION_IS_VALID(b) ? GST_BUFFER_DURATION(b) : 0);
-                uint64_t f = s->first->load();
-                while ((f == GST_CLOCK_TIME_NONE || pts < f) &&
-                       !s->first->compare_exchange_weak(f, pts)) {
-                }
-                uint64_t seen = s->end->load();
-                while (e > seen && !s->end->compare_exchange_weak(seen, e)) {
-                }
-                return GST_PAD_PROBE_OK;
-            },
-            new Seen{first, end}, [](gpointer d) { delete static_cast<Seen*>(d); });
-    }
-    // A file with one track leaves a demux pad unlinked: not an error for the probe.
+    ElementPtr demux = ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(pipeline.get()), "demux"));
+    // Each track (one or two: audio-only files have one) into a fakesink of its own, so the
+    // pipeline ends (EOS) whatever the number of tracks.
+    g_signal_connect(
+        demux.get(), "pad-added", G_CALLBACK(+[](GstElement* d, GstPad* pad, gpointer data) {
+            gst_pad_add_probe(
+                pad, GST_PAD_PROBE_TYPE_BUFFER,
+                [](GstPad*, GstPadProbeInfo* info, gpointer sd) noexcept {
+                    auto* s = static_cast<Seen*>(sd);
+                    GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+                    if (!GST_BUFFER_PTS_IS_VALID(b)) return GST_PAD_PROBE_OK;
+                    uint64_t pts = GST_BUFFER_PTS(b);
+                    uint64_t e =
+                        pts + (GST_BUFFER_DURATION_IS_VALID(b) ? GST_BUFFER_DURATION(b) : 0);
+                    uint64_t f = s->first.load();
+                    while ((f == GST_CLOCK_TIME_NONE || pts < f) &&
+                           !s->first.compare_exchange_weak(f, pts)) {
+                    }
+                    uint64_t had = s->end.load();
+                    while (e > had && !s->end.compare_exchange_weak(had, e)) {
+                    }
+                    return GST_PAD_PROBE_OK;
+                },
+                data, nullptr);
+            GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+            if (!sink) return;
+            g_object_set(sink, "sync", FALSE, nullptr);
+            gst_bin_add(GST_BIN(GST_OBJECT_PARENT(d)), sink);
+            gst_element_sync_state_with_parent(sink);
+            PadPtr sinkPad = PadPtr::adopt(gst_element_get_static_pad(sink, "sink"));
+            gst_pad_link(pad, sinkPad.get());
+        }),
+        &seen);
     gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
     core::GPtr<GstBus> bus = core::GPtr<GstBus>::adopt(gst_element_get_bus(pipeline.get()));
     core::MessagePtr msg(gst_bus_timed_pop_filtered(
         bus.get(), static_cast<GstClockTime>(timeoutMs) * GST_MSECOND,
         static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR)));
     gst_element_set_state(pipeline.get(), GST_STATE_NULL);
-    uint64_t f = first->load();
-    uint64_t e = end->load();
+    uint64_t f = seen.first.load();
+    uint64_t e = seen.end.load();
     if (f == GST_CLOCK_TIME_NONE || e <= f) {
         if (msg && GST_MESSAGE_TYPE(msg.get()) == GST_MESSAGE_ERROR)
             return makeError("io", path + " does not demux");
