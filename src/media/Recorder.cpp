@@ -26,23 +26,39 @@ constexpr int kEosWaitMs = 3000;
 constexpr int kAudioRun = 3;
 constexpr uint64_t kAudioGap = 30 * GST_MSECOND;
 
-void noteEnd(Recorder::Progress& p, GstBuffer* b) {
-    if (!GST_BUFFER_PTS_IS_VALID(b)) return;
-    uint64_t end = GST_BUFFER_PTS(b) +
-                   (GST_BUFFER_DURATION_IS_VALID(b) ? GST_BUFFER_DURATION(b) : uint64_t{0});
+/// The running time of `b`'s PTS on `pad` (its segment's): the gates compare the two tracks'
+/// times, and an encoder may shift its PTS and segment alike (x264enc by 1000 h).
+/// GST_CLOCK_TIME_NONE if it has none.
+uint64_t runningPts(GstPad* pad, GstBuffer* b) {
+    if (!GST_BUFFER_PTS_IS_VALID(b)) return GST_CLOCK_TIME_NONE;
+    GstEvent* event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+    if (!event) return GST_BUFFER_PTS(b);
+    const GstSegment* segment = nullptr;
+    gst_event_parse_segment(event, &segment);
+    uint64_t t = segment->format == GST_FORMAT_TIME
+                     ? gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(b))
+                     : GST_BUFFER_PTS(b);
+    gst_event_unref(event);
+    return t;
+}
+
+void noteEnd(Recorder::Progress& p, uint64_t pts, GstBuffer* b) {
+    if (pts == GST_CLOCK_TIME_NONE) return;
+    uint64_t end = pts + (GST_BUFFER_DURATION_IS_VALID(b) ? GST_BUFFER_DURATION(b) : uint64_t{0});
     uint64_t seen = p.lastEndPts.load(std::memory_order_relaxed);
     while (end > seen && !p.lastEndPts.compare_exchange_weak(seen, end)) {
     }
 }
 
 /// Video: delta frames are dropped until the first keyframe; then everything passes.
-GstPadProbeReturn videoGate(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+GstPadProbeReturn videoGate(GstPad* pad, GstPadProbeInfo* info, gpointer data) noexcept {
     auto& p = **static_cast<std::shared_ptr<Recorder::Progress>*>(data);
     GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+    const uint64_t pts = runningPts(pad, b);
     if (!p.started.load(std::memory_order_acquire)) {
-        if (GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT) || !GST_BUFFER_PTS_IS_VALID(b))
+        if (GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT) || pts == GST_CLOCK_TIME_NONE)
             return GST_PAD_PROBE_DROP;
-        p.firstPts.store(GST_BUFFER_PTS(b), std::memory_order_relaxed);
+        p.firstPts.store(pts, std::memory_order_relaxed);
         p.started.store(true, std::memory_order_release);
     }
     if (p.awaitKey.load(std::memory_order_acquire)) {
@@ -51,7 +67,7 @@ GstPadProbeReturn videoGate(GstPad*, GstPadProbeInfo* info, gpointer data) noexc
         p.awaitKey.store(false, std::memory_order_release);
     }
     p.videoFrames.fetch_add(1, std::memory_order_relaxed);
-    noteEnd(p, b);
+    noteEnd(p, pts, b);
     return GST_PAD_PROBE_OK;
 }
 
@@ -66,13 +82,13 @@ struct AudioGate {
 /// Audio: dropped until the video started, and older than its first keyframe. Audio only:
 /// starts with the kAudioRun-th of packets following each other (the shared encode may hold
 /// a packet from before it was fed on every tick).
-GstPadProbeReturn audioGate(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+GstPadProbeReturn audioGate(GstPad* pad, GstPadProbeInfo* info, gpointer data) noexcept {
     auto& g = *static_cast<AudioGate*>(data);
     auto& p = *g.progress;
     GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
+    const uint64_t pts = runningPts(pad, b);
     if (p.audioOnly && !p.started.load(std::memory_order_acquire)) {
-        if (!GST_BUFFER_PTS_IS_VALID(b)) return GST_PAD_PROBE_DROP;
-        const uint64_t pts = GST_BUFFER_PTS(b);
+        if (pts == GST_CLOCK_TIME_NONE) return GST_PAD_PROBE_DROP;
         const uint64_t dur = GST_BUFFER_DURATION_IS_VALID(b) ? GST_BUFFER_DURATION(b) : 0;
         const bool follows = g.runCount > 0 && pts >= g.runEnd && pts <= g.runEnd + kAudioGap;
         g.runCount = follows ? g.runCount + 1 : 1;
@@ -81,11 +97,11 @@ GstPadProbeReturn audioGate(GstPad*, GstPadProbeInfo* info, gpointer data) noexc
         p.firstPts.store(pts, std::memory_order_relaxed);
         p.started.store(true, std::memory_order_release);
     }
-    if (!p.started.load(std::memory_order_acquire) || !GST_BUFFER_PTS_IS_VALID(b) ||
-        GST_BUFFER_PTS(b) < p.firstPts.load(std::memory_order_relaxed))
+    if (!p.started.load(std::memory_order_acquire) || pts == GST_CLOCK_TIME_NONE ||
+        pts < p.firstPts.load(std::memory_order_relaxed))
         return GST_PAD_PROBE_DROP;
     p.audioFrames.fetch_add(1, std::memory_order_relaxed);
-    noteEnd(p, b);
+    noteEnd(p, pts, b);
     return GST_PAD_PROBE_OK;
 }
 
@@ -282,8 +298,10 @@ core::Result<Mp4Target> makeMp4Target(const std::string& name, const std::string
     ElementPtr file = core::makeElement("filesink", "file");
     if (!vq || !aq || !vparse || !aparse || !mux || !file)
         return makeError("internal", "mp4mux, h264parse or aacparse missing");
+    // A live aggregator: it waits this long for the later of the two paths (the AAC one runs a
+    // few hundred ms behind the H.264 one, as for flvmux) before muxing without it.
     g_object_set(mux.get(), "fragment-duration", static_cast<guint>(Mp4Target::kFragmentMs),
-                 nullptr);
+                 "latency", guint64{1000} * GST_MSECOND, nullptr);
     g_object_set(file.get(), "location", path.c_str(), "buffer-mode", 2 /* unbuffered */, "sync",
                  FALSE, "async", FALSE, nullptr);
     gst_bin_add_many(bin, vq.get(), aq.get(), vparse.get(), aparse.get(), mux.get(), file.get(),

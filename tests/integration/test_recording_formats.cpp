@@ -414,7 +414,7 @@ TEST_CASE("MP4 recording: H.264/AAC from the one live encode, shared with HLS, f
 
     a->leave();
     b->leave();
-    removeRecording(rec.path);
+    if (!g_getenv("KEEPREC")) removeRecording(rec.path);
     g_rmdir((s.dataDir + "/recordings").c_str());
     g_rmdir(dir.c_str());
 }
