@@ -371,7 +371,10 @@ core::Result<int64_t> probeRecordingDurationMs(const std::string& path, int time
                 data, nullptr);
             GstElement* sink = gst_element_factory_make("fakesink", nullptr);
             if (!sink) return;
-            g_object_set(sink, "sync", FALSE, nullptr);
+            // async=false: the demuxer feeds every track from one thread, so a sink waiting
+            // for its preroll must not hold the pipeline's state change (the next track's
+            // sink would never get a buffer).
+            g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
             gst_bin_add(GST_BIN(GST_OBJECT_PARENT(d)), sink);
             gst_element_sync_state_with_parent(sink);
             PadPtr sinkPad = PadPtr::adopt(gst_element_get_static_pad(sink, "sink"));
