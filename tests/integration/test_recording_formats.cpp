@@ -271,8 +271,7 @@ TEST_CASE("the host records audio only: Opus alone in WebM, listed and downloada
 
     a->leave();
     b->leave();
-    if (!g_getenv("KEEPREC")) removeRecording(rec.path);
-    else std::printf("kept %s\n", rec.path.c_str());
+    removeRecording(rec.path);
     g_rmdir((s.dataDir + "/recordings").c_str());
 }
 
@@ -414,7 +413,7 @@ TEST_CASE("MP4 recording: H.264/AAC from the one live encode, shared with HLS, f
 
     a->leave();
     b->leave();
-    if (!g_getenv("KEEPREC")) removeRecording(rec.path);
+    removeRecording(rec.path);
     g_rmdir((s.dataDir + "/recordings").c_str());
     g_rmdir(dir.c_str());
 }
