@@ -271,7 +271,7 @@ void ClientConnection::onJoined() {
     }
     if (room::Room* r = room(); r && r->recording()) sendMessage(r->recordingState());
     if (room::Room* r = room(); r && r->live() && (r->live()->running() || r->live()->hlsOn()))
-        sendMessage(r->streamingState());
+        sendMessage(r->streamingStateFor(participantId_));
     for (const auto& m : std::exchange(pendingMeeting_, {})) sendMessage(m);
     if (pendingLayout_) {
         sendMessage(*pendingLayout_);
@@ -391,12 +391,17 @@ core::Status ClientConnection::setQuality(const std::string& tier) {
 }
 
 core::Status ClientConnection::setRecording(bool on) {
+    return record(protocol::Record{on, false});
+}
+
+core::Status ClientConnection::record(const protocol::Record& m) {
     room::Room* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     if (!services_.recordings)
         return core::makeError(errc::kNotHost, "Recording is not available here.");
     return services_.recordings->setRecording(*r, meeting_ ? room_ : std::string(),
-                                              r->isHost(participantId_), identity_, on);
+                                              r->isHost(participantId_), identity_, m.on,
+                                              m.audioOnly);
 }
 
 void ClientConnection::onRecording(const protocol::RecordingState& state) {

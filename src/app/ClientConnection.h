@@ -87,6 +87,7 @@ public:
     core::Status answerCall(const std::string& callId, bool accept) override;
     core::Status setQuality(const std::string& tier) override;
     core::Status setRecording(bool on) override;
+    core::Status record(const protocol::Record& m) override;
     core::Status setStream(const protocol::Stream& m) override;
     core::Status setHls(const protocol::Hls& m) override;
     core::Result<signaling::Admission> screenJoin(const protocol::Join& join) override;

@@ -267,6 +267,10 @@ Config parse(const std::string& text, const std::string& origin,
     r.integer("recording", "max_duration_s", c.recording.maxDurationS, 10, 7 * 24 * 3600);
     r.integer("recording", "min_free_mb", c.recording.minFreeMb, 0, 10000000);
     r.integer("recording", "retention_days", c.recording.retentionDays, 0, 36500);
+    r.str("recording", "container", c.recording.container);
+    if (c.recording.container != "webm" && c.recording.container != "mp4")
+        r.fail("recording", "container",
+               "must be webm or mp4, got \"" + c.recording.container + "\"");
     media::StreamingConfig& st = m.streaming;
     r.integer("streaming", "video_bitrate_kbps", st.videoBitrateKbps, 100, 50000);
     r.integer("streaming", "audio_bitrate_kbps", st.audioBitrateKbps, 32, 512);

@@ -21,6 +21,10 @@ struct RecordingConfig {
     int maxDurationS = 4 * 3600;  ///< [recording] max_duration_s: stopped past this, s.
     int minFreeMb = 500;          ///< [recording] min_free_mb: refused/stopped below this free.
     int retentionDays = 0;        ///< [recording] retention_days: deleted after; 0 keeps all.
+    /// [recording] container: "webm" (VP8/Opus from the composite's own encode, no extra
+    /// encode) or "mp4" (H.264/AAC, fragmented, from the live encode shared with RTMP/HLS).
+    /// Audio-only recordings are WebM whatever this says.
+    std::string container = "webm";
 };
 
 struct Config {

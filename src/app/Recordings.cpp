@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/Json.h"
 #include "core/Log.h"
@@ -66,6 +67,50 @@ std::string vttText(const std::string& text) {
 
 std::string vttPath(const std::string& path) {
     return path + ".vtt";
+}
+}  // namespace
+
+room::RecordingFormat recordingFormatOf(const std::string& path) {
+    if (g_str_has_suffix(path.c_str(), ".mp4")) return room::RecordingFormat::Mp4;
+    if (g_str_has_suffix(path.c_str(), ".audio.webm")) return room::RecordingFormat::WebmAudio;
+    return room::RecordingFormat::Webm;
+}
+
+const char* recordingContentType(room::RecordingFormat format) {
+    switch (format) {
+        case room::RecordingFormat::Mp4:
+            return "video/mp4";
+        case room::RecordingFormat::WebmAudio:
+            return "audio/webm";
+        case room::RecordingFormat::Webm:
+            break;
+    }
+    return "video/webm";
+}
+
+namespace {
+const char* extensionOf(room::RecordingFormat format) {
+    switch (format) {
+        case room::RecordingFormat::Mp4:
+            return ".mp4";
+        case room::RecordingFormat::WebmAudio:
+            return ".audio.webm";
+        case room::RecordingFormat::Webm:
+            break;
+    }
+    return ".webm";
+}
+
+const char* kindOf(room::RecordingFormat format) {
+    switch (format) {
+        case room::RecordingFormat::Mp4:
+            return "mp4";
+        case room::RecordingFormat::WebmAudio:
+            return "audio";
+        case room::RecordingFormat::Webm:
+            break;
+    }
+    return "webm";
 }
 }  // namespace
 
@@ -159,7 +204,8 @@ int64_t Recordings::freeMb() const {
 }
 
 core::Status Recordings::setRecording(room::Room& room, const std::string& meetingId, bool isHost,
-                                      const std::optional<api::Identity>& who, bool on) {
+                                      const std::optional<api::Identity>& who, bool on,
+                                      bool audioOnly) {
     if (meetingId.empty() || !isHost)
         return core::makeError(errc::kNotHost, "Only the meeting's host can record it.");
     if (!on) return room.stopRecording();
@@ -175,8 +221,14 @@ core::Status Recordings::setRecording(room::Room& room, const std::string& meeti
     if (free >= 0 && free < config_.minFreeMb)
         return core::makeError(errc::kNoSpace, "The server is short of disk space to record.");
     int64_t now = nowMs_();
-    // The name holds no user input but the meeting id (auth::MeetingId: [a-z-]).
-    std::string path = directory_ + "/" + meetingId + "-" + std::to_string(now) + ".webm";
+    const room::RecordingFormat format =
+        audioOnly ? room::RecordingFormat::WebmAudio
+                  : (config_.container == "mp4" ? room::RecordingFormat::Mp4
+                                                : room::RecordingFormat::Webm);
+    // The name holds no user input but the meeting id (auth::MeetingId: [a-z-]); its ending
+    // says the format (recordingFormatOf).
+    std::string path =
+        directory_ + "/" + meetingId + "-" + std::to_string(now) + extensionOf(format);
     store::Recording row;
     row.meetingId = meetingId;
     if (who) row.startedBy = who->user.id;
@@ -185,9 +237,11 @@ core::Status Recordings::setRecording(room::Room& room, const std::string& meeti
     auto id = store_.createRecording(row);
     if (!id) return core::makeError(errc::kInternal, "The recording could not be stored.");
     auto started = room.startRecording(
-        path, now, [weak = anchor_.weak(), rid = id.value()](const room::RecordingEnd& end) {
+        path, now,
+        [weak = anchor_.weak(), rid = id.value()](const room::RecordingEnd& end) {
             if (auto* self = core::resolve(weak)) self->finish(rid, end);
-        });
+        },
+        format);
     if (!started) {
         if (auto gone = store_.deleteRecording(id.value()); !gone)
             GST_WARNING("cannot delete recording row %lld", static_cast<long long>(id.value()));
@@ -296,6 +350,7 @@ http::Response Recordings::list(const http::Request& request,
             .num("startedAt", r.startedAt)
             .boolean("recording", !r.endedAt)
             .num("durationMs", r.durationMs)
+            .str("kind", kindOf(recordingFormatOf(r.path)))
             .num("sizeBytes", std::max(r.sizeBytes, fileSize(r.path)))
             .str("url", "/recordings/" + std::to_string(r.id))
             .endObject();
@@ -310,8 +365,11 @@ http::Response Recordings::download(const http::Request& request,
     if (request.method != "GET" && request.method != "HEAD")
         return api::errorResponse(405, "method-not-allowed", "GET only.");
     std::string idText = request.path.substr(std::string("/recordings/").size());
-    if (idText.size() > 5 && idText.compare(idText.size() - 5, 5, ".webm") == 0)
-        idText.resize(idText.size() - 5);
+    for (const char* ext : {".webm", ".mp4"})
+        if (g_str_has_suffix(idText.c_str(), ext) && idText.size() > strlen(ext)) {
+            idText.resize(idText.size() - strlen(ext));
+            break;
+        }
     bool chat = false;
     if (idText.size() > 4 && idText.compare(idText.size() - 4, 4, ".vtt") == 0) {
         idText.resize(idText.size() - 4);
@@ -331,12 +389,14 @@ http::Response Recordings::download(const http::Request& request,
         return api::errorResponse(404, "not-found", "The recording's file is gone.");
     int64_t size = fileSize(path);
     http::Response resp;
-    resp.contentType = chat ? "text/vtt; charset=utf-8" : "video/webm";
+    const room::RecordingFormat format = recordingFormatOf(row.value().path);
+    resp.contentType = chat ? "text/vtt; charset=utf-8" : recordingContentType(format);
     resp.file = path;
     resp.headers.emplace_back("Accept-Ranges", "bytes");
     resp.headers.emplace_back("Content-Disposition", "inline; filename=\"" + row.value().meetingId +
                                                          "-" + std::to_string(id) +
-                                                         (chat ? ".vtt\"" : ".webm\""));
+                                                         (chat ? ".vtt" : extensionOf(format)) +
+                                                         "\"");
     http::RangeRequest range = http::parseRange(request.header("range"), size);
     switch (range.kind) {
         case http::RangeRequest::Kind::Whole:

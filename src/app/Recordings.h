@@ -22,6 +22,13 @@
 
 namespace mixmeet::app {
 
+/// A recording's form, from its file's name (names are chosen by Recordings::setRecording):
+/// "<meeting>-<ms>.webm" (video), "<meeting>-<ms>.audio.webm" (audio only) or
+/// "<meeting>-<ms>.mp4".
+room::RecordingFormat recordingFormatOf(const std::string& path);
+/// The Content-Type a recording is served with (video/webm, audio/webm, video/mp4).
+const char* recordingContentType(room::RecordingFormat format);
+
 /// The chat lines sent during a recording as WebVTT cues timed from `startedAtMs` (each shown
 /// 5 s, as "<v Name>text"), for a player's subtitle track.
 std::string chatAsWebVtt(const std::vector<store::ChatMessage>& lines, int64_t startedAtMs);
@@ -47,9 +54,11 @@ public:
     /// holds the meeting's host rights (Room::isHost, room/Moderation: the creator while
     /// present, or whoever was handed them). Errors: not-host (not the host, or an open room),
     /// bad-state (already / not recording), no-space, internal.
-    /// `who`: the sender's account (none for a guest holding the host rights).
+    /// `who`: the sender's account (none for a guest holding the host rights). `audioOnly`
+    /// (with on): the full mix alone, Opus in WebM; otherwise [recording] container.
     core::Status setRecording(room::Room& room, const std::string& meetingId, bool isHost,
-                              const std::optional<api::Identity>& who, bool on);
+                              const std::optional<api::Identity>& who, bool on,
+                              bool audioOnly = false);
 
     /// GET /api/recordings?meeting=ID: the meeting's recordings for one of its participants.
     http::Response list(const http::Request& request, const std::optional<api::Identity>& who);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "app/Metrics.h"
+#include "auth/Tokens.h"
 #include "core/Json.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
@@ -84,6 +85,9 @@ core::Status Server::start() {
     media::Teardown::start();
     if (config_.media.streaming.directory.empty())
         config_.media.streaming.directory = config_.dataDir + "/live";
+    // No meeting is live yet: HLS directories a crash or kill left behind go.
+    if (int stale = room::removeStaleHlsDirectories(config_.media.streaming.directory); stale > 0)
+        g_message("removed %d stale HLS directories", stale);
     rooms_ = std::make_unique<room::RoomRegistry>(config_.media, *fragments_, config_.roomLimits);
     recordings_ = std::make_unique<Recordings>(config_.recording,
                                                config_.recording.directory.empty()
@@ -329,12 +333,20 @@ http::Response Server::meetingPage(const http::Request& request) {
 http::Response Server::liveFile(const http::Request& request) {
     if (request.method != "GET" && request.method != "HEAD")
         return api::errorResponse(405, "method-not-allowed", "GET only.");
-    // "/live/<id>/<name>": the id a meeting id, the name one HLS writes; nothing else.
+    // "/live/<id>/<name>" or "/live/<id>/<token>/<name>" (a guest's watch token): the id a
+    // meeting id, the name one HLS writes; nothing else.
     std::string rest = request.path.substr(std::string("/live/").size());
     std::size_t slash = rest.find('/');
     if (slash == std::string::npos) return api::errorResponse(404, "not-found", "No such stream.");
     std::string id = rest.substr(0, slash);
     std::string name = rest.substr(slash + 1);
+    std::string token;
+    if (std::size_t inner = name.find('/'); inner != std::string::npos) {
+        token = name.substr(0, inner);
+        name = name.substr(inner + 1);
+        if (token.size() != auth::kTokenChars)
+            return api::errorResponse(404, "not-found", "No such stream.");
+    }
     bool idOk = !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
         return g_ascii_isalnum(c) || c == '-' || c == '_';
     });
@@ -347,7 +359,12 @@ http::Response Server::liveFile(const http::Request& request) {
     room::Room* r = rooms_->find(id);
     const room::RoomLive* live = r ? r->live() : nullptr;
     if (!live || !live->hlsOn()) return api::errorResponse(404, "not-found", "No such stream.");
-    if (live->hlsAccess() != "anyone") {
+    if (live->hlsAccess() != "anyone" && !token.empty()) {
+        // A guest's session of the meeting, while it is in the meeting.
+        if (!r->mayWatchWithToken(token))
+            return api::errorResponse(403, "forbidden",
+                                      "Only the meeting's participants may watch.");
+    } else if (live->hlsAccess() != "anyone") {
         auto who = api_->authenticate(request);
         if (!who) return api::errorResponse(401, "unauthenticated", "Please sign in.");
         if (!recordings_->mayWatch(id, *who))
@@ -413,9 +430,10 @@ http::Response Server::stats(const http::Request& request) {
                                                                ? r.live()->encoder()->videoFrames()
                                                                : 0))
             .num("recordingMs",
-                 r.recording() && r.recording()->recorder()
-                     ? static_cast<long long>(r.recording()->recorder()->durationMs())
-                     : 0LL)
+                 r.recording() ? static_cast<long long>(r.recording()->durationMs()) : 0LL)
+            .str("recordingLayout", r.recording()
+                                        ? std::string(media::layoutName(r.recording()->layout()))
+                                        : std::string())
             .endObject();
     });
     http::Response resp;

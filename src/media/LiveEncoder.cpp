@@ -2,6 +2,9 @@
 
 #include <gst/video/video.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/Log.h"
 #include "media/Teardown.h"
 
@@ -52,6 +55,21 @@ void keyframeGate(GstElement* element) {
             if (GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT))
                 return GST_PAD_PROBE_DROP;
             return GST_PAD_PROBE_REMOVE;
+        },
+        nullptr, nullptr);
+}
+
+/// On `element`'s sink pad: once it has caps, a later stream-start or caps event (the same
+/// again, from the composite the input was moved to) is dropped, so the encode goes on as one
+/// stream.
+void keepFirstStream(GstElement* element) {
+    PadPtr pad = PadPtr::adopt(gst_element_get_static_pad(element, "sink"));
+    gst_pad_add_probe(
+        pad.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        [](GstPad* p, GstPadProbeInfo* info, gpointer) noexcept {
+            GstEventType type = GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info));
+            if (type != GST_EVENT_STREAM_START && type != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+            return gst_pad_has_current_caps(p) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
         },
         nullptr, nullptr);
 }
@@ -130,6 +148,7 @@ core::Result<std::unique_ptr<LiveEncoder>> LiveEncoder::create(GstBin* pipeline,
     e->audioSink_ = firewallGhost(e->bin_.get(), aq.get(), "audio_sink");
     if (!e->videoSink_ || !e->audioSink_)
         return makeError("internal", "the live encode has no sink pads");
+    keepFirstStream(vq.get());
     countBuffers(x264.get(), "src", e->videoFrames_);
     countBuffers(aac.get(), "src", e->audioFrames_);
 
@@ -215,6 +234,39 @@ void LiveEncoder::removeTarget(const std::string& name, std::function<void()> af
         gst_bin_remove(GST_BIN(bin_.get()), t.bin.get());
     GST_INFO("live target %s removed", name.c_str());
     Teardown::submit(std::move(t.bin), {}, std::move(after));
+}
+
+void LiveEncoder::finishTarget(const std::string& name,
+                               std::shared_ptr<std::atomic<bool>> eosDone) {
+    auto it = targets_.find(name);
+    if (it == targets_.end()) return;
+    Target t = std::move(it->second);
+    targets_.erase(it);
+    unlink(t);
+    for (const char* pad : {"video", "audio"}) {
+        PadPtr sink = PadPtr::adopt(gst_element_get_static_pad(t.bin.get(), pad));
+        // Serialized: behind what the target's queues hold, through its muxer to the file.
+        if (sink) gst_pad_send_event(sink.get(), gst_event_new_eos());
+    }
+    if (GST_OBJECT_PARENT(t.bin.get()) == GST_OBJECT(bin_.get()))
+        gst_bin_remove(GST_BIN(bin_.get()), t.bin.get());
+    GST_INFO("live target %s finished", name.c_str());
+    Teardown::submit(std::move(t.bin), [eos = std::move(eosDone)] {
+        for (int waited = 0; eos && !eos->load() && waited < kFinishWaitMs; waited += 10)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    });
+}
+
+core::Status LiveEncoder::relinkVideo(GstPad* rawVideoSrc) {
+    PadPtr peer = PadPtr::adopt(gst_pad_get_peer(videoSink_.get()));
+    if (peer) gst_pad_unlink(peer.get(), videoSink_.get());
+    if (GST_PAD_LINK_FAILED(gst_pad_link(rawVideoSrc, videoSink_.get())))
+        return makeError("internal", "cannot link the live encode to the new composite");
+    return core::Ok{};
+}
+
+PadPtr LiveEncoder::firewallSink(GstElement* bin, GstElement* element, const char* name) {
+    return firewallGhost(bin, element, name);
 }
 
 uint64_t LiveEncoder::videoFrames() const {

@@ -56,6 +56,17 @@ public:
     /// Unlinks, removes and tears down target `name` (off the main thread), then runs
     /// `after` there (e.g. deletes its files); unknown names are ignored.
     void removeTarget(const std::string& name, std::function<void()> after = {});
+    /// Like removeTarget, but the target is finished first: EOS is sent into its sink pads
+    /// once unlinked (its muxer completes the file) and the teardown waits, at most
+    /// kFinishWaitMs, until `eosDone` is set (by the target, when the EOS reached its file).
+    void finishTarget(const std::string& name, std::shared_ptr<std::atomic<bool>> eosDone);
+    /// Longest wait of finishTarget for a target's EOS, ms.
+    static constexpr int kFinishWaitMs = 3000;
+    /// Moves the video input to `rawVideoSrc` (another composite of the same size: the meeting
+    /// layout changed): unlinked from the old pad (the caller releases it afterwards), linked
+    /// to the new one; the encode goes on (the new path's repeated stream-start and caps are
+    /// dropped). Error "internal" if it does not link.
+    core::Status relinkVideo(GstPad* rawVideoSrc);
     bool hasTarget(const std::string& name) const { return targets_.count(name) > 0; }
     std::size_t targetCount() const { return targets_.size(); }
     /// H.264 frames encoded so far.
@@ -65,6 +76,9 @@ public:
     /// Bytes that reached target `name`'s final sink (e.g. rtmp2sink) so far; 0 if unknown.
     uint64_t targetBytes(const std::string& name) const;
 
+    /// Ghosts `element`'s static pad "sink" as `name` on `bin` (a target's sink pad), as a
+    /// firewall: a flow error behind it is never returned upstream. Null on failure.
+    static core::PadPtr firewallSink(GstElement* bin, GstElement* element, const char* name);
     /// Makes a target pushing FLV to `location` (rtmp:// or rtmps:// URL with the key).
     static core::Result<core::ElementPtr> makeRtmpTarget(const std::string& name,
                                                          const std::string& location);

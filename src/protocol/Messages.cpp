@@ -178,8 +178,9 @@ Result<ClientMessage> parseClientMessage(std::string_view text) {
     if (t == "record") {
         auto on = r.optBoolean("on");
         if (!on) r.fail("missing boolean field 'on'");
+        auto audioOnly = r.optBoolean("audioOnly");
         if (!r.ok()) return badMessage(r);
-        return ClientMessage{Record{*on}};
+        return ClientMessage{Record{*on, audioOnly.value_or(false)}};
     }
     if (t == "stream") {
         Stream m;
@@ -354,6 +355,7 @@ Result<ServerMessage> parseServerMessage(std::string_view text) {
         if (!on) r.fail("missing boolean field 'on'");
         rs.on = on.value_or(false);
         rs.startedAt = r.optInteger("startedAt", 0, INT64_MAX).value_or(0);
+        rs.audioOnly = r.optBoolean("audioOnly").value_or(false);
         return done(rs);
     }
     if (auto meeting = parseMeetingServerMessage(t, r)) {
@@ -552,6 +554,7 @@ std::string toJson(const ServerMessage& message) {
                 JsonWriter w;
                 w.str("type", "recording").boolean("on", m.on);
                 if (m.on) w.num("startedAt", m.startedAt);
+                if (m.on && m.audioOnly) w.boolean("audioOnly", true);
                 return w.finish();
             },
             [](const LayoutInfo& m) {
@@ -640,7 +643,10 @@ std::string toJson(const ClientMessage& message) {
                 return JsonWriter().str("type", "set-quality").str("tier", m.tier).finish();
             },
             [](const Record& m) {
-                return JsonWriter().str("type", "record").boolean("on", m.on).finish();
+                JsonWriter w;
+                w.str("type", "record").boolean("on", m.on);
+                if (m.audioOnly) w.boolean("audioOnly", true);
+                return w.finish();
             },
             [](const Stream& m) {
                 JsonWriter w;

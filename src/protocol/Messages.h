@@ -110,9 +110,11 @@ struct CallAnswer {
 struct SetQuality {
     std::string tier;
 };
-/// The host starts (on) or stops (off) the meeting's recording.
+/// The host starts (on) or stops (off) the meeting's recording; `audioOnly` (with on): the
+/// full mix alone, no video (docs/recording.md, "Audio only").
 struct Record {
     bool on = false;
+    bool audioOnly = false;
 };
 /// The layout a viewer wants: "grid", "speaker" or "presentation" (media::LayoutKind), or
 /// "auto" (follow the meeting's). scope "meeting": the host sets the meeting's layout.
@@ -251,6 +253,7 @@ struct SendHint {
 struct RecordingState {
     bool on = false;
     long long startedAt = 0;  ///< Unix ms, UTC; 0 when off.
+    bool audioOnly = false;   ///< While on: the recording has no video.
 };
 /// One participant's tile in the composite a viewer receives.
 struct LayoutTile {

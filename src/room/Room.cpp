@@ -5,6 +5,7 @@
 #include <optional>
 #include <system_error>
 
+#include "auth/Tokens.h"
 #include "core/Heap.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
@@ -57,6 +58,9 @@ struct Room::Member {
     int64_t restartStartedMs = 0;
     bool restartAnswered = false;
     guint restartTimer = 0;
+    /// A guest's (no account) capability to watch the meeting's HLS while it is in the
+    /// meeting ("participants" access): in the watch URLs it is sent. Empty for accounts.
+    std::string watchToken;
 };
 
 /// Routes one endpoint's events to the room, tagged with the participant id.
@@ -233,6 +237,7 @@ core::Result<std::string> Room::join(const std::string& displayName, Participant
     auto member = std::make_unique<Member>();
     member->id = "p" + std::to_string(nextId_++);
     member->name = displayName;
+    if (!who.userId) member->watchToken = auth::generateToken();
     member->listener = &listener;
     member->who = who;
     member->events = std::make_unique<MemberEvents>(*this, member->id);
@@ -488,7 +493,23 @@ Room::Member* Room::find(const std::string& id) {
     return nullptr;
 }
 
+media::LayoutKind Room::followedLayout() const {
+    if (!presenter_.current().empty()) return media::LayoutKind::Presentation;
+    // Nothing is shared: the presentation layout is the speaker layout (one composite).
+    if (meetingLayout_ == media::LayoutKind::Presentation) return media::LayoutKind::Speaker;
+    return meetingLayout_;
+}
+
+void Room::followMeetingLayout() {
+    const media::LayoutKind layout = followedLayout();
+    if (recording_) recording_->followLayout(layout);
+    if (live_) live_->followLayout(layout);
+}
+
 void Room::relayout() {
+    // The recording and the live encode show what the meeting layout's followers see; moved
+    // after the viewers (applyLayout), so a composite they watch is shared, never rebuilt.
+    followMeetingLayout();
     const auto& shown = stage_.shown();
     video_->place(shown, speaker_);
     // A sender is asked for its largest tile over the composites that have viewers.
@@ -723,11 +744,16 @@ void Room::broadcastChat(const protocol::ChatLine& line) {
 }
 
 core::Status Room::startRecording(const std::string& path, int64_t startedAtMs,
-                                  std::function<void(const RecordingEnd&)> onEnded) {
+                                  std::function<void(const RecordingEnd&)> onEnded,
+                                  RecordingFormat format) {
     if (recording_) return makeError(protocol::errc::kBadState, "the meeting is being recorded");
-    auto started = RoomRecording::start(pipeline_.bin(), *video_, meetingLayout_, *audio_,
-                                        sharedAudioTee_.get(), path, startedAtMs);
-    if (!started) return started.error();
+    RoomLive* live = format == RecordingFormat::Mp4 ? &makeLive() : nullptr;
+    auto started = RoomRecording::start(pipeline_.bin(), *video_, followedLayout(), *audio_,
+                                        sharedAudioTee_.get(), path, startedAtMs, format, live);
+    if (!started) {
+        updateSharedAlwaysOn();
+        return started.error();
+    }
     recording_ = std::move(started).value();
     recordingEnded_ = std::move(onEnded);
     video_->setRecordingMark(true);
@@ -742,7 +768,7 @@ core::Status Room::stopRecording() {
     RecordingEnd end = recording_->stop();
     recording_.reset();
     video_->setRecordingMark(false);
-    if (live_ && live_->running()) audio_->setSharedAlwaysOn(true);  // Still streaming.
+    updateSharedAlwaysOn();  // Still on while streaming.
     core::logEventf(G_LOG_LEVEL_MESSAGE, {name_, {}}, "recording stopped after %lld ms",
                     static_cast<long long>(end.durationMs));
     protocol::RecordingState state = recordingState();
@@ -761,21 +787,46 @@ RoomLive& Room::makeLive() {
     return *live_;
 }
 
+void Room::updateSharedAlwaysOn() {
+    if (audio_) audio_->setSharedAlwaysOn(recording_ != nullptr || (live_ && live_->running()));
+}
+
 void Room::onLiveChanged() {
-    audio_->setSharedAlwaysOn(recording_ != nullptr || (live_ && live_->running()));
-    protocol::StreamingState state = streamingState();
-    for (const auto& m : members_) m->listener->onStreaming(state);
+    updateSharedAlwaysOn();
+    for (const auto& m : members_) m->listener->onStreaming(streamingStateFor(m->id));
 }
 
 protocol::StreamingState Room::streamingState() const {
     return live_ ? live_->state() : protocol::StreamingState{};
 }
 
+protocol::StreamingState Room::streamingStateFor(const std::string& id) const {
+    protocol::StreamingState s = streamingState();
+    const Member* m = nullptr;
+    for (const auto& member : members_)
+        if (member->id == id) m = member.get();
+    // A guest watches a "participants" stream with its token in the path (the playlist's
+    // relative segment URLs keep it): /live/<id>/<token>/index.m3u8.
+    if (m && !m->watchToken.empty() && s.hls && s.hlsAccess != "anyone") {
+        s.hlsUrl = "/live/" + name_ + "/" + m->watchToken + "/index.m3u8";
+        s.watchUrl += "&t=" + m->watchToken;
+    }
+    return s;
+}
+
+bool Room::mayWatchWithToken(std::string_view token) const {
+    if (token.empty()) return false;
+    bool found = false;
+    for (const auto& m : members_)
+        if (!m->watchToken.empty() && auth::constantTimeEquals(m->watchToken, token)) found = true;
+    return found;
+}
+
 core::Result<std::string> Room::addStreamTarget(const std::string& by, const std::string& url,
                                                 const std::string& key) {
     if (!isHost(by))
         return makeError(protocol::errc::kNotHost, "Only the host can stream the meeting.");
-    return makeLive().addRtmp(url, key, meetingLayout_);
+    return makeLive().addRtmp(url, key, followedLayout());
 }
 
 core::Status Room::removeStreamTarget(const std::string& by, const std::string& id) {
@@ -793,10 +844,14 @@ core::Status Room::setHls(const std::string& by, bool on, const std::string& acc
                 std::all_of(name_.begin(), name_.end(),
                             [](char c) { return g_ascii_isalnum(c) || c == '-' || c == '_'; });
     if (!safe) return makeError(protocol::errc::kBadState, "This room cannot be watched over HLS.");
-    return makeLive().setHls(on, access, meetingLayout_);
+    return makeLive().setHls(on, access, followedLayout());
 }
 
 void Room::onLiveError(const std::string& target, const std::string& message) {
+    if (target == media::kMp4TargetName) {
+        onRecorderError(message);  // The MP4 recording's file failed: it is stopped.
+        return;
+    }
     if (live_) live_->onError(target, message);
 }
 
@@ -804,6 +859,7 @@ protocol::RecordingState Room::recordingState() const {
     protocol::RecordingState s;
     s.on = recording_ != nullptr;
     if (recording_) s.startedAt = recording_->startedAtMs();
+    if (recording_) s.audioOnly = recording_->format() == RecordingFormat::WebmAudio;
     return s;
 }
 

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/Anchor.h"
@@ -145,12 +146,14 @@ public:
     /// Delivers a chat line to every participant.
     void broadcastChat(const protocol::ChatLine& line);
 
-    /// Starts recording the composite (high tier) and the full mix into `path` (RoomRecording)
+    /// Starts recording the composite (high tier) of the meeting's layout and the full mix
+    /// into `path` in `format` (RoomRecording; the composite then follows the meeting's layout)
     /// and tells every participant (`recording` on). `onEnded` is called once, on the main
     /// thread, with what was recorded when the recording ends: stopRecording() or the room
     /// closing. Error "bad-state" if one runs already; "io"/"internal" from the recorder.
     core::Status startRecording(const std::string& path, int64_t startedAtMs,
-                                std::function<void(const RecordingEnd&)> onEnded);
+                                std::function<void(const RecordingEnd&)> onEnded,
+                                RecordingFormat format = RecordingFormat::Webm);
     /// Stops the recording and tells every participant (`recording` off). Error "bad-state"
     /// if none runs.
     core::Status stopRecording();
@@ -171,6 +174,15 @@ public:
     core::Status setHls(const std::string& by, bool on, const std::string& access);
     /// What a participant is told about the live stream (on join and on every change).
     protocol::StreamingState streamingState() const;
+    /// The same for participant `id`: a guest's watch URLs carry its watch token.
+    protocol::StreamingState streamingStateFor(const std::string& id) const;
+    /// Whether `token` is the watch token of a guest in the meeting now (a guest may watch a
+    /// "participants" HLS stream while it is in the meeting).
+    bool mayWatchWithToken(std::string_view token) const;
+    /// The layout the meeting's followers see: the presentation while someone shares, else
+    /// the meeting's layout (presentation meaning speaker). The recording and the live encode
+    /// show it.
+    media::LayoutKind followedLayout() const;
     /// The live stream, or null if none ever ran.
     const RoomLive* live() const { return live_.get(); }
 
@@ -316,6 +328,10 @@ private:
     /// The live stream's state changed: tell everyone; the full-mix encode runs on every tick
     /// while recording or streaming.
     void onLiveChanged();
+    /// The shared full-mix encode is fed on every tick while recording or streaming.
+    void updateSharedAlwaysOn();
+    /// The recording and the live encode move to followedLayout() if it changed.
+    void followMeetingLayout();
     RoomLive& makeLive();
 
     unsigned iceRestarts_ = 0;

@@ -38,6 +38,22 @@ void removeDirectory(const std::string& dir) {
 
 }  // namespace
 
+int removeStaleHlsDirectories(const std::string& root) {
+    int removed = 0;
+    GDir* d = g_dir_open(root.c_str(), 0, nullptr);
+    if (!d) return 0;
+    while (const char* name = g_dir_read_name(d)) {
+        std::string dir = root + "/" + name;
+        if (!g_file_test(dir.c_str(), G_FILE_TEST_IS_DIR) ||
+            g_file_test(dir.c_str(), G_FILE_TEST_IS_SYMLINK))
+            continue;
+        removeDirectory(dir);
+        if (!g_file_test(dir.c_str(), G_FILE_TEST_EXISTS)) ++removed;
+    }
+    g_dir_close(d);
+    return removed;
+}
+
 std::string maskKey(const std::string& key) {
     if (key.size() < 8) return "****";
     return key.substr(0, 2) + "****" + key.substr(key.size() - 2);
@@ -57,6 +73,7 @@ RoomLive::RoomLive(GstBin* pipeline, media::Composites& video, GstElement* audio
 
 RoomLive::~RoomLive() {
     *alive_ = false;
+    recording_ = false;  // The room stopped its recording first (Room::tearDown).
     rtmp_.clear();
     bool hadHls = hls_;
     hls_ = false;
@@ -98,7 +115,7 @@ core::Status RoomLive::ensureEncoder(media::LayoutKind layout) {
 }
 
 void RoomLive::stopEncoderIfIdle() {
-    if (!encoder_ || !rtmp_.empty() || hls_) return;
+    if (!encoder_ || !rtmp_.empty() || hls_ || recording_) return;
     encoder_.reset();
     video_.releaseRawOutput(layout_, videoPad_);
     gst_element_release_request_pad(audioTee_.get(), audioPad_.get());
@@ -183,6 +200,48 @@ core::Status RoomLive::setHls(bool on, const std::string& access, media::LayoutK
     g_message("room %s: HLS started (%s)", meetingId_.c_str(), access.c_str());
     changed_();
     return core::Ok{};
+}
+
+core::Status RoomLive::startRecording(core::ElementPtr target, media::LayoutKind layout) {
+    if (recording_) return makeError(protocol::errc::kBadState, "a recording runs already");
+    if (auto started = ensureEncoder(layout); !started) return started.error();
+    if (auto added = encoder_->addTarget(std::move(target)); !added) {
+        stopEncoderIfIdle();
+        return added;
+    }
+    recording_ = true;
+    g_message("room %s: MP4 recording on the live encode", meetingId_.c_str());
+    changed_();
+    return core::Ok{};
+}
+
+void RoomLive::stopRecording(std::shared_ptr<std::atomic<bool>> eosDone) {
+    if (!recording_) return;
+    recording_ = false;
+    if (encoder_) encoder_->finishTarget(media::kMp4TargetName, std::move(eosDone));
+    stopEncoderIfIdle();
+    changed_();
+}
+
+void RoomLive::followLayout(media::LayoutKind layout) {
+    if (!encoder_ || layout == layout_) return;
+    // The new composite first: one watched already is shared, never rebuilt.
+    core::PadPtr pad = video_.requestRawOutput(layout);
+    if (!pad) {
+        GST_ERROR("room %s: no %s composite for the live encode", meetingId_.c_str(),
+                  std::string(media::layoutName(layout)).c_str());
+        return;
+    }
+    if (auto moved = encoder_->relinkVideo(pad.get()); !moved) {
+        GST_ERROR("room %s: %s", meetingId_.c_str(), moved.error().message.c_str());
+        video_.releaseRawOutput(layout, pad);
+        return;
+    }
+    video_.releaseRawOutput(layout_, videoPad_);
+    videoPad_ = std::move(pad);
+    layout_ = layout;
+    g_message("room %s: live encode follows the %s layout", meetingId_.c_str(),
+              std::string(media::layoutName(layout)).c_str());
 }
 
 std::string RoomLive::sanitize(std::string message) const {

@@ -12,6 +12,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -24,9 +25,14 @@
 #include "media/Composites.h"
 #include "media/LiveEncoder.h"
 #include "media/MediaConfig.h"
+#include "media/Recorder.h"
 #include "protocol/Messages.h"
 
 namespace mixmeet::room {
+
+/// Start-up: removes every HLS directory under `root` ([streaming] directory; one per meeting,
+/// left by a crash or a kill: no meeting is live yet), with the files in it. Returns how many.
+int removeStaleHlsDirectories(const std::string& root);
 
 /// What is told of a stream key: "****" between its first and last two characters (keys
 /// shorter than 8 characters: "****" alone).
@@ -53,6 +59,19 @@ public:
     /// Starts or stops HLS (and changes who may watch while on). Errors: "io" (directory),
     /// "internal".
     core::Status setHls(bool on, const std::string& access, media::LayoutKind layout);
+    /// Adds a recording target (media::Mp4Target's bin, named media::kMp4TargetName) to the
+    /// encode, starting it on `layout` if it was not running: the recording shares the one
+    /// H.264/AAC encode with RTMP and HLS. Errors: "bad-state" (one runs), "internal".
+    core::Status startRecording(core::ElementPtr target, media::LayoutKind layout);
+    /// Finishes the recording target (its file completed off the main thread, `eosDone` set
+    /// by the target when it was) and stops the encode if nothing else uses it.
+    void stopRecording(std::shared_ptr<std::atomic<bool>> eosDone);
+    bool recording() const { return recording_; }
+    /// The meeting's layout (as its followers see it) changed: the encode moves to that
+    /// layout's raw composite (built if nobody watches it, shared if someone does).
+    void followLayout(media::LayoutKind layout);
+    /// The layout encoded now.
+    media::LayoutKind layout() const { return layout_; }
     /// An ERROR from inside target `target`'s bin (its name in the encode's bin), or from the
     /// encode itself (empty `target`).
     void onError(const std::string& target, const std::string& message);
@@ -97,6 +116,7 @@ private:
     std::map<std::string, Rtmp> rtmp_;
     unsigned nextId_ = 1;
     bool hls_ = false;
+    bool recording_ = false;  ///< The MP4 recording target is in the encode.
     std::string hlsAccess_;
     bool polling_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -269,7 +269,7 @@ void Session::handle(const protocol::Record& m) {
         replyError(errc::kBadState, "recording can be started after joining");
         return;
     }
-    replyIfError(listener_.setRecording(m.on));
+    replyIfError(listener_.record(m));
 }
 
 void Session::handle(const protocol::Stream& m) {

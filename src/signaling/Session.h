@@ -78,6 +78,9 @@ public:
         /// The host starts (on) or stops the meeting's recording. Errors: not-host, bad-state,
         /// no-space, internal.
         virtual core::Status setRecording(bool) { return unsupported(); }
+        /// The same, from the whole `record` message: `m.audioOnly` records the full mix alone.
+        /// By default as setRecording(m.on).
+        virtual core::Status record(const protocol::Record& m) { return setRecording(m.on); }
         /// The host adds or removes an RTMP target of the meeting's live stream. Errors:
         /// not-host, too-many, bad-state, internal.
         virtual core::Status setStream(const protocol::Stream&) { return unsupported(); }

@@ -6,8 +6,14 @@
 
 const video = document.getElementById('watch-video');
 const status = document.getElementById('watch-status');
-const meeting = new URLSearchParams(location.search).get('m') || '';
-const source = `/live/${encodeURIComponent(meeting)}/index.m3u8`;
+const params = new URLSearchParams(location.search);
+const meeting = params.get('m') || '';
+// A guest of the meeting (no account) watches a participants-only stream with the watch token
+// the server put in its link (&t=): /live/<id>/<token>/index.m3u8, the segments beside it.
+const token = params.get('t') || '';
+const source = token
+  ? `/live/${encodeURIComponent(meeting)}/${encodeURIComponent(token)}/index.m3u8`
+  : `/live/${encodeURIComponent(meeting)}/index.m3u8`;
 /** How long to wait before asking again for a playlist that is not there (yet), ms. */
 const RETRY_MS = 3000;
 
