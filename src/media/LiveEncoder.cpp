@@ -74,6 +74,25 @@ void keepFirstStream(GstElement* element) {
         nullptr, nullptr);
 }
 
+/// Drops the buffers leaving `element` whose timestamp is not after the last one passed: a
+/// composite switched to may start a frame earlier than the last of the one it replaced.
+void dropIfNotLater(GstElement* element) {
+    if (!element) return;
+    PadPtr pad = PadPtr::adopt(gst_element_get_static_pad(element, "src"));
+    gst_pad_add_probe(
+        pad.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+            auto& last = *static_cast<GstClockTime*>(data);
+            const GstClockTime pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+            if (!GST_CLOCK_TIME_IS_VALID(pts)) return GST_PAD_PROBE_DROP;
+            if (GST_CLOCK_TIME_IS_VALID(last) && pts <= last) return GST_PAD_PROBE_DROP;
+            last = pts;  // One streaming thread (the video queue's) calls this.
+            return GST_PAD_PROBE_OK;
+        },
+        new GstClockTime(GST_CLOCK_TIME_NONE),
+        [](gpointer d) { delete static_cast<GstClockTime*>(d); });
+}
+
 ElementPtr child(GstElement* bin, const char* name) {
     return ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(bin), name));
 }
@@ -126,6 +145,11 @@ core::Result<std::unique_ptr<LiveEncoder>> LiveEncoder::create(GstBin* pipeline,
     int keyInt = std::max(1, framerate * config.segmentS);
     std::string description =
         leakyQueue("video_queue", 1000) +
+        // One timeline for the encode whichever composite feeds it: the live encode follows
+        // the meeting layout by relinking to another compositor (relinkVideo), whose segment
+        // differs; in running time, increasing (dropIfNotLater), mpegtsmux and flvmux accept
+        // it ("Timestamping error on input streams" failed HLS after a switch otherwise).
+        " ! identity name=video_timeline single-segment=true"
         " ! x264enc name=x264 tune=zerolatency speed-preset=veryfast bitrate=" +
         std::to_string(config.videoBitrateKbps) + " key-int-max=" + std::to_string(keyInt) +
         " bframes=0 ! video/x-h264,profile=main ! h264parse config-interval=-1 ! tee name=vtee "
@@ -149,6 +173,7 @@ core::Result<std::unique_ptr<LiveEncoder>> LiveEncoder::create(GstBin* pipeline,
     if (!e->videoSink_ || !e->audioSink_)
         return makeError("internal", "the live encode has no sink pads");
     keepFirstStream(vq.get());
+    dropIfNotLater(child(e->bin_.get(), "video_timeline").get());
     countBuffers(x264.get(), "src", e->videoFrames_);
     countBuffers(aac.get(), "src", e->audioFrames_);
 

@@ -82,6 +82,18 @@ bool flowing(const SyntheticPeer& p, std::size_t roster) {
            p.roster().size() == roster;
 }
 
+/// Ann and Bob in `meeting` (a stored meeting, created here), both sending and receiving
+/// media and seeing each other in the roster (REQUIREd, 20 s).
+struct TwoPeers {
+    std::unique_ptr<SyntheticPeer> a, b;
+};
+TwoPeers flowingPair(TestServer& s, const std::string& meeting) {
+    ownedMeeting(s, meeting);
+    TwoPeers pair{peer(s, meeting, "Ann"), peer(s, meeting, "Bob")};
+    REQUIRE(waitUntil([&] { return flowing(*pair.a, 2) && flowing(*pair.b, 2); }, 20s));
+    return pair;
+}
+
 /// Whether some roster `viewer` received after the first `from` lacked `id`.
 bool sawLeave(const SyntheticPeer& viewer, std::size_t from, const std::string& id) {
     const auto& history = viewer.rosterHistory();
@@ -118,10 +130,7 @@ TEST_CASE("a dropped connection resumes the same participant within the grace pe
           "[reconnect]") {
     TestServer s(false, {"127.0.0.1"}, [](app::Config& c) { c.reconnectGraceMs = 8000; });
     const std::string meeting = "rec-onne-cta";
-    ownedMeeting(s, meeting);
-    auto a = peer(s, meeting, "Ann");
-    auto b = peer(s, meeting, "Bob");
-    REQUIRE(waitUntil([&] { return flowing(*a, 2) && flowing(*b, 2); }, 20s));
+    auto [a, b] = flowingPair(s, meeting);
     const std::string id = a->participantId();
     const std::string firstToken = a->resumeToken();
     REQUIRE(firstToken.size() == protocol::kResumeTokenChars);
@@ -184,10 +193,7 @@ TEST_CASE("media lost with the socket up: told media-lost, resumed with a new Pe
     // TestServer's silence check: 1.5 s without a packet.
     TestServer s(false, {"127.0.0.1"}, [](app::Config& c) { c.reconnectGraceMs = 8000; });
     const std::string meeting = "rec-onne-cte";
-    ownedMeeting(s, meeting);
-    auto a = peer(s, meeting, "Ann");
-    auto b = peer(s, meeting, "Bob");
-    REQUIRE(waitUntil([&] { return flowing(*a, 2) && flowing(*b, 2); }, 20s));
+    auto [a, b] = flowingPair(s, meeting);
     const std::string id = a->participantId();
     const std::size_t rostersBefore = b->rosterHistory().size();
 
@@ -256,10 +262,7 @@ TEST_CASE("ICE restart with the socket up: same participant and webrtcbin, media
         c.media.iceRestartTimeoutMs = 4000;
     });
     const std::string meeting = "ice-rest-art";
-    ownedMeeting(s, meeting);
-    auto a = peer(s, meeting, "Ann");
-    auto b = peer(s, meeting, "Bob");
-    REQUIRE(waitUntil([&] { return flowing(*a, 2) && flowing(*b, 2); }, 20s));
+    auto [a, b] = flowingPair(s, meeting);
     const std::string id = a->participantId();
     const std::size_t rostersBefore = b->rosterHistory().size();
     const std::string firstOffer = a->offerSdp();
@@ -314,10 +317,7 @@ TEST_CASE("an ICE restart that brings nothing back falls back to media-lost and 
         c.media.iceRestartTimeoutMs = 2000;
     });
     const std::string meeting = "ice-fall-bak";
-    ownedMeeting(s, meeting);
-    auto a = peer(s, meeting, "Ann");
-    auto b = peer(s, meeting, "Bob");
-    REQUIRE(waitUntil([&] { return flowing(*a, 2) && flowing(*b, 2); }, 20s));
+    auto [a, b] = flowingPair(s, meeting);
     const std::string id = a->participantId();
     const std::size_t rostersBefore = b->rosterHistory().size();
 
@@ -386,10 +386,7 @@ TEST_CASE("ice-restart requests: refused before the answer, rate-limited, off wi
 TEST_CASE("past the grace period the participant has left and a resume is refused", "[reconnect]") {
     TestServer s(false, {"127.0.0.1"}, [](app::Config& c) { c.reconnectGraceMs = 1500; });
     const std::string meeting = "rec-onne-ctb";
-    ownedMeeting(s, meeting);
-    auto a = peer(s, meeting, "Ann");
-    auto b = peer(s, meeting, "Bob");
-    REQUIRE(waitUntil([&] { return flowing(*a, 2) && flowing(*b, 2); }, 20s));
+    auto [a, b] = flowingPair(s, meeting);
     const std::string id = a->participantId();
     const std::string token = a->resumeToken();
 
