@@ -201,8 +201,9 @@ void TileBranch::setGeometry(int width, int height, Fit fit) {
                                         G_TYPE_INT, width, "height", G_TYPE_INT, height,
                                         "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
     g_object_set(caps_.get(), "caps", c.get(), nullptr);
-    // The reaction takes about a third of the tile's height.
-    const int px = std::max(8, height / 3);
+    // The reaction's font is half the tile's height: the glyph itself is then about a third of
+    // it (a colour emoji fills ~0.6 em), large enough to read in a 72-pixel strip tile.
+    const int px = std::max(8, height / 2);
     g_object_set(reaction_.get(), "font-desc", ("Sans " + std::to_string(px) + "px").c_str(),
                  nullptr);
 }

@@ -106,7 +106,8 @@ async function waitForChat(who, sender, text) {
       const ok = (st.chatMessages || []).some((m) => m.text === text && m.name === sender);
       return { ...st, ok };
     },
-    { timeoutMs: 10000, describe: (st) => JSON.stringify(st.chatMessages || st.error) },
+    { timeoutMs: 10000, describe: (st) =>
+        `${JSON.stringify(st.chatMessages || st.error)}; signaling ${st.signaling}, socket buffered ${st.wsBuffered}, banners ${JSON.stringify(st.errors)}` },
   );
   log(`${who.name}: sees "${text}" from ${sender} (${s.chatMessages.length} message(s) shown)`);
 }

@@ -53,6 +53,9 @@ async function stats() {
     connectionState: pc ? pc.connectionState : 'none',
     iceConnectionState: pc ? pc.iceConnectionState : 'none',
     signaling: state.signaling,
+    errors: state.errors.slice(-3), // the last banners shown (showError)
+    // Bytes our WebSocket has queued but not sent: non-zero for long means the socket is stuck.
+    wsBuffered: refs.signaling?.ws ? refs.signaling.ws.bufferedAmount : null,
     framesDecoded: 0,
     framesReceived: 0,
     framesDropped: 0,
