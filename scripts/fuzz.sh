@@ -16,7 +16,10 @@ rm -f "$build/fuzz.json"
 jobs=${FUZZ_BUILD_JOBS:-2}
 
 if [ ! -f "$build/build.ninja" ]; then
-    CC='ccache clang' CXX='ccache clang++' meson setup "$build" --buildtype=debugoptimized -Dfuzzing=true \
+    # ccache when there is one (not installed by scripts/setup.sh; it only speeds up rebuilds).
+    cc=clang cxx=clang++
+    command -v ccache >/dev/null 2>&1 && cc='ccache clang' cxx='ccache clang++'
+    CC="$cc" CXX="$cxx" meson setup "$build" --buildtype=debugoptimized -Dfuzzing=true \
         -Dtests=disabled -Db_sanitize=address,undefined -Db_lundef=false >"$build.setup.log" 2>&1 ||
         { cat "$build.setup.log"; exit 1; }
 fi

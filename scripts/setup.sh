@@ -21,7 +21,12 @@ BUILD_PACKAGES=(
 # libnginx-mod-rtmp: the streaming test's RTMP server (nginx's rtmp module, started by the test).
 TEST_PACKAGES=(chromium iproute2 nginx libnginx-mod-rtmp openssl coturn)
 
+# clang and its libFuzzer/sanitizer runtimes: the fuzz targets (scripts/fuzz.sh), installed when
+# a fuzz run is asked for (MIXMEET_FUZZ_SECONDS, as .ci/run sets it).
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+
 packages=("${BUILD_PACKAGES[@]}")
+[[ -n "${MIXMEET_FUZZ_SECONDS:-}" ]] && packages+=("${FUZZ_PACKAGES[@]}")
 # Node.js (npm): the web pages' vendored libraries (hls.js for web/watch.html) and the e2e
 # tests. Debian's, unless a node is already installed (it may come from elsewhere and conflict
 # with Debian's npm package).

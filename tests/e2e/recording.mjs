@@ -68,14 +68,18 @@ const probeRecording = (page, url) =>
     const part = await fetch(href, { headers: { Range: 'bytes=0-99' } });
     const partBytes = (await part.arrayBuffer()).byteLength;
     let played = 0;
+    let videoWidth = 0;
     if (whole.ok) {
       const video = document.createElement('video');
       video.muted = true;
       video.src = href;
       document.body.append(video);
       await video.play().catch(() => {});
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Until it has played 0.3 s (or 5 s passed): a condition, not a fixed wait.
+      const until = Date.now() + 5000;
+      while (video.currentTime <= 0.3 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
       played = video.currentTime;
+      videoWidth = video.videoWidth;
       video.remove();
     }
     return {
@@ -85,6 +89,7 @@ const probeRecording = (page, url) =>
       partBytes,
       contentRange: part.headers.get('content-range'),
       played,
+      videoWidth,
     };
   }, url);
 
@@ -127,23 +132,50 @@ await runTest(
     await waitFor('the indicator to go on both pages', async () => !(await indicatorShown(alicePage)) && !(await indicatorShown(bobPage)));
     log('Alice stopped the recording: the indicator is gone on both pages');
 
+    // ---- 3b. an audio-only recording: the box, the indicator's text on the guest's page too
+    await alicePage.check('#record-audio-only');
+    await alicePage.click('#record-button');
+    const audioText = async (page) => ((await page.locator('#recording-indicator').textContent()) || '').trim();
+    await waitFor('both pages to show "Recording audio"', async () => {
+      const texts = [await audioText(alicePage), await audioText(bobPage)];
+      return { ok: (await indicatorShown(bobPage)) && texts.every((t) => /recording audio/i.test(t)), texts };
+    }, { describe: (st) => JSON.stringify(st.texts) });
+    log('Alice recorded audio only: both pages show "Recording audio"');
+    await alicePage.waitForTimeout(2500);
+    await alicePage.click('#record-button');
+    await waitFor('the indicator to go on both pages', async () => !(await indicatorShown(alicePage)) && !(await indicatorShown(bobPage)));
+
     // ---- 4. the profile's history links it; participants download, seek and play it
     await alicePage.click('#leave-button');
     await bobPage.click('#leave-button');
     let url = null;
     for (const [label, page] of [['Alice', alicePage], ['Bob', bobPage]]) {
       await page.goto(`${baseUrl}/profile.html`);
-      const link = page.locator(`#history-body tr[data-meeting-id="${meetingId}"] a.recording-link`).first();
-      await link.waitFor({ state: 'visible', timeout: 10000 });
-      url = await link.getAttribute('href');
-      const text = await link.textContent();
-      const probe = await probeRecording(page, url);
-      log(`${label}: profile links "${text}" -> ${url}: ${JSON.stringify(probe)}`);
-      if (probe.status !== 200 || probe.size < 10000) fail(`${label}: GET ${url} gave ${probe.status}, ${probe.size} bytes`);
-      if (probe.partStatus !== 206 || probe.partBytes !== 100 || probe.contentRange !== `bytes 0-99/${probe.size}`) {
-        fail(`${label}: a Range request gave ${probe.partStatus}, ${probe.partBytes} bytes, Content-Range ${probe.contentRange}`);
+      const links = page.locator(`#history-body tr[data-meeting-id="${meetingId}"] a.recording-link`);
+      await links.first().waitFor({ state: 'visible', timeout: 10000 });
+      const hrefs = await links.evaluateAll((as) =>
+        as.map((a) => ({ href: a.getAttribute('href'), text: a.textContent, download: a.getAttribute('download') })),
+      );
+      if (hrefs.length !== 2) fail(`${label}: the history row links ${hrefs.length} recordings, not 2: ${JSON.stringify(hrefs)}`);
+      const probes = [];
+      for (const { href, text } of hrefs) {
+        const probe = await probeRecording(page, href);
+        probes.push(probe);
+        log(`${label}: profile links "${text}" -> ${href}: ${JSON.stringify(probe)}`);
+        if (probe.status !== 200 || probe.size < 5000) fail(`${label}: GET ${href} gave ${probe.status}, ${probe.size} bytes`);
+        if (probe.partStatus !== 206 || probe.partBytes !== 100 || probe.contentRange !== `bytes 0-99/${probe.size}`) {
+          fail(`${label}: a Range request gave ${probe.partStatus}, ${probe.partBytes} bytes, Content-Range ${probe.contentRange}`);
+        }
+        if (!(probe.played > 0.3)) fail(`${label}: the recording did not play in a <video> (currentTime ${probe.played})`);
       }
-      if (!(probe.played > 0.3)) fail(`${label}: the recording did not play in a <video> (currentTime ${probe.played})`);
+      // One with a picture (the composite), one sound only (the full mix).
+      const widths = probes.map((p) => p.videoWidth).sort((a, b) => a - b);
+      if (!(widths[0] === 0 && widths[1] > 0)) fail(`${label}: expected one audio-only and one video recording, video widths ${widths}`);
+      const audio = hrefs[probes.findIndex((p) => p.videoWidth === 0)];
+      if (!/^Audio recording/.test(audio.text) || !audio.download.endsWith('.audio.webm')) {
+        fail(`${label}: the audio-only recording is listed as "${audio.text}" (download ${audio.download})`);
+      }
+      url = hrefs.find((h, i) => probes[i].videoWidth > 0).href;
     }
 
     // ---- 5. someone else gets 403

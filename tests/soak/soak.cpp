@@ -11,6 +11,7 @@
 // Exit 0 and "soak: PASS" when all hold; 1 and the reasons otherwise.
 //
 //   mixmeet-soak [--seconds S] [--participants N] [--rooms R] [--churn-ms MS] [--seed N]
+//                [--samples K]
 //
 // Defaults are the soak (600 s, 25 participants, 3 rooms); `meson test --suite soak`
 // runs a bounded form. Participants send 320x180 moving bars and a tone; the composite is
@@ -51,6 +52,9 @@ struct Options {
     int rooms = 3;
     int churnMs = 1500;  ///< Mean time between two join/leave events, ms.
     unsigned seed = 1;
+    /// Footprints read (and printed) at the baseline population between the warm-up and the
+    /// end, evenly spaced: whether a growth goes on (a leak) or stops (a high-water mark).
+    int samples = 0;
 };
 
 /// What the server process holds at one moment.
@@ -71,9 +75,43 @@ long countDir(const std::string& path) {
     return n;
 }
 
-/// What each open descriptor of `pid` is ("socket", "anon_inode:[eventfd]", "pipe", a path),
-/// counted by kind.
+/// Socket inode -> "tcp ESTABLISHED", "udp", "unix" ... from /proc/PID/net/* (the tables of
+/// the process's network namespace), to say which sockets a growth is made of.
+std::map<std::string, std::string> socketKinds(pid_t pid) {
+    // TCP states as numbered in the kernel's include/net/tcp_states.h.
+    static const char* const kTcpStates[] = {"?",          "ESTABLISHED", "SYN_SENT",  "SYN_RECV",
+                                             "FIN_WAIT1",  "FIN_WAIT2",   "TIME_WAIT", "CLOSE",
+                                             "CLOSE_WAIT", "LAST_ACK",    "LISTEN",    "CLOSING"};
+    std::map<std::string, std::string> kinds;
+    const std::string net = "/proc/" + std::to_string(pid) + "/net/";
+    for (const char* table : {"tcp", "tcp6", "udp", "udp6", "unix", "netlink"}) {
+        std::ifstream in(net + table);
+        std::string line;
+        std::getline(in, line);  // header
+        const bool unixTable = std::string(table) == "unix";
+        const bool tcp = std::string(table).rfind("tcp", 0) == 0;
+        while (std::getline(in, line)) {
+            std::istringstream fields(line);
+            std::vector<std::string> f;
+            for (std::string w; fields >> w;) f.push_back(w);
+            // inode column: unix 6, netlink 9, tcp/udp 9 (0-based).
+            const std::size_t inodeAt = unixTable ? 6 : 9;
+            if (f.size() <= inodeAt) continue;
+            std::string kind = table;
+            if (tcp) {
+                const unsigned long st = std::strtoul(f[3].c_str(), nullptr, 16);
+                kind += std::string(" ") + (st < std::size(kTcpStates) ? kTcpStates[st] : "?");
+            }
+            kinds[f[inodeAt]] = kind;
+        }
+    }
+    return kinds;
+}
+
+/// What each open descriptor of `pid` is ("socket tcp ESTABLISHED", "anon_inode:[eventfd]",
+/// "pipe", a path), counted by kind.
 std::map<std::string, long> descriptorKinds(pid_t pid) {
+    const auto sockets = socketKinds(pid);
     std::map<std::string, long> kinds;
     const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
     DIR* d = opendir(dir.c_str());
@@ -84,8 +122,13 @@ std::map<std::string, long> descriptorKinds(pid_t pid) {
         const ssize_t n = readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
         if (n <= 0) continue;
         std::string t(target, std::size_t(n));
-        if (auto bracket = t.find(":["); bracket != std::string::npos && t[0] != 'a')
-            t = t.substr(0, bracket);  // socket:[123] -> socket, pipe:[4] -> pipe
+        if (t.rfind("socket:[", 0) == 0) {
+            const std::string inode = t.substr(8, t.size() - 9);
+            auto found = sockets.find(inode);
+            t = "socket " + (found != sockets.end() ? found->second : std::string("other"));
+        } else if (auto bracket = t.find(":["); bracket != std::string::npos && t[0] != 'a') {
+            t = t.substr(0, bracket);  // pipe:[4] -> pipe
+        }
         ++kinds[t];
     }
     closedir(d);
@@ -120,10 +163,25 @@ struct Slot {
     bool receiving = false;  ///< Frames were seen since it joined (the check starts then).
 };
 
+/// Every thread's stack of `pid` (gdb, attached for a moment) written to `path`; false when
+/// gdb is not installed or failed. For a stall seen from outside: where the server waits.
+bool threadBacktraces(pid_t pid, const std::string& path) {
+    g_autofree gchar* gdb = g_find_program_in_path("gdb");
+    if (!gdb) return false;
+    const std::string p = std::to_string(pid);
+    const gchar* argv[] = {gdb, "-p", p.c_str(), "-batch", "-ex", "thread apply all bt", nullptr};
+    g_autofree gchar* out = nullptr;
+    gint status = 0;
+    if (!g_spawn_sync(nullptr, const_cast<gchar**>(argv), nullptr, G_SPAWN_STDERR_TO_DEV_NULL,
+                      nullptr, nullptr, &out, nullptr, &status, nullptr))
+        return false;
+    return out && g_file_set_contents(path.c_str(), out, -1, nullptr);
+}
+
 int usage() {
     std::fprintf(stderr,
                  "usage: mixmeet-soak [--seconds S] [--participants N] [--rooms R] "
-                 "[--churn-ms MS] [--seed N]\n");
+                 "[--churn-ms MS] [--seed N] [--samples K]\n");
     return 2;
 }
 
@@ -145,6 +203,8 @@ int main(int argc, char** argv) {
             o.churnMs = std::max(100, v);
         else if (a == "--seed")
             o.seed = unsigned(v);
+        else if (a == "--samples")
+            o.samples = std::clamp(v, 0, 20);
         else
             return usage();
     }
@@ -228,6 +288,29 @@ int main(int argc, char** argv) {
             },
             30s);
     };
+    // After a pause of the checks (baseline, samples): each check counts from now, and those
+    // that decoded frames meanwhile count as receiving.
+    auto restartChecks = [&] {
+        for (Slot& s : slots) {
+            if (!s.peer) continue;
+            s.framesAtCheck = s.peer->videoFramesDecoded();
+            if (s.framesAtCheck > 0) s.receiving = true;
+        }
+    };
+    auto fillRooms = [&] {
+        int next = 0;
+        for (Slot& s : slots)
+            if (!s.peer) join(s, next++ % o.rooms);
+        const bool all = waitUntil(
+            [&] {
+                for (const Slot& s : slots)
+                    if (!s.peer || s.peer->videoFramesDecoded() == 0) return false;
+                return true;
+            },
+            60s);
+        std::printf("soak: the whole pool (%d) in the rooms%s\n", o.participants,
+                    all ? ", every one receiving" : "; not every one received within 60 s");
+    };
     // Descriptors: a leak per join (a socket each) shows as at least one per join; what is
     // allowed is half a descriptor per join since the baseline (at least 10 % or 4). Fresh-
     // machine CI runs ended 10 sockets up after 45 joins (84 -> 103 read at once, 93 -> 103
@@ -265,17 +348,34 @@ int main(int argc, char** argv) {
     std::exponential_distribution<double> gap(1.0 / o.churnMs);
     auto nextEvent = start;
     long checks = 0, starved = 0;
+    std::vector<int> roomStalls(std::size_t(o.rooms), 0);  // consecutive room-wide starvations
+    bool backtraceTaken = false;
+    int sampled = 0;
 
     while (std::chrono::steady_clock::now() < end) {
         const auto now = std::chrono::steady_clock::now();
         if (!measured && now - start >= warmUp) {
+            // The whole pool in the rooms at once, receiving, before the baseline: the heap's
+            // high-water mark of the largest population is part of the working size (runs
+            // without it rose ~10 MB over the first third and then stayed flat).
+            fillRooms();
             if (!settleToBaseline()) failures.push_back("the baseline population did not settle");
             before = measure("after warm-up, one participant per room", nullptr);
             joinsAtBaseline = joins;
             measured = true;
             lastCheck = std::chrono::steady_clock::now();
-            for (Slot& s : slots)
-                if (s.peer) s.framesAtCheck = s.peer->videoFramesDecoded();
+            restartChecks();
+        }
+        // Intermediate samples: the same population as the baseline, figures printed only.
+        if (measured && sampled < o.samples &&
+            now - start >= warmUp + (end - start - warmUp) * (sampled + 1) / (o.samples + 1)) {
+            ++sampled;
+            if (!settleToBaseline()) failures.push_back("a sample's population did not settle");
+            const std::string what = "sample " + std::to_string(sampled) + " after " +
+                                     std::to_string(joins) + " joins, one participant per room";
+            measure(what.c_str(), &before);
+            lastCheck = std::chrono::steady_clock::now();
+            restartChecks();
         }
         if (now >= nextEvent) {
             Slot& s = slots[random() % slots.size()];
@@ -291,20 +391,41 @@ int main(int argc, char** argv) {
         // decoded frames since the previous check.
         if (std::chrono::steady_clock::now() - lastCheck >= 2s) {
             lastCheck = std::chrono::steady_clock::now();
+            std::vector<int> checkedIn(std::size_t(o.rooms), 0), starvedIn(std::size_t(o.rooms), 0);
             for (Slot& s : slots) {
                 if (!s.peer) continue;
                 const std::uint64_t frames = s.peer->videoFramesDecoded();
                 if (lastCheck - s.since > 8s) {
                     ++checks;
+                    ++checkedIn[std::size_t(s.room)];
                     if (!s.receiving || frames == s.framesAtCheck) {
                         ++starved;
+                        ++starvedIn[std::size_t(s.room)];
+                        const long at =
+                            long(std::chrono::duration_cast<std::chrono::seconds>(lastCheck - start)
+                                     .count());
                         failures.push_back(s.peer->options().name + " in " +
                                            s.peer->options().room + " received no frame for 2 s" +
-                                           (s.receiving ? "" : " (none since joining 8 s ago)"));
+                                           (s.receiving ? "" : " (none since joining 8 s ago)") +
+                                           " at " + std::to_string(at) + " s");
                     }
                 }
                 if (frames > 0) s.receiving = true;
                 s.framesAtCheck = frames;
+            }
+            // A whole room starved twice in a row (4 s): the server's threads, once per run.
+            for (int r = 0; r < o.rooms; ++r) {
+                const bool whole = checkedIn[std::size_t(r)] > 0 &&
+                                   starvedIn[std::size_t(r)] == checkedIn[std::size_t(r)];
+                roomStalls[std::size_t(r)] = whole ? roomStalls[std::size_t(r)] + 1 : 0;
+                if (roomStalls[std::size_t(r)] == 2 && !backtraceTaken) {
+                    backtraceTaken = true;
+                    const std::string path =
+                        server.directory() + "/stall-soak-" + std::to_string(r) + ".txt";
+                    std::printf("soak: every participant of soak-%d starved for 4 s: %s\n", r,
+                                threadBacktraces(server.pid(), path) ? path.c_str()
+                                                                     : "(no gdb for backtraces)");
+                }
             }
         }
         waitUntil([&] { return std::chrono::steady_clock::now() >= nextEvent; }, 100ms);
@@ -315,16 +436,19 @@ int main(int argc, char** argv) {
     if (!flat(before.rssKiB, after.rssKiB, 8 * 1024))
         failures.push_back("RSS grew from " + std::to_string(before.rssKiB) + " to " +
                            std::to_string(after.rssKiB) + " KiB");
-    if (!flat(before.fds, after.fds, fdSlack())) {
-        std::string kinds;
-        for (const auto& [kind, n] : after.fdKinds) {
-            const long was = before.fdKinds.count(kind) ? before.fdKinds.at(kind) : 0;
-            if (n != was)
-                kinds += " " + kind + " " + std::to_string(was) + "->" + std::to_string(n);
-        }
+    // Which descriptors changed, printed on every run (a pass with slack still shows them).
+    std::string kinds;
+    for (const auto& [kind, n] : after.fdKinds) {
+        const long was = before.fdKinds.count(kind) ? before.fdKinds.at(kind) : 0;
+        if (n != was) kinds += " " + kind + " " + std::to_string(was) + "->" + std::to_string(n);
+    }
+    for (const auto& [kind, was] : before.fdKinds)
+        if (!after.fdKinds.count(kind)) kinds += " " + kind + " " + std::to_string(was) + "->0";
+    std::printf("soak: descriptors by kind, warm-up -> end:%s\n",
+                kinds.empty() ? " unchanged" : kinds.c_str());
+    if (!flat(before.fds, after.fds, fdSlack()))
         failures.push_back("open descriptors grew from " + std::to_string(before.fds) + " to " +
                            std::to_string(after.fds) + ":" + kinds);
-    }
     if (!flat(before.threads, after.threads, 4))
         failures.push_back("threads grew from " + std::to_string(before.threads) + " to " +
                            std::to_string(after.threads));
@@ -366,6 +490,9 @@ int main(int argc, char** argv) {
         std::printf("soak: PASS\n");
         return 0;
     }
+    // The server's log stays for a look (its path printed).
+    server.keepFiles();
+    std::printf("soak: the server's log: %s\n", server.logPath().c_str());
     const std::size_t shown = std::min<std::size_t>(failures.size(), 20);
     for (std::size_t i = 0; i < shown; ++i) std::printf("soak: FAIL %s\n", failures[i].c_str());
     if (failures.size() > shown) std::printf("soak: (%zu more)\n", failures.size() - shown);

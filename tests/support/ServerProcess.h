@@ -82,6 +82,8 @@ public:
     std::string dataDir() const { return dir_ + "/data"; }
     /// The server's stderr, kept after the run when keepFiles() was called.
     std::string logPath() const { return dir_ + "/server.log"; }
+    /// The temporary directory holding its config, data and log.
+    const std::string& directory() const { return dir_; }
     void keepFiles() { keep_ = true; }
     /// GET /api/stats?room=`room` (waits at most 5 s); nothing when the server does not
     /// serve it or the room does not exist.

@@ -154,15 +154,18 @@ async function loadRecordings(body, meetingIds) {
     } catch {
       continue; // The history still shows; recordings are an extra.
     }
-    const links = recordings.map((r) =>
-      el(
+    // kind (docs/api.md): webm (composite + mix), audio (the mix alone, WebM), mp4.
+    const links = recordings.map((r) => {
+      const label = r.kind === 'audio' ? 'Audio recording' : 'Recording';
+      const extension = r.kind === 'mp4' ? 'mp4' : r.kind === 'audio' ? 'audio.webm' : 'webm';
+      return el(
         'a',
-        { className: 'recording-link', href: r.url, download: `${r.meetingId}-${r.id}.webm` },
+        { className: 'recording-link', href: r.url, download: `${r.meetingId}-${r.id}.${extension}`, dataset: { kind: r.kind || 'webm' } },
         r.recording
-          ? `Recording ${formatTime(r.startedAt)} (in progress)`
-          : `Recording ${formatTime(r.startedAt)}, ${formatDuration(r.durationMs)}, ${formatSize(r.sizeBytes)}`,
-      ),
-    );
+          ? `${label} ${formatTime(r.startedAt)} (in progress)`
+          : `${label} ${formatTime(r.startedAt)}, ${formatDuration(r.durationMs)}, ${formatSize(r.sizeBytes)}`,
+      );
+    });
     for (const row of body.querySelectorAll('tr')) {
       if (row.dataset.meetingId !== id) continue;
       const cell = row.querySelector('.recordings-cell');
