@@ -4,7 +4,9 @@
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: signaling candidate sdp_answer config
 # http rtcp byterange). Prints one line per target: executions, coverage, result; crashing
 # inputs are kept in build-fuzz/artifacts/<name>/ (turn each into a unit test, then fix).
-# Exit status: 0 when no target found anything.
+# Exit status: 0 when no target found anything. FUZZ_INPUT_TIMEOUT (s, default 10): how long one
+# input may take before it counts as a hang (raise it when the machine is shared: a starved
+# process "hangs" on inputs that take a millisecond alone).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -48,7 +50,7 @@ for t in "${targets[@]}"; do
         printf '%-12s regression input crashes again: see %s\n' "$t" "$build/regress-$t.log"
     fi
     "$build/tests/fuzz/fuzz-${t//_/-}" "$corpus" "${dict[@]}" -max_total_time="$seconds" \
-        -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -max_len=65536 -timeout="${FUZZ_INPUT_TIMEOUT:-10}" -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$artifacts/" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

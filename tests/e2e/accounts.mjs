@@ -107,7 +107,7 @@ async function waitForChat(who, sender, text) {
       return { ...st, ok };
     },
     { timeoutMs: 10000, describe: (st) =>
-        `${JSON.stringify(st.chatMessages || st.error)}; signaling ${st.signaling}, socket buffered ${st.wsBuffered}, banners ${JSON.stringify(st.errors)}` },
+        `${JSON.stringify(st.chatMessages || st.error)}; signaling ${st.signaling}, socket buffered ${st.wsBuffered}, banners ${JSON.stringify(st.errors)}, received ${JSON.stringify(st.received)}` },
   );
   log(`${who.name}: sees "${text}" from ${sender} (${s.chatMessages.length} message(s) shown)`);
 }

@@ -373,7 +373,9 @@ export async function checkStartPage(context, baseUrl) {
     await waitFor(
       'the login page to show the server’s bad-credentials message',
       async () => /wrong|invalid|incorrect/i.test((await error.textContent()) || ''),
-      { timeoutMs: 10000, describe: () => 'no such message' },
+      // An unknown account still costs one Argon2id hash (docs/security.md): seconds on a
+      // saturated machine.
+      { timeoutMs: 20000, describe: () => 'no such message' },
     );
     if (!page.url().includes('/login.html')) fail(`login page navigated after a failed login: ${page.url()}`);
     log(`login page: unknown account refused with "${await error.textContent()}"`);

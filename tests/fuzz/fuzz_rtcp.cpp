@@ -15,7 +15,9 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     if (size < 4) return 0;
     guint32 ssrc = GST_READ_UINT32_BE(data);
-    GstBuffer* buffer = gst_buffer_new_memdup(data + 4, size - 4);
+    // An empty packet is a plain empty buffer (gst_buffer_new_memdup() refuses 0 bytes with a
+    // critical and hands back a buffer with no memory: a crash in the harness, not the parser).
+    GstBuffer* buffer = size > 4 ? gst_buffer_new_memdup(data + 4, size - 4) : gst_buffer_new();
     (void)mixmeet::media::parseRtcp(buffer, ssrc);
     GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
     if (gst_rtcp_buffer_map(buffer, GST_MAP_READ, &rtcp)) {

@@ -19,6 +19,8 @@ export class SignalingClient {
     // events 'open', 'close' ({code, reason, wasClean}) and 'protocol-error' (a frame that
     // is not a JSON object with a string `type`).
     this.handlers = new Map();
+    // Server messages received, by type (test hooks and diagnostics read it).
+    this.received = {};
   }
 
   on(type, callback) {
@@ -81,6 +83,7 @@ export class SignalingClient {
       this.emit('protocol-error', { message: 'server message without a type' });
       return;
     }
+    this.received[message.type] = (this.received[message.type] || 0) + 1;
     this.emit('message', message);
     this.emit(message.type, message);
   }

@@ -56,6 +56,7 @@ async function stats() {
     errors: state.errors.slice(-3), // the last banners shown (showError)
     // Bytes our WebSocket has queued but not sent: non-zero for long means the socket is stuck.
     wsBuffered: refs.signaling?.ws ? refs.signaling.ws.bufferedAmount : null,
+    received: refs.signaling ? { ...refs.signaling.received } : null, // server messages by type
     framesDecoded: 0,
     framesReceived: 0,
     framesDropped: 0,
