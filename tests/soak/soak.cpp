@@ -220,6 +220,10 @@ int main(int argc, char** argv) {
     settings.maxParticipants = o.participants;
     settings.environment = {{"GST_TRACERS", "leaks(filters=\"GstElement,GstPad\")"},
                             {"GST_DEBUG", "GST_TRACER:7"}};
+    // More of the server's GStreamer log for a hunt (e.g. "aggregator:4" says why a
+    // compositor paused): MIXMEET_SOAK_GST_DEBUG is added to the tracer's category.
+    if (const char* extra = g_getenv("MIXMEET_SOAK_GST_DEBUG"); extra && *extra)
+        settings.environment.back().second += std::string(",") + extra;
     ServerProcess server(settings);
     std::string error;
     if (!server.start(error)) {
