@@ -438,7 +438,11 @@ http::Response Server::stats(const http::Request& request) {
     });
     http::Response resp;
     resp.body =
-        w.endArray().num("connections", static_cast<long long>(connections_.size())).finish();
+        w.endArray()
+            .num("connections", static_cast<long long>(connections_.size()))
+            // Pipelines and bins handed to the teardown threads and not yet stopped and freed.
+            .num("teardownsPending", static_cast<long long>(media::Teardown::pending()))
+            .finish();
     return resp;
 }
 

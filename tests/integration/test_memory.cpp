@@ -50,6 +50,9 @@ std::vector<long> residentAfterRooms(ServerProcess& server, int rooms) {
         peers.clear();
         // The room is gone from the model at once; its pipeline stops on a teardown thread.
         CHECK(waitUntil([&] { return !server.roomStats(room); }, 20s));
+        // ... and is freed once the teardown threads are done: on a loaded machine they may
+        // not have started when the RSS first looks steady (CI measured a room still held).
+        CHECK(waitUntil([&] { return server.teardownsPending() == 0; }, 30s));
         long before = -1;
         // Idle: RSS stops moving once the teardown and the trim are done.
         waitUntil(

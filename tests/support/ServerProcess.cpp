@@ -258,6 +258,18 @@ HttpReply ServerProcess::get(const std::string& path, std::chrono::milliseconds 
     return out;
 }
 
+long ServerProcess::teardownsPending() {
+    HttpReply reply = get("/api/stats");
+    if (reply.status != SOUP_STATUS_OK) return -1;
+    GPtr<JsonParser> parser = GPtr<JsonParser>::adopt(json_parser_new());
+    if (!json_parser_load_from_data(parser.get(), reply.body.data(), gssize(reply.body.size()),
+                                    nullptr))
+        return -1;
+    JsonNode* root = json_parser_get_root(parser.get());
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) return -1;
+    return longMember(json_node_get_object(root), "teardownsPending");
+}
+
 std::optional<RoomStats> ServerProcess::roomStats(const std::string& room) {
     HttpReply reply = get("/api/stats?room=" + room);
     if (reply.status != SOUP_STATUS_OK) return std::nullopt;

@@ -88,6 +88,9 @@ public:
     /// GET /api/stats?room=`room` (waits at most 5 s); nothing when the server does not
     /// serve it or the room does not exist.
     std::optional<RoomStats> roomStats(const std::string& room);
+    /// `teardownsPending` of GET /api/stats: pipelines and bins still being stopped and freed
+    /// on the server's teardown threads; -1 when it cannot be read.
+    long teardownsPending();
     /// GET `path` from the server (waits at most `timeout`), with extra request `headers`.
     HttpReply get(const std::string& path,
                   std::chrono::milliseconds timeout = std::chrono::seconds(5),
