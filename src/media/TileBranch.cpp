@@ -5,6 +5,7 @@
 #include <gst/video/video.h>
 
 #include "core/Log.h"
+#include "media/QueryFence.h"
 #include "media/Teardown.h"
 #include "media/TileLabel.h"
 
@@ -141,6 +142,7 @@ core::Result<std::unique_ptr<TileBranch>> TileBranch::create(GstBin* participant
                           [](gpointer d) { delete static_cast<std::shared_ptr<CropTarget>*>(d); });
     }
     PadPtr in = PadPtr::adopt(gst_element_get_static_pad(queue.get(), "sink"));
+    fenceSerializedQueries(in.get());
     gst_element_add_pad(t->bin_.get(), gst_ghost_pad_new("sink", in.get()));
     t->out_ = PadPtr::adopt(gst_element_get_static_pad(t->reaction_.get(), "src"));
     gst_element_add_pad(t->bin_.get(), gst_ghost_pad_new("src", t->out_.get()));

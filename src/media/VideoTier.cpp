@@ -3,6 +3,7 @@
 #include <gst/video/video.h>
 
 #include "core/Log.h"
+#include "media/QueryFence.h"
 #include "media/Teardown.h"
 
 #define GST_CAT_DEFAULT mixmeet_media_debug
@@ -69,6 +70,7 @@ core::Result<std::unique_ptr<VideoTier>> VideoTier::create(
     core::PadPtr queued = core::PadPtr::adopt(gst_element_get_static_pad(queue.get(), "src"));
     addLateFrameDrop(queued.get(), maxFrameDelay, LateKind::Raw, std::move(lateDropped));
     core::PadPtr in = core::PadPtr::adopt(gst_element_get_static_pad(queue.get(), "sink"));
+    fenceSerializedQueries(in.get());
     gst_element_add_pad(t->bin_.get(), gst_ghost_pad_new("sink", in.get()));
 
     gst_bin_add(pipeline, t->bin_.get());
