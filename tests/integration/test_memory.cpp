@@ -3,6 +3,7 @@
 // exchange media for a moment and leave; VmRSS of the idle server after each.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -111,6 +112,12 @@ TEST_CASE("memory a room leaves behind is bounded: rooms after the first few add
     INFO("idle VmRSS before and after each room: " << table);
     // Unbounded, each new room left ~33 MB behind in a malloc arena of its own (the third to
     // sixth rooms: +140 MB; with the trim alone +50 MB); bounded, they add a few MB at most.
-    CHECK(rss[6] - rss[2] < 40 * 1024);
+    // Compared as the lower of the last two against the higher of the first two after the
+    // first room: one reading taken before a room's memory went back (CI: 117 MB after the
+    // sixth room, between 72 and 81 MB for the others) does not fail it; ~33 MB more per room
+    // (the unbounded case) gives ~100 MB here.
+    const long late = std::min(rss[5], rss[6]);
+    const long early = std::max(rss[1], rss[2]);
+    CHECK(late - early < 40 * 1024);
     CHECK(server.stop(10s));
 }
