@@ -31,6 +31,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ServerProcess.h"
@@ -487,8 +488,25 @@ int main(int argc, char** argv) {
                 "  " +
                 serverLog.substr(at, std::min<std::size_t>(200, serverLog.find('\n', at) - at)));
     }
-    if (serverLog.find("CRITICAL") != std::string::npos)
-        failures.push_back("the server log has a CRITICAL");
+    // Every CRITICAL fails the soak but one: GStreamer 1.22's RTCP thread (rtpsession) now and
+    // then iterates its source table while another thread changes it, and GLib says so. Not our
+    // code (we never iterate a GHashTable); known and counted (docs/architecture.md, "Known
+    // upstream issues"), like the integration runner's one tolerated upstream leak.
+    constexpr std::string_view kKnownUpstream =
+        "g_hash_table_foreach: assertion 'version == hash_table->version' failed";
+    long criticals = 0, known = 0;
+    for (std::size_t at = serverLog.find("CRITICAL"); at != std::string::npos;
+         at = serverLog.find("CRITICAL", at + 1)) {
+        ++criticals;
+        const std::size_t eol = serverLog.find('\n', at);
+        if (serverLog.substr(at, eol == std::string::npos ? std::string::npos : eol - at)
+                .find(kKnownUpstream) != std::string::npos)
+            ++known;
+    }
+    if (known) std::printf("soak: %ld known upstream critical(s) (rtpsession's table)\n", known);
+    if (criticals > known)
+        failures.push_back("the server log has " + std::to_string(criticals - known) +
+                           " CRITICAL(s)");
 
     if (failures.empty()) {
         std::printf("soak: PASS\n");
