@@ -31,6 +31,7 @@ python3 - "${logs[@]}" <<'PY'
 # counts as one. A crashed executable counts as one failure. Every log given is counted.
 import json, re, sys
 passed = failed = skipped = 0
+failures = []  # "suite test: Catch2 case names", printed before the summary
 for path in sys.argv[1:]:
     with open(path) as f:
         for line in f:
@@ -54,6 +55,12 @@ for path in sys.argv[1:]:
                 passed += 1
             else:
                 failed += 1
+            if not ok:
+                # Catch2 prints the failing case's name under a dashed line, then its file:line.
+                cases = re.findall(r"^-{20,}\n(.+)\n(?:.*\n)*?-{20,}\n\S+:\d+", out, re.M)
+                failures.append(f"{t.get('name')}: " + ("; ".join(dict.fromkeys(cases)) or result))
+for f in failures:
+    print("FAILED " + f)
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
 exit $status

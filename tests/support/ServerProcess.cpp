@@ -258,28 +258,30 @@ HttpReply ServerProcess::get(const std::string& path, std::chrono::milliseconds 
     return out;
 }
 
-long ServerProcess::teardownsPending() {
-    HttpReply reply = get("/api/stats");
-    if (reply.status != SOUP_STATUS_OK) return -1;
-    GPtr<JsonParser> parser = GPtr<JsonParser>::adopt(json_parser_new());
+namespace {
+/// The top-level object of GET `path`'s JSON body (held by `parser`); null on any failure.
+JsonObject* statsObject(ServerProcess& server, const std::string& path, GPtr<JsonParser>& parser) {
+    HttpReply reply = server.get(path);
+    if (reply.status != SOUP_STATUS_OK) return nullptr;
+    parser = GPtr<JsonParser>::adopt(json_parser_new());
     if (!json_parser_load_from_data(parser.get(), reply.body.data(), gssize(reply.body.size()),
                                     nullptr))
-        return -1;
+        return nullptr;
     JsonNode* root = json_parser_get_root(parser.get());
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) return -1;
-    return longMember(json_node_get_object(root), "teardownsPending");
+    return root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : nullptr;
+}
+}  // namespace
+
+long ServerProcess::teardownsPending() {
+    GPtr<JsonParser> parser;
+    JsonObject* o = statsObject(*this, "/api/stats", parser);
+    return o ? longMember(o, "teardownsPending") : -1;
 }
 
 std::optional<RoomStats> ServerProcess::roomStats(const std::string& room) {
-    HttpReply reply = get("/api/stats?room=" + room);
-    if (reply.status != SOUP_STATUS_OK) return std::nullopt;
-    GPtr<JsonParser> parser = GPtr<JsonParser>::adopt(json_parser_new());
-    if (!json_parser_load_from_data(parser.get(), reply.body.data(), gssize(reply.body.size()),
-                                    nullptr))
-        return std::nullopt;
-    JsonNode* root = json_parser_get_root(parser.get());
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) return std::nullopt;
-    JsonObject* o = json_node_get_object(root);
+    GPtr<JsonParser> parser;
+    JsonObject* o = statsObject(*this, "/api/stats?room=" + room, parser);
+    if (!o) return std::nullopt;
     if (!json_object_has_member(o, "rooms")) return std::nullopt;
     JsonArray* rooms = json_object_get_array_member(o, "rooms");
     for (guint i = 0; rooms && i < json_array_get_length(rooms); ++i) {
