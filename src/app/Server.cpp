@@ -10,6 +10,7 @@
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "http/TlsFiles.h"
+#include "media/FlowFirewall.h"
 #include "media/Teardown.h"
 #include "store/SqliteStore.h"
 
@@ -442,6 +443,8 @@ http::Response Server::stats(const http::Request& request) {
             .num("connections", static_cast<long long>(connections_.size()))
             // Pipelines and bins handed to the teardown threads and not yet stopped and freed.
             .num("teardownsPending", static_cast<long long>(media::Teardown::pending()))
+            // Flow errors kept from the shared composites and mixes (media/FlowFirewall.h).
+            .num("absorbedFlows", static_cast<long long>(media::absorbedFlows().total()))
             .finish();
     return resp;
 }
@@ -526,6 +529,17 @@ http::Response Server::metrics(const http::Request& request) {
              "Video frames the room dropped for lateness ([video] max_frame_delay_ms).");
     for (const auto& r : perRoom)
         m.sample("mixmeet_late_frames_dropped_total", r.lateDropped, {{"room", r.name}});
+    const media::AbsorbedFlows absorbed = media::absorbedFlows();
+    m.family("mixmeet_absorbed_flows_total", "counter",
+             "Flow errors a branch returned that a firewall kept from the shared composite or "
+             "mix feeding it (media/FlowFirewall.h), by flow.");
+    m.sample("mixmeet_absorbed_flows_total", static_cast<double>(absorbed.flushing),
+             {{"flow", "flushing"}});
+    m.sample("mixmeet_absorbed_flows_total", static_cast<double>(absorbed.eos), {{"flow", "eos"}});
+    m.sample("mixmeet_absorbed_flows_total", static_cast<double>(absorbed.notNegotiated),
+             {{"flow", "not-negotiated"}});
+    m.sample("mixmeet_absorbed_flows_total", static_cast<double>(absorbed.error),
+             {{"flow", "error"}});
     m.family("mixmeet_signaling_connections", "gauge", "Open signaling WebSockets.")
         .sample("mixmeet_signaling_connections", static_cast<double>(connections_.size()));
     m.family("mixmeet_http_connections", "gauge", "Open client sockets (HTTP and WebSocket).")

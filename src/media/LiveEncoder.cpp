@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/Log.h"
+#include "media/FlowFirewall.h"
 #include "media/Teardown.h"
 
 #define GST_CAT_DEFAULT mixmeet_media_debug
@@ -21,29 +22,6 @@ namespace {
 /// How long flvmux waits for the later of audio and video before muxing, ms: the AAC path
 /// (Opus decode, AAC encode) runs a few hundred ms behind the H.264 one.
 constexpr guint64 kFlvLatencyMs = 400;
-
-/// A ghost pad's chain function that never returns a flow error upstream: what fails behind
-/// it (an RTMP connection, a disk) must not stop the tee feeding it (see the header).
-GstFlowReturn firewallChain(GstPad* pad, GstObject* parent, GstBuffer* buffer) noexcept {
-    GstFlowReturn ret = gst_proxy_pad_chain_default(pad, parent, buffer);
-    return ret < GST_FLOW_OK ? GST_FLOW_OK : ret;
-}
-
-GstFlowReturn firewallChainList(GstPad* pad, GstObject* parent, GstBufferList* list) noexcept {
-    GstFlowReturn ret = gst_proxy_pad_chain_list_default(pad, parent, list);
-    return ret < GST_FLOW_OK ? GST_FLOW_OK : ret;
-}
-
-/// Ghosts `element`'s static pad "sink" as `name` on `bin`, as a firewall. Null on failure.
-PadPtr firewallGhost(GstElement* bin, GstElement* element, const char* name) {
-    PadPtr target = PadPtr::adopt(gst_element_get_static_pad(element, "sink"));
-    if (!target) return {};
-    PadPtr ghost = PadPtr::refSink(gst_ghost_pad_new(name, target.get()));
-    gst_pad_set_chain_function(ghost.get(), firewallChain);
-    gst_pad_set_chain_list_function(ghost.get(), firewallChainList);
-    gst_element_add_pad(bin, ghost.get());
-    return ghost;
-}
 
 /// Drops delta frames on `element`'s sink pad until the first keyframe: a target (flvmux, a
 /// new RTMP session) starts at a keyframe, which carries SPS/PPS (h264parse config-interval).
@@ -288,10 +266,6 @@ core::Status LiveEncoder::relinkVideo(GstPad* rawVideoSrc) {
     if (GST_PAD_LINK_FAILED(gst_pad_link(rawVideoSrc, videoSink_.get())))
         return makeError("internal", "cannot link the live encode to the new composite");
     return core::Ok{};
-}
-
-PadPtr LiveEncoder::firewallSink(GstElement* bin, GstElement* element, const char* name) {
-    return firewallGhost(bin, element, name);
 }
 
 uint64_t LiveEncoder::videoFrames() const {

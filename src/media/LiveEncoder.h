@@ -76,9 +76,6 @@ public:
     /// Bytes that reached target `name`'s final sink (e.g. rtmp2sink) so far; 0 if unknown.
     uint64_t targetBytes(const std::string& name) const;
 
-    /// Ghosts `element`'s static pad "sink" as `name` on `bin` (a target's sink pad), as a
-    /// firewall: a flow error behind it is never returned upstream. Null on failure.
-    static core::PadPtr firewallSink(GstElement* bin, GstElement* element, const char* name);
     /// Makes a target pushing FLV to `location` (rtmp:// or rtmps:// URL with the key).
     static core::Result<core::ElementPtr> makeRtmpTarget(const std::string& name,
                                                          const std::string& location);

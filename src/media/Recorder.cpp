@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/Log.h"
+#include "media/FlowFirewall.h"
 #include "media/LiveEncoder.h"
 #include "media/Teardown.h"
 
@@ -202,13 +203,14 @@ core::Result<std::unique_ptr<Recorder>> Recorder::create(GstBin* pipeline, const
         [](gpointer d) { delete static_cast<std::shared_ptr<std::atomic<bool>>*>(d); });
 
     PadPtr aIn = PadPtr::adopt(gst_element_get_static_pad(aq.get(), "sink"));
-    r->audioSink_ = PadPtr::refSink(gst_ghost_pad_new("audio_sink", aIn.get()));
-    gst_element_add_pad(r->bin_.get(), r->audioSink_.get());
+    // Firewalls: a full disk stops this recording, never the tier and the mix feeding it.
+    r->audioSink_ = firewallGhost(r->bin_.get(), aIn.get(), "audio_sink");
     if (video) {
         PadPtr vIn = PadPtr::adopt(gst_element_get_static_pad(vq.get(), "sink"));
-        r->videoSink_ = PadPtr::refSink(gst_ghost_pad_new("video_sink", vIn.get()));
-        gst_element_add_pad(r->bin_.get(), r->videoSink_.get());
+        r->videoSink_ = firewallGhost(r->bin_.get(), vIn.get(), "video_sink");
     }
+    if (!r->audioSink_ || (video && !r->videoSink_))
+        return makeError("internal", "cannot ghost the recording's sink pads");
 
     gst_bin_add(pipeline, r->bin_.get());
     // Running before linking into the live tees (design.md, "Live branches").
@@ -323,8 +325,8 @@ core::Result<Mp4Target> makeMp4Target(const std::string& name, const std::string
         new std::shared_ptr<std::atomic<bool>>(t.eosDone),
         [](gpointer d) { delete static_cast<std::shared_ptr<std::atomic<bool>>*>(d); });
     // Firewalls: a failing disk must not stop the live encode's tees (other targets).
-    if (!LiveEncoder::firewallSink(t.bin.get(), vq.get(), "video") ||
-        !LiveEncoder::firewallSink(t.bin.get(), aq.get(), "audio"))
+    if (!firewallGhost(t.bin.get(), vq.get(), "video") ||
+        !firewallGhost(t.bin.get(), aq.get(), "audio"))
         return makeError("internal", "the MP4 recording has no sink pads");
     return t;
 }

@@ -1,5 +1,6 @@
 #include "media/SendBranch.h"
 
+#include "media/FlowFirewall.h"
 #include "media/RtpFormats.h"
 
 namespace mixmeet::media {
@@ -93,6 +94,14 @@ core::Status SendBranch::build(GstBin* bin, const MediaConfig& config, const Fra
     gst_bin_add_many(bin, sendQueue.get(), valve_.get(), videoPay_.get(), nullptr);
     if (!gst_element_link_many(sendQueue.get(), valve_.get(), videoPay_.get(), nullptr))
         return makeError("internal", "cannot link the video send chain");
+    // Firewalls at both payloaders: what this participant's webrtcbin returns (FLUSHING while
+    // it is torn down or restarts, an error) stops neither its own send queue nor the shared
+    // tees feeding every other participant (media/FlowFirewall.h).
+    for (GstElement* pay : {videoPay_.get(), opusPay_.get()}) {
+        PadPtr paySink = PadPtr::adopt(gst_element_get_static_pad(pay, "sink"));
+        if (!firewallSinkPad(paySink.get()))
+            return makeError("internal", "cannot guard the payloader's sink pad");
+    }
     PadPtr queueSink = PadPtr::adopt(gst_element_get_static_pad(sendQueue.get(), "sink"));
     videoSink_ = PadPtr::refSink(gst_ghost_pad_new("video_sink", queueSink.get()));
     gst_element_add_pad(GST_ELEMENT(bin), videoSink_.get());

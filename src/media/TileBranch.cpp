@@ -5,6 +5,7 @@
 #include <gst/video/video.h>
 
 #include "core/Log.h"
+#include "media/FlowFirewall.h"
 #include "media/QueryFence.h"
 #include "media/Teardown.h"
 #include "media/TileLabel.h"
@@ -143,7 +144,10 @@ core::Result<std::unique_ptr<TileBranch>> TileBranch::create(GstBin* participant
     }
     PadPtr in = PadPtr::adopt(gst_element_get_static_pad(queue.get(), "sink"));
     fenceSerializedQueries(in.get());
-    gst_element_add_pad(t->bin_.get(), gst_ghost_pad_new("sink", in.get()));
+    // A firewall: a tile whose compositor pad goes away must not stop the participant's
+    // decoded tee (and so its other tiles).
+    if (!firewallGhost(t->bin_.get(), in.get(), "sink"))
+        return makeError("internal", "cannot ghost the tile's sink pad");
     t->out_ = PadPtr::adopt(gst_element_get_static_pad(t->reaction_.get(), "src"));
     gst_element_add_pad(t->bin_.get(), gst_ghost_pad_new("src", t->out_.get()));
 

@@ -3,6 +3,7 @@
 #include <gst/video/video.h>
 
 #include "core/Log.h"
+#include "media/FlowFirewall.h"
 #include "media/QueryFence.h"
 #include "media/Teardown.h"
 
@@ -71,7 +72,10 @@ core::Result<std::unique_ptr<VideoTier>> VideoTier::create(
     addLateFrameDrop(queued.get(), maxFrameDelay, LateKind::Raw, std::move(lateDropped));
     core::PadPtr in = core::PadPtr::adopt(gst_element_get_static_pad(queue.get(), "sink"));
     fenceSerializedQueries(in.get());
-    gst_element_add_pad(t->bin_.get(), gst_ghost_pad_new("sink", in.get()));
+    // A firewall: whatever fails in this tier never reaches the composite tee (and so the
+    // compositor and the other tiers).
+    if (!firewallGhost(t->bin_.get(), in.get(), "sink"))
+        return makeError("internal", "cannot ghost the " + spec.name + " tier's sink pad");
 
     gst_bin_add(pipeline, t->bin_.get());
     // Running before linking into the live composite (design.md, "Live branches").
