@@ -342,6 +342,17 @@ void WebRtcPeer::configureIce(const MediaConfig& config) {
             g_signal_emit_by_name(agent.get(), "add-local-ip-address", addr.c_str(), &ok);
             if (!ok) GST_WARNING("[%s] cannot use ICE address %s", id_.c_str(), addr.c_str());
         }
+        // No UPnP: libnice's default asks the LAN's router to map a port for every
+        // participant (an SSDP discovery and a gupnp context per agent, warnings in the
+        // log); a server has its public address from config, STUN or TURN. GstWebRTCNice
+        // 1.22 exposes its NiceAgent as "agent" (read-only).
+        if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent.get()), "agent")) {
+            GObject* nice = nullptr;
+            g_object_get(agent.get(), "agent", &nice, nullptr);
+            core::GPtr<GObject> niceAgent = core::GPtr<GObject>::adopt(nice);
+            if (niceAgent && g_object_class_find_property(G_OBJECT_GET_CLASS(nice), "upnp"))
+                g_object_set(nice, "upnp", FALSE, nullptr);
+        }
         if (config.iceMinPort > 0 && config.iceMaxPort >= config.iceMinPort)
             g_object_set(agent.get(), "min-rtp-port", static_cast<guint>(config.iceMinPort),
                          "max-rtp-port", static_cast<guint>(config.iceMaxPort), nullptr);
