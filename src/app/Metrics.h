@@ -13,7 +13,8 @@ namespace mixmeet::app {
 class MetricsText {
 public:
     using Labels = std::vector<std::pair<std::string, std::string>>;
-    /// Starts a family; `type` is "gauge" or "counter".
+    /// Starts a family; `type` is "gauge", "counter" or "histogram" (whose samples the caller
+    /// writes: `_bucket{le=...}` cumulative, `_sum`, `_count`).
     MetricsText& family(const std::string& name, const char* type, const std::string& help);
     /// One sample `name{labels} value` (labels escaped as the format requires).
     MetricsText& sample(const std::string& name, double value, const Labels& labels = {});

@@ -11,6 +11,7 @@
 #include "core/MainContext.h"
 #include "http/TlsFiles.h"
 #include "media/FlowFirewall.h"
+#include "media/MediaMetrics.h"
 #include "media/Teardown.h"
 #include "store/SqliteStore.h"
 
@@ -471,6 +472,7 @@ http::Response Server::metrics(const http::Request& request) {
     struct RoomFigures {
         std::string name;
         double participants, keyframeRequests, keyframes, lateDropped;
+        double worstLoss = 0, worstRttS = 0;  ///< Over the room's viewers' latest reports.
     };
     std::vector<RoomFigures> perRoom;
     rooms_->forEach([&](const room::Room& r) {
@@ -490,10 +492,16 @@ http::Response Server::metrics(const http::Request& request) {
             // A tier's encoder runs while it has viewers (VideoMixer::requestOutput).
             vp8ByTier[tiers[t].name] += viewers[t] > 0 ? 1 : 0;
         }
-        perRoom.push_back({r.name(), static_cast<double>(r.participantCount()),
-                           static_cast<double>(r.keyframeRequests()),
-                           static_cast<double>(r.videoMixer().keyframes()),
-                           static_cast<double>(r.videoMixer().lateDropped())});
+        RoomFigures figures{r.name(), static_cast<double>(r.participantCount()),
+                            static_cast<double>(r.keyframeRequests()),
+                            static_cast<double>(r.videoMixer().keyframes()),
+                            static_cast<double>(r.videoMixer().lateDropped())};
+        for (const auto& member : r.roster().participants) {
+            auto [loss, rttMs] = r.lastFeedback(member.id);
+            figures.worstLoss = std::max(figures.worstLoss, loss);
+            figures.worstRttS = std::max(figures.worstRttS, rttMs / 1000.0);
+        }
+        perRoom.push_back(figures);
     });
     for (const char* tier : {"high", "medium", "low"}) {
         vp8ByTier.try_emplace(tier, 0);
@@ -529,6 +537,42 @@ http::Response Server::metrics(const http::Request& request) {
              "Video frames the room dropped for lateness ([video] max_frame_delay_ms).");
     for (const auto& r : perRoom)
         m.sample("mixmeet_late_frames_dropped_total", r.lateDropped, {{"room", r.name}});
+    m.family("mixmeet_room_viewer_loss_ratio_max", "gauge",
+             "The highest loss (0..1) a viewer of the room reported on its composite in its "
+             "latest receiver reports.");
+    for (const auto& r : perRoom)
+        m.sample("mixmeet_room_viewer_loss_ratio_max", r.worstLoss, {{"room", r.name}});
+    m.family("mixmeet_room_viewer_rtt_seconds_max", "gauge",
+             "The longest round-trip time a viewer of the room has, seconds (RTCP).");
+    for (const auto& r : perRoom)
+        m.sample("mixmeet_room_viewer_rtt_seconds_max", r.worstRttS, {{"room", r.name}});
+    const media::MediaMetrics& media = media::mediaMetrics();
+    m.family("mixmeet_media_received_bytes_total", "counter",
+             "Bytes received through the participants' ICE transports (RTP, RTCP, DTLS, STUN).")
+        .sample("mixmeet_media_received_bytes_total",
+                static_cast<double>(media.receivedBytes.load(std::memory_order_relaxed)));
+    m.family("mixmeet_media_sent_bytes_total", "counter",
+             "Bytes sent through the participants' ICE transports.")
+        .sample("mixmeet_media_sent_bytes_total",
+                static_cast<double>(media.sentBytes.load(std::memory_order_relaxed)));
+    {
+        const auto h = media.joinToFirstFrame.snapshot();
+        m.family("mixmeet_join_to_first_frame_seconds", "histogram",
+                 "From a participant entering the call to the first composite keyframe sent to "
+                 "it after its DTLS handshake, seconds.");
+        for (std::size_t i = 0; i < h.cumulative.size(); ++i) {
+            const bool inf = i == media::DurationHistogram::kBoundsS.size();
+            char le[32];
+            if (inf)
+                std::snprintf(le, sizeof le, "+Inf");
+            else
+                std::snprintf(le, sizeof le, "%g", media::DurationHistogram::kBoundsS[i]);
+            m.sample("mixmeet_join_to_first_frame_seconds_bucket",
+                     static_cast<double>(h.cumulative[i]), {{"le", le}});
+        }
+        m.sample("mixmeet_join_to_first_frame_seconds_sum", h.sumS);
+        m.sample("mixmeet_join_to_first_frame_seconds_count", static_cast<double>(h.count));
+    }
     const media::AbsorbedFlows absorbed = media::absorbedFlows();
     m.family("mixmeet_absorbed_flows_total", "counter",
              "Flow errors a branch returned that a firewall kept from the shared composite or "

@@ -1,6 +1,7 @@
 #include "media/SendBranch.h"
 
 #include "media/FlowFirewall.h"
+#include "media/MediaMetrics.h"
 #include "media/RtpFormats.h"
 
 namespace mixmeet::media {
@@ -102,6 +103,25 @@ core::Status SendBranch::build(GstBin* bin, const MediaConfig& config, const Fra
         if (!firewallSinkPad(paySink.get()))
             return makeError("internal", "cannot guard the payloader's sink pad");
     }
+    // Join to first frame (media/MediaMetrics.h): the first keyframe that reaches the
+    // payloader once this participant's DTLS is done, timed from now (its media being built).
+    struct FirstFrame {
+        std::shared_ptr<SendGate> gate;
+        int64_t builtUs;
+    };
+    PadPtr videoPaySink = PadPtr::adopt(gst_element_get_static_pad(videoPay_.get(), "sink"));
+    gst_pad_add_probe(
+        videoPaySink.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+            const auto& first = *static_cast<FirstFrame*>(data);
+            if (!first.gate->secured.load(std::memory_order_acquire) ||
+                GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT))
+                return GST_PAD_PROBE_OK;
+            mediaMetrics().joinToFirstFrame.observeUs(g_get_monotonic_time() - first.builtUs);
+            return GST_PAD_PROBE_REMOVE;
+        },
+        new FirstFrame{gate_, g_get_monotonic_time()},
+        [](gpointer d) { delete static_cast<FirstFrame*>(d); });
     PadPtr queueSink = PadPtr::adopt(gst_element_get_static_pad(sendQueue.get(), "sink"));
     videoSink_ = PadPtr::refSink(gst_ghost_pad_new("video_sink", queueSink.get()));
     gst_element_add_pad(GST_ELEMENT(bin), videoSink_.get());

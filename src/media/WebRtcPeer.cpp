@@ -12,6 +12,7 @@
 
 #include "core/Log.h"
 #include "core/MainContext.h"
+#include "media/MediaMetrics.h"
 #include "media/RtpFormats.h"
 #include "media/SdpAnswer.h"
 
@@ -214,6 +215,15 @@ struct PeerCallbacks {
                                   wrap(*static_cast<SharedRef*>(data)), unwrap, GConnectFlags{});
             return;
         }
+        if (f && std::strcmp(GST_OBJECT_NAME(f), "nicesink") == 0) {
+            PadPtr sink = PadPtr::adopt(gst_element_get_static_pad(element, "sink"));
+            if (sink)
+                gst_pad_add_probe(sink.get(),
+                                  static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                                               GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                                  onSent, nullptr, nullptr);
+            return;
+        }
         if (!f || std::strcmp(GST_OBJECT_NAME(f), "nicesrc") != 0) return;
         PadPtr src = PadPtr::adopt(gst_element_get_static_pad(element, "src"));
         if (!src) return;
@@ -232,9 +242,22 @@ struct PeerCallbacks {
         });
     }
 
-    static GstPadProbeReturn onPacket(GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
+    static GstPadProbeReturn onPacket(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
         get(data).lastPacketUs.store(g_get_monotonic_time(), std::memory_order_relaxed);
+        mediaMetrics().receivedBytes.fetch_add(bytesOf(info), std::memory_order_relaxed);
         return GST_PAD_PROBE_OK;
+    }
+
+    /// Streaming thread: a packet (or list) leaves through the ICE transport.
+    static GstPadProbeReturn onSent(GstPad*, GstPadProbeInfo* info, gpointer) noexcept {
+        mediaMetrics().sentBytes.fetch_add(bytesOf(info), std::memory_order_relaxed);
+        return GST_PAD_PROBE_OK;
+    }
+
+    static uint64_t bytesOf(GstPadProbeInfo* info) {
+        if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+            return gst_buffer_list_calculate_size(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+        return gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info));
     }
 };
 

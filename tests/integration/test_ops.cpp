@@ -155,6 +155,14 @@ TEST_CASE("/metrics counts a room of two webrtcbin peers; remote clients are ref
     REQUIRE(
         waitUntil([&] { return a.videoFramesDecoded() > 10 && b.videoFramesDecoded() > 10; }, 40s));
 
+    // Both participants waited for their first frame once: each decoded a keyframe that went
+    // through its payloader after its DTLS handshake (the histogram's +Inf bucket is the count).
+    CHECK(waitUntil(
+        [&] {
+            return metric(server.get("/metrics").body,
+                          "mixmeet_join_to_first_frame_seconds_count") == 2.0;
+        },
+        10s));
     auto stats = server.roomStats("ops");
     REQUIRE(stats);
     auto reply = server.get("/metrics");
@@ -177,6 +185,31 @@ TEST_CASE("/metrics counts a room of two webrtcbin peers; remote clients are ref
           static_cast<double>(stats->opusEncoders));
     CHECK(metric(text, "mixmeet_keyframe_requests_total{room=\"ops\"}").has_value());
     CHECK(metric(text, "mixmeet_signaling_connections") == 2.0);
+    CHECK(text.find("# TYPE mixmeet_join_to_first_frame_seconds histogram") != std::string::npos);
+    CHECK(metric(text, "mixmeet_join_to_first_frame_seconds_bucket{le=\"+Inf\"}") == 2.0);
+    auto waited = metric(text, "mixmeet_join_to_first_frame_seconds_sum");
+    REQUIRE(waited);
+    CHECK(*waited > 0.0);
+    CHECK(*waited < 2 * 40.0);  // Both decoded frames within the 40 s above.
+    // Media both ways through the ICE transports: each peer sends 160x120 video and audio and
+    // receives the composite; over 10 decoded frames each is far more than 10 kB.
+    auto received = metric(text, "mixmeet_media_received_bytes_total");
+    auto sent = metric(text, "mixmeet_media_sent_bytes_total");
+    REQUIRE(received);
+    REQUIRE(sent);
+    CHECK(*received > 10000);
+    CHECK(*sent > 10000);
+    CHECK(waitUntil(
+        [&] {
+            auto later = metric(server.get("/metrics").body, "mixmeet_media_received_bytes_total");
+            return later && *later > *received;
+        },
+        5s));
+    // The viewers' latest receiver reports: a loss ratio in 0..1 (loopback: none to speak of).
+    auto loss = metric(text, "mixmeet_room_viewer_loss_ratio_max{room=\"ops\"}");
+    REQUIRE(loss);
+    CHECK(*loss >= 0.0);
+    CHECK(*loss <= 1.0);
     auto cpu = metric(text, "process_cpu_seconds_total");
     REQUIRE(cpu);
     CHECK(*cpu > 0.1);

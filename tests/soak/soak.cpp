@@ -458,6 +458,33 @@ int main(int argc, char** argv) {
         failures.push_back("threads grew from " + std::to_string(before.threads) + " to " +
                            std::to_string(after.threads));
 
+    // What the flow firewalls kept from the shared composites and mixes (FLUSHING: branches of
+    // participants who left; any other flow: a branch that failed), from /metrics.
+    {
+        const auto m = server.get("/metrics");
+        std::string flows;
+        constexpr std::string_view kFamily = "mixmeet_absorbed_flows_total{flow=\"";
+        for (std::size_t at = m.body.find(kFamily); at != std::string::npos;
+             at = m.body.find(kFamily, at + 1)) {
+            const std::size_t eol = m.body.find('\n', at);
+            std::string line = m.body.substr(at + kFamily.size(), eol - at - kFamily.size());
+            const std::size_t quote = line.find('"');
+            if (quote != std::string::npos)
+                flows += " " + line.substr(0, quote) + line.substr(line.find('}') + 1);
+        }
+        std::printf("soak: flows absorbed by the firewalls:%s\n",
+                    flows.empty() ? " (no /metrics)" : flows.c_str());
+        // Join to first frame over every join of the run (mixmeet_join_to_first_frame_seconds).
+        auto value = [&](const std::string& name) {
+            const std::size_t at = m.body.find("\n" + name + " ");
+            return at == std::string::npos ? -1.0
+                                           : std::atof(m.body.c_str() + at + name.size() + 2);
+        };
+        const double n = value("mixmeet_join_to_first_frame_seconds_count");
+        if (n > 0)
+            std::printf("soak: join to first frame: %.0f joins, mean %.0f ms\n", n,
+                        1000.0 * value("mixmeet_join_to_first_frame_seconds_sum") / n);
+    }
     for (Slot& s : slots)
         if (s.peer) leave(s);
     std::printf("soak: %d joins, %d leaves, %ld receive checks (%ld without frames)\n", joins,

@@ -2,8 +2,10 @@
 
 #include "app/Metrics.h"
 #include "core/StructuredLog.h"
+#include "media/MediaMetrics.h"
 
 using namespace mixmeet::app;
+namespace media = mixmeet::media;
 
 TEST_CASE("metrics text follows the exposition format", "[metrics]") {
     MetricsText m;
@@ -54,4 +56,23 @@ TEST_CASE("structured log lines carry room and participant ids as fields", "[log
     CHECK(mixmeet::core::logFields({}, "x") ==
           Fields{{"MESSAGE", "x"}, {"GLIB_DOMAIN", "mixmeet"}});
     mixmeet::core::logEvent(G_LOG_LEVEL_DEBUG, {"r", "p"}, "logged without crashing");
+}
+
+TEST_CASE("the join-to-first-frame histogram counts each duration in every bucket at or above it",
+          "[metrics]") {
+    media::DurationHistogram h;
+    h.observeUs(50'000);      // 0.05 s
+    h.observeUs(100'000);     // 0.1 s: "le" is inclusive
+    h.observeUs(300'000);     // 0.3 s
+    h.observeUs(20'000'000);  // 20 s: only +Inf
+    h.observeUs(-5);          // a clock step back counts as 0
+    const auto s = h.snapshot();
+    REQUIRE(s.cumulative.size() == media::DurationHistogram::kBoundsS.size() + 1);
+    CHECK(s.cumulative[0] == 3);                                              // <= 0.1
+    CHECK(s.cumulative[1] == 3);                                              // <= 0.25
+    CHECK(s.cumulative[2] == 4);                                              // <= 0.5
+    CHECK(s.cumulative[media::DurationHistogram::kBoundsS.size() - 1] == 4);  // <= 10
+    CHECK(s.cumulative.back() == 5);
+    CHECK(s.count == 5);
+    CHECK(s.sumS == Approx(20.45));
 }
