@@ -958,6 +958,11 @@ struct SyntheticPeer::Impl : std::enable_shared_from_this<SyntheticPeer::Impl> {
             }
             if (opts.maxRtpPort) g_object_set(ice.get(), "max-rtp-port", opts.maxRtpPort, nullptr);
             if (opts.minRtpPort) g_object_set(ice.get(), "min-rtp-port", opts.minRtpPort, nullptr);
+            // No UPnP discovery per peer (a gupnp context each; "Address already in use"
+            // warnings with 25 peers in one process), as the server does (WebRtcPeer).
+            GPtr<GObject> nice;
+            g_object_get(ice.get(), "agent", nice.out(), nullptr);
+            if (nice) g_object_set(nice.get(), "upnp", FALSE, nullptr);
         }
 
         auto connectGuarded = [this](const char* signal, GCallback cb) {
