@@ -18,6 +18,7 @@ struct Firewall {
     GstPadChainFunction chain = nullptr;
     GstPadChainListFunction chainList = nullptr;
     std::atomic<bool> logged{false};
+    BranchStopped stopped;
 };
 
 /// NOT_LINKED passes (a tee with allow-not-linked takes it); every other negative flow is
@@ -47,6 +48,7 @@ GstFlowReturn absorb(GstPad* pad, Firewall* fw, GstFlowReturn ret) {
             g_message("flow %s behind %s absorbed (the branch behind it stops; the rest goes on)",
                       gst_flow_get_name(ret), path.get());
     }
+    if (fw && fw->stopped && ret != GST_FLOW_FLUSHING) fw->stopped(ret);
     return GST_FLOW_OK;
 }
 
@@ -78,12 +80,15 @@ void deleteFirewall(gpointer data) {
 
 }  // namespace
 
-core::PadPtr firewallGhost(GstElement* bin, GstPad* target, const char* name) {
+core::PadPtr firewallGhost(GstElement* bin, GstPad* target, const char* name,
+                           BranchStopped stopped) {
     if (!bin || !target) return {};
     core::PadPtr ghost = core::PadPtr::refSink(gst_ghost_pad_new(name, target));
     if (!ghost) return {};
     // The proxy's chain functions use no chain data: ours holds the "logged" flag.
-    gst_pad_set_chain_function_full(ghost.get(), ghostChain, new Firewall(), deleteFirewall);
+    auto* fw = new Firewall();
+    fw->stopped = std::move(stopped);
+    gst_pad_set_chain_function_full(ghost.get(), ghostChain, fw, deleteFirewall);
     gst_pad_set_chain_list_function(ghost.get(), ghostChainList);
     if (!gst_element_add_pad(bin, ghost.get())) return {};
     return ghost;

@@ -23,14 +23,22 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 
 #include "core/GstPtr.h"
 
 namespace mixmeet::media {
 
+/// Called on the streaming thread with a flow other than FLUSHING that a firewall absorbed:
+/// the branch behind it has stopped (its queue returns that flow from now on). Must not block;
+/// post to the main context to act on it.
+using BranchStopped = std::function<void(GstFlowReturn)>;
+
 /// Ghosts `target` (a sink pad of an element inside `bin`) as a sink pad `name` on `bin`,
-/// as a firewall. Null pad on failure.
-core::PadPtr firewallGhost(GstElement* bin, GstPad* target, const char* name);
+/// as a firewall; `stopped` (optional) hears of each absorbed flow other than FLUSHING. Null
+/// pad on failure.
+core::PadPtr firewallGhost(GstElement* bin, GstPad* target, const char* name,
+                           BranchStopped stopped = {});
 /// The same for `element`'s static pad "sink".
 core::PadPtr firewallGhost(GstElement* bin, GstElement* element, const char* name);
 

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "core/Log.h"
+#include "core/MainContext.h"
 
 #define GST_CAT_DEFAULT mixmeet_media_debug
 
@@ -101,6 +102,22 @@ void Teardown::submit(core::ElementPtr element, std::function<void()> before,
     run(*job);
     job.reset();
     finished();
+}
+
+void Teardown::cycle(core::ElementPtr element, std::function<void()> done) {
+    core::ElementPtr again = element;  // The job drops its reference after NULL.
+    submit(std::move(element), {}, [again = std::move(again), done = std::move(done)]() mutable {
+        if (GST_OBJECT_PARENT(again.get()) && !gst_element_sync_state_with_parent(again.get()))
+            GST_WARNING("%s: could not return to its parent's state",
+                        GST_ELEMENT_NAME(again.get()));
+        // The last reference may go on the main thread: the element is NULL or running.
+        core::postToMain([again = std::move(again), done = std::move(done)]() mutable {
+            // Removed from its parent meanwhile (its owner let it go): its own teardown may
+            // have run before our return to PLAYING, so stop it once more, off this thread.
+            if (!GST_OBJECT_PARENT(again.get())) submit(std::move(again));
+            if (done) done();
+        });
+    });
 }
 
 bool Teardown::drain(std::chrono::milliseconds timeout) {

@@ -35,6 +35,10 @@ public:
     /// drops the reference, then runs `after` (e.g. returns freed heap to the system).
     static void submit(core::ElementPtr element, std::function<void()> before = {},
                        std::function<void()> after = {});
+    /// Restarts `element` (still in its parent) on a worker: to NULL (its streaming threads
+    /// joined, flows and caps reset), then back to its parent's state; then `done` runs on
+    /// the main context (whether or not the element still has a parent by then).
+    static void cycle(core::ElementPtr element, std::function<void()> done);
     /// Waits at most `timeout` until everything submitted is done. true if it is. For
     /// shutdown and tests: blocks the caller.
     static bool drain(std::chrono::milliseconds timeout);

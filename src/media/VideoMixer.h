@@ -68,6 +68,11 @@ public:
     const std::vector<TierSpec>& tiers() const { return specs_; }
     /// Tiers whose encoder is running.
     std::size_t activeEncoders() const { return active_.size(); }
+    /// Times tier `tier`'s encoder chain restarted after a failure (0 if it is not running).
+    int tierRestarts(int tier) const {
+        auto it = active_.find(tier);
+        return it == active_.end() ? 0 : it->second.tier->restarts();
+    }
     /// Keyframes encoded by all tiers since the room started (forced ones: joins, tier
     /// changes, viewers' PLI/FIR).
     std::uint64_t keyframes() const { return keyframes_->load(std::memory_order_relaxed); }

@@ -3,6 +3,7 @@
 #include <gst/video/video.h>
 
 #include "core/Log.h"
+#include "core/MainContext.h"
 #include "media/FlowFirewall.h"
 #include "media/QueryFence.h"
 #include "media/Teardown.h"
@@ -73,17 +74,20 @@ core::Result<std::unique_ptr<VideoTier>> VideoTier::create(
     core::PadPtr in = core::PadPtr::adopt(gst_element_get_static_pad(queue.get(), "sink"));
     fenceSerializedQueries(in.get());
     // A firewall: whatever fails in this tier never reaches the composite tee (and so the
-    // compositor and the other tiers).
-    if (!firewallGhost(t->bin_.get(), in.get(), "sink"))
+    // compositor and the other tiers); the tier restarts itself (header).
+    auto stopped = [weak = t->anchor_.weak(), reported = t->stopReported_](GstFlowReturn flow) {
+        if (reported->exchange(true)) return;
+        core::postToMain([weak, flow] {
+            if (VideoTier* tier = core::resolve(weak)) tier->onStopped(flow);
+        });
+    };
+    if (!firewallGhost(t->bin_.get(), in.get(), "sink", stopped))
         return makeError("internal", "cannot ghost the " + spec.name + " tier's sink pad");
 
     gst_bin_add(pipeline, t->bin_.get());
     // Running before linking into the live composite (design.md, "Live branches").
     gst_element_sync_state_with_parent(t->bin_.get());
-    t->compositePad_ = core::PadPtr::adopt(gst_element_request_pad_simple(compositeTee, "src_%u"));
-    core::PadPtr sink = core::PadPtr::adopt(gst_element_get_static_pad(t->bin_.get(), "sink"));
-    if (!t->compositePad_ || GST_PAD_LINK_FAILED(gst_pad_link(t->compositePad_.get(), sink.get())))
-        return makeError("internal", "cannot feed the " + spec.name + " tier");
+    if (!t->link()) return makeError("internal", "cannot feed the " + spec.name + " tier");
     GST_INFO("tier %s started: %dx%d@%d %d bps", spec.name.c_str(), spec.width, spec.height,
              spec.framerate, spec.bitrate);
     return t;
@@ -109,6 +113,49 @@ VideoTier::~VideoTier() {
     if (compositePad_) gst_element_release_request_pad(compositeTee_.get(), compositePad_.get());
     Teardown::submit(std::move(bin_));
     GST_INFO("tier %s stopped", spec_.name.c_str());
+}
+
+bool VideoTier::link() {
+    compositePad_ =
+        core::PadPtr::adopt(gst_element_request_pad_simple(compositeTee_.get(), "src_%u"));
+    core::PadPtr sink = core::PadPtr::adopt(gst_element_get_static_pad(bin_.get(), "sink"));
+    return compositePad_ && !GST_PAD_LINK_FAILED(gst_pad_link(compositePad_.get(), sink.get()));
+}
+
+void VideoTier::onStopped(GstFlowReturn flow) {
+    const gint64 now = g_get_monotonic_time();
+    const gint64 wait = lastRestartUs_ + kMinRestartInterval.count() * 1000 - now;
+    if (lastRestartUs_ && wait > 0) {
+        // Failed again soon after a restart: try again at the interval's end, not in a loop.
+        core::postToMainDelayed(static_cast<unsigned>(wait / 1000) + 1,
+                                [weak = anchor_.weak(), flow] {
+                                    if (VideoTier* t = core::resolve(weak)) {
+                                        t->lastRestartUs_ = 0;
+                                        t->onStopped(flow);
+                                    }
+                                });
+        return;
+    }
+    lastRestartUs_ = now;
+    ++restarts_;
+    g_message("tier %s stopped (flow %s inside it); restarting it (restart %d)", spec_.name.c_str(),
+              gst_flow_get_name(flow), restarts_);
+    if (compositePad_) {
+        gst_element_release_request_pad(compositeTee_.get(), compositePad_.get());
+        compositePad_.reset();
+    }
+    Teardown::cycle(bin_, [weak = anchor_.weak()] {
+        if (VideoTier* t = core::resolve(weak)) t->feed();
+    });
+}
+
+void VideoTier::feed() {
+    if (!link()) {
+        GST_ERROR("tier %s: cannot feed it again after its restart", spec_.name.c_str());
+        return;
+    }
+    stopReported_->store(false);
+    forceKeyframe();
 }
 
 core::PadPtr VideoTier::requestOutput() {

@@ -4,6 +4,12 @@
 //     -> tee allow-not-linked=true -> one pad per viewer
 // Lives in its own bin "tier-<name>"; created when a tier gets its first viewer and destroyed
 // with its last, so a tier nobody watches costs nothing. Main thread only.
+//
+// Its sink pad is a flow firewall (media/FlowFirewall.h): if something inside fails (a flow
+// error from the scaler, rate or encoder), the composite and the other tiers go on, and this
+// tier restarts itself: unfed from the composite tee, cycled through NULL on a teardown thread
+// (its queue, caps and encoder reset), fed again and asked for a keyframe; its viewers stay
+// linked throughout and see a freeze of about a second instead of a stopped picture.
 #pragma once
 
 #include <gst/gst.h>
@@ -15,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "core/Anchor.h"
 #include "core/GstPtr.h"
 #include "core/Result.h"
 #include "media/Fragments.h"
@@ -52,9 +59,20 @@ public:
     /// Asks this tier's encoder for a keyframe (rate-limited by the encoder).
     void forceKeyframe();
     const TierSpec& spec() const { return spec_; }
+    /// Times this tier restarted after a failure inside it.
+    int restarts() const { return restarts_; }
+
+    /// Restarts happen at most this often; a failure within it waits for its end.
+    static constexpr std::chrono::milliseconds kMinRestartInterval{2000};
 
 private:
     VideoTier() = default;
+    /// Main thread: a flow other than FLUSHING came back through the sink pad.
+    void onStopped(GstFlowReturn flow);
+    /// Main thread: the cycle is done; links the tier to the composite tee again.
+    void feed();
+    /// Requests a composite tee pad and links it to the bin's sink. false on failure.
+    bool link();
 
     TierSpec spec_;
     GstBin* pipeline_ = nullptr;
@@ -63,6 +81,11 @@ private:
     core::ElementPtr bin_;
     core::ElementPtr encoder_;
     core::ElementPtr tee_;
+    /// Set by the firewall's streaming thread when it reports a stop, cleared once fed again.
+    std::shared_ptr<std::atomic<bool>> stopReported_ = std::make_shared<std::atomic<bool>>(false);
+    int restarts_ = 0;
+    gint64 lastRestartUs_ = 0;
+    core::Anchor<VideoTier> anchor_{this};
 };
 
 }  // namespace mixmeet::media

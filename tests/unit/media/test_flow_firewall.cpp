@@ -14,6 +14,7 @@
 #include "media/FlowFirewall.h"
 #include "media/Fragments.h"
 #include "media/SendBranch.h"
+#include "media/Teardown.h"
 #include "media/VideoMixer.h"
 #include "mixmeet-config.h"
 
@@ -197,4 +198,60 @@ TEST_CASE("a recording whose disk fails (ERROR) stops neither the composite nor 
 
     gst_element_set_state(room.pipeline.get(), GST_STATE_NULL);
     room.mixer->releaseRawOutput(raw);
+}
+
+TEST_CASE("a tier whose encoder chain fails restarts, and its viewers receive frames again",
+          "[media][firewall]") {
+    Composite room(loadFragments());
+    REQUIRE(media::Teardown::start());
+    REQUIRE(gst_element_set_state(room.pipeline.get(), GST_STATE_PLAYING) !=
+            GST_STATE_CHANGE_FAILURE);
+    REQUIRE(receives(room.watcher.get(), 5));
+    // A failure inside the low tier: its scaler's output refused once with ERROR (as an
+    // encoder that cannot encode returns), which stops the tier's queue for good.
+    core::ElementPtr tier = core::ElementPtr::adopt(
+        gst_bin_get_by_name(GST_BIN(room.pipeline.get()), "tier-grid-low"));
+    REQUIRE(tier);
+    core::ElementPtr scale =
+        core::ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(tier.get()), "scale"));
+    REQUIRE(scale);
+    FailingSink failing;
+    failing.flow = GST_FLOW_ERROR;
+    core::PadPtr scaleSrc = core::PadPtr::adopt(gst_element_get_static_pad(scale.get(), "src"));
+    gst_pad_add_probe(
+        scaleSrc.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo* info, gpointer d) noexcept {
+            auto* f = static_cast<FailingSink*>(d);
+            if (!f->fail.exchange(false)) return GST_PAD_PROBE_OK;  // once
+            f->refused.fetch_add(1);
+            gst_buffer_unref(GST_PAD_PROBE_INFO_BUFFER(info));
+            GST_PAD_PROBE_INFO_DATA(info) = nullptr;
+            GST_PAD_PROBE_INFO_FLOW_RETURN(info) = f->flow;
+            return GST_PAD_PROBE_HANDLED;
+        },
+        &failing, nullptr);
+    failing.fail = true;
+    // Iterates the main context (the tier's restart runs there) while waiting.
+    auto mainWait = [](auto done, std::chrono::milliseconds timeout) {
+        auto end = std::chrono::steady_clock::now() + timeout;
+        while (!done()) {
+            if (std::chrono::steady_clock::now() > end) return false;
+            g_main_context_iteration(nullptr, FALSE);
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        return true;
+    };
+    REQUIRE(mainWait([&] { return failing.refused.load() == 1; }, std::chrono::seconds(5)));
+    // The queue stopped: the watcher drains what was in flight, then the restart brings
+    // frames again (encoded afresh from a keyframe).
+    auto pulled = [&] {
+        GstSample* s = gst_app_sink_try_pull_sample(GST_APP_SINK(room.watcher.get()), 0);
+        if (s) gst_sample_unref(s);
+        return s != nullptr;
+    };
+    CHECK(mainWait([&] { return room.mixer->tierRestarts(2) == 1; }, std::chrono::seconds(5)));
+    int after = 0;
+    CHECK(mainWait([&] { return (after += pulled()) >= 15; }, std::chrono::seconds(10)));
+    gst_element_set_state(room.pipeline.get(), GST_STATE_NULL);
+    CHECK(mainWait([] { return media::Teardown::pending() == 0; }, std::chrono::seconds(5)));
 }
