@@ -223,10 +223,24 @@ export function chatError(code, message) {
   return false;
 }
 
+// Live lines waiting to be drawn: a burst (everyone answering at once) is drawn in one go.
+// Each line drawn alone read the list's geometry three times (forced layouts), which a cheap
+// or busy device pays per line; a batch pays once.
+let liveBatch = [];
+function queueLiveChat(line) {
+  liveBatch.push(line);
+  if (liveBatch.length > 1) return;
+  setTimeout(() => {
+    const lines = liveBatch;
+    liveBatch = [];
+    addChat(lines, { live: true });
+  }, 0);
+}
+
 // Registers the chat and chat-history message handlers on a SignalingClient.
 export function attachChat(signaling) {
   signaling.on('chat', (message) => {
-    if (message.message) addChat([message.message], { live: true });
+    if (message.message) queueLiveChat(message.message);
   });
   signaling.on('chat-history', (message) => {
     const messages = Array.isArray(message.messages) ? message.messages : [];
