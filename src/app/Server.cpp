@@ -551,6 +551,10 @@ http::Response Server::metrics(const http::Request& request) {
              "Bytes received through the participants' ICE transports (RTP, RTCP, DTLS, STUN).")
         .sample("mixmeet_media_received_bytes_total",
                 static_cast<double>(media.receivedBytes.load(std::memory_order_relaxed)));
+    m.family("mixmeet_tier_restarts_total", "counter",
+             "Composite tiers restarted after a flow error inside their scaler, rate or encoder.")
+        .sample("mixmeet_tier_restarts_total",
+                static_cast<double>(media.tierRestarts.load(std::memory_order_relaxed)));
     m.family("mixmeet_media_sent_bytes_total", "counter",
              "Bytes sent through the participants' ICE transports.")
         .sample("mixmeet_media_sent_bytes_total",

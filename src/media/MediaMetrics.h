@@ -39,6 +39,8 @@ private:
 struct MediaMetrics {
     std::atomic<uint64_t> receivedBytes{0};  ///< Into the ICE transports (nicesrc), bytes.
     std::atomic<uint64_t> sentBytes{0};      ///< Out of them (nicesink), bytes.
+    /// Composite tiers restarted after a failure inside them (media/VideoTier.h).
+    std::atomic<uint64_t> tierRestarts{0};
     /// From a participant entering the call (its media built) to the first composite
     /// keyframe sent to it after its DTLS handshake: what it waits before seeing the meeting.
     DurationHistogram joinToFirstFrame;

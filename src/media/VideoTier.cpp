@@ -5,6 +5,7 @@
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "media/FlowFirewall.h"
+#include "media/MediaMetrics.h"
 #include "media/QueryFence.h"
 #include "media/Teardown.h"
 
@@ -138,6 +139,7 @@ void VideoTier::onStopped(GstFlowReturn flow) {
     }
     lastRestartUs_ = now;
     ++restarts_;
+    mediaMetrics().tierRestarts.fetch_add(1, std::memory_order_relaxed);
     g_message("tier %s stopped (flow %s inside it); restarting it (restart %d)", spec_.name.c_str(),
               gst_flow_get_name(flow), restarts_);
     if (compositePad_) {

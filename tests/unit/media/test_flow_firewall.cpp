@@ -13,6 +13,7 @@
 #include "core/GstPtr.h"
 #include "media/FlowFirewall.h"
 #include "media/Fragments.h"
+#include "media/MediaMetrics.h"
 #include "media/SendBranch.h"
 #include "media/Teardown.h"
 #include "media/VideoMixer.h"
@@ -209,8 +210,8 @@ TEST_CASE("a tier whose encoder chain fails restarts, and its viewers receive fr
     REQUIRE(receives(room.watcher.get(), 5));
     // A failure inside the low tier: its scaler's output refused once with ERROR (as an
     // encoder that cannot encode returns), which stops the tier's queue for good.
-    core::ElementPtr tier = core::ElementPtr::adopt(
-        gst_bin_get_by_name(GST_BIN(room.pipeline.get()), "tier-grid-low"));
+    core::ElementPtr tier =
+        core::ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(room.pipeline.get()), "tier-grid-low"));
     REQUIRE(tier);
     core::ElementPtr scale =
         core::ElementPtr::adopt(gst_bin_get_by_name(GST_BIN(tier.get()), "scale"));
@@ -230,6 +231,7 @@ TEST_CASE("a tier whose encoder chain fails restarts, and its viewers receive fr
             return GST_PAD_PROBE_HANDLED;
         },
         &failing, nullptr);
+    const auto restartsBefore = media::mediaMetrics().tierRestarts.load();
     failing.fail = true;
     // Iterates the main context (the tier's restart runs there) while waiting.
     auto mainWait = [](auto done, std::chrono::milliseconds timeout) {
@@ -250,6 +252,7 @@ TEST_CASE("a tier whose encoder chain fails restarts, and its viewers receive fr
         return s != nullptr;
     };
     CHECK(mainWait([&] { return room.mixer->tierRestarts(2) == 1; }, std::chrono::seconds(5)));
+    CHECK(media::mediaMetrics().tierRestarts.load() == restartsBefore + 1);
     int after = 0;
     CHECK(mainWait([&] { return (after += pulled()) >= 15; }, std::chrono::seconds(10)));
     gst_element_set_state(room.pipeline.get(), GST_STATE_NULL);
