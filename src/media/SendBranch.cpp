@@ -47,8 +47,10 @@ core::Status SendBranch::build(GstBin* bin, const MediaConfig& config, const Fra
         return makeError("internal", "cannot link the audio send chain");
     PadPtr sharedIn = PadPtr::adopt(gst_element_request_pad_simple(funnel.get(), "sink_%u"));
     if (!sharedIn) return makeError("internal", "cannot link the shared audio branch");
-    sharedAudioSink_ = PadPtr::refSink(gst_ghost_pad_new("audio_shared_sink", sharedIn.get()));
-    gst_element_add_pad(GST_ELEMENT(bin), sharedAudioSink_.get());
+    // Both entries from the room's shared tees are firewalls too: whatever this participant's
+    // queue or funnel returns (FLUSHING while its bin stops) never fails the tee for all.
+    sharedAudioSink_ = firewallGhost(GST_ELEMENT(bin), sharedIn.get(), "audio_shared_sink");
+    if (!sharedAudioSink_) return makeError("internal", "cannot ghost the shared audio branch");
     gst_pad_add_probe(
         sharedIn.get(), GST_PAD_PROBE_TYPE_BUFFER,
         [](GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
@@ -123,8 +125,8 @@ core::Status SendBranch::build(GstBin* bin, const MediaConfig& config, const Fra
         new FirstFrame{gate_, g_get_monotonic_time()},
         [](gpointer d) { delete static_cast<FirstFrame*>(d); });
     PadPtr queueSink = PadPtr::adopt(gst_element_get_static_pad(sendQueue.get(), "sink"));
-    videoSink_ = PadPtr::refSink(gst_ghost_pad_new("video_sink", queueSink.get()));
-    gst_element_add_pad(GST_ELEMENT(bin), videoSink_.get());
+    videoSink_ = firewallGhost(GST_ELEMENT(bin), queueSink.get(), "video_sink");
+    if (!videoSink_) return makeError("internal", "cannot ghost the video send branch");
     return core::Ok{};
 }
 
