@@ -107,7 +107,17 @@ void Teardown::submit(core::ElementPtr element, std::function<void()> before,
 void Teardown::cycle(core::ElementPtr element, std::function<void()> done) {
     core::ElementPtr again = element;  // The job drops its reference after NULL.
     submit(std::move(element), {}, [again = std::move(again), done = std::move(done)]() mutable {
-        if (GST_OBJECT_PARENT(again.get()) && !gst_element_sync_state_with_parent(again.get()))
+        // Back to PLAYING only while the parent is headed there: a parent going down (a room
+        // closing) would otherwise get a running child back after stopping its children.
+        core::ElementPtr parent = core::ElementPtr::adopt(
+            GST_ELEMENT_CAST(gst_object_get_parent(GST_OBJECT(again.get()))));
+        GstState target = GST_STATE_NULL;
+        if (parent) {
+            GST_OBJECT_LOCK(parent.get());
+            target = GST_STATE_TARGET(parent.get());
+            GST_OBJECT_UNLOCK(parent.get());
+        }
+        if (target == GST_STATE_PLAYING && !gst_element_sync_state_with_parent(again.get()))
             GST_WARNING("%s: could not return to its parent's state",
                         GST_ELEMENT_NAME(again.get()));
         // The last reference may go on the main thread: the element is NULL or running.
