@@ -54,13 +54,15 @@ struct FailingSink {
     }
 };
 
-/// Waits up to `timeout` for `done`.
+/// Waits up to `timeout` for `done`, iterating the main context meanwhile (a tier's restart
+/// runs there).
 template <typename F>
 bool waitFor(F done, std::chrono::milliseconds timeout) {
     auto end = std::chrono::steady_clock::now() + timeout;
     while (!done()) {
         if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        g_main_context_iteration(nullptr, FALSE);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     return true;
 }
@@ -233,17 +235,7 @@ TEST_CASE("a tier whose encoder chain fails restarts, and its viewers receive fr
         &failing, nullptr);
     const auto restartsBefore = media::mediaMetrics().tierRestarts.load();
     failing.fail = true;
-    // Iterates the main context (the tier's restart runs there) while waiting.
-    auto mainWait = [](auto done, std::chrono::milliseconds timeout) {
-        auto end = std::chrono::steady_clock::now() + timeout;
-        while (!done()) {
-            if (std::chrono::steady_clock::now() > end) return false;
-            g_main_context_iteration(nullptr, FALSE);
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        return true;
-    };
-    REQUIRE(mainWait([&] { return failing.refused.load() == 1; }, std::chrono::seconds(5)));
+    REQUIRE(waitFor([&] { return failing.refused.load() == 1; }, std::chrono::seconds(5)));
     // The queue stopped: the watcher drains what was in flight, then the restart brings
     // frames again (encoded afresh from a keyframe).
     auto pulled = [&] {
@@ -251,10 +243,10 @@ TEST_CASE("a tier whose encoder chain fails restarts, and its viewers receive fr
         if (s) gst_sample_unref(s);
         return s != nullptr;
     };
-    CHECK(mainWait([&] { return room.mixer->tierRestarts(2) == 1; }, std::chrono::seconds(5)));
+    CHECK(waitFor([&] { return room.mixer->tierRestarts(2) == 1; }, std::chrono::seconds(5)));
     CHECK(media::mediaMetrics().tierRestarts.load() == restartsBefore + 1);
     int after = 0;
-    CHECK(mainWait([&] { return (after += pulled()) >= 15; }, std::chrono::seconds(10)));
+    CHECK(waitFor([&] { return (after += pulled()) >= 15; }, std::chrono::seconds(10)));
     gst_element_set_state(room.pipeline.get(), GST_STATE_NULL);
-    CHECK(mainWait([] { return media::Teardown::pending() == 0; }, std::chrono::seconds(5)));
+    CHECK(waitFor([] { return media::Teardown::pending() == 0; }, std::chrono::seconds(5)));
 }
