@@ -523,42 +523,42 @@ http::Response Server::metrics(const http::Request& request) {
     m.family("mixmeet_viewers", "gauge",
              "Participants by the composite tier they receive (audio: none).");
     for (const auto& [tier, n] : viewersByTier) m.sample("mixmeet_viewers", n, {{"tier", tier}});
-    m.family("mixmeet_room_participants", "gauge", "Participants per room.");
-    for (const auto& r : perRoom)
-        m.sample("mixmeet_room_participants", r.participants, {{"room", r.name}});
-    m.family("mixmeet_keyframe_requests_total", "counter",
-             "Keyframe requests (PLI/FIR) about the composite from the room's participants.");
-    for (const auto& r : perRoom)
-        m.sample("mixmeet_keyframe_requests_total", r.keyframeRequests, {{"room", r.name}});
-    m.family("mixmeet_keyframes_total", "counter", "Keyframes the room's tier encoders made.");
-    for (const auto& r : perRoom)
-        m.sample("mixmeet_keyframes_total", r.keyframes, {{"room", r.name}});
-    m.family("mixmeet_late_frames_dropped_total", "counter",
-             "Video frames the room dropped for lateness ([video] max_frame_delay_ms).");
-    for (const auto& r : perRoom)
-        m.sample("mixmeet_late_frames_dropped_total", r.lateDropped, {{"room", r.name}});
-    m.family("mixmeet_room_viewer_loss_ratio_max", "gauge",
-             "The highest loss (0..1) a viewer of the room reported on its composite in its "
-             "latest receiver reports.");
-    for (const auto& r : perRoom)
-        m.sample("mixmeet_room_viewer_loss_ratio_max", r.worstLoss, {{"room", r.name}});
-    m.family("mixmeet_room_viewer_rtt_seconds_max", "gauge",
-             "The longest round-trip time a viewer of the room has, seconds (RTCP).");
-    for (const auto& r : perRoom)
-        m.sample("mixmeet_room_viewer_rtt_seconds_max", r.worstRttS, {{"room", r.name}});
+    // One sample per room of the figure `field`.
+    auto perRoomFamily = [&](const char* name, const char* type, const char* help,
+                             double RoomFigures::*field) {
+        m.family(name, type, help);
+        for (const auto& r : perRoom) m.sample(name, r.*field, {{"room", r.name}});
+    };
+    perRoomFamily("mixmeet_room_participants", "gauge", "Participants per room.",
+                  &RoomFigures::participants);
+    perRoomFamily("mixmeet_keyframe_requests_total", "counter",
+                  "Keyframe requests (PLI/FIR) about the composite from the room's participants.",
+                  &RoomFigures::keyframeRequests);
+    perRoomFamily("mixmeet_keyframes_total", "counter", "Keyframes the room's tier encoders made.",
+                  &RoomFigures::keyframes);
+    perRoomFamily("mixmeet_late_frames_dropped_total", "counter",
+                  "Video frames the room dropped for lateness ([video] max_frame_delay_ms).",
+                  &RoomFigures::lateDropped);
+    perRoomFamily("mixmeet_room_viewer_loss_ratio_max", "gauge",
+                  "The highest loss (0..1) a viewer of the room reported on its composite in its "
+                  "latest receiver reports.",
+                  &RoomFigures::worstLoss);
+    perRoomFamily("mixmeet_room_viewer_rtt_seconds_max", "gauge",
+                  "The longest round-trip time a viewer of the room has, seconds (RTCP).",
+                  &RoomFigures::worstRttS);
     const media::MediaMetrics& media = media::mediaMetrics();
     m.family("mixmeet_media_received_bytes_total", "counter",
              "Bytes received through the participants' ICE transports (RTP, RTCP, DTLS, STUN).")
         .sample("mixmeet_media_received_bytes_total",
                 static_cast<double>(media.receivedBytes.load(std::memory_order_relaxed)));
-    m.family("mixmeet_tier_restarts_total", "counter",
-             "Composite tiers restarted after a flow error inside their scaler, rate or encoder.")
-        .sample("mixmeet_tier_restarts_total",
-                static_cast<double>(media.tierRestarts.load(std::memory_order_relaxed)));
     m.family("mixmeet_media_sent_bytes_total", "counter",
              "Bytes sent through the participants' ICE transports.")
         .sample("mixmeet_media_sent_bytes_total",
                 static_cast<double>(media.sentBytes.load(std::memory_order_relaxed)));
+    m.family("mixmeet_tier_restarts_total", "counter",
+             "Composite tiers restarted after a flow error inside their scaler, rate or encoder.")
+        .sample("mixmeet_tier_restarts_total",
+                static_cast<double>(media.tierRestarts.load(std::memory_order_relaxed)));
     {
         const auto h = media.joinToFirstFrame.snapshot();
         m.family("mixmeet_join_to_first_frame_seconds", "histogram",
@@ -581,13 +581,10 @@ http::Response Server::metrics(const http::Request& request) {
     m.family("mixmeet_absorbed_flows_total", "counter",
              "Flow errors a branch returned that a firewall kept from the shared composite or "
              "mix feeding it (media/FlowFirewall.h), by flow.");
-    m.sample("mixmeet_absorbed_flows_total", static_cast<double>(absorbed.flushing),
-             {{"flow", "flushing"}});
-    m.sample("mixmeet_absorbed_flows_total", static_cast<double>(absorbed.eos), {{"flow", "eos"}});
-    m.sample("mixmeet_absorbed_flows_total", static_cast<double>(absorbed.notNegotiated),
-             {{"flow", "not-negotiated"}});
-    m.sample("mixmeet_absorbed_flows_total", static_cast<double>(absorbed.error),
-             {{"flow", "error"}});
+    for (const auto& [flow, n] :
+         {std::pair{"flushing", absorbed.flushing}, std::pair{"eos", absorbed.eos},
+          std::pair{"not-negotiated", absorbed.notNegotiated}, std::pair{"error", absorbed.error}})
+        m.sample("mixmeet_absorbed_flows_total", static_cast<double>(n), {{"flow", flow}});
     m.family("mixmeet_signaling_connections", "gauge", "Open signaling WebSockets.")
         .sample("mixmeet_signaling_connections", static_cast<double>(connections_.size()));
     m.family("mixmeet_http_connections", "gauge", "Open client sockets (HTTP and WebSocket).")

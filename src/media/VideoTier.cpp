@@ -124,20 +124,21 @@ bool VideoTier::link() {
 }
 
 void VideoTier::onStopped(GstFlowReturn flow) {
-    const gint64 now = g_get_monotonic_time();
-    const gint64 wait = lastRestartUs_ + kMinRestartInterval.count() * 1000 - now;
+    const gint64 wait =
+        lastRestartUs_ + kMinRestartInterval.count() * 1000 - g_get_monotonic_time();
     if (lastRestartUs_ && wait > 0) {
-        // Failed again soon after a restart: try again at the interval's end, not in a loop.
+        // Failed again soon after a restart: restart at the interval's end, not in a loop.
         core::postToMainDelayed(static_cast<unsigned>(wait / 1000) + 1,
                                 [weak = anchor_.weak(), flow] {
-                                    if (VideoTier* t = core::resolve(weak)) {
-                                        t->lastRestartUs_ = 0;
-                                        t->onStopped(flow);
-                                    }
+                                    if (VideoTier* t = core::resolve(weak)) t->restart(flow);
                                 });
         return;
     }
-    lastRestartUs_ = now;
+    restart(flow);
+}
+
+void VideoTier::restart(GstFlowReturn flow) {
+    lastRestartUs_ = g_get_monotonic_time();
     ++restarts_;
     mediaMetrics().tierRestarts.fetch_add(1, std::memory_order_relaxed);
     g_message("tier %s stopped (flow %s inside it); restarting it (restart %d)", spec_.name.c_str(),

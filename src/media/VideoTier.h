@@ -67,8 +67,11 @@ public:
 
 private:
     VideoTier() = default;
-    /// Main thread: a flow other than FLUSHING came back through the sink pad.
+    /// Main thread: a flow other than FLUSHING came back through the sink pad; restarts now,
+    /// or at the end of kMinRestartInterval after the last restart.
     void onStopped(GstFlowReturn flow);
+    /// Unfeeds the tier and cycles it through NULL (Teardown::cycle); feed() follows.
+    void restart(GstFlowReturn flow);
     /// Main thread: the cycle is done; links the tier to the composite tee again.
     void feed();
     /// Requests a composite tee pad and links it to the bin's sink. false on failure.
