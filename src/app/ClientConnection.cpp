@@ -72,8 +72,8 @@ void ClientConnection::closeConnection(unsigned short code, const std::string& r
         soup_websocket_connection_close(connection_.get(), code, reason.c_str());
 }
 
-room::Room* ClientConnection::room() {
-    return services_.rooms.find(room_);
+room::RoomApi* ClientConnection::room() {
+    return services_.rooms.findRoom(room_);
 }
 
 core::Result<ClientConnection::JoinTarget> ClientConnection::resolveJoin(
@@ -112,7 +112,7 @@ core::Result<signaling::Admission> ClientConnection::screenJoin(const protocol::
     auto admission = services_.rooms.screen(t.room, t.who);
     if (!admission) return admission.error();
     if (admission.value() == room::Moderation::Admission::Enter) return signaling::Admission::Enter;
-    room::Room* r = services_.rooms.find(t.room);
+    room::RoomApi* r = services_.rooms.findRoom(t.room);
     if (!r) return signaling::Admission::Enter;
     room_ = t.room;
     waitId_ = r->hold(t.name, t.who, *this);
@@ -157,9 +157,11 @@ core::Result<protocol::Welcome> ClientConnection::resumeRoom(const protocol::Joi
     displayName_ = seat.displayName;
     meeting_ = seat.meeting;
     history_.adopt(seat.historyRow);
-    room::Room* r = room();
-    core::Status resumed = r ? r->resume(participantId_, *this)
-                             : core::Status(core::makeError(errc::kBadState, "no such room"));
+    room::RoomApi* r = room();
+    core::Result<std::string> resumed =
+        r ? r->takeOver(participantId_, *this)
+          : core::Result<std::string>(core::makeError(errc::kBadState, "no such room"));
+    if (resumed) participantId_ = resumed.value();
     if (!resumed) {
         // Out of the room (Room::resume removed it): its stay ends here.
         history_.close(services_.nowMs());
@@ -245,7 +247,7 @@ bool ClientConnection::onIceRestart() {
 }
 
 core::Status ClientConnection::restartIce() {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     return r->restartIce(participantId_);
 }
@@ -269,8 +271,8 @@ void ClientConnection::onJoined() {
         sendMessage(*pendingHint_);
         pendingHint_.reset();
     }
-    if (room::Room* r = room(); r && r->recording()) sendMessage(r->recordingState());
-    if (room::Room* r = room(); r && r->live() && (r->live()->running() || r->live()->hlsOn()))
+    if (room::RoomApi* r = room(); r && r->recordingOn()) sendMessage(r->recordingState());
+    if (room::RoomApi* r = room(); r && r->streamingOn())
         sendMessage(r->streamingStateFor(participantId_));
     for (const auto& m : std::exchange(pendingMeeting_, {})) sendMessage(m);
     if (pendingLayout_) {
@@ -284,13 +286,13 @@ void ClientConnection::onJoined() {
 }
 
 core::Status ClientConnection::applyAnswer(const std::string& sdp) {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     return r->applyAnswer(participantId_, sdp);
 }
 
 void ClientConnection::addRemoteCandidate(const protocol::IceCandidate& candidate) {
-    if (room::Room* r = room()) r->addRemoteCandidate(participantId_, candidate);
+    if (room::RoomApi* r = room()) r->addRemoteCandidate(participantId_, candidate);
 }
 
 void ClientConnection::leaveRoom() {
@@ -301,7 +303,7 @@ void ClientConnection::leaveRoom() {
     }
     history_.close(services_.nowMs());
     if (!waitId_.empty()) {
-        if (room::Room* r = room()) r->unhold(waitId_);
+        if (room::RoomApi* r = room()) r->unhold(waitId_);
         waitId_.clear();
         room_.clear();
     }
@@ -325,7 +327,7 @@ core::Status ClientConnection::chargeChat() {
 }
 
 core::Status ClientConnection::sendChat(const std::string& text) {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     if (auto charged = chargeChat(); !charged) return charged;
     protocol::ChatLine line;
@@ -385,7 +387,7 @@ core::Status ClientConnection::answerCall(const std::string& callId, bool accept
 }
 
 core::Status ClientConnection::setQuality(const std::string& tier) {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     return r->setQuality(participantId_, tier);
 }
@@ -395,7 +397,7 @@ core::Status ClientConnection::setRecording(bool on) {
 }
 
 core::Status ClientConnection::record(const protocol::Record& m) {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     if (!services_.recordings)
         return core::makeError(errc::kNotHost, "Recording is not available here.");
@@ -412,7 +414,7 @@ void ClientConnection::onRecording(const protocol::RecordingState& state) {
 }
 
 core::Status ClientConnection::setStream(const protocol::Stream& m) {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     if (m.action == "remove") return r->removeStreamTarget(participantId_, m.id);
     auto added = r->addStreamTarget(participantId_, m.url, m.key);
@@ -421,7 +423,7 @@ core::Status ClientConnection::setStream(const protocol::Stream& m) {
 }
 
 core::Status ClientConnection::setHls(const protocol::Hls& m) {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     return r->setHls(participantId_, m.on, m.access);
 }
@@ -434,19 +436,19 @@ void ClientConnection::onStreaming(const protocol::StreamingState& state) {
 }
 
 core::Status ClientConnection::setLayout(const std::string& layout, const std::string& scope) {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     return r->setLayout(participantId_, layout, scope);
 }
 
 core::Status ClientConnection::setPin(const std::string& participantId) {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     return r->setPin(participantId_, participantId);
 }
 
 core::Status ClientConnection::shareScreen(bool on) {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r) return core::makeError(errc::kBadState, "not in a room");
     return on ? r->startShare(participantId_) : r->stopShare(participantId_);
 }
@@ -490,38 +492,38 @@ void ClientConnection::onChat(const protocol::ChatLine& line) {
 }
 
 core::Status ClientConnection::setMediaState(const protocol::MediaState& state) {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r || participantId_.empty()) return core::makeError(errc::kBadState, "not in a room");
     return r->setMediaState(participantId_, state);
 }
 
 core::Status ClientConnection::raiseHand(bool raised) {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r || participantId_.empty()) return core::makeError(errc::kBadState, "not in a room");
     return r->raiseHand(participantId_, raised);
 }
 
 core::Status ClientConnection::react(const std::string& emoji) {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r || participantId_.empty()) return core::makeError(errc::kBadState, "not in a room");
     return r->react(participantId_, emoji);
 }
 
 core::Status ClientConnection::hostCommand(const protocol::HostCommand& command) {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r || participantId_.empty()) return core::makeError(errc::kBadState, "not in a room");
     return r->hostCommand(participantId_, command);
 }
 
 core::Status ClientConnection::leaveCall() {
     // The history row stays open: hung up, the participant is still in the meeting (chat).
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r || participantId_.empty()) return core::makeError(errc::kBadState, "not in a room");
     return r->leaveCall(participantId_);
 }
 
 core::Status ClientConnection::rejoinCall() {
-    room::Room* r = room();
+    room::RoomApi* r = room();
     if (!r || participantId_.empty()) return core::makeError(errc::kBadState, "not in a room");
     return r->rejoinCall(participantId_);
 }

@@ -20,7 +20,7 @@
 #include "app/Recordings.h"
 #include "core/GstPtr.h"
 #include "room/ParticipantListener.h"
-#include "room/RoomRegistry.h"
+#include "room/RoomApi.h"
 #include "signaling/KeyedBuckets.h"
 #include "signaling/Limits.h"
 #include "signaling/Session.h"
@@ -31,7 +31,7 @@ namespace mixmeet::app {
 
 /// What connections share; owned by the Server.
 struct ConnectionServices {
-    room::RoomRegistry& rooms;
+    room::RoomDirectory& rooms;  ///< In this process, or in media workers.
     store::Store& store;
     api::Api& api;
     Presence& presence;
@@ -142,7 +142,7 @@ private:
     static void onMessage(SoupWebsocketConnection*, gint type, GBytes* message,
                           gpointer self) noexcept;
     static void onClosedSignal(SoupWebsocketConnection*, gpointer self) noexcept;
-    room::Room* room();
+    room::RoomApi* room();
     /// Takes one chat line from the sender's budget (the account's, or this connection's for
     /// guests). Error "rate-limited" when it is spent.
     core::Status chargeChat();

@@ -68,7 +68,7 @@ private:
     guint timer_ = 0;
 };
 
-Reconnects::Reconnects(room::RoomRegistry& rooms, store::Store& store,
+Reconnects::Reconnects(room::RoomDirectory& rooms, store::Store& store,
                        std::function<int64_t()> nowMs, int graceMs)
     : rooms_(rooms), store_(store), nowMs_(std::move(nowMs)), graceMs_(graceMs) {}
 
@@ -103,7 +103,7 @@ bool Reconnects::park(Holder& holder, Seat& seat) {
         entries_.erase(it);
         return false;
     }
-    room::Room* r = rooms_.find(seat.room);
+    room::RoomApi* r = rooms_.findRoom(seat.room);
     auto parked = std::make_unique<ParkedSeat>(*this, it->first, std::move(seat));
     if (!r || !r->park(parked->seat().participantId, *parked)) {
         seat = std::move(parked->seat());

@@ -19,7 +19,7 @@
 
 #include "core/Anchor.h"
 #include "core/Result.h"
-#include "room/RoomRegistry.h"
+#include "room/RoomApi.h"
 #include "store/Store.h"
 
 namespace mixmeet::app {
@@ -45,7 +45,7 @@ public:
     };
 
     /// `graceMs`: [room] reconnect_grace_ms (0: nothing is parked).
-    Reconnects(room::RoomRegistry& rooms, store::Store& store, std::function<int64_t()> nowMs,
+    Reconnects(room::RoomDirectory& rooms, store::Store& store, std::function<int64_t()> nowMs,
                int graceMs);
     /// Ends every parked seat (endAll()).
     ~Reconnects();
@@ -86,7 +86,7 @@ private:
     void expire(const std::string& key, bool removedByRoom);
 
     // Passed by argument.
-    room::RoomRegistry& rooms_;
+    room::RoomDirectory& rooms_;
     store::Store& store_;
     std::function<int64_t()> nowMs_;
     int graceMs_;

@@ -127,7 +127,7 @@ std::string chatAsWebVtt(const std::vector<store::ChatMessage>& lines, int64_t s
 }
 
 Recordings::Recordings(RecordingConfig config, std::string directory, store::Store& store,
-                       room::RoomRegistry& rooms, std::function<int64_t()> nowMs)
+                       room::RoomDirectory& rooms, std::function<int64_t()> nowMs)
     : config_(std::move(config)),
       directory_(std::move(directory)),
       store_(store),
@@ -203,13 +203,13 @@ int64_t Recordings::freeMb() const {
         g_file_info_get_attribute_uint64(info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE) / (1024 * 1024));
 }
 
-core::Status Recordings::setRecording(room::Room& room, const std::string& meetingId, bool isHost,
-                                      const std::optional<api::Identity>& who, bool on,
+core::Status Recordings::setRecording(room::RoomApi& room, const std::string& meetingId,
+                                      bool isHost, const std::optional<api::Identity>& who, bool on,
                                       bool audioOnly) {
     if (meetingId.empty() || !isHost)
         return core::makeError(errc::kNotHost, "Only the meeting's host can record it.");
     if (!on) return room.stopRecording();
-    if (room.recording())
+    if (room.recordingOn())
         return core::makeError(errc::kBadState, "The meeting is being recorded already.");
     // Each start is a file and a row: a host toggling `record` gets one every kMinStartGapMs.
     auto last = lastStartMs_.find(meetingId);
@@ -317,7 +317,7 @@ void Recordings::watch() {
         }
     }
     for (const auto& name : stop)
-        if (room::Room* r = rooms_.find(name)) (void)r->stopRecording();
+        if (room::RoomApi* r = rooms_.findRoom(name)) (void)r->stopRecording();
 }
 
 bool Recordings::mayWatch(const std::string& meetingId, const api::Identity& who) {

@@ -17,7 +17,7 @@
 #include "core/GstPtr.h"
 #include "core/Result.h"
 #include "http/Request.h"
-#include "room/RoomRegistry.h"
+#include "room/RoomApi.h"
 #include "store/Store.h"
 
 namespace mixmeet::app {
@@ -40,7 +40,7 @@ public:
 
     /// `directory`: where files go (created on demand).
     Recordings(RecordingConfig config, std::string directory, store::Store& store,
-               room::RoomRegistry& rooms, std::function<int64_t()> nowMs);
+               room::RoomDirectory& rooms, std::function<int64_t()> nowMs);
     ~Recordings();
     Recordings(const Recordings&) = delete;
     Recordings& operator=(const Recordings&) = delete;
@@ -56,7 +56,7 @@ public:
     /// bad-state (already / not recording), no-space, internal.
     /// `who`: the sender's account (none for a guest holding the host rights). `audioOnly`
     /// (with on): the full mix alone, Opus in WebM; otherwise [recording] container.
-    core::Status setRecording(room::Room& room, const std::string& meetingId, bool isHost,
+    core::Status setRecording(room::RoomApi& room, const std::string& meetingId, bool isHost,
                               const std::optional<api::Identity>& who, bool on,
                               bool audioOnly = false);
 
@@ -95,7 +95,7 @@ private:
     RecordingConfig config_;
     std::string directory_;
     store::Store& store_;
-    room::RoomRegistry& rooms_;
+    room::RoomDirectory& rooms_;
     std::function<int64_t()> nowMs_;
     std::map<int64_t, Active> active_;            ///< By recording id.
     std::map<std::string, int64_t> lastStartMs_;  ///< Meeting -> monotonic ms of its last start.

@@ -27,6 +27,7 @@
 #include "room/MeetingControls.h"
 #include "room/ParticipantListener.h"
 #include "room/Presenter.h"
+#include "room/RoomApi.h"
 #include "room/RoomLive.h"
 #include "room/RoomPipeline.h"
 #include "room/RoomRecording.h"
@@ -35,7 +36,7 @@
 
 namespace mixmeet::room {
 
-class Room : private RoomPipeline::Listener, private MeetingControls::RoomAccess {
+class Room : public RoomApi, private RoomPipeline::Listener, private MeetingControls::RoomAccess {
 public:
     /// Tells the registry when the room became empty (after a leave or a removal).
     class Listener {
@@ -67,7 +68,7 @@ public:
     /// to `holder` from now on, its media stays as it is (its tile keeps the last frame, its
     /// silence is mixed) and neither liveness nor ICE failure removes it: only leave(),
     /// resume() or a host action ends this. Error bad-state for an unknown id.
-    core::Status park(const std::string& id, ParticipantListener& holder);
+    core::Status park(const std::string& id, ParticipantListener& holder) override;
     /// A new connection takes over participant `id` (parked or not): its events go to
     /// `listener`, and its media is rebuilt (the old webrtcbin torn down, a new one whose
     /// offer reaches listener.onOffer()); its tile slot, host rights, mutes and hand stay,
@@ -75,10 +76,16 @@ public:
     /// that had hung up is back in the call. Errors: bad-state (unknown id), internal (the
     /// participant is then removed).
     core::Status resume(const std::string& id, ParticipantListener& listener);
+    /// resume(); the id stays (RoomApi::takeOver).
+    core::Result<std::string> takeOver(const std::string& id,
+                                       ParticipantListener& listener) override {
+        if (auto resumed = resume(id, listener); !resumed) return resumed.error();
+        return id;
+    }
     /// Whether participant `id` is parked (its connection dropped, not yet resumed).
     bool parked(const std::string& id) const;
     /// Errors: "bad-sdp"; unknown ids give "bad-state".
-    core::Status applyAnswer(const std::string& id, const std::string& sdp);
+    core::Status applyAnswer(const std::string& id, const std::string& sdp) override;
     /// ICE restart on participant `id`'s webrtcbin, asked by its client (docs/protocol.md, "ICE
     /// restart"): a new offer with new ICE credentials reaches its listener (onIceRestart()
     /// first, then onOffer()), the same participant, no leave for the others. If nothing
@@ -86,19 +93,20 @@ public:
     /// (onMediaLost(): parked, bye "media-lost"). Errors bad-state: unknown id, not in the
     /// call, no answer applied yet, a restart already under way, or restarts are off
     /// (timeout 0).
-    core::Status restartIce(const std::string& id);
+    core::Status restartIce(const std::string& id) override;
     /// Whether an ICE restart of participant `id` is under way (started, not yet seen through).
     bool restartingIce(const std::string& id) const;
     /// ICE restarts begun so far in this room (by clients or by the server) and those that
     /// brought the media back without a fallback.
     unsigned iceRestarts() const { return iceRestarts_; }
     unsigned iceRestartsRecovered() const { return iceRestartsRecovered_; }
-    void addRemoteCandidate(const std::string& id, const protocol::IceCandidate& candidate);
+    void addRemoteCandidate(const std::string& id,
+                            const protocol::IceCandidate& candidate) override;
     /// The viewer's quality choice: "auto", "high", "medium", "low" or "audio"
     /// (QualityChoice). Error "bad-message" for anything else. Only records the choice: the tier
     /// moves (and the viewer gets its `quality`) within kTierMoveIntervalMs, at most once per
     /// interval for the whole room; a repeat of the current choice does nothing.
-    core::Status setQuality(const std::string& id, const std::string& choice);
+    core::Status setQuality(const std::string& id, const std::string& choice) override;
     /// The tier a participant receives (index into videoMixer().tiers(); kAudioOnly for none).
     int tierOf(const std::string& id) const;
     /// The last receiver report of a viewer about our video: {loss fraction, RTT ms}; {-1, -1}
@@ -116,24 +124,24 @@ public:
     /// "not-host"). Error "bad-message" for anything else. The viewer (every viewer for the
     /// meeting's) moves to the layout's composite and gets a `layout` message.
     core::Status setLayout(const std::string& id, const std::string& layout,
-                           const std::string& scope);
+                           const std::string& scope) override;
     /// The composite a viewer receives.
     media::LayoutKind layoutOf(const std::string& id) const;
     /// Viewer `id` pins `pinned` (a participant in the room; "": unpins): it receives the
     /// speaker layout with `pinned` large, shared with whoever pinned the same participant.
     /// Errors: bad-state (`id` not in the room), no-such-participant.
-    core::Status setPin(const std::string& id, const std::string& pinned);
+    core::Status setPin(const std::string& id, const std::string& pinned) override;
     /// Screen sharing (docs/protocol.md, "Screen sharing"): `id` starts presenting its screen
     /// (what it sends on m-line 2). One presenter at a time: a second one takes over (the
     /// first one's share ends). Every viewer that follows the meeting's layout moves to the
     /// presentation composite (screen large, letterboxed; cameras in the strip) until the
     /// share ends. Errors: bad-state (not in the room), share-unavailable (not in the call,
     /// or its answer did not open m-line 2 for sending). Repeating it changes nothing.
-    core::Status startShare(const std::string& id);
+    core::Status startShare(const std::string& id) override;
     /// The presenter stops: the screen's tile and decode go, viewers return to their layout.
     /// Error bad-state if `id` is not presenting. Leaving the call or the room (a vanished
     /// peer included) ends a share the same way.
-    core::Status stopShare(const std::string& id);
+    core::Status stopShare(const std::string& id) override;
     /// Who presents; empty: nobody.
     const std::string& presenter() const { return presenter_.current(); }
     /// The active speaker (media::ActiveSpeaker); empty before anyone spoke.
@@ -144,7 +152,7 @@ public:
     /// REMB packets (send caps, media/Remb.h) sent to the participants in the room now.
     unsigned long rembsSent() const;
     /// Delivers a chat line to every participant.
-    void broadcastChat(const protocol::ChatLine& line);
+    void broadcastChat(const protocol::ChatLine& line) override;
 
     /// Starts recording the composite (high tier) of the meeting's layout and the full mix
     /// into `path` in `format` (RoomRecording; the composite then follows the meeting's layout)
@@ -153,29 +161,31 @@ public:
     /// closing. Error "bad-state" if one runs already; "io"/"internal" from the recorder.
     core::Status startRecording(const std::string& path, int64_t startedAtMs,
                                 std::function<void(const RecordingEnd&)> onEnded,
-                                RecordingFormat format = RecordingFormat::Webm);
+                                RecordingFormat format = RecordingFormat::Webm) override;
     /// Stops the recording and tells every participant (`recording` off). Error "bad-state"
     /// if none runs.
-    core::Status stopRecording();
+    core::Status stopRecording() override;
+    bool recordingOn() const override { return recording_ != nullptr; }
+    bool streamingOn() const override { return live_ && (live_->running() || live_->hlsOn()); }
     /// The running recording, or null.
     const RoomRecording* recording() const { return recording_.get(); }
     /// What a participant is told about the recording (on join and on every change).
-    protocol::RecordingState recordingState() const;
+    protocol::RecordingState recordingState() const override;
     // Live streaming (docs/recording.md, "Live streaming"; room/RoomLive.h). Host only: the
     // others get "not-host". Every participant is told the new state (onStreaming).
     /// Adds an RTMP(S) target of the meeting layout's composite and the full mix. Returns its
     /// id. Errors: not-host, too-many, internal.
     core::Result<std::string> addStreamTarget(const std::string& by, const std::string& url,
-                                              const std::string& key);
+                                              const std::string& key) override;
     /// Errors: not-host, bad-state (unknown id).
-    core::Status removeStreamTarget(const std::string& by, const std::string& id);
+    core::Status removeStreamTarget(const std::string& by, const std::string& id) override;
     /// Starts/stops HLS; `access` "participants" or "anyone". Errors: not-host, bad-state (a
     /// room whose name is not a meeting id), io, internal.
-    core::Status setHls(const std::string& by, bool on, const std::string& access);
+    core::Status setHls(const std::string& by, bool on, const std::string& access) override;
     /// What a participant is told about the live stream (on join and on every change).
     protocol::StreamingState streamingState() const;
     /// The same for participant `id`: a guest's watch URLs carry its watch token.
-    protocol::StreamingState streamingStateFor(const std::string& id) const;
+    protocol::StreamingState streamingStateFor(const std::string& id) const override;
     /// Whether `token` is the watch token of a guest in the meeting now (a guest may watch a
     /// "participants" HLS stream while it is in the meeting).
     bool mayWatchWithToken(std::string_view token) const;
@@ -194,20 +204,20 @@ public:
     /// Holds a joiner in the waiting room; returns its waiting id. The listener gets
     /// onAdmitted() (then joins) or onDenied().
     std::string hold(const std::string& displayName, const Attendee& who,
-                     ParticipantListener& listener);
+                     ParticipantListener& listener) override;
     /// A waiting joiner went away (idempotent).
-    void unhold(const std::string& waitId) { controls_.unhold(waitId); }
+    void unhold(const std::string& waitId) override { controls_.unhold(waitId); }
     /// Errors as MeetingControls (no-such-participant, rate-limited, not-host, bad-state).
-    core::Status setMediaState(const std::string& id, const protocol::MediaState& state);
-    core::Status raiseHand(const std::string& id, bool raised);
-    core::Status react(const std::string& id, const std::string& emoji);
-    core::Status hostCommand(const std::string& id, const protocol::HostCommand& command);
+    core::Status setMediaState(const std::string& id, const protocol::MediaState& state) override;
+    core::Status raiseHand(const std::string& id, bool raised) override;
+    core::Status react(const std::string& id, const std::string& emoji) override;
+    core::Status hostCommand(const std::string& id, const protocol::HostCommand& command) override;
     /// Hangs up: the participant's media goes (endpoint, tile, mixer input and output), it
     /// stays in the meeting (roster, chat). Error bad-state if not in the call.
-    core::Status leaveCall(const std::string& id);
+    core::Status leaveCall(const std::string& id) override;
     /// Back in the call: a new endpoint, whose offer reaches the listener's onOffer(). Errors:
     /// bad-state (in the call already), internal.
-    core::Status rejoinCall(const std::string& id);
+    core::Status rejoinCall(const std::string& id) override;
     bool inCall(const std::string& id) const;
     /// Server-admin actions (the admin page; MeetingControls::adminRemove, adminEnd). The room
     /// may be empty afterwards (the registry then destroys it later, as after any leave).
@@ -215,14 +225,14 @@ public:
     void adminEnd() { controls_.adminEnd(); }
     const Moderation& moderation() const { return controls_.moderation(); }
     /// Whether `id` holds the meeting's host rights (room/Moderation.h, "Host rules").
-    bool isHost(const std::string& id) const { return controls_.moderation().isHost(id); }
+    bool isHost(const std::string& id) const override { return controls_.moderation().isHost(id); }
     /// Who draws reactions and marks (null: nobody); must outlive the room or be unset.
     /// The room draws them itself (media/TileMarks.h) and then tells `observer`.
     void setMeetingObserver(MeetingObserver* observer) { observer_ = observer; }
     /// The marks drawn on a participant's tiles now (hand, muted, reaction).
     media::TileMarks tileMarks(const std::string& id) const { return marks_.marks(id); }
 
-    const std::string& name() const { return name_; }
+    const std::string& name() const override { return name_; }
     std::size_t participantCount() const { return members_.size(); }
     /// Every element in the pipeline, recursively (for tests and diagnostics).
     std::size_t elementCount() const;

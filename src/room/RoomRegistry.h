@@ -16,15 +16,13 @@
 
 namespace mixmeet::room {
 
-class RoomRegistry : public Room::Listener {
+class RoomRegistry : public RoomDirectory, public Room::Listener {
 public:
     /// `fragments` must outlive the registry.
     RoomRegistry(media::MediaConfig config, const media::Fragments& fragments, Limits limits = {});
     ~RoomRegistry() override;
 
-    struct Joined {
-        std::string participantId;
-    };
+    using Joined = RoomDirectory::Joined;
     /// Joins (creating if needed) room `roomName`. Errors as Room::join and Room::create, and
     /// (admit()) "room-limit" for a new room past Limits::maxRooms, "server-busy" when the
     /// process is short of descriptors, threads or address space.
@@ -32,13 +30,15 @@ public:
     /// meeting, used when this join opens the room (empty: an open room).
     core::Result<Joined> join(const std::string& roomName, const std::string& displayName,
                               ParticipantListener& listener, const Attendee& who = {},
-                              std::optional<int64_t> owner = {});
+                              std::optional<int64_t> owner = {}) override;
     /// Whether a join of `roomName` enters or waits for the host (a room that is not open:
     /// enters). Errors: meeting-locked, waiting-room-full.
-    core::Result<Moderation::Admission> screen(const std::string& roomName, const Attendee& who);
+    core::Result<Moderation::Admission> screen(const std::string& roomName,
+                                               const Attendee& who) override;
     /// Leaves; the room goes away at the next main-loop iteration if it is then empty.
-    void leave(const std::string& roomName, const std::string& participantId);
+    void leave(const std::string& roomName, const std::string& participantId) override;
     Room* find(const std::string& roomName);
+    RoomApi* findRoom(const std::string& roomName) override { return find(roomName); }
     std::size_t roomCount() const { return rooms_.size(); }
     /// Rooms with participants: those that count against Limits::maxRooms (an empty one is
     /// going away).
@@ -48,7 +48,7 @@ public:
     void forEach(Fn&& fn) const {
         for (const auto& [name, room] : rooms_) fn(*room);
     }
-    const media::MediaConfig& config() const { return config_; }
+    const media::MediaConfig& config() const override { return config_; }
 
     void onRoomEmpty(const std::string& roomName) override;
 
