@@ -44,6 +44,7 @@ public:
     Seat& seat() { return seat_; }
 
     // room::ParticipantListener: nobody to tell while the connection is away.
+    bool parked() const override { return true; }
     void onOffer(std::string) override {}
     void onLocalCandidate(protocol::IceCandidate) override {}
     void onRoster(protocol::Roster) override {}

@@ -39,6 +39,7 @@ Server::~Server() {
     connections_.clear();
     reconnects_.reset();  // Parked participants leave; their history rows are closed.
     http_.reset();
+    workers_.reset();  // Each worker closes its rooms and exits (bounded wait).
     rooms_.reset();
     recordings_.reset();
     touchTimer_.reset();
@@ -49,6 +50,18 @@ Server::~Server() {
         g_warning("%zu media elements still stopping after %u ms", media::Teardown::pending(),
                   kTeardownDrainMs);
 }
+
+namespace {
+
+/// The executable the media workers run: this one (`mixmeet worker`), or
+/// $MIXMEET_WORKER_BINARY (tests whose server runs inside the test program).
+std::string workerBinary() {
+    if (const char* env = g_getenv("MIXMEET_WORKER_BINARY"); env && *env) return env;
+    g_autofree char* self = g_file_read_link("/proc/self/exe", nullptr);
+    return self ? self : "mixmeet";
+}
+
+}  // namespace
 
 core::Status Server::start() {
     if (g_mkdir_with_parents(config_.dataDir.c_str(), 0700) != 0)
@@ -91,11 +104,23 @@ core::Status Server::start() {
     if (int stale = room::removeStaleHlsDirectories(config_.media.streaming.directory); stale > 0)
         g_message("removed %d stale HLS directories", stale);
     rooms_ = std::make_unique<room::RoomRegistry>(config_.media, *fragments_, config_.roomLimits);
+    directory_ = rooms_.get();
+    if (config_.workers > 0) {
+        worker::WorkerPool::Options w;
+        w.count = config_.workers;
+        w.binary = workerBinary();
+        w.pipelinesDir = config_.pipelinesDir;
+        w.limits = config_.roomLimits;
+        workers_ = std::make_unique<worker::WorkerPool>(config_.media, w);
+        if (auto started = workers_->start(); !started) return started;
+        directory_ = workers_.get();
+        g_message("media: %d worker processes", config_.workers);
+    }
     recordings_ = std::make_unique<Recordings>(config_.recording,
                                                config_.recording.directory.empty()
                                                    ? config_.dataDir + "/recordings"
                                                    : config_.recording.directory,
-                                               *store_, *rooms_, nowMs);
+                                               *store_, *directory_, nowMs);
     // Files a crash left unfinished are closed (their duration read from them) and listed.
     if (int repaired = recordings_->recover(); repaired > 0)
         g_message("closed %d recordings left unfinished by the previous run", repaired);
@@ -133,9 +158,10 @@ core::Status Server::start() {
                        [this](const api::RevokedSessions& revoked) { endSessions(revoked); }});
     admin_ = std::make_unique<AdminApi>(*rooms_, *api_);
     services_ = std::make_unique<ConnectionServices>(
-        ConnectionServices{*rooms_, *store_, *api_, *presence_, config_.openRooms, nowMs});
+        ConnectionServices{*directory_, *store_, *api_, *presence_, config_.openRooms, nowMs});
     services_->recordings = recordings_.get();
-    reconnects_ = std::make_unique<Reconnects>(*rooms_, *store_, nowMs, config_.reconnectGraceMs);
+    reconnects_ =
+        std::make_unique<Reconnects>(*directory_, *store_, nowMs, config_.reconnectGraceMs);
     services_->reconnects = reconnects_.get();
     configureSignalingLimits();
 
@@ -510,10 +536,19 @@ http::Response Server::metrics(const http::Request& request) {
     viewersByTier.try_emplace("audio", 0);
 
     MetricsText m;
+    if (workers_) participants += static_cast<double>(workers_->participantCount());
     m.family("mixmeet_rooms", "gauge", "Rooms open (each a media pipeline).")
-        .sample("mixmeet_rooms", static_cast<double>(rooms_->roomCount()));
+        .sample("mixmeet_rooms",
+                static_cast<double>(rooms_->roomCount() + (workers_ ? workers_->roomCount() : 0)));
     m.family("mixmeet_participants", "gauge", "Participants in all rooms.")
         .sample("mixmeet_participants", participants);
+    m.family("mixmeet_workers", "gauge",
+             "Media worker processes running ([workers] count; 0: rooms run in the server).")
+        .sample("mixmeet_workers", workers_ ? static_cast<double>(workers_->runningWorkers()) : 0);
+    m.family("mixmeet_worker_restarts_total", "counter",
+             "Media workers restarted after they exited, crashed or stopped answering.")
+        .sample("mixmeet_worker_restarts_total",
+                workers_ ? static_cast<double>(workers_->restarts()) : 0);
     m.family("mixmeet_encoders", "gauge",
              "Encoders running, by kind (vp8: one per composite tier with viewers; opus: "
              "mix-minus encodes plus the shared one).");

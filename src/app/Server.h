@@ -23,6 +23,7 @@
 #include "media/Fragments.h"
 #include "room/RoomRegistry.h"
 #include "store/Store.h"
+#include "worker/WorkerPool.h"
 
 namespace mixmeet::app {
 
@@ -47,6 +48,8 @@ public:
     int port() const { return http_ ? http_->port() : 0; }
     std::string url() const { return http_ ? http_->url() : std::string(); }
     room::RoomRegistry& rooms() { return *rooms_; }
+    /// The media workers, or null when the rooms run in this process.
+    worker::WorkerPool* workers() { return workers_.get(); }
     store::Store& store() { return *store_; }
     std::size_t connectionCount() const { return connections_.size(); }
     /// Open client sockets (HTTP and WebSocket; at most [limits] max_connections).
@@ -99,6 +102,10 @@ private:
     std::unique_ptr<Presence> presence_;
     std::optional<media::Fragments> fragments_;
     std::unique_ptr<room::RoomRegistry> rooms_;
+    /// The media workers ([workers] count > 0): the rooms run there, rooms_ stays empty.
+    std::unique_ptr<worker::WorkerPool> workers_;
+    /// Where the connections' rooms are: workers_ if any, else rooms_.
+    room::RoomDirectory* directory_ = nullptr;
     // Outlives the rooms (~Server resets rooms_ first): a recording that ends as its room
     // closes at shutdown (SIGTERM) gets its row finished.
     std::unique_ptr<Recordings> recordings_;

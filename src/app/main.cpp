@@ -16,6 +16,7 @@
 #include "media/Teardown.h"
 #include "mixmeet-config.h"
 #include "store/SqliteStore.h"
+#include "worker/WorkerHost.h"
 
 namespace {
 
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
     if (command == "--help" || command == "help") return usage(stdout);
     if (command == "check-config") return argc == 3 ? checkConfig(argv[2]) : usage(stderr);
     if (command == "set-role") return setRole(argc, argv);
+    if (command == "worker") return mixmeet::worker::runWorker(argc, argv);
     if (command != "serve") return usage(stderr);
     std::string configPath;
     if (!configArgument(argc, argv, 2, configPath)) return usage(stderr);

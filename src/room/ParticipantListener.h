@@ -39,6 +39,9 @@ public:
     /// and its answer (the client's socket is up and in the call); false: the room falls back
     /// to onMediaLost().
     virtual bool onIceRestart() { return false; }
+    /// Whether this listener stands in for a connection that dropped (a parked seat waiting
+    /// for its client to come back), rather than a live connection.
+    virtual bool parked() const { return false; }
 
     // Meeting controls (docs/protocol.md, "Meeting controls"); defaults ignore them.
     /// A meeting-control message for this participant (muted-by-host, unmute-request,

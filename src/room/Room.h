@@ -6,6 +6,7 @@
 
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -233,6 +234,9 @@ public:
     media::TileMarks tileMarks(const std::string& id) const { return marks_.marks(id); }
 
     const std::string& name() const override { return name_; }
+    /// Participant and waiting ids from now on are numbered from `n` at least (a room rebuilt
+    /// on another media worker keeps clear of the ids its returning participants had).
+    void skipIdsBelow(unsigned n) { nextId_ = std::max(nextId_, n); }
     std::size_t participantCount() const { return members_.size(); }
     /// Every element in the pipeline, recursively (for tests and diagnostics).
     std::size_t elementCount() const;

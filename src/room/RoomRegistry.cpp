@@ -23,11 +23,9 @@ core::Result<Moderation::Admission> RoomRegistry::screen(const std::string& room
     return room->screen(who);
 }
 
-core::Result<RoomRegistry::Joined> RoomRegistry::join(const std::string& roomName,
-                                                      const std::string& displayName,
-                                                      ParticipantListener& listener,
-                                                      const Attendee& who,
-                                                      std::optional<int64_t> owner) {
+core::Result<RoomRegistry::Joined> RoomRegistry::joinNumbered(
+    const std::string& roomName, const std::string& displayName, ParticipantListener& listener,
+    const Attendee& who, std::optional<int64_t> owner, unsigned firstId) {
     auto it = rooms_.find(roomName);
     // A room still there without participants is on its way out: joining it opens it again.
     bool opens = it == rooms_.end() || it->second->participantCount() == 0;
@@ -37,6 +35,7 @@ core::Result<RoomRegistry::Joined> RoomRegistry::join(const std::string& roomNam
         if (!room) return room.error();
         it = rooms_.emplace(roomName, std::move(room).value()).first;
     }
+    if (firstId > 0) it->second->skipIdsBelow(firstId);
     auto id = it->second->join(displayName, listener, who);
     if (!id) {
         if (it->second->participantCount() == 0) onRoomEmpty(roomName);

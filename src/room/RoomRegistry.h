@@ -30,7 +30,13 @@ public:
     /// meeting, used when this join opens the room (empty: an open room).
     core::Result<Joined> join(const std::string& roomName, const std::string& displayName,
                               ParticipantListener& listener, const Attendee& who = {},
-                              std::optional<int64_t> owner = {}) override;
+                              std::optional<int64_t> owner = {}) override {
+        return joinNumbered(roomName, displayName, listener, who, owner, 0);
+    }
+    /// join(), with the room's ids numbered from `firstId` at least (Room::skipIdsBelow).
+    core::Result<Joined> joinNumbered(const std::string& roomName, const std::string& displayName,
+                                      ParticipantListener& listener, const Attendee& who,
+                                      std::optional<int64_t> owner, unsigned firstId);
     /// Whether a join of `roomName` enters or waits for the host (a room that is not open:
     /// enters). Errors: meeting-locked, waiting-room-full.
     core::Result<Moderation::Admission> screen(const std::string& roomName,
