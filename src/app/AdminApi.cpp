@@ -45,31 +45,26 @@ http::Response AdminApi::handle(const http::Request& r, const std::optional<api:
 http::Response AdminApi::rooms() const {
     core::JsonWriter w;
     w.beginArray("rooms");
-    rooms_.forEach([&](const room::Room& room) {
-        if (room.participantCount() == 0) return;  // Being torn down.
+    for (const auto& room : reports_()) {
+        if (room.participants == 0) continue;  // Being torn down.
         w.beginObject(nullptr)
-            .str("name", room.name())
-            .boolean("recording", room.recording() != nullptr)
+            .str("name", room.name)
+            .boolean("recording", room.recording)
             .beginArray("participants");
-        const auto& tiers = room.videoMixer().tiers();
-        for (const auto& p : room.roster().participants) {
-            auto [loss, rttMs] = room.lastFeedback(p.id);
-            int tier = room.tierOf(p.id);
+        for (const auto& p : room.members) {
             w.beginObject(nullptr)
                 .str("id", p.id)
                 .str("name", p.name)
                 .boolean("host", p.host)
                 .boolean("inCall", p.inCall)
-                .str("tier", tier >= 0 && static_cast<std::size_t>(tier) < tiers.size()
-                                 ? tiers[static_cast<std::size_t>(tier)].name
-                                 : std::string("none"))
+                .str("tier", p.tier)
                 // Last receiver report: fraction lost (per mille) and round-trip time.
-                .num("lossPermille", std::lround(std::max(0.0, loss) * 1000.0))
-                .num("rttMs", std::lround(std::max(0.0, rttMs)))
+                .num("lossPermille", std::lround(std::max(0.0, p.loss) * 1000.0))
+                .num("rttMs", std::lround(std::max(0.0, p.rttMs)))
                 .endObject();
         }
         w.endArray().endObject();
-    });
+    }
     return ok(w.endArray().finish());
 }
 
@@ -79,9 +74,8 @@ http::Response AdminApi::end(const http::Request& r, const std::string& adminNam
     core::JsonReader in(doc.value().root());
     std::string name = in.string("room", kMaxNameBytes);
     if (!in.ok()) return api::errorResponse(400, "bad-request", in.error());
-    room::Room* room = rooms_.find(name);
-    if (!room || room->participantCount() == 0)
-        return api::errorResponse(404, "no-such-room", "No live room with this name.");
+    room::RoomApi* room = rooms_.findRoom(name);
+    if (!room) return api::errorResponse(404, "no-such-room", "No live room with this name.");
     core::logEventf(G_LOG_LEVEL_MESSAGE, {name, {}}, "meeting ended by admin %s",
                     adminName.c_str());
     room->adminEnd();
@@ -95,9 +89,8 @@ http::Response AdminApi::remove(const http::Request& r, const std::string& admin
     std::string name = in.string("room", kMaxNameBytes);
     std::string id = in.string("participant", kMaxNameBytes);
     if (!in.ok()) return api::errorResponse(400, "bad-request", in.error());
-    room::Room* room = rooms_.find(name);
-    if (!room || room->participantCount() == 0)
-        return api::errorResponse(404, "no-such-room", "No live room with this name.");
+    room::RoomApi* room = rooms_.findRoom(name);
+    if (!room) return api::errorResponse(404, "no-such-room", "No live room with this name.");
     if (auto done = room->adminRemove(id); !done)
         return api::errorResponse(404, "no-such-participant", done.error().message);
     core::logEventf(G_LOG_LEVEL_MESSAGE, {name, id}, "removed by admin %s", adminName.c_str());

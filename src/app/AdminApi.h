@@ -7,15 +7,22 @@
 
 #include <optional>
 
+#include <functional>
+#include <vector>
 #include "api/Api.h"
 #include "http/Request.h"
-#include "room/RoomRegistry.h"
+
+#include "room/RoomApi.h"
+#include "room/RoomReport.h"
 
 namespace mixmeet::app {
 
 class AdminApi {
 public:
-    AdminApi(room::RoomRegistry& rooms, const api::Api& api) : rooms_(rooms), api_(api) {}
+    /// `reports`: the live rooms' figures now (wherever they run).
+    AdminApi(room::RoomDirectory& rooms, std::function<std::vector<room::RoomReport>()> reports,
+             const api::Api& api)
+        : rooms_(rooms), reports_(std::move(reports)), api_(api) {}
 
     /// Answers a request under /api/admin/. `who`: the signed-in account, if any. Errors: 401
     /// "unauthenticated", 403 "not-admin", 403 "csrf", 404 "not-found" (unknown path),
@@ -28,7 +35,8 @@ private:
     http::Response end(const http::Request& request, const std::string& adminName);
     http::Response remove(const http::Request& request, const std::string& adminName);
 
-    room::RoomRegistry& rooms_;
+    room::RoomDirectory& rooms_;
+    std::function<std::vector<room::RoomReport>()> reports_;
     const api::Api& api_;
 };
 

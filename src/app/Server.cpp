@@ -156,7 +156,8 @@ core::Status Server::start() {
                        [this](int64_t userId) { return presence_->online(userId); }, publicUrl,
                        std::move(origin).value(), limits,
                        [this](const api::RevokedSessions& revoked) { endSessions(revoked); }});
-    admin_ = std::make_unique<AdminApi>(*rooms_, *api_);
+    admin_ = std::make_unique<AdminApi>(
+        *directory_, [this] { return roomReports(false).rooms; }, *api_);
     services_ = std::make_unique<ConnectionServices>(
         ConnectionServices{*directory_, *store_, *api_, *presence_, config_.openRooms, nowMs});
     services_->recordings = recordings_.get();
@@ -384,22 +385,22 @@ http::Response Server::liveFile(const http::Request& request) {
         std::all_of(name.begin() + 7, name.begin() + 12, [](char c) { return g_ascii_isdigit(c); });
     if (!idOk || (!playlist && !segment))
         return api::errorResponse(404, "not-found", "No such stream.");
-    room::Room* r = rooms_->find(id);
-    const room::RoomLive* live = r ? r->live() : nullptr;
-    if (!live || !live->hlsOn()) return api::errorResponse(404, "not-found", "No such stream.");
-    if (live->hlsAccess() != "anyone" && !token.empty()) {
+    room::RoomApi* r = directory_->findRoom(id);
+    const std::optional<room::RoomApi::Hls> hls = r ? r->hls() : std::nullopt;
+    if (!hls) return api::errorResponse(404, "not-found", "No such stream.");
+    if (hls->access != "anyone" && !token.empty()) {
         // A guest's session of the meeting, while it is in the meeting.
         if (!r->mayWatchWithToken(token))
             return api::errorResponse(403, "forbidden",
                                       "Only the meeting's participants may watch.");
-    } else if (live->hlsAccess() != "anyone") {
+    } else if (hls->access != "anyone") {
         auto who = api_->authenticate(request);
         if (!who) return api::errorResponse(401, "unauthenticated", "Please sign in.");
         if (!recordings_->mayWatch(id, *who))
             return api::errorResponse(403, "forbidden",
                                       "Only the meeting's participants may watch.");
     }
-    std::string path = live->hlsDirectory() + "/" + name;
+    std::string path = hls->directory + "/" + name;
     http::Response resp;
     resp.headers.emplace_back("Cache-Control", playlist ? "no-cache" : "max-age=60");
     if (playlist) {
@@ -422,48 +423,27 @@ http::Response Server::liveFile(const http::Request& request) {
     return resp;
 }
 
+Server::RoomReports Server::roomReports(bool withEmpty) {
+    RoomReports r;
+    rooms_->forEach([&](const room::Room& room) {
+        if (withEmpty || room.participantCount() > 0) r.rooms.push_back(room::reportOf(room));
+    });
+    r.media = room::processMediaReport();
+    if (workers_)
+        for (auto& report : workers_->reports(r.media)) r.rooms.push_back(std::move(report));
+    return r;
+}
+
 http::Response Server::stats(const http::Request& request) {
     // Diagnostics for admins and the benchmark: from this machine only.
     if (request.clientAddress != "127.0.0.1" && request.clientAddress != "::1")
         return api::errorResponse(403, "forbidden", "Stats are only served to localhost.");
     auto only = request.query.find("room");
+    const RoomReports reports = roomReports(true);
     core::JsonWriter w;
     w.beginArray("rooms");
-    rooms_->forEach([&](const room::Room& r) {
-        if (only != request.query.end() && only->second != r.name()) return;
-        w.beginObject(nullptr)
-            .str("name", r.name())
-            .num("participants", static_cast<long long>(r.participantCount()))
-            .num("composites", static_cast<long long>(r.videoMixer().compositeCount()))
-            .num("vp8Encoders", static_cast<long long>(r.videoMixer().activeEncoders()))
-            .num("keyframes", static_cast<long long>(r.videoMixer().keyframes()))
-            .num("lateDropped", static_cast<long long>(r.videoMixer().lateDropped()))
-            .num("keyframeRequests", static_cast<long long>(r.keyframeRequests()))
-            .num("rembsSent", static_cast<long long>(r.rembsSent()))
-            .num("opusEncoders", static_cast<long long>(r.audioMixer().activeEncodes()))
-            .num("opusEncoderElements", static_cast<long long>(r.elementCount("opusenc")))
-            .num("speakers", static_cast<long long>(r.audioMixer().speakers().size()))
-            .num("mixedInputs", static_cast<long long>(r.audioMixer().mixedInputs()))
-            .str("activeSpeaker", r.activeSpeaker())
-            .num("elements", static_cast<long long>(r.elementCount()))
-            // The recording counts as a viewer of the high tier: its encoder runs for it
-            // when nobody watches that tier (vp8Encoders includes it).
-            .boolean("recording", r.recording() != nullptr)
-            // The one H.264/AAC encode of the live stream (RTMP targets and HLS share it).
-            .num("h264Encoders", static_cast<long long>(r.elementCount("x264enc")))
-            .num("liveTargets", static_cast<long long>(r.live() && r.live()->encoder()
-                                                           ? r.live()->encoder()->targetCount()
-                                                           : 0))
-            .num("liveVideoFrames", static_cast<long long>(r.live() && r.live()->encoder()
-                                                               ? r.live()->encoder()->videoFrames()
-                                                               : 0))
-            .num("recordingMs",
-                 r.recording() ? static_cast<long long>(r.recording()->durationMs()) : 0LL)
-            .str("recordingLayout", r.recording()
-                                        ? std::string(media::layoutName(r.recording()->layout()))
-                                        : std::string())
-            .endObject();
-    });
+    for (const auto& r : reports.rooms)
+        if (only == request.query.end() || only->second == r.name) room::writeReport(w, r);
     http::Response resp;
     resp.body =
         w.endArray()
@@ -471,7 +451,10 @@ http::Response Server::stats(const http::Request& request) {
             // Pipelines and bins handed to the teardown threads and not yet stopped and freed.
             .num("teardownsPending", static_cast<long long>(media::Teardown::pending()))
             // Flow errors kept from the shared composites and mixes (media/FlowFirewall.h).
-            .num("absorbedFlows", static_cast<long long>(media::absorbedFlows().total()))
+            .num("absorbedFlows",
+                 static_cast<long long>(reports.media.absorbedFlushing + reports.media.absorbedEos +
+                                        reports.media.absorbedNotNegotiated +
+                                        reports.media.absorbedError))
             .finish();
     return resp;
 }
@@ -501,34 +484,32 @@ http::Response Server::metrics(const http::Request& request) {
         double worstLoss = 0, worstRttS = 0;  ///< Over the room's viewers' latest reports.
     };
     std::vector<RoomFigures> perRoom;
-    rooms_->forEach([&](const room::Room& r) {
-        participants += static_cast<double>(r.participantCount());
-        opusEncoders += static_cast<double>(r.audioMixer().activeEncodes());
-        const auto& tiers = r.videoMixer().tiers();
-        std::vector<int> viewers(tiers.size(), 0);
-        for (const auto& member : r.roster().participants) {
-            int tier = r.tierOf(member.id);
-            if (tier >= 0 && static_cast<std::size_t>(tier) < tiers.size())
-                ++viewers[static_cast<std::size_t>(tier)];
+    const RoomReports reports = roomReports(false);
+    for (const auto& r : reports.rooms) {
+        participants += static_cast<double>(r.participants);
+        opusEncoders += static_cast<double>(r.opusEncoders);
+        std::map<std::string, int> viewers;
+        for (const auto& t : r.tierNames) viewers[t] = 0;
+        for (const auto& member : r.members) {
+            if (viewers.count(member.tier))
+                ++viewers[member.tier];
             else
                 viewersByTier["audio"] += 1;
         }
-        for (std::size_t t = 0; t < tiers.size(); ++t) {
-            viewersByTier[tiers[t].name] += viewers[t];
+        for (const auto& [tier, n] : viewers) {
+            viewersByTier[tier] += n;
             // A tier's encoder runs while it has viewers (VideoMixer::requestOutput).
-            vp8ByTier[tiers[t].name] += viewers[t] > 0 ? 1 : 0;
+            vp8ByTier[tier] += n > 0 ? 1 : 0;
         }
-        RoomFigures figures{r.name(), static_cast<double>(r.participantCount()),
-                            static_cast<double>(r.keyframeRequests()),
-                            static_cast<double>(r.videoMixer().keyframes()),
-                            static_cast<double>(r.videoMixer().lateDropped())};
-        for (const auto& member : r.roster().participants) {
-            auto [loss, rttMs] = r.lastFeedback(member.id);
-            figures.worstLoss = std::max(figures.worstLoss, loss);
-            figures.worstRttS = std::max(figures.worstRttS, rttMs / 1000.0);
+        RoomFigures figures{r.name, static_cast<double>(r.participants),
+                            static_cast<double>(r.keyframeRequests),
+                            static_cast<double>(r.keyframes), static_cast<double>(r.lateDropped)};
+        for (const auto& member : r.members) {
+            figures.worstLoss = std::max(figures.worstLoss, member.loss);
+            figures.worstRttS = std::max(figures.worstRttS, member.rttMs / 1000.0);
         }
         perRoom.push_back(figures);
-    });
+    }
     for (const char* tier : {"high", "medium", "low"}) {
         vp8ByTier.try_emplace(tier, 0);
         viewersByTier.try_emplace(tier, 0);
@@ -536,7 +517,6 @@ http::Response Server::metrics(const http::Request& request) {
     viewersByTier.try_emplace("audio", 0);
 
     MetricsText m;
-    if (workers_) participants += static_cast<double>(workers_->participantCount());
     m.family("mixmeet_rooms", "gauge", "Rooms open (each a media pipeline).")
         .sample("mixmeet_rooms",
                 static_cast<double>(rooms_->roomCount() + (workers_ ? workers_->roomCount() : 0)));
@@ -581,45 +561,40 @@ http::Response Server::metrics(const http::Request& request) {
     perRoomFamily("mixmeet_room_viewer_rtt_seconds_max", "gauge",
                   "The longest round-trip time a viewer of the room has, seconds (RTCP).",
                   &RoomFigures::worstRttS);
-    const media::MediaMetrics& media = media::mediaMetrics();
+    const room::MediaReport& media = reports.media;  // Summed over the worker processes.
     m.family("mixmeet_media_received_bytes_total", "counter",
              "Bytes received through the participants' ICE transports (RTP, RTCP, DTLS, STUN).")
-        .sample("mixmeet_media_received_bytes_total",
-                static_cast<double>(media.receivedBytes.load(std::memory_order_relaxed)));
+        .sample("mixmeet_media_received_bytes_total", media.receivedBytes);
     m.family("mixmeet_media_sent_bytes_total", "counter",
              "Bytes sent through the participants' ICE transports.")
-        .sample("mixmeet_media_sent_bytes_total",
-                static_cast<double>(media.sentBytes.load(std::memory_order_relaxed)));
+        .sample("mixmeet_media_sent_bytes_total", media.sentBytes);
     m.family("mixmeet_tier_restarts_total", "counter",
              "Composite tiers restarted after a flow error inside their scaler, rate or encoder.")
-        .sample("mixmeet_tier_restarts_total",
-                static_cast<double>(media.tierRestarts.load(std::memory_order_relaxed)));
-    {
-        const auto h = media.joinToFirstFrame.snapshot();
-        m.family("mixmeet_join_to_first_frame_seconds", "histogram",
-                 "From a participant entering the call to the first composite keyframe sent to "
-                 "it after its DTLS handshake, seconds.");
-        for (std::size_t i = 0; i < h.cumulative.size(); ++i) {
-            const bool inf = i == media::DurationHistogram::kBoundsS.size();
-            char le[32];
-            if (inf)
-                std::snprintf(le, sizeof le, "+Inf");
-            else
-                std::snprintf(le, sizeof le, "%g", media::DurationHistogram::kBoundsS[i]);
-            m.sample("mixmeet_join_to_first_frame_seconds_bucket",
-                     static_cast<double>(h.cumulative[i]), {{"le", le}});
-        }
-        m.sample("mixmeet_join_to_first_frame_seconds_sum", h.sumS);
-        m.sample("mixmeet_join_to_first_frame_seconds_count", static_cast<double>(h.count));
+        .sample("mixmeet_tier_restarts_total", media.tierRestarts);
+    m.family("mixmeet_join_to_first_frame_seconds", "histogram",
+             "From a participant entering the call to the first composite keyframe sent to "
+             "it after its DTLS handshake, seconds.");
+    for (std::size_t i = 0; i <= media::DurationHistogram::kBoundsS.size(); ++i) {
+        const bool inf = i == media::DurationHistogram::kBoundsS.size();
+        char le[32];
+        if (inf)
+            std::snprintf(le, sizeof le, "+Inf");
+        else
+            std::snprintf(le, sizeof le, "%g", media::DurationHistogram::kBoundsS[i]);
+        const double n =
+            i < media.joinToFirstFrameBuckets.size() ? media.joinToFirstFrameBuckets[i] : 0;
+        m.sample("mixmeet_join_to_first_frame_seconds_bucket", n, {{"le", le}});
     }
-    const media::AbsorbedFlows absorbed = media::absorbedFlows();
+    m.sample("mixmeet_join_to_first_frame_seconds_sum", media.joinToFirstFrameSumS);
+    m.sample("mixmeet_join_to_first_frame_seconds_count", media.joinToFirstFrameCount);
     m.family("mixmeet_absorbed_flows_total", "counter",
              "Flow errors a branch returned that a firewall kept from the shared composite or "
              "mix feeding it (media/FlowFirewall.h), by flow.");
     for (const auto& [flow, n] :
-         {std::pair{"flushing", absorbed.flushing}, std::pair{"eos", absorbed.eos},
-          std::pair{"not-negotiated", absorbed.notNegotiated}, std::pair{"error", absorbed.error}})
-        m.sample("mixmeet_absorbed_flows_total", static_cast<double>(n), {{"flow", flow}});
+         {std::pair{"flushing", media.absorbedFlushing}, std::pair{"eos", media.absorbedEos},
+          std::pair{"not-negotiated", media.absorbedNotNegotiated},
+          std::pair{"error", media.absorbedError}})
+        m.sample("mixmeet_absorbed_flows_total", n, {{"flow", flow}});
     m.family("mixmeet_signaling_connections", "gauge", "Open signaling WebSockets.")
         .sample("mixmeet_signaling_connections", static_cast<double>(connections_.size()));
     m.family("mixmeet_http_connections", "gauge", "Open client sockets (HTTP and WebSocket).")

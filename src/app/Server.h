@@ -22,6 +22,7 @@
 #include "mail/Mailer.h"
 #include "media/Fragments.h"
 #include "room/RoomRegistry.h"
+#include "room/RoomReport.h"
 #include "store/Store.h"
 #include "worker/WorkerPool.h"
 
@@ -91,6 +92,13 @@ private:
     void configureSignalingLimits();
     /// (Re)arms the timer that marks open history rows ([server] liveness_mark_ms).
     void armLivenessMarks();
+    /// Every room's figures and the media figures of every process running rooms (this one
+    /// and the workers). `withEmpty`: also rooms being torn down (no participants).
+    struct RoomReports {
+        std::vector<room::RoomReport> rooms;
+        room::MediaReport media;
+    };
+    RoomReports roomReports(bool withEmpty);
 
     Config config_;
     std::unique_ptr<store::Store> store_;

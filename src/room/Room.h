@@ -189,7 +189,11 @@ public:
     protocol::StreamingState streamingStateFor(const std::string& id) const override;
     /// Whether `token` is the watch token of a guest in the meeting now (a guest may watch a
     /// "participants" HLS stream while it is in the meeting).
-    bool mayWatchWithToken(std::string_view token) const;
+    bool mayWatchWithToken(std::string_view token) const override;
+    std::optional<Hls> hls() const override {
+        if (!live_ || !live_->hlsOn()) return std::nullopt;
+        return Hls{live_->hlsAccess(), live_->hlsDirectory()};
+    }
     /// The layout the meeting's followers see: the presentation while someone shares, else
     /// the meeting's layout (presentation meaning speaker). The recording and the live encode
     /// show it.
@@ -222,8 +226,8 @@ public:
     bool inCall(const std::string& id) const;
     /// Server-admin actions (the admin page; MeetingControls::adminRemove, adminEnd). The room
     /// may be empty afterwards (the registry then destroys it later, as after any leave).
-    core::Status adminRemove(const std::string& id) { return controls_.adminRemove(id); }
-    void adminEnd() { controls_.adminEnd(); }
+    core::Status adminRemove(const std::string& id) override { return controls_.adminRemove(id); }
+    void adminEnd() override { controls_.adminEnd(); }
     const Moderation& moderation() const { return controls_.moderation(); }
     /// Whether `id` holds the meeting's host rights (room/Moderation.h, "Host rules").
     bool isHost(const std::string& id) const override { return controls_.moderation().isHost(id); }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/Result.h"
 #include "media/MediaConfig.h"
@@ -76,6 +77,20 @@ public:
     /// Whether an RTMP target or HLS runs now (a joiner is told the state).
     virtual bool streamingOn() const = 0;
     virtual protocol::StreamingState streamingStateFor(const std::string& id) const = 0;
+    /// HLS of the meeting while it runs: who may watch ("participants" or "anyone") and the
+    /// directory of its playlist and segments (absolute). Empty: no HLS.
+    struct Hls {
+        std::string access;
+        std::string directory;
+    };
+    virtual std::optional<Hls> hls() const = 0;
+    /// Whether `token` is the watch token of a guest in the meeting now (Room).
+    virtual bool mayWatchWithToken(std::string_view token) const = 0;
+
+    // Server-admin actions (the admin page; MeetingControls::adminRemove, adminEnd).
+    /// Error no-such-participant.
+    virtual core::Status adminRemove(const std::string& id) = 0;
+    virtual void adminEnd() = 0;
 };
 
 /// Where the rooms are: room::RoomRegistry (this process) or worker::WorkerPool (media worker

@@ -55,10 +55,16 @@ Channel::~Channel() {
 }
 
 void Channel::close() {
+    shutdownSocket();
+    drainIdle_.reset();
+    inbox_.clear();  // Nothing more is handed over, and no closed handler runs.
+    closedPending_ = false;
+}
+
+void Channel::shutdownSocket() {
     readWatch_.reset();
     writeWatch_.reset();
-    drainIdle_.reset();
-    if (socket_) g_socket_close(socket_.get(), nullptr);
+    if (socket_ && open_) g_socket_close(socket_.get(), nullptr);
     open_ = false;
 }
 
@@ -136,7 +142,7 @@ bool Channel::readAvailable() {
 
 void Channel::closeWith(const std::string& why) {
     if (!open_) return;
-    close();
+    shutdownSocket();  // Frames already read are still handed over, then the handler runs.
     closedPending_ = true;
     closedWhy_ = why;
     scheduleDrain();
@@ -207,9 +213,12 @@ void Channel::drain() {
         inbox_.pop_front();
         auto doc = core::JsonDocument::parseObject(text);
         if (!doc) {
-            draining_ = false;
-            closeWith("a frame is not a JSON object: " + doc.error().message);
-            return;
+            // Nothing after a broken frame can be trusted: the channel ends here.
+            inbox_.clear();
+            shutdownSocket();
+            closedPending_ = true;
+            closedWhy_ = "a frame is not a JSON object: " + doc.error().message;
+            break;
         }
         onMessage_(doc.value().root());
         if (!core::resolve(weak)) return;

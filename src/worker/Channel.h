@@ -56,7 +56,8 @@ public:
     /// send). Same errors.
     core::Result<core::JsonDocument> awaitReply(long long seq, int timeoutMs);
     bool isOpen() const { return open_; }
-    /// Closes the socket; the closed handler is not called.
+    /// Closes the socket; nothing more is handed over and the closed handler is not called
+    /// (also when called from the message handler).
     void close();
 
 private:
@@ -66,6 +67,8 @@ private:
     /// Writes what it can of out_ without blocking. false: closed.
     bool flush();
     void closeWith(const std::string& why);
+    /// Stops reading and writing and closes the socket (the inbox stays).
+    void shutdownSocket();
     /// Hands inbox_ to the message handler, in order (re-entrant calls return at once).
     void drain();
     void scheduleDrain();

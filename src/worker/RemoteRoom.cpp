@@ -329,6 +329,28 @@ protocol::StreamingState RemoteRoom::streamingStateFor(const std::string& id) co
     return {};
 }
 
+std::optional<room::RoomApi::Hls> RemoteRoom::hls() const {
+    auto reply = call("hls-state", {});
+    if (!reply || !json_object_get_boolean_member_with_default(reply.value().root(), "on", FALSE))
+        return std::nullopt;
+    return Hls{member(reply.value().root(), "access"), member(reply.value().root(), "directory")};
+}
+
+bool RemoteRoom::mayWatchWithToken(std::string_view token) const {
+    auto reply =
+        call("may-watch", [&](core::JsonWriter& w) { w.str("token", std::string(token)); });
+    return reply &&
+           json_object_get_boolean_member_with_default(reply.value().root(), "allowed", FALSE);
+}
+
+core::Status RemoteRoom::adminRemove(const std::string& id) {
+    return status(call("admin-remove", [&](core::JsonWriter& w) { w.str("id", id); }));
+}
+
+void RemoteRoom::adminEnd() {
+    (void)call("admin-end", {});
+}
+
 void RemoteRoom::onEvent(JsonObject* event) {
     const std::string key = member(event, "k");
     const std::string ev = member(event, "ev");

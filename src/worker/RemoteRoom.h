@@ -80,6 +80,10 @@ public:
     core::Status setHls(const std::string& by, bool on, const std::string& access) override;
     bool streamingOn() const override;
     protocol::StreamingState streamingStateFor(const std::string& id) const override;
+    std::optional<Hls> hls() const override;
+    bool mayWatchWithToken(std::string_view token) const override;
+    core::Status adminRemove(const std::string& id) override;
+    void adminEnd() override;
 
 private:
     struct Seat {

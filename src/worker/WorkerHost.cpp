@@ -17,6 +17,7 @@
 #include "core/MainContext.h"
 #include "media/Teardown.h"
 #include "protocol/Messages.h"
+#include "room/RoomReport.h"
 #include "worker/Wire.h"
 
 namespace mixmeet::worker {
@@ -237,8 +238,31 @@ core::Status WorkerHost::call(const std::string& op, JsonObject* args, core::Jso
         registry_->leave(roomName, id);
         return core::Ok{};
     }
+    if (op == "report") {
+        reply.beginArray("rooms");
+        registry_->forEach([&](const room::Room& rm) {
+            if (rm.participantCount() > 0) room::writeReport(reply, room::reportOf(rm));
+        });
+        reply.endArray();
+        room::writeMediaReport(reply, "media", room::processMediaReport());
+        return core::Ok{};
+    }
     room::Room* rm = room(args);
     if (!rm) return core::makeError(protocol::errc::kBadState, "no such room here");
+    if (op == "hls-state") {
+        auto h = rm->hls();
+        reply.boolean("on", h.has_value());
+        if (h) reply.str("access", h->access).str("directory", h->directory);
+        return core::Ok{};
+    }
+    if (op == "may-watch") {
+        reply.boolean("allowed", rm->mayWatchWithToken(r.string("token", kMaxName)));
+        return core::Ok{};
+    }
+    if (op == "admin-end") {
+        rm->adminEnd();
+        return core::Ok{};
+    }
     if (op == "hold") {
         std::string key = r.string("k", kMaxName);
         std::string name = r.string("name", kMaxName);
@@ -320,6 +344,7 @@ core::Status WorkerHost::call(const std::string& op, JsonObject* args, core::Jso
         if (!m) return m.error();
         return rm->hostCommand(id, m.value());
     }
+    if (op == "admin-remove") return rm->adminRemove(id);
     if (op == "leave-call") return rm->leaveCall(id);
     if (op == "rejoin-call") return rm->rejoinCall(id);
     if (op == "is-host") {

@@ -59,6 +59,28 @@ int WorkerPool::pidOfRoom(const std::string& roomName) const {
     return it->second->worker()->pid();
 }
 
+std::vector<room::RoomReport> WorkerPool::reports(room::MediaReport& media) {
+    std::vector<room::RoomReport> out;
+    for (auto& w : workers_) {
+        if (!w->running()) continue;
+        auto reply = w->call("report", {}, {}, options_.callTimeoutMs);
+        if (!reply) continue;
+        JsonObject* o = reply.value().root();
+        if (json_object_has_member(o, "media"))
+            media.add(room::readMediaReport(json_object_get_object_member(o, "media")));
+        if (!json_object_has_member(o, "rooms")) continue;
+        JsonArray* rooms = json_object_get_array_member(o, "rooms");
+        for (guint i = 0; rooms && i < json_array_get_length(rooms); ++i) {
+            auto report = room::readReport(json_array_get_object_element(rooms, i));
+            if (report)
+                out.push_back(std::move(report).value());
+            else
+                g_warning("media worker %d: %s", w->index(), report.error().message.c_str());
+        }
+    }
+    return out;
+}
+
 WorkerProcess* WorkerPool::place() {
     WorkerProcess* best = nullptr;
     std::size_t bestLoad = 0;

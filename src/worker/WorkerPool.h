@@ -15,6 +15,7 @@
 #include "media/MediaConfig.h"
 #include "room/Capacity.h"
 #include "room/RoomApi.h"
+#include "room/RoomReport.h"
 #include "worker/RemoteRoom.h"
 #include "worker/WorkerProcess.h"
 
@@ -63,6 +64,9 @@ public:
     unsigned restarts() const { return restarts_; }
     std::size_t roomCount() const { return rooms_.size(); }
     std::size_t participantCount() const;
+    /// Every running worker's report (its rooms with participants; its media figures added to
+    /// `media`). A worker that does not answer is left out (and killed, as any call).
+    std::vector<room::RoomReport> reports(room::MediaReport& media);
     /// The pid of the worker running `roomName`; 0 if none.
     int pidOfRoom(const std::string& roomName) const;
 
