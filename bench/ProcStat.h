@@ -6,9 +6,10 @@
 
 namespace mixmeet::bench {
 
-/// user + system CPU time of process `pid` (all its threads), seconds; -1 if unreadable.
+/// user + system CPU time of process `pid` and its descendants (a server's media workers,
+/// docs/workers.md), all threads, seconds; -1 if unreadable.
 double cpuSeconds(pid_t pid);
-/// Resident set size (VmRSS) of `pid`, KiB; -1 if unreadable.
+/// Resident set size (VmRSS) of `pid` and its descendants, KiB; -1 if unreadable.
 long rssKiB(pid_t pid);
 
 /// CPU use of a process over an interval: start(), then percentOfOneCore() at the end.

@@ -142,6 +142,8 @@ Config defaultConfig() {
     Config c;
     c.webDir = installPaths().webDir;
     c.pipelinesDir = installPaths().pipelinesDir;
+    // One media worker per core (docs/workers.md): a room's pipeline runs on one worker.
+    c.workers = static_cast<int>(g_get_num_processors());
     return c;
 }
 

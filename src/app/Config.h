@@ -59,7 +59,7 @@ struct Config {
     media::MediaConfig media;
     room::Limits roomLimits;  ///< [limits] max_rooms
     /// [workers] count: media worker processes (docs/workers.md); 0 runs the rooms in the
-    /// server's own process.
+    /// server's own process. defaultConfig(): the number of cores.
     int workers = 0;
     /// [room] reconnect_grace_ms: how long a participant whose connection dropped (no `leave`)
     /// is kept, silent with its tile frozen, for a `join` with its resume token; 0: removed at

@@ -64,11 +64,12 @@ MetricsText& MetricsText::sample(const std::string& name, double value, const La
     return *this;
 }
 
-ProcessFigures readProcessFigures() {
+ProcessFigures readProcessFigures(int pid) {
     ProcessFigures f;
+    const std::string proc = pid > 0 ? "/proc/" + std::to_string(pid) : std::string("/proc/self");
     // /proc/self/stat: the command may hold spaces and parentheses; fields count from the last
     // ')'. utime and stime are fields 14 and 15 (1-based), in clock ticks.
-    std::ifstream stat("/proc/self/stat");
+    std::ifstream stat(proc + "/stat");
     std::string line;
     if (std::getline(stat, line)) {
         auto close = line.rfind(')');
@@ -84,16 +85,17 @@ ProcessFigures readProcessFigures() {
             if (ticks > 0) f.cpuSeconds = static_cast<double>(utime + stime) / ticks;
         }
     }
-    std::ifstream statm("/proc/self/statm");
+    std::ifstream statm(proc + "/statm");
     unsigned long long size = 0, resident = 0;
     if (statm >> size >> resident)
         f.residentBytes =
             static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
-    if (GDir* dir = g_dir_open("/proc/self/fd", 0, nullptr)) {
+    if (GDir* dir = g_dir_open((proc + "/fd").c_str(), 0, nullptr)) {
         long n = 0;
         while (g_dir_read_name(dir)) ++n;
         g_dir_close(dir);
-        f.openFds = static_cast<double>(n - 1);  // Less the directory's own descriptor.
+        // Our own: less the directory's descriptor.
+        f.openFds = static_cast<double>(pid > 0 ? n : n - 1);
     }
     return f;
 }

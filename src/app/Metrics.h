@@ -27,14 +27,14 @@ private:
 /// A label value escaped for the text format: backslash, double quote and newline.
 std::string escapeLabelValue(const std::string& value);
 
-/// This process from /proc/self: CPU time (user + system) in seconds, resident memory in
-/// bytes, open descriptors. -1 for a figure that cannot be read.
+/// A process from /proc (`pid` 0: this one): CPU time (user + system) in seconds, resident
+/// memory in bytes, open descriptors. -1 for a figure that cannot be read.
 struct ProcessFigures {
     double cpuSeconds = -1;
     double residentBytes = -1;
     double openFds = -1;
 };
-ProcessFigures readProcessFigures();
+ProcessFigures readProcessFigures(int pid = 0);
 
 /// Who may read /metrics: with no token configured, loopback clients only (403 for others);
 /// with a token, whoever sends "Authorization: Bearer TOKEN" (401 for anyone else, loopback

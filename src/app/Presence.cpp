@@ -21,7 +21,9 @@ Presence::~Presence() {
         if (call.timer) g_source_remove(call.timer);
 }
 
-void Presence::add(int64_t userId, MessageSink* sink) { online_[userId].insert(sink); }
+void Presence::add(int64_t userId, MessageSink* sink) {
+    online_[userId].insert(sink);
+}
 
 void Presence::remove(MessageSink* sink) {
     for (auto it = online_.begin(); it != online_.end();) {
@@ -37,7 +39,9 @@ void Presence::remove(MessageSink* sink) {
     }
 }
 
-bool Presence::online(int64_t userId) const { return online_.count(userId) > 0; }
+bool Presence::online(int64_t userId) const {
+    return online_.count(userId) > 0;
+}
 
 core::Status Presence::call(const store::User& caller, MessageSink* callerSink,
                             const std::string& username) {
@@ -69,7 +73,8 @@ core::Status Presence::call(const store::User& caller, MessageSink* callerSink,
     calls_[callId] = pc;
     protocol::UserRef from{caller.username, caller.displayName};
     protocol::UserRef to{callee.value().username, callee.value().displayName};
-    for (MessageSink* s : online_[callee.value().id]) s->sendMessage(protocol::IncomingCall{callId, from});
+    for (MessageSink* s : online_[callee.value().id])
+        s->sendMessage(protocol::IncomingCall{callId, from});
     callerSink->sendMessage(protocol::CallRinging{callId, to});
     return core::Ok{};
 }

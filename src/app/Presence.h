@@ -33,8 +33,8 @@ struct PresenceLimits {
 class Presence {
 public:
     /// Creates the meeting for an accepted call (host = caller); returns its id.
-    using MeetingFactory =
-        std::function<core::Result<std::string>(const store::User& caller, const store::User& callee)>;
+    using MeetingFactory = std::function<core::Result<std::string>(const store::User& caller,
+                                                                   const store::User& callee)>;
 
     using Limits = PresenceLimits;
 

@@ -255,8 +255,14 @@ core::Status Recordings::setRecording(room::RoomApi& room, const std::string& me
     return core::Ok{};
 }
 
-void Recordings::finish(int64_t id, const room::RecordingEnd& end) {
+void Recordings::finish(int64_t id, const room::RecordingEnd& given) {
     active_.erase(id);
+    room::RecordingEnd end = given;
+    // A recording whose media worker was lost ends without a duration: read it from the file,
+    // as recover() does after a crash of the whole server.
+    if (end.durationMs <= 0)
+        if (auto probed = media::probeRecordingDurationMs(end.path, 5000))
+            end.durationMs = probed.value();
     auto row = store_.recordingById(id);
     int64_t startedAt = row ? row.value().startedAt : nowMs_();
     // The muxer's last blocks may still be on their way to the file: the size is what it

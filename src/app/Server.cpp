@@ -614,6 +614,22 @@ http::Response Server::metrics(const http::Request& request) {
         .sample("process_resident_memory_bytes", p.residentBytes);
     m.family("process_open_fds", "gauge", "Open file descriptors.")
         .sample("process_open_fds", p.openFds);
+    // The media workers, one series each (process_* above is the server process alone).
+    std::vector<std::pair<std::string, ProcessFigures>> workerFigures;
+    if (workers_)
+        for (const auto& [index, pid] : workers_->runningPids())
+            workerFigures.emplace_back(std::to_string(index), readProcessFigures(pid));
+    m.family("mixmeet_worker_cpu_seconds_total", "counter",
+             "User and system CPU time of a media worker process, seconds (from its start).");
+    for (const auto& [w, f] : workerFigures)
+        m.sample("mixmeet_worker_cpu_seconds_total", f.cpuSeconds, {{"worker", w}});
+    m.family("mixmeet_worker_resident_memory_bytes", "gauge",
+             "Resident memory of a media worker process, bytes.");
+    for (const auto& [w, f] : workerFigures)
+        m.sample("mixmeet_worker_resident_memory_bytes", f.residentBytes, {{"worker", w}});
+    m.family("mixmeet_worker_open_fds", "gauge", "Open descriptors of a media worker process.");
+    for (const auto& [w, f] : workerFigures)
+        m.sample("mixmeet_worker_open_fds", f.openFds, {{"worker", w}});
     http::Response resp;
     resp.contentType = "text/plain; version=0.0.4; charset=utf-8";
     resp.body = m.text();
@@ -623,6 +639,9 @@ http::Response Server::metrics(const http::Request& request) {
 void Server::shutdown() {
     for (auto& [key, connection] : connections_) connection->shutdown();
     if (reconnects_) reconnects_->endAll();
+    // Rooms in this process end their recordings as the rooms go (~Server); a worker's
+    // rooms go with its channel, after which its events cannot come: stopped now.
+    if (workers_) workers_->stopRecordings();
 }
 
 void Server::accept(SoupWebsocketConnection* connection, const http::Request& received) {

@@ -56,6 +56,9 @@ public:
     /// send). Same errors.
     core::Result<core::JsonDocument> awaitReply(long long seq, int timeoutMs);
     bool isOpen() const { return open_; }
+    /// Hands every frame received so far to the message handler now (not at the next
+    /// iteration).
+    void dispatchPending() { drain(); }
     /// Closes the socket; nothing more is handed over and the closed handler is not called
     /// (also when called from the message handler).
     void close();

@@ -238,6 +238,13 @@ core::Status WorkerHost::call(const std::string& op, JsonObject* args, core::Jso
         registry_->leave(roomName, id);
         return core::Ok{};
     }
+    if (op == "stop-recordings") {
+        // The server is shutting down: each recording ends (its event goes out first).
+        registry_->forEach([](room::Room& rm) {
+            if (rm.recordingOn()) (void)rm.stopRecording();
+        });
+        return core::Ok{};
+    }
     if (op == "report") {
         reply.beginArray("rooms");
         registry_->forEach([&](const room::Room& rm) {
@@ -419,6 +426,9 @@ int runWorker(int argc, char** argv) {
     if (!media::Teardown::drain(std::chrono::milliseconds(kTeardownDrainMs)))
         g_warning("worker: media elements still stopping after %u ms", kTeardownDrainMs);
     if (!workdir.empty()) g_rmdir(workdir.c_str());
+    // The leaks tracer reports from gst_deinit (tests and the soak read it); an element stuck
+    // stopping would keep it waiting.
+    if (media::Teardown::pending() == 0) gst_deinit();
     return 0;
 }
 

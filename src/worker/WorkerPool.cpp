@@ -29,6 +29,7 @@ WorkerPool::WorkerPool(media::MediaConfig config, Options options)
 }
 
 WorkerPool::~WorkerPool() {
+    stopRecordings();
     rooms_.clear();
     workers_.clear();  // Each closes its channel and waits (bounded) for its process.
 }
@@ -41,6 +42,14 @@ core::Status WorkerPool::start() {
     return core::Ok{};
 }
 
+void WorkerPool::stopRecordings() {
+    for (auto& w : workers_) {
+        if (!w->running()) continue;
+        // The worker sends each recording-ended event before its reply.
+        if (w->call("stop-recordings", {}, {}, options_.callTimeoutMs)) w->dispatchPending();
+    }
+}
+
 std::size_t WorkerPool::runningWorkers() const {
     std::size_t n = 0;
     for (const auto& w : workers_) n += w->running() ? 1 : 0;
@@ -51,6 +60,13 @@ std::size_t WorkerPool::participantCount() const {
     std::size_t n = 0;
     for (const auto& [name, r] : rooms_) n += r->liveCount();
     return n;
+}
+
+std::vector<std::pair<int, int>> WorkerPool::runningPids() const {
+    std::vector<std::pair<int, int>> out;
+    for (const auto& w : workers_)
+        if (w->running()) out.emplace_back(w->index(), w->pid());
+    return out;
 }
 
 int WorkerPool::pidOfRoom(const std::string& roomName) const {

@@ -50,6 +50,10 @@ public:
     room::RoomApi* findRoom(const std::string& roomName) override;
     const media::MediaConfig& config() const override { return config_; }
 
+    /// Stops every running recording now and finishes their rows (the recording-ended events
+    /// handled before this returns): the server is shutting down, and the workers' rooms go
+    /// with their channels. Also done by the destructor.
+    void stopRecordings();
     /// A running worker for a new room, or null (none running).
     WorkerProcess* place();
     /// A fresh key for a seat on the channel.
@@ -67,6 +71,8 @@ public:
     /// Every running worker's report (its rooms with participants; its media figures added to
     /// `media`). A worker that does not answer is left out (and killed, as any call).
     std::vector<room::RoomReport> reports(room::MediaReport& media);
+    /// {index, pid} of each running worker.
+    std::vector<std::pair<int, int>> runningPids() const;
     /// The pid of the worker running `roomName`; 0 if none.
     int pidOfRoom(const std::string& roomName) const;
 

@@ -41,6 +41,11 @@ public:
     core::Result<core::JsonDocument> call(const char* op, const std::string& room,
                                           const std::function<void(core::JsonWriter&)>& args,
                                           int timeoutMs);
+    /// Hands the frames received so far (events that came with a call's reply) to the
+    /// message handler now.
+    void dispatchPending() {
+        if (channel_) channel_->dispatchPending();
+    }
     /// Kills the process (SIGKILL); it is then lost.
     void kill();
     bool running() const { return ready_ && channel_ && channel_->isOpen() && !lost_; }

@@ -157,6 +157,8 @@ export async function startServer(resources, { bin, root, timeoutMs = 15000, ext
       '[ice]',
       'addresses=127.0.0.1',
       extraConfig,
+      // MIXMEET_E2E_WORKERS=N: the rooms run in N media worker processes (docs/workers.md).
+      process.env.MIXMEET_E2E_WORKERS ? `[workers]\ncount=${process.env.MIXMEET_E2E_WORKERS}` : '',
       '',
     ].join('\n'),
   );
@@ -205,6 +207,27 @@ export async function startServer(resources, { bin, root, timeoutMs = 15000, ext
 }
 
 // SIGTERM, then SIGKILL after 5 s; resolves once the server exited.
+// Sends `signal` to the server and its descendants (its media workers, docs/workers.md): a
+// SIGSTOP of the server alone leaves the rooms' media flowing from the workers.
+export function signalServerTree(server, signal) {
+  const pids = [server.child.pid];
+  for (let i = 0; i < pids.length; i++) {
+    try {
+      const children = fs.readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, 'utf8');
+      pids.push(...children.split(/\s+/).filter(Boolean).map(Number));
+    } catch {
+      // Gone meanwhile, or no children file: nothing below it.
+    }
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+}
+
 export async function stopServer(server) {
   const { child } = server;
   if (server.exited || child.exitCode !== null || child.signalCode !== null) return;

@@ -26,6 +26,7 @@ import {
   roomStats,
   runTest,
   serverBinary,
+  signalServerTree,
   sourceRoot,
   startServer,
   waitFor,
@@ -182,14 +183,14 @@ await runTest(
 
     // ---- 5. connection lost and back: the server stops answering for a while (SIGSTOP)
     const toasts = () => alice.evaluate(() => window.mixmeet.notifications().map((n) => n.text));
-    resources.server.child.kill('SIGSTOP');
+    signalServerTree(resources.server, 'SIGSTOP');
     try {
       await waitFor('Alice to be told the connection was lost', async () => {
         const list = await toasts();
         return { list, ok: list.some((t) => /connection lost/i.test(t)) };
       }, { timeoutMs: 15000, describe: (r) => JSON.stringify(r && r.list) });
     } finally {
-      resources.server.child.kill('SIGCONT');
+      signalServerTree(resources.server, 'SIGCONT');
     }
     const lostAt = Date.now();
     await waitFor('Alice to be told the connection is back', async () => {

@@ -45,6 +45,9 @@ struct TestServer {
         c.media.disconnectTimeoutMs = 1500;
         // The ICE restart tried before a media loss falls back (shortened like the silence check).
         c.media.iceRestartTimeoutMs = 2000;
+        // The rooms run in this process: these tests look inside them (room(), pipelines).
+        // tests/integration/test_workers.cpp runs them in media workers.
+        c.workers = 0;
         if (configure) configure(c);
         server = std::make_unique<app::Server>(c);
         auto started = server->start();

@@ -189,6 +189,9 @@ std::vector<std::string> capturedLogLines() {
 
 int main(int argc, char** argv) {
     mixmeet::core::skipOpenSslCleanupAtExit();
+    // A server started here with [workers] count > 0 runs the built binary as its media
+    // workers (this program is not one).
+    g_setenv("MIXMEET_WORKER_BINARY", MIXMEET_SERVER_BINARY, FALSE);
     gst_init(nullptr, nullptr);
     mixmeet::core::initLogging();
     g_log_set_writer_func(recordingWriter, nullptr, nullptr);

@@ -295,7 +295,9 @@ namespace {
 /// limit in messages.
 void roomsUntilRefused(ServerSettings settings, const char* limit) {
     settings.binary = MIXMEET_SERVER_BINARY;
-    settings.extraConfig = "[limits]\nmax_rooms=1000\n";
+    // The rooms in the server's own process: this tests one process running short (each media
+    // worker applies the same admission to itself, docs/workers.md).
+    settings.extraConfig = "[limits]\nmax_rooms=1000\n[workers]\ncount=0\n";
     ServerProcess server(settings);
     std::string error;
     REQUIRE(server.start(error));

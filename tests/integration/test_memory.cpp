@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ProcessTree.h"
 #include "ServerProcess.h"
 #include "SyntheticPeer.h"
 #include "Wait.h"
@@ -22,7 +23,7 @@ namespace {
 /// Runs `rooms` rooms one after another on `server`; the idle server's VmRSS (kB) before the
 /// first and after each.
 std::vector<long> residentAfterRooms(ServerProcess& server, int rooms) {
-    std::vector<long> rss{server.statusField("VmRSS")};
+    std::vector<long> rss{mixmeet::testing::treeStatusField(server.pid(), "VmRSS")};
     for (int i = 0; i < rooms; ++i) {
         const std::string room = "mem" + std::to_string(i);
         std::vector<std::unique_ptr<SyntheticPeer>> peers;
@@ -58,14 +59,14 @@ std::vector<long> residentAfterRooms(ServerProcess& server, int rooms) {
         // Idle: RSS stops moving once the teardown and the trim are done.
         waitUntil(
             [&] {
-                long now = server.statusField("VmRSS");
+                long now = mixmeet::testing::treeStatusField(server.pid(), "VmRSS");
                 bool steady = before > 0 && std::labs(now - before) < 256;
                 before = now;
                 if (!steady) runFor(300ms);
                 return steady;
             },
             15s);
-        rss.push_back(server.statusField("VmRSS"));
+        rss.push_back(mixmeet::testing::treeStatusField(server.pid(), "VmRSS"));
     }
     return rss;
 }
@@ -91,7 +92,7 @@ TEST_CASE("idle memory after rooms one after another (measurement)", "[.memory]"
         "binary %s, arenas %s\nrooms | VmRSS MB\n", settings.binary.c_str(),
         std::getenv("MIXMEET_MEMORY_ARENAS") ? std::getenv("MIXMEET_MEMORY_ARENAS") : "default");
     for (std::size_t i = 0; i < rss.size(); ++i) std::printf("%zu | %.0f\n", i, rss[i] / 1024.0);
-    std::printf("threads %ld\n", server.statusField("Threads"));
+    std::printf("threads %ld\n", mixmeet::testing::treeStatusField(server.pid(), "Threads"));
     server.stop();
 }
 

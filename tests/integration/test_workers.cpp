@@ -36,10 +36,9 @@ int64_t wallMs() {
     return g_get_real_time() / 1000;
 }
 
-/// The server of these tests: rooms in `workers` worker processes (the built binary), a
-/// reconnect grace period, meetings (not open rooms).
+/// The server of these tests: rooms in `workers` worker processes (the built binary, as
+/// main.cpp sets MIXMEET_WORKER_BINARY), a reconnect grace period, meetings (not open rooms).
 std::unique_ptr<TestServer> workerServer(int workers) {
-    g_setenv("MIXMEET_WORKER_BINARY", MIXMEET_SERVER_BINARY, TRUE);
     return std::make_unique<TestServer>(false, std::vector<std::string>{"127.0.0.1"},
                                         [workers](app::Config& c) {
                                             c.workers = workers;

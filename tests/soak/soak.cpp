@@ -34,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ProcessTree.h"
 #include "ServerProcess.h"
 #include "SyntheticPeer.h"
 #include "Wait.h"
@@ -65,16 +66,6 @@ struct Footprint {
     long threads = -1;
     std::map<std::string, long> fdKinds;
 };
-
-long countDir(const std::string& path) {
-    DIR* d = opendir(path.c_str());
-    if (!d) return -1;
-    long n = 0;
-    while (dirent* e = readdir(d))
-        if (e->d_name[0] != '.') ++n;
-    closedir(d);
-    return n;
-}
 
 /// Socket inode -> "tcp ESTABLISHED", "udp", "unix" ... from /proc/PID/net/* (the tables of
 /// the process's network namespace), to say which sockets a growth is made of.
@@ -136,18 +127,11 @@ std::map<std::string, long> descriptorKinds(pid_t pid) {
     return kinds;
 }
 
-/// `key:` line of /proc/PID/status, as a number (kB for memory lines); -1 if absent.
-long statusField(pid_t pid, const std::string& key) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind(key + ":", 0) == 0) return std::atol(line.c_str() + key.size() + 1);
-    return -1;
-}
-
+/// The server's and its media workers' (docs/workers.md) resident memory, descriptors and
+/// threads, summed; descriptor kinds of the server process itself.
 Footprint footprint(pid_t pid) {
-    return {statusField(pid, "VmRSS"), countDir("/proc/" + std::to_string(pid) + "/fd"),
-            statusField(pid, "Threads"), descriptorKinds(pid)};
+    return {mixmeet::testing::treeStatusField(pid, "VmRSS"), mixmeet::testing::treeOpenFds(pid),
+            mixmeet::testing::treeStatusField(pid, "Threads"), descriptorKinds(pid)};
 }
 
 /// `after` is within 10 % of `before`, or within `slack` of it, whichever is larger.
