@@ -234,6 +234,7 @@ Config parse(const std::string& text, const std::string& origin,
     r.integer("limits", "max_rooms", c.roomLimits.maxRooms, 1, 10000);
     r.integer("limits", "malloc_arenas", c.mallocArenas, 0, 1024);
     r.integer("workers", "count", c.workers, 0, 256);
+    r.integer("workers", "call_timeout_ms", c.workerCallTimeoutMs, 100, 600000);
     r.integer("video", "width", m.width, 64, 3840);
     r.integer("video", "height", m.height, 64, 2160);
     r.integer("video", "framerate", m.framerate, 1, 60);

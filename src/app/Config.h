@@ -61,6 +61,9 @@ struct Config {
     /// [workers] count: media worker processes (docs/workers.md); 0 runs the rooms in the
     /// server's own process. defaultConfig(): the number of cores.
     int workers = 0;
+    /// [workers] call_timeout_ms: a worker that leaves a call or its heartbeat unanswered
+    /// this long is killed and restarted, ms.
+    int workerCallTimeoutMs = 10000;
     /// [room] reconnect_grace_ms: how long a participant whose connection dropped (no `leave`)
     /// is kept, silent with its tile frozen, for a `join` with its resume token; 0: removed at
     /// once (docs/protocol.md, "Reconnecting"), ms.

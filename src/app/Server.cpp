@@ -108,6 +108,7 @@ core::Status Server::start() {
     if (config_.workers > 0) {
         worker::WorkerPool::Options w;
         w.count = config_.workers;
+        w.callTimeoutMs = config_.workerCallTimeoutMs;
         w.binary = workerBinary();
         w.pipelinesDir = config_.pipelinesDir;
         w.limits = config_.roomLimits;

@@ -238,6 +238,7 @@ core::Status WorkerHost::call(const std::string& op, JsonObject* args, core::Jso
         registry_->leave(roomName, id);
         return core::Ok{};
     }
+    if (op == "ping") return core::Ok{};  // The server's heartbeat.
     if (op == "stop-recordings") {
         // The server is shutting down: each recording ends (its event goes out first).
         registry_->forEach([](room::Room& rm) {

@@ -29,6 +29,7 @@ WorkerPool::WorkerPool(media::MediaConfig config, Options options)
 }
 
 WorkerPool::~WorkerPool() {
+    heartbeat_.reset();
     stopRecordings();
     rooms_.clear();
     workers_.clear();  // Each closes its channel and waits (bounded) for its process.
@@ -39,6 +40,17 @@ core::Status WorkerPool::start() {
         if (auto started = w->start(configure_); !started) return started;
     for (auto& w : workers_)
         if (auto ready = w->awaitReady(options_.startTimeoutMs); !ready) return ready;
+    // A worker hung without a call pending (a deadlock, a spin) is found by its heartbeat.
+    heartbeat_.reset(g_timeout_source_new(static_cast<guint>(options_.heartbeatMs)));
+    g_source_set_callback(
+        heartbeat_.get(),
+        [](gpointer self) -> gboolean {
+            auto* pool = static_cast<WorkerPool*>(self);
+            for (auto& w : pool->workers_) w->heartbeat(pool->options_.callTimeoutMs);
+            return G_SOURCE_CONTINUE;
+        },
+        this, nullptr);
+    g_source_attach(heartbeat_.get(), core::mainContext());
     return core::Ok{};
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/Anchor.h"
+#include "core/GstPtr.h"
 #include "media/MediaConfig.h"
 #include "room/Capacity.h"
 #include "room/RoomApi.h"
@@ -27,7 +28,9 @@ public:
         int count = 1;             ///< Worker processes ([workers] count).
         std::string binary;        ///< The mixmeet executable the workers run.
         std::string pipelinesDir;  ///< Handed to each worker.
-        int callTimeoutMs = 5000;  ///< A call not answered by then kills the worker.
+        /// A call, or the heartbeat's ping, not answered by then kills the worker.
+        int callTimeoutMs = 10000;
+        int heartbeatMs = 2000;  ///< How often each worker is pinged.
         int startTimeoutMs = 10000;
         room::Limits limits;  ///< [limits] max_rooms over all workers.
     };
@@ -91,6 +94,7 @@ private:
     unsigned restarts_ = 0;
     unsigned long long nextKey_ = 1;
     bool sweepPending_ = false;
+    core::SourcePtr heartbeat_;
     core::Anchor<WorkerPool> anchor_{this};
 };
 

@@ -61,6 +61,7 @@ core::Status WorkerProcess::start(const std::string& configure, std::function<vo
     lost_ = false;
     ready_ = false;
     exited_ = false;
+    pingSeq_ = 0;
     onReady_ = std::move(onReady);
     auto weak = anchor_.weak();
     channel_ = std::make_unique<Channel>(
@@ -71,9 +72,14 @@ core::Status WorkerProcess::start(const std::string& configure, std::function<vo
             const char* t = json_object_get_string_member_with_default(m, "t", "");
             if (std::strcmp(t, "reply") != 0) {
                 self->onMessage_(*self, m);
-            } else if (json_object_get_int_member_with_default(m, "n", -1) == 0 && !self->ready_) {
+                return;
+            }
+            const long long n = json_object_get_int_member_with_default(m, "n", -1);
+            if (n == 0 && !self->ready_) {
                 if (self->onHello(m) && self->onReady_) self->onReady_();
-            }  // Other replies came after their call gave up: dropped.
+            } else if (n == self->pingSeq_) {
+                self->pingSeq_ = 0;  // Alive.
+            }                        // Other replies came after their call gave up: dropped.
         },
         [weak](const std::string& why) {
             if (auto* self = core::resolve(weak)) self->lose(why);
@@ -150,10 +156,29 @@ core::Result<core::JsonDocument> WorkerProcess::call(
     return reply;
 }
 
-void WorkerProcess::kill() {
-    if (process_ && !g_subprocess_get_if_exited(process_.get())) {
-        g_subprocess_send_signal(process_.get(), SIGKILL);
+void WorkerProcess::heartbeat(int timeoutMs) {
+    if (!running()) return;
+    const gint64 now = g_get_monotonic_time();
+    if (pingSeq_ != 0) {
+        if (now - pingSentUs_ > gint64{timeoutMs} * 1000) {
+            g_warning("media worker %d (pid %d) did not answer a ping within %d ms: killed", index_,
+                      pid_, timeoutMs);
+            kill();
+        }
+        return;
     }
+    pingSeq_ = nextSeq_++;
+    pingSentUs_ = now;
+    channel_->send(core::JsonWriter()
+                       .str("t", "call")
+                       .num("n", pingSeq_)
+                       .str("op", "ping")
+                       .str("room", "")
+                       .finish());
+}
+
+void WorkerProcess::kill() {
+    if (process_ && !exited_) g_subprocess_send_signal(process_.get(), SIGKILL);
     if (channel_) channel_->close();
     lose("killed");
 }

@@ -46,6 +46,9 @@ public:
     void dispatchPending() {
         if (channel_) channel_->dispatchPending();
     }
+    /// The heartbeat, every few seconds (WorkerPool): sends a ping without waiting; a worker
+    /// whose previous ping is unanswered after `timeoutMs` is hung and killed (then lost).
+    void heartbeat(int timeoutMs);
     /// Kills the process (SIGKILL); it is then lost.
     void kill();
     bool running() const { return ready_ && channel_ && channel_->isOpen() && !lost_; }
@@ -68,6 +71,8 @@ private:
     bool ready_ = false;   ///< Its hello arrived.
     bool exited_ = false;  ///< The process was reaped.
     std::function<void()> onReady_;
+    long long pingSeq_ = 0;  ///< The unanswered ping's call number; 0: none.
+    gint64 pingSentUs_ = 0;
     long long nextSeq_ = 1;
     core::Anchor<WorkerProcess> anchor_{this};
 };

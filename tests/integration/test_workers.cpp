@@ -193,3 +193,39 @@ TEST_CASE("a worker killed with SIGSEGV costs only its own rooms; they come back
     }
     for (std::size_t r = 1; r < rooms.size(); ++r) CHECK(rows(*s, rooms[r], true) == 2);
 }
+
+TEST_CASE("a hung worker (SIGSTOP) is found by its heartbeat, killed, and its room comes back",
+          "[workers]") {
+    g_setenv("MIXMEET_WORKER_BINARY", MIXMEET_SERVER_BINARY, FALSE);
+    TestServer s(false, {"127.0.0.1"}, [](app::Config& c) {
+        c.workers = 2;
+        c.reconnectGraceMs = 20000;
+        c.workerCallTimeoutMs = 1000;
+    });
+    worker::WorkerPool* pool = s.server->workers();
+    REQUIRE(pool);
+    meeting(s, "hun-gwor-ker");
+    auto a = peer(s, "hun-gwor-ker", "Ann");
+    auto b = peer(s, "hun-gwor-ker", "Bob");
+    REQUIRE(waitUntil([&] { return flowing(*a, 2) && flowing(*b, 2); }, 20s));
+    const int victim = pool->pidOfRoom("hun-gwor-ker");
+    REQUIRE(victim > 0);
+    // No call is pending: only the heartbeat (every 2 s, 1 s to answer) can find it.
+    REQUIRE(::kill(victim, SIGSTOP) == 0);
+    INFO(describe(*a) << "\n" << describe(*b));
+    REQUIRE(waitUntil([&] { return a->byeReason() == "media-lost"; }, 10s));
+    REQUIRE(waitUntil([&] { return b->byeReason() == "media-lost"; }, 5s));
+    CHECK(pool->restarts() == 1);
+    const uint64_t framesA = a->videoFramesDecoded();
+    const uint64_t framesB = b->videoFramesDecoded();
+    a->reconnect(SyntheticPeer::ReconnectMode::Resume);
+    b->reconnect(SyntheticPeer::ReconnectMode::Resume);
+    REQUIRE(waitUntil(
+        [&] {
+            return a->resumed() && b->resumed() && flowing(*a, 2, framesA) &&
+                   flowing(*b, 2, framesB);
+        },
+        10s));
+    CHECK(pool->pidOfRoom("hun-gwor-ker") != victim);
+    CHECK(rows(s, "hun-gwor-ker", false) == 2);
+}
