@@ -61,6 +61,7 @@ struct Options {
     bool participantsGiven = false;
     std::string server = MIXMEET_BENCH_SERVER;
     bool keep = false;
+    int workers = -1;  // --workers N: [workers] count; -1: the server's default (cores)
     mixmeet::bench::OutputOptions outputs;  // --record, --stream (bench/RecordingLoad.h)
 };
 
@@ -75,7 +76,7 @@ int usage(FILE* out) {
                  "                     [--speakers K] [--late-joiners K] [--no-send-hints]\n"
                  "                     [--load SHARE] [--naive] [--max-frame-delay MS]\n"
                  "                     [--no-levels] [--no-dtx] [--ignore-remb]\n"
-                 "                     [--server PATH] [--keep]\n"
+                 "                     [--server PATH] [--keep] [--workers N]\n"
                  "                     [--record] [--stream rtmp|hls|rtmp,hls]\n"
                  "       mixmeet-bench --action-latency [--participants N] [--repeats K] ...\n"
                  "Defaults: 3 participants, 20 s, 640x360 at 30 fps out, peers capture 640x360\n"
@@ -85,6 +86,8 @@ int usage(FILE* out) {
                  "--load SHARE: busy loops worth SHARE cores (0.5, 1.5) compete during the window\n"
                  "--no-levels / --no-dtx: peers write no RFC 6464 level / send silence as\n"
                  "packets every 20 ms instead of Opus DTX (clients that ignore the offer)\n"
+                 "--workers N: the server's [workers] count (0: rooms in the server process);\n"
+                 "CPU and memory always count the server and its media workers together\n"
                  "--naive: a minimal decode-all/composite/encode-once MCU (plain RTP) instead\n"
                  "Peers obey the server's REMB as Chrome does (bitrate, and the size libwebrtc\n"
                  "starts at for it) even with --no-send-hints; --ignore-remb: they do not\n"
@@ -245,6 +248,8 @@ std::optional<Row> runOnce(const Options& o, int n) {
     if (o.maxFrameDelayMs >= 0)
         settings.extraConfig =
             "[video]\nmax_frame_delay_ms=" + std::to_string(o.maxFrameDelayMs) + "\n";
+    if (o.workers >= 0)
+        settings.extraConfig += "[workers]\ncount=" + std::to_string(o.workers) + "\n";
     mixmeet::testing::ServerProcess server(settings);
     if (o.keep) server.keepFiles();
     std::string error;
@@ -617,6 +622,8 @@ int main(int argc, char** argv) {
             o.server = next();
         else if (a == "--keep")
             o.keep = true;
+        else if (a == "--workers")
+            o.workers = std::max(0, std::atoi(next().c_str()));
         else if (a == "--record")
             o.outputs.record = true;
         else if (a == "--stream") {

@@ -112,6 +112,7 @@ core::Status Server::start() {
         w.binary = workerBinary();
         w.pipelinesDir = config_.pipelinesDir;
         w.limits = config_.roomLimits;
+        w.mallocArenas = config_.mallocArenas;
         workers_ = std::make_unique<worker::WorkerPool>(config_.media, w);
         if (auto started = workers_->start(); !started) return started;
         directory_ = workers_.get();
@@ -446,17 +447,17 @@ http::Response Server::stats(const http::Request& request) {
     for (const auto& r : reports.rooms)
         if (only == request.query.end() || only->second == r.name) room::writeReport(w, r);
     http::Response resp;
-    resp.body =
-        w.endArray()
-            .num("connections", static_cast<long long>(connections_.size()))
-            // Pipelines and bins handed to the teardown threads and not yet stopped and freed.
-            .num("teardownsPending", static_cast<long long>(media::Teardown::pending()))
-            // Flow errors kept from the shared composites and mixes (media/FlowFirewall.h).
-            .num("absorbedFlows",
-                 static_cast<long long>(reports.media.absorbedFlushing + reports.media.absorbedEos +
-                                        reports.media.absorbedNotNegotiated +
-                                        reports.media.absorbedError))
-            .finish();
+    resp.body = w.endArray()
+                    .num("connections", static_cast<long long>(connections_.size()))
+                    // Pipelines and bins handed to the teardown threads and not yet stopped and
+                    // freed. In the server and its media workers.
+                    .num("teardownsPending", static_cast<long long>(reports.media.teardownsPending))
+                    // Flow errors kept from the shared composites and mixes (media/FlowFirewall.h).
+                    .num("absorbedFlows",
+                         static_cast<long long>(
+                             reports.media.absorbedFlushing + reports.media.absorbedEos +
+                             reports.media.absorbedNotNegotiated + reports.media.absorbedError))
+                    .finish();
     return resp;
 }
 

@@ -4,6 +4,7 @@
 
 #include "media/FlowFirewall.h"
 #include "media/MediaMetrics.h"
+#include "media/Teardown.h"
 #include "room/Room.h"
 
 namespace mixmeet::room {
@@ -14,17 +15,19 @@ constexpr std::size_t kMaxText = 4096;
 constexpr long long kMaxCount = 1LL << 52;
 
 // Every integer figure of RoomReport, once: writing and reading both use this list.
-#define MIXMEET_REPORT_INTS(X)                                                                \
-    X(participants)                                                                           \
-    X(composites) X(vp8Encoders) X(keyframes) X(lateDropped) X(keyframeRequests) X(rembsSent) \
-        X(opusEncoders) X(opusEncoderElements) X(speakers) X(mixedInputs) X(elements)         \
-            X(h264Encoders) X(liveTargets) X(liveVideoFrames) X(recordingMs)
+#define MIXMEET_REPORT_INTS(X)                                                                  \
+    X(participants)                                                                             \
+    X(composites)                                                                               \
+    X(vp8Encoders) X(keyframes) X(lateDropped) X(keyframeRequests) X(rembsSent) X(opusEncoders) \
+        X(opusEncoderElements) X(speakers) X(mixedInputs) X(elements) X(h264Encoders)           \
+            X(liveTargets) X(liveVideoFrames) X(recordingMs)
 
 // Every figure of MediaReport but the histogram's buckets.
-#define MIXMEET_MEDIA_FIGURES(X)                                                             \
-    X(receivedBytes)                                                                         \
-    X(sentBytes) X(tierRestarts) X(absorbedFlushing) X(absorbedEos) X(absorbedNotNegotiated) \
-        X(absorbedError) X(joinToFirstFrameSumS) X(joinToFirstFrameCount)
+#define MIXMEET_MEDIA_FIGURES(X)                                                                 \
+    X(receivedBytes)                                                                             \
+    X(sentBytes)                                                                                 \
+    X(tierRestarts) X(absorbedFlushing) X(absorbedEos) X(absorbedNotNegotiated) X(absorbedError) \
+        X(joinToFirstFrameSumS) X(joinToFirstFrameCount) X(teardownsPending)
 
 double number(JsonObject* o, const char* name) {
     if (!o || !json_object_has_member(o, name)) return 0;
@@ -164,14 +167,16 @@ MediaReport processMediaReport() {
     for (auto c : h.cumulative) r.joinToFirstFrameBuckets.push_back(static_cast<double>(c));
     r.joinToFirstFrameSumS = h.sumS;
     r.joinToFirstFrameCount = static_cast<double>(h.count);
+    r.teardownsPending = static_cast<double>(media::Teardown::pending());
     return r;
 }
 
 // The figures of MediaReport that cross as whole numbers (bytes and counts).
-#define MIXMEET_MEDIA_COUNTS(X)                                                              \
-    X(receivedBytes)                                                                         \
-    X(sentBytes) X(tierRestarts) X(absorbedFlushing) X(absorbedEos) X(absorbedNotNegotiated) \
-        X(absorbedError) X(joinToFirstFrameCount)
+#define MIXMEET_MEDIA_COUNTS(X)                                                                  \
+    X(receivedBytes)                                                                             \
+    X(sentBytes)                                                                                 \
+    X(tierRestarts) X(absorbedFlushing) X(absorbedEos) X(absorbedNotNegotiated) X(absorbedError) \
+        X(joinToFirstFrameCount) X(teardownsPending)
 
 void writeMediaReport(core::JsonWriter& w, const char* key, const MediaReport& r) {
     // JsonWriter writes integers: bytes and counts are whole; the histogram's sum crosses in

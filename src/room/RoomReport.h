@@ -70,6 +70,8 @@ struct MediaReport {
     std::vector<double> joinToFirstFrameBuckets;
     double joinToFirstFrameSumS = 0;
     double joinToFirstFrameCount = 0;
+    /// Pipelines and bins handed to media::Teardown and not yet stopped and freed.
+    double teardownsPending = 0;
 
     /// Adds another process's figures.
     void add(const MediaReport& other);

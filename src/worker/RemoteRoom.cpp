@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "core/MainContext.h"
 #include "protocol/Messages.h"
 #include "worker/Wire.h"
 #include "worker/WorkerPool.h"
@@ -131,9 +132,20 @@ std::string RemoteRoom::hold(const std::string& displayName, const room::Attende
         writeWho(w, who);
     });
     if (!reply) {
-        // The waiting room went with its worker: the joiner is turned away (it may retry).
-        listener.onDenied();
-        return {};
+        // The waiting room went with its worker: the joiner is turned away (it may knock
+        // again), once its connection has taken the waiting id (from the main loop).
+        seat.id = "w-lost-" + seat.key;
+        seat.live = false;
+        seats_.push_back(seat);
+        core::postToMain([weak = anchor_.weak(), key = seat.key] {
+            auto* self = core::resolve(weak);
+            Seat* s = self ? self->seatByKey(key) : nullptr;
+            if (!s || !s->listener) return;
+            room::ParticipantListener* l = s->listener;
+            self->erase(key);
+            l->onDenied();
+        });
+        return seat.id;
     }
     seat.id = member(reply.value().root(), "waitId");
     noteId(seat.id);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/Anchor.h"
 #include "room/RoomApi.h"
 
 namespace mixmeet::worker {
@@ -118,6 +119,7 @@ private:
     unsigned nextIdFloor_ = 1;
     std::function<void(const room::RecordingEnd&)> recordingEnded_;
     std::string recordingPath_;
+    core::Anchor<RemoteRoom> anchor_{this};
 };
 
 }  // namespace mixmeet::worker

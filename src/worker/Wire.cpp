@@ -9,15 +9,16 @@ namespace mixmeet::worker {
 namespace {
 
 // Every integer setting of MediaConfig, once: writing and reading both use this list.
-#define MIXMEET_MEDIA_INTS(X)                                                           \
-    X(width)                                                                            \
-    X(height)                                                                           \
-    X(framerate)                                                                        \
-    X(videoBitrate)                                                                     \
-    X(mediumBitrate) X(lowBitrate) X(lowFramerate) X(audioBitrate) X(audioMaxMixed)     \
-        X(jitterBufferMs) X(mixerLatencyMs) X(keyframeMinIntervalMs) X(maxFrameDelayMs) \
-            X(maxParticipants) X(maxTiles) X(disconnectTimeoutMs) X(connectTimeoutMs)   \
-                X(iceRestartTimeoutMs) X(iceMinPort) X(iceMaxPort)
+#define MIXMEET_MEDIA_INTS(X)                                                             \
+    X(width)                                                                              \
+    X(height)                                                                             \
+    X(framerate)                                                                          \
+    X(videoBitrate)                                                                       \
+    X(mediumBitrate)                                                                      \
+    X(lowBitrate) X(lowFramerate) X(audioBitrate) X(audioMaxMixed) X(jitterBufferMs)      \
+        X(mixerLatencyMs) X(keyframeMinIntervalMs) X(maxFrameDelayMs) X(maxParticipants)  \
+            X(maxTiles) X(disconnectTimeoutMs) X(connectTimeoutMs) X(iceRestartTimeoutMs) \
+                X(iceMinPort) X(iceMaxPort)
 #define MIXMEET_STREAMING_INTS(X) \
     X(videoBitrateKbps)           \
     X(audioBitrateKbps) X(segmentS) X(playlistLength) X(retryMinMs) X(retryMaxMs) X(maxTargets)

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <variant>
 
+#include "core/Heap.h"
 #include "core/Log.h"
 #include "core/MainContext.h"
 #include "media/Teardown.h"
@@ -29,8 +30,9 @@ constexpr std::size_t kMaxName = 4096;
 constexpr std::size_t kMaxSdp = 256 * 1024;
 /// A worker's rooms are bounded by the server's [limits] max_rooms, not here.
 constexpr int kNoRoomLimit = 1 << 20;
-/// How long an exiting worker waits for its pipelines to stop, ms.
-constexpr unsigned kTeardownDrainMs = 3000;
+/// How long an exiting worker waits for its pipelines to stop, ms (the server kills it after
+/// 3000, WorkerProcess).
+constexpr unsigned kTeardownDrainMs = 2000;
 
 room::Attendee attendee(JsonObject* args) {
     room::Attendee who;
@@ -393,21 +395,30 @@ std::string sandbox() {
     return dir;
 }
 
-gboolean quitOnSignal(gpointer loop) {
-    g_main_loop_quit(static_cast<GMainLoop*>(loop));
-    return G_SOURCE_REMOVE;
+/// SIGINT/SIGTERM: ignored. The server decides when a worker ends (it closes the channel
+/// after its drain: recordings finished, history rows closed); a terminal's Ctrl-C or
+/// systemd's stop reaching the whole process group must not end the rooms under it.
+gboolean ignoreSignal(gpointer) {
+    g_message("worker %d: signal ignored; the server stops its workers", getpid());
+    return G_SOURCE_CONTINUE;
 }
 
 }  // namespace
 
 int runWorker(int argc, char** argv) {
     int fd = -1;
-    for (int i = 2; i + 1 < argc; ++i)
+    int arenas = 0;
+    for (int i = 2; i + 1 < argc; ++i) {
         if (std::strcmp(argv[i], "--fd") == 0) fd = std::atoi(argv[i + 1]);
+        if (std::strcmp(argv[i], "--malloc-arenas") == 0) arenas = std::atoi(argv[i + 1]);
+    }
     if (fd < 3) {
-        std::fprintf(stderr, "usage: mixmeet worker --fd N (started by the server)\n");
+        std::fprintf(stderr,
+                     "usage: mixmeet worker --fd N [--malloc-arenas N] (started by the server)\n");
         return 2;
     }
+    // First, before any thread: the server's [limits] malloc_arenas (core/Heap.h).
+    core::limitHeapArenas(arenas);
     std::string workdir = sandbox();
     gst_init(&argc, &argv);
     core::initLogging();
@@ -419,9 +430,11 @@ int runWorker(int argc, char** argv) {
             g_message("worker %d: channel closed (%s); exiting", getpid(), why.c_str());
             g_main_loop_quit(loop);
         });
-        g_unix_signal_add(SIGTERM, quitOnSignal, loop);
-        g_unix_signal_add(SIGINT, quitOnSignal, loop);
+        const guint term = g_unix_signal_add(SIGTERM, ignoreSignal, nullptr);
+        const guint interrupt = g_unix_signal_add(SIGINT, ignoreSignal, nullptr);
         g_main_loop_run(loop);
+        g_source_remove(term);
+        g_source_remove(interrupt);
     }
     g_main_loop_unref(loop);
     if (!media::Teardown::drain(std::chrono::milliseconds(kTeardownDrainMs)))

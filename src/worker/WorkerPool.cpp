@@ -21,7 +21,8 @@ WorkerPool::WorkerPool(media::MediaConfig config, Options options)
     const int n = std::max(1, options_.count);
     for (int i = 0; i < n; ++i) {
         workers_.push_back(std::make_unique<WorkerProcess>(
-            i, options_.binary, [this](WorkerProcess& w, JsonObject* m) { onMessage(w, m); },
+            i, options_.binary, options_.mallocArenas,
+            [this](WorkerProcess& w, JsonObject* m) { onMessage(w, m); },
             [this](WorkerProcess& w, const std::string& why) { onLost(w, why); }));
         lastLostUs_.push_back(0);
         backoffMs_.push_back(kFirstRestartMs);

@@ -32,7 +32,8 @@ public:
         int callTimeoutMs = 10000;
         int heartbeatMs = 2000;  ///< How often each worker is pinged.
         int startTimeoutMs = 10000;
-        room::Limits limits;  ///< [limits] max_rooms over all workers.
+        room::Limits limits;   ///< [limits] max_rooms over all workers.
+        int mallocArenas = 0;  ///< [limits] malloc_arenas, for each worker.
     };
     WorkerPool(media::MediaConfig config, Options options);
     ~WorkerPool() override;

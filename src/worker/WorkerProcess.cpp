@@ -23,10 +23,11 @@ void childSetup(gpointer) {
 
 }  // namespace
 
-WorkerProcess::WorkerProcess(int index, std::string binary, MessageHandler onMessage,
-                             LostHandler onLost)
+WorkerProcess::WorkerProcess(int index, std::string binary, int mallocArenas,
+                             MessageHandler onMessage, LostHandler onLost)
     : index_(index),
       binary_(std::move(binary)),
+      mallocArenas_(mallocArenas),
       onMessage_(std::move(onMessage)),
       onLost_(std::move(onLost)) {}
 
@@ -38,7 +39,10 @@ WorkerProcess::~WorkerProcess() {
     const gint64 deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
     while (!exited_ && g_get_monotonic_time() < deadline)
         if (!g_main_context_iteration(core::mainContext(), FALSE)) g_usleep(5000);
-    if (!exited_) g_subprocess_force_exit(process_.get());
+    if (!exited_) {
+        g_warning("media worker %d (pid %d) still stopping after 3000 ms: killed", index_, pid_);
+        g_subprocess_force_exit(process_.get());
+    }
 }
 
 core::Status WorkerProcess::start(const std::string& configure, std::function<void()> onReady) {
@@ -49,7 +53,9 @@ core::Status WorkerProcess::start(const std::string& configure, std::function<vo
     g_subprocess_launcher_take_fd(launcher, fds[1], 3);  // The child's end, as descriptor 3.
     g_subprocess_launcher_set_child_setup(launcher, childSetup, nullptr, nullptr);
     core::ErrorOut err;
-    const char* argv[] = {binary_.c_str(), "worker", "--fd", "3", nullptr};
+    const std::string arenas = std::to_string(mallocArenas_);
+    const char* argv[] = {binary_.c_str(),   "worker",       "--fd", "3",
+                          "--malloc-arenas", arenas.c_str(), nullptr};
     process_ =
         core::GPtr<GSubprocess>::adopt(g_subprocess_launcher_spawnv(launcher, argv, err.out()));
     if (!process_) {

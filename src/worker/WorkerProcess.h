@@ -22,7 +22,9 @@ public:
     using MessageHandler = std::function<void(WorkerProcess&, JsonObject*)>;
     using LostHandler = std::function<void(WorkerProcess&, const std::string& why)>;
 
-    WorkerProcess(int index, std::string binary, MessageHandler onMessage, LostHandler onLost);
+    /// `mallocArenas`: passed on (`--malloc-arenas`, core::limitHeapArenas; 0: glibc's).
+    WorkerProcess(int index, std::string binary, int mallocArenas, MessageHandler onMessage,
+                  LostHandler onLost);
     ~WorkerProcess();
     WorkerProcess(const WorkerProcess&) = delete;
     WorkerProcess& operator=(const WorkerProcess&) = delete;
@@ -62,6 +64,7 @@ private:
 
     int index_;
     std::string binary_;
+    int mallocArenas_;
     MessageHandler onMessage_;
     LostHandler onLost_;
     core::GPtr<GSubprocess> process_;

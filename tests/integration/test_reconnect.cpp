@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "PeerSummary.h"
 #include "ServerProcess.h"
 #include "SignalClient.h"
 #include "SyntheticPeer.h"
@@ -115,15 +116,6 @@ std::size_t rowCount(TestServer& s, const std::string& meeting) {
     return rows.value().size();
 }
 
-std::string describe(const SyntheticPeer& p) {
-    return p.options().name + ": joined=" + std::to_string(p.joined()) +
-           " resumed=" + std::to_string(p.resumed()) + " ice=" + p.iceConnectionState() +
-           " frames=" + std::to_string(p.videoFramesDecoded()) +
-           " roster=" + std::to_string(p.roster().size()) + " bye=" + p.byeReason() +
-           " errors=" + std::to_string(p.errors().size()) +
-           (p.errors().empty() ? "" : " (" + p.errors().back().code + ")");
-}
-
 }  // namespace
 
 TEST_CASE("a dropped connection resumes the same participant within the grace period",
@@ -153,7 +145,9 @@ TEST_CASE("a dropped connection resumes the same participant within the grace pe
         5s);
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - t0);
-    INFO(describe(*a) << "\n" << describe(*b) << "\nback after " << took.count() << " ms");
+    INFO(testing::sessionSummary(*a)
+         << "\n"
+         << testing::sessionSummary(*b) << "\nback after " << took.count() << " ms");
     REQUIRE(back);
     WARN("back (welcome, new PeerConnection, 5 frames) " << took.count() << " ms after the drop");
     CHECK(a->resumed());
@@ -205,7 +199,7 @@ TEST_CASE("media lost with the socket up: told media-lost, resumed with a new Pe
     // The page comes back with its token, as it does on that bye.
     const uint64_t framesBefore = a->videoFramesDecoded();
     a->reconnect(Mode::Resume);
-    INFO(describe(*a));
+    INFO(testing::sessionSummary(*a));
     REQUIRE(waitUntil(
         [&] {
             return a->resumed() && a->connected() && a->videoFramesDecoded() >= framesBefore + 5;
@@ -277,7 +271,7 @@ TEST_CASE("ICE restart with the socket up: same participant and webrtcbin, media
     SECTION("the page asks for it (its iceConnectionState went failed)") {
         a->requestIceRestart();
     }
-    INFO(describe(*a));
+    INFO(testing::sessionSummary(*a));
     REQUIRE(waitUntil([&] { return a->offerCount() == 2; }, 10s));
     // A restart proper: new ICE credentials, the same m-lines, codecs and SSRCs.
     const std::string restartOffer = a->offerSdp();
@@ -323,7 +317,7 @@ TEST_CASE("an ICE restart that brings nothing back falls back to media-lost and 
 
     a->blockMedia(true);  // And it stays blocked: the restart is answered, nothing arrives.
     REQUIRE(waitUntil([&] { return a->offerCount() == 2; }, 10s));
-    INFO(describe(*a));
+    INFO(testing::sessionSummary(*a));
     REQUIRE(waitUntil([&] { return a->byeReason() == "media-lost"; }, 8s));
     CHECK(s.room(meeting)->iceRestarts() == 1);
     CHECK(s.room(meeting)->iceRestartsRecovered() == 0);

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "PeerSummary.h"
 #include "Sanitized.h"
 #include "SyntheticPeer.h"
 #include "TestServer.h"
@@ -78,15 +79,6 @@ std::size_t rows(TestServer& s, const std::string& id, bool openOnly) {
                       [&](const auto& row) { return !openOnly || !row.leftAt; }));
 }
 
-std::string describe(const SyntheticPeer& p) {
-    return p.options().name + ": joined=" + std::to_string(p.joined()) +
-           " resumed=" + std::to_string(p.resumed()) + " ice=" + p.iceConnectionState() +
-           " frames=" + std::to_string(p.videoFramesDecoded()) +
-           " roster=" + std::to_string(p.roster().size()) + " bye=" + p.byeReason() +
-           " errors=" + std::to_string(p.errors().size()) +
-           (p.errors().empty() ? "" : " (" + p.errors().back().code + ")");
-}
-
 }  // namespace
 
 TEST_CASE("rooms in media workers: media both ways, no element in the server's own process",
@@ -98,7 +90,7 @@ TEST_CASE("rooms in media workers: media both ways, no element in the server's o
     meeting(*s, "wor-kers-one");
     auto a = peer(*s, "wor-kers-one", "Ann");
     auto b = peer(*s, "wor-kers-one", "Bob");
-    INFO(describe(*a) << "\n" << describe(*b));
+    INFO(testing::sessionSummary(*a) << "\n" << testing::sessionSummary(*b));
     REQUIRE(waitUntil([&] { return flowing(*a, 2) && flowing(*b, 2); }, 20s));
     // The room runs in a worker, not here.
     CHECK(s->server->rooms().roomCount() == 0);
@@ -147,7 +139,7 @@ TEST_CASE("a worker killed with SIGSEGV costs only its own rooms; they come back
 
     // The crashed room's participants are told and come back as a page does (resume).
     for (std::size_t i = 0; i < 2; ++i) {
-        INFO(describe(*peers[i]));
+        INFO(testing::sessionSummary(*peers[i]));
         REQUIRE(waitUntil([&] { return peers[i]->byeReason() == "media-lost"; }, 5s));
     }
     const auto told = std::chrono::steady_clock::now();
@@ -155,7 +147,7 @@ TEST_CASE("a worker killed with SIGSEGV costs only its own rooms; they come back
     const uint64_t framesB = peers[1]->videoFramesDecoded();
     peers[0]->reconnect(SyntheticPeer::ReconnectMode::Resume);
     peers[1]->reconnect(SyntheticPeer::ReconnectMode::Resume);
-    INFO(describe(*peers[0]) << "\n" << describe(*peers[1]));
+    INFO(testing::sessionSummary(*peers[0]) << "\n" << testing::sessionSummary(*peers[1]));
     REQUIRE(waitUntil(
         [&] {
             return peers[0]->resumed() && peers[1]->resumed() && flowing(*peers[0], 2, framesA) &&
@@ -185,7 +177,7 @@ TEST_CASE("a worker killed with SIGSEGV costs only its own rooms; they come back
         20s));
     for (std::size_t i = 2; i < peers.size(); ++i) {
         const testing::FrameGaps gaps = peers[i]->frameGaps();
-        INFO(describe(*peers[i]) << " longest gap " << gaps.longestMs << " ms");
+        INFO(testing::sessionSummary(*peers[i]) << " longest gap " << gaps.longestMs << " ms");
         CHECK(peers[i]->byeReason().empty());
         CHECK(flowing(*peers[i], 2));
         // Under ASan the whole machine runs 2-5x slower (tests/support/Sanitized.h).
@@ -212,7 +204,7 @@ TEST_CASE("a hung worker (SIGSTOP) is found by its heartbeat, killed, and its ro
     REQUIRE(victim > 0);
     // No call is pending: only the heartbeat (every 2 s, 1 s to answer) can find it.
     REQUIRE(::kill(victim, SIGSTOP) == 0);
-    INFO(describe(*a) << "\n" << describe(*b));
+    INFO(testing::sessionSummary(*a) << "\n" << testing::sessionSummary(*b));
     REQUIRE(waitUntil([&] { return a->byeReason() == "media-lost"; }, 10s));
     REQUIRE(waitUntil([&] { return b->byeReason() == "media-lost"; }, 5s));
     CHECK(pool->restarts() == 1);
