@@ -271,9 +271,11 @@ void ClientConnection::onJoined() {
         sendMessage(*pendingHint_);
         pendingHint_.reset();
     }
-    if (room::RoomApi* r = room(); r && r->recordingOn()) sendMessage(r->recordingState());
-    if (room::RoomApi* r = room(); r && r->streamingOn())
-        sendMessage(r->streamingStateFor(participantId_));
+    if (room::RoomApi* r = room()) {
+        if (protocol::RecordingState recording = r->recordingState(); recording.on)
+            sendMessage(recording);
+        if (auto streaming = r->streamingForJoiner(participantId_)) sendMessage(*streaming);
+    }
     for (const auto& m : std::exchange(pendingMeeting_, {})) sendMessage(m);
     if (pendingLayout_) {
         sendMessage(*pendingLayout_);

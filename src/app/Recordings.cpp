@@ -209,7 +209,7 @@ core::Status Recordings::setRecording(room::RoomApi& room, const std::string& me
     if (meetingId.empty() || !isHost)
         return core::makeError(errc::kNotHost, "Only the meeting's host can record it.");
     if (!on) return room.stopRecording();
-    if (room.recordingOn())
+    if (room.recordingState().on)
         return core::makeError(errc::kBadState, "The meeting is being recorded already.");
     // Each start is a file and a row: a host toggling `record` gets one every kMinStartGapMs.
     auto last = lastStartMs_.find(meetingId);

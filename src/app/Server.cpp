@@ -104,7 +104,6 @@ core::Status Server::start() {
     if (int stale = room::removeStaleHlsDirectories(config_.media.streaming.directory); stale > 0)
         g_message("removed %d stale HLS directories", stale);
     rooms_ = std::make_unique<room::RoomRegistry>(config_.media, *fragments_, config_.roomLimits);
-    directory_ = rooms_.get();
     if (config_.workers > 0) {
         worker::WorkerPool::Options w;
         w.count = config_.workers;
@@ -115,14 +114,13 @@ core::Status Server::start() {
         w.mallocArenas = config_.mallocArenas;
         workers_ = std::make_unique<worker::WorkerPool>(config_.media, w);
         if (auto started = workers_->start(); !started) return started;
-        directory_ = workers_.get();
         g_message("media: %d worker processes", config_.workers);
     }
     recordings_ = std::make_unique<Recordings>(config_.recording,
                                                config_.recording.directory.empty()
                                                    ? config_.dataDir + "/recordings"
                                                    : config_.recording.directory,
-                                               *store_, *directory_, nowMs);
+                                               *store_, directory(), nowMs);
     // Files a crash left unfinished are closed (their duration read from them) and listed.
     if (int repaired = recordings_->recover(); repaired > 0)
         g_message("closed %d recordings left unfinished by the previous run", repaired);
@@ -159,12 +157,12 @@ core::Status Server::start() {
                        std::move(origin).value(), limits,
                        [this](const api::RevokedSessions& revoked) { endSessions(revoked); }});
     admin_ = std::make_unique<AdminApi>(
-        *directory_, [this] { return roomReports(false).rooms; }, *api_);
+        directory(), [this] { return roomReports(false).rooms; }, *api_);
     services_ = std::make_unique<ConnectionServices>(
-        ConnectionServices{*directory_, *store_, *api_, *presence_, config_.openRooms, nowMs});
+        ConnectionServices{directory(), *store_, *api_, *presence_, config_.openRooms, nowMs});
     services_->recordings = recordings_.get();
     reconnects_ =
-        std::make_unique<Reconnects>(*directory_, *store_, nowMs, config_.reconnectGraceMs);
+        std::make_unique<Reconnects>(directory(), *store_, nowMs, config_.reconnectGraceMs);
     services_->reconnects = reconnects_.get();
     configureSignalingLimits();
 
@@ -387,7 +385,7 @@ http::Response Server::liveFile(const http::Request& request) {
         std::all_of(name.begin() + 7, name.begin() + 12, [](char c) { return g_ascii_isdigit(c); });
     if (!idOk || (!playlist && !segment))
         return api::errorResponse(404, "not-found", "No such stream.");
-    room::RoomApi* r = directory_->findRoom(id);
+    room::RoomApi* r = directory().findRoom(id);
     const std::optional<room::RoomApi::Hls> hls = r ? r->hls() : std::nullopt;
     if (!hls) return api::errorResponse(404, "not-found", "No such stream.");
     if (hls->access != "anyone" && !token.empty()) {

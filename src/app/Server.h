@@ -99,6 +99,10 @@ private:
         room::MediaReport media;
     };
     RoomReports roomReports(bool withEmpty);
+    /// Where the connections' rooms are: the media workers if any, else this process.
+    room::RoomDirectory& directory() {
+        return workers_ ? static_cast<room::RoomDirectory&>(*workers_) : *rooms_;
+    }
 
     Config config_;
     std::unique_ptr<store::Store> store_;
@@ -112,8 +116,6 @@ private:
     std::unique_ptr<room::RoomRegistry> rooms_;
     /// The media workers ([workers] count > 0): the rooms run there, rooms_ stays empty.
     std::unique_ptr<worker::WorkerPool> workers_;
-    /// Where the connections' rooms are: workers_ if any, else rooms_.
-    room::RoomDirectory* directory_ = nullptr;
     // Outlives the rooms (~Server resets rooms_ first): a recording that ends as its room
     // closes at shutdown (SIGTERM) gets its row finished.
     std::unique_ptr<Recordings> recordings_;

@@ -166,8 +166,11 @@ public:
     /// Stops the recording and tells every participant (`recording` off). Error "bad-state"
     /// if none runs.
     core::Status stopRecording() override;
-    bool recordingOn() const override { return recording_ != nullptr; }
-    bool streamingOn() const override { return live_ && (live_->running() || live_->hlsOn()); }
+    std::optional<protocol::StreamingState> streamingForJoiner(
+        const std::string& id) const override {
+        if (!live_ || (!live_->running() && !live_->hlsOn())) return std::nullopt;
+        return streamingStateFor(id);
+    }
     /// The running recording, or null.
     const RoomRecording* recording() const { return recording_.get(); }
     /// What a participant is told about the recording (on join and on every change).
@@ -186,7 +189,7 @@ public:
     /// What a participant is told about the live stream (on join and on every change).
     protocol::StreamingState streamingState() const;
     /// The same for participant `id`: a guest's watch URLs carry its watch token.
-    protocol::StreamingState streamingStateFor(const std::string& id) const override;
+    protocol::StreamingState streamingStateFor(const std::string& id) const;
     /// Whether `token` is the watch token of a guest in the meeting now (a guest may watch a
     /// "participants" HLS stream while it is in the meeting).
     bool mayWatchWithToken(std::string_view token) const override;

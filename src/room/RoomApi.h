@@ -65,8 +65,7 @@ public:
                                         std::function<void(const RecordingEnd&)> onEnded,
                                         RecordingFormat format) = 0;
     virtual core::Status stopRecording() = 0;
-    /// Whether a recording runs now.
-    virtual bool recordingOn() const = 0;
+    /// The recording now (`on`: one runs).
     virtual protocol::RecordingState recordingState() const = 0;
 
     // Live streaming (Room, "Live streaming").
@@ -74,9 +73,10 @@ public:
                                                       const std::string& key) = 0;
     virtual core::Status removeStreamTarget(const std::string& by, const std::string& id) = 0;
     virtual core::Status setHls(const std::string& by, bool on, const std::string& access) = 0;
-    /// Whether an RTMP target or HLS runs now (a joiner is told the state).
-    virtual bool streamingOn() const = 0;
-    virtual protocol::StreamingState streamingStateFor(const std::string& id) const = 0;
+    /// What participant `id` is told about the live stream when it joins, while the live
+    /// encode or HLS runs; nullopt when neither does.
+    virtual std::optional<protocol::StreamingState> streamingForJoiner(
+        const std::string& id) const = 0;
     /// HLS of the meeting while it runs: who may watch ("participants" or "anyone") and the
     /// directory of its playlist and segments (absolute). Empty: no HLS.
     struct Hls {

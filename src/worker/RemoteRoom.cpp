@@ -28,6 +28,17 @@ std::string member(JsonObject* o, const char* name) {
     return json_object_get_string_member_with_default(o, name, "");
 }
 
+/// The server message of type T in member "m" of a reply; nullopt when the call failed or
+/// the reply has none.
+template <typename T>
+std::optional<T> messageIn(const core::Result<core::JsonDocument>& reply) {
+    if (!reply || !json_object_has_member(reply.value().root(), "m")) return std::nullopt;
+    auto parsed = protocol::parseServerMessage(member(reply.value().root(), "m"));
+    if (!parsed) return std::nullopt;
+    if (auto* m = std::get_if<T>(&parsed.value())) return *m;
+    return std::nullopt;
+}
+
 }  // namespace
 
 RemoteRoom::RemoteRoom(WorkerPool& pool, std::string name, std::optional<int64_t> owner)
@@ -296,18 +307,9 @@ void RemoteRoom::onRecordingEnded(const room::RecordingEnd& end) {
     if (auto done = std::exchange(recordingEnded_, {})) done(end);
 }
 
-bool RemoteRoom::recordingOn() const {
-    auto reply = call("recording-state", {});
-    return reply && json_object_get_boolean_member_with_default(reply.value().root(), "on", FALSE);
-}
-
 protocol::RecordingState RemoteRoom::recordingState() const {
-    auto reply = call("recording-state", {});
-    if (!reply) return {};
-    auto parsed = protocol::parseServerMessage(member(reply.value().root(), "m"));
-    if (!parsed) return {};
-    if (auto* s = std::get_if<protocol::RecordingState>(&parsed.value())) return *s;
-    return {};
+    return messageIn<protocol::RecordingState>(call("recording-state", {}))
+        .value_or(protocol::RecordingState{});
 }
 
 core::Result<std::string> RemoteRoom::addStreamTarget(const std::string& by, const std::string& url,
@@ -327,18 +329,10 @@ core::Status RemoteRoom::setHls(const std::string& by, bool on, const std::strin
                           [&](core::JsonWriter& w) { w.boolean("on", on).str("access", access); }));
 }
 
-bool RemoteRoom::streamingOn() const {
-    auto reply = call("streaming-state", [](core::JsonWriter& w) { w.str("id", ""); });
-    return reply && json_object_get_boolean_member_with_default(reply.value().root(), "on", FALSE);
-}
-
-protocol::StreamingState RemoteRoom::streamingStateFor(const std::string& id) const {
-    auto reply = call("streaming-state", [&](core::JsonWriter& w) { w.str("id", id); });
-    if (!reply) return {};
-    auto parsed = protocol::parseServerMessage(member(reply.value().root(), "m"));
-    if (!parsed) return {};
-    if (auto* s = std::get_if<protocol::StreamingState>(&parsed.value())) return *s;
-    return {};
+std::optional<protocol::StreamingState> RemoteRoom::streamingForJoiner(
+    const std::string& id) const {
+    return messageIn<protocol::StreamingState>(
+        call("streaming-state", [&](core::JsonWriter& w) { w.str("id", id); }));
 }
 
 std::optional<room::RoomApi::Hls> RemoteRoom::hls() const {

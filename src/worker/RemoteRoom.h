@@ -73,14 +73,13 @@ public:
                                 std::function<void(const room::RecordingEnd&)> onEnded,
                                 room::RecordingFormat format) override;
     core::Status stopRecording() override;
-    bool recordingOn() const override;
     protocol::RecordingState recordingState() const override;
     core::Result<std::string> addStreamTarget(const std::string& by, const std::string& url,
                                               const std::string& key) override;
     core::Status removeStreamTarget(const std::string& by, const std::string& id) override;
     core::Status setHls(const std::string& by, bool on, const std::string& access) override;
-    bool streamingOn() const override;
-    protocol::StreamingState streamingStateFor(const std::string& id) const override;
+    std::optional<protocol::StreamingState> streamingForJoiner(
+        const std::string& id) const override;
     std::optional<Hls> hls() const override;
     bool mayWatchWithToken(std::string_view token) const override;
     core::Status adminRemove(const std::string& id) override;

@@ -9,16 +9,17 @@ namespace mixmeet::worker {
 namespace {
 
 // Every integer setting of MediaConfig, once: writing and reading both use this list.
-#define MIXMEET_MEDIA_INTS(X)                                                             \
-    X(width)                                                                              \
-    X(height)                                                                             \
-    X(framerate)                                                                          \
-    X(videoBitrate)                                                                       \
-    X(mediumBitrate)                                                                      \
-    X(lowBitrate) X(lowFramerate) X(audioBitrate) X(audioMaxMixed) X(jitterBufferMs)      \
-        X(mixerLatencyMs) X(keyframeMinIntervalMs) X(maxFrameDelayMs) X(maxParticipants)  \
-            X(maxTiles) X(disconnectTimeoutMs) X(connectTimeoutMs) X(iceRestartTimeoutMs) \
-                X(iceMinPort) X(iceMaxPort)
+#define MIXMEET_MEDIA_INTS(X)                                                               \
+    X(width)                                                                                \
+    X(height)                                                                               \
+    X(framerate)                                                                            \
+    X(videoBitrate)                                                                         \
+    X(mediumBitrate)                                                                        \
+    X(lowBitrate)                                                                           \
+    X(lowFramerate) X(audioBitrate) X(audioMaxMixed) X(jitterBufferMs) X(mixerLatencyMs)    \
+        X(keyframeMinIntervalMs) X(maxFrameDelayMs) X(maxParticipants) X(maxTiles)          \
+            X(disconnectTimeoutMs) X(connectTimeoutMs) X(iceRestartTimeoutMs) X(iceMinPort) \
+                X(iceMaxPort)
 #define MIXMEET_STREAMING_INTS(X) \
     X(videoBitrateKbps)           \
     X(audioBitrateKbps) X(segmentS) X(playlistLength) X(retryMinMs) X(retryMaxMs) X(maxTargets)
@@ -43,12 +44,12 @@ std::vector<std::string> readList(core::JsonReader& r, const char* key) {
     return out;
 }
 
-/// An absolute form of `path` (a worker runs in its own working directory).
+/// An absolute form of `path`, against the server's working directory (a worker runs in its
+/// own); empty stays empty.
 std::string absolute(const std::string& path) {
-    if (path.empty() || g_path_is_absolute(path.c_str())) return path;
-    g_autofree char* cwd = g_get_current_dir();
-    g_autofree char* joined = g_build_filename(cwd, path.c_str(), nullptr);
-    return joined;
+    if (path.empty()) return path;
+    g_autofree char* full = g_canonicalize_filename(path.c_str(), nullptr);
+    return full;
 }
 
 constexpr long long kMaxSetting = 1LL << 40;

@@ -61,6 +61,7 @@ public:
     Participant(WorkerHost& host, std::string room, std::string key)
         : host_(host), room_(std::move(room)), key_(std::move(key)) {}
     const std::string& roomName() const { return room_; }
+    const std::string& key() const { return key_; }
     std::string id;  ///< The room's id for it, once joined.
 
     void onOffer(std::string sdp) override { message(protocol::Offer{std::move(sdp)}); }
@@ -233,9 +234,8 @@ core::Status WorkerHost::call(const std::string& op, JsonObject* args, core::Jso
     if (op == "leave") {
         std::string id = r.string("id", kMaxName);
         if (Participant* p = byId(roomName, id)) {
-            p->id.clear();
-            for (auto& [key, q] : participants_)
-                if (q.get() == p) dropLater(key);
+            p->id.clear();  // Not found by its id again before it goes.
+            dropLater(p->key());
         }
         registry_->leave(roomName, id);
         return core::Ok{};
@@ -244,7 +244,7 @@ core::Status WorkerHost::call(const std::string& op, JsonObject* args, core::Jso
     if (op == "stop-recordings") {
         // The server is shutting down: each recording ends (its event goes out first).
         registry_->forEach([](room::Room& rm) {
-            if (rm.recordingOn()) (void)rm.stopRecording();
+            if (rm.recording()) (void)rm.stopRecording();
         });
         return core::Ok{};
     }
@@ -285,7 +285,6 @@ core::Status WorkerHost::call(const std::string& op, JsonObject* args, core::Jso
         return core::Ok{};
     }
     if (op == "recording-state") {
-        reply.boolean("on", rm->recordingOn());
         reply.str("m", protocol::toJson(rm->recordingState()));
         return core::Ok{};
     }
@@ -362,8 +361,8 @@ core::Status WorkerHost::call(const std::string& op, JsonObject* args, core::Jso
         return core::Ok{};
     }
     if (op == "streaming-state") {
-        reply.boolean("on", rm->streamingOn());
-        reply.str("m", protocol::toJson(rm->streamingStateFor(id)));
+        // Absent while neither the live encode nor HLS runs.
+        if (auto s = rm->streamingForJoiner(id)) reply.str("m", protocol::toJson(*s));
         return core::Ok{};
     }
     if (op == "add-stream") {

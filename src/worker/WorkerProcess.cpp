@@ -45,7 +45,7 @@ WorkerProcess::~WorkerProcess() {
     }
 }
 
-core::Status WorkerProcess::start(const std::string& configure, std::function<void()> onReady) {
+core::Status WorkerProcess::start(const std::string& configure) {
     int fds[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
         return core::makeError("internal", std::string("socketpair: ") + std::strerror(errno));
@@ -68,7 +68,6 @@ core::Status WorkerProcess::start(const std::string& configure, std::function<vo
     ready_ = false;
     exited_ = false;
     pingSeq_ = 0;
-    onReady_ = std::move(onReady);
     auto weak = anchor_.weak();
     channel_ = std::make_unique<Channel>(
         fds[0],
@@ -82,7 +81,8 @@ core::Status WorkerProcess::start(const std::string& configure, std::function<vo
             }
             const long long n = json_object_get_int_member_with_default(m, "n", -1);
             if (n == 0 && !self->ready_) {
-                if (self->onHello(m) && self->onReady_) self->onReady_();
+                if (auto hello = self->onHello(m); !hello)  // Killed: a restart follows.
+                    g_warning("%s", hello.error().message.c_str());
             } else if (n == self->pingSeq_) {
                 self->pingSeq_ = 0;  // Alive.
             }                        // Other replies came after their call gave up: dropped.

@@ -31,9 +31,8 @@ public:
 
     /// Starts the process and sends it `configure` (worker::configureMessage); its hello
     /// (the reply to configure) makes it running(), read by the main loop or by awaitReady().
-    /// `onReady` runs when the hello arrives from the main loop. Error "internal": the
-    /// process cannot be started.
-    core::Status start(const std::string& configure, std::function<void()> onReady = {});
+    /// Error "internal": the process cannot be started.
+    core::Status start(const std::string& configure);
     /// Waits up to `timeoutMs` for the hello, blocking (server start-up). Error "internal":
     /// a fatal reply, another protocol version or no hello in time (the process is killed).
     core::Status awaitReady(int timeoutMs);
@@ -70,10 +69,9 @@ private:
     core::GPtr<GSubprocess> process_;
     std::unique_ptr<Channel> channel_;
     int pid_ = 0;
-    bool lost_ = true;     ///< Not running (before start, after it was lost).
-    bool ready_ = false;   ///< Its hello arrived.
-    bool exited_ = false;  ///< The process was reaped.
-    std::function<void()> onReady_;
+    bool lost_ = true;       ///< Not running (before start, after it was lost).
+    bool ready_ = false;     ///< Its hello arrived.
+    bool exited_ = false;    ///< The process was reaped.
     long long pingSeq_ = 0;  ///< The unanswered ping's call number; 0: none.
     gint64 pingSentUs_ = 0;
     long long nextSeq_ = 1;

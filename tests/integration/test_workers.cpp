@@ -39,11 +39,13 @@ int64_t wallMs() {
 
 /// The server of these tests: rooms in `workers` worker processes (the built binary, as
 /// main.cpp sets MIXMEET_WORKER_BINARY), a reconnect grace period, meetings (not open rooms).
-std::unique_ptr<TestServer> workerServer(int workers) {
+/// `callTimeoutMs`: [workers] call_timeout_ms.
+std::unique_ptr<TestServer> workerServer(int workers, int callTimeoutMs = 10000) {
     return std::make_unique<TestServer>(false, std::vector<std::string>{"127.0.0.1"},
-                                        [workers](app::Config& c) {
+                                        [workers, callTimeoutMs](app::Config& c) {
                                             c.workers = workers;
                                             c.reconnectGraceMs = 20000;
+                                            c.workerCallTimeoutMs = callTimeoutMs;
                                         });
 }
 
@@ -188,12 +190,8 @@ TEST_CASE("a worker killed with SIGSEGV costs only its own rooms; they come back
 
 TEST_CASE("a hung worker (SIGSTOP) is found by its heartbeat, killed, and its room comes back",
           "[workers]") {
-    g_setenv("MIXMEET_WORKER_BINARY", MIXMEET_SERVER_BINARY, FALSE);
-    TestServer s(false, {"127.0.0.1"}, [](app::Config& c) {
-        c.workers = 2;
-        c.reconnectGraceMs = 20000;
-        c.workerCallTimeoutMs = 1000;
-    });
+    auto server = workerServer(2, 1000);
+    TestServer& s = *server;
     worker::WorkerPool* pool = s.server->workers();
     REQUIRE(pool);
     meeting(s, "hun-gwor-ker");
