@@ -210,9 +210,21 @@ TEST_CASE("/metrics counts a room of two webrtcbin peers; remote clients are ref
     REQUIRE(loss);
     CHECK(*loss >= 0.0);
     CHECK(*loss <= 1.0);
+    // CPU of the server and of its media workers, where the room's media runs
+    // (docs/workers.md): one series per worker.
     auto cpu = metric(text, "process_cpu_seconds_total");
     REQUIRE(cpu);
-    CHECK(*cpu > 0.1);
+    auto workers = metric(text, "mixmeet_workers");
+    REQUIRE(workers);
+    REQUIRE(*workers >= 1);
+    double total = *cpu;
+    for (int w = 0; w < static_cast<int>(*workers); ++w) {
+        auto own =
+            metric(text, "mixmeet_worker_cpu_seconds_total{worker=\"" + std::to_string(w) + "\"}");
+        REQUIRE(own);
+        total += *own;
+    }
+    CHECK(total > 0.1);
     auto rss = metric(text, "process_resident_memory_bytes");
     REQUIRE(rss);
     const double vmRss = static_cast<double>(server.statusField("VmRSS")) * 1024;
